@@ -1,0 +1,96 @@
+import type { ArtifactRef, DatasetVersion, ModelVersion, RunRecord, StepRunRecord, TrialRecord } from './records';
+
+/**
+ * The workspace store: everything Weir keeps under `<workspace>/.weir/`.
+ *
+ * Contract for every implementation:
+ * - Survives `kill -9` at any instant: each record is written to a temp file and renamed
+ *   into place, so a reader sees the old record or the new one, never half of one.
+ * - Several processes (a CLI in a terminal, the editor's engine) may use one workspace at
+ *   once: version numbers are claimed with exclusive creates, run ids are unique, and no
+ *   process holds a long lock.
+ * - Opening the store marks runs whose owning process is gone as Failed / Interrupted.
+ *
+ * Implemented by `openWorkspace` in `workspace.ts`.
+ */
+export interface WorkspaceStore {
+  /** Absolute workspace root (the folder that holds `.weir/`). */
+  readonly root: string;
+  /** Absolute path of `.weir/`. */
+  readonly dir: string;
+
+  // ----- artifacts (content-addressed; never modified once written) -----
+
+  /**
+   * Moves (or copies, when `copy`) a file or folder into the artifact store and returns its ref.
+   * Identical content is stored once.
+   */
+  putArtifact(srcPath: string, kind: ArtifactRef['kind'], options?: { copy?: boolean; rows?: number; schema?: ArtifactRef['schema'] }): Promise<ArtifactRef>;
+  /** Absolute path of an artifact's file or folder. */
+  artifactPath(ref: ArtifactRef): string;
+  /** A fresh scratch folder under `.weir/tmp/` for a step to write outputs into; removed by `dispose` or the next open. */
+  makeTempDir(prefix: string): Promise<string>;
+
+  // ----- datasets -----
+
+  /**
+   * Snapshots the sources (paths, globs, http(s) URLs; CSV/TSV, Parquet, JSON/NDJSON, Arrow IPC)
+   * into one Parquet artifact and records a new version. Returns `created: false` and the
+   * latest version when the content equals the latest version's.
+   */
+  registerDataset(name: string, sources: string[], options?: { description?: string; onProgress?: (message: string) => void }): Promise<{ version: DatasetVersion; created: boolean }>;
+  listDatasets(): Promise<DatasetVersion[]>; // latest version of each
+  listDatasetVersions(name: string): Promise<DatasetVersion[]>;
+  /** `version` undefined means latest. Throws NOT_FOUND naming the dataset or version. */
+  getDataset(name: string, version?: number): Promise<DatasetVersion>;
+  deleteDataset(name: string, version?: number): Promise<void>;
+
+  // ----- models -----
+
+  registerModel(name: string, artifactSrc: string | ArtifactRef, options?: Omit<Partial<ModelVersion>, 'name' | 'version' | 'createdAt' | 'artifact'>): Promise<ModelVersion>;
+  listModels(): Promise<ModelVersion[]>; // latest version of each
+  listModelVersions(name: string): Promise<ModelVersion[]>;
+  getModel(name: string, version?: number): Promise<ModelVersion>;
+  deleteModel(name: string, version?: number): Promise<void>;
+
+  // ----- runs -----
+
+  /** Creates a run record (status Queued) owned by this process. */
+  createRun(init: Omit<RunRecord, 'id' | 'createdAt' | 'status' | 'owner'>): Promise<RunRecord>;
+  /** Reads, changes and atomically rewrites a run record. Only the owning process calls this for a live run. */
+  updateRun(runId: string, change: (run: RunRecord) => void): Promise<RunRecord>;
+  getRun(runId: string): Promise<RunRecord>;
+  /** Newest first. */
+  listRuns(filter?: { experiment?: string; limit?: number }): Promise<RunRecord[]>;
+  listExperiments(): Promise<{ name: string; runCount: number; lastRunAt?: string }[]>;
+  deleteRun(runId: string): Promise<void>;
+  /** Asks the owning process (possibly another one) to cancel the run. */
+  requestCancel(runId: string): Promise<void>;
+  /** True once `requestCancel` was called for this run (polled by the owner). */
+  isCancelRequested(runId: string): Promise<boolean>;
+
+  // ----- step logs and child runs -----
+
+  appendLog(runId: string, step: string, text: string): Promise<void>;
+  logPath(runId: string, step: string): string;
+  readLog(runId: string, step?: string): Promise<string>;
+  addTrial(runId: string, step: string, trial: TrialRecord): Promise<void>;
+  listTrials(runId: string, step: string): Promise<TrialRecord[]>;
+
+  // ----- reuse -----
+
+  /** The newest Completed step run with this fingerprint whose outputs are all still present. */
+  findReusableStep(fingerprint: string): Promise<{ runId: string; step: StepRunRecord } | undefined>;
+
+  // ----- change notification (across processes) -----
+
+  /** Calls `listener` when any run, dataset or model changes, in this or another process. */
+  watch(listener: (change: StoreChange) => void): { dispose(): void };
+
+  dispose(): Promise<void>;
+}
+
+export type StoreChange =
+  | { type: 'run'; runId: string; experiment?: string }
+  | { type: 'dataset'; name: string }
+  | { type: 'model'; name: string };
