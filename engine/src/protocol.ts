@@ -1,6 +1,280 @@
 /**
  * The one typed contract between the extension and the engine's language server.
- * Every custom request and notification is declared here once, with the direction it goes.
- * (Filled in by the language-server work; see docs/ARCHITECTURE.md.)
+ *
+ * Every custom request and notification is declared here once, as a namespace holding its
+ * `method` literal and its typed `RequestType`/`NotificationType`, with a comment saying which
+ * way it goes. The extension imports only this file (and the record types it re-exports) from
+ * the engine; the server implements the handlers in `lsp/`.
+ *
+ * Errors: a failing request answers with a `ResponseError` whose `data` is a `WeirErrorData`
+ * (the engine's stable error code, a hint, and where in a file the fault is).
+ *
+ * Paths: files are passed as absolute file-system paths (the extension converts URIs with
+ * `uri.fsPath`); paths inside records are relative to the workspace root, as the store keeps them.
  */
-export {};
+/* eslint-disable @typescript-eslint/no-namespace -- one namespace per message keeps its method literal and type together, as vscode-eslint's customMessages.ts does. */
+import { NotificationType, RequestType, RequestType0 } from 'vscode-languageserver-protocol';
+import type { DatasetVersion, ModelVersion, RunRecord, RunStatus, StepStatus, TrialRecord } from './store/records';
+
+export type { ArtifactRef, ColumnSchema, DatasetVersion, ModelVersion, RunRecord, RunStatus, StepRunRecord, StepStatus, TrialRecord } from './store/records';
+
+/** `ResponseError.data` of every failed custom request. */
+export interface WeirErrorData {
+  /** The engine's `WeirErrorCode` (`BAD_INPUT`, `NOT_FOUND`, `RUN_FAILED`, …). */
+  weirCode: string;
+  hint?: string;
+  location?: { file: string; line: number; column: number };
+}
+
+/** JSON-RPC error codes the server uses for WeirErrors (in the range LSP leaves to servers). */
+export const WeirResponseErrorCodes = {
+  BAD_INPUT: -32001,
+  NOT_FOUND: -32002,
+  RUN_FAILED: -32003,
+  CANCELED: -32004,
+  BUSY: -32005,
+  INTERNAL: -32006,
+  /** The workspace store could not be opened (no folder, unreadable `.weir/`). */
+  NO_STORE: -32007,
+} as const;
+
+// ---------------------------------------------------------------------------------------------
+// Shapes that only the editor needs (everything else is a store record).
+// ---------------------------------------------------------------------------------------------
+
+export interface ExperimentSummary {
+  name: string;
+  runCount: number;
+  lastRunAt?: string;
+  /** Status of the newest run, for the experiment's icon. */
+  lastStatus?: RunStatus;
+}
+
+/**
+ * A run as a tree row needs it: small enough that 10,000 of them cross the pipe quickly.
+ * `getRun` gives the full record.
+ */
+export interface RunSummary {
+  id: string;
+  experiment: string;
+  pipelineName: string;
+  pipelineFile: string;
+  status: RunStatus;
+  createdAt: string;
+  startedAt?: string;
+  endedAt?: string;
+  /** Wall time so far (running) or in total (finished). */
+  durationMs?: number;
+  /** The headline metric: the first automl step's primary metric, else the first metric any step reported. */
+  primaryMetric?: { name: string; value: number };
+  stepCount: number;
+  /** `Interrupted`, `Canceled`, `StepFailed`, … when the run did not complete. */
+  errorReason?: string;
+  errorMessage?: string;
+  rerunOf?: string;
+}
+
+/** What the editor needs to start a run of a pipeline file: parameters to prompt for, steps to pick. */
+export interface PipelineInfo {
+  file: string;
+  name?: string;
+  experiment?: string;
+  parameters: Record<string, string | number | boolean>;
+  steps: { name: string; kind: string }[];
+  /** Error diagnostics count: the editor refuses to start a run of a broken file. */
+  errorCount: number;
+  firstError?: string;
+}
+
+/** Something that happened in a run this engine process is executing. */
+export type RunEvent =
+  | { type: 'run'; runId: string; status: RunStatus; message?: string }
+  | { type: 'step'; runId: string; step: string; status: StepStatus; durationMs?: number }
+  | { type: 'log'; runId: string; step: string; text: string };
+
+// ---------------------------------------------------------------------------------------------
+// Listing (extension → engine)
+// ---------------------------------------------------------------------------------------------
+
+/** extension → engine: every experiment with its run count, newest activity first. */
+export namespace ListExperimentsRequest {
+  export const method = 'weir/listExperiments' as const;
+  export const type = new RequestType0<ExperimentSummary[], WeirErrorData>(method);
+}
+
+/** extension → engine: runs of one experiment (or all), newest first. */
+export namespace ListRunsRequest {
+  export const method = 'weir/listRuns' as const;
+  export const type = new RequestType<{ experiment?: string; limit?: number }, RunSummary[], WeirErrorData>(method);
+}
+
+/** extension → engine: one run's full record (its step runs, outputs, error). */
+export namespace GetRunRequest {
+  export const method = 'weir/getRun' as const;
+  export const type = new RequestType<{ runId: string }, RunRecord, WeirErrorData>(method);
+}
+
+/** extension → engine: the AutoML child runs of one step run. */
+export namespace ListTrialsRequest {
+  export const method = 'weir/listTrials' as const;
+  export const type = new RequestType<{ runId: string; step: string }, TrialRecord[], WeirErrorData>(method);
+}
+
+/** extension → engine: the latest version of every dataset. */
+export namespace ListDatasetsRequest {
+  export const method = 'weir/listDatasets' as const;
+  export const type = new RequestType0<DatasetVersion[], WeirErrorData>(method);
+}
+
+/** extension → engine: every version of one dataset, newest first. */
+export namespace ListDatasetVersionsRequest {
+  export const method = 'weir/listDatasetVersions' as const;
+  export const type = new RequestType<{ name: string }, DatasetVersion[], WeirErrorData>(method);
+}
+
+/** extension → engine: the latest version of every model. */
+export namespace ListModelsRequest {
+  export const method = 'weir/listModels' as const;
+  export const type = new RequestType0<ModelVersion[], WeirErrorData>(method);
+}
+
+/** extension → engine: every version of one model, newest first. */
+export namespace ListModelVersionsRequest {
+  export const method = 'weir/listModelVersions' as const;
+  export const type = new RequestType<{ name: string }, ModelVersion[], WeirErrorData>(method);
+}
+
+/** extension → engine: a run's log (one step's, or all steps' with headers). */
+export namespace ReadLogRequest {
+  export const method = 'weir/readLog' as const;
+  export const type = new RequestType<{ runId: string; step?: string }, { text: string }, WeirErrorData>(method);
+}
+
+/** extension → engine: parameters, steps and validity of a pipeline file (unsaved text if open). */
+export namespace PipelineInfoRequest {
+  export const method = 'weir/pipelineInfo' as const;
+  export const type = new RequestType<{ file: string }, PipelineInfo, WeirErrorData>(method);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Actions (extension → engine)
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * extension → engine: starts a run of a pipeline file in the engine process and answers at
+ * once with its id; progress arrives as `RunEventNotification`s, the end as a `run` event
+ * with a final status.
+ */
+export namespace StartRunRequest {
+  export const method = 'weir/startRun' as const;
+  export const type = new RequestType<
+    { file: string; params?: Record<string, string>; experiment?: string; noReuse?: boolean; steps?: string[]; rerunOf?: string },
+    { runId: string },
+    WeirErrorData
+  >(method);
+}
+
+/** extension → engine: starts a new run with the same file, parameters and step selection as an old one. */
+export namespace RerunRequest {
+  export const method = 'weir/rerun' as const;
+  export const type = new RequestType<{ runId: string; noReuse?: boolean }, { runId: string }, WeirErrorData>(method);
+}
+
+/** extension → engine: asks the run's owner (this or another process) to cancel it. */
+export namespace CancelRunRequest {
+  export const method = 'weir/cancelRun' as const;
+  export const type = new RequestType<{ runId: string }, void, WeirErrorData>(method);
+}
+
+/** extension → engine: deletes a finished run's record and logs (artifacts stay while referenced). */
+export namespace DeleteRunRequest {
+  export const method = 'weir/deleteRun' as const;
+  export const type = new RequestType<{ runId: string }, void, WeirErrorData>(method);
+}
+
+/** extension → engine: snapshots files (paths, globs, URLs) as a new dataset version. */
+export namespace RegisterDatasetRequest {
+  export const method = 'weir/registerDataset' as const;
+  export const type = new RequestType<
+    { name: string; sources: string[]; description?: string },
+    { version: DatasetVersion; created: boolean },
+    WeirErrorData
+  >(method);
+}
+
+/** extension → engine: deletes one dataset version, or every version when `version` is absent. */
+export namespace DeleteDatasetRequest {
+  export const method = 'weir/deleteDataset' as const;
+  export const type = new RequestType<{ name: string; version?: number }, void, WeirErrorData>(method);
+}
+
+/** extension → engine: deletes one model version, or every version when `version` is absent. */
+export namespace DeleteModelRequest {
+  export const method = 'weir/deleteModel' as const;
+  export const type = new RequestType<{ name: string; version?: number }, void, WeirErrorData>(method);
+}
+
+/**
+ * extension → engine: copies a run output to a folder. `output` is a pipeline-level output
+ * name or `step.output`.
+ */
+export namespace DownloadOutputRequest {
+  export const method = 'weir/downloadOutput' as const;
+  export const type = new RequestType<{ runId: string; output: string; to: string }, { path: string }, WeirErrorData>(method);
+}
+
+/** extension → engine: every output of a run as `name → artifact path` (for the Download pick list). */
+export namespace ListRunOutputsRequest {
+  export const method = 'weir/listRunOutputs' as const;
+  export const type = new RequestType<{ runId: string }, { name: string; kind: string; path: string; rows?: number }[], WeirErrorData>(method);
+}
+
+/** extension → engine: scores a data file with a registered model and writes the predictions. */
+export namespace PredictRequest {
+  export const method = 'weir/predict' as const;
+  export const type = new RequestType<
+    { model: string; version?: number; data: string; out: string },
+    { out: string; rows: number },
+    WeirErrorData
+  >(method);
+}
+
+/**
+ * extension → engine: writes a small example pipeline (penguins data, a SQL prep step and a
+ * training step) into `folder` and returns the pipeline file's path.
+ */
+export namespace CreateExampleRequest {
+  export const method = 'weir/createExample' as const;
+  export const type = new RequestType<{ folder: string }, { pipelineFile: string; files: string[] }, WeirErrorData>(method);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Notifications (engine → extension)
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * engine → extension: a run, dataset or model changed, in this process or another one (a CLI
+ * in a terminal). The trees refresh only the node it names.
+ */
+export namespace StoreChangedNotification {
+  export const method = 'weir/storeChanged' as const;
+  export const type = new NotificationType<
+    { type: 'run'; runId: string; experiment?: string } | { type: 'dataset'; name: string } | { type: 'model'; name: string }
+  >(method);
+}
+
+/** engine → extension: status and log lines of runs this engine process executes. */
+export namespace RunEventNotification {
+  export const method = 'weir/runEvent' as const;
+  export const type = new NotificationType<RunEvent>(method);
+}
+
+/** engine → extension: the store is open (or could not be opened); sent once after `initialized`. */
+export namespace EngineReadyNotification {
+  export const method = 'weir/engineReady' as const;
+  export const type = new NotificationType<{ workspace?: string; storeError?: string; version: string }>(method);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Webview data (extension → engine). Owned by the webview work: add requests below this line.
+// ---------------------------------------------------------------------------------------------
