@@ -278,3 +278,208 @@ export namespace EngineReadyNotification {
 // ---------------------------------------------------------------------------------------------
 // Webview data (extension → engine). Owned by the webview work: add requests below this line.
 // ---------------------------------------------------------------------------------------------
+// ---- webview data (owned by webviews) ----
+import type { ColumnSchema } from './store/records';
+// The shapes below are what the webviews render; the extension forwards them unchanged, so
+// the webview protocol (`webview/src/protocol.ts`) imports these types instead of copying them.
+
+/** Which table a data preview shows: a dataset version, or a run's step output. */
+export type PreviewTarget = { dataset: string; version?: number } | { runId: string; step: string; output: string };
+
+/** A node of the pipeline graph: a step, or a pipeline input (dataset) that feeds steps. */
+export interface PipelineGraphNode {
+  id: string;
+  kind: 'step' | 'input';
+  label: string;
+  /** The step kind (`sql`, `automl`, …) or, for inputs, what they point at (`dataset:titanic_ds`). */
+  detail?: string;
+}
+
+export interface PipelineGraph {
+  nodes: PipelineGraphNode[];
+  /** `from` feeds `to` (an output of one step is an input of the next, or a pipeline input is read). */
+  edges: { from: string; to: string }[];
+}
+
+/** A data guardrail as the AutoML step reported it (Azure's Passed / Done / Alerted). */
+export interface GuardrailView {
+  name: string;
+  status: 'Passed' | 'Done' | 'Alerted' | string;
+  description: string;
+  details?: Record<string, unknown>[];
+}
+
+/** What run details shows for one AutoML step. */
+export interface AutomlStepDetails {
+  step: string;
+  task: 'classification' | 'regression' | 'forecasting' | string;
+  primaryMetric?: string;
+  /** Every child run, in iteration order. */
+  trials: TrialRecord[];
+  /** The iteration whose model the step produced. */
+  bestIteration?: number;
+  guardrails: GuardrailView[];
+  /** The best model's feature importances, largest first. */
+  featureImportances?: { feature: string; importance: number }[];
+}
+
+export interface RunDetailsData {
+  run: RunRecord;
+  graph: PipelineGraph;
+  automl: AutomlStepDetails[];
+}
+
+/** A named series of (x, y) points: one ROC curve, one calibration curve, … */
+export interface ChartSeries {
+  name: string;
+  points: { x: number; y: number }[];
+}
+
+/**
+ * The chart data of one trial (or of the step's best model), normalised from what the AutoML
+ * step wrote. Every field is optional: a view draws the charts it finds.
+ */
+export interface TrialChartsData {
+  task: string;
+  iteration?: number;
+  /** Classification. x = false positive rate, y = true positive rate, one series per class (or `micro`/`macro`). */
+  roc?: ChartSeries[];
+  /** x = recall, y = precision. */
+  precisionRecall?: ChartSeries[];
+  /** x = mean predicted probability, y = observed fraction of positives. */
+  calibration?: ChartSeries[];
+  /** x = fraction of rows taken (by descending score), y = lift over random. */
+  lift?: ChartSeries[];
+  /** x = fraction of rows taken, y = fraction of positives found. */
+  cumulativeGains?: ChartSeries[];
+  confusionMatrix?: { labels: string[]; counts: number[][] };
+  /** Regression. Residual (true − predicted) histogram. */
+  residuals?: { x0: number; x1: number; count: number }[];
+  /** Regression: binned true value against predicted mean (and spread), or raw points. */
+  predictedVsTrue?: { actual: number; predicted: number; lower?: number; upper?: number; count?: number }[];
+  /** Forecasting: actual and forecast values by horizon (and series, when several). */
+  forecast?: { horizon: number; actual: number; forecast: number; series?: string }[];
+  featureImportances?: { feature: string; importance: number }[];
+}
+
+export interface PreviewInfo {
+  /** What the tab says: `titanic_ds:3` or `run 12ab › dataprep › prepped`. */
+  title: string;
+  rows: number;
+  schema: ColumnSchema[];
+  /** The file read, relative to the workspace root. */
+  path: string;
+  bytes?: number;
+}
+
+export interface ColumnProfile {
+  name: string;
+  type: string;
+  nulls: number;
+  distinct: number;
+  min?: number | string | null;
+  max?: number | string | null;
+  mean?: number | null;
+  /** Numeric columns: equal-width bins. */
+  histogram?: { x0: number; x1: number; count: number }[];
+  /** Other columns: the most frequent values. */
+  top?: { value: string; count: number }[];
+}
+
+export interface PreviewProfile {
+  rows: number;
+  columns: ColumnProfile[];
+  /** Milliseconds DuckDB took, shown so slow profiles are explained. */
+  elapsedMs: number;
+}
+
+/** A JSON-safe cell: numbers, strings (also for dates, big integers and nested values), booleans or null. */
+export type PreviewCell = string | number | boolean | null;
+
+/** One page of rows, column-major so numbers stay compact. */
+export interface PreviewPage {
+  offset: number;
+  /** Rows in this page (fewer than asked at the end of the table). */
+  count: number;
+  columns: string[];
+  /** `values[c][r]` is column `c` of row `offset + r`. */
+  values: PreviewCell[][];
+}
+
+export interface ModelCardData {
+  model: ModelVersion;
+  /** All versions of this model, newest first. */
+  versions: number[];
+  task?: string;
+  primaryMetric?: string;
+  algorithm?: string;
+  /** The columns `predict` needs, from the model artifact. */
+  inputSchema?: ColumnSchema[];
+  /** How each input column was featurized (AutoML models). */
+  featurization?: { name: string; purpose: string; note?: string }[];
+  featureImportances?: { feature: string; importance: number }[];
+}
+
+export interface CompareRunData {
+  run: RunRecord;
+  /** AutoML trials of every automl step of the run. */
+  trials: { step: string; primaryMetric?: string; trials: TrialRecord[] }[];
+}
+
+/** extension → engine: everything run details shows at first paint (graph, steps, AutoML leaderboards). */
+export namespace RunDetailsRequest {
+  export const method = 'weir/webview/runDetails' as const;
+  export const type = new RequestType<{ runId: string }, RunDetailsData, WeirErrorData>(method);
+}
+
+/** extension → engine: the tail of one step's log (at most `maxBytes`, default 256 KiB). */
+export namespace StepLogTailRequest {
+  export const method = 'weir/webview/stepLog' as const;
+  export const type = new RequestType<{ runId: string; step: string; maxBytes?: number }, { text: string; truncated: boolean }, WeirErrorData>(method);
+}
+
+/** extension → engine: the chart data of one trial; `iteration` absent means the step's best model. Null when none was kept. */
+export namespace TrialChartsRequest {
+  export const method = 'weir/webview/trialCharts' as const;
+  export const type = new RequestType<{ runId: string; step: string; iteration?: number }, TrialChartsData | null, WeirErrorData>(method);
+}
+
+/** extension → engine: schema and row count of a table to preview (fast: Parquet metadata). */
+export namespace PreviewInfoRequest {
+  export const method = 'weir/webview/previewInfo' as const;
+  export const type = new RequestType<{ target: PreviewTarget }, PreviewInfo, WeirErrorData>(method);
+}
+
+/** extension → engine: rows `offset … offset + limit − 1` of a table (limit at most 5,000). */
+export namespace PreviewPageRequest {
+  export const method = 'weir/webview/previewPage' as const;
+  export const type = new RequestType<{ target: PreviewTarget; offset: number; limit: number }, PreviewPage, WeirErrorData>(method);
+}
+
+/** extension → engine: the per-column profile of a table, computed in DuckDB (slower than a page: asked for after it). */
+export namespace PreviewProfileRequest {
+  export const method = 'weir/webview/previewProfile' as const;
+  export const type = new RequestType<{ target: PreviewTarget }, PreviewProfile, WeirErrorData>(method);
+}
+
+/** extension → engine: a model version with what its artifact says about inputs and importances. */
+export namespace ModelCardRequest {
+  export const method = 'weir/webview/modelCard' as const;
+  export const type = new RequestType<{ name: string; version?: number }, ModelCardData, WeirErrorData>(method);
+}
+
+/** extension → engine: 2 to 7 runs with their trials, for the comparison view. */
+export namespace CompareRunsRequest {
+  export const method = 'weir/webview/compareRuns' as const;
+  export const type = new RequestType<{ runIds: string[] }, CompareRunData[], WeirErrorData>(method);
+}
+
+/**
+ * engine → extension: a run changed (its record, a step, its trials), in this process or
+ * another. Open run-details and comparison panels refetch. Separate from `StoreChangedNotification`
+ * because a language client holds one handler per notification method and that one belongs to the trees.
+ */
+export namespace WebviewRunChangedNotification {
+  export const method = 'weir/webview/runChanged' as const;
+  export const type = new NotificationType<{ runId: string }>(method);
+}
