@@ -1,0 +1,205 @@
+import type { HyperparameterSpace } from '../types';
+import { Random } from './random';
+import { type Config, type UnitSpace, configCost, configKey, fromUnit, toUnit, unitSpace } from './space';
+
+/**
+ * Cost-frugal hyperparameter search in the manner of FLAML's CFO (Wu, Wang, Huang 2021):
+ *
+ * 1. Every family first runs its low-cost configuration (few, shallow trees; strong
+ *    regularisation), cheapest family first.
+ * 2. Then each family does a randomized directional local search (FLOW2) from its
+ *    incumbent in the unit cube: try `x + step·u` for a random unit direction `u`; if that
+ *    is not better, try `x − step·u`; after enough failures in a row the step halves; a
+ *    converged family restarts from its incumbent with the initial step. Because the start
+ *    is cheap and steps are small, cost grows only while it buys accuracy.
+ * 3. Which family gets the next trial is sampled with probability ∝ 1 / ECI, FLAML's
+ *    estimated cost for improvement: the cost a family spent since its last improvement, or
+ *    between its last two, stretched when it trails the global best by more than its recent
+ *    rate of improvement would close.
+ *
+ * Costs are relative config costs (see `configCost`), not wall time, so the sequence of
+ * proposals depends only on the seed and the losses fed back: the search is deterministic.
+ * The caller feeds losses in iteration order (`observe`), never in completion order.
+ */
+export interface SearchFamily {
+  name: string;
+  initialCost: number;
+  space: HyperparameterSpace;
+  lowCost: Config;
+}
+
+export interface Proposal {
+  iteration: number;
+  family: string;
+  params: Config;
+  /** Relative cost of this configuration. */
+  cost: number;
+}
+
+interface FamilyState {
+  def: SearchFamily;
+  us: UnitSpace;
+  dims: number;
+  started: boolean;
+  incumbent: number[];
+  bestLoss: number;
+  prevBestLoss: number;
+  step: number;
+  initialStep: number;
+  failures: number;
+  mirrors: number[][];
+  spent: number;
+  costAtLastImprovement: number;
+  costAtPrevImprovement: number;
+  minCost: number;
+  tried: Set<string>;
+}
+
+interface ProposalMeta {
+  family: FamilyState;
+  point: number[];
+  /** The opposite point, tried next when this one does not improve. */
+  mirror?: number[];
+  cost: number;
+}
+
+const STEP_LOWER_BOUND = 0.003;
+
+export class CostFrugalSearch {
+  private readonly families: FamilyState[];
+  private readonly rng: Random;
+  private readonly pending = new Map<number, ProposalMeta>();
+  private globalBest = Infinity;
+
+  constructor(families: SearchFamily[], seed: number) {
+    if (families.length === 0) throw new Error('the search needs at least one model family');
+    this.rng = new Random(seed * 7919 + 17);
+    this.families = [...families]
+      .sort((a, b) => a.initialCost - b.initialCost || a.name.localeCompare(b.name))
+      .map((def) => {
+        const us = unitSpace(def.space);
+        const dims = Math.max(1, us.names.length);
+        const initialStep = Math.min(0.5, 0.1 * Math.sqrt(dims));
+        return {
+          def,
+          us,
+          dims,
+          started: false,
+          incumbent: toUnit(us, def.lowCost),
+          bestLoss: Infinity,
+          prevBestLoss: Infinity,
+          step: initialStep,
+          initialStep,
+          failures: 0,
+          mirrors: [],
+          spent: 0,
+          costAtLastImprovement: 0,
+          costAtPrevImprovement: 0,
+          minCost: def.initialCost,
+          tried: new Set<string>(),
+        };
+      });
+  }
+
+  /** The next configuration to try. */
+  propose(iteration: number): Proposal {
+    const family = this.families.find((f) => !f.started) ?? this.chooseFamily();
+    let point: number[];
+    let mirror: number[] | undefined;
+    let params: Config;
+    if (!family.started) {
+      family.started = true;
+      point = family.incumbent.slice();
+      params = { ...family.def.lowCost };
+    } else if (family.mirrors.length > 0) {
+      point = family.mirrors.shift()!;
+      params = fromUnit(family.us, point);
+    } else {
+      ({ point, mirror, params } = this.localMove(family));
+    }
+    family.tried.add(configKey(params));
+    const cost = configCost(family.def.initialCost, family.def.space, family.def.lowCost, params);
+    this.pending.set(iteration, { family, point, mirror, cost });
+    return { iteration, family: family.def.name, params, cost };
+  }
+
+  /** Feeds back a trial's loss (lower is better; Infinity for a failed trial). Call in iteration order. */
+  observe(iteration: number, loss: number): void {
+    const meta = this.pending.get(iteration);
+    if (!meta) return;
+    this.pending.delete(iteration);
+    const f = meta.family;
+    f.spent += meta.cost;
+    if (loss < f.bestLoss) {
+      f.prevBestLoss = f.bestLoss;
+      f.bestLoss = loss;
+      f.incumbent = meta.point;
+      f.costAtPrevImprovement = f.costAtLastImprovement;
+      f.costAtLastImprovement = f.spent;
+      f.failures = 0;
+      // Mirrors were relative to the old incumbent; from the new one they mean nothing.
+      f.mirrors = [];
+    } else {
+      if (meta.mirror) f.mirrors.push(meta.mirror);
+      f.failures += 1;
+      // FLOW2 shrinks the step after 2^(d-1) unsuccessful directions; capped so wide spaces still adapt.
+      if (f.failures >= Math.min(2 ** (f.dims - 1), 8)) {
+        f.step /= 2;
+        f.failures = 0;
+        if (f.step < STEP_LOWER_BOUND) f.step = f.initialStep;
+      }
+    }
+    if (loss < this.globalBest) this.globalBest = loss;
+  }
+
+  private localMove(f: FamilyState): { point: number[]; mirror: number[]; params: Config } {
+    let fallback: { point: number[]; mirror: number[]; params: Config } | undefined;
+    for (let attempt = 0; attempt < 12; attempt++) {
+      const direction = this.randomDirection(f.dims);
+      // A direction whose move rounds to an already tried configuration (int and choice
+      // dimensions) is redrawn, with a wider step each time, so trials are not wasted on repeats.
+      const scale = f.step * (1 + attempt * 0.5);
+      const point = f.incumbent.map((x, k) => clamp01(x + scale * direction[k]));
+      const mirror = f.incumbent.map((x, k) => clamp01(x - scale * direction[k]));
+      const params = fromUnit(f.us, point);
+      fallback ??= { point, mirror, params };
+      if (!f.tried.has(configKey(params))) return { point, mirror, params };
+    }
+    return fallback!;
+  }
+
+  private randomDirection(dims: number): number[] {
+    const v = Array.from({ length: dims }, () => this.rng.normal());
+    const norm = Math.hypot(...v) || 1;
+    return v.map((x) => x / norm);
+  }
+
+  private chooseFamily(): FamilyState {
+    const weights = this.families.map((f) => 1 / Math.max(this.estimatedCostForImprovement(f), 1e-9));
+    const total = weights.reduce((a, b) => a + b, 0);
+    let r = this.rng.next() * total;
+    for (let i = 0; i < this.families.length; i++) {
+      r -= weights[i];
+      if (r <= 0) return this.families[i];
+    }
+    return this.families[this.families.length - 1];
+  }
+
+  private estimatedCostForImprovement(f: FamilyState): number {
+    const sinceImprovement = f.spent - f.costAtLastImprovement;
+    const betweenImprovements = f.costAtLastImprovement - f.costAtPrevImprovement;
+    let eci = Math.max(sinceImprovement, betweenImprovements, f.minCost);
+    if (!Number.isFinite(f.bestLoss)) return eci * 4;
+    if (f.bestLoss > this.globalBest) {
+      const gain = Number.isFinite(f.prevBestLoss) ? f.prevBestLoss - f.bestLoss : 0;
+      const rate = gain > 0 && betweenImprovements > 0 ? gain / betweenImprovements : 0;
+      const gap = f.bestLoss - this.globalBest;
+      eci = rate > 0 ? Math.max(eci, gap / rate) : eci * 2;
+    }
+    return eci;
+  }
+}
+
+function clamp01(x: number): number {
+  return x < 0 ? 0 : x > 1 ? 1 : x;
+}
