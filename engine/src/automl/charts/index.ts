@@ -1,0 +1,2 @@
+export * from './chartTypes';
+export { classificationCharts, regressionCharts, forecastingCharts, confusionMatrix } from './chartData';
