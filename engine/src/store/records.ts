@@ -107,7 +107,13 @@ export interface RunRecord {
   outputs: Record<string, ArtifactRef>;
   error?: RunError;
   /** The process that owns the run while it is Queued or Running, for crash detection. */
-  owner?: { pid: number; host: string; startedAt: string };
+  owner?: {
+    pid: number;
+    host: string;
+    startedAt: string;
+    /** Linux: the owner's start time in clock ticks since boot, so a reused pid is not mistaken for it. */
+    procStart?: string;
+  };
   /** When set, only these steps (and what they need) were run: `weir run FILE --step X`. */
   onlySteps?: string[];
   /** The run this one was started as a rerun of. */

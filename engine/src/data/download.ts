@@ -1,0 +1,53 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { Readable, Transform } from 'node:stream';
+import { WeirError } from '../errors';
+
+/**
+ * Downloads an http(s) URL to a file, reporting progress. The engine downloads sources itself
+ * (rather than letting DuckDB read URLs) so that the snapshot is taken once, progress can be
+ * shown, and no DuckDB extension has to be fetched.
+ */
+export async function downloadToFile(url: string, dest: string, onProgress?: (message: string) => void, signal?: AbortSignal): Promise<{ bytes: number; fileName: string }> {
+  let response: Response;
+  try {
+    response = await fetch(url, { signal, redirect: 'follow' });
+  } catch (e) {
+    throw new WeirError('BAD_INPUT', `could not download ${url}: ${(e as Error).message}${(e as Error).cause ? ` (${String((e as { cause?: unknown }).cause)})` : ''}`, { cause: e });
+  }
+  if (!response.ok || !response.body) {
+    throw new WeirError('BAD_INPUT', `could not download ${url}: HTTP ${response.status} ${response.statusText}`);
+  }
+  const total = Number(response.headers.get('content-length') ?? NaN);
+  let received = 0;
+  let lastReport = 0;
+  const report = (final: boolean) => {
+    const now = Date.now();
+    if (!onProgress || (!final && now - lastReport < 200)) return;
+    lastReport = now;
+    const pct = Number.isFinite(total) && total > 0 ? ` (${Math.floor((received / total) * 100)}%)` : '';
+    onProgress(`downloading ${url}: ${formatBytes(received)}${Number.isFinite(total) ? ` of ${formatBytes(total)}` : ''}${pct}${final ? ' done' : ''}`);
+  };
+  const counter = new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      received += chunk.length;
+      report(false);
+      callback(null, chunk);
+    },
+  });
+  await pipeline(Readable.fromWeb(response.body as import('node:stream/web').ReadableStream<Uint8Array>), counter, fs.createWriteStream(dest));
+  report(true);
+  if (Number.isFinite(total) && received !== total) {
+    throw new WeirError('BAD_INPUT', `download of ${url} ended after ${received} of ${total} bytes`);
+  }
+  const fromUrl = path.basename(new URL(response.url || url).pathname);
+  return { bytes: received, fileName: decodeURIComponent(fromUrl) };
+}
+
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KB`;
+  if (n < 1024 ** 3) return `${(n / 1024 / 1024).toFixed(1)} MB`;
+  return `${(n / 1024 ** 3).toFixed(2)} GB`;
+}

@@ -1,0 +1,209 @@
+import fsp from 'node:fs/promises';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { WeirError } from '../errors';
+import type { ColumnSchema } from '../store/records';
+import { sqlIdentifier, sqlString, withConnection } from './duckdb';
+import { inspectDelimitedFile } from './inspectDelimited';
+import { loadArrowIntoTable } from './loadArrow';
+import { downloadToFile } from './download';
+
+/**
+ * Snapshots dataset sources into one Parquet file: local paths, folders, globs and http(s) URLs
+ * holding CSV/TSV, Parquet, JSON/NDJSON or Arrow IPC. Several files must have the same column
+ * names (in order) and are unioned in the order given (glob matches sorted by path), as the
+ * article registers Titanic.csv and Titanic2.csv as one dataset.
+ *
+ * The output is byte-for-byte reproducible for the same input (fixed row order, one DuckDB
+ * version), so its sha256 identifies the content and re-registering it makes no new version.
+ */
+
+export type SourceFormat = 'csv' | 'parquet' | 'json' | 'arrow';
+
+export interface IngestResult {
+  rows: number;
+  schema: ColumnSchema[];
+  /** What to record as the dataset's sources: URLs and globs as given, local paths absolute. */
+  sources: string[];
+  /** Every file read, in union order (display names: URLs or absolute paths). */
+  files: string[];
+}
+
+export interface IngestOptions {
+  /** Scratch folder for downloads (removed by the caller). */
+  tmpDir: string;
+  /** Folder that relative paths and globs are resolved against. */
+  cwd: string;
+  onProgress?: (message: string) => void;
+  signal?: AbortSignal;
+}
+
+interface SourceFile {
+  /** Where the bytes are on disk. */
+  file: string;
+  /** How errors name it: the URL or the local path. */
+  display: string;
+  /** Name used to pick the format (the URL's file name for downloads). */
+  formatHint: string;
+}
+
+const GLOB_CHARS = /[*?[\]{}]/;
+
+export function isUrl(source: string): boolean {
+  return /^https?:\/\//i.test(source);
+}
+
+async function expandSource(source: string, index: number, options: IngestOptions, connection: DuckDBConnection): Promise<{ recorded: string; files: SourceFile[] }> {
+  if (isUrl(source)) {
+    const dest = path.join(options.tmpDir, `download-${index}`);
+    const { fileName } = await downloadToFile(source, dest, options.onProgress, options.signal);
+    return { recorded: source, files: [{ file: dest, display: source, formatHint: fileName }] };
+  }
+  const absolute = path.resolve(options.cwd, source);
+  if (GLOB_CHARS.test(source)) {
+    const reader = await connection.runAndReadAll(`SELECT file FROM glob(${sqlString(absolute)}) ORDER BY file`);
+    const matches = reader.getRowObjectsJS().map((r) => String(r.file));
+    if (matches.length === 0) throw new WeirError('NOT_FOUND', `no files match ${source}`, { hint: `The pattern is resolved against ${options.cwd}.` });
+    return { recorded: absolute, files: matches.map((f) => ({ file: f, display: f, formatHint: f })) };
+  }
+  let stat;
+  try {
+    stat = await fsp.stat(absolute);
+  } catch {
+    throw new WeirError('NOT_FOUND', `no such file: ${source}`, { hint: `Paths are resolved against ${options.cwd}.` });
+  }
+  if (stat.isDirectory()) {
+    const names = (await fsp.readdir(absolute, { withFileTypes: true })).filter((e) => e.isFile() && !e.name.startsWith('.')).map((e) => e.name).sort();
+    if (names.length === 0) throw new WeirError('BAD_INPUT', `${source}: the folder holds no files`);
+    return { recorded: absolute, files: names.map((n) => ({ file: path.join(absolute, n), display: path.join(absolute, n), formatHint: n })) };
+  }
+  return { recorded: absolute, files: [{ file: absolute, display: absolute, formatHint: absolute }] };
+}
+
+/** The format from the file name, or from the first bytes when the name does not tell. */
+export async function detectFormat(file: string, nameHint: string): Promise<{ format: SourceFormat; delimiter?: string }> {
+  const ext = path.extname(nameHint.replace(/\.(gz|zst)$/i, '')).toLowerCase();
+  if (ext === '.csv' || ext === '.txt') return { format: 'csv' };
+  if (ext === '.tsv' || ext === '.tab') return { format: 'csv', delimiter: '\t' };
+  if (ext === '.parquet' || ext === '.pq') return { format: 'parquet' };
+  if (ext === '.json' || ext === '.ndjson' || ext === '.jsonl') return { format: 'json' };
+  if (ext === '.arrow' || ext === '.feather' || ext === '.ipc' || ext === '.arrows') return { format: 'arrow' };
+  const handle = await fsp.open(file, 'r');
+  try {
+    const head = Buffer.alloc(8);
+    const { bytesRead } = await handle.read(head, 0, 8, 0);
+    const text = head.toString('latin1', 0, bytesRead);
+    if (text.startsWith('PAR1')) return { format: 'parquet' };
+    if (text.startsWith('ARROW1') || head.readUInt32LE(0) === 0xffffffff) return { format: 'arrow' };
+    if (/^\s*[[{]/.test(text)) return { format: 'json' };
+    return { format: 'csv' };
+  } finally {
+    await handle.close();
+  }
+}
+
+function readerFailure(source: SourceFile, format: SourceFormat, e: unknown): WeirError {
+  if (e instanceof WeirError) return e;
+  const message = (e as Error).message.split('\n')[0];
+  return new WeirError('BAD_INPUT', `${source.display}: could not read it as ${format.toUpperCase()}: ${message}`, { cause: e });
+}
+
+/** Makes `table` a view (or, for Arrow, a table) over one source file; returns its row count. */
+async function attachSource(connection: DuckDBConnection, source: SourceFile, table: string): Promise<number> {
+  const stat = await fsp.stat(source.file);
+  if (stat.size === 0) throw new WeirError('BAD_INPUT', `${source.display}: the file is empty`, { hint: 'Give a file with a header row and data.' });
+  const { format, delimiter } = await detectFormat(source.file, source.formatHint);
+  const id = sqlIdentifier(table);
+  try {
+    if (format === 'arrow') {
+      const rows = await loadArrowIntoTable(connection, source.file, source.display, table);
+      if (rows === 0) throw new WeirError('BAD_INPUT', `${source.display}: the file has no rows`);
+      return rows;
+    }
+    let reader: string;
+    if (format === 'csv') {
+      const shape = await inspectDelimitedFile(source.file, source.display, delimiter);
+      // The structure is already checked, so DuckDB is told the dialect instead of sniffing it;
+      // types are inferred from every row so a late non-number cannot fail the copy.
+      reader = `read_csv(${sqlString(source.file)}, delim=${sqlString(shape.delimiter)}, quote='"', escape='"', header=true, sample_size=-1)`;
+    } else if (format === 'parquet') {
+      reader = `read_parquet(${sqlString(source.file)})`;
+    } else {
+      reader = `read_json_auto(${sqlString(source.file)}, sample_size=-1)`;
+    }
+    await connection.run(`CREATE VIEW ${id} AS SELECT * FROM ${reader}`);
+    const count = await connection.runAndReadAll(`SELECT count(*) AS n FROM ${id}`);
+    const rows = Number(count.getRowObjectsJS()[0].n);
+    if (rows === 0) throw new WeirError('BAD_INPUT', `${source.display}: the file has no rows`);
+    return rows;
+  } catch (e) {
+    throw readerFailure(source, format, e);
+  }
+}
+
+export async function describeQuery(connection: DuckDBConnection, query: string): Promise<ColumnSchema[]> {
+  const reader = await connection.runAndReadAll(`DESCRIBE ${query}`);
+  return reader.getRowObjectsJS().map((r) => ({ name: String(r.column_name), type: String(r.column_type) }));
+}
+
+function schemaMismatch(first: SourceFile, firstSchema: ColumnSchema[], other: SourceFile, otherSchema: ColumnSchema[]): WeirError | undefined {
+  const a = firstSchema.map((c) => c.name);
+  const b = otherSchema.map((c) => c.name);
+  if (a.length === b.length && a.every((n, i) => n === b[i])) return undefined;
+  const missing = a.filter((n) => !b.includes(n));
+  const extra = b.filter((n) => !a.includes(n));
+  const parts: string[] = [];
+  if (missing.length) parts.push(`missing ${missing.join(', ')}`);
+  if (extra.length) parts.push(`extra ${extra.join(', ')}`);
+  if (parts.length === 0) parts.push(`same columns in another order (${b.join(', ')})`);
+  return new WeirError('BAD_INPUT', `${other.display}: its columns differ from ${first.display}: ${parts.join('; ')}`, {
+    hint: 'Files registered together must have the same columns; register them as separate datasets.',
+  });
+}
+
+export async function ingestSources(sources: string[], outParquet: string, options: IngestOptions): Promise<IngestResult> {
+  if (sources.length === 0) throw new WeirError('BAD_INPUT', 'no sources given');
+  return withConnection(async (connection) => {
+    const prefix = `weir_ingest_${randomBytes(4).toString('hex')}`;
+    const created: { name: string; isTable: boolean }[] = [];
+    try {
+      const recorded: string[] = [];
+      const files: SourceFile[] = [];
+      for (const [i, s] of sources.entries()) {
+        const expanded = await expandSource(s, i, options, connection);
+        recorded.push(expanded.recorded);
+        files.push(...expanded.files);
+      }
+      const schemas: ColumnSchema[][] = [];
+      let rows = 0;
+      for (const [i, f] of files.entries()) {
+        const name = `${prefix}_${i}`;
+        options.onProgress?.(`reading ${f.display}`);
+        const format = (await detectFormat(f.file, f.formatHint)).format;
+        created.push({ name, isTable: format === 'arrow' });
+        rows += await attachSource(connection, f, name);
+        const schema = await describeQuery(connection, `SELECT * FROM ${sqlIdentifier(name)}`);
+        if (schemas.length > 0) {
+          const mismatch = schemaMismatch(files[0], schemas[0], f, schema);
+          if (mismatch) throw mismatch;
+        }
+        schemas.push(schema);
+      }
+      const union = files.map((_f, i) => `SELECT * FROM ${sqlIdentifier(`${prefix}_${i}`)}`).join(' UNION ALL ');
+      options.onProgress?.(`writing snapshot (${rows} rows)`);
+      try {
+        await connection.run(`COPY (${union}) TO ${sqlString(outParquet)} (FORMAT parquet, COMPRESSION zstd)`);
+      } catch (e) {
+        const message = (e as Error).message.split('\n')[0];
+        throw new WeirError('BAD_INPUT', `could not snapshot ${files.length === 1 ? files[0].display : `${files.length} files`}: ${message}`, { cause: e });
+      }
+      const schema = await describeQuery(connection, `SELECT * FROM read_parquet(${sqlString(outParquet)})`);
+      return { rows, schema, sources: recorded, files: files.map((f) => f.display) };
+    } finally {
+      for (const c of created.reverse()) {
+        await connection.run(`DROP ${c.isTable ? 'TABLE' : 'VIEW'} IF EXISTS ${sqlIdentifier(c.name)}`).catch(() => undefined);
+      }
+    }
+  });
+}

@@ -1,0 +1,121 @@
+import fs from 'node:fs';
+import { WeirError } from '../errors';
+
+/**
+ * A structural check of a CSV/TSV file before DuckDB reads it. DuckDB's sniffer, given a file
+ * with a ragged row, quietly falls back to reading every line as one text column (or fails with
+ * a message that names no line), so Weir finds the delimiter itself and checks that every
+ * record has the header's number of fields, naming the line of the first one that does not.
+ *
+ * Quoting follows RFC 4180 (`"` quotes, `""` inside quotes is a quote, quoted fields may span
+ * lines). One pass over the bytes.
+ */
+export interface DelimitedShape {
+  delimiter: string;
+  columns: number;
+  /** Data records (not counting the header). */
+  records: number;
+}
+
+const CANDIDATES = [',', '\t', ';', '|'];
+const QUOTE = 0x22;
+const LF = 0x0a;
+const CR = 0x0d;
+
+/** Counts unquoted occurrences of each candidate in the first few records to choose one. */
+function sniffDelimiter(head: Buffer): string {
+  const counts: number[][] = [];
+  let inQuotes = false;
+  let current = CANDIDATES.map(() => 0);
+  for (let i = 0; i < head.length && counts.length < 20; i++) {
+    const b = head[i];
+    if (b === QUOTE) inQuotes = !inQuotes;
+    else if (!inQuotes && b === LF) {
+      counts.push(current);
+      current = CANDIDATES.map(() => 0);
+    } else if (!inQuotes) {
+      const k = CANDIDATES.indexOf(String.fromCharCode(b));
+      if (k >= 0) current[k] += 1;
+    }
+  }
+  if (counts.length === 0) counts.push(current);
+  let best = ',';
+  let bestScore = 0;
+  CANDIDATES.forEach((c, k) => {
+    const first = counts[0][k];
+    if (first === 0) return;
+    // Prefer a delimiter whose count is the same on most lines; ragged files still sniff right.
+    const agreeing = counts.filter((row) => row[k] === first).length;
+    const score = agreeing * 1000 + first;
+    if (score > bestScore) {
+      bestScore = score;
+      best = c;
+    }
+  });
+  return best;
+}
+
+export async function inspectDelimitedFile(file: string, displayName: string, forcedDelimiter?: string): Promise<DelimitedShape> {
+  const stream = fs.createReadStream(file, { highWaterMark: 1 << 20 });
+  let delimiter = forcedDelimiter;
+  let delimiterByte = 0;
+  let inQuotes = false;
+  let line = 1;
+  let recordLine = 1;
+  let fields = 1;
+  let recordHasContent = false;
+  let headerColumns = -1;
+  let records = 0;
+  let sawAnyByte = false;
+
+  const endRecord = () => {
+    if (!recordHasContent && fields === 1) return; // Blank lines are skipped, as DuckDB does.
+    if (headerColumns < 0) headerColumns = fields;
+    else if (fields !== headerColumns) {
+      throw new WeirError('BAD_INPUT', `${displayName}:${recordLine}: row has ${fields} field${fields === 1 ? '' : 's'}, the header has ${headerColumns}`, {
+        location: { file: displayName, line: recordLine, column: 1 },
+        hint: 'Fix the row (quote fields that contain the delimiter) or remove it.',
+      });
+    } else records += 1;
+  };
+
+  for await (const chunk of stream as AsyncIterable<Buffer>) {
+    if (delimiter === undefined) delimiter = sniffDelimiter(chunk.subarray(0, 65536));
+    delimiterByte = delimiter.charCodeAt(0);
+    for (let i = 0; i < chunk.length; i++) {
+      const b = chunk[i];
+      sawAnyByte = true;
+      if (inQuotes) {
+        if (b === QUOTE) inQuotes = false;
+        else if (b === LF) line += 1;
+      } else if (b === QUOTE) {
+        inQuotes = true;
+        recordHasContent = true;
+      } else if (b === delimiterByte) {
+        fields += 1;
+        recordHasContent = true;
+      } else if (b === LF) {
+        endRecord();
+        line += 1;
+        recordLine = line;
+        fields = 1;
+        recordHasContent = false;
+      } else if (b !== CR) {
+        recordHasContent = true;
+      }
+    }
+  }
+  if (inQuotes) {
+    throw new WeirError('BAD_INPUT', `${displayName}:${recordLine}: a quoted field starting in this row is never closed`, {
+      location: { file: displayName, line: recordLine, column: 1 },
+    });
+  }
+  endRecord();
+  if (!sawAnyByte || headerColumns < 0) {
+    throw new WeirError('BAD_INPUT', `${displayName}: the file is empty`, { hint: 'A CSV file needs a header row and at least one data row.' });
+  }
+  if (records === 0) {
+    throw new WeirError('BAD_INPUT', `${displayName}: the file has a header but no data rows`, { location: { file: displayName, line: 1, column: 1 } });
+  }
+  return { delimiter: delimiter ?? ',', columns: headerColumns, records };
+}

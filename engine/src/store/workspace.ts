@@ -1,0 +1,511 @@
+import fs from 'node:fs';
+import fsp from 'node:fs/promises';
+import path from 'node:path';
+import { WeirError } from '../errors';
+import type { ArtifactRef, DatasetVersion, ModelVersion, RunRecord, RunStatus, StepRunRecord, TrialRecord } from './records';
+import type { StoreChange, WorkspaceStore } from './storeApi';
+import { pathExists, readJsonFile, tempName, writeFileAtomic } from './durableFiles';
+import { encodeFileName, newRunId } from './fileNames';
+import { currentOwner, isOwnerAlive, isPidAlive } from './processOwner';
+import { VersionedRegistry } from './versionedRegistry';
+import { RunIndex } from './runIndex';
+import { ArtifactStore } from './artifacts';
+import { ChangeJournal } from './changeJournal';
+import { ingestSources } from '../data/ingest';
+
+/**
+ * The workspace store on plain files under `<root>/.weir/` (layout and reasons in
+ * docs/store.md). Nothing here holds a lock: records are replaced by rename, versions are
+ * claimed by exclusive create, and each live run is written only by its owning process.
+ */
+
+const FINAL_RUN: ReadonlySet<RunStatus> = new Set(['Completed', 'Failed', 'Canceled']);
+const LAYOUT_VERSION = 1;
+/** A live-run marker with no run file yet is left alone this long (its creator may be mid-create). */
+const ORPHAN_MARKER_MS = 60_000;
+
+export async function openWorkspace(root: string): Promise<WorkspaceStore> {
+  const store = new FileWorkspaceStore(path.resolve(root));
+  await store.open();
+  return store;
+}
+
+export class FileWorkspaceStore implements WorkspaceStore {
+  readonly root: string;
+  readonly dir: string;
+  private readonly tmpDir: string;
+  private readonly runsDir: string;
+  private readonly reuseDir: string;
+  private readonly datasets: VersionedRegistry<DatasetVersion>;
+  private readonly models: VersionedRegistry<ModelVersion>;
+  private readonly runIndex: RunIndex;
+  private readonly artifacts: ArtifactStore;
+  private readonly journal: ChangeJournal;
+  /** Serializes read-modify-write of one run within this process (parallel steps update one run). */
+  private readonly runLocks = new Map<string, Promise<unknown>>();
+  /** Open log descriptors, one per step that is writing. */
+  private readonly logFds = new Map<string, number>();
+  private readonly tempDirs = new Set<string>();
+  private disposed = false;
+
+  constructor(root: string) {
+    this.root = root;
+    this.dir = path.join(root, '.weir');
+    this.tmpDir = path.join(this.dir, 'tmp');
+    this.runsDir = path.join(this.dir, 'runs');
+    this.reuseDir = path.join(this.dir, 'index', 'reuse');
+    this.datasets = new VersionedRegistry('dataset', path.join(this.dir, 'datasets'), this.tmpDir);
+    this.models = new VersionedRegistry('model', path.join(this.dir, 'models'), this.tmpDir);
+    this.runIndex = new RunIndex(path.join(this.dir, 'index'));
+    this.artifacts = new ArtifactStore(root, path.join(this.dir, 'artifacts'), this.tmpDir);
+    this.journal = new ChangeJournal(path.join(this.dir, 'events'));
+  }
+
+  async open(): Promise<void> {
+    for (const d of ['tmp', 'runs', 'datasets', 'models', 'artifacts', 'index/reuse']) await fsp.mkdir(path.join(this.dir, d), { recursive: true });
+    await this.runIndex.init();
+    this.journal.init();
+    const layoutFile = path.join(this.dir, 'layout.json');
+    const layout = await readJsonFile<{ version: number }>(layoutFile).catch(() => undefined);
+    if (!layout) {
+      await writeFileAtomic(this.tmpDir, layoutFile, `${JSON.stringify({ version: LAYOUT_VERSION })}\n`);
+    } else if (layout.version > LAYOUT_VERSION) {
+      throw new WeirError('BAD_INPUT', `${layoutFile} was written by a newer Weir (layout ${layout.version}; this one reads ${LAYOUT_VERSION})`, { hint: 'Update Weir.' });
+    }
+    await this.removeDeadTempFiles();
+    await this.recoverRuns();
+  }
+
+  /** Temp files and folders carry their creator's pid; those of dead processes are garbage. */
+  private async removeDeadTempFiles(): Promise<void> {
+    for (const name of await fsp.readdir(this.tmpDir)) {
+      const pid = Number(/^[^-]+-(\d+)-/.exec(name)?.[1]);
+      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && !isPidAlive(pid)) {
+        await fsp.rm(path.join(this.tmpDir, name), { recursive: true, force: true });
+      }
+    }
+  }
+
+  /**
+   * Finishes what killed processes left: runs whose owner is gone become Failed/Interrupted,
+   * and final runs that still have a live marker get their index line.
+   */
+  private async recoverRuns(): Promise<void> {
+    for (const { experiment, runId } of await this.runIndex.activeRuns()) {
+      const run = await readJsonFile<RunRecord>(this.runFile(runId)).catch(() => undefined);
+      if (!run) {
+        const marker = this.runIndex.markerPath(experiment, runId);
+        const age = Date.now() - ((await fsp.stat(marker).catch(() => undefined))?.mtimeMs ?? 0);
+        if (age > ORPHAN_MARKER_MS) {
+          await this.runIndex.removeMarker(experiment, runId);
+          await fsp.rm(path.join(this.runsDir, runId), { recursive: true, force: true });
+        }
+        continue;
+      }
+      if (FINAL_RUN.has(run.status)) {
+        this.runIndex.append(run);
+        await this.runIndex.removeMarker(run.experiment, run.id);
+        continue;
+      }
+      if (isOwnerAlive(run.owner)) continue;
+      await this.updateRun(runId, (r) => markInterrupted(r));
+    }
+  }
+
+  // ----- artifacts -----
+
+  putArtifact(srcPath: string, kind: ArtifactRef['kind'], options?: { copy?: boolean; rows?: number; schema?: ArtifactRef['schema'] }): Promise<ArtifactRef> {
+    return this.artifacts.put(srcPath, kind, options);
+  }
+
+  artifactPath(ref: ArtifactRef): string {
+    return this.artifacts.absolutePath(ref);
+  }
+
+  async makeTempDir(prefix: string): Promise<string> {
+    const dir = path.join(this.tmpDir, tempName(prefix.replace(/[^A-Za-z0-9_]/g, '_') || 'tmp'));
+    await fsp.mkdir(dir);
+    this.tempDirs.add(dir);
+    return dir;
+  }
+
+  // ----- datasets -----
+
+  async registerDataset(name: string, sources: string[], options: { description?: string; onProgress?: (message: string) => void } = {}): Promise<{ version: DatasetVersion; created: boolean }> {
+    if (sources.length === 0) throw new WeirError('BAD_INPUT', `dataset '${name}': no sources given`, { hint: 'Give one or more paths, globs or URLs.' });
+    const work = await this.makeTempDir('ingest');
+    try {
+      const out = path.join(work, 'data.parquet');
+      const ingested = await ingestSources(sources, out, { tmpDir: work, cwd: this.root, onProgress: options.onProgress });
+      const artifact = await this.putArtifact(out, 'parquet', { rows: ingested.rows, schema: ingested.schema });
+      const latest = await this.datasets.latest(name);
+      if (latest && latest.hash === artifact.hash) return { version: latest, created: false };
+      const version = await this.datasets.add(name, (v) => {
+        const record: DatasetVersion = {
+          name,
+          version: v,
+          createdAt: new Date().toISOString(),
+          sources: ingested.sources,
+          hash: artifact.hash,
+          rows: ingested.rows,
+          schema: ingested.schema,
+          artifact,
+        };
+        if (options.description !== undefined) record.description = options.description;
+        return record;
+      });
+      this.journal.record({ type: 'dataset', name });
+      return { version, created: true };
+    } finally {
+      await this.removeTempDir(work);
+    }
+  }
+
+  listDatasets(): Promise<DatasetVersion[]> {
+    return this.datasets.listLatest();
+  }
+
+  async listDatasetVersions(name: string): Promise<DatasetVersion[]> {
+    const versions = await this.datasets.versions(name);
+    if (versions.length === 0) await this.datasets.get(name);
+    return versions;
+  }
+
+  getDataset(name: string, version?: number): Promise<DatasetVersion> {
+    return this.datasets.get(name, version);
+  }
+
+  async deleteDataset(name: string, version?: number): Promise<void> {
+    await this.datasets.delete(name, version);
+    this.journal.record({ type: 'dataset', name });
+  }
+
+  // ----- models -----
+
+  async registerModel(name: string, artifactSrc: string | ArtifactRef, options: Omit<Partial<ModelVersion>, 'name' | 'version' | 'createdAt' | 'artifact'> = {}): Promise<ModelVersion> {
+    const artifact = typeof artifactSrc === 'string' ? await this.putArtifact(artifactSrc, 'model', { copy: true }) : artifactSrc;
+    if (typeof artifactSrc !== 'string' && !(await this.artifacts.exists(artifactSrc))) {
+      throw new WeirError('NOT_FOUND', `model artifact ${artifactSrc.path} is not in the artifact store`);
+    }
+    const record = await this.models.add(name, (v) => ({
+      ...options,
+      name,
+      version: v,
+      createdAt: new Date().toISOString(),
+      tags: { ...(options.tags ?? {}) },
+      artifact,
+    }));
+    this.journal.record({ type: 'model', name });
+    return record;
+  }
+
+  listModels(): Promise<ModelVersion[]> {
+    return this.models.listLatest();
+  }
+
+  async listModelVersions(name: string): Promise<ModelVersion[]> {
+    const versions = await this.models.versions(name);
+    if (versions.length === 0) await this.models.get(name);
+    return versions;
+  }
+
+  getModel(name: string, version?: number): Promise<ModelVersion> {
+    return this.models.get(name, version);
+  }
+
+  async deleteModel(name: string, version?: number): Promise<void> {
+    await this.models.delete(name, version);
+    this.journal.record({ type: 'model', name });
+  }
+
+  // ----- runs -----
+
+  private runFile(runId: string): string {
+    return path.join(this.runsDir, runId, 'run.json');
+  }
+
+  private checkRunId(runId: string): void {
+    if (!/^[A-Za-z0-9_.-]+$/.test(runId) || runId.startsWith('.')) throw new WeirError('BAD_INPUT', `invalid run id '${runId}'`);
+  }
+
+  async createRun(init: Omit<RunRecord, 'id' | 'createdAt' | 'status' | 'owner'>): Promise<RunRecord> {
+    let id = '';
+    const now = new Date();
+    // The exclusive mkdir is what makes the id unique across processes.
+    for (;;) {
+      id = newRunId(now);
+      try {
+        await fsp.mkdir(path.join(this.runsDir, id));
+        break;
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      }
+    }
+    const run: RunRecord = { ...structuredClone(init), id, createdAt: now.toISOString(), status: 'Queued', owner: currentOwner() };
+    await this.runIndex.addMarker(run.experiment, id);
+    await writeFileAtomic(this.tmpDir, this.runFile(id), JSON.stringify(run));
+    this.journal.record({ type: 'run', runId: id, experiment: run.experiment });
+    return run;
+  }
+
+  updateRun(runId: string, change: (run: RunRecord) => void): Promise<RunRecord> {
+    const previous = this.runLocks.get(runId) ?? Promise.resolve();
+    const next = previous.catch(() => undefined).then(() => this.updateRunNow(runId, change));
+    this.runLocks.set(runId, next);
+    const cleanup = () => {
+      if (this.runLocks.get(runId) === next) this.runLocks.delete(runId);
+    };
+    next.then(cleanup, cleanup);
+    return next;
+  }
+
+  private async updateRunNow(runId: string, change: (run: RunRecord) => void): Promise<RunRecord> {
+    const before = await this.getRun(runId);
+    const run = structuredClone(before);
+    change(run);
+    if (run.id !== runId) throw new WeirError('INTERNAL', `updateRun must not change the run id (${runId} → ${run.id})`);
+    await writeFileAtomic(this.tmpDir, this.runFile(runId), JSON.stringify(run));
+
+    const beforeSteps = new Map(before.steps.map((s) => [s.name, s]));
+    for (const step of run.steps) {
+      const old = beforeSteps.get(step.name);
+      if (step.status === 'Completed' && step.fingerprint && (old?.status !== 'Completed' || old.fingerprint !== step.fingerprint)) {
+        await this.recordReusable(step.fingerprint, runId, step.name);
+      }
+      if (step.status !== 'Running' && step.status !== 'Queued') this.closeLog(runId, step.name);
+    }
+    if (FINAL_RUN.has(run.status)) {
+      this.runIndex.append(run);
+      if (before.experiment !== run.experiment) this.runIndex.append({ id: runId, experiment: before.experiment, deleted: true });
+      await this.runIndex.removeMarker(before.experiment, runId);
+      for (const step of run.steps) this.closeLog(runId, step.name);
+    }
+    this.journal.record({ type: 'run', runId, experiment: run.experiment });
+    return run;
+  }
+
+  async getRun(runId: string): Promise<RunRecord> {
+    this.checkRunId(runId);
+    const run = await readJsonFile<RunRecord>(this.runFile(runId));
+    if (!run) throw new WeirError('NOT_FOUND', `no run '${runId}'`, { hint: 'List runs with `weir runs`.' });
+    return run;
+  }
+
+  async listRuns(filter: { experiment?: string; limit?: number } = {}): Promise<RunRecord[]> {
+    // Markers first, then the index: a run that finishes in between is then in the index.
+    const active = await this.runIndex.activeRuns(filter.experiment);
+    const experiments = filter.experiment !== undefined ? [filter.experiment] : await this.runIndex.experiments();
+    const byId = new Map<string, RunRecord>();
+    for (const e of experiments) for (const [id, r] of this.runIndex.finishedRuns(e)) byId.set(id, r);
+    const live = await Promise.all(active.map((a) => readJsonFile<RunRecord>(this.runFile(a.runId)).catch(() => undefined)));
+    for (const r of live) if (r && (filter.experiment === undefined || r.experiment === filter.experiment)) byId.set(r.id, r);
+    const runs = [...byId.values()].sort(newestFirst);
+    return filter.limit !== undefined ? runs.slice(0, filter.limit) : runs;
+  }
+
+  async listExperiments(): Promise<{ name: string; runCount: number; lastRunAt?: string }[]> {
+    const runs = await this.listRuns();
+    const stats = new Map<string, { name: string; runCount: number; lastRunAt?: string }>();
+    for (const r of runs) {
+      const s = stats.get(r.experiment) ?? { name: r.experiment, runCount: 0 };
+      s.runCount += 1;
+      if (s.lastRunAt === undefined || r.createdAt > s.lastRunAt) s.lastRunAt = r.createdAt;
+      stats.set(r.experiment, s);
+    }
+    return [...stats.values()].sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  async deleteRun(runId: string): Promise<void> {
+    const run = await this.getRun(runId);
+    if (!FINAL_RUN.has(run.status) && isOwnerAlive(run.owner)) {
+      throw new WeirError('BUSY', `run ${runId} is ${run.status}`, { hint: `Cancel it first: weir run cancel ${runId}` });
+    }
+    for (const step of run.steps) this.closeLog(runId, step.name);
+    this.runIndex.append({ id: runId, experiment: run.experiment, deleted: true });
+    await this.runIndex.removeMarker(run.experiment, runId);
+    // Renaming out of runs/ first makes the deletion atomic for readers.
+    const trash = path.join(this.tmpDir, tempName('deleted'));
+    await fsp.rename(path.join(this.runsDir, runId), trash);
+    await fsp.rm(trash, { recursive: true, force: true });
+    this.journal.record({ type: 'run', runId, experiment: run.experiment });
+  }
+
+  async requestCancel(runId: string): Promise<void> {
+    const run = await this.getRun(runId);
+    await writeFileAtomic(this.tmpDir, path.join(this.runsDir, runId, 'cancel'), `${JSON.stringify({ requestedAt: new Date().toISOString(), pid: process.pid })}\n`);
+    this.journal.record({ type: 'run', runId, experiment: run.experiment });
+  }
+
+  isCancelRequested(runId: string): Promise<boolean> {
+    this.checkRunId(runId);
+    return pathExists(path.join(this.runsDir, runId, 'cancel'));
+  }
+
+  // ----- logs and trials -----
+
+  logPath(runId: string, step: string): string {
+    return path.join(this.runsDir, runId, 'logs', `${encodeFileName(step)}.log`);
+  }
+
+  async appendLog(runId: string, step: string, text: string): Promise<void> {
+    const key = `${runId}\0${step}`;
+    let fd = this.logFds.get(key);
+    if (fd === undefined) {
+      this.checkRunId(runId);
+      const file = this.logPath(runId, step);
+      try {
+        fd = fs.openSync(file, 'a');
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+        if (!(await pathExists(path.join(this.runsDir, runId)))) throw new WeirError('NOT_FOUND', `no run '${runId}'`);
+        await fsp.mkdir(path.dirname(file), { recursive: true });
+        fd = fs.openSync(file, 'a');
+      }
+      this.logFds.set(key, fd);
+    }
+    // A synchronous write keeps lines in call order (async writes on the thread pool may
+    // reorder) and costs microseconds for the page cache.
+    fs.writeSync(fd, text);
+  }
+
+  private closeLog(runId: string, step: string): void {
+    const key = `${runId}\0${step}`;
+    const fd = this.logFds.get(key);
+    if (fd === undefined) return;
+    this.logFds.delete(key);
+    fs.closeSync(fd);
+  }
+
+  async readLog(runId: string, step?: string): Promise<string> {
+    if (step !== undefined) {
+      const run = await this.getRun(runId);
+      if (!run.steps.some((s) => s.name === step)) {
+        throw new WeirError('NOT_FOUND', `run ${runId} has no step '${step}'; steps: ${run.steps.map((s) => s.name).join(', ')}`);
+      }
+      return fsp.readFile(this.logPath(runId, step), 'utf8').catch(() => '');
+    }
+    const run = await this.getRun(runId);
+    const parts: string[] = [];
+    for (const s of run.steps) {
+      const text = await fsp.readFile(this.logPath(runId, s.name), 'utf8').catch(() => undefined);
+      if (text !== undefined) parts.push(`== ${s.name} ==\n${text}${text.endsWith('\n') || text === '' ? '' : '\n'}`);
+    }
+    return parts.join('');
+  }
+
+  private trialsDir(runId: string, step: string): string {
+    return path.join(this.runsDir, runId, 'trials', encodeFileName(step));
+  }
+
+  async addTrial(runId: string, step: string, trial: TrialRecord): Promise<void> {
+    this.checkRunId(runId);
+    const dir = this.trialsDir(runId, step);
+    await fsp.mkdir(dir, { recursive: true });
+    await writeFileAtomic(this.tmpDir, path.join(dir, `${String(trial.iteration).padStart(6, '0')}.json`), JSON.stringify(trial));
+    this.journal.record({ type: 'run', runId });
+  }
+
+  async listTrials(runId: string, step: string): Promise<TrialRecord[]> {
+    this.checkRunId(runId);
+    let files: string[];
+    try {
+      files = (await fsp.readdir(this.trialsDir(runId, step))).filter((f) => /^\d+\.json$/.test(f));
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw e;
+    }
+    const trials = await Promise.all(files.map((f) => readJsonFile<TrialRecord>(path.join(this.trialsDir(runId, step), f))));
+    return trials.filter((t): t is TrialRecord => t !== undefined).sort((a, b) => a.iteration - b.iteration);
+  }
+
+  // ----- reuse -----
+
+  private reuseFile(fingerprint: string): string {
+    return path.join(this.reuseDir, `${encodeFileName(fingerprint)}.json`);
+  }
+
+  private async recordReusable(fingerprint: string, runId: string, step: string): Promise<void> {
+    await writeFileAtomic(this.tmpDir, this.reuseFile(fingerprint), JSON.stringify({ runId, step }));
+  }
+
+  async findReusableStep(fingerprint: string): Promise<{ runId: string; step: StepRunRecord } | undefined> {
+    const pointer = await readJsonFile<{ runId: string; step: string }>(this.reuseFile(fingerprint)).catch(() => undefined);
+    if (!pointer) return undefined;
+    const run = await readJsonFile<RunRecord>(this.runFile(pointer.runId)).catch(() => undefined);
+    const step = run?.steps.find((s) => s.name === pointer.step);
+    if (!run || !step || step.status !== 'Completed' || step.fingerprint !== fingerprint) return undefined;
+    for (const ref of Object.values(step.outputs)) if (!(await this.artifacts.exists(ref))) return undefined;
+    return { runId: run.id, step };
+  }
+
+  // ----- index maintenance -----
+
+  /**
+   * Rebuilds the run index from the run files (for a damaged or deleted `index/`). Safe to run
+   * while other processes work: it only rewrites lines for final runs and markers for live ones.
+   */
+  async rebuildRunIndex(): Promise<{ runs: number }> {
+    const byExperiment = new Map<string, RunRecord[]>();
+    let count = 0;
+    for (const id of await fsp.readdir(this.runsDir)) {
+      const run = await readJsonFile<RunRecord>(this.runFile(id)).catch(() => undefined);
+      if (!run) continue;
+      count += 1;
+      if (!FINAL_RUN.has(run.status)) {
+        await this.runIndex.addMarker(run.experiment, run.id);
+        continue;
+      }
+      const list = byExperiment.get(run.experiment) ?? [];
+      list.push(run);
+      byExperiment.set(run.experiment, list);
+    }
+    await this.runIndex.removeIndexFiles();
+    for (const [experiment, runs] of byExperiment) {
+      await this.runIndex.rewrite(experiment, runs, path.join(this.tmpDir, tempName('index')));
+    }
+    return { runs: count };
+  }
+
+  // ----- change notification -----
+
+  watch(listener: (change: StoreChange) => void): { dispose(): void } {
+    return this.journal.watch(listener);
+  }
+
+  private async removeTempDir(dir: string): Promise<void> {
+    this.tempDirs.delete(dir);
+    await fsp.rm(dir, { recursive: true, force: true });
+  }
+
+  async dispose(): Promise<void> {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.journal.dispose();
+    for (const fd of this.logFds.values()) fs.closeSync(fd);
+    this.logFds.clear();
+    await Promise.allSettled([...this.runLocks.values()]);
+    for (const dir of [...this.tempDirs]) await this.removeTempDir(dir);
+  }
+}
+
+function newestFirst(a: RunRecord, b: RunRecord): number {
+  if (a.createdAt !== b.createdAt) return a.createdAt < b.createdAt ? 1 : -1;
+  return a.id < b.id ? 1 : a.id > b.id ? -1 : 0;
+}
+
+/** What a run looks like after its process died: Failed/Interrupted, unfinished steps too. */
+export function markInterrupted(run: RunRecord): void {
+  const now = new Date().toISOString();
+  const message = `the process running it (pid ${run.owner?.pid ?? '?'}) ended before the run finished`;
+  run.status = 'Failed';
+  run.endedAt ??= now;
+  run.error = { code: 'RUN_FAILED', message, reason: 'Interrupted' };
+  for (const step of run.steps) {
+    if (step.status === 'Running' || step.status === 'Queued') {
+      step.status = 'Failed';
+      step.endedAt ??= now;
+      step.error = { code: 'RUN_FAILED', message, reason: 'Interrupted', step: step.name };
+    }
+  }
+}
+
