@@ -105,7 +105,18 @@ export namespace ListExperimentsRequest {
 /** extension → engine: runs of one experiment (or all), newest first. */
 export namespace ListRunsRequest {
   export const method = 'weir/listRuns' as const;
-  export const type = new RequestType<{ experiment?: string; limit?: number }, RunSummary[], WeirErrorData>(method);
+  export const type = new RequestType<
+    {
+      experiment?: string;
+      limit?: number;
+      /** Only these runs (the ones a `StoreChangedNotification` named); a deleted run is left out. */
+      runIds?: string[];
+      /** Only Queued and Running runs (for the status bar). */
+      liveOnly?: boolean;
+    },
+    RunSummary[],
+    WeirErrorData
+  >(method);
 }
 
 /** extension → engine: one run's full record (its step runs, outputs, error). */

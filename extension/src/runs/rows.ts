@@ -1,0 +1,248 @@
+import type { DatasetVersion, ExperimentSummary, ModelVersion, RunSummary, StepRunRecord, TrialRecord } from '../../../engine/src/protocol';
+
+/**
+ * What each tree row shows, computed without VS Code so it can be unit-tested and benchmarked.
+ * The tree providers turn a `Row` into a `vscode.TreeItem` one to one.
+ */
+export interface Row {
+  /** Stable across refreshes, so VS Code keeps selection and expansion. */
+  id: string;
+  label: string;
+  description?: string;
+  /** Markdown. */
+  tooltip: string;
+  /** A codicon id (`sync~spin`, `pass`, …) and an optional theme colour id. */
+  icon: { id: string; color?: string };
+  /** Drives the context menus in `package.json` (`viewItem == run.running`, …). */
+  contextValue: string;
+  collapsible: boolean;
+  /** Read by screen readers and by the end-to-end tests. */
+  ariaLabel: string;
+}
+
+export function formatDuration(ms: number | undefined): string {
+  if (ms === undefined || !Number.isFinite(ms)) return '';
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
+  const minutes = Math.floor(ms / 60_000);
+  const seconds = Math.round((ms % 60_000) / 1000);
+  if (minutes < 60) return seconds ? `${minutes} min ${seconds} s` : `${minutes} min`;
+  return `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
+}
+
+export function formatMetric(value: number): string {
+  if (!Number.isFinite(value)) return String(value);
+  const abs = Math.abs(value);
+  if (abs !== 0 && (abs < 1e-3 || abs >= 1e6)) return value.toExponential(3);
+  return String(Number(value.toPrecision(4)));
+}
+
+/** `2026-11-27 23:41:05` in local time: sortable and readable. */
+export function formatTimestamp(iso: string): string {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+}
+
+export function statusIcon(status: string): Row['icon'] {
+  switch (status) {
+    case 'Running':
+      return { id: 'sync~spin', color: 'charts.blue' };
+    case 'Queued':
+      return { id: 'clock' };
+    case 'Completed':
+      return { id: 'pass', color: 'testing.iconPassed' };
+    case 'Reused':
+      return { id: 'pass-filled', color: 'testing.iconPassed' };
+    case 'Failed':
+      return { id: 'error', color: 'testing.iconFailed' };
+    case 'Canceled':
+      return { id: 'circle-slash', color: 'testing.iconSkipped' };
+    case 'Skipped':
+      return { id: 'debug-step-over', color: 'testing.iconSkipped' };
+    default:
+      return { id: 'circle-outline' };
+  }
+}
+
+const isLive = (status: string) => status === 'Running' || status === 'Queued';
+
+export function experimentRow(experiment: ExperimentSummary): Row {
+  const runs = `${experiment.runCount} run${experiment.runCount === 1 ? '' : 's'}`;
+  return {
+    id: `experiment:${experiment.name}`,
+    label: experiment.name,
+    description: runs,
+    tooltip: [`**${experiment.name}**`, runs, experiment.lastRunAt ? `last run ${formatTimestamp(experiment.lastRunAt)}` : ''].filter(Boolean).join('\n\n'),
+    icon: experiment.lastStatus && isLive(experiment.lastStatus) ? statusIcon('Running') : { id: 'beaker' },
+    contextValue: 'experiment',
+    collapsible: true,
+    ariaLabel: `Experiment ${experiment.name}, ${runs}`,
+  };
+}
+
+export function runDurationMs(run: Pick<RunSummary, 'startedAt' | 'endedAt' | 'durationMs'>, now: number): number | undefined {
+  if (run.durationMs !== undefined) return run.durationMs;
+  if (!run.startedAt) return undefined;
+  return (run.endedAt ? Date.parse(run.endedAt) : now) - Date.parse(run.startedAt);
+}
+
+export function runRow(run: RunSummary, now: number = Date.now()): Row {
+  const status = run.errorReason === 'Interrupted' ? 'Interrupted' : run.status;
+  const duration = formatDuration(runDurationMs(run, now));
+  const metric = run.primaryMetric ? `${run.primaryMetric.name} ${formatMetric(run.primaryMetric.value)}` : '';
+  const description = [status, duration, metric].filter(Boolean).join(' · ');
+  const tooltip = [
+    `**${run.pipelineName}** — ${status}`,
+    `Run \`${run.id}\``,
+    `Experiment ${run.experiment} · ${run.pipelineFile}`,
+    `Created ${formatTimestamp(run.createdAt)}${duration ? ` · took ${duration}` : ''}`,
+    metric ? `Primary metric: ${metric}` : '',
+    run.errorMessage ? `Error: ${run.errorMessage}` : '',
+    run.rerunOf ? `Rerun of \`${run.rerunOf}\`` : '',
+  ]
+    .filter(Boolean)
+    .join('\n\n');
+  return {
+    id: `run:${run.id}`,
+    label: formatTimestamp(run.createdAt),
+    description,
+    tooltip,
+    icon: statusIcon(run.status),
+    contextValue: isLive(run.status) ? 'run.live' : 'run.finished',
+    collapsible: true,
+    ariaLabel: `Run ${run.id} ${status}${duration ? ` ${duration}` : ''}${metric ? ` ${metric}` : ''}`,
+  };
+}
+
+export function stepDurationMs(step: StepRunRecord, now: number): number | undefined {
+  if (!step.startedAt) return undefined;
+  return (step.endedAt ? Date.parse(step.endedAt) : now) - Date.parse(step.startedAt);
+}
+
+export function stepRow(runId: string, step: StepRunRecord, now: number = Date.now()): Row {
+  const duration = formatDuration(stepDurationMs(step, now));
+  const metricEntries = Object.entries(step.metrics ?? {});
+  const metric = metricEntries.length ? `${metricEntries[0][0]} ${formatMetric(metricEntries[0][1])}` : '';
+  const trials = step.trialCount ? `${step.trialCount} trials` : '';
+  const description = [step.status, duration, metric, trials].filter(Boolean).join(' · ');
+  const outputs = Object.entries(step.outputs ?? {}).map(([name, ref]) => `- ${name}: ${ref.kind}${ref.rows !== undefined ? `, ${ref.rows} rows` : ''}`);
+  const tooltip = [
+    `**${step.name}** (${step.kind}) — ${step.status}`,
+    duration ? `took ${duration}` : '',
+    step.reusedFrom ? `Reused from run \`${step.reusedFrom.runId}\`` : '',
+    metricEntries.length ? metricEntries.map(([k, v]) => `${k}: ${formatMetric(v)}`).join(' · ') : '',
+    outputs.length ? `Outputs:\n${outputs.join('\n')}` : '',
+    step.error ? `Error: ${step.error.message}` : '',
+  ]
+    .filter(Boolean)
+    .join('\n\n');
+  return {
+    id: `step:${runId}:${step.name}`,
+    label: step.name,
+    description,
+    tooltip,
+    icon: statusIcon(step.status),
+    contextValue: step.trialCount || step.kind === 'automl' ? 'step.automl' : 'step',
+    collapsible: Boolean(step.trialCount) || step.kind === 'automl',
+    ariaLabel: `Step ${step.name} ${step.status}${duration ? ` ${duration}` : ''}`,
+  };
+}
+
+export function trialRow(runId: string, step: string, trial: TrialRecord, primaryMetric?: string): Row {
+  const metricName = primaryMetric && trial.metrics[primaryMetric] !== undefined ? primaryMetric : Object.keys(trial.metrics)[0];
+  const metric = metricName !== undefined ? `${metricName} ${formatMetric(trial.metrics[metricName])}` : '';
+  const description = [trial.status === 'Completed' ? '' : trial.status, metric, formatDuration(trial.durationMs)].filter(Boolean).join(' · ');
+  return {
+    id: `trial:${runId}:${step}:${trial.iteration}`,
+    label: `${trial.iteration} ${trial.algorithm}`,
+    description,
+    tooltip: [
+      `**Trial ${trial.iteration}: ${trial.algorithm}** — ${trial.status}`,
+      Object.entries(trial.metrics).map(([k, v]) => `${k}: ${formatMetric(v)}`).join('\n\n'),
+      trial.error ? `Error: ${trial.error}` : '',
+    ]
+      .filter(Boolean)
+      .join('\n\n'),
+    icon: statusIcon(trial.status),
+    contextValue: 'trial',
+    collapsible: false,
+    ariaLabel: `Trial ${trial.iteration} ${trial.algorithm} ${trial.status} ${metric}`,
+  };
+}
+
+export function datasetRow(dataset: DatasetVersion): Row {
+  const shape = `${dataset.rows} rows × ${dataset.schema.length} columns`;
+  return {
+    id: `dataset:${dataset.name}`,
+    label: dataset.name,
+    description: `v${dataset.version} · ${shape}`,
+    tooltip: [`**${dataset.name}** v${dataset.version}`, dataset.description ?? '', shape, `Columns: ${dataset.schema.map((c) => `${c.name} (${c.type})`).join(', ')}`]
+      .filter(Boolean)
+      .join('\n\n'),
+    icon: { id: 'database' },
+    contextValue: 'dataset',
+    collapsible: true,
+    ariaLabel: `Dataset ${dataset.name} version ${dataset.version}`,
+  };
+}
+
+export function datasetVersionRow(dataset: DatasetVersion): Row {
+  return {
+    id: `dataset:${dataset.name}:${dataset.version}`,
+    label: `v${dataset.version}`,
+    description: `${dataset.rows} rows · ${formatTimestamp(dataset.createdAt)}`,
+    tooltip: [
+      `**${dataset.name}:${dataset.version}**`,
+      dataset.description ?? '',
+      `${dataset.rows} rows, hash \`${dataset.hash.slice(0, 12)}\``,
+      `Sources: ${dataset.sources.join(', ')}`,
+    ]
+      .filter(Boolean)
+      .join('\n\n'),
+    icon: { id: 'versions' },
+    contextValue: 'datasetVersion',
+    collapsible: false,
+    ariaLabel: `Dataset ${dataset.name} version ${dataset.version}`,
+  };
+}
+
+export function modelRow(model: ModelVersion): Row {
+  return {
+    id: `model:${model.name}`,
+    label: model.name,
+    description: `v${model.version}${model.framework ? ` · ${model.framework}` : ''}`,
+    tooltip: modelTooltip(model),
+    icon: { id: 'symbol-class' },
+    contextValue: 'model',
+    collapsible: true,
+    ariaLabel: `Model ${model.name} version ${model.version}`,
+  };
+}
+
+export function modelVersionRow(model: ModelVersion): Row {
+  const metric = Object.entries(model.metrics ?? {})[0];
+  return {
+    id: `model:${model.name}:${model.version}`,
+    label: `v${model.version}`,
+    description: [metric ? `${metric[0]} ${formatMetric(metric[1])}` : '', formatTimestamp(model.createdAt)].filter(Boolean).join(' · '),
+    tooltip: modelTooltip(model),
+    icon: { id: 'versions' },
+    contextValue: 'modelVersion',
+    collapsible: false,
+    ariaLabel: `Model ${model.name} version ${model.version}`,
+  };
+}
+
+function modelTooltip(model: ModelVersion): string {
+  return [
+    `**${model.name}:${model.version}**`,
+    model.description ?? '',
+    model.framework ? `Framework: ${model.framework}` : '',
+    model.lineage ? `From run \`${model.lineage.runId}\` (${model.lineage.experiment}, step ${model.lineage.step})` : '',
+    Object.entries(model.metrics ?? {}).map(([k, v]) => `${k}: ${formatMetric(v)}`).join(' · '),
+  ]
+    .filter(Boolean)
+    .join('\n\n');
+}
