@@ -1,0 +1,229 @@
+import type { FeaturizationSettings, FeaturizedColumn, TableColumn } from '../types';
+import type { ColumnPlan, DatePart, ImputeStrategy } from './columnPlan';
+import { parseBoolean, parseDate, parseNumber, tokenize } from './columnValues';
+import { categoriesByFrequency, sortedMean, sortedMedian, sortedMode, type ColumnProfile } from './profileColumn';
+
+/** Up to this many distinct values a categorical column is one-hot encoded (auto mode). */
+export const ONE_HOT_MAX_CATEGORIES = 16;
+/** A user-declared categorical column is one-hot encoded up to this many values. */
+const DECLARED_ONE_HOT_MAX = 64;
+/** Frequency encoding keeps this many categories; rarer ones share the "other" frequency. */
+const FREQUENCY_MAX_CATEGORIES = 1000;
+const HASH_BUCKETS = 32;
+/** Free text keeps the words found in at least this share of rows, at most TEXT_VOCABULARY of them. */
+const TEXT_MIN_ROW_SHARE = 0.01;
+const TEXT_VOCABULARY = 32;
+/** Text whose values parse as numbers/booleans/dates at least this often is read as such. */
+const PARSE_SHARE = 0.98;
+/** All-unique integer or text columns at least this long are IDs, not features. */
+const ID_MIN_ROWS = 50;
+/** A high-cardinality text column with at least this many words per value is free text. */
+const TEXT_MIN_TOKENS = 3;
+
+export interface PlanChoice {
+  plan: ColumnPlan;
+  purpose: FeaturizedColumn['purpose'];
+  note?: string;
+  /** Set when the column was high-cardinality (guardrail detail). */
+  highCardinality?: boolean;
+}
+
+export interface PlanContext {
+  settings: FeaturizationSettings;
+  blocked: Set<string>;
+}
+
+/**
+ * Decides how a column is featurized, from its profile. Custom settings (purposes, drops,
+ * imputation strategies) override what auto mode would infer, column by column.
+ */
+export function choosePlan(column: TableColumn, profile: ColumnProfile, ctx: PlanContext): PlanChoice {
+  const { settings } = ctx;
+  const present = profile.rows - profile.missing;
+  if (settings.dropColumns?.includes(column.name)) return ignore('dropped by featurization settings');
+  const declared = settings.mode === 'custom' ? settings.columnPurposes?.[column.name] : undefined;
+  const impute = settings.transformerParams?.[column.name];
+
+  if (settings.mode === 'off') {
+    if (column.type === 'number' || column.type === 'boolean') {
+      return { plan: { kind: 'numeric', read: 'number', strategy: 'none', fill: NaN, indicator: false }, purpose: 'Numeric', note: 'featurization off: used as it is' };
+    }
+    throw new Error('unreachable: featurization off checks column types before planning');
+  }
+
+  if (present === 0) return ignore('all values are missing');
+  if (declared === 'Ignore' || declared === 'Label') return ignore('purpose Ignore in featurization settings');
+  if (!declared && profile.distinct === 1 && profile.missing === 0) return ignore('constant: one value in every row');
+
+  const kind = declared ? declaredKind(declared) : inferKind(column, profile);
+  const indicator = profile.missing > 0;
+
+  if (kind === 'numeric') {
+    const read: 'number' | 'boolean' =
+      column.type === 'boolean' || (column.type === 'string' && profile.numericShare < PARSE_SHARE && profile.booleanShare >= PARSE_SHARE) ? 'boolean' : 'number';
+    const stats = numericStats(profile, read);
+    const strategy: ImputeStrategy = impute?.strategy ?? (read === 'boolean' ? 'most_frequent' : 'mean');
+    const fill =
+      strategy === 'constant' ? Number(impute?.fill_value ?? 0) : strategy === 'median' ? stats.median : strategy === 'most_frequent' ? stats.mode : stats.mean;
+    if (!declared && read === 'number' && profile.integers && profile.distinct === present && present >= ID_MIN_ROWS && profile.missing === 0) {
+      return ignore('ID-like: every value is a distinct integer', true);
+    }
+    return {
+      plan: { kind: 'numeric', read, strategy, fill, indicator },
+      purpose: 'Numeric',
+      note: indicator ? `${profile.missing} missing values imputed with the ${strategy.replace('_', ' ')} (${round(fill)}) plus a missing indicator` : undefined,
+    };
+  }
+
+  if (kind === 'datetime') {
+    const parts: DatePart[] = ['year', 'month', 'day', 'weekday', 'dayofyear'];
+    if (profile.timeOfDayVaries) parts.push('hour', 'minute');
+    return { plan: { kind: 'datetime', parts, fill: datetimeMedian(profile), indicator }, purpose: 'DateTime', note: `calendar parts: ${parts.join(', ')}` };
+  }
+
+  // Categorical or text: everything below works on category keys.
+  const counts = profile.counts ?? numberCounts(column, profile);
+  const ranked = categoriesByFrequency(counts);
+  const fill = impute?.strategy === 'constant' ? String(impute.fill_value ?? '') : (ranked[0]?.[0] ?? '');
+
+  if (kind === 'text') {
+    if (ctx.blocked.has('CountVectorizer') || ctx.blocked.has('TfIdf')) return ignore('free text, and text transformers are blocked');
+    const vocabulary = textVocabulary(counts, present);
+    return { plan: { kind: 'text', vocabulary }, purpose: 'Text', note: `free text: counts of the ${vocabulary.length} most common words`, highCardinality: true };
+  }
+  if (kind === 'hash' && !ctx.blocked.has('HashOneHotEncoder')) {
+    return { plan: { kind: 'hash', buckets: HASH_BUCKETS, fill, indicator }, purpose: 'CategoricalHash', note: `hashed one-hot into ${HASH_BUCKETS} buckets`, highCardinality: profile.distinct > ONE_HOT_MAX_CATEGORIES };
+  }
+  if (!declared && profile.distinct === present && present >= ID_MIN_ROWS) {
+    return ignore('ID-like: every value is distinct', true);
+  }
+  const oneHotMax = declared ? DECLARED_ONE_HOT_MAX : ONE_HOT_MAX_CATEGORIES;
+  if (profile.distinct <= oneHotMax && !ctx.blocked.has('OneHotEncoder')) {
+    return { plan: { kind: 'onehot', categories: ranked.map(([c]) => c), fill, indicator }, purpose: 'Categorical', note: `one-hot, ${profile.distinct} categories` };
+  }
+  const kept = ranked.slice(0, FREQUENCY_MAX_CATEGORIES);
+  const rare = ranked.slice(FREQUENCY_MAX_CATEGORIES);
+  const rareRows = rare.reduce((s, [, c]) => s + c, 0);
+  return {
+    plan: {
+      kind: 'frequency',
+      categories: kept.map(([c]) => c),
+      frequencies: kept.map(([, c]) => c / present),
+      otherFrequency: rare.length > 0 ? rareRows / rare.length / present : 0,
+      fill,
+      indicator,
+    },
+    purpose: 'Categorical',
+    note: `high cardinality (${profile.distinct} values): frequency and frequency-rank encoding`,
+    highCardinality: true,
+  };
+}
+
+type Kind = 'numeric' | 'datetime' | 'categorical' | 'hash' | 'text';
+
+function declaredKind(purpose: FeaturizedColumn['purpose']): Kind {
+  switch (purpose) {
+    case 'Numeric':
+      return 'numeric';
+    case 'DateTime':
+      return 'datetime';
+    case 'Text':
+      return 'text';
+    case 'CategoricalHash':
+    case 'Hashes':
+      return 'hash';
+    default:
+      return 'categorical';
+  }
+}
+
+function inferKind(column: TableColumn, profile: ColumnProfile): Kind {
+  if (column.type === 'number' || column.type === 'boolean') return 'numeric';
+  if (column.type === 'datetime') return 'datetime';
+  if (profile.numericShare >= PARSE_SHARE || profile.booleanShare >= PARSE_SHARE) return 'numeric';
+  if (profile.dateShare >= PARSE_SHARE) return 'datetime';
+  const present = profile.rows - profile.missing;
+  if (profile.distinct > ONE_HOT_MAX_CATEGORIES && profile.distinct > present / 2 && profile.meanTokens >= TEXT_MIN_TOKENS) return 'text';
+  return 'categorical';
+}
+
+function ignore(note: string, highCardinality = false): PlanChoice {
+  return { plan: { kind: 'ignore' }, purpose: 'Ignore', note, highCardinality };
+}
+
+function round(v: number): string {
+  return Number.isInteger(v) ? String(v) : v.toPrecision(6);
+}
+
+/** Mean, median and mode of the numbers in a column, parsed from text when needed. */
+function numericStats(profile: ColumnProfile, read: 'number' | 'boolean'): { mean: number; median: number; mode: number } {
+  if (profile.sortedNumbers) {
+    const s = profile.sortedNumbers;
+    return { mean: sortedMean(s), median: sortedMedian(s), mode: sortedMode(s) };
+  }
+  return statsOfParsed(profile, read === 'boolean' ? parseBoolean : parseNumber);
+}
+
+/** Epoch-ms median of a datetime column (or of dates parsed from text). */
+function datetimeMedian(profile: ColumnProfile): number {
+  if (profile.sortedNumbers) return sortedMedian(profile.sortedNumbers);
+  return statsOfParsed(profile, parseDate).median;
+}
+
+/** Stats of a text column read as numbers, from its distinct values and their counts. */
+function statsOfParsed(profile: ColumnProfile, parse: (s: string) => number): { mean: number; median: number; mode: number } {
+  const pairs: [number, number][] = [];
+  for (const [value, count] of profile.counts ?? []) {
+    const v = parse(value);
+    if (!Number.isNaN(v)) pairs.push([v, count]);
+  }
+  pairs.sort((a, b) => a[0] - b[0]);
+  let total = 0;
+  let sum = 0;
+  let mode = NaN;
+  let modeCount = 0;
+  for (const [v, c] of pairs) {
+    total += c;
+    sum += v * c;
+    if (c > modeCount) {
+      modeCount = c;
+      mode = v;
+    }
+  }
+  let median = NaN;
+  let cumulative = 0;
+  for (let i = 0; i < pairs.length; i++) {
+    cumulative += pairs[i][1];
+    if (cumulative * 2 > total) {
+      median = pairs[i][0];
+      break;
+    }
+    if (cumulative * 2 === total) {
+      median = (pairs[i][0] + pairs[i + 1][0]) / 2;
+      break;
+    }
+  }
+  return { mean: total ? sum / total : NaN, median, mode };
+}
+
+/** Category counts of a number or boolean column declared categorical, keyed as `cellAsString` prints them. */
+function numberCounts(column: TableColumn, profile: ColumnProfile): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const v of profile.sortedNumbers ?? []) {
+    const key = column.type === 'boolean' ? (v ? 'true' : 'false') : String(v);
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  return counts;
+}
+
+/** The words in the most rows (each row counted once per word), ties broken by the word. */
+function textVocabulary(counts: Map<string, number>, present: number): string[] {
+  const rowsWithWord = new Map<string, number>();
+  for (const [value, count] of counts) {
+    for (const word of new Set(tokenize(value))) rowsWithWord.set(word, (rowsWithWord.get(word) ?? 0) + count);
+  }
+  return categoriesByFrequency(rowsWithWord)
+    .filter(([, rows]) => rows >= Math.max(2, TEXT_MIN_ROW_SHARE * present))
+    .slice(0, TEXT_VOCABULARY)
+    .map(([word]) => word);
+}

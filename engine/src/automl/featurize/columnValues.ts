@@ -1,0 +1,85 @@
+import type { TableColumn } from '../types';
+
+/**
+ * Reading one cell of a column whatever its stored type. `transform` reads through these
+ * so a model trained on a CSV where `Pclass` came in as text still scores a Parquet file
+ * where it is a number: the state says what the model expects, the accessors adapt.
+ */
+
+/** The cell as a number: numbers as they are, strings parsed, booleans 0/1; NaN for null or unparseable. */
+export function cellAsNumber(column: TableColumn, i: number): number {
+  if (column.type === 'string') return parseNumber(column.values[i]);
+  return column.values[i];
+}
+
+/** The cell as a category key: strings as they are, numbers printed; null for missing. */
+export function cellAsString(column: TableColumn, i: number): string | null {
+  if (column.type === 'string') return column.values[i];
+  const v = column.values[i];
+  if (Number.isNaN(v)) return null;
+  if (column.type === 'boolean') return v ? 'true' : 'false';
+  if (column.type === 'datetime') return new Date(v).toISOString();
+  return String(v);
+}
+
+/** The cell as epoch milliseconds (datetime columns, or ISO strings parsed); NaN when missing. */
+export function cellAsTime(column: TableColumn, i: number): number {
+  if (column.type === 'string') return parseDate(column.values[i]);
+  return column.values[i];
+}
+
+export function parseNumber(s: string | null): number {
+  if (s === null) return NaN;
+  const t = s.trim();
+  if (t === '') return NaN;
+  const v = Number(t);
+  return Number.isFinite(v) ? v : NaN;
+}
+
+const TRUE_WORDS = new Set(['true', 'yes']);
+const FALSE_WORDS = new Set(['false', 'no']);
+
+/** 1, 0, or NaN when the text is not a boolean word. */
+export function parseBoolean(s: string | null): number {
+  if (s === null) return NaN;
+  const t = s.trim().toLowerCase();
+  if (TRUE_WORDS.has(t)) return 1;
+  if (FALSE_WORDS.has(t)) return 0;
+  return NaN;
+}
+
+/** ISO-like dates and date-times: `2012-01-31`, `2012-1-31 08:15`, `2012/01/31T08:15:00.5+02:00`. */
+const ISO_DATE = /^(\d{4})[-/](\d{1,2})[-/](\d{1,2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2})(\.\d+)?)?\s*(Z|[+-]\d{2}:?\d{2})?)?$/;
+
+/** Epoch ms for an ISO-like date string (UTC unless it names a zone), or NaN. */
+export function parseDate(s: string | null): number {
+  if (s === null) return NaN;
+  const m = ISO_DATE.exec(s.trim());
+  if (!m) return NaN;
+  const [, y, mo, d, h, mi, sec, frac, zone] = m;
+  const month = Number(mo);
+  const day = Number(d);
+  if (month < 1 || month > 12 || day < 1 || day > 31) return NaN;
+  let ms = Date.UTC(Number(y), month - 1, day, Number(h ?? 0), Number(mi ?? 0), Number(sec ?? 0), frac ? Math.round(Number(frac) * 1000) : 0);
+  if (zone && zone !== 'Z') {
+    const sign = zone[0] === '-' ? -1 : 1;
+    const digits = zone.slice(1).replace(':', '');
+    ms -= sign * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2))) * 60_000;
+  }
+  return ms;
+}
+
+/** 32-bit FNV-1a: a stable, dependency-free hash for hashed encodings (same in every process). */
+export function fnv1a(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+/** Lower-case word tokens of a text cell. */
+export function tokenize(s: string): string[] {
+  return s.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
+}

@@ -1,0 +1,59 @@
+import { WeirError } from '../../errors';
+import type { EncodedLabel, TableColumn, Task } from '../types';
+import { cellAsNumber, cellAsString } from './columnValues';
+
+/**
+ * The label as the models see it. Classification: class indices in the order of the sorted
+ * class values (numbers numerically, text alphabetically), so the same data always gives
+ * the same indices. Regression and forecasting: the numbers, parsed from text if needed.
+ * Rows whose label is missing are left out of training (as Azure does); `rows` lists
+ * the rows kept, and is absent when every row has a label.
+ */
+export function encodeLabel(column: TableColumn, task: Task, tableRows: number): { y: EncodedLabel; rows?: Uint32Array } {
+  const keep: number[] = [];
+  if (task === 'classification') {
+    const keys: (string | null)[] = new Array(tableRows);
+    const seen = new Set<string>();
+    for (let i = 0; i < tableRows; i++) {
+      const key = cellAsString(column, i);
+      keys[i] = key === null || key.trim() === '' ? null : key;
+      if (keys[i] !== null) {
+        keep.push(i);
+        seen.add(keys[i]!);
+      }
+    }
+    const numeric = column.type === 'number' || column.type === 'boolean';
+    const classes = [...seen].sort(numeric ? (a, b) => Number(a) - Number(b) : (a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    if (classes.length < 2) {
+      throw new WeirError(
+        'BAD_INPUT',
+        classes.length === 0
+          ? `label column '${column.name}' has no values`
+          : `label column '${column.name}' has one class ('${classes[0]}'); classification needs at least two`,
+        { hint: 'Check the label column and any filters in the data preparation step.' },
+      );
+    }
+    const index = new Map(classes.map((c, i) => [c, i]));
+    const values = new Float32Array(keep.length);
+    keep.forEach((row, j) => (values[j] = index.get(keys[row]!)!));
+    return { y: { values, classes }, rows: keep.length < tableRows ? Uint32Array.from(keep) : undefined };
+  }
+
+  const parsed = new Float64Array(tableRows);
+  let unparseable: string | null = null;
+  for (let i = 0; i < tableRows; i++) {
+    const v = cellAsNumber(column, i);
+    parsed[i] = v;
+    if (!Number.isNaN(v)) keep.push(i);
+    else if (unparseable === null && column.type === 'string' && column.values[i] !== null && column.values[i]!.trim() !== '') unparseable = column.values[i];
+  }
+  if (unparseable !== null) {
+    throw new WeirError('BAD_INPUT', `label column '${column.name}' must be numeric for ${task}, but holds '${unparseable}'`, {
+      hint: task === 'regression' ? 'Use task: classification for a label with categories.' : undefined,
+    });
+  }
+  if (column.type === 'datetime') throw new WeirError('BAD_INPUT', `label column '${column.name}' is a date/time; ${task} needs a numeric label`);
+  const values = new Float32Array(keep.length);
+  keep.forEach((row, j) => (values[j] = parsed[row]));
+  return { y: { values }, rows: keep.length < tableRows ? Uint32Array.from(keep) : undefined };
+}

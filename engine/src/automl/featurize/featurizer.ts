@@ -1,0 +1,309 @@
+import { WeirError } from '../../errors';
+import type { FeatureMatrix } from '../../gbdt/api';
+import type { ColumnarTable, EncodedLabel, FeaturizationSettings, FeaturizedColumn, FeaturizerState, Guardrail, TableColumn, Task } from '../types';
+import { featurizationGuardrails, type ColumnFinding } from '../guardrails/featurizationGuardrails';
+import { choosePlan } from './choosePlan';
+import { planFeatureNames, type ColumnPlan, type DatePart } from './columnPlan';
+import { cellAsNumber, cellAsString, cellAsTime, fnv1a, parseBoolean, tokenize } from './columnValues';
+import { encodeLabel } from './encodeLabel';
+import { profileColumn } from './profileColumn';
+
+export interface FitFeaturizerOptions {
+  task: Task;
+  /** Azure's `weight_column_name`: read as sample weights, never a feature. */
+  weightColumn?: string;
+  /** Columns that are not features (CV split columns, a forecasting time column, …). */
+  excludeColumns?: string[];
+}
+
+export interface FittedFeaturization {
+  state: FeaturizerState;
+  /** Features of the training rows (rows with a label), column-major. */
+  X: FeatureMatrix;
+  y: EncodedLabel;
+  weight?: Float32Array;
+  /** The input rows that were used, when rows with a missing label were left out. */
+  rows?: Uint32Array;
+  /** "Missing feature values imputation" and "High cardinality feature detection". */
+  guardrails: Guardrail[];
+}
+
+/**
+ * Learns how to turn the training table into a numeric matrix (see docs/automl-parts.md
+ * for the rules) and applies it to the training rows. The returned state is plain JSON;
+ * `transform(state, table)` reproduces the same matrix for the same rows.
+ */
+export function fitFeaturizer(table: ColumnarTable, label: string, settings: FeaturizationSettings, options: FitFeaturizerOptions): FittedFeaturization {
+  const byName = new Map(table.columns.map((c) => [c.name, c]));
+  const labelColumn = byName.get(label);
+  if (!labelColumn) {
+    throw new WeirError('BAD_INPUT', `label column '${label}' is not in the training data (columns: ${table.columns.map((c) => c.name).join(', ')})`);
+  }
+  const excluded = new Set([label, ...(options.weightColumn ? [options.weightColumn] : []), ...(options.excludeColumns ?? [])]);
+  checkSettingsColumns(settings, byName, options);
+
+  const { y, rows } = encodeLabel(labelColumn, options.task, table.rows);
+  const usedRows = rows ? rows.length : table.rows;
+  if (usedRows < 2) {
+    throw new WeirError('BAD_INPUT', `the training data has ${usedRows} row${usedRows === 1 ? '' : 's'} with a label; AutoML needs at least 2`);
+  }
+  const weight = options.weightColumn ? readWeights(byName.get(options.weightColumn)!, rows, usedRows) : undefined;
+
+  const featureColumns = table.columns.filter((c) => !excluded.has(c.name));
+  if (settings.mode === 'off') {
+    const rejected = featureColumns.filter((c) => c.type !== 'number' && c.type !== 'boolean');
+    if (rejected.length > 0) {
+      throw new WeirError(
+        'BAD_INPUT',
+        `featurization: off needs numeric columns, but ${rejected.map((c) => `'${c.name}' (${c.duckType})`).join(', ')} ${rejected.length === 1 ? 'is' : 'are'} not`,
+        { hint: 'Use featurization: auto, drop these columns in the data preparation step, or cast them to numbers.' },
+      );
+    }
+  }
+
+  const blocked = new Set(settings.blockedTransformers ?? []);
+  const columns: FeaturizedColumn[] = [];
+  const findings: ColumnFinding[] = [];
+  for (const column of featureColumns) {
+    const profile = profileColumn(column, rows, table.rows);
+    const choice = choosePlan(column, profile, { settings, blocked });
+    columns.push({ name: column.name, purpose: choice.purpose, ...(choice.note ? { note: choice.note } : {}), params: choice.plan as unknown as Record<string, unknown> });
+    findings.push({
+      column: column.name,
+      rows: profile.rows,
+      missing: profile.missing,
+      distinct: profile.distinct,
+      plan: choice.plan,
+      note: choice.note,
+      highCardinality: choice.highCardinality ?? false,
+    });
+  }
+  columns.push({ name: label, purpose: 'Label', params: y.classes ? { classes: y.classes } : {} });
+
+  const inputSchema = columns
+    .filter((c) => c.purpose !== 'Label' && c.purpose !== 'Ignore')
+    .map((c) => ({ name: c.name, duckType: byName.get(c.name)!.duckType }));
+  const featureNames: string[] = [];
+  for (const c of columns) if (c.purpose !== 'Label') featureNames.push(...planFeatureNames(c.name, c.params as unknown as ColumnPlan).names);
+  if (featureNames.length === 0) {
+    throw new WeirError('BAD_INPUT', 'featurization left no feature columns: every column is the label, excluded, constant, empty or ID-like', {
+      hint: columns.filter((c) => c.note).map((c) => `${c.name}: ${c.note}`).join('; '),
+    });
+  }
+  const state: FeaturizerState = { version: 1, inputSchema, featureNames, columns };
+  const X = transformRows(state, table, rows);
+  return { state, X, y, ...(weight ? { weight } : {}), ...(rows ? { rows } : {}), guardrails: featurizationGuardrails(findings) };
+}
+
+/**
+ * Applies a fitted featurizer to new data (scoring). Columns the model needs must be there
+ * (a WeirError names the missing ones); extra columns are ignored.
+ */
+export function transform(state: FeaturizerState, table: ColumnarTable): FeatureMatrix {
+  return transformRows(state, table);
+}
+
+function transformRows(state: FeaturizerState, table: ColumnarTable, rows?: Uint32Array): FeatureMatrix {
+  const byName = new Map(table.columns.map((c) => [c.name, c]));
+  const missing = state.inputSchema.filter((s) => !byName.has(s.name)).map((s) => s.name);
+  if (missing.length > 0) {
+    throw new WeirError('BAD_INPUT', `the data lacks column${missing.length === 1 ? '' : 's'} the model needs: ${missing.join(', ')}`, {
+      hint: `The model was trained on: ${state.inputSchema.map((s) => s.name).join(', ')}.`,
+    });
+  }
+  const n = rows ? rows.length : table.rows;
+  const cols = state.featureNames.length;
+  const values = new Float32Array(n * cols);
+  const types: string[] = [];
+  let offset = 0;
+  for (const c of state.columns) {
+    if (c.purpose === 'Label' || c.purpose === 'Ignore') continue;
+    const plan = c.params as unknown as ColumnPlan;
+    const { types: planTypes } = planFeatureNames(c.name, plan);
+    writePlan(plan, byName.get(c.name)!, rows, n, values, offset);
+    types.push(...planTypes);
+    offset += planTypes.length;
+  }
+  if (offset !== cols) throw new WeirError('INTERNAL', `featurizer state is inconsistent: ${offset} features written, ${cols} named`);
+  return { rows: n, cols, values, featureNames: state.featureNames, featureTypes: types };
+}
+
+/** Writes the features of one column into `out` starting at feature column `offset`. */
+function writePlan(plan: ColumnPlan, column: TableColumn, rows: Uint32Array | undefined, n: number, out: Float32Array, offset: number): void {
+  const at = rows ? (r: number) => rows[r] : (r: number) => r;
+  const base = offset * n;
+  switch (plan.kind) {
+    case 'ignore':
+      return;
+    case 'numeric': {
+      const readBoolean = plan.read === 'boolean' && column.type === 'string';
+      const indicatorBase = base + n;
+      for (let r = 0; r < n; r++) {
+        const i = at(r);
+        let v = readBoolean ? parseBoolean(column.type === 'string' ? column.values[i] : null) : cellAsNumber(column, i);
+        if (Number.isNaN(v)) {
+          v = plan.strategy === 'none' ? NaN : plan.fill;
+          if (plan.indicator) out[indicatorBase + r] = 1;
+        }
+        out[base + r] = v;
+      }
+      return;
+    }
+    case 'onehot': {
+      const index = categoryIndex(plan, plan.categories);
+      const indicatorBase = base + plan.categories.length * n;
+      for (let r = 0; r < n; r++) {
+        let key = cellAsString(column, at(r));
+        if (key === null || key.trim() === '') {
+          key = plan.fill;
+          if (plan.indicator) out[indicatorBase + r] = 1;
+        }
+        const c = index.get(key);
+        if (c !== undefined) out[base + c * n + r] = 1;
+      }
+      return;
+    }
+    case 'frequency': {
+      const index = categoryIndex(plan, plan.categories);
+      const indicatorBase = base + 2 * n;
+      for (let r = 0; r < n; r++) {
+        let key = cellAsString(column, at(r));
+        if (key === null || key.trim() === '') {
+          key = plan.fill;
+          if (plan.indicator) out[indicatorBase + r] = 1;
+        }
+        const c = index.get(key);
+        out[base + r] = c === undefined ? plan.otherFrequency : plan.frequencies[c];
+        out[base + n + r] = c === undefined ? plan.categories.length : c;
+      }
+      return;
+    }
+    case 'hash': {
+      const indicatorBase = base + plan.buckets * n;
+      for (let r = 0; r < n; r++) {
+        let key = cellAsString(column, at(r));
+        if (key === null || key.trim() === '') {
+          key = plan.fill;
+          if (plan.indicator) out[indicatorBase + r] = 1;
+        }
+        out[base + (fnv1a(key) % plan.buckets) * n + r] = 1;
+      }
+      return;
+    }
+    case 'datetime': {
+      const indicatorBase = base + plan.parts.length * n;
+      for (let r = 0; r < n; r++) {
+        let t = cellAsTime(column, at(r));
+        if (Number.isNaN(t)) {
+          t = plan.fill;
+          if (plan.indicator) out[indicatorBase + r] = 1;
+        }
+        plan.parts.forEach((part, p) => (out[base + p * n + r] = datePart(t, part)));
+      }
+      return;
+    }
+    case 'text': {
+      const index = categoryIndex(plan, plan.vocabulary);
+      const countBase = base + plan.vocabulary.length * n;
+      for (let r = 0; r < n; r++) {
+        const text = cellAsString(column, at(r));
+        if (text === null) continue;
+        const tokens = tokenize(text);
+        for (const token of tokens) {
+          const w = index.get(token);
+          if (w !== undefined) out[base + w * n + r] += 1;
+        }
+        out[countBase + r] = tokens.length;
+      }
+      return;
+    }
+  }
+}
+
+/** Category → position maps, built once per plan object and reused across transforms. */
+const indexCache = new WeakMap<object, Map<string, number>>();
+
+function categoryIndex(plan: object, categories: string[]): Map<string, number> {
+  let index = indexCache.get(plan);
+  if (!index) {
+    index = new Map(categories.map((c, i) => [c, i]));
+    indexCache.set(plan, index);
+  }
+  return index;
+}
+
+const DAY_MS = 86_400_000;
+
+/** Calendar part of an epoch-ms time in UTC, by arithmetic (no Date object per cell). */
+export function datePart(t: number, part: DatePart): number {
+  if (Number.isNaN(t)) return NaN;
+  const days = Math.floor(t / DAY_MS);
+  const msOfDay = t - days * DAY_MS;
+  switch (part) {
+    case 'hour':
+      return Math.floor(msOfDay / 3_600_000);
+    case 'minute':
+      return Math.floor((msOfDay % 3_600_000) / 60_000);
+    case 'weekday':
+      // 1970-01-01 was a Thursday; 0 = Monday … 6 = Sunday, as pandas' dayofweek.
+      return (((days + 3) % 7) + 7) % 7;
+    default: {
+      const { year, month, day } = civilFromDays(days);
+      if (part === 'year') return year;
+      if (part === 'month') return month;
+      if (part === 'day') return day;
+      return days - daysFromCivil(year, 1, 1) + 1;
+    }
+  }
+}
+
+/** Howard Hinnant's days → (year, month, day) in the proleptic Gregorian calendar. */
+function civilFromDays(z: number): { year: number; month: number; day: number } {
+  z += 719468;
+  const era = Math.floor(z / 146097);
+  const doe = z - era * 146097;
+  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const month = mp < 10 ? mp + 3 : mp - 9;
+  return { year: yoe + era * 400 + (month <= 2 ? 1 : 0), month, day };
+}
+
+function daysFromCivil(year: number, month: number, day: number): number {
+  const y = month <= 2 ? year - 1 : year;
+  const era = Math.floor(y / 400);
+  const yoe = y - era * 400;
+  const doy = Math.floor((153 * (month + (month > 2 ? -3 : 9)) + 2) / 5) + day - 1;
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+  return era * 146097 + doe - 719468;
+}
+
+function readWeights(column: TableColumn, rows: Uint32Array | undefined, n: number): Float32Array {
+  const weight = new Float32Array(n);
+  for (let r = 0; r < n; r++) {
+    const i = rows ? rows[r] : r;
+    const v = cellAsNumber(column, i);
+    if (!(v >= 0) || !Number.isFinite(v)) {
+      throw new WeirError('BAD_INPUT', `weight column '${column.name}' must hold non-negative numbers; row ${i + 1} has ${cellAsString(column, i) ?? 'a missing value'}`);
+    }
+    weight[r] = v;
+  }
+  return weight;
+}
+
+/** Settings that name columns the data does not have are mistakes worth stopping for. */
+function checkSettingsColumns(settings: FeaturizationSettings, byName: Map<string, TableColumn>, options: FitFeaturizerOptions): void {
+  const named = [
+    ...Object.keys(settings.columnPurposes ?? {}).map((c) => ['column_purposes', c]),
+    ...(settings.dropColumns ?? []).map((c) => ['drop_columns', c]),
+    ...Object.keys(settings.transformerParams ?? {}).map((c) => ['transformer_params', c]),
+    ...(options.weightColumn ? [['weight_column_name', options.weightColumn]] : []),
+  ];
+  const unknown = named.filter(([, c]) => !byName.has(c));
+  if (unknown.length > 0) {
+    throw new WeirError('BAD_INPUT', `featurization settings name columns the data does not have: ${unknown.map(([k, c]) => `${c} (in ${k})`).join(', ')}`, {
+      hint: `Columns: ${[...byName.keys()].join(', ')}`,
+    });
+  }
+}

@@ -1,0 +1,154 @@
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { fitFeaturizer, transform, datePart, parseDate } from '../../engine/src/automl/featurize';
+import { isWeirError } from '../../engine/src/errors';
+import { sharedData } from '../helpers/paths';
+import { featureAt, makeTable, readTableFile } from './tables';
+
+const auto = { mode: 'auto' } as const;
+
+describe('featurization auto on Titanic', async () => {
+  const table = await readTableFile(path.join(sharedData, 'titanic.csv'));
+  const fitted = fitFeaturizer(table, 'Survived', auto, { task: 'classification' });
+  const purpose = (name: string) => fitted.state.columns.find((c) => c.name === name)!;
+
+  it('chooses a treatment per column', () => {
+    expect(purpose('PassengerId').purpose).toBe('Ignore');
+    expect(purpose('PassengerId').note).toMatch(/ID-like/);
+    expect(purpose('Name').purpose).toBe('Text');
+    expect(purpose('Sex').purpose).toBe('Categorical');
+    expect(purpose('Age').purpose).toBe('Numeric');
+    expect(purpose('Ticket').params.kind).toBe('frequency');
+    expect(purpose('Embarked').params.kind).toBe('onehot');
+    expect(purpose('Survived').purpose).toBe('Label');
+    expect(fitted.y.classes).toEqual(['0', '1']);
+    expect(fitted.X.rows).toBe(891);
+    expect(fitted.state.inputSchema.map((s) => s.name)).not.toContain('PassengerId');
+  });
+
+  it('imputes Age with its mean and adds a missing indicator', () => {
+    const ages = table.columns.find((c) => c.name === 'Age')!.values as Float64Array;
+    const present = [...ages].filter((v) => !Number.isNaN(v));
+    const mean = present.reduce((s, v) => s + v, 0) / present.length;
+    const firstMissing = [...ages].findIndex((v) => Number.isNaN(v));
+    expect(featureAt(fitted.X, 'Age', firstMissing)).toBeCloseTo(mean, 4);
+    expect(featureAt(fitted.X, 'Age_missing', firstMissing)).toBe(1);
+    expect(featureAt(fitted.X, 'Age_missing', 0)).toBe(0);
+    expect(featureAt(fitted.X, 'Sex=male', 0)).toBe(1);
+    const guardrail = fitted.guardrails.find((g) => g.name === 'Missing feature values imputation')!;
+    expect(guardrail.status).toBe('Done');
+    expect(guardrail.details!.map((d) => d.column)).toEqual(expect.arrayContaining(['Age', 'Cabin', 'Embarked']));
+  });
+
+  it('transforms new data to the same matrix, ignoring extra columns and reordering', () => {
+    const shuffled = { rows: table.rows, columns: [...table.columns].reverse().concat([{ name: 'extra', type: 'number', duckType: 'DOUBLE', values: new Float64Array(table.rows) }]) };
+    const again = transform(fitted.state, shuffled as typeof table);
+    expect(again.featureNames).toEqual(fitted.X.featureNames);
+    expect(Buffer.from(again.values.buffer).equals(Buffer.from(fitted.X.values.buffer))).toBe(true);
+    // The state is plain JSON: a round trip through text gives the same features.
+    const restored = JSON.parse(JSON.stringify(fitted.state));
+    expect(Buffer.from(transform(restored, table).values.buffer).equals(Buffer.from(fitted.X.values.buffer))).toBe(true);
+  });
+
+  it('names the missing columns when scoring data lacks them', () => {
+    const partial = { rows: table.rows, columns: table.columns.filter((c) => c.name !== 'Age' && c.name !== 'Fare') };
+    try {
+      transform(fitted.state, partial);
+      expect.unreachable();
+    } catch (e) {
+      expect(isWeirError(e) && e.code).toBe('BAD_INPUT');
+      expect((e as Error).message).toMatch(/lacks columns the model needs: Age, Fare/);
+    }
+  });
+});
+
+describe('featurization rules on crafted tables', () => {
+  const n = 60;
+  const base = {
+    y: Array.from({ length: n }, (_, i) => (i % 3 === 0 ? 'yes' : 'no')),
+    numText: Array.from({ length: n }, (_, i) => (i === 5 ? null : String(i % 7))),
+    flag: Array.from({ length: n }, (_, i) => (i % 2 ? 'true' : 'false')),
+    when: Array.from({ length: n }, (_, i) => `2024-03-${String((i % 28) + 1).padStart(2, '0')} ${String(i % 24).padStart(2, '0')}:30`),
+    constant: Array.from({ length: n }, () => 'same'),
+    empty: Array.from({ length: n }, () => null),
+    id: Array.from({ length: n }, (_, i) => `row-${i}`),
+    city: Array.from({ length: n }, (_, i) => `city${i % 20}`),
+  };
+
+  it('infers numbers in text, booleans, datetimes; drops constant, empty and ID columns', () => {
+    const fitted = fitFeaturizer(makeTable(base), 'y', auto, { task: 'classification' });
+    const by = (name: string) => fitted.state.columns.find((c) => c.name === name)!;
+    expect(by('numText').params).toMatchObject({ kind: 'numeric', read: 'number', indicator: true });
+    expect(by('flag').params).toMatchObject({ kind: 'numeric', read: 'boolean' });
+    expect(by('when').purpose).toBe('DateTime');
+    expect(by('when').params.parts).toEqual(['year', 'month', 'day', 'weekday', 'dayofyear', 'hour', 'minute']);
+    expect(by('constant').note).toMatch(/constant/);
+    expect(by('empty').note).toMatch(/all values are missing/);
+    expect(by('id').note).toMatch(/ID-like/);
+    expect(by('city').params.kind).toBe('frequency');
+    expect(fitted.y.classes).toEqual(['no', 'yes']);
+    expect(featureAt(fitted.X, 'flag', 1)).toBe(1);
+    expect(featureAt(fitted.X, 'when_hour', 7)).toBe(7);
+    expect(featureAt(fitted.X, 'when_day', 7)).toBe(8);
+    expect(featureAt(fitted.X, 'when_month', 7)).toBe(3);
+    const high = fitted.guardrails.find((g) => g.name === 'High cardinality feature detection')!;
+    expect(high.status).toBe('Done');
+    expect(high.details!.map((d) => d.column)).toEqual(expect.arrayContaining(['id', 'city']));
+  });
+
+  it('applies custom purposes, drops and imputation strategies', () => {
+    const fitted = fitFeaturizer(
+      makeTable(base),
+      'y',
+      { mode: 'custom', columnPurposes: { numText: 'Categorical', city: 'CategoricalHash' }, dropColumns: ['flag'], transformerParams: { numText: { strategy: 'constant', fill_value: '3' } } },
+      { task: 'classification' },
+    );
+    const by = (name: string) => fitted.state.columns.find((c) => c.name === name)!;
+    expect(by('numText').params).toMatchObject({ kind: 'onehot', fill: '3' });
+    expect(by('city').params).toMatchObject({ kind: 'hash', buckets: 32 });
+    expect(by('flag').purpose).toBe('Ignore');
+    expect(featureAt(fitted.X, 'numText=3', 5)).toBe(1);
+  });
+
+  it('rejects non-numeric columns when featurization is off, naming them', () => {
+    expect(() => fitFeaturizer(makeTable(base), 'y', { mode: 'off' }, { task: 'classification' })).toThrow(/featurization: off needs numeric columns, but 'numText' \(VARCHAR\)/);
+    const numeric = makeTable({ y: [1, 2, 3, 4], a: [1, null, 3, 4] });
+    const fitted = fitFeaturizer(numeric, 'y', { mode: 'off' }, { task: 'regression' });
+    expect(Number.isNaN(featureAt(fitted.X, 'a', 1))).toBe(true);
+  });
+
+  it('gives clear errors for a one-class label, a 1-row table, unknown setting columns and a text regression label', () => {
+    expect(() => fitFeaturizer(makeTable({ y: ['a', 'a', 'a'], x: [1, 2, 3] }), 'y', auto, { task: 'classification' })).toThrow(/one class \('a'\)/);
+    expect(() => fitFeaturizer(makeTable({ y: [1, null], x: [1, 2] }), 'y', auto, { task: 'regression' })).toThrow(/1 row with a label/);
+    expect(() => fitFeaturizer(makeTable({ y: [1, 2], x: [1, 2] }), 'y', { mode: 'custom', dropColumns: ['nope'] }, { task: 'regression' })).toThrow(/nope \(in drop_columns\)/);
+    expect(() => fitFeaturizer(makeTable({ y: ['a', 'b'], x: [1, 2] }), 'y', auto, { task: 'regression' })).toThrow(/must be numeric/);
+    expect(() => fitFeaturizer(makeTable({ y: [1, 2], x: [1, 2] }), 'label', auto, { task: 'regression' })).toThrow(/label column 'label' is not in the training data/);
+  });
+
+  it('leaves out rows without a label and reads sample weights', () => {
+    const fitted = fitFeaturizer(makeTable({ y: [1, null, 3, 4], w: [1, 2, 3, 4], x: [10, 20, 30, 40] }), 'y', auto, { task: 'regression', weightColumn: 'w' });
+    expect([...fitted.rows!]).toEqual([0, 2, 3]);
+    expect([...fitted.weight!]).toEqual([1, 3, 4]);
+    expect([...fitted.y.values]).toEqual([1, 3, 4]);
+    expect(fitted.X.featureNames).toEqual(['x']);
+  });
+});
+
+describe('calendar arithmetic', () => {
+  it('matches Date for parts across centuries', () => {
+    for (const iso of ['1900-03-01T00:00Z', '1969-12-31T23:59Z', '2000-02-29T12:34Z', '2024-12-31T05:06Z', '2100-01-01T00:00Z']) {
+      const t = parseDate(iso);
+      const d = new Date(t);
+      expect([datePart(t, 'year'), datePart(t, 'month'), datePart(t, 'day'), datePart(t, 'hour'), datePart(t, 'minute')]).toEqual([
+        d.getUTCFullYear(),
+        d.getUTCMonth() + 1,
+        d.getUTCDate(),
+        d.getUTCHours(),
+        d.getUTCMinutes(),
+      ]);
+      expect(datePart(t, 'weekday')).toBe((d.getUTCDay() + 6) % 7);
+    }
+    expect(datePart(parseDate('2024-12-31'), 'dayofyear')).toBe(366);
+    expect(parseDate('2024-01-01T02:00+02:00')).toBe(Date.UTC(2024, 0, 1));
+  });
+});
