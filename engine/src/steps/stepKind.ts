@@ -61,6 +61,8 @@ export interface ResolvedInput {
   dataset?: { name: string; version: number };
   /** Set when the input is a registered model version. */
   model?: { name: string; version: number };
+  /** Set when the input is an upstream step's output: which step, and that step run's metrics. */
+  fromStep?: { step: string; output: string; runId: string; metrics: Record<string, number> };
 }
 
 export interface StepContext {
@@ -80,6 +82,8 @@ export interface StepContext {
   /** Appends a line (or several) to the step log and streams it to whoever watches. */
   log(text: string): void;
   signal: AbortSignal;
+  /** The step's `environment:` (script steps): interpreter and extra variables, parameters substituted. */
+  environment?: { interpreter?: string; variables: Record<string, string> };
   /** Max worker threads/processes this step may use. */
   concurrency: number;
   /** Records an AutoML child run. */

@@ -1,0 +1,151 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { isWeirError } from '../errors';
+import { findExpressions, substituteDeep } from './expressions';
+import { matchFiles } from './fileGlob';
+import { getStepKind } from '../steps/registry';
+import { isSqlFile, splitStatements } from '../steps/sqlStep';
+import { sqlIdentifier, tableReader, withDuckDB } from '../steps/duckdbTables';
+import type { WorkspaceStore } from '../store/storeApi';
+import type { ColumnSchema } from '../store/records';
+import type { ParsedPipeline, PipelineDiagnostic, PipelineSpec, StepSpec } from './types';
+import { rangeOfPath } from './yamlSource';
+
+export interface CheckOptions {
+  pipelineDir: string;
+  store?: WorkspaceStore;
+  /**
+   * Read the schemas of `file:` inputs and work out `sql` steps' output schemas with DuckDB,
+   * so step kinds can check columns (e.g. a label column the input lacks). Default true; a
+   * run turns it off because loading DuckDB costs more than a fully reused rerun may take.
+   */
+  inferSchemas?: boolean;
+}
+
+/**
+ * Checks that need the disk or the workspace store: missing SQL and script files, unknown
+ * datasets, models and versions, `file:` inputs that match nothing, and each step kind's own
+ * `check()` with its inputs' schemas. Returns only these new diagnostics.
+ */
+export async function checkPipeline(parsed: ParsedPipeline, ctx: CheckOptions): Promise<PipelineDiagnostic[]> {
+  const spec = parsed.spec;
+  if (!spec) return [];
+  const diagnostics: PipelineDiagnostic[] = [];
+  const inferSchemas = ctx.inferSchemas !== false;
+  const report = (code: string, message: string, at: (string | number)[], hint?: string, severity: PipelineDiagnostic['severity'] = 'error') => {
+    diagnostics.push({ severity, code, message, range: rangeOfPath(parsed, at), ...(hint ? { hint } : {}) });
+  };
+
+  // Schemas of data flowing along references: `inputs.X` and `steps.S.outputs.O`.
+  const inputSchemas: Record<string, ColumnSchema[] | undefined> = {};
+  const fileInputs: Record<string, string[]> = {};
+  for (const input of Object.values(spec.inputs)) {
+    const at = ['inputs', input.name];
+    const source = input.source;
+    if (source.type === 'file') {
+      const files = matchFiles(ctx.pipelineDir, source.path);
+      if (!files.length) report('missing-file', `input '${input.name}': no file matches ${source.path} (relative to ${ctx.pipelineDir})`, at, 'Paths in `file:` inputs are relative to the pipeline file.');
+      fileInputs[input.name] = files;
+      continue;
+    }
+    if (!ctx.store) continue;
+    try {
+      if (source.type === 'dataset') {
+        const ds = await ctx.store.getDataset(source.name, source.version);
+        inputSchemas[input.name] = ds.schema;
+      } else {
+        await ctx.store.getModel(source.name, source.version);
+      }
+    } catch (e) {
+      if (!isWeirError(e) || e.code !== 'NOT_FOUND') throw e;
+      const versions = source.type === 'dataset' ? await ctx.store.listDatasetVersions(source.name).catch(() => []) : await ctx.store.listModelVersions(source.name).catch(() => []);
+      const what = source.type === 'dataset' ? 'dataset' : 'model';
+      const message = versions.length
+        ? `${what} '${source.name}' has no version ${source.version} (versions: ${versions.map((v) => v.version).join(', ')})`
+        : `unknown ${what} '${source.name}'`;
+      const hint = versions.length
+        ? `Use ${source.type}:${source.name} for the latest version.`
+        : source.type === 'dataset'
+          ? `Register it first: weir dataset register ${source.name} FILE_OR_URL…`
+          : `Register it first (weir model list shows what exists).`;
+      report(`unknown-${what}`, message, at, hint);
+    }
+  }
+
+  if (inferSchemas) {
+    for (const [name, files] of Object.entries(fileInputs)) {
+      if (files.length === 1) inputSchemas[name] = await describeFile(files[0]!).catch(() => undefined);
+    }
+  }
+
+  const outputSchemas: Record<string, ColumnSchema[] | undefined> = {};
+  for (const stepName of spec.stepOrder) {
+    const step = spec.steps[stepName]!;
+    const kind = getStepKind(step.kind);
+    if (!kind) continue;
+    const parsedConfig = kind.configSchema.safeParse(substituteDeep(step.config, (ref, text) => (ref.scope === 'parameters' ? spec.parameters[ref.name]?.default : text)));
+    if (!parsedConfig.success) continue;
+    const schemas: Record<string, ColumnSchema[] | undefined> = {};
+    for (const [inputName, ref] of Object.entries(step.inputs)) {
+      schemas[inputName] = ref.scope === 'inputs' ? inputSchemas[ref.name] : ref.scope === 'steps' ? outputSchemas[`${ref.step}.${ref.output}`] : undefined;
+    }
+    const kindPath = ['steps', stepName, step.kind];
+    if (step.kind === 'sql' && typeof parsedConfig.data === 'string') {
+      for (const problem of sqlParameterProblems(parsedConfig.data, spec)) report('unknown-parameter', problem, kindPath, 'Declare it under `parameters:`.');
+    }
+    let problems;
+    try {
+      problems = kind.check?.(parsedConfig.data, { pipelineDir: ctx.pipelineDir, inputSchemas: schemas }) ?? [];
+    } catch (e) {
+      problems = [{ path: [], message: `could not check step '${stepName}': ${(e as Error).message}`, severity: 'warning' as const }];
+    }
+    for (const problem of problems) {
+      const code = /not found/.test(problem.message) ? 'missing-file' : 'step-check';
+      report(code, problem.message, [...kindPath, ...problem.path], undefined, problem.severity ?? 'error');
+    }
+    if (inferSchemas && step.kind === 'sql' && typeof parsedConfig.data === 'string' && !problems.length) {
+      const [outputName] = Object.keys(step.outputs);
+      if (outputName && Object.values(schemas).every((s) => s !== undefined)) {
+        outputSchemas[`${stepName}.${outputName}`] = await sqlOutputSchema(parsedConfig.data, schemas as Record<string, ColumnSchema[]>, spec, step).catch(() => undefined);
+      }
+    }
+  }
+  return diagnostics;
+}
+
+function sqlParameterProblems(config: string, spec: PipelineSpec): string[] {
+  if (!isSqlFile(config)) return [];
+  let text: string;
+  try {
+    text = readFileSync(path.resolve(spec.dir, config.trim()), 'utf8');
+  } catch {
+    return [];
+  }
+  return findExpressions(text)
+    .filter((e) => e.ref?.scope === 'parameters' && !(e.ref.name in spec.parameters))
+    .map((e) => `${config.trim()} uses ${e.text}, but the pipeline has no parameter '${(e.ref as { name: string }).name}'`);
+}
+
+async function describeFile(file: string): Promise<ColumnSchema[]> {
+  return withDuckDB(async (connection) => {
+    const r = await connection.runAndReadAll(`DESCRIBE SELECT * FROM ${tableReader(file, 'input')}`);
+    return r.getRowObjectsJson().map((row) => ({ name: String(row.column_name), type: String(row.column_type) }));
+  });
+}
+
+/** The columns a sql step will produce, from empty tables shaped like its inputs. */
+async function sqlOutputSchema(config: string, inputs: Record<string, ColumnSchema[]>, spec: PipelineSpec, _step: StepSpec): Promise<ColumnSchema[]> {
+  const text = isSqlFile(config) ? readFileSync(path.resolve(spec.dir, config.trim()), 'utf8') : config;
+  const substituted = String(substituteDeep(text, (ref, t) => (ref.scope === 'parameters' ? spec.parameters[ref.name]?.default ?? t : t)));
+  const statements = splitStatements(substituted);
+  if (!statements.length) return [];
+  return withDuckDB(async (connection) => {
+    for (const [name, columns] of Object.entries(inputs)) {
+      const cols = columns.map((c) => `${sqlIdentifier(c.name)} ${c.type}`).join(', ');
+      await connection.run(`CREATE TABLE ${sqlIdentifier(name)} (${cols})`);
+    }
+    for (const s of statements.slice(0, -1)) await connection.run(s.text);
+    const r = await connection.runAndReadAll(`DESCRIBE ${statements[statements.length - 1]!.text}`);
+    return r.getRowObjectsJson().map((row) => ({ name: String(row.column_name), type: String(row.column_type) }));
+  });
+}

@@ -1,0 +1,39 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { WeirError } from '../errors';
+import type { WorkspaceStore } from '../store/storeApi';
+import { checkPipeline } from './check';
+import { parsePipelineText } from './parse';
+import type { PipelineDiagnostic, PipelineSpec } from './types';
+
+/** `file:line:col: message` for one diagnostic, 1-based as editors print it. */
+export function formatDiagnostic(filePath: string, d: PipelineDiagnostic): string {
+  const where = `${filePath}:${d.range.start.line + 1}:${d.range.start.character + 1}`;
+  return `${where}: ${d.severity === 'error' ? '' : `${d.severity}: `}${d.message}${d.hint ? `\n  ${d.hint}` : ''}`;
+}
+
+/**
+ * Reads, parses and checks a pipeline file. Throws WeirError('BAD_INPUT') located at the
+ * first error, whose message lists every error; NOT_FOUND when the file does not exist.
+ */
+export async function loadPipeline(filePath: string, store?: WorkspaceStore, options?: { inferSchemas?: boolean }): Promise<PipelineSpec> {
+  let text: string;
+  try {
+    text = await readFile(filePath, 'utf8');
+  } catch {
+    throw new WeirError('NOT_FOUND', `pipeline file not found: ${filePath}`);
+  }
+  const parsed = parsePipelineText(text, filePath);
+  const diagnostics = [...parsed.diagnostics];
+  if (parsed.spec) diagnostics.push(...(await checkPipeline(parsed, { pipelineDir: path.dirname(path.resolve(filePath)), store, inferSchemas: options?.inferSchemas ?? false })));
+  const errors = diagnostics.filter((d) => d.severity === 'error');
+  if (errors.length || !parsed.spec) {
+    const first = errors[0];
+    const rest = errors.slice(1).map((d) => formatDiagnostic(filePath, d));
+    throw new WeirError('BAD_INPUT', `${first?.message ?? 'invalid pipeline'}${rest.length ? `\n${rest.join('\n')}` : ''}`, {
+      location: first ? { file: filePath, line: first.range.start.line + 1, column: first.range.start.character + 1, endLine: first.range.end.line + 1, endColumn: first.range.end.character + 1 } : undefined,
+      hint: first?.hint,
+    });
+  }
+  return parsed.spec;
+}

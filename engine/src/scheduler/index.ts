@@ -1,0 +1,493 @@
+import { createHash } from 'node:crypto';
+import { cp, mkdir, rm, stat } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { WeirError, isWeirError } from '../errors';
+import { loadPipeline } from '../pipeline/load';
+import { substituteDeep } from '../pipeline/expressions';
+import { matchFiles } from '../pipeline/fileGlob';
+import type { ParamValue, PipelineSpec, Reference, StepSpec } from '../pipeline/types';
+import { getStepKind } from '../steps/registry';
+import { outputPathFor } from '../steps/scriptStep';
+import type { ResolvedInput, StepContext } from '../steps/stepKind';
+import type { ArtifactRef, RunError, RunRecord, RunStatus, StepRunRecord, StepStatus, TrialRecord } from '../store/records';
+import type { WorkspaceStore } from '../store/storeApi';
+import { describeTable, tableReader, withDuckDB } from '../steps/duckdbTables';
+import { resolveParameters, selectSteps } from './plan';
+
+export { resolveParameters, selectSteps } from './plan';
+
+/** What a run reports while it goes; the CLI prints these and the editor forwards them. */
+export type RunEvent =
+  | { type: 'run-status'; runId: string; status: RunStatus; at: string; error?: RunError }
+  | { type: 'step-status'; runId: string; step: string; status: StepStatus; at: string; record: StepRunRecord }
+  | { type: 'log'; runId: string; step: string; text: string }
+  | { type: 'trial'; runId: string; step: string; trial: TrialRecord };
+
+export interface RunHandle {
+  runId: string;
+  /** Subscribes to events; returns the unsubscribe function. */
+  onEvent(listener: (e: RunEvent) => void): () => void;
+  /** Settles with the final record once every step has stopped. Never rejects for a failed run. */
+  done: Promise<RunRecord>;
+  /** Stops the run: running processes are killed, queued steps and the run become Canceled. */
+  cancel(): void;
+}
+
+export interface StartRunOptions {
+  /** `--param k=v` overrides; unknown names are BAD_INPUT. */
+  params?: Record<string, string>;
+  experiment?: string;
+  /** Run every step even when an identical earlier step run exists. */
+  noReuse?: boolean;
+  /** Run only these steps and the steps they need. */
+  steps?: string[];
+  rerunOf?: string;
+  /** How many steps may run at once. Default: `compute.max_concurrent_steps`, else the CPU count. */
+  concurrency?: number;
+}
+
+/** How often the owner looks for a `weir run cancel` from another process. */
+const CANCEL_POLL_MS = 200;
+
+/**
+ * Starts a pipeline run. Everything that can be wrong with the file, the parameters or the
+ * named datasets is found before the run record is created, so bad input throws
+ * WeirError('BAD_INPUT' | 'NOT_FOUND') and leaves the store untouched.
+ */
+export async function startRun(store: WorkspaceStore, pipelineFile: string, options: StartRunOptions = {}): Promise<RunHandle> {
+  const spec = await loadPipeline(pipelineFile, store);
+  const params = resolveParameters(spec, options.params ?? {});
+  const selected = selectSteps(spec, options.steps);
+  for (const name of selected) {
+    if (!getStepKind(spec.steps[name]!.kind)) throw new WeirError('BAD_INPUT', `step '${name}' has kind '${spec.steps[name]!.kind}', which this Weir does not know`);
+  }
+  const concurrency = Math.max(1, options.concurrency ?? spec.maxConcurrentSteps ?? (os.availableParallelism?.() ?? os.cpus().length));
+  const experiment = options.experiment ?? spec.experiment;
+  if (!/^[A-Za-z0-9_.-]+$/.test(experiment)) throw new WeirError('BAD_INPUT', `invalid experiment name '${experiment}'`, { hint: 'Use letters, digits, _, . and -.' });
+
+  const relFile = path.relative(store.root, spec.filePath).split(path.sep).join('/');
+  const run = await store.createRun({
+    experiment,
+    pipelineName: spec.name,
+    pipelineFile: relFile.startsWith('..') ? spec.filePath : relFile,
+    parameters: params,
+    steps: selected.map((name) => ({ name, kind: spec.steps[name]!.kind, status: 'Queued' as const, queuedAt: new Date().toISOString(), outputs: {}, metrics: {} })),
+    outputs: {},
+    ...(options.steps?.length ? { onlySteps: [...options.steps] } : {}),
+    ...(options.rerunOf ? { rerunOf: options.rerunOf } : {}),
+  });
+  const execution = new RunExecution(store, spec, run, params, selected, concurrency, options.noReuse === true);
+  const done = execution.execute();
+  return {
+    runId: run.id,
+    onEvent: (listener) => execution.subscribe(listener),
+    done,
+    cancel: () => execution.cancel(),
+  };
+}
+
+class RunExecution {
+  private readonly listeners = new Set<(e: RunEvent) => void>();
+  private readonly abort = new AbortController();
+  private readonly status = new Map<string, StepStatus>();
+  private readonly records = new Map<string, StepRunRecord>();
+  private readonly pipelineInputs = new Map<string, Promise<ResolvedInput>>();
+  /** Dataset versions read anywhere in this run, for model lineage. */
+  private readonly datasetsRead = new Map<string, { name: string; version: number }>();
+  private failure?: RunError;
+
+  constructor(
+    private readonly store: WorkspaceStore,
+    private readonly spec: PipelineSpec,
+    private readonly run: RunRecord,
+    private readonly params: Record<string, ParamValue>,
+    private readonly selected: string[],
+    private readonly concurrency: number,
+    private readonly noReuse: boolean,
+  ) {
+    for (const s of run.steps) {
+      this.status.set(s.name, 'Queued');
+      this.records.set(s.name, s);
+    }
+  }
+
+  subscribe(listener: (e: RunEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  cancel(): void {
+    this.abort.abort();
+  }
+
+  private emit(e: RunEvent): void {
+    for (const l of this.listeners) {
+      try {
+        l(e);
+      } catch {
+        // A listener's bug must not stop the run.
+      }
+    }
+  }
+
+  private async saveStep(name: string, change: (s: StepRunRecord) => void): Promise<StepRunRecord> {
+    const current = this.records.get(name)!;
+    change(current);
+    this.status.set(name, current.status);
+    await this.store.updateRun(this.run.id, (r) => {
+      const i = r.steps.findIndex((s) => s.name === name);
+      if (i >= 0) r.steps[i] = structuredClone(current);
+      if (current.status === 'Completed' || current.status === 'Reused') {
+        for (const [outName, ref] of Object.entries(this.spec.outputs)) {
+          if (ref.step === name && current.outputs[ref.output]) r.outputs[outName] = current.outputs[ref.output]!;
+        }
+      }
+    });
+    this.emit({ type: 'step-status', runId: this.run.id, step: name, status: current.status, at: new Date().toISOString(), record: structuredClone(current) });
+    return current;
+  }
+
+  async execute(): Promise<RunRecord> {
+    // A cancel requested by another process (`weir run cancel`) arrives as a file the store can see.
+    const poll = setInterval(() => {
+      this.store.isCancelRequested(this.run.id).then(
+        (yes) => {
+          if (yes) this.abort.abort();
+        },
+        () => undefined,
+      );
+    }, CANCEL_POLL_MS);
+    poll.unref();
+    try {
+      const startedAt = new Date().toISOString();
+      await this.store.updateRun(this.run.id, (r) => {
+        r.status = 'Running';
+        r.startedAt = startedAt;
+      });
+      this.emit({ type: 'run-status', runId: this.run.id, status: 'Running', at: startedAt });
+      await this.schedule();
+    } catch (e) {
+      this.failure ??= { code: isWeirError(e) ? e.code : 'INTERNAL', message: (e as Error)?.message ?? String(e) };
+      for (const [name, st] of this.status) {
+        if (st === 'Queued' || st === 'Running') await this.saveStep(name, (s) => void (s.status = this.abort.signal.aborted ? 'Canceled' : 'Failed')).catch(() => undefined);
+      }
+    } finally {
+      clearInterval(poll);
+    }
+    const canceled = this.abort.signal.aborted && [...this.status.values()].some((s) => s === 'Canceled');
+    const final: RunStatus = canceled ? 'Canceled' : this.failure || [...this.status.values()].some((s) => s === 'Failed') ? 'Failed' : 'Completed';
+    const endedAt = new Date().toISOString();
+    const error: RunError | undefined = canceled ? { code: 'CANCELED', message: 'the run was canceled', reason: 'Canceled' } : final === 'Failed' ? this.failure : undefined;
+    const record = await this.store.updateRun(this.run.id, (r) => {
+      r.status = final;
+      r.endedAt = endedAt;
+      if (error) r.error = error;
+    });
+    this.emit({ type: 'run-status', runId: this.run.id, status: final, at: endedAt, ...(error ? { error } : {}) });
+    return record;
+  }
+
+  /** Starts steps whose inputs are ready, up to the concurrency limit, until none is left. */
+  private async schedule(): Promise<void> {
+    const running = new Map<string, Promise<void>>();
+    for (;;) {
+      if (this.abort.signal.aborted) {
+        for (const name of this.selected) if (this.status.get(name) === 'Queued') await this.saveStep(name, (s) => void (s.status = 'Canceled'));
+      }
+      for (const name of this.selected) {
+        if (this.status.get(name) !== 'Queued') continue;
+        const deps = this.spec.steps[name]!.dependsOn;
+        if (deps.some((d) => ['Failed', 'Canceled', 'Skipped'].includes(this.status.get(d) ?? ''))) {
+          await this.saveStep(name, (s) => {
+            s.status = 'Skipped';
+            s.endedAt = new Date().toISOString();
+          });
+        }
+      }
+      if (!this.abort.signal.aborted) {
+        for (const name of this.selected) {
+          if (running.size >= this.concurrency) break;
+          if (this.status.get(name) !== 'Queued' || running.has(name)) continue;
+          const deps = this.spec.steps[name]!.dependsOn;
+          if (!deps.every((d) => this.status.get(d) === 'Completed' || this.status.get(d) === 'Reused')) continue;
+          this.status.set(name, 'Running');
+          const p = this.runStep(name).finally(() => running.delete(name));
+          running.set(name, p);
+        }
+      }
+      if (running.size === 0) {
+        // Nothing runs and nothing could start: every step has settled.
+        if ([...this.status.values()].every((s) => s !== 'Queued')) return;
+        if (this.abort.signal.aborted) continue;
+        throw new WeirError('INTERNAL', `steps can never start: ${this.selected.filter((n) => this.status.get(n) === 'Queued').join(', ')}`);
+      }
+      await Promise.race(running.values());
+    }
+  }
+
+  private async runStep(name: string): Promise<void> {
+    const step = this.spec.steps[name]!;
+    const kind = getStepKind(step.kind)!;
+    const startedAt = new Date().toISOString();
+    let logChain: Promise<void> = Promise.resolve();
+    const log = (text: string) => {
+      const line = text.endsWith('\n') ? text : `${text}\n`;
+      this.emit({ type: 'log', runId: this.run.id, step: name, text: line });
+      logChain = logChain.then(() => this.store.appendLog(this.run.id, name, line)).catch(() => undefined);
+    };
+    let outDir: string | undefined;
+    try {
+      const inputs = await this.resolveStepInputs(step);
+      const paramConfig = substituteDeep(step.config, (ref, text) => (ref.scope === 'parameters' ? this.params[ref.name] : text));
+      const parsed = kind.configSchema.safeParse(paramConfig);
+      if (!parsed.success) {
+        throw new WeirError('BAD_INPUT', `step '${name}': settings are invalid after substituting parameters: ${parsed.error.issues.map((i) => `${i.path.join('.') || step.kind}: ${i.message}`).join('; ')}`);
+      }
+      const environment = step.environment
+        ? {
+            ...(step.environment.interpreter ? { interpreter: String(substituteDeep(step.environment.interpreter, (r, t) => (r.scope === 'parameters' ? this.params[r.name] : t))) } : {}),
+            variables: Object.fromEntries(Object.entries(step.environment.variables).map(([k, v]) => [k, String(substituteDeep(v, (r, t) => (r.scope === 'parameters' ? this.params[r.name] : t)))])),
+          }
+        : undefined;
+      const fingerprint = await this.fingerprint(step, parsed.data, inputs, environment);
+      const datasets = uniqueDatasets(Object.values(inputs));
+
+      if (step.allowReuse && !this.noReuse) {
+        const previous = await this.store.findReusableStep(fingerprint);
+        if (previous) {
+          log(`reused outputs of ${previous.runId} / ${previous.step.name} (identical kind, settings, code, parameters and inputs)`);
+          await this.saveStep(name, (s) => {
+            s.status = 'Reused';
+            s.startedAt = startedAt;
+            s.endedAt = new Date().toISOString();
+            s.fingerprint = fingerprint;
+            s.reusedFrom = previous.step.reusedFrom ?? { runId: previous.runId, step: previous.step.name };
+            s.outputs = structuredClone(previous.step.outputs);
+            s.metrics = structuredClone(previous.step.metrics);
+            if (previous.step.trialCount !== undefined) s.trialCount = previous.step.trialCount;
+            if (datasets.length) s.datasets = datasets;
+          });
+          await logChain;
+          return;
+        }
+      }
+
+      await this.saveStep(name, (s) => {
+        s.status = 'Running';
+        s.startedAt = startedAt;
+        s.fingerprint = fingerprint;
+        if (datasets.length) s.datasets = datasets;
+      });
+      outDir = await this.store.makeTempDir(`${name}-`);
+      const dir = outDir;
+      const config = substituteDeep(parsed.data, (ref, text) => this.pathFor(ref, text, step, inputs, dir));
+      const metrics: Record<string, number> = {};
+      let trialCount = 0;
+      const ctx: StepContext = {
+        store: this.store,
+        runId: this.run.id,
+        experiment: this.run.experiment,
+        stepName: name,
+        pipelineDir: this.spec.dir,
+        inputs,
+        params: this.params,
+        outDir: dir,
+        outputNames: step.outputs,
+        log,
+        signal: this.abort.signal,
+        concurrency: this.concurrency,
+        ...(environment ? { environment } : {}),
+        reportTrial: async (trial) => {
+          await this.store.addTrial(this.run.id, name, trial);
+          trialCount += 1;
+          const count = trialCount;
+          await this.store.updateRun(this.run.id, (r) => {
+            const s = r.steps.find((x) => x.name === name);
+            if (s) s.trialCount = count;
+          });
+          this.records.get(name)!.trialCount = count;
+          this.emit({ type: 'trial', runId: this.run.id, step: name, trial });
+        },
+        reportMetrics: (m) => Object.assign(metrics, m),
+        lineage: () => ({ datasets: [...this.datasetsRead.values()] }),
+      };
+      const result = await kind.run(config, ctx);
+      Object.assign(metrics, result.metrics ?? {});
+      const outputs: Record<string, ArtifactRef> = {};
+      for (const [outName, outKind] of Object.entries(step.outputs)) {
+        const written = result.outputs[outName];
+        if (!written || !(await stat(written).catch(() => undefined))) {
+          throw new WeirError('RUN_FAILED', `step '${name}' did not write its output '${outName}'${written ? ` (expected at ${written})` : ''}`, {
+            hint: step.kind === 'script' ? `Write it to the path in $WEIR_OUTPUT_${outName.toUpperCase()} or \${{ outputs.${outName} }}.` : undefined,
+          });
+        }
+        const table = outKind === 'parquet' ? await describeParquet(written, outName) : undefined;
+        outputs[outName] = await this.store.putArtifact(written, outKind, table ?? {});
+      }
+      if (this.abort.signal.aborted) throw new WeirError('CANCELED', 'canceled');
+      await logChain;
+      await this.saveStep(name, (s) => {
+        s.status = 'Completed';
+        s.endedAt = new Date().toISOString();
+        s.outputs = outputs;
+        s.metrics = { ...s.metrics, ...metrics };
+      });
+    } catch (e) {
+      const canceled = this.abort.signal.aborted || (isWeirError(e) && e.code === 'CANCELED');
+      const message = isWeirError(e) ? e.format() : ((e as Error)?.stack ?? String(e));
+      log(canceled ? 'canceled' : `error: ${message}`);
+      await logChain;
+      const error: RunError = {
+        code: isWeirError(e) ? e.code : 'INTERNAL',
+        message: isWeirError(e) ? e.format() : ((e as Error)?.message ?? String(e)),
+        reason: canceled ? 'Canceled' : 'StepFailed',
+        step: name,
+      };
+      if (!canceled) this.failure ??= { ...error, message: `step '${name}' failed: ${error.message}` };
+      await this.saveStep(name, (s) => {
+        s.status = canceled ? 'Canceled' : 'Failed';
+        s.startedAt ??= startedAt;
+        s.endedAt = new Date().toISOString();
+        s.error = error;
+      });
+    } finally {
+      if (outDir) await rm(outDir, { recursive: true, force: true }).catch(() => undefined);
+    }
+  }
+
+  /** The step's inputs: its `inputs:` bindings plus data its settings reference directly. */
+  private async resolveStepInputs(step: StepSpec): Promise<Record<string, ResolvedInput>> {
+    const inputs: Record<string, ResolvedInput> = {};
+    for (const [inputName, ref] of Object.entries(step.inputs)) inputs[inputName] = await this.resolveReference(ref);
+    for (const use of step.configRefs) {
+      const ref = use.ref;
+      if (ref.scope === 'inputs' && ref.name in step.inputs) continue;
+      if (ref.scope === 'inputs' || ref.scope === 'steps') {
+        const key = ref.scope === 'inputs' ? `inputs.${ref.name}` : `steps.${ref.step}.outputs.${ref.output}`;
+        inputs[key] ??= await this.resolveReference(ref);
+      }
+    }
+    for (const i of Object.values(inputs)) if (i.dataset) this.datasetsRead.set(`${i.dataset.name}:${i.dataset.version}`, i.dataset);
+    return inputs;
+  }
+
+  private async resolveReference(ref: Reference): Promise<ResolvedInput> {
+    if (ref.scope === 'inputs') return this.resolvePipelineInput(ref.name);
+    if (ref.scope === 'steps') {
+      const upstream = this.records.get(ref.step);
+      const out = upstream?.outputs[ref.output];
+      if (!upstream || !out) throw new WeirError('INTERNAL', `output ${ref.step}.${ref.output} is not ready`);
+      return {
+        path: this.store.artifactPath(out),
+        ref: out,
+        fromStep: { step: ref.step, output: ref.output, runId: upstream.reusedFrom?.runId ?? this.run.id, metrics: upstream.metrics },
+      };
+    }
+    throw new WeirError('INTERNAL', `a ${ref.scope} reference is not data`);
+  }
+
+  private resolvePipelineInput(name: string): Promise<ResolvedInput> {
+    let p = this.pipelineInputs.get(name);
+    if (!p) {
+      p = this.snapshotInput(name);
+      this.pipelineInputs.set(name, p);
+    }
+    return p;
+  }
+
+  private async snapshotInput(name: string): Promise<ResolvedInput> {
+    const input = this.spec.inputs[name];
+    if (!input) throw new WeirError('INTERNAL', `no pipeline input '${name}'`);
+    const source = input.source;
+    if (source.type === 'dataset') {
+      const ds = await this.store.getDataset(source.name, source.version);
+      return { path: this.store.artifactPath(ds.artifact), ref: ds.artifact, dataset: { name: ds.name, version: ds.version } };
+    }
+    if (source.type === 'model') {
+      const model = await this.store.getModel(source.name, source.version);
+      return { path: this.store.artifactPath(model.artifact), ref: model.artifact, model: { name: model.name, version: model.version } };
+    }
+    const files = matchFiles(this.spec.dir, source.path);
+    if (!files.length) throw new WeirError('NOT_FOUND', `input '${name}': no file matches ${source.path}`);
+    if (files.length === 1) {
+      const kind: ArtifactRef['kind'] = path.extname(files[0]!).toLowerCase() === '.parquet' ? 'parquet' : 'file';
+      const ref = await this.store.putArtifact(files[0]!, kind, { copy: true });
+      return { path: this.store.artifactPath(ref), ref };
+    }
+    // Several files: copy them, keeping their paths below the deepest common folder, and store the folder.
+    const common = commonDir(files);
+    const staging = await this.store.makeTempDir(`input-${name}-`);
+    const folder = path.join(staging, name);
+    for (const f of files) {
+      const target = path.join(folder, path.relative(common, f));
+      await mkdir(path.dirname(target), { recursive: true });
+      await cp(f, target);
+    }
+    try {
+      const ref = await this.store.putArtifact(folder, 'dir');
+      return { path: this.store.artifactPath(ref), ref };
+    } finally {
+      await rm(staging, { recursive: true, force: true });
+    }
+  }
+
+  /** A reference in a step's settings, as the path the step reads or writes. */
+  private pathFor(ref: Reference, text: string, step: StepSpec, inputs: Record<string, ResolvedInput>, outDir: string): unknown {
+    switch (ref.scope) {
+      case 'inputs':
+        return (inputs[ref.name] ?? inputs[`inputs.${ref.name}`])?.path ?? text;
+      case 'steps':
+        return inputs[`steps.${ref.step}.outputs.${ref.output}`]?.path ?? Object.values(inputs).find((i) => i.fromStep?.step === ref.step && i.fromStep.output === ref.output)?.path ?? text;
+      case 'outputs':
+        return outputPathFor(outDir, ref.name, step.outputs[ref.name] ?? 'file');
+      case 'parameters':
+        return this.params[ref.name];
+    }
+  }
+
+  /**
+   * The reuse key, as Azure's `allow_reuse`: kind, settings with every path replaced by the
+   * content hash behind it, the step's code (SQL text, script file), environment, declared
+   * outputs and the content hashes of its inputs. Parameters count through the settings.
+   */
+  private async fingerprint(step: StepSpec, config: unknown, inputs: Record<string, ResolvedInput>, environment: StepContext['environment']): Promise<string> {
+    const kind = getStepKind(step.kind)!;
+    const stable = substituteDeep(config, (ref) => {
+      switch (ref.scope) {
+        case 'inputs':
+          return `<input:${(inputs[ref.name] ?? inputs[`inputs.${ref.name}`])?.ref.hash}>`;
+        case 'steps':
+          return `<artifact:${inputs[`steps.${ref.step}.outputs.${ref.output}`]?.ref.hash ?? Object.values(inputs).find((i) => i.fromStep?.step === ref.step && i.fromStep.output === ref.output)?.ref.hash}>`;
+        case 'outputs':
+          return `<output:${ref.name}>`;
+        case 'parameters':
+          return this.params[ref.name];
+      }
+    });
+    const code = kind.codeFingerprint ? await kind.codeFingerprint(config, { pipelineDir: this.spec.dir }) : '';
+    const inputHashes = Object.entries(inputs)
+      .map(([k, v]) => [k, v.ref.hash])
+      .sort(([a], [b]) => (a! < b! ? -1 : 1));
+    const material = JSON.stringify({ v: 1, kind: step.kind, config: stable, code, environment: environment ?? null, outputs: step.outputs, inputs: inputHashes });
+    return createHash('sha256').update(material).digest('hex');
+  }
+}
+
+async function describeParquet(file: string, what: string): Promise<{ rows: number; schema: ArtifactRef['schema'] }> {
+  return withDuckDB((connection) => describeTable(connection, tableReader(file, `output '${what}'`)), { threads: 1 });
+}
+
+function uniqueDatasets(inputs: ResolvedInput[]): { name: string; version: number }[] {
+  const seen = new Map<string, { name: string; version: number }>();
+  for (const i of inputs) if (i.dataset) seen.set(`${i.dataset.name}:${i.dataset.version}`, i.dataset);
+  return [...seen.values()];
+}
+
+function commonDir(files: string[]): string {
+  let common = path.dirname(files[0]!);
+  for (const f of files) {
+    while (!f.startsWith(common + path.sep) && common !== path.dirname(common)) common = path.dirname(common);
+  }
+  return common;
+}
