@@ -70,6 +70,8 @@ export class CostFrugalSearch {
   private readonly rng: Random;
   private readonly pending = new Map<number, ProposalMeta>();
   private globalBest = Infinity;
+  private globalFirst = Infinity;
+  private totalSpent = 0;
 
   constructor(families: SearchFamily[], seed: number) {
     if (families.length === 0) throw new Error('the search needs at least one model family');
@@ -149,6 +151,8 @@ export class CostFrugalSearch {
         if (f.step < STEP_LOWER_BOUND) f.step = f.initialStep;
       }
     }
+    this.totalSpent += meta.cost;
+    if (Number.isFinite(loss) && !Number.isFinite(this.globalFirst)) this.globalFirst = loss;
     if (loss < this.globalBest) this.globalBest = loss;
   }
 
@@ -192,7 +196,9 @@ export class CostFrugalSearch {
     if (!Number.isFinite(f.bestLoss)) return eci * 4;
     if (f.bestLoss > this.globalBest) {
       const gain = Number.isFinite(f.prevBestLoss) ? f.prevBestLoss - f.bestLoss : 0;
-      const rate = gain > 0 && betweenImprovements > 0 ? gain / betweenImprovements : 0;
+      // A family that has not improved measurably is judged by the search's overall rate of improvement.
+      const globalRate = this.totalSpent > 0 && this.globalFirst > this.globalBest ? (this.globalFirst - this.globalBest) / this.totalSpent : 0;
+      const rate = gain > 0 && betweenImprovements > 0 ? gain / betweenImprovements : globalRate;
       const gap = f.bestLoss - this.globalBest;
       eci = rate > 0 ? Math.max(eci, gap / rate) : eci * 2;
     }
