@@ -61,7 +61,7 @@ export function parsePipelineText(text: string, filePath: string): ParsedPipelin
   const top = raw as Record<string, unknown>;
 
   const topResult = pipelineTopSchema.safeParse(top);
-  if (!topResult.success) reportZodIssues(topResult.error.issues, [], parsed, Object.keys(pipelineTopSchema.shape));
+  if (!topResult.success) reportZodIssues(topResult.error.issues, [], parsed, top, Object.keys(pipelineTopSchema.shape));
 
   // ----- parameters -----
   const parameters: Record<string, ParameterSpec> = {};
@@ -111,17 +111,17 @@ export function parsePipelineText(text: string, filePath: string): ParsedPipelin
     const common: Record<string, unknown> = {};
     for (const k of keys) if (k !== kindName) common[k] = stepObj[k];
     const commonResult = stepCommonSchema.safeParse(common);
-    if (!commonResult.success) reportZodIssues(commonResult.error.issues, stepPath, parsed, [...COMMON_STEP_KEYS, kindName]);
+    if (!commonResult.success) reportZodIssues(commonResult.error.issues, stepPath, parsed, common, [...COMMON_STEP_KEYS, kindName]);
 
     const config = stepObj[kindName];
     const configRefs = collectReferences(config, [...stepPath, kindName]);
     const configResult = kind.configSchema.safeParse(substituteParameterDefaults(config, parameters));
-    if (!configResult.success) reportZodIssues(configResult.error.issues, [...stepPath, kindName], parsed);
+    if (!configResult.success) reportZodIssues(configResult.error.issues, [...stepPath, kindName], parsed, config);
 
     const declaredOutputs: Record<string, string> = {};
     for (const [k, v] of Object.entries(asRecord(stepObj.outputs))) if (typeof v === 'string') declaredOutputs[k] = v;
     let outputs: Record<string, ArtifactRef['kind']> = declaredOutputs as Record<string, ArtifactRef['kind']>;
-    if (configResult.success) {
+    if (configResult.success && commonResult.success) {
       try {
         outputs = kind.outputs(configResult.data, declaredOutputs);
       } catch (e) {
@@ -362,7 +362,17 @@ function expressionRange(parsed: ParsedPipeline, p: YamlPath, exprText: string):
   return rangeOfPath(parsed, p);
 }
 
-function reportZodIssues(issues: readonly z.core.$ZodIssue[], base: YamlPath, parsed: ParsedPipeline, allowedKeys?: string[]): void {
+/** True when `root` has a value at `p` (zod does not say whether an invalid value was missing or wrong). */
+function hasPath(root: unknown, p: readonly PropertyKey[]): boolean {
+  let v: unknown = root;
+  for (const seg of p) {
+    if (v === null || typeof v !== 'object' || !(String(seg) in (v as object))) return false;
+    v = (v as Record<string, unknown>)[String(seg)];
+  }
+  return true;
+}
+
+function reportZodIssues(issues: readonly z.core.$ZodIssue[], base: YamlPath, parsed: ParsedPipeline, root: unknown, allowedKeys?: string[]): void {
   for (const issue of issues) {
     const p = [...base, ...(issue.path as (string | number)[])];
     if (issue.code === 'unrecognized_keys') {
@@ -378,7 +388,7 @@ function reportZodIssues(issues: readonly z.core.$ZodIssue[], base: YamlPath, pa
       }
       continue;
     }
-    if (issue.code === 'invalid_type' && issue.input === undefined) {
+    if (issue.code === 'invalid_type' && !hasPath(root, issue.path)) {
       const missing = p[p.length - 1];
       parsed.diagnostics.push({
         severity: 'error',

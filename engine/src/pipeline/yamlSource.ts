@@ -118,13 +118,19 @@ function nodeRange(node: unknown): [number, number] | undefined {
 export function rangeOfPath(parsed: Pick<ParsedPipeline, 'doc' | 'lineCounter'>, path: readonly (string | number)[], target: 'value' | 'key' = 'value'): Range {
   let node: unknown = parsed.doc.contents;
   let best: [number, number] = nodeRange(node) ?? [0, 0];
+  let parentKey: [number, number] | undefined;
   for (let i = 0; i < path.length; i++) {
     const seg = path[i]!;
     const last = i === path.length - 1;
     if (isMap(node)) {
       const pair = pairFor(node, seg);
-      if (!pair) break;
+      // A missing key is blamed on its parent's key, where the user would add it.
+      if (!pair) {
+        if (parentKey) best = parentKey;
+        break;
+      }
       const keyRange = nodeRange(pair.key);
+      if (keyRange) parentKey = keyRange;
       if (keyRange) best = keyRange;
       if (last && target === 'key') break;
       const valueRange = nodeRange(pair.value);
