@@ -1,0 +1,178 @@
+import { assertNever, type ModelCardData, type ModelCardHostMessage, type ModelCardViewState, type ModelCardWebviewMessage } from '../protocol';
+import { h, replaceChildren, type Child } from '../shared/dom';
+import { formatBytes, formatDate, formatNumber } from '../shared/format';
+import type { HostChannel } from '../shared/host';
+
+/** Model card: what a registered model version is, what it needs, how good it is and where it came from. */
+export class ModelCardView {
+  private data?: ModelCardData;
+  private error?: string;
+  private predictResult?: { out: string; rows: number };
+  private predicting = false;
+
+  constructor(
+    private readonly root: HTMLElement,
+    private readonly host: HostChannel<ModelCardWebviewMessage, ModelCardViewState>,
+    private state: ModelCardViewState,
+  ) {
+    replaceChildren(this.root, h('div', { class: 'loading' }, 'Loading model…'));
+  }
+
+  handle(message: ModelCardHostMessage): void {
+    switch (message.type) {
+      case 'modelCard':
+        this.data = message.data;
+        this.error = undefined;
+        this.state = { kind: 'modelCard', name: message.data.model.name, version: message.data.model.version };
+        this.host.setState(this.state);
+        break;
+      case 'predictResult':
+        this.predicting = false;
+        this.predictResult = { out: message.out, rows: message.rows };
+        break;
+      case 'error':
+        this.predicting = false;
+        this.error = message.message;
+        break;
+      default:
+        assertNever(message);
+    }
+    this.render();
+  }
+
+  private render(): void {
+    const d = this.data;
+    if (!d) {
+      replaceChildren(this.root, this.error ? h('div', { class: 'error-banner' }, this.error) : h('div', { class: 'loading' }, 'Loading model…'));
+      return;
+    }
+    const m = d.model;
+    const tags = Object.entries(m.tags);
+    const metrics = Object.entries(m.metrics ?? {});
+    const primary = d.primaryMetric;
+    metrics.sort(([a], [b]) => (a === primary ? -1 : b === primary ? 1 : a.localeCompare(b)));
+    const featurization = new Map((d.featurization ?? []).map((f) => [f.name, f]));
+    replaceChildren(
+      this.root,
+      h('h1', null, m.name, ' ', h('span', { class: 'tag model-version' }, `version ${m.version}`)),
+      h(
+        'div',
+        { class: 'subtitle row' },
+        h('span', null, `Registered ${formatDate(m.createdAt)}`),
+        m.framework ? h('span', null, 'Framework ', h('strong', null, m.framework)) : null,
+        d.algorithm ? h('span', null, 'Algorithm ', h('strong', null, d.algorithm)) : null,
+        d.task ? h('span', null, 'Task ', h('strong', null, d.task)) : null,
+        h('span', null, formatBytes(m.artifact.bytes)),
+      ),
+      d.versions.length > 1
+        ? h(
+            'div',
+            { class: 'row versions' },
+            h('span', { class: 'muted' }, 'Versions:'),
+            d.versions.map((v) =>
+              v === m.version
+                ? h('strong', null, String(v))
+                : h('a', { class: 'link', role: 'button', tabindex: 0, on: { click: () => this.host.post({ type: 'showVersion', version: v }) } }, String(v)),
+            ),
+          )
+        : null,
+      m.description ? h('p', null, m.description) : null,
+      this.error ? h('div', { class: 'error-banner' }, this.error) : null,
+      h(
+        'div',
+        { class: 'row predict' },
+        h(
+          'vscode-button',
+          {
+            class: 'predict-button',
+            disabled: this.predicting,
+            on: {
+              click: () => {
+                this.predicting = true;
+                this.predictResult = undefined;
+                this.error = undefined;
+                this.host.post({ type: 'predictOnFile' });
+                this.render();
+              },
+            },
+          },
+          'Predict on a file…',
+        ),
+        this.predicting ? h('span', { class: 'muted' }, 'Predicting…') : null,
+        this.predictResult ? h('span', { class: 'predict-result' }, `Wrote ${formatNumber(this.predictResult.rows)} predictions to `, h('code', null, this.predictResult.out)) : null,
+      ),
+      h('h2', null, 'Tags'),
+      tags.length ? h('div', { class: 'row tags' }, tags.map(([k, v]) => h('span', { class: 'tag outline' }, `${k}: ${v}`))) : h('div', { class: 'empty' }, 'No tags.'),
+      h('h2', null, 'Metrics'),
+      metrics.length
+        ? h(
+            'table',
+            { class: 'grid metrics' },
+            h('tbody', null, metrics.map(([k, v]) => h('tr', null, h('td', null, k, k === primary ? [' ', h('span', { class: 'tag' }, 'primary')] : null), h('td', { class: 'num' }, formatNumber(v))))),
+          )
+        : h('div', { class: 'empty' }, 'No metrics recorded.'),
+      h('h2', null, 'Input schema'),
+      d.inputSchema?.length
+        ? h(
+            'table',
+            { class: 'grid input-schema' },
+            h('thead', null, h('tr', null, h('th', null, 'Column'), h('th', null, 'Type'), h('th', null, 'Featurization'))),
+            h(
+              'tbody',
+              null,
+              d.inputSchema.map((c) => {
+                const f = featurization.get(c.name);
+                return h('tr', null, h('td', null, c.name), h('td', null, h('code', null, c.type)), h('td', null, f ? [f.purpose, f.note ? h('span', { class: 'muted' }, ` — ${f.note}`) : null] : '—'));
+              }),
+            ),
+          )
+        : h('div', { class: 'empty' }, 'The artifact does not describe its inputs.'),
+      h('h2', null, 'Feature importance'),
+      renderBars(d.featureImportances ?? []),
+      h('h2', null, 'Lineage'),
+      this.renderLineage(),
+    );
+  }
+
+  private renderLineage(): Child {
+    const l = this.data?.model.lineage;
+    if (!l) return h('div', { class: 'empty' }, 'Registered from a file: no run recorded.');
+    return h(
+      'dl',
+      { class: 'kv lineage' },
+      h('dt', null, 'Run'),
+      h('dd', null, h('a', { class: 'link run-link', role: 'button', tabindex: 0, on: { click: () => this.host.post({ type: 'openRunDetails', runId: l.runId }) } }, l.runId)),
+      h('dt', null, 'Experiment'),
+      h('dd', null, l.experiment),
+      h('dt', null, 'Step'),
+      h('dd', null, l.step),
+      h('dt', null, 'Datasets'),
+      h(
+        'dd',
+        null,
+        l.datasets.length
+          ? l.datasets.map((ds, i) => [
+              i ? ', ' : '',
+              h('a', { class: 'link', role: 'button', tabindex: 0, on: { click: () => this.host.post({ type: 'openDataset', name: ds.name, version: ds.version }) } }, `${ds.name}:${ds.version}`),
+            ])
+          : '—',
+      ),
+    );
+  }
+}
+
+/** Horizontal bars as plain elements (a dozen rows do not need a chart library). */
+export function renderBars(items: { feature: string; importance: number }[], limit = 25): Child {
+  if (!items.length) return h('div', { class: 'empty' }, 'No feature importances recorded.');
+  const top = items.slice(0, limit);
+  const max = Math.max(...top.map((i) => Math.abs(i.importance)), 1e-12);
+  return h(
+    'div',
+    { class: 'bars importances' },
+    top.map((i) => [
+      h('span', { class: 'bar-label' }, i.feature),
+      h('div', { class: 'bar-track' }, h('div', { class: 'bar-fill', style: { width: `${((100 * Math.abs(i.importance)) / max).toFixed(1)}%` } })),
+      h('span', { class: 'num muted' }, formatNumber(i.importance, 3)),
+    ]),
+  );
+}

@@ -1,0 +1,54 @@
+/** Number, duration and date formatting shared by the views (one place, so columns line up). */
+
+export function formatNumber(value: number | null | undefined, digits = 4): string {
+  if (value === null || value === undefined || Number.isNaN(value)) return '—';
+  if (!Number.isFinite(value)) return value > 0 ? '∞' : '−∞';
+  if (Number.isInteger(value) && Math.abs(value) < 1e15) return value.toLocaleString('en-US');
+  const abs = Math.abs(value);
+  if (abs !== 0 && (abs < 1e-3 || abs >= 1e7)) return value.toExponential(2);
+  return value.toFixed(digits).replace(/\.?0+$/, '');
+}
+
+export function formatDuration(ms: number | undefined): string {
+  if (ms === undefined || !Number.isFinite(ms)) return '—';
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  const s = ms / 1000;
+  if (s < 60) return `${s.toFixed(s < 10 ? 2 : 1)} s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m} min ${Math.round(s - m * 60)} s`;
+  return `${Math.floor(m / 60)} h ${m % 60} min`;
+}
+
+export function durationBetween(start?: string, end?: string, now = Date.now()): number | undefined {
+  if (!start) return undefined;
+  const t0 = Date.parse(start);
+  const t1 = end ? Date.parse(end) : now;
+  return Number.isFinite(t0) && Number.isFinite(t1) ? Math.max(0, t1 - t0) : undefined;
+}
+
+export function formatBytes(bytes: number | undefined): string {
+  if (bytes === undefined) return '—';
+  const units = ['B', 'KiB', 'MiB', 'GiB'];
+  let v = bytes;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${i === 0 ? v : v.toFixed(1)} ${units[i]}`;
+}
+
+export function formatDate(iso: string | undefined): string {
+  if (!iso) return '—';
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? iso : d.toLocaleString();
+}
+
+/**
+ * Whether a smaller value of a metric is better: Azure's error and loss metrics
+ * (`normalized_root_mean_squared_error`, `log_loss`, …). Everything else (AUC, accuracy,
+ * r2, correlations) is better when larger.
+ */
+export function lowerIsBetter(metric: string): boolean {
+  return /error|loss|deviation/i.test(metric);
+}
