@@ -8,4 +8,6 @@ if (!fs.existsSync(bundle)) {
   process.stderr.write(`weir: ${bundle} is missing; run \`npm run build\` first.\n`);
   process.exit(2);
 }
+// main.ts runs only when it is the entry module or this variable says so; here it is required.
+process.env.WEIR_CLI_MAIN = '1';
 require(bundle);

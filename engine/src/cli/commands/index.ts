@@ -1,8 +1,10 @@
 import type { CliCommand } from '../command';
+import { validateCommands } from './validate';
+import { runCommands } from './run';
 
 /**
  * Every CLI command, in help order. Each feature adds its module's array here.
  */
 export function commandTable(): CliCommand[] {
-  return [];
+  return [...validateCommands, ...runCommands];
 }

@@ -1,0 +1,291 @@
+import { cp, mkdir, stat } from 'node:fs/promises';
+import path from 'node:path';
+import type { CliArgs, CliCommand, CliIO } from '../command';
+import { WeirError } from '../../errors';
+import { startRun, type RunEvent } from '../../scheduler';
+import { parseParamFlags } from '../../scheduler/plan';
+import { openWorkspace } from '../../store/workspace';
+import type { WorkspaceStore } from '../../store/storeApi';
+import type { ArtifactRef, RunRecord, StepRunRecord } from '../../store/records';
+
+/** `weir run FILE`, `weir runs` and `weir run show | logs | cancel | download`. */
+
+function stringList(v: CliArgs['values'][string]): string[] {
+  if (v === undefined) return [];
+  return (Array.isArray(v) ? v : [v]).filter((x): x is string => typeof x === 'string');
+}
+
+function clock(iso: string | undefined): string {
+  return iso ? new Date(iso).toISOString().slice(11, 23) : '';
+}
+
+export function duration(from?: string, to?: string): string {
+  if (!from) return '';
+  const ms = (to ? Date.parse(to) : Date.now()) - Date.parse(from);
+  if (ms < 1000) return `${ms} ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
+  return `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`;
+}
+
+/** A run id as given, or `latest` for the newest run. */
+async function resolveRunId(store: WorkspaceStore, given: string | undefined): Promise<string> {
+  if (!given) throw new WeirError('BAD_INPUT', 'which run? Give a run id (see `weir runs`) or `latest`');
+  if (given === 'latest' || given === 'last') {
+    const [newest] = await store.listRuns({ limit: 1 });
+    if (!newest) throw new WeirError('NOT_FOUND', 'there are no runs in this workspace yet');
+    return newest.id;
+  }
+  return given;
+}
+
+function table(rows: string[][]): string {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
+  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd()).join('\n');
+}
+
+function stepNote(s: StepRunRecord): string {
+  if (s.status === 'Reused' && s.reusedFrom) return `reused from ${s.reusedFrom.runId}/${s.reusedFrom.step}`;
+  if (s.error) return s.error.message.split('\n')[0]!;
+  const metrics = Object.entries(s.metrics ?? {});
+  return metrics.length ? metrics.map(([k, v]) => `${k}=${Number(v.toFixed(4))}`).join(' ') : '';
+}
+
+function printEvent(io: CliIO, e: RunEvent, width: number): void {
+  switch (e.type) {
+    case 'step-status': {
+      const r = e.record;
+      const took = e.status === 'Running' || e.status === 'Queued' ? '' : duration(r.startedAt, r.endedAt);
+      const note = e.status === 'Running' ? '' : stepNote(r);
+      io.out(`${clock(e.at)}  ${e.step.padEnd(width)}  ${e.status.padEnd(9)}${took ? `  ${took}` : ''}${note ? `  ${note}` : ''}`);
+      break;
+    }
+    case 'log':
+      for (const line of e.text.replace(/\n$/, '').split('\n')) io.out(`              ${`[${e.step}]`.padEnd(width + 2)} ${line}`);
+      break;
+    case 'trial':
+      io.out(`              ${`[${e.step}]`.padEnd(width + 2)} trial ${e.trial.iteration} ${e.trial.algorithm} ${e.trial.status} ${Object.entries(e.trial.metrics).slice(0, 1).map(([k, v]) => `${k}=${v.toFixed(4)}`).join('')}`);
+      break;
+    case 'run-status':
+      break;
+  }
+}
+
+function describeOutputs(outputs: Record<string, ArtifactRef>): string[] {
+  return Object.entries(outputs).map(([name, ref]) => `  ${name}  ${ref.kind}  ${ref.path}${ref.rows !== undefined ? `  (${ref.rows} rows)` : ''}`);
+}
+
+const runCommand: CliCommand = {
+  path: ['run'],
+  usage: 'FILE [--experiment X] [--param k=v]… [--no-reuse] [--step S]… [--concurrency N]',
+  summary: 'Runs a pipeline: prints each step\'s status and streams its logs; exit 1 when the run fails.',
+  options: {
+    experiment: { type: 'string' },
+    param: { type: 'string', multiple: true },
+    'no-reuse': { type: 'boolean' },
+    step: { type: 'string', multiple: true },
+    concurrency: { type: 'string' },
+  },
+  async run(args, io) {
+    const [file, ...extra] = args.positionals;
+    if (!file || extra.length) throw new WeirError('BAD_INPUT', `weir run takes one pipeline file${extra.length ? `, got also ${extra.join(' ')}` : ''}`);
+    const concurrencyText = typeof args.values.concurrency === 'string' ? args.values.concurrency : undefined;
+    const concurrency = concurrencyText === undefined ? undefined : Number(concurrencyText);
+    if (concurrency !== undefined && !(Number.isInteger(concurrency) && concurrency >= 1)) throw new WeirError('BAD_INPUT', `--concurrency wants a whole number ≥ 1, got '${concurrencyText}'`);
+    const store = await openWorkspace(args.workspace);
+    try {
+      const handle = await startRun(store, path.resolve(file), {
+        params: parseParamFlags(stringList(args.values.param)),
+        experiment: typeof args.values.experiment === 'string' ? args.values.experiment : undefined,
+        noReuse: args.values['no-reuse'] === true,
+        steps: stringList(args.values.step),
+        concurrency,
+      });
+      const onAbort = () => handle.cancel();
+      io.signal.addEventListener('abort', onAbort);
+      const first = await store.getRun(handle.runId);
+      const width = Math.max(8, ...first.steps.map((s) => s.name.length));
+      // With --json the machine-readable record is all that goes to stdout; progress goes to stderr.
+      const progress: CliIO = args.json ? { ...io, out: io.err } : io;
+      progress.out(`Run ${handle.runId} (experiment ${first.experiment}, pipeline ${first.pipelineName}): ${first.steps.length} step${first.steps.length === 1 ? '' : 's'}`);
+      handle.onEvent((e) => printEvent(progress, e, width));
+      const final = await handle.done;
+      io.signal.removeEventListener('abort', onAbort);
+      if (args.json) {
+        io.json(final);
+      } else {
+        io.out(`Run ${final.id} ${final.status} in ${duration(final.startedAt ?? final.createdAt, final.endedAt)}`);
+        if (final.error && final.status === 'Failed') io.err(`error: ${final.error.message}`);
+        const outs = describeOutputs(final.outputs);
+        if (outs.length) io.out(['Outputs (weir run download RUN NAME):', ...outs].join('\n'));
+      }
+      return final.status === 'Completed' ? 0 : 1;
+    } finally {
+      await store.dispose();
+    }
+  },
+};
+
+const runsCommand: CliCommand = {
+  path: ['runs'],
+  usage: '[--experiment X] [--limit N]',
+  summary: 'Lists runs, newest first.',
+  options: { experiment: { type: 'string' }, limit: { type: 'string' } },
+  async run(args, io) {
+    const limit = typeof args.values.limit === 'string' ? Number(args.values.limit) : undefined;
+    if (limit !== undefined && !(Number.isInteger(limit) && limit > 0)) throw new WeirError('BAD_INPUT', `--limit wants a whole number > 0, got '${args.values.limit}'`);
+    const store = await openWorkspace(args.workspace);
+    try {
+      const runs = await store.listRuns({ experiment: typeof args.values.experiment === 'string' ? args.values.experiment : undefined, ...(limit ? { limit } : {}) });
+      if (args.json) {
+        io.json(runs);
+        return 0;
+      }
+      if (!runs.length) {
+        io.out('No runs yet. Start one with: weir run FILE.pipeline.yaml');
+        return 0;
+      }
+      const rows = [['RUN', 'EXPERIMENT', 'STATUS', 'STARTED', 'DURATION', 'STEPS', 'PIPELINE']];
+      for (const r of runs) {
+        const counts = new Map<string, number>();
+        for (const s of r.steps) counts.set(s.status, (counts.get(s.status) ?? 0) + 1);
+        rows.push([
+          r.id,
+          r.experiment,
+          r.status + (r.error?.reason === 'Interrupted' ? ' (Interrupted)' : ''),
+          r.createdAt.replace('T', ' ').slice(0, 19),
+          duration(r.startedAt ?? r.createdAt, r.endedAt),
+          [...counts].map(([k, v]) => `${v} ${k}`).join(', '),
+          r.pipelineFile,
+        ]);
+      }
+      io.out(table(rows));
+      return 0;
+    } finally {
+      await store.dispose();
+    }
+  },
+};
+
+function showRun(run: RunRecord): string {
+  const lines = [
+    `Run ${run.id}  ${run.status}${run.error?.reason ? ` (${run.error.reason})` : ''}`,
+    `  experiment  ${run.experiment}`,
+    `  pipeline    ${run.pipelineName} (${run.pipelineFile})`,
+    `  created     ${run.createdAt}`,
+    ...(run.startedAt ? [`  duration    ${duration(run.startedAt, run.endedAt)}${run.endedAt ? '' : ' so far'}`] : []),
+    ...(Object.keys(run.parameters).length ? [`  parameters  ${Object.entries(run.parameters).map(([k, v]) => `${k}=${v}`).join(' ')}`] : []),
+    ...(run.rerunOf ? [`  rerun of    ${run.rerunOf}`] : []),
+    ...(run.onlySteps ? [`  only steps  ${run.onlySteps.join(', ')}`] : []),
+    ...(run.error ? [`  error       ${run.error.message}`] : []),
+    '',
+    table([['STEP', 'KIND', 'STATUS', 'DURATION', 'NOTE'], ...run.steps.map((s) => [s.name, s.kind, s.status, duration(s.startedAt, s.endedAt), stepNote(s)])]),
+  ];
+  const stepOutputs = run.steps.flatMap((s) => Object.entries(s.outputs).map(([o, ref]) => [`${s.name}.${o}`, ref] as const));
+  if (Object.keys(run.outputs).length || stepOutputs.length) {
+    lines.push('', 'Outputs:', ...describeOutputs({ ...run.outputs, ...Object.fromEntries(stepOutputs) }));
+  }
+  return lines.join('\n');
+}
+
+const runShowCommand: CliCommand = {
+  path: ['run', 'show'],
+  usage: 'RUN',
+  summary: 'Shows a run: status, parameters, step runs, outputs (RUN may be `latest`).',
+  async run(args, io) {
+    const store = await openWorkspace(args.workspace);
+    try {
+      const run = await store.getRun(await resolveRunId(store, args.positionals[0]));
+      if (args.json) io.json(run);
+      else io.out(showRun(run));
+      return 0;
+    } finally {
+      await store.dispose();
+    }
+  },
+};
+
+const runLogsCommand: CliCommand = {
+  path: ['run', 'logs'],
+  usage: 'RUN [STEP]',
+  summary: 'Prints a run\'s step logs (all steps, or one).',
+  async run(args, io) {
+    const store = await openWorkspace(args.workspace);
+    try {
+      const runId = await resolveRunId(store, args.positionals[0]);
+      const step = args.positionals[1];
+      const text = await store.readLog(runId, step);
+      if (args.json) io.json({ runId, step: step ?? null, text });
+      else if (text) io.out(text);
+      else io.out(`(no log lines${step ? ` for step ${step}` : ''})`);
+      return 0;
+    } finally {
+      await store.dispose();
+    }
+  },
+};
+
+const runCancelCommand: CliCommand = {
+  path: ['run', 'cancel'],
+  usage: 'RUN',
+  summary: 'Asks the process running RUN to cancel it; its child processes are killed.',
+  async run(args, io) {
+    const store = await openWorkspace(args.workspace);
+    try {
+      const runId = await resolveRunId(store, args.positionals[0]);
+      const run = await store.getRun(runId);
+      if (run.status !== 'Queued' && run.status !== 'Running') {
+        io.out(`Run ${runId} is already ${run.status}; nothing to cancel.`);
+        return 0;
+      }
+      await store.requestCancel(runId);
+      // Wait briefly for the owner to acknowledge, so the user sees the outcome.
+      const deadline = Date.now() + 5000;
+      let latest = run;
+      while (Date.now() < deadline && (latest.status === 'Queued' || latest.status === 'Running')) {
+        await new Promise((r) => setTimeout(r, 100));
+        latest = await store.getRun(runId);
+      }
+      io.out(latest.status === 'Queued' || latest.status === 'Running' ? `Cancel requested for ${runId}; it is still ${latest.status}.` : `Run ${runId} ${latest.status}.`);
+      return 0;
+    } finally {
+      await store.dispose();
+    }
+  },
+};
+
+const runDownloadCommand: CliCommand = {
+  path: ['run', 'download'],
+  usage: 'RUN OUTPUT [--to DIR]',
+  summary: 'Copies a pipeline output (or STEP.OUTPUT) of a run to DIR (default: the current folder).',
+  options: { to: { type: 'string' } },
+  async run(args, io) {
+    const [given, outputName] = args.positionals;
+    if (!outputName) throw new WeirError('BAD_INPUT', 'usage: weir run download RUN OUTPUT [--to DIR]');
+    const store = await openWorkspace(args.workspace);
+    try {
+      const run = await store.getRun(await resolveRunId(store, given));
+      let ref: ArtifactRef | undefined = run.outputs[outputName];
+      if (!ref && outputName.includes('.')) {
+        const [stepName, out] = [outputName.slice(0, outputName.lastIndexOf('.')), outputName.slice(outputName.lastIndexOf('.') + 1)];
+        ref = run.steps.find((s) => s.name === stepName)?.outputs[out];
+      }
+      if (!ref) {
+        const names = [...Object.keys(run.outputs), ...run.steps.flatMap((s) => Object.keys(s.outputs).map((o) => `${s.name}.${o}`))];
+        throw new WeirError('NOT_FOUND', `run ${run.id} has no output '${outputName}'`, { hint: names.length ? `Outputs: ${names.join(', ')}.` : 'This run has no outputs (yet).' });
+      }
+      const src = store.artifactPath(ref);
+      const toDir = path.resolve(typeof args.values.to === 'string' ? args.values.to : process.cwd());
+      await mkdir(toDir, { recursive: true });
+      const isDir = (await stat(src)).isDirectory();
+      const target = path.join(toDir, isDir ? outputName : `${outputName}${path.extname(src)}`);
+      await cp(src, target, { recursive: true, force: true });
+      if (args.json) io.json({ runId: run.id, output: outputName, path: target, artifact: ref });
+      else io.out(`Downloaded ${outputName} of ${run.id} to ${target}`);
+      return 0;
+    } finally {
+      await store.dispose();
+    }
+  },
+};
+
+export const runCommands: CliCommand[] = [runCommand, runsCommand, runShowCommand, runLogsCommand, runCancelCommand, runDownloadCommand];
