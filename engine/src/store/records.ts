@@ -118,6 +118,11 @@ export interface RunRecord {
   onlySteps?: string[];
   /** The run this one was started as a rerun of. */
   rerunOf?: string;
+  /**
+   * Set on the records `listRuns` returns for finished runs: a summary without output refs,
+   * fingerprints, dataset lineage and owner (so 10,000 runs list fast). `getRun` has everything.
+   */
+  summary?: true;
 }
 
 /** One AutoML child run (Azure's trial / iteration). */

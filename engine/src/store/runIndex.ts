@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
-import type { ArtifactRef, RunRecord } from './records';
+import type { RunRecord, StepRunRecord } from './records';
 import { appendLineSync, readJsonLinesSync } from './durableFiles';
 import { decodeFileName, encodeFileName } from './fileNames';
 
@@ -10,8 +10,7 @@ import { decodeFileName, encodeFileName } from './fileNames';
  *
  * - `index/runs/<experiment>.jsonl`: append-only, one line per run when it reaches a final
  *   status (and again if a final run is changed or deleted). The last line for an id wins; a
- *   `{"id", "deleted": true}` line removes it. Lines hold the run record without the column
- *   schemas of its outputs (they make up most of a record's bytes; `getRun` has them).
+ *   `{"id", "deleted": true}` line removes it. Lines hold the run's summary (`summarize`).
  * - `index/active/<experiment>/<runId>`: an empty marker per Queued/Running run. Live runs
  *   are few, so their `run.json` files are read directly and are always current.
  *
@@ -150,21 +149,28 @@ export class RunIndex {
   }
 }
 
-function withoutSchema(ref: ArtifactRef): ArtifactRef {
-  if (ref.schema === undefined) return ref;
-  const { schema: _schema, ...rest } = ref;
-  return rest;
-}
-
-function mapRefs(refs: Record<string, ArtifactRef>): Record<string, ArtifactRef> {
-  const out: Record<string, ArtifactRef> = {};
-  for (const [k, v] of Object.entries(refs)) out[k] = withoutSchema(v);
-  return out;
-}
-
-/** The run as the index keeps it: everything but the output schemas. */
+/**
+ * The run as the index keeps it and `listRuns` returns it: enough for listings, trees and
+ * comparisons (status, times, parameters, errors, step statuses and metrics), without output
+ * refs, fingerprints, dataset lineage or owner, which make up most of a record's bytes.
+ * `getRun` returns the full record.
+ */
 export function summarize(run: RunRecord): RunRecord {
-  return { ...run, outputs: mapRefs(run.outputs), steps: run.steps.map((s) => ({ ...s, outputs: mapRefs(s.outputs) })) };
+  const { owner: _owner, ...rest } = run;
+  return {
+    ...rest,
+    outputs: {},
+    steps: run.steps.map((s) => {
+      const step: StepRunRecord = { name: s.name, kind: s.kind, status: s.status, outputs: {}, metrics: s.metrics };
+      if (s.startedAt !== undefined) step.startedAt = s.startedAt;
+      if (s.endedAt !== undefined) step.endedAt = s.endedAt;
+      if (s.reusedFrom !== undefined) step.reusedFrom = s.reusedFrom;
+      if (s.error !== undefined) step.error = s.error;
+      if (s.trialCount !== undefined) step.trialCount = s.trialCount;
+      return step;
+    }),
+    summary: true,
+  };
 }
 
 async function readdirOrEmpty(dir: string): Promise<string[]> {

@@ -60,7 +60,11 @@ export interface WorkspaceStore {
   /** Reads, changes and atomically rewrites a run record. Only the owning process calls this for a live run. */
   updateRun(runId: string, change: (run: RunRecord) => void): Promise<RunRecord>;
   getRun(runId: string): Promise<RunRecord>;
-  /** Newest first. */
+  /**
+   * Newest first. Finished runs come from the run index as summaries (`summary: true`: no
+   * output refs, fingerprints, dataset lineage or owner); live runs come whole. Use `getRun`
+   * for one run's full record.
+   */
   listRuns(filter?: { experiment?: string; limit?: number }): Promise<RunRecord[]>;
   listExperiments(): Promise<{ name: string; runCount: number; lastRunAt?: string }[]>;
   deleteRun(runId: string): Promise<void>;

@@ -11,7 +11,6 @@ import { VersionedRegistry } from './versionedRegistry';
 import { RunIndex } from './runIndex';
 import { ArtifactStore } from './artifacts';
 import { ChangeJournal } from './changeJournal';
-import { ingestSources } from '../data/ingest';
 
 /**
  * The workspace store on plain files under `<root>/.weir/` (layout and reasons in
@@ -136,6 +135,8 @@ export class FileWorkspaceStore implements WorkspaceStore {
     const work = await this.makeTempDir('ingest');
     try {
       const out = path.join(work, 'data.parquet');
+      // Loaded on demand: DuckDB is a native module that most store users never need.
+      const { ingestSources } = await import('../data/ingest');
       const ingested = await ingestSources(sources, out, { tmpDir: work, cwd: this.root, onProgress: options.onProgress });
       const artifact = await this.putArtifact(out, 'parquet', { rows: ingested.rows, schema: ingested.schema });
       const latest = await this.datasets.latest(name);

@@ -1,0 +1,218 @@
+import fs from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Table, tableToIPC, vectorFromArray, Utf8, Dictionary, Int32, Float64 } from 'apache-arrow';
+import { ingestSources } from '../../engine/src/data/ingest';
+import { readColumnar, previewRows, readSchema } from '../../engine/src/data/tables';
+import { openWorkspace } from '../../engine/src/store/workspace';
+import { WeirError } from '../../engine/src/errors';
+import { sharedData, tempDir, vegaData } from '../helpers/paths';
+
+const titanic = path.join(sharedData, 'titanic.csv');
+const work = tempDir('weir-ingest-');
+
+async function ingest(sources: string[], onProgress?: (m: string) => void) {
+  const out = path.join(work, `out-${Math.random().toString(16).slice(2)}.parquet`);
+  const result = await ingestSources(sources, out, { tmpDir: work, cwd: work, onProgress });
+  return { ...result, out };
+}
+
+async function ingestError(sources: string[]): Promise<WeirError> {
+  try {
+    await ingest(sources);
+  } catch (e) {
+    expect(e).toBeInstanceOf(WeirError);
+    return e as WeirError;
+  }
+  throw new Error('expected the ingest to fail');
+}
+
+function write(name: string, text: string | Uint8Array): string {
+  const file = path.join(work, name);
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, text);
+  return file;
+}
+
+describe('ingest formats', () => {
+  it('reads CSV with quoted commas and infers types', async () => {
+    const r = await ingest([titanic]);
+    expect(r.rows).toBe(891);
+    expect(r.schema.map((c) => `${c.name}:${c.type}`)).toEqual([
+      'PassengerId:BIGINT', 'Survived:BIGINT', 'Pclass:BIGINT', 'Name:VARCHAR', 'Sex:VARCHAR', 'Age:DOUBLE',
+      'SibSp:BIGINT', 'Parch:BIGINT', 'Ticket:VARCHAR', 'Fare:DOUBLE', 'Cabin:VARCHAR', 'Embarked:VARCHAR',
+    ]);
+    const preview = await previewRows(r.out, { limit: 2 });
+    expect(preview.rows[0][3]).toBe('Braund, Mr. Owen Harris');
+    expect(preview.totalRows).toBe(891);
+  });
+
+  it('reads TSV', async () => {
+    const r = await ingest([path.join(vegaData, 'unemployment.tsv')]);
+    expect(r.schema).toEqual([{ name: 'id', type: 'BIGINT' }, { name: 'rate', type: 'DOUBLE' }]);
+    expect(r.rows).toBe(3218);
+  });
+
+  it('reads a JSON array and NDJSON', async () => {
+    const penguins = await ingest([path.join(vegaData, 'penguins.json')]);
+    expect(penguins.rows).toBe(344);
+    expect(penguins.schema.find((c) => c.name === 'Body Mass (g)')?.type).toBe('BIGINT');
+    const nd = write('rows.ndjson', '{"a": 1, "b": "x"}\n{"a": 2, "b": null}\n');
+    const r = await ingest([nd]);
+    expect(r.rows).toBe(2);
+    expect(r.schema).toEqual([{ name: 'a', type: 'BIGINT' }, { name: 'b', type: 'VARCHAR' }]);
+  });
+
+  it('reads Parquet', async () => {
+    const first = await ingest([titanic]);
+    const copy = write('copy.parquet', fs.readFileSync(first.out));
+    const r = await ingest([copy]);
+    expect(r.rows).toBe(891);
+    expect(r.schema).toEqual(first.schema);
+  });
+
+  it('reads Arrow IPC (file and stream format) with nulls and dictionaries', async () => {
+    const withStrings = new Table({
+      x: vectorFromArray([1.5, null, 3], new Float64()),
+      s: vectorFromArray(['a', null, 'c'], new Utf8()),
+      d: vectorFromArray(['red', 'blue', 'red'], new Dictionary(new Utf8(), new Int32())),
+      n: vectorFromArray([1, 2, 3], new Int32()),
+    });
+    const fileFormat = write('t.arrow', tableToIPC(withStrings, 'file'));
+    const streamFormat = write('t.feather', tableToIPC(withStrings, 'stream'));
+    for (const f of [fileFormat, streamFormat]) {
+      const r = await ingest([f]);
+      expect(r.schema).toEqual([
+        { name: 'x', type: 'DOUBLE' },
+        { name: 's', type: 'VARCHAR' },
+        { name: 'd', type: 'VARCHAR' },
+        { name: 'n', type: 'INTEGER' },
+      ]);
+      const cols = await readColumnar(r.out);
+      expect(Array.from(cols.columns[0].values as Float64Array)).toEqual([1.5, NaN, 3]);
+      expect(cols.columns[1].values).toEqual(['a', null, 'c']);
+      expect(cols.columns[2].values).toEqual(['red', 'blue', 'red']);
+      expect(Array.from(cols.columns[3].values as Float64Array)).toEqual([1, 2, 3]);
+    }
+  });
+
+  it('reads the real vega flights-200k.arrow', async () => {
+    const r = await ingest([path.join(vegaData, 'flights-200k.arrow')]);
+    expect(r.rows).toBe(200000);
+    expect(r.schema.map((c) => c.name)).toEqual(['delay', 'distance', 'time']);
+  });
+});
+
+describe('ingest rules', () => {
+  const header = fs.readFileSync(titanic, 'utf8').split('\n')[0];
+  const lines = fs.readFileSync(titanic, 'utf8').trimEnd().split('\n').slice(1);
+
+  it('unions files with one schema in the order given, and deterministically', async () => {
+    const a = write('union/Titanic.csv', [header, ...lines.slice(0, 400)].join('\n') + '\n');
+    const b = write('union/Titanic2.csv', [header, ...lines.slice(400)].join('\n') + '\n');
+    const r1 = await ingest([a, b]);
+    expect(r1.rows).toBe(891);
+    expect(r1.files).toEqual([a, b]);
+    const cols = await readColumnar(r1.out, ['PassengerId']);
+    expect(Array.from(cols.columns[0].values as Float64Array).slice(398, 402)).toEqual([399, 400, 401, 402]);
+    const r2 = await ingest([path.join(work, 'union', 'Titanic*.csv')]);
+    expect(fs.readFileSync(r2.out)).toEqual(fs.readFileSync(r1.out));
+  });
+
+  it('rejects a file whose columns differ, naming it', async () => {
+    const a = write('mismatch/a.csv', 'x,y\n1,2\n');
+    const b = write('mismatch/b.csv', 'x,z\n1,2\n');
+    const e = await ingestError([a, b]);
+    expect(e.message).toContain(b);
+    expect(e.message).toMatch(/missing y; extra z/);
+  });
+
+  it('rejects a ragged CSV row naming the file and line', async () => {
+    const f = write('ragged.csv', 'a,b,c\n1,2,3\n"x, y",5,6\n7,8,9,10\n11,12,13\n');
+    const e = await ingestError([f]);
+    expect(e.message).toBe(`${f}:4: row has 4 fields, the header has 3`);
+    expect(e.location).toEqual({ file: f, line: 4, column: 1 });
+    const multiline = write('ragged2.csv', 'a,b\n"multi\nline",1\n2\n');
+    expect((await ingestError([multiline])).message).toBe(`${multiline}:4: row has 1 field, the header has 2`);
+  });
+
+  it('rejects empty files and header-only files', async () => {
+    const empty = write('empty.csv', '');
+    expect((await ingestError([empty])).message).toBe(`${empty}: the file is empty`);
+    const headerOnly = write('header.csv', 'a,b\n');
+    expect((await ingestError([headerOnly])).message).toContain('header but no data rows');
+    const emptyJson = write('empty.json', '[]');
+    expect((await ingestError([emptyJson])).message).toContain('no rows');
+  });
+
+  it('names missing files and globs that match nothing', async () => {
+    expect((await ingestError(['nope.csv'])).code).toBe('NOT_FOUND');
+    expect((await ingestError(['nothing/*.csv'])).message).toContain('no files match nothing/*.csv');
+  });
+
+  it('reports a malformed JSON file naming it', async () => {
+    const bad = write('bad.json', '{"a": 1,,}');
+    const e = await ingestError([bad]);
+    expect(e.message).toContain(bad);
+    expect(e.code).toBe('BAD_INPUT');
+  });
+});
+
+describe('ingest from URLs', () => {
+  let server: http.Server;
+  let base = '';
+  beforeAll(async () => {
+    const body = fs.readFileSync(titanic);
+    server = http.createServer((req, res) => {
+      if (req.url === '/Titanic.csv' || req.url === '/Titanic2.csv') {
+        res.writeHead(200, { 'content-type': 'text/csv', 'content-length': body.length });
+        // Two writes so progress has something to report between them.
+        res.write(body.subarray(0, 1000));
+        setTimeout(() => res.end(body.subarray(1000)), 10);
+      } else if (req.url === '/data') {
+        res.writeHead(200, { 'content-type': 'application/octet-stream' });
+        res.end(body);
+      } else {
+        res.writeHead(404);
+        res.end('not found');
+      }
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  it('downloads with progress and unions two URLs as the article does', async () => {
+    const progress: string[] = [];
+    const r = await ingest([`${base}/Titanic.csv`, `${base}/Titanic2.csv`], (m) => progress.push(m));
+    expect(r.rows).toBe(891 * 2);
+    expect(r.sources).toEqual([`${base}/Titanic.csv`, `${base}/Titanic2.csv`]);
+    expect(progress.some((m) => m.startsWith(`downloading ${base}/Titanic.csv`) && m.endsWith('(100%) done'))).toBe(true);
+  });
+
+  it('sniffs the format of a URL without an extension', async () => {
+    expect((await ingest([`${base}/data`])).rows).toBe(891);
+  });
+
+  it('fails clearly on HTTP errors', async () => {
+    const e = await ingestError([`${base}/missing.csv`]);
+    expect(e.message).toBe(`could not download ${base}/missing.csv: HTTP 404 Not Found`);
+  });
+
+  it('registers from a URL through the store and dedupes the same content', async () => {
+    const store = await openWorkspace(tempDir());
+    try {
+      const a = await store.registerDataset('titanic_ds', [`${base}/Titanic.csv`]);
+      const b = await store.registerDataset('titanic_ds', [titanic]);
+      expect(a.created).toBe(true);
+      expect(b.created).toBe(false);
+      expect(b.version.sources).toEqual([`${base}/Titanic.csv`]);
+      const schema = await readSchema(store.artifactPath(a.version.artifact));
+      expect(schema.rows).toBe(891);
+    } finally {
+      await store.dispose();
+    }
+  });
+});
