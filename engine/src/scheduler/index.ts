@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { WeirError, isWeirError } from '../errors';
 import { loadPipeline } from '../pipeline/load';
-import { substituteDeep } from '../pipeline/expressions';
+import { findExpressions, substituteDeep } from '../pipeline/expressions';
 import { matchFiles } from '../pipeline/fileGlob';
 import type { ParamValue, PipelineSpec, Reference, StepSpec } from '../pipeline/types';
 import { getStepKind } from '../steps/registry';
@@ -466,10 +466,17 @@ class RunExecution {
       }
     });
     const code = kind.codeFingerprint ? await kind.codeFingerprint(config, { pipelineDir: this.spec.dir }) : '';
+    // Code may use parameters itself (a SQL file's `${{ parameters.x }}`): their values count too.
+    const codeParams = Object.fromEntries(
+      findExpressions(code)
+        .map((e) => e.ref)
+        .filter((r): r is Extract<Reference, { scope: 'parameters' }> => r?.scope === 'parameters')
+        .map((r) => [r.name, this.params[r.name] ?? null]),
+    );
     const inputHashes = Object.entries(inputs)
       .map(([k, v]) => [k, v.ref.hash])
       .sort(([a], [b]) => (a! < b! ? -1 : 1));
-    const material = JSON.stringify({ v: 1, kind: step.kind, config: stable, code, environment: environment ?? null, outputs: step.outputs, inputs: inputHashes });
+    const material = JSON.stringify({ v: 1, kind: step.kind, config: stable, code, codeParams, environment: environment ?? null, outputs: step.outputs, inputs: inputHashes });
     return createHash('sha256').update(material).digest('hex');
   }
 }

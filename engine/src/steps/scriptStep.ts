@@ -10,73 +10,80 @@ const argSchema = z.union([z.string(), z.number(), z.boolean()]);
 
 const scriptObjectSchema = z.strictObject({
   file: z.string().min(1).optional().describe('A script file relative to the pipeline file; its contents count for reuse. Run with `environment.interpreter`, or by extension: `.py` with $WEIR_PYTHON or python3, `.js` with Node, `.sh` with bash; other files are executed directly.'),
-  command: z.union([z.string().min(1), z.array(argSchema).min(1)]).optional().describe('A command line (split at blanks, quotes group) or an argument list, e.g. `[sleep, 5]`.'),
+  command: z.union([z.string().min(1), z.array(argSchema).min(1)]).optional().describe('A shell command line (run with /bin/sh; substituted paths are quoted for you), or an argument list run without a shell, e.g. `[sleep, 5]`.'),
   args: z.array(argSchema).optional().describe('Arguments after the file or command. `${{ inputs.NAME }}`, `${{ steps.S.outputs.O }}` and `${{ outputs.NAME }}` become paths, `${{ parameters.NAME }}` values.'),
 });
 
 const scriptConfigSchema = z
-  .union([z.string().min(1).describe('A command line, e.g. `python prep.py --out ${{ outputs.prepped }}`.'), scriptObjectSchema])
+  .union([z.string().min(1).describe('A shell command line, e.g. `python prep.py --out ${{ outputs.prepped }}`.'), scriptObjectSchema])
   .check((ctx) => {
     const v = ctx.value;
     if (typeof v === 'object' && (v.file === undefined) === (v.command === undefined)) {
       ctx.issues.push({ code: 'custom', message: 'a script step has either `file` or `command`, not both or neither', input: v });
     }
+    if (typeof v === 'object' && typeof v.command === 'string' && v.args?.length) {
+      ctx.issues.push({ code: 'custom', message: '`args` goes with `file` or a `command` list; put them into the command line instead', input: v });
+    }
   })
   .describe('Any program (python, node, bash, …), like Azure `PythonScriptStep`. Inputs and outputs are paths in its arguments and in $WEIR_INPUT_<NAME> / $WEIR_OUTPUT_<NAME>.')
-  // Command lines are split before references are substituted, so a path with blanks stays one argument.
-  .transform((v): ScriptConfig => scriptArgv(v));
+  // Command lines are cut at their `${{ }}` expressions before anything is substituted, so
+  // each substituted value can be quoted for the shell on its own.
+  .transform((v): ScriptConfig => normalizeScript(v));
 
-/** A script step's settings after parsing: the script file (if any) and the argument list. */
+/** A script step's settings after parsing. */
 export interface ScriptConfig {
   file?: string;
-  /** Arguments after the file, or the whole command when there is no file. */
+  /** Arguments after the file, or the program and its arguments (run without a shell). */
   argv: string[];
+  /**
+   * A shell command line cut into pieces: even indices are shell text, odd indices are
+   * `${{ }}` expressions (substituted values, quoted when joined).
+   */
+  shell?: string[];
 }
 
 type ScriptConfigInput = string | z.infer<typeof scriptObjectSchema>;
 
-/**
- * Splits a command line into arguments at blanks; single or double quotes group, and a
- * `${{ … }}` expression always stays one argument (so a substituted path with spaces does too).
- */
-export function splitCommandLine(line: string): string[] {
-  const args: string[] = [];
-  let current = '';
-  let has = false;
-  for (let i = 0; i < line.length; i++) {
-    const c = line[i]!;
-    if (c === '$' && line.startsWith('${{', i)) {
-      const end = line.indexOf('}}', i);
-      const stop = end < 0 ? line.length : end + 2;
-      current += line.slice(i, stop);
-      has = true;
-      i = stop - 1;
-    } else if (c === '"' || c === "'") {
-      const end = line.indexOf(c, i + 1);
-      const stop = end < 0 ? line.length : end;
-      current += line.slice(i + 1, stop);
-      has = true;
-      i = stop;
-    } else if (/\s/.test(c)) {
-      if (has) args.push(current);
-      current = '';
-      has = false;
-    } else {
-      current += c;
-      has = true;
-    }
+/** Cuts a command line into shell text and `${{ }}` expressions (odd indices). */
+export function cutShellLine(line: string): string[] {
+  const parts: string[] = [];
+  let last = 0;
+  for (const m of line.matchAll(/\$\{\{[^}]*\}\}/g)) {
+    parts.push(line.slice(last, m.index), m[0]);
+    last = (m.index ?? 0) + m[0].length;
   }
-  if (has) args.push(current);
-  return args;
+  parts.push(line.slice(last));
+  return parts;
 }
 
-/** The argument list a config stands for, before interpreters are chosen. */
-export function scriptArgv(config: ScriptConfigInput): ScriptConfig {
-  if (typeof config === 'string') return { argv: splitCommandLine(config) };
+export function normalizeScript(config: ScriptConfigInput): ScriptConfig {
+  if (typeof config === 'string') return { argv: [], shell: cutShellLine(config) };
   const args = (config.args ?? []).map(String);
   if (config.file !== undefined) return { file: config.file, argv: args };
-  const command = typeof config.command === 'string' ? splitCommandLine(config.command) : (config.command ?? []).map(String);
-  return { argv: [...command, ...args] };
+  if (typeof config.command === 'string') return { argv: [], shell: cutShellLine(config.command) };
+  return { argv: [...(config.command ?? []).map(String), ...args] };
+}
+
+function shellQuote(value: string): string {
+  return /^[A-Za-z0-9_./:=@%+,-]+$/.test(value) ? value : `'${value.replace(/'/g, "'\\''")}'`;
+}
+
+/** Joins substituted pieces; a value already inside quotes in the line is escaped for them instead. */
+export function joinShellLine(parts: string[]): string {
+  let out = '';
+  for (let i = 0; i < parts.length; i++) {
+    const part = String(parts[i]);
+    if (i % 2 === 0) {
+      out += part;
+      continue;
+    }
+    const before = parts[i - 1] ?? '';
+    const after = parts[i + 1] ?? '';
+    if (before.endsWith('"') && after.startsWith('"')) out += part.replace(/["$`\\]/g, '\\$&');
+    else if (before.endsWith("'") && after.startsWith("'")) out += part.replace(/'/g, "'\\''");
+    else out += shellQuote(part);
+  }
+  return out;
 }
 
 const PYTHON_NAMES = new Set(['python', 'python3']);
@@ -101,6 +108,13 @@ function interpreterFor(file: string, ctx: Pick<StepContext, 'environment'>): st
 /** Final program and arguments: a script file gets its interpreter; `python` follows `environment.interpreter` or $WEIR_PYTHON. */
 function resolveCommand(config: ScriptConfig, ctx: Pick<StepContext, 'environment' | 'pipelineDir'>): string[] {
   const { file, argv } = config;
+  if (config.shell) {
+    let line = joinShellLine(config.shell);
+    // `python …` follows the step's interpreter or $WEIR_PYTHON, as in the list form.
+    const python = ctx.environment?.interpreter ?? process.env.WEIR_PYTHON;
+    if (python) line = line.replace(/^(\s*)python3?(?=\s|$)/, (_m, lead: string) => `${lead}${shellQuote(python)}`);
+    return ['/bin/sh', '-c', line];
+  }
   if (file !== undefined) {
     const abs = path.resolve(ctx.pipelineDir, file);
     return [...interpreterFor(abs, ctx), abs, ...argv];
@@ -158,8 +172,10 @@ export const scriptStep: StepKind<ScriptConfig> = {
   async codeFingerprint(config, ctx) {
     // The script file, and any argument naming a file beside the pipeline (e.g. `python prep.py`), count as code.
     const { file, argv } = config;
+    const words = (config.shell ?? []).filter((_, i) => i % 2 === 0).flatMap((t) => t.split(/[\s"'<>|;&()]+/));
     const parts: string[] = [];
-    for (const candidate of [file, ...argv]) {
+    for (const candidate of [file, ...argv, ...words]) {
+      if (!candidate) continue;
       if (candidate === undefined || candidate.includes('${{')) continue;
       const abs = path.resolve(ctx.pipelineDir, candidate);
       if (path.relative(ctx.pipelineDir, abs).startsWith('..')) continue;
