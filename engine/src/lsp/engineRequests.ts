@@ -1,0 +1,254 @@
+import { cp, mkdir, readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import type { Connection } from 'vscode-languageserver';
+import {
+  CancelRunRequest,
+  CreateExampleRequest,
+  DeleteDatasetRequest,
+  DeleteModelRequest,
+  DeleteRunRequest,
+  DownloadOutputRequest,
+  GetRunRequest,
+  ListDatasetVersionsRequest,
+  ListDatasetsRequest,
+  ListExperimentsRequest,
+  ListModelVersionsRequest,
+  ListModelsRequest,
+  ListRunOutputsRequest,
+  ListRunsRequest,
+  ListTrialsRequest,
+  PipelineInfoRequest,
+  PredictRequest,
+  ReadLogRequest,
+  RegisterDatasetRequest,
+  RerunRequest,
+  RunEventNotification,
+  StartRunRequest,
+  type ExperimentSummary,
+  type PipelineInfo,
+  type RunEvent as ProtocolRunEvent,
+} from '../protocol';
+import { WeirError, isWeirError } from '../errors';
+import { checkPipeline, parsePipelineText } from '../pipeline';
+import { startRun, type RunHandle, type RunEvent } from '../scheduler';
+import type { WorkspaceStore } from '../store/storeApi';
+import type { ArtifactRef, RunRecord } from '../store/records';
+import { loadModel } from '../automl/model/loadModel';
+import { appendColumns, readTableFile, writeTableFile } from '../automl/model/tableFiles';
+import { summarizeRun } from './runSummary';
+import { createExample } from './example';
+import { outlineOf, parameterDefault } from './pipelineOutline';
+import { toResponseError } from './responseErrors';
+
+export interface EngineRequestContext {
+  connection: Connection;
+  getStore(): Promise<WorkspaceStore>;
+  /** The text of an open editor for this file, newer than the disk's. */
+  openText(file: string): string | undefined;
+  log(message: string): void;
+}
+
+/** Registers a handler whose errors become ResponseErrors (and bugs are logged with their stack). */
+function handle<P, R>(ctx: EngineRequestContext, type: { method: string }, fn: (params: P) => Promise<R>): void {
+  ctx.connection.onRequest(type.method, async (params: P) => {
+    try {
+      return await fn(params);
+    } catch (e) {
+      if (!isWeirError(e)) ctx.log(`${type.method} failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+      return toResponseError(e);
+    }
+  });
+}
+
+/** Runs executed by this engine process, for cancel and for forwarding their events. */
+export class ActiveRuns {
+  private readonly handles = new Map<string, RunHandle>();
+
+  constructor(private readonly connection: Connection) {}
+
+  track(handle: RunHandle): void {
+    this.handles.set(handle.runId, handle);
+    const send = (event: ProtocolRunEvent) => void this.connection.sendNotification(RunEventNotification.type, event).catch(() => undefined);
+    handle.onEvent((event: RunEvent) => {
+      const forwarded = toProtocolEvent(event);
+      if (forwarded) send(forwarded);
+    });
+    void handle.done
+      .then((run) => send({ type: 'run', runId: run.id, status: run.status, ...(run.error ? { message: run.error.message } : {}) }))
+      .catch((e: unknown) => send({ type: 'run', runId: handle.runId, status: 'Failed', message: (e as Error).message }))
+      .finally(() => this.handles.delete(handle.runId));
+  }
+
+  get(runId: string): RunHandle | undefined {
+    return this.handles.get(runId);
+  }
+
+  /** Cancels every run this process owns (the engine is shutting down). */
+  cancelAll(): Promise<unknown> {
+    const done = [...this.handles.values()].map((h) => {
+      h.cancel();
+      return h.done.catch(() => undefined);
+    });
+    return Promise.all(done);
+  }
+}
+
+function toProtocolEvent(event: RunEvent): ProtocolRunEvent | undefined {
+  switch (event.type) {
+    case 'run-status':
+      return { type: 'run', runId: event.runId, status: event.status, ...(event.error ? { message: event.error.message } : {}) };
+    case 'step-status': {
+      const r = event.record;
+      const durationMs = r.startedAt && r.endedAt ? Date.parse(r.endedAt) - Date.parse(r.startedAt) : undefined;
+      return { type: 'step', runId: event.runId, step: event.step, status: event.status, ...(durationMs !== undefined ? { durationMs } : {}) };
+    }
+    case 'log':
+      return { type: 'log', runId: event.runId, step: event.step, text: event.text };
+    default:
+      return undefined;
+  }
+}
+
+/** Every output of a run: pipeline-level names, then `step.output` for each step output. */
+export function runOutputs(run: RunRecord): { name: string; ref: ArtifactRef }[] {
+  const outputs = Object.entries(run.outputs ?? {}).map(([name, ref]) => ({ name, ref }));
+  for (const step of run.steps) for (const [name, ref] of Object.entries(step.outputs ?? {})) outputs.push({ name: `${step.name}.${name}`, ref });
+  return outputs;
+}
+
+export function registerEngineRequests(ctx: EngineRequestContext, active: ActiveRuns): void {
+  const store = () => ctx.getStore();
+
+  handle(ctx, ListExperimentsRequest.type, async (): Promise<ExperimentSummary[]> => {
+    const runs = await (await store()).listRuns();
+    const byName = new Map<string, ExperimentSummary>();
+    // Runs come newest first, so the first run seen of an experiment is its latest.
+    for (const run of runs) {
+      const entry = byName.get(run.experiment);
+      if (entry) entry.runCount++;
+      else byName.set(run.experiment, { name: run.experiment, runCount: 1, lastRunAt: run.createdAt, lastStatus: run.status });
+    }
+    return [...byName.values()].sort((a, b) => (b.lastRunAt ?? '').localeCompare(a.lastRunAt ?? ''));
+  });
+
+  handle(ctx, ListRunsRequest.type, async (params: { experiment?: string; limit?: number; runIds?: string[]; liveOnly?: boolean }) => {
+    const s = await store();
+    let runs: RunRecord[];
+    if (params.runIds) {
+      const found = await Promise.all(params.runIds.map((id) => s.getRun(id).catch((e: unknown) => (isWeirError(e) && e.code === 'NOT_FOUND' ? undefined : Promise.reject(e)))));
+      runs = found.filter((r): r is RunRecord => r !== undefined);
+    } else {
+      runs = await s.listRuns({ experiment: params.experiment, limit: params.liveOnly ? undefined : params.limit });
+    }
+    if (params.liveOnly) runs = runs.filter((r) => r.status === 'Running' || r.status === 'Queued');
+    if (params.limit !== undefined) runs = runs.slice(0, params.limit);
+    const now = Date.now();
+    return runs.map((r) => summarizeRun(r, now));
+  });
+
+  handle(ctx, GetRunRequest.type, async ({ runId }: { runId: string }) => (await store()).getRun(runId));
+  handle(ctx, ListTrialsRequest.type, async ({ runId, step }: { runId: string; step: string }) => (await store()).listTrials(runId, step));
+  handle(ctx, ListDatasetsRequest.type, async () => (await store()).listDatasets());
+  handle(ctx, ListDatasetVersionsRequest.type, async ({ name }: { name: string }) => (await store()).listDatasetVersions(name));
+  handle(ctx, ListModelsRequest.type, async () => (await store()).listModels());
+  handle(ctx, ListModelVersionsRequest.type, async ({ name }: { name: string }) => (await store()).listModelVersions(name));
+  handle(ctx, ReadLogRequest.type, async ({ runId, step }: { runId: string; step?: string }) => ({ text: await (await store()).readLog(runId, step) }));
+
+  handle(ctx, PipelineInfoRequest.type, async ({ file }: { file: string }): Promise<PipelineInfo> => {
+    const text = ctx.openText(file) ?? (await readFile(file, 'utf8').catch(() => {
+      throw new WeirError('NOT_FOUND', `pipeline file not found: ${file}`);
+    }));
+    const parsed = parsePipelineText(text, file);
+    const diagnostics = [...parsed.diagnostics];
+    if (parsed.spec) diagnostics.push(...(await checkPipeline(parsed, { pipelineDir: path.dirname(file), store: await store().catch(() => undefined), inferSchemas: false })));
+    const errors = diagnostics.filter((d) => d.severity === 'error');
+    const outline = outlineOf(parsed);
+    const parameters: PipelineInfo['parameters'] = {};
+    for (const [name, value] of Object.entries(outline.parameters)) {
+      const v = parameterDefault(value);
+      if (v !== undefined) parameters[name] = v;
+    }
+    const first = errors[0];
+    return {
+      file,
+      name: parsed.spec?.name ?? outline.name,
+      experiment: parsed.spec?.experiment ?? outline.experiment,
+      parameters,
+      steps: outline.steps.map((s) => ({ name: s.name, kind: s.kind ?? '?' })),
+      errorCount: errors.length,
+      ...(first ? { firstError: `line ${first.range.start.line + 1}: ${first.message}` } : {}),
+    };
+  });
+
+  handle(ctx, StartRunRequest.type, async (params: { file: string; params?: Record<string, string>; experiment?: string; noReuse?: boolean; steps?: string[]; rerunOf?: string }) => {
+    const runHandle = await startRun(await store(), params.file, {
+      params: params.params,
+      experiment: params.experiment,
+      noReuse: params.noReuse,
+      steps: params.steps,
+      rerunOf: params.rerunOf,
+    });
+    active.track(runHandle);
+    return { runId: runHandle.runId };
+  });
+
+  handle(ctx, RerunRequest.type, async ({ runId, noReuse }: { runId: string; noReuse?: boolean }) => {
+    const s = await store();
+    const old = await s.getRun(runId);
+    const file = path.resolve(s.root, old.pipelineFile);
+    const params = Object.fromEntries(Object.entries(old.parameters).map(([k, v]) => [k, String(v)]));
+    const runHandle = await startRun(s, file, { params, experiment: old.experiment, noReuse, steps: old.onlySteps, rerunOf: old.id });
+    active.track(runHandle);
+    return { runId: runHandle.runId };
+  });
+
+  handle(ctx, CancelRunRequest.type, async ({ runId }: { runId: string }) => {
+    const own = active.get(runId);
+    if (own) own.cancel();
+    else await (await store()).requestCancel(runId);
+  });
+
+  handle(ctx, DeleteRunRequest.type, async ({ runId }: { runId: string }) => (await store()).deleteRun(runId));
+
+  handle(ctx, RegisterDatasetRequest.type, async ({ name, sources, description }: { name: string; sources: string[]; description?: string }) =>
+    (await store()).registerDataset(name, sources, { description }),
+  );
+  handle(ctx, DeleteDatasetRequest.type, async ({ name, version }: { name: string; version?: number }) => (await store()).deleteDataset(name, version));
+  handle(ctx, DeleteModelRequest.type, async ({ name, version }: { name: string; version?: number }) => (await store()).deleteModel(name, version));
+
+  handle(ctx, ListRunOutputsRequest.type, async ({ runId }: { runId: string }) => {
+    const run = await (await store()).getRun(runId);
+    return runOutputs(run).map(({ name, ref }) => ({ name, kind: ref.kind, path: ref.path, ...(ref.rows !== undefined ? { rows: ref.rows } : {}) }));
+  });
+
+  handle(ctx, DownloadOutputRequest.type, async ({ runId, output, to }: { runId: string; output: string; to: string }) => {
+    const s = await store();
+    const run = await s.getRun(runId);
+    const outputs = runOutputs(run);
+    const found = outputs.find((o) => o.name === output);
+    if (!found) throw new WeirError('NOT_FOUND', `run ${runId} has no output '${output}'`, { hint: `Outputs: ${outputs.map((o) => o.name).join(', ') || 'none'}` });
+    const source = s.artifactPath(found.ref);
+    const isDir = (await stat(source)).isDirectory();
+    const target = path.join(to, `${output.replace(/[^\w.-]+/g, '_')}${isDir ? '' : path.extname(source)}`);
+    await mkdir(to, { recursive: true });
+    await cp(source, target, { recursive: true });
+    return { path: target };
+  });
+
+  handle(ctx, PredictRequest.type, async ({ model, version, data, out }: { model: string; version?: number; data: string; out: string }) => {
+    if (!/\.(csv|parquet)$/i.test(out)) throw new WeirError('BAD_INPUT', `${out}: predictions are written as .csv or .parquet`);
+    const s = await store();
+    const registered = await s.getModel(model, version);
+    const loaded = loadModel(s.artifactPath(registered.artifact));
+    try {
+      const table = await readTableFile(data);
+      const predictions = loaded.predict(table).toTable();
+      await writeTableFile(appendColumns(table, predictions), out);
+      return { out, rows: table.rows };
+    } finally {
+      loaded.dispose();
+    }
+  });
+
+  handle(ctx, CreateExampleRequest.type, async ({ folder }: { folder: string }) => createExample(folder));
+}
