@@ -1,10 +1,12 @@
 import type { CliCommand } from '../command';
 import { validateCommands } from './validate';
 import { runCommands } from './run';
+import { datasetCommands } from './dataset';
+import { modelCommands } from './model';
 
 /**
  * Every CLI command, in help order. Each feature adds its module's array here.
  */
 export function commandTable(): CliCommand[] {
-  return [...validateCommands, ...runCommands];
+  return [...validateCommands, ...runCommands, ...datasetCommands, ...modelCommands];
 }
