@@ -49,7 +49,8 @@ export async function startLsp(workspace: string): Promise<LspSession> {
     diagnostics.set(p.uri, p.diagnostics);
     versions.set(p.uri, p.version ?? 0);
   });
-  client.onNotification((method: string, params: unknown) => {
+  // Every notification without its own handler: the custom `weir/*` ones.
+  client.onUnhandledNotification(({ method, params }) => {
     notifications.push({ method, params });
     for (const w of [...waiters]) {
       if (w.method === method && w.predicate(params as never)) {
