@@ -1,0 +1,170 @@
+import type { FeatureMatrix } from '../../gbdt/api';
+import type { FitArgs, FittedModel, HyperparameterSpace, ModelFamily } from '../types';
+import { checkColumns, numParam } from './familyUtils';
+import { fitScaler, standardize, type Scaler } from './standardize';
+
+/**
+ * Linear regression with an elastic-net penalty (ridge at l1_ratio 0, lasso at 1), in
+ * scikit-learn's parameterization on standardized features:
+ *   1/(2·Σw) · Σ w·(y − b − z·β)² + alpha·l1_ratio·‖β‖₁ + alpha·(1 − l1_ratio)/2·‖β‖².
+ * Coordinate descent on the weighted Gram matrix (one O(n·p²) pass over the data, then
+ * O(p²) per sweep), which makes 3M rows as cheap as 3k once the Gram matrix is built.
+ */
+interface ElasticNetState {
+  scaler: Scaler;
+  coef: number[];
+  intercept: number;
+  featureNames?: string[];
+}
+
+/** Above this many features the Gram matrix costs more than residual updates. */
+const GRAM_MAX_FEATURES = 400;
+
+function space(): HyperparameterSpace {
+  return {
+    alpha: { type: 'float', low: 1e-6, high: 10, log: true },
+    l1_ratio: { type: 'float', low: 0, high: 1 },
+    max_iter: { type: 'int', low: 100, high: 5000, log: true },
+  };
+}
+
+function fit(args: FitArgs): FittedModel {
+  const { X, y, weight } = args;
+  const n = X.rows;
+  const p = X.cols;
+  const alpha = numParam(args.params, 'alpha', 1e-4);
+  const l1Ratio = Math.min(1, Math.max(0, numParam(args.params, 'l1_ratio', 0.5)));
+  const maxIter = Math.max(1, Math.round(numParam(args.params, 'max_iter', 1000)));
+  const scaler = fitScaler(X, weight);
+  const z = standardize(X, scaler);
+
+  let sw = 0;
+  let sy = 0;
+  for (let i = 0; i < n; i++) {
+    const w = weight ? weight[i] : 1;
+    sw += w;
+    sy += w * y[i];
+  }
+  const yMean = sw > 0 ? sy / sw : 0;
+  // Standardized columns have weighted mean 0 (missing values sit at 0 = the mean), so
+  // the intercept is the label mean up to the small shift missing values introduce;
+  // centering the columns here removes even that.
+  const colMean = new Float64Array(p);
+  for (let j = 0; j < p; j++) {
+    let s = 0;
+    for (let i = 0; i < n; i++) s += (weight ? weight[i] : 1) * z[j * n + i];
+    colMean[j] = sw > 0 ? s / sw : 0;
+    for (let i = 0; i < n; i++) z[j * n + i] -= colMean[j];
+  }
+
+  const l1 = alpha * l1Ratio;
+  const l2 = alpha * (1 - l1Ratio);
+  const beta = new Float64Array(p);
+  const diag = new Float64Array(p);
+  for (let j = 0; j < p; j++) {
+    let s = 0;
+    for (let i = 0; i < n; i++) s += (weight ? weight[i] : 1) * z[j * n + i] * z[j * n + i];
+    diag[j] = sw > 0 ? s / sw : 0;
+  }
+  const tolerance = 1e-7;
+
+  if (p <= GRAM_MAX_FEATURES) {
+    const gram = new Float64Array(p * p);
+    const corr = new Float64Array(p);
+    for (let j = 0; j < p; j++) {
+      for (let l = j; l < p; l++) {
+        let s = 0;
+        for (let i = 0; i < n; i++) s += (weight ? weight[i] : 1) * z[j * n + i] * z[l * n + i];
+        gram[j * p + l] = gram[l * p + j] = s / sw;
+      }
+      let c = 0;
+      for (let i = 0; i < n; i++) c += (weight ? weight[i] : 1) * z[j * n + i] * (y[i] - yMean);
+      corr[j] = c / sw;
+    }
+    const q = new Float64Array(p); // gram · beta
+    for (let iter = 0; iter < maxIter; iter++) {
+      let maxChange = 0;
+      for (let j = 0; j < p; j++) {
+        if (diag[j] <= 0) continue;
+        const rho = corr[j] - q[j] + diag[j] * beta[j];
+        const next = softThreshold(rho, l1) / (diag[j] + l2);
+        const delta = next - beta[j];
+        if (delta !== 0) {
+          for (let l = 0; l < p; l++) q[l] += gram[l * p + j] * delta;
+          beta[j] = next;
+          maxChange = Math.max(maxChange, Math.abs(delta));
+        }
+      }
+      if (maxChange < tolerance) break;
+    }
+  } else {
+    const residual = new Float64Array(n);
+    for (let i = 0; i < n; i++) residual[i] = y[i] - yMean;
+    for (let iter = 0; iter < maxIter; iter++) {
+      let maxChange = 0;
+      for (let j = 0; j < p; j++) {
+        if (diag[j] <= 0) continue;
+        let s = 0;
+        for (let i = 0; i < n; i++) s += (weight ? weight[i] : 1) * z[j * n + i] * residual[i];
+        const rho = s / sw + diag[j] * beta[j];
+        const next = softThreshold(rho, l1) / (diag[j] + l2);
+        const delta = next - beta[j];
+        if (delta !== 0) {
+          for (let i = 0; i < n; i++) residual[i] -= delta * z[j * n + i];
+          beta[j] = next;
+          maxChange = Math.max(maxChange, Math.abs(delta));
+        }
+      }
+      if (maxChange < tolerance) break;
+    }
+  }
+  let intercept = yMean;
+  for (let j = 0; j < p; j++) intercept -= beta[j] * colMean[j];
+  return new ElasticNetModel({ scaler, coef: Array.from(beta), intercept, ...(X.featureNames ? { featureNames: X.featureNames } : {}) });
+}
+
+function softThreshold(v: number, t: number): number {
+  return v > t ? v - t : v < -t ? v + t : 0;
+}
+
+class ElasticNetModel implements FittedModel {
+  readonly family = 'ElasticNet';
+  constructor(private readonly s: ElasticNetState) {}
+
+  predict(X: FeatureMatrix): Float64Array {
+    const p = this.s.coef.length;
+    checkColumns(this.family, X, p);
+    const n = X.rows;
+    const z = standardize(X, this.s.scaler);
+    const out = new Float64Array(n).fill(this.s.intercept);
+    for (let j = 0; j < p; j++) {
+      const b = this.s.coef[j];
+      if (b === 0) continue;
+      for (let i = 0; i < n; i++) out[i] += b * z[j * n + i];
+    }
+    return out;
+  }
+
+  importances(): Record<string, number> {
+    const out: Record<string, number> = {};
+    this.s.coef.forEach((b, j) => (out[this.s.featureNames?.[j] ?? `f${j}`] = Math.abs(b)));
+    return out;
+  }
+
+  state(): ElasticNetState {
+    return this.s;
+  }
+}
+
+export function restoreElasticNet(state: unknown): FittedModel {
+  return new ElasticNetModel(state as ElasticNetState);
+}
+
+export const elasticNet: ModelFamily = {
+  name: 'ElasticNet',
+  tasks: ['regression', 'forecasting'],
+  initialCost: 0.5,
+  space,
+  lowCostConfig: () => ({ alpha: 1e-4, l1_ratio: 0.5, max_iter: 100 }),
+  fit,
+};
