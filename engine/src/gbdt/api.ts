@@ -15,7 +15,17 @@ export type GbdtObjective =
   | 'reg:pseudohubererror'
   | 'count:poisson';
 
-export type GbdtEvalMetric = 'logloss' | 'auc' | 'error' | 'mlogloss' | 'merror' | 'rmse' | 'mae';
+export type GbdtEvalMetric =
+  | 'logloss'
+  | 'auc'
+  | 'error'
+  | 'mlogloss'
+  | 'merror'
+  | 'rmse'
+  | 'mae'
+  // The defaults XGBoost uses for reg:pseudohubererror and count:poisson.
+  | 'mphe'
+  | 'poisson-nloglik';
 
 export interface GbdtParams {
   objective?: GbdtObjective; // default 'reg:squarederror'
@@ -86,8 +96,14 @@ export interface Booster {
   predict(data: FeatureMatrix, options?: { outputMargin?: boolean; iterationEnd?: number }): Float32Array;
   /** XGBoost's importance types. Keys are feature names (or f0, f1…). */
   featureImportance(type: 'weight' | 'gain' | 'total_gain' | 'cover' | 'total_cover'): Record<string, number>;
-  /** XGBoost 1.7 `Booster.save_model('m.json')` format. */
+  /**
+   * XGBoost 1.7 `Booster.save_model('m.json')` format, as an object. To write a file XGBoost
+   * can read use `toXGBoostJSONText()`: XGBoost's parser rejects whole-number floats written
+   * without a decimal point, which `JSON.stringify` of this object produces.
+   */
   toXGBoostJSON(): unknown;
+  /** The same model as JSON text that Python's `xgboost.Booster(model_file=…)` loads. */
+  toXGBoostJSONText(): string;
   /** Frees WASM memory; the booster is unusable afterwards. */
   dispose(): void;
 }

@@ -1,0 +1,554 @@
+import { WeirError } from '../errors';
+import type { EvalSet, GbdtParams, TrainData, TrainResult } from './api';
+import { checkMatrix, GbdtBooster, type BoosterModel } from './booster';
+import { evalMetric, metricMaximizes } from './metrics';
+import { baseMargin, checkLabels, transformMargins, xgbQuantile } from './objectives';
+import { defaultMetric, resolveParams, type ResolvedParams } from './params';
+import { packTrees, TreeBuilder, type TreeModel } from './treeModel';
+import { instantiateKernels, WasmHeap, type GbdtKernels } from './wasmKernels';
+
+/** XGBoost's kRtEps: a split must improve the loss by more than this to be kept. */
+const RT_EPS = 1e-6;
+
+/** A small seeded generator (mulberry32): the same seed gives the same samples everywhere. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** `count` distinct items of `from`, in ascending order, chosen by a partial Fisher–Yates shuffle. */
+function sampleSorted(from: readonly number[], count: number, rand: () => number): number[] {
+  const a = [...from];
+  for (let i = 0; i < count; i++) {
+    const j = i + Math.floor(rand() * (a.length - i));
+    const t = a[i];
+    a[i] = a[j];
+    a[j] = t;
+  }
+  return a.slice(0, count).sort((x, y) => x - y);
+}
+
+interface Split {
+  lossChange: number;
+  gradLeft: number;
+  hessLeft: number;
+  feature: number;
+  /** Rows with bin ≤ splitBin go left; −1 sends only missing values left. */
+  splitBin: number;
+  defaultLeft: boolean;
+}
+
+interface GrowNode {
+  id: number;
+  depth: number;
+  begin: number;
+  end: number;
+  grad: number;
+  hess: number;
+  /** Pointer to this node's histogram, or −1 when it has none. */
+  hist: number;
+  split: Split | undefined;
+}
+
+export interface GrownLeaf {
+  id: number;
+  begin: number;
+  end: number;
+}
+
+/**
+ * The WASM-side training state: the binned matrix and the buffers every tree reuses.
+ * One instance per `train` call, dropped at the end so its memory goes with it.
+ */
+class TrainingContext {
+  readonly k: GbdtKernels;
+  readonly heap: WasmHeap;
+  readonly rows: number;
+  readonly cols: number;
+  /** Per feature: the cut values (split conditions) and XGBoost's below-minimum value. */
+  readonly cuts: Float32Array[] = [];
+  readonly minValues: Float32Array;
+  readonly totalSlots: number;
+  readonly labelPtr: number;
+  readonly weightPtr: number;
+  readonly marginPtr: number;
+  readonly ghPtr: number;
+  /** The row partition: each node owns a contiguous range of row ids. */
+  readonly rowIdxPtr: number;
+  readonly maskPtr: number;
+  readonly featMaskPtr: number;
+  readonly splitOutPtr: number;
+  readonly sumOutPtr: number;
+  readonly probsPtr: number;
+  private readonly freeHists: number[] = [];
+
+  constructor(
+    data: TrainData,
+    readonly p: ResolvedParams,
+  ) {
+    this.k = instantiateKernels();
+    this.heap = new WasmHeap(this.k);
+    const { k, heap } = this;
+    const n = data.rows;
+    const nf = data.cols;
+    const K = p.numGroups;
+    this.rows = n;
+    this.cols = nf;
+    const binsPtr = heap.alloc(n * nf);
+    this.labelPtr = heap.put(data.label);
+    this.weightPtr = data.weight ? heap.put(data.weight) : 0;
+    this.marginPtr = heap.alloc(n * K * 8);
+    this.ghPtr = heap.alloc(n * K * 16);
+    const rowIdxPtr = heap.alloc(n * 4);
+    this.rowIdxPtr = rowIdxPtr;
+    const tmpPtr = heap.alloc(n * 4);
+    const nbinsPtr = heap.alloc(nf * 4);
+    const slotBytesPtr = heap.alloc(nf * 4);
+    this.maskPtr = p.subsample < 1 ? heap.alloc(n) : 0;
+    this.featMaskPtr = heap.alloc(nf);
+    this.splitOutPtr = heap.alloc(48);
+    this.sumOutPtr = heap.alloc(16);
+    this.probsPtr = heap.alloc(K * 8);
+    k.setDataset(n, nf, binsPtr, slotBytesPtr, nbinsPtr, 0, rowIdxPtr, tmpPtr);
+
+    // Binning scratch lives above a mark and is released once every feature is binned.
+    const mark = k.heapMark();
+    const colPtr = heap.alloc(n * 4);
+    const scratchA = heap.alloc(n * 8);
+    const scratchB = heap.alloc(n * 8);
+    const counts = heap.alloc(4 * 256 * 4);
+    const summary = heap.alloc(n * 16);
+    const selA = heap.alloc(n * 4);
+    const selB = heap.alloc(n * 4);
+    const cutsOut = heap.alloc((p.maxBin + 2) * 4);
+    this.minValues = new Float32Array(nf);
+    const nbins = new Int32Array(nf);
+    for (let f = 0; f < nf; f++) {
+      heap.f32.set(data.values.subarray(f * n, (f + 1) * n), colPtr >>> 2);
+      const nb = k.sketchFeature(colPtr, this.weightPtr, n, f, p.maxBin, cutsOut, scratchA, scratchB, counts, summary, selA, selB);
+      const f32 = heap.f32;
+      this.cuts.push(f32.slice(cutsOut >>> 2, (cutsOut >>> 2) + nb));
+      this.minValues[f] = f32[(cutsOut >>> 2) + nb];
+      nbins[f] = nb;
+    }
+    k.heapRelease(mark);
+
+    let slots = 0;
+    const slotBytes = new Uint32Array(nf);
+    for (let f = 0; f < nf; f++) {
+      slotBytes[f] = slots * 16;
+      slots += nbins[f] + 1;
+    }
+    this.totalSlots = slots;
+    heap.i32.set(nbins, nbinsPtr >>> 2);
+    heap.i32.set(new Int32Array(slotBytes.buffer), slotBytesPtr >>> 2);
+    k.setDataset(n, nf, binsPtr, slotBytesPtr, nbinsPtr, slots, rowIdxPtr, tmpPtr);
+    k.setSplitParams(p.lambda, p.alpha, p.minChildWeight, p.maxDeltaStep);
+  }
+
+  /** A leaf's output: eta × weight in f32, as XGBoost multiplies two floats. */
+  leafValue(g: number, h: number): number {
+    return Math.fround(Math.fround(this.leafWeight(g, h)) * Math.fround(this.p.eta));
+  }
+
+  allocHist(): number {
+    return this.freeHists.pop() ?? this.heap.alloc(this.totalSlots * 16);
+  }
+
+  releaseHist(ptr: number): void {
+    if (ptr >= 0) this.freeHists.push(ptr);
+  }
+
+  /** The unscaled optimal weight, identical to the kernel's leafWeight. */
+  leafWeight(g: number, h: number): number {
+    const p = this.p;
+    if (h < p.minChildWeight || h <= 0) return 0;
+    const t = g > p.alpha ? g - p.alpha : g < -p.alpha ? g + p.alpha : 0;
+    let w = -t / (h + p.lambda);
+    if (p.maxDeltaStep !== 0 && Math.abs(w) > p.maxDeltaStep) w = w < 0 ? -p.maxDeltaStep : p.maxDeltaStep;
+    return w;
+  }
+
+  computeGradients(): void {
+    const { k, p } = this;
+    const n = this.rows;
+    switch (p.objective) {
+      case 'binary:logistic':
+        k.gradLogistic(n, this.marginPtr, this.labelPtr, this.weightPtr, p.scalePosWeight, this.ghPtr);
+        break;
+      case 'reg:squarederror':
+        k.gradSquared(n, this.marginPtr, this.labelPtr, this.weightPtr, this.ghPtr);
+        break;
+      case 'reg:absoluteerror':
+        k.gradAbsolute(n, this.marginPtr, this.labelPtr, this.weightPtr, this.ghPtr);
+        break;
+      case 'reg:pseudohubererror':
+        k.gradPseudoHuber(n, this.marginPtr, this.labelPtr, this.weightPtr, p.huberSlope, this.ghPtr);
+        break;
+      case 'count:poisson':
+        k.gradPoisson(n, this.marginPtr, this.labelPtr, this.weightPtr, p.maxDeltaStep, this.ghPtr);
+        break;
+      case 'multi:softprob':
+        k.gradSoftmax(n, p.numGroups, this.marginPtr, this.labelPtr, this.weightPtr, this.ghPtr, this.probsPtr);
+        break;
+    }
+  }
+}
+
+/** Grows one tree on the gradient pairs at `gh` with XGBoost's hist algorithm. */
+class TreeGrower {
+  readonly builder = new TreeBuilder();
+  readonly leaves: GrownLeaf[] = [];
+  private numLeaves = 1;
+
+  constructor(
+    private readonly ctx: TrainingContext,
+    private readonly gh: number,
+    private readonly treeFeatures: number[],
+    private readonly rand: () => number,
+  ) {}
+
+  grow(): void {
+    const { ctx } = this;
+    const { k, p } = ctx;
+    const n = ctx.rows;
+    k.resetRowIndex();
+    k.sumGradients(this.gh, 0, n, 1, ctx.sumOutPtr);
+    const f64 = ctx.heap.f64;
+    const root: GrowNode = { id: 0, depth: 0, begin: 0, end: n, grad: f64[ctx.sumOutPtr >>> 3], hess: f64[(ctx.sumOutPtr >>> 3) + 1], hist: -1, split: undefined };
+    this.builder.addLeaf(-1, ctx.leafValue(root.grad, root.hess), root.hess);
+    this.writeFeatureMask(this.treeFeatures);
+    if (this.mayHaveChildren(0)) {
+      root.hist = ctx.allocHist();
+      k.buildHist(root.hist, this.gh, 0, n, 1);
+      this.evaluate(root);
+    }
+    if (p.growPolicy === 'lossguide') this.growLossguide(root);
+    else this.growDepthwise(root);
+  }
+
+  private mayHaveChildren(depth: number): boolean {
+    return this.ctx.p.maxDepth === 0 || depth < this.ctx.p.maxDepth;
+  }
+
+  private growDepthwise(root: GrowNode): void {
+    let frontier = [root];
+    while (frontier.length > 0) {
+      const next: GrowNode[] = [];
+      for (const node of frontier) {
+        if (!this.isValid(node)) {
+          this.makeLeaf(node);
+          continue;
+        }
+        const [left, right] = this.applySplit(node);
+        if (this.withChildHistograms(node, left, right)) next.push(left, right);
+      }
+      frontier = next;
+    }
+  }
+
+  private growLossguide(root: GrowNode): void {
+    const open = [root];
+    while (open.length > 0) {
+      // Highest loss change first; ties go to the older node, as in XGBoost's queue.
+      let best = 0;
+      for (let i = 1; i < open.length; i++) {
+        const a = open[i].split?.lossChange ?? -Infinity;
+        const b = open[best].split?.lossChange ?? -Infinity;
+        if (a > b || (a === b && open[i].id < open[best].id)) best = i;
+      }
+      const node = open.splice(best, 1)[0];
+      if (!this.isValid(node)) {
+        this.makeLeaf(node);
+        continue;
+      }
+      const [left, right] = this.applySplit(node);
+      if (this.withChildHistograms(node, left, right)) open.push(left, right);
+    }
+  }
+
+  private isValid(node: GrowNode): boolean {
+    const s = node.split;
+    const p = this.ctx.p;
+    if (!s) return false;
+    if (s.lossChange <= RT_EPS) return false;
+    if (s.hessLeft === 0 || node.hess - s.hessLeft === 0) return false;
+    if (s.lossChange < p.gamma) return false;
+    if (p.maxDepth > 0 && node.depth >= p.maxDepth) return false;
+    if (p.maxLeaves > 0 && this.numLeaves >= p.maxLeaves) return false;
+    return true;
+  }
+
+  private makeLeaf(node: GrowNode): void {
+    this.ctx.releaseHist(node.hist);
+    node.hist = -1;
+    this.leaves.push({ id: node.id, begin: node.begin, end: node.end });
+  }
+
+  private applySplit(node: GrowNode): [GrowNode, GrowNode] {
+    const { ctx } = this;
+    const s = node.split as Split;
+    const nLeft = ctx.k.partitionRows(node.begin, node.end, s.feature, s.splitBin, s.defaultLeft ? 1 : 0);
+    const gl = s.gradLeft;
+    const hl = s.hessLeft;
+    const gr = node.grad - gl;
+    const hr = node.hess - hl;
+    const condition = s.splitBin >= 0 ? ctx.cuts[s.feature][s.splitBin] : ctx.minValues[s.feature];
+    const leftId = this.builder.split(
+      node.id,
+      s.feature,
+      condition,
+      s.defaultLeft,
+      Math.fround(ctx.leafWeight(node.grad, node.hess)),
+      Math.fround(s.lossChange),
+      { value: ctx.leafValue(gl, hl), hess: hl },
+      { value: ctx.leafValue(gr, hr), hess: hr },
+    );
+    this.numLeaves += 1;
+    const mid = node.begin + nLeft;
+    const left: GrowNode = { id: leftId, depth: node.depth + 1, begin: node.begin, end: mid, grad: gl, hess: hl, hist: -1, split: undefined };
+    const right: GrowNode = { id: leftId + 1, depth: node.depth + 1, begin: mid, end: node.end, grad: gr, hess: hr, hist: -1, split: undefined };
+    return [left, right];
+  }
+
+  /**
+   * Gives both children histograms — the smaller one built from its rows, the larger one
+   * as parent − smaller in the parent's buffer — and evaluates them. Returns false (and
+   * records two leaves) when the children are at the depth limit.
+   */
+  private withChildHistograms(parent: GrowNode, left: GrowNode, right: GrowNode): boolean {
+    const { ctx } = this;
+    if (!this.mayHaveChildren(left.depth)) {
+      ctx.releaseHist(parent.hist);
+      parent.hist = -1;
+      this.leaves.push({ id: left.id, begin: left.begin, end: left.end }, { id: right.id, begin: right.begin, end: right.end });
+      return false;
+    }
+    const [small, large] = left.end - left.begin <= right.end - right.begin ? [left, right] : [right, left];
+    small.hist = ctx.allocHist();
+    ctx.k.buildHist(small.hist, this.gh, small.begin, small.end, 0);
+    large.hist = parent.hist;
+    parent.hist = -1;
+    ctx.k.subtractHist(large.hist, large.hist, small.hist);
+    this.evaluate(left);
+    this.evaluate(right);
+    return true;
+  }
+
+  private writeFeatureMask(features: number[]): void {
+    const u8 = this.ctx.heap.u8;
+    const at = this.ctx.featMaskPtr;
+    u8.fill(0, at, at + this.ctx.cols);
+    for (const f of features) u8[at + f] = 1;
+  }
+
+  private evaluate(node: GrowNode): void {
+    const { ctx } = this;
+    if (node.end - node.begin < 2) return;
+    const p = ctx.p;
+    if (p.colsampleBynode < 1) {
+      const count = Math.max(1, Math.floor(p.colsampleBynode * this.treeFeatures.length));
+      this.writeFeatureMask(sampleSorted(this.treeFeatures, count, this.rand));
+    }
+    ctx.k.findBestSplit(node.hist, node.grad, node.hess, ctx.featMaskPtr, ctx.splitOutPtr);
+    const f64 = ctx.heap.f64;
+    const i32 = ctx.heap.i32;
+    const o = ctx.splitOutPtr;
+    const feature = i32[(o + 24) >>> 2];
+    if (feature < 0) return;
+    node.split = {
+      lossChange: f64[o >>> 3],
+      gradLeft: f64[(o + 8) >>> 3],
+      hessLeft: f64[(o + 16) >>> 3],
+      feature,
+      splitBin: i32[(o + 28) >>> 2],
+      defaultLeft: i32[(o + 32) >>> 2] !== 0,
+    };
+  }
+}
+
+/** An evaluation set uploaded next to the training data, with its running margins. */
+interface EvalState {
+  name: string;
+  set: EvalSet;
+  dataPtr: number;
+  marginPtr: number;
+}
+
+function checkTrainData(data: TrainData, p: ResolvedParams, what: string): void {
+  checkMatrix(data, what);
+  if (!(data.label instanceof Float32Array) || data.label.length !== data.rows) {
+    throw new WeirError('BAD_INPUT', `${what}: label must be a Float32Array with one value per row (${data.rows})`);
+  }
+  if (data.weight !== undefined) {
+    if (!(data.weight instanceof Float32Array) || data.weight.length !== data.rows) {
+      throw new WeirError('BAD_INPUT', `${what}: weight must be a Float32Array with one value per row (${data.rows})`);
+    }
+    for (let i = 0; i < data.rows; i++) {
+      if (!(data.weight[i] >= 0) || !Number.isFinite(data.weight[i])) throw new WeirError('BAD_INPUT', `${what}: weight at row ${i} is ${data.weight[i]}; weights must be finite and ≥ 0`);
+    }
+  }
+  const v = data.values;
+  for (let i = 0; i < v.length; i++) {
+    if (v[i] === Infinity || v[i] === -Infinity) {
+      const col = Math.floor(i / data.rows);
+      const name = data.featureNames?.[col] ?? `f${col}`;
+      throw new WeirError('BAD_INPUT', `${what}: feature ${name} at row ${i % data.rows} is infinite; use NaN for missing values`);
+    }
+  }
+  checkLabels(p.objective, data.label, p.numClass, `${what}: label`);
+}
+
+/** Trains a booster; see api.ts for the contract. */
+export function train(data: TrainData, params: GbdtParams, evals: EvalSet[] = []): TrainResult {
+  const p = resolveParams(params);
+  checkTrainData(data, p, 'training data');
+  if (data.featureNames && data.featureNames.length !== data.cols) {
+    throw new WeirError('BAD_INPUT', `training data: ${data.featureNames.length} feature names for ${data.cols} columns`);
+  }
+  for (const e of evals) {
+    checkTrainData(e.data, p, `eval set '${e.name}'`);
+    if (e.data.cols !== data.cols) throw new WeirError('BAD_INPUT', `eval set '${e.name}' has ${e.data.cols} columns; the training data has ${data.cols}`);
+  }
+  const K = p.numGroups;
+  const n = data.rows;
+  let baseScore = p.baseScore;
+  if (baseScore === undefined) {
+    baseScore = 0.5;
+    if (p.objective === 'reg:absoluteerror' && n > 0) {
+      baseScore = xgbQuantile(0.5, Float64Array.from(data.label), data.weight ? Float64Array.from(data.weight) : undefined);
+    }
+  }
+  baseScore = Math.fround(baseScore);
+  const margin0 = Math.fround(baseMargin(p.objective, baseScore));
+
+  const ctx = new TrainingContext(data, p);
+  const { k, heap } = ctx;
+  heap.f64.fill(margin0, ctx.marginPtr >>> 3, (ctx.marginPtr >>> 3) + n * K);
+
+  const evalStates: EvalState[] = evals.map((set) => {
+    const dataPtr = heap.put(set.data.values);
+    const marginPtr = heap.alloc(set.data.rows * K * 4);
+    heap.f32.fill(margin0, marginPtr >>> 2, (marginPtr >>> 2) + set.data.rows * K);
+    return { name: set.name, set, dataPtr, marginPtr };
+  });
+  const evalBufPtr = evals.length ? heap.alloc(64 * Math.max(1, data.cols) * 4) : 0;
+  const evalRootGroupPtr = heap.alloc(8);
+  let evalNodesPtr = 0;
+  let evalNodesBytes = 0;
+  const metrics = evals.length ? (p.evalMetrics.length ? p.evalMetrics : [defaultMetric(p.objective)]) : [];
+  const history: Record<string, Record<string, number[]>> = {};
+  for (const e of evals) history[e.name] = Object.fromEntries(metrics.map((m) => [m, [] as number[]]));
+
+  const rand = seededRandom(p.seed);
+  const allFeatures = Array.from({ length: data.cols }, (_, i) => i);
+  const trees: TreeModel[] = [];
+  const treeInfo: number[] = [];
+  let bestIteration: number | undefined;
+  let bestScore: number | undefined;
+
+  for (let round = 0; round < p.numBoostRound; round++) {
+    ctx.computeGradients();
+    for (let group = 0; group < K; group++) {
+      const gh = ctx.ghPtr + group * n * 16;
+      if (p.subsample < 1) {
+        const u8 = heap.u8;
+        for (let i = 0; i < n; i++) u8[ctx.maskPtr + i] = rand() < p.subsample ? 1 : 0;
+        k.maskGradients(gh, ctx.maskPtr, n);
+      }
+      const treeFeatures = p.colsampleBytree < 1 ? sampleSorted(allFeatures, Math.max(1, Math.floor(p.colsampleBytree * data.cols)), rand) : allFeatures;
+      const grower = new TreeGrower(ctx, gh, treeFeatures, rand);
+      grower.grow();
+      if (p.objective === 'reg:absoluteerror') refitAbsoluteLeaves(ctx, grower);
+      const tree = grower.builder.build();
+      for (const leaf of grower.leaves) {
+        k.addLeafValue(ctx.marginPtr, K, group, leaf.begin, leaf.end, tree.splitCondition[leaf.id]);
+      }
+      trees.push(tree);
+      treeInfo.push(group);
+      if (evalStates.length) {
+        const { nodes, roots } = packTrees([tree]);
+        if (nodes.byteLength > evalNodesBytes) {
+          evalNodesBytes = nodes.byteLength;
+          evalNodesPtr = heap.alloc(evalNodesBytes);
+        }
+        heap.u8.set(new Uint8Array(nodes), evalNodesPtr);
+        heap.i32[evalRootGroupPtr >>> 2] = roots[0];
+        heap.i32[(evalRootGroupPtr >>> 2) + 1] = group;
+        for (const e of evalStates) {
+          if (e.set.data.rows === 0) continue;
+          k.predictTrees(e.dataPtr, e.set.data.rows, data.cols, evalNodesPtr, evalRootGroupPtr, evalRootGroupPtr + 4, 0, 1, K, e.marginPtr, evalBufPtr);
+        }
+      }
+    }
+
+    if (evalStates.length) {
+      for (const e of evalStates) {
+        const rows = e.set.data.rows;
+        const out = heap.f32.slice(e.marginPtr >>> 2, (e.marginPtr >>> 2) + rows * K);
+        transformMargins(p.objective, out, K);
+        for (const m of metrics) history[e.name][m].push(evalMetric(m, out, e.set.data.label, e.set.data.weight, K, p.huberSlope));
+      }
+      // XGBoost watches the last metric on the last eval set.
+      const watched = metrics[metrics.length - 1];
+      const score = history[evalStates[evalStates.length - 1].name][watched][round];
+      const improved = bestScore === undefined || (metricMaximizes(watched) ? score > bestScore : score < bestScore);
+      if (improved && !Number.isNaN(score)) {
+        bestScore = score;
+        bestIteration = round;
+      }
+      if (p.earlyStoppingRounds !== undefined && bestIteration !== undefined && round - bestIteration >= p.earlyStoppingRounds) break;
+    }
+  }
+
+  const attributes: Record<string, string> = {};
+  if (p.earlyStoppingRounds !== undefined && bestIteration !== undefined && bestScore !== undefined) {
+    attributes.best_iteration = String(bestIteration);
+    attributes.best_ntree_limit = String(bestIteration + 1);
+    attributes.best_score = String(bestScore);
+  }
+  const model: BoosterModel = {
+    objective: p.objective,
+    numFeature: data.cols,
+    numGroups: K,
+    baseScore,
+    trees,
+    treeInfo,
+    params: { ...params, base_score: baseScore, ...(p.objective === 'count:poisson' ? { max_delta_step: p.maxDeltaStep } : {}) },
+    featureNames: data.featureNames ? [...data.featureNames] : undefined,
+    featureTypes: data.featureTypes ? [...data.featureTypes] : undefined,
+    attributes,
+  };
+  return { booster: new GbdtBooster(model), evalHistory: history, bestIteration, bestScore };
+}
+
+/**
+ * reg:absoluteerror leaves, as XGBoost 1.7 sets them: eta × the (weighted) median of the
+ * residuals label − margin of the rows in each leaf, instead of the Newton step.
+ */
+function refitAbsoluteLeaves(ctx: TrainingContext, grower: TreeGrower): void {
+  const { heap, p } = ctx;
+  const label = heap.f32.slice(ctx.labelPtr >>> 2, (ctx.labelPtr >>> 2) + ctx.rows);
+  const weight = ctx.weightPtr ? heap.f32.slice(ctx.weightPtr >>> 2, (ctx.weightPtr >>> 2) + ctx.rows) : undefined;
+  const margin = heap.f64;
+  const rowIdx = heap.i32;
+  const rowIdxBase = ctx.rowIdxPtr >>> 2;
+  for (const leaf of grower.leaves) {
+    const m = leaf.end - leaf.begin;
+    if (m === 0) continue;
+    const residual = new Float64Array(m);
+    const w = weight ? new Float64Array(m) : undefined;
+    for (let i = 0; i < m; i++) {
+      const r = rowIdx[rowIdxBase + leaf.begin + i];
+      residual[i] = label[r] - margin[(ctx.marginPtr >>> 3) + r];
+      if (w && weight) w[i] = weight[r];
+    }
+    grower.builder.setLeafValue(leaf.id, Math.fround(p.eta * xgbQuantile(0.5, residual, w)));
+  }
+}

@@ -1,0 +1,132 @@
+/**
+ * One regression tree in XGBoost's own array layout (what its JSON stores), so saving and
+ * loading are copies. Node 0 is the root; a leaf has left = right = −1 and keeps its output
+ * in `splitCondition`; an internal node sends x left when x < splitCondition and a missing
+ * x left when defaultLeft is 1.
+ */
+export interface TreeModel {
+  left: Int32Array;
+  right: Int32Array;
+  parent: Int32Array;
+  splitIndex: Int32Array;
+  splitCondition: Float32Array;
+  defaultLeft: Uint8Array;
+  /** Internal nodes: the unscaled optimal weight; leaves: the leaf value (eta applied), as XGBoost stores them. */
+  baseWeight: Float32Array;
+  lossChange: Float32Array;
+  sumHessian: Float32Array;
+}
+
+/** XGBoost's parent id of the root. */
+export const ROOT_PARENT = 2147483647;
+
+/** Collects nodes while a tree grows, then freezes them into a TreeModel. */
+export class TreeBuilder {
+  readonly left: number[] = [];
+  readonly right: number[] = [];
+  readonly parent: number[] = [];
+  readonly splitIndex: number[] = [];
+  readonly splitCondition: number[] = [];
+  readonly defaultLeft: number[] = [];
+  readonly baseWeight: number[] = [];
+  readonly lossChange: number[] = [];
+  readonly sumHessian: number[] = [];
+
+  get size(): number {
+    return this.left.length;
+  }
+
+  /** Adds a leaf and returns its id. */
+  addLeaf(parent: number, value: number, sumHessian: number): number {
+    this.left.push(-1);
+    this.right.push(-1);
+    this.parent.push(parent);
+    this.splitIndex.push(0);
+    this.splitCondition.push(value);
+    this.defaultLeft.push(0);
+    this.baseWeight.push(value);
+    this.lossChange.push(0);
+    this.sumHessian.push(sumHessian);
+    return this.left.length - 1;
+  }
+
+  /** Turns leaf `id` into a split node with two new leaf children; returns the left child's id. */
+  split(id: number, feature: number, condition: number, defaultLeft: boolean, baseWeight: number, lossChange: number, left: { value: number; hess: number }, right: { value: number; hess: number }): number {
+    const l = this.addLeaf(id, left.value, left.hess);
+    const r = this.addLeaf(id, right.value, right.hess);
+    this.left[id] = l;
+    this.right[id] = r;
+    this.splitIndex[id] = feature;
+    this.splitCondition[id] = condition;
+    this.defaultLeft[id] = defaultLeft ? 1 : 0;
+    this.baseWeight[id] = baseWeight;
+    this.lossChange[id] = lossChange;
+    return l;
+  }
+
+  setLeafValue(id: number, value: number): void {
+    this.splitCondition[id] = value;
+  }
+
+  build(): TreeModel {
+    const parent = Int32Array.from(this.parent);
+    if (parent.length > 0) parent[0] = ROOT_PARENT;
+    return {
+      left: Int32Array.from(this.left),
+      right: Int32Array.from(this.right),
+      parent,
+      splitIndex: Int32Array.from(this.splitIndex),
+      splitCondition: Float32Array.from(this.splitCondition),
+      defaultLeft: Uint8Array.from(this.defaultLeft),
+      baseWeight: Float32Array.from(this.baseWeight),
+      lossChange: Float32Array.from(this.lossChange),
+      sumHessian: Float32Array.from(this.sumHessian),
+    };
+  }
+}
+
+/**
+ * Packs trees into the kernels' 16-byte node format (left child index or −1, condition,
+ * feature | default-left << 31, leaf value), re-laid out so each node's right child sits
+ * right after its left child, which lets the traversal compute the next node without a
+ * second load. Returns the packed bytes and each tree's root index.
+ */
+export function packTrees(trees: readonly TreeModel[]): { nodes: ArrayBuffer; roots: Int32Array } {
+  let total = 0;
+  for (const t of trees) total += t.left.length;
+  const nodes = new ArrayBuffer(Math.max(16, total * 16));
+  const i32 = new Int32Array(nodes);
+  const u32 = new Uint32Array(nodes);
+  const f32 = new Float32Array(nodes);
+  const roots = new Int32Array(trees.length);
+  let next = 0;
+  const queue: number[] = [];
+  const placed: number[] = [];
+  trees.forEach((t, ti) => {
+    roots[ti] = next;
+    queue.length = 0;
+    placed.length = 0;
+    queue.push(0);
+    placed.push(next);
+    next += 1;
+    for (let qi = 0; qi < queue.length; qi++) {
+      const id = queue[qi];
+      const at = placed[qi] * 4;
+      if (t.left[id] < 0) {
+        i32[at] = -1;
+        f32[at + 1] = 0;
+        u32[at + 2] = 0;
+        f32[at + 3] = t.splitCondition[id];
+      } else {
+        i32[at] = next;
+        f32[at + 1] = t.splitCondition[id];
+        u32[at + 2] = (t.splitIndex[id] | (t.defaultLeft[id] ? 0x80000000 : 0)) >>> 0;
+        f32[at + 3] = 0;
+        queue.push(t.left[id], t.right[id]);
+        placed.push(next, next + 1);
+        next += 2;
+      }
+    }
+  });
+  return { nodes, roots };
+}

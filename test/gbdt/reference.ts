@@ -1,0 +1,78 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { FeatureMatrix, GbdtParams } from '../../engine/src/gbdt/api';
+import { python } from '../helpers/paths';
+
+/** True when Debian's Python (or WEIR_PYTHON) can import xgboost. */
+export function hasPythonXGBoost(): boolean {
+  try {
+    execFileSync(python, ['-c', 'import xgboost'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function writeF32(file: string, values: Float32Array): void {
+  writeFileSync(file, new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
+}
+
+export function readF32(file: string): Float32Array {
+  const b = readFileSync(file);
+  return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
+}
+
+export interface ReferenceRun {
+  /** Native XGBoost's predictions on the test matrix (transformed, row-major). */
+  nativePred?: Float32Array;
+  /** Python XGBoost's predictions with Weir's saved model. */
+  weirModelPred?: Float32Array;
+  trainSeconds?: number;
+  predictSeconds?: number;
+  maxRssMb: number;
+}
+
+/**
+ * Trains Python XGBoost (hist, one thread) on the same matrices and/or predicts with a
+ * Weir model file, through test/gbdt/xgboostReference.py.
+ */
+export function runReference(options: {
+  dir: string;
+  train: FeatureMatrix & { label: Float32Array };
+  test: FeatureMatrix;
+  params: GbdtParams;
+  weirModelFile?: string;
+  trainNative?: boolean;
+  featureNames?: string[];
+}): ReferenceRun {
+  const { dir, train, test } = options;
+  writeF32(path.join(dir, 'train_x.bin'), train.values);
+  writeF32(path.join(dir, 'train_y.bin'), train.label);
+  writeF32(path.join(dir, 'test_x.bin'), test.values);
+  const { num_boost_round, early_stopping_rounds: _ignored, eval_metric: _metric, ...xgbParams } = options.params;
+  const job = {
+    dir,
+    cols: train.cols,
+    train: { x: 'train_x.bin', y: 'train_y.bin', rows: train.rows },
+    test: { x: 'test_x.bin', rows: test.rows },
+    params: xgbParams,
+    num_boost_round: num_boost_round ?? 10,
+    weir_model: options.weirModelFile,
+    train_native: options.trainNative ?? true,
+    feature_names: options.featureNames,
+    out: path.join(dir, 'result.json'),
+    save_native_model: process.env.WEIR_GBDT_SAVE_NATIVE,
+  };
+  const jobFile = path.join(dir, 'job.json');
+  writeFileSync(jobFile, JSON.stringify(job));
+  execFileSync(python, [path.join(__dirname, 'xgboostReference.py'), jobFile], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const result = JSON.parse(readFileSync(job.out, 'utf8')) as { train_seconds?: number; predict_seconds?: number; max_rss_mb: number };
+  return {
+    nativePred: job.train_native ? readF32(path.join(dir, 'native_pred.bin')) : undefined,
+    weirModelPred: options.weirModelFile ? readF32(path.join(dir, 'weir_model_pred.bin')) : undefined,
+    trainSeconds: result.train_seconds,
+    predictSeconds: result.predict_seconds,
+    maxRssMb: result.max_rss_mb,
+  };
+}
