@@ -93,7 +93,7 @@ const runCommand: CliCommand = {
     if (concurrency !== undefined && !(Number.isInteger(concurrency) && concurrency >= 1)) throw new WeirError('BAD_INPUT', `--concurrency wants a whole number ≥ 1, got '${concurrencyText}'`);
     const store = await openWorkspace(args.workspace);
     try {
-      const handle = await startRun(store, path.resolve(file), {
+      const handle = await startRun(store, file, {
         params: parseParamFlags(stringList(args.values.param)),
         experiment: typeof args.values.experiment === 'string' ? args.values.experiment : undefined,
         noReuse: args.values['no-reuse'] === true,
