@@ -5,7 +5,7 @@ import { WeirError } from '../errors';
 import type { ArtifactRef, DatasetVersion, ModelVersion, RunRecord, RunStatus, StepRunRecord, TrialRecord } from './records';
 import type { StoreChange, WorkspaceStore } from './storeApi';
 import { pathExists, readJsonFile, tempName, writeFileAtomic } from './durableFiles';
-import { encodeFileName, newRunId } from './fileNames';
+import { checkRegistryName, encodeFileName, newRunId } from './fileNames';
 import { currentOwner, isOwnerAlive, isPidAlive } from './processOwner';
 import { VersionedRegistry } from './versionedRegistry';
 import { RunIndex } from './runIndex';
@@ -131,6 +131,7 @@ export class FileWorkspaceStore implements WorkspaceStore {
   // ----- datasets -----
 
   async registerDataset(name: string, sources: string[], options: { description?: string; onProgress?: (message: string) => void } = {}): Promise<{ version: DatasetVersion; created: boolean }> {
+    checkRegistryName('dataset', name);
     if (sources.length === 0) throw new WeirError('BAD_INPUT', `dataset '${name}': no sources given`, { hint: 'Give one or more paths, globs or URLs.' });
     const work = await this.makeTempDir('ingest');
     try {
@@ -184,6 +185,7 @@ export class FileWorkspaceStore implements WorkspaceStore {
   // ----- models -----
 
   async registerModel(name: string, artifactSrc: string | ArtifactRef, options: Omit<Partial<ModelVersion>, 'name' | 'version' | 'createdAt' | 'artifact'> = {}): Promise<ModelVersion> {
+    checkRegistryName('model', name);
     const artifact = typeof artifactSrc === 'string' ? await this.putArtifact(artifactSrc, 'model', { copy: true }) : artifactSrc;
     if (typeof artifactSrc !== 'string' && !(await this.artifacts.exists(artifactSrc))) {
       throw new WeirError('NOT_FOUND', `model artifact ${artifactSrc.path} is not in the artifact store`);
