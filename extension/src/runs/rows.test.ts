@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import { formatDuration, formatMetric, runRow, stepRow } from './rows';
+import type { RunSummary, StepRunRecord } from '../../../engine/src/protocol';
+
+describe('tree rows', () => {
+  it('formats durations the way the CodeLens and tree show them', () => {
+    expect(formatDuration(340)).toBe('340 ms');
+    expect(formatDuration(2100)).toBe('2.1 s');
+    expect(formatDuration(65_000)).toBe('1 min 5 s');
+    expect(formatDuration(3_600_000 + 120_000)).toBe('1 h 2 min');
+    expect(formatDuration(undefined)).toBe('');
+    expect(formatMetric(0.871234)).toBe('0.8712');
+    expect(formatMetric(1234567)).toBe('1.235e+6');
+  });
+
+  it('shows a running run spinning and a finished one with its duration and metric', () => {
+    const base: RunSummary = { id: 'r1', experiment: 'e', pipelineName: 'p', pipelineFile: 'p.pipeline.yaml', status: 'Running', createdAt: '2026-01-01T10:00:00Z', startedAt: '2026-01-01T10:00:00Z', stepCount: 2 };
+    const running = runRow(base, Date.parse('2026-01-01T10:00:03Z'));
+    expect(running.icon.id).toBe('sync~spin');
+    expect(running.contextValue).toBe('run.live');
+    expect(running.description).toBe('Running · 3.0 s');
+    const done = runRow({ ...base, status: 'Completed', endedAt: '2026-01-01T10:00:02.100Z', durationMs: 2100, primaryMetric: { name: 'AUC_weighted', value: 0.91 } });
+    expect(done.description).toBe('Completed · 2.1 s · AUC_weighted 0.91');
+    expect(done.contextValue).toBe('run.finished');
+    expect(done.ariaLabel).toBe('Run r1 Completed 2.1 s AUC_weighted 0.91');
+    const interrupted = runRow({ ...base, status: 'Failed', errorReason: 'Interrupted', durationMs: 10 });
+    expect(interrupted.description).toMatch(/^Interrupted/);
+  });
+
+  it('makes AutoML steps expandable to their trials', () => {
+    const step: StepRunRecord = { name: 'train', kind: 'automl', status: 'Completed', outputs: {}, metrics: { AUC_weighted: 0.9 }, trialCount: 6, startedAt: '2026-01-01T10:00:00Z', endedAt: '2026-01-01T10:00:01Z' };
+    const row = stepRow('r1', step);
+    expect(row.collapsible).toBe(true);
+    expect(row.description).toBe('Completed · 1.0 s · AUC_weighted 0.9 · 6 trials');
+    expect(stepRow('r1', { ...step, kind: 'sql', trialCount: undefined }).collapsible).toBe(false);
+  });
+});
