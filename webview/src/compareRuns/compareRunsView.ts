@@ -50,7 +50,7 @@ export class CompareRunsView {
       return;
     }
     const only = this.state.onlyDifferences ?? false;
-    const toggle = h('vscode-checkbox', { toggle: true, checked: only, class: 'only-differences', label: 'Only differences' }, 'Only differences');
+    const toggle = h('vscode-checkbox', { toggle: true, checked: only, class: 'only-differences' }, 'Only differences');
     toggle.addEventListener('change', () => {
       this.state = { ...this.state, onlyDifferences: !(this.state.onlyDifferences ?? false) };
       this.host.setState(this.state);
@@ -114,7 +114,8 @@ function compareTable(runs: CompareRunData[], rows: CompareRow[], onlyDifference
   const shown = onlyDifferences ? rows.filter(differs) : rows;
   const bestIndex = (row: CompareRow): number => {
     const nums = row.values.map((v) => (typeof v === 'number' ? v : NaN));
-    if (nums.every((v) => Number.isNaN(v)) || kind !== 'metrics' || row.name === 'trials') return -1;
+    const present = nums.filter((v) => !Number.isNaN(v));
+    if (kind !== 'metrics' || row.name === 'trials' || new Set(present).size < 2) return -1;
     const lower = lowerIsBetter(row.name);
     let best = -1;
     nums.forEach((v, i) => {

@@ -47,52 +47,54 @@ export function parallelAxes(runs: CompareRunData[]): ParallelAxis[] {
   ];
 }
 
-/** One line per trial across every run, coloured by run; each axis scaled to its own range. */
+/**
+ * One line per trial across every run, coloured by run; each axis scaled to its own range.
+ * Axes sit at x = 0, 1, 2, … on a quantitative scale (a nominal x scale shared by the rule,
+ * line and label layers placed line vertices between axes), and are named by text marks.
+ */
 export function parallelCoordinatesSpec(runs: CompareRunData[], axes: ParallelAxis[]): TopLevelSpec {
-  const values: { trial: string; run: string; axis: string; position: number; raw: number }[] = [];
+  const values: { trial: string; run: string; axis: string; index: number; position: number; raw: number }[] = [];
   for (const r of runs) {
     const runLabel = `${r.run.id.slice(0, 8)} ${r.run.pipelineName}`;
     for (const step of r.trials) {
       for (const t of step.trials) {
-        for (const axis of axes) {
+        axes.forEach((axis, index) => {
           const v = axis.kind === 'metric' ? t.metrics[axis.name] : t.hyperparameters[axis.name];
-          if (typeof v !== 'number' || !Number.isFinite(v)) continue;
+          if (typeof v !== 'number' || !Number.isFinite(v)) return;
           const span = axis.max - axis.min;
-          values.push({ trial: `${r.run.id}/${step.step}/${t.iteration}`, run: runLabel, axis: axis.name, position: span > 0 ? (v - axis.min) / span : 0.5, raw: v });
-        }
+          values.push({ trial: `${r.run.id}/${step.step}/${t.iteration}`, run: runLabel, axis: axis.name, index, position: span > 0 ? (v - axis.min) / span : 0.5, raw: v });
+        });
       }
     }
   }
-  const order = axes.map((a) => a.name);
-  const labels = axes.flatMap((a) => [
-    { axis: a.name, position: 1, label: fmt(a.max) },
-    { axis: a.name, position: 0, label: fmt(a.min) },
-  ]);
+  const last = Math.max(1, axes.length - 1);
+  const x = { field: 'index', type: 'quantitative', axis: null, scale: { domain: [-0.05, last + 0.6] } };
+  const y = { field: 'position', type: 'quantitative', axis: null, scale: { domain: [0, 1] } };
+  const axisRows = axes.map((a, index) => ({ index, name: a.kind === 'metric' && lowerIsBetter(a.name) ? `${a.name} ↓` : a.name, top: 1, bottom: 0, max: fmt(a.max), min: fmt(a.min) }));
   return {
-    width: Math.max(420, axes.length * 110),
+    width: Math.max(480, axes.length * 120),
     height: 300,
     layer: [
-      {
-        data: { values: axes.map((a) => ({ axis: a.name, title: a.kind === 'metric' && lowerIsBetter(a.name) ? `${a.name} (↓ better)` : a.name })) },
-        mark: { type: 'rule', color: 'gray', opacity: 0.6 },
-        encoding: { x: { field: 'axis', type: 'nominal', sort: order, title: null, axis: { labelAngle: -20, orient: 'top' } } },
-      },
+      { data: { values: axisRows }, mark: { type: 'rule', color: 'gray', opacity: 0.6 }, encoding: { x, y: { ...y, field: 'bottom' }, y2: { field: 'top' } } },
       {
         data: { values },
-        mark: { type: 'line', opacity: 0.55, strokeWidth: 1.5, tooltip: true },
+        mark: { type: 'line', opacity: 0.55, strokeWidth: 1.5 },
         encoding: {
-          x: { field: 'axis', type: 'nominal', sort: order },
-          y: { field: 'position', type: 'quantitative', axis: null, scale: { domain: [0, 1] } },
+          x,
+          y,
           color: { field: 'run', type: 'nominal', title: 'Run', legend: { orient: 'bottom' } },
           detail: { field: 'trial', type: 'nominal' },
-          tooltip: [{ field: 'run' }, { field: 'trial' }, { field: 'axis' }, { field: 'raw', format: '.4~g' }],
+          order: { field: 'index', type: 'quantitative' },
         },
       },
       {
-        data: { values: labels },
-        mark: { type: 'text', dx: 4, align: 'left', fontSize: 10, opacity: 0.8 },
-        encoding: { x: { field: 'axis', type: 'nominal', sort: order }, y: { field: 'position', type: 'quantitative' }, text: { field: 'label' } },
+        data: { values },
+        mark: { type: 'point', size: 12, filled: true, opacity: 0.6, tooltip: true },
+        encoding: { x, y, color: { field: 'run', type: 'nominal', legend: null }, tooltip: [{ field: 'run' }, { field: 'trial' }, { field: 'axis' }, { field: 'raw', format: '.4~g' }] },
       },
+      { data: { values: axisRows }, mark: { type: 'text', dy: -14, fontWeight: 'bold', align: 'center' }, encoding: { x, y: { ...y, field: 'top' }, text: { field: 'name' } } },
+      { data: { values: axisRows }, mark: { type: 'text', dx: 4, align: 'left', baseline: 'top', fontSize: 10, opacity: 0.8 }, encoding: { x, y: { ...y, field: 'top' }, text: { field: 'max' } } },
+      { data: { values: axisRows }, mark: { type: 'text', dx: 4, align: 'left', baseline: 'bottom', fontSize: 10, opacity: 0.8 }, encoding: { x, y: { ...y, field: 'bottom' }, text: { field: 'min' } } },
     ],
   } as unknown as TopLevelSpec;
 }

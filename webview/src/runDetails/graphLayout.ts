@@ -2,6 +2,8 @@
  * A deterministic layered layout for pipeline graphs (Sugiyama-style, small): nodes go in
  * layers by longest path from the sources, then each layer is ordered by the barycentre of
  * its neighbours for a few sweeps, ties broken by the order the pipeline file lists them.
+ * Layers run left to right: pipelines are mostly chains, and a chain laid out across the
+ * tab leaves the screen below for the step details.
  * The same graph always gives the same picture, so a live-updating run never jumps around.
  * Pipelines have tens of steps, so the simple O(sweeps × edges) passes are plenty.
  */
@@ -13,7 +15,7 @@ export interface LayoutInput {
 export interface NodePosition {
   id: string;
   layer: number;
-  /** Position within its layer, left to right. */
+  /** Position within its layer, top to bottom. */
   order: number;
   /** Centre of the node box. */
   x: number;
@@ -27,10 +29,10 @@ export interface GraphLayout {
   height: number;
 }
 
-export const nodeWidth = 180;
+export const nodeWidth = 190;
 export const nodeHeight = 44;
-const gapX = 36;
-const gapY = 48;
+const gapX = 56;
+const gapY = 18;
 const margin = 12;
 
 export function layoutGraph(input: LayoutInput): GraphLayout {
@@ -91,20 +93,20 @@ export function layoutGraph(input: LayoutInput): GraphLayout {
     sweep(succs, layerCount - 2, -1, -1);
   }
 
-  const widest = Math.max(1, ...layers.map((l) => l.length));
-  const width = margin * 2 + widest * nodeWidth + (widest - 1) * gapX;
-  const height = margin * 2 + layerCount * nodeHeight + Math.max(0, layerCount - 1) * gapY;
+  const tallest = Math.max(1, ...layers.map((l) => l.length));
+  const width = margin * 2 + layerCount * nodeWidth + Math.max(0, layerCount - 1) * gapX;
+  const height = margin * 2 + tallest * nodeHeight + (tallest - 1) * gapY;
   const nodes = new Map<string, NodePosition>();
   layers.forEach((ids, li) => {
-    const rowWidth = ids.length * nodeWidth + (ids.length - 1) * gapX;
-    const left = (width - rowWidth) / 2;
+    const columnHeight = ids.length * nodeHeight + (ids.length - 1) * gapY;
+    const top = (height - columnHeight) / 2;
     ids.forEach((id, order) => {
       nodes.set(id, {
         id,
         layer: li,
         order,
-        x: left + order * (nodeWidth + gapX) + nodeWidth / 2,
-        y: margin + li * (nodeHeight + gapY) + nodeHeight / 2,
+        x: margin + li * (nodeWidth + gapX) + nodeWidth / 2,
+        y: top + order * (nodeHeight + gapY) + nodeHeight / 2,
       });
     });
   });
@@ -112,10 +114,10 @@ export function layoutGraph(input: LayoutInput): GraphLayout {
   const laidEdges = edges.map((e) => {
     const a = nodes.get(e.from)!;
     const b = nodes.get(e.to)!;
-    const y0 = a.y + nodeHeight / 2;
-    const y1 = b.y - nodeHeight / 2;
-    const mid = (y0 + y1) / 2;
-    return { from: e.from, to: e.to, path: `M${a.x},${y0} C${a.x},${mid} ${b.x},${mid} ${b.x},${y1}` };
+    const x0 = a.x + nodeWidth / 2;
+    const x1 = b.x - nodeWidth / 2;
+    const mid = (x0 + x1) / 2;
+    return { from: e.from, to: e.to, path: `M${x0},${a.y} C${mid},${a.y} ${mid},${b.y} ${x1},${b.y}` };
   });
   return { nodes, edges: laidEdges, width, height };
 }

@@ -41,8 +41,8 @@ export function renderPipelineGraph(graph: PipelineGraph, steps: StepRunRecord[]
       },
       s('rect', { width: nodeWidth, height: nodeHeight, rx: 6, class: 'node-box' }),
       s('rect', { width: 5, height: nodeHeight, rx: 2, class: 'node-status-bar' }),
-      s('text', { x: 14, y: 18, class: 'node-label' }, truncate(node.label, 22)),
-      s('text', { x: 14, y: 34, class: 'node-sub' }, truncate(sub, 30)),
+      s('text', { x: 14, y: 18, class: 'node-label' }, truncate(node.label, 24)),
+      s('text', { x: 14, y: 34, class: 'node-sub' }, truncate(sub, 32)),
       s('title', null, `${node.label}\n${sub}`),
     );
     if (node.kind === 'step') {

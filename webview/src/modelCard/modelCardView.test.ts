@@ -1,0 +1,46 @@
+// @vitest-environment jsdom
+import { describe, expect, it } from 'vitest';
+import type { ModelCardViewState, ModelCardWebviewMessage } from '../protocol';
+import { modelCardFixture } from '../testing/fixtures';
+import { recordingHost } from '../testing/recorder';
+import { ModelCardView } from './modelCardView';
+
+function setup() {
+  document.body.innerHTML = '<div id="root"></div>';
+  const root = document.getElementById('root')!;
+  const host = recordingHost<ModelCardWebviewMessage, ModelCardViewState>();
+  const view = new ModelCardView(root, host, { kind: 'modelCard', name: 'TitanicSurvivalInitial' });
+  view.handle({ type: 'modelCard', data: modelCardFixture() });
+  return { root, host, view };
+}
+
+describe('ModelCardView', () => {
+  it('shows version, tags, metrics (primary first), input schema, importances and lineage', () => {
+    const { root, host } = setup();
+    expect(root.querySelector('h1')!.textContent).toContain('TitanicSurvivalInitial');
+    expect(root.querySelector('.model-version')!.textContent).toBe('version 2');
+    expect(root.querySelector('.tags')!.textContent).toContain('task: classification');
+    const metrics = [...root.querySelectorAll('.metrics tr')].map((tr) => tr.firstChild!.textContent);
+    expect(metrics[0]).toContain('AUC_weighted');
+    expect(root.querySelectorAll('.input-schema tbody tr')).toHaveLength(4);
+    expect(root.querySelector('.input-schema')!.textContent).toContain('ID-like');
+    expect(root.querySelectorAll('.importances .bar-fill')).toHaveLength(3);
+    expect(root.querySelector('.lineage')!.textContent).toContain('titanic_ds:1');
+    expect(host.state).toEqual({ kind: 'modelCard', name: 'TitanicSurvivalInitial', version: 2 });
+  });
+
+  it('posts the actions: predict, open run, open dataset, other version', () => {
+    const { root, host, view } = setup();
+    root.querySelector<HTMLElement>('.predict-button')!.click();
+    expect(host.sent).toContainEqual({ type: 'predictOnFile' });
+    expect(root.textContent).toContain('Predicting…');
+    view.handle({ type: 'predictResult', out: 'test.predictions.csv', rows: 418 });
+    expect(root.querySelector('.predict-result')!.textContent).toContain('418 predictions');
+    root.querySelector<HTMLElement>('.run-link')!.click();
+    expect(host.sent).toContainEqual({ type: 'openRunDetails', runId: 'run-0001-abcdef' });
+    [...root.querySelectorAll<HTMLElement>('.lineage a')].find((a) => a.textContent === 'titanic_ds:1')!.click();
+    expect(host.sent).toContainEqual({ type: 'openDataset', name: 'titanic_ds', version: 1 });
+    [...root.querySelectorAll<HTMLElement>('.versions a')].find((a) => a.textContent === '1')!.click();
+    expect(host.sent).toContainEqual({ type: 'showVersion', version: 1 });
+  });
+});
