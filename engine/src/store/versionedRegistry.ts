@@ -95,18 +95,23 @@ export class VersionedRegistry<T extends { name: string; version: number }> {
 
   /**
    * Records the next version. `build` makes the record for a candidate version number; it may
-   * be called again with a higher number when another process claimed that one first.
+   * be called again with a higher number when another process claimed that one first. When
+   * `reuseIfLatest` accepts the latest version (same content), nothing is added.
    */
-  async add(name: string, build: (version: number) => T): Promise<T> {
+  async add(name: string, build: (version: number) => T, options: { reuseIfLatest?: (latest: T) => boolean } = {}): Promise<{ record: T; created: boolean }> {
     checkRegistryName(this.kind, name);
     const folder = path.join(this.dir, name);
     await fsp.mkdir(folder, { recursive: true });
-    const numbers = await this.versionNumbers(name);
-    let version = (numbers.at(-1) ?? 0) + 1;
     for (;;) {
+      if (options.reuseIfLatest) {
+        const latest = await this.latest(name);
+        if (latest && options.reuseIfLatest(latest)) return { record: latest, created: false };
+      }
+      const numbers = await this.versionNumbers(name);
+      const version = (numbers.at(-1) ?? 0) + 1;
       const record = build(version);
-      if (await createFileExclusive(this.tmpDir, path.join(folder, `${version}.json`), `${JSON.stringify(record, null, 2)}\n`)) return record;
-      version += 1;
+      if (await createFileExclusive(this.tmpDir, path.join(folder, `${version}.json`), `${JSON.stringify(record, null, 2)}\n`)) return { record, created: true };
+      // Another process claimed that number first; look again, since it may have registered this very content.
     }
   }
 

@@ -140,9 +140,7 @@ export class FileWorkspaceStore implements WorkspaceStore {
       const { ingestSources } = await import('../data/ingest');
       const ingested = await ingestSources(sources, out, { tmpDir: work, cwd: this.root, onProgress: options.onProgress });
       const artifact = await this.putArtifact(out, 'parquet', { rows: ingested.rows, schema: ingested.schema });
-      const latest = await this.datasets.latest(name);
-      if (latest && latest.hash === artifact.hash) return { version: latest, created: false };
-      const version = await this.datasets.add(name, (v) => {
+      const { record: version, created } = await this.datasets.add(name, (v) => {
         const record: DatasetVersion = {
           name,
           version: v,
@@ -155,9 +153,9 @@ export class FileWorkspaceStore implements WorkspaceStore {
         };
         if (options.description !== undefined) record.description = options.description;
         return record;
-      });
-      this.journal.record({ type: 'dataset', name });
-      return { version, created: true };
+      }, { reuseIfLatest: (latest) => latest.hash === artifact.hash });
+      if (created) this.journal.record({ type: 'dataset', name });
+      return { version, created };
     } finally {
       await this.removeTempDir(work);
     }
@@ -190,7 +188,7 @@ export class FileWorkspaceStore implements WorkspaceStore {
     if (typeof artifactSrc !== 'string' && !(await this.artifacts.exists(artifactSrc))) {
       throw new WeirError('NOT_FOUND', `model artifact ${artifactSrc.path} is not in the artifact store`);
     }
-    const record = await this.models.add(name, (v) => ({
+    const { record } = await this.models.add(name, (v) => ({
       ...options,
       name,
       version: v,
