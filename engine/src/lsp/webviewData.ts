@@ -1,10 +1,10 @@
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { ResponseError, type Connection } from 'vscode-languageserver';
-import { parse as parseYaml } from 'yaml';
 import type { TrialCharts } from '../automl/charts/chartTypes';
 import { CHARTS_FILE, GUARDRAILS_FILE, IMPORTANCES_FILE, MODEL_FILE, type ModelArtifact } from '../automl/model/modelArtifact';
 import { previewRows, profileTable, readSchema } from '../data/tables';
+import { parseYaml } from '../pipeline/yamlSource';
 import { isWeirError, WeirError } from '../errors';
 import {
   CompareRunsRequest,
@@ -118,8 +118,12 @@ type PipelineDocument = { inputs?: Record<string, unknown>; steps?: Record<strin
 async function readPipelineFile(store: WorkspaceStore, run: RunRecord): Promise<PipelineDocument> {
   try {
     const text = await fsp.readFile(path.resolve(store.root, run.pipelineFile), 'utf8');
-    const doc: unknown = parseYaml(text);
-    return doc && typeof doc === 'object' ? (doc as PipelineDocument) : undefined;
+    // The pipeline parser's YAML reader keeps `${{ … }}` expressions as text even inside
+    // flow mappings (`{ data: ${{ steps.prep.outputs.x }} }`), where plain YAML would not.
+    const { doc } = parseYaml(text);
+    if (doc.errors.some((e) => e.code !== 'DUPLICATE_KEY')) return undefined;
+    const raw: unknown = doc.toJS({ maxAliasCount: 100 });
+    return raw && typeof raw === 'object' ? (raw as PipelineDocument) : undefined;
   } catch {
     return undefined;
   }
