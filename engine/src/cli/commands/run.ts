@@ -46,8 +46,10 @@ function table(rows: string[][]): string {
 function stepNote(s: StepRunRecord): string {
   if (s.status === 'Reused' && s.reusedFrom) return `reused from ${s.reusedFrom.runId}/${s.reusedFrom.step}`;
   if (s.error) return s.error.message.split('\n')[0]!;
+  // A status line stays one line: the first few metrics; `weir run show --json` has them all.
   const metrics = Object.entries(s.metrics ?? {});
-  return metrics.length ? metrics.map(([k, v]) => `${k}=${Number(v.toFixed(4))}`).join(' ') : '';
+  const shown = metrics.slice(0, 3).map(([k, v]) => `${k}=${Number(v.toFixed(4))}`).join(' ');
+  return metrics.length > 3 ? `${shown} …` : shown;
 }
 
 function printEvent(io: CliIO, e: RunEvent, width: number): void {
@@ -63,7 +65,7 @@ function printEvent(io: CliIO, e: RunEvent, width: number): void {
       for (const line of e.text.replace(/\n$/, '').split('\n')) io.out(`              ${`[${e.step}]`.padEnd(width + 2)} ${line}`);
       break;
     case 'trial':
-      io.out(`              ${`[${e.step}]`.padEnd(width + 2)} trial ${e.trial.iteration} ${e.trial.algorithm} ${e.trial.status} ${Object.entries(e.trial.metrics).slice(0, 1).map(([k, v]) => `${k}=${v.toFixed(4)}`).join('')}`);
+      // A step that runs trials logs a line for each itself; printing the event too would repeat it.
       break;
     case 'run-status':
       break;
