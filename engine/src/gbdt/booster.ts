@@ -31,6 +31,7 @@ export class GbdtBooster implements Booster {
   private treesPtr = 0;
   private rootsPtr = 0;
   private groupsPtr = 0;
+  private depthsPtr = 0;
   private disposed = false;
 
   constructor(readonly model: BoosterModel) {}
@@ -66,7 +67,7 @@ export class GbdtBooster implements Booster {
       const base = Math.fround(baseMargin(this.model.objective, this.model.baseScore));
       heap.f32.fill(base, outPtr >>> 2, (outPtr >>> 2) + data.rows * K);
       if (data.rows > 0) {
-        k.predictTrees(dataPtr, data.rows, data.cols, this.treesPtr, this.rootsPtr, this.groupsPtr, 0, rounds * K, K, outPtr, bufPtr);
+        k.predictTrees(dataPtr, data.rows, data.cols, this.treesPtr, this.rootsPtr, this.groupsPtr, this.depthsPtr, 0, rounds * K, K, outPtr, bufPtr);
       }
       if (!options?.outputMargin && this.model.objective === 'binary:logistic') k.sigmoidInPlace(outPtr, data.rows);
       const out = heap.f32.slice(outPtr >>> 2, (outPtr >>> 2) + data.rows * K);
@@ -135,10 +136,11 @@ export class GbdtBooster implements Booster {
     if (this.kernels && this.heap) return { k: this.kernels, heap: this.heap };
     const k = instantiateKernels();
     const heap = new WasmHeap(k);
-    const { nodes, roots } = packTrees(this.model.trees);
+    const { nodes, roots, depths } = packTrees(this.model.trees);
     this.treesPtr = heap.put(new Uint8Array(nodes));
     this.rootsPtr = heap.put(roots);
     this.groupsPtr = heap.put(Int32Array.from(this.model.treeInfo));
+    this.depthsPtr = heap.put(depths);
     this.kernels = k;
     this.heap = heap;
     return { k, heap };

@@ -101,6 +101,7 @@ class TrainingContext {
     this.rows = n;
     this.cols = nf;
     const binsPtr = heap.alloc(n * nf);
+    const colBinsPtr = heap.alloc(n * nf);
     this.labelPtr = heap.put(data.label);
     this.weightPtr = data.weight ? heap.put(data.weight) : 0;
     this.marginPtr = heap.alloc(n * K * 8);
@@ -115,7 +116,7 @@ class TrainingContext {
     this.splitOutPtr = heap.alloc(48);
     this.sumOutPtr = heap.alloc(16);
     this.probsPtr = heap.alloc(K * 8);
-    k.setDataset(n, nf, binsPtr, slotBytesPtr, nbinsPtr, 0, rowIdxPtr, tmpPtr);
+    k.setDataset(n, nf, binsPtr, colBinsPtr, slotBytesPtr, nbinsPtr, 0, rowIdxPtr, tmpPtr);
 
     // Binning scratch lives above a mark and is released once every feature is binned.
     const mark = k.heapMark();
@@ -148,7 +149,7 @@ class TrainingContext {
     this.totalSlots = slots;
     heap.i32.set(nbins, nbinsPtr >>> 2);
     heap.i32.set(new Int32Array(slotBytes.buffer), slotBytesPtr >>> 2);
-    k.setDataset(n, nf, binsPtr, slotBytesPtr, nbinsPtr, slots, rowIdxPtr, tmpPtr);
+    k.setDataset(n, nf, binsPtr, colBinsPtr, slotBytesPtr, nbinsPtr, slots, rowIdxPtr, tmpPtr);
     k.setSplitParams(p.lambda, p.alpha, p.minChildWeight, p.maxDeltaStep);
   }
 
@@ -439,7 +440,8 @@ export function train(data: TrainData, params: GbdtParams, evals: EvalSet[] = []
     return { name: set.name, set, dataPtr, marginPtr };
   });
   const evalBufPtr = evals.length ? heap.alloc(64 * Math.max(1, data.cols) * 4) : 0;
-  const evalRootGroupPtr = heap.alloc(8);
+  // One tree's root, group and depth, for adding each new tree to the eval margins.
+  const evalRootGroupPtr = heap.alloc(12);
   let evalNodesPtr = 0;
   let evalNodesBytes = 0;
   const metrics = evals.length ? (p.evalMetrics.length ? p.evalMetrics : [defaultMetric(p.objective)]) : [];
@@ -473,7 +475,7 @@ export function train(data: TrainData, params: GbdtParams, evals: EvalSet[] = []
       trees.push(tree);
       treeInfo.push(group);
       if (evalStates.length) {
-        const { nodes, roots } = packTrees([tree]);
+        const { nodes, roots, depths } = packTrees([tree]);
         if (nodes.byteLength > evalNodesBytes) {
           evalNodesBytes = nodes.byteLength;
           evalNodesPtr = heap.alloc(evalNodesBytes);
@@ -481,9 +483,10 @@ export function train(data: TrainData, params: GbdtParams, evals: EvalSet[] = []
         heap.u8.set(new Uint8Array(nodes), evalNodesPtr);
         heap.i32[evalRootGroupPtr >>> 2] = roots[0];
         heap.i32[(evalRootGroupPtr >>> 2) + 1] = group;
+        heap.i32[(evalRootGroupPtr >>> 2) + 2] = depths[0];
         for (const e of evalStates) {
           if (e.set.data.rows === 0) continue;
-          k.predictTrees(e.dataPtr, e.set.data.rows, data.cols, evalNodesPtr, evalRootGroupPtr, evalRootGroupPtr + 4, 0, 1, K, e.marginPtr, evalBufPtr);
+          k.predictTrees(e.dataPtr, e.set.data.rows, data.cols, evalNodesPtr, evalRootGroupPtr, evalRootGroupPtr + 4, evalRootGroupPtr + 8, 0, 1, K, e.marginPtr, evalBufPtr);
         }
       }
     }

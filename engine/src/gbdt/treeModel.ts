@@ -86,12 +86,14 @@ export class TreeBuilder {
 }
 
 /**
- * Packs trees into the kernels' 16-byte node format (left child index or −1, condition,
+ * Packs trees into the kernels' 16-byte node format (left child index, condition,
  * feature | default-left << 31, leaf value), re-laid out so each node's right child sits
  * right after its left child, which lets the traversal compute the next node without a
- * second load. Returns the packed bytes and each tree's root index.
+ * second load. A leaf points at itself (left = own index − 1, condition NaN, default right:
+ * every x, NaN or not, then "goes right" to the leaf again), so traversal needs no leaf
+ * test and runs exactly `depths[t]` steps. Returns the bytes, each tree's root index and depth.
  */
-export function packTrees(trees: readonly TreeModel[]): { nodes: ArrayBuffer; roots: Int32Array } {
+export function packTrees(trees: readonly TreeModel[]): { nodes: ArrayBuffer; roots: Int32Array; depths: Int32Array } {
   let total = 0;
   for (const t of trees) total += t.left.length;
   const nodes = new ArrayBuffer(Math.max(16, total * 16));
@@ -99,24 +101,31 @@ export function packTrees(trees: readonly TreeModel[]): { nodes: ArrayBuffer; ro
   const u32 = new Uint32Array(nodes);
   const f32 = new Float32Array(nodes);
   const roots = new Int32Array(trees.length);
+  const depths = new Int32Array(trees.length);
   let next = 0;
   const queue: number[] = [];
   const placed: number[] = [];
+  const level: number[] = [];
   trees.forEach((t, ti) => {
     roots[ti] = next;
     queue.length = 0;
     placed.length = 0;
+    level.length = 0;
     queue.push(0);
     placed.push(next);
+    level.push(0);
     next += 1;
+    let depth = 0;
     for (let qi = 0; qi < queue.length; qi++) {
       const id = queue[qi];
-      const at = placed[qi] * 4;
+      const self = placed[qi];
+      const at = self * 4;
       if (t.left[id] < 0) {
-        i32[at] = -1;
-        f32[at + 1] = 0;
+        i32[at] = self - 1;
+        f32[at + 1] = NaN;
         u32[at + 2] = 0;
         f32[at + 3] = t.splitCondition[id];
+        depth = Math.max(depth, level[qi]);
       } else {
         i32[at] = next;
         f32[at + 1] = t.splitCondition[id];
@@ -124,9 +133,11 @@ export function packTrees(trees: readonly TreeModel[]): { nodes: ArrayBuffer; ro
         f32[at + 3] = 0;
         queue.push(t.left[id], t.right[id]);
         placed.push(next, next + 1);
+        level.push(level[qi] + 1, level[qi] + 1);
         next += 2;
       }
     }
+    depths[ti] = depth;
   });
-  return { nodes, roots };
+  return { nodes, roots, depths };
 }

@@ -12,7 +12,7 @@ export interface GbdtKernels {
   alloc(bytes: number): number;
   heapMark(): number;
   heapRelease(mark: number): void;
-  setDataset(rows: number, feats: number, bins: number, slotBytes: number, nbins: number, slots: number, rowIdx: number, tmpIdx: number): void;
+  setDataset(rows: number, feats: number, bins: number, colBins: number, slotBytes: number, nbins: number, slots: number, rowIdx: number, tmpIdx: number): void;
   resetRowIndex(): void;
   sketchFeature(col: number, weights: number, n: number, f: number, maxBin: number, cutsOut: number, scratchA: number, scratchB: number, counts: number, summary: number, selA: number, selB: number): number;
   buildHist(hist: number, gh: number, begin: number, end: number, direct: number): void;
@@ -31,7 +31,7 @@ export interface GbdtKernels {
   gradPseudoHuber(n: number, margin: number, label: number, weights: number, slope: number, gh: number): void;
   gradPoisson(n: number, margin: number, label: number, weights: number, maxDelta: number, gh: number): void;
   gradSoftmax(n: number, numClass: number, margin: number, label: number, weights: number, gh: number, probs: number): void;
-  predictTrees(data: number, rows: number, nf: number, nodes: number, roots: number, groups: number, tBegin: number, tEnd: number, numClass: number, out: number, buf: number): void;
+  predictTrees(data: number, rows: number, nf: number, nodes: number, roots: number, groups: number, depths: number, tBegin: number, tEnd: number, numClass: number, out: number, buf: number): void;
   sigmoidInPlace(out: number, n: number): void;
 }
 

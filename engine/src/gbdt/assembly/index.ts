@@ -52,6 +52,8 @@ export function heapRelease(mark: usize): void {
 let nRows: i32 = 0;
 let nFeat: i32 = 0;
 let binsPtr: usize = 0;
+/** The same codes column-major (feature f at colBins + f·rows): partitioning reads one feature. */
+let colBinsPtr: usize = 0;
 /** Byte offset of each feature's first slot in a histogram (slot index × 16). */
 let slotBytePtr: usize = 0;
 let nbinsPtr: usize = 0;
@@ -59,10 +61,11 @@ let totalSlots: i32 = 0;
 let rowIdxPtr: usize = 0;
 let tmpIdxPtr: usize = 0;
 
-export function setDataset(rows: i32, feats: i32, bins: usize, slotBytes: usize, nbins: usize, slots: i32, rowIdx: usize, tmpIdx: usize): void {
+export function setDataset(rows: i32, feats: i32, bins: usize, colBins: usize, slotBytes: usize, nbins: usize, slots: i32, rowIdx: usize, tmpIdx: usize): void {
   nRows = rows;
   nFeat = feats;
   binsPtr = bins;
+  colBinsPtr = colBins;
   slotBytePtr = slotBytes;
   nbinsPtr = nbins;
   totalSlots = slots;
@@ -278,6 +281,7 @@ export function sketchFeature(col: usize, weights: usize, n: i32, f: i32, maxBin
         cut = load<f32>(cutsOut + (<usize>b << 2));
       }
       store<u8>(binsPtr + <usize>(<u32>e) * <usize>nFeat + <usize>f, <u8>b);
+      store<u8>(colBinsPtr + <usize>f * <usize>nRows + <usize>(<u32>e), <u8>b);
     }
   } else {
     store<f32>(cutsOut, 0);
@@ -285,7 +289,10 @@ export function sketchFeature(col: usize, weights: usize, n: i32, f: i32, maxBin
   if (hasMissing) {
     for (let i = 0; i < n; i++) {
       const v = load<f32>(col + (<usize>i << 2));
-      if (v != v) store<u8>(binsPtr + <usize>i * <usize>nFeat + <usize>f, <u8>nCuts);
+      if (v != v) {
+        store<u8>(binsPtr + <usize>i * <usize>nFeat + <usize>f, <u8>nCuts);
+        store<u8>(colBinsPtr + <usize>f * <usize>nRows + <usize>i, <u8>nCuts);
+      }
     }
   }
   return nCuts;
@@ -475,15 +482,14 @@ export function findBestSplit(hist: usize, g: f64, h: f64, featMask: usize, out:
  */
 export function partitionRows(begin: i32, end: i32, f: i32, splitBin: i32, defaultLeft: bool): i32 {
   const nb = load<i32>(nbinsPtr + (<usize>f << 2));
-  const nf = <usize>nFeat;
-  const col = binsPtr + <usize>f;
+  const col = colBinsPtr + <usize>f * <usize>nRows;
   let left = <usize>begin;
   let right: usize = 0;
   const idx = rowIdxPtr;
   const tmp = tmpIdxPtr;
   for (let i = begin; i < end; i++) {
     const r = load<u32>(idx + (<usize>i << 2));
-    const b = <i32>load<u8>(col + <usize>r * nf);
+    const b = <i32>load<u8>(col + <usize>r);
     const goLeft: usize = b == nb ? <usize>defaultLeft : <usize>(b <= splitBin);
     store<u32>(idx + (left << 2), r);
     store<u32>(tmp + (right << 2), r);
@@ -614,21 +620,33 @@ export function gradSoftmax(n: i32, numClass: i32, margin: usize, label: usize, 
 // ---------------------------------------------------------------------------------------
 // Prediction over raw float features.
 //
-// Trees are packed as 16-byte nodes: [0] i32 index of the left child (−1 for a leaf; the
-// right child is always left+1), [4] f32 split condition, [8] u32 feature with the
-// default-left flag in the top bit, [12] f32 leaf value. XGBoost's rule: x < condition goes
-// left, NaN follows the default direction.
+// Trees are packed as 16-byte nodes: [0] i32 index of the left child (the right child is
+// always left+1), [4] f32 split condition, [8] u32 feature with the default-left flag in
+// the top bit, [12] f32 leaf value. XGBoost's rule: x < condition goes left, NaN follows
+// the default direction. A leaf points at itself (left = own index − 1, condition NaN,
+// default right), so every row can take exactly `depth` steps with no leaf test, and
+// four rows can walk a tree in lockstep, which hides the latency of each dependent load.
 
 const BLOCK: i32 = 64;
+
+// @ts-ignore: decorator
+@inline
+function step(nodes: usize, p: usize, rowBuf: usize): usize {
+  const fw = load<u32>(p, 8);
+  const x = load<f32>(rowBuf + (<usize>(fw & 0x7fffffff) << 2));
+  const goRight = select<i32>(<i32>((fw >>> 31) == 0), <i32>!(x < load<f32>(p, 4)), x != x);
+  return nodes + (<usize>(load<i32>(p) + goRight) << 4);
+}
 
 /**
  * out[r·K + group[t]] += tree t's leaf value for row r, for trees [tBegin, tEnd), rows of a
  * column-major f32 matrix. Rows are processed in blocks of 64, transposed into `buf`
  * (64·nf f32) so one row's features sit together while every tree visits it.
  */
-export function predictTrees(data: usize, rows: i32, nf: i32, nodes: usize, roots: usize, groups: usize, tBegin: i32, tEnd: i32, numClass: i32, out: usize, buf: usize): void {
+export function predictTrees(data: usize, rows: i32, nf: i32, nodes: usize, roots: usize, groups: usize, depths: usize, tBegin: i32, tEnd: i32, numClass: i32, out: usize, buf: usize): void {
   const K = <usize>numClass;
   const nfu = <usize>nf;
+  const rowBytes = nfu << 2;
   for (let r0 = 0; r0 < rows; r0 += BLOCK) {
     const blk = min(BLOCK, rows - r0);
     for (let f = 0; f < nf; f++) {
@@ -637,22 +655,40 @@ export function predictTrees(data: usize, rows: i32, nf: i32, nodes: usize, root
         store<f32>(buf + ((<usize>j * nfu + <usize>f) << 2), load<f32>(colp + (<usize>j << 2)));
       }
     }
+    const outBlock = out + ((<usize>r0 * K) << 2);
     for (let t = tBegin; t < tEnd; t++) {
-      const root = load<i32>(roots + (<usize>t << 2));
+      const rootP = nodes + (<usize>load<i32>(roots + (<usize>t << 2)) << 4);
       const grp = <usize>load<i32>(groups + (<usize>t << 2));
-      for (let j = 0; j < blk; j++) {
-        const rowBuf = buf + ((<usize>j * nfu) << 2);
-        let p = nodes + (<usize>root << 4);
-        let left = load<i32>(p);
-        while (left >= 0) {
-          const fw = load<u32>(p, 8);
-          const x = load<f32>(rowBuf + (<usize>(fw & 0x7fffffff) << 2));
-          const goRight = x != x ? <i32>((fw >>> 31) == 0) : <i32>!(x < load<f32>(p, 4));
-          p = nodes + (<usize>(left + goRight) << 4);
-          left = load<i32>(p);
+      const depth = load<i32>(depths + (<usize>t << 2));
+      let j = 0;
+      for (; j + 4 <= blk; j += 4) {
+        const b0 = buf + <usize>j * rowBytes;
+        const b1 = b0 + rowBytes;
+        const b2 = b1 + rowBytes;
+        const b3 = b2 + rowBytes;
+        let p0 = rootP;
+        let p1 = rootP;
+        let p2 = rootP;
+        let p3 = rootP;
+        for (let d = 0; d < depth; d++) {
+          p0 = step(nodes, p0, b0);
+          p1 = step(nodes, p1, b1);
+          p2 = step(nodes, p2, b2);
+          p3 = step(nodes, p3, b3);
         }
-        const o = out + (((<usize>r0 + <usize>j) * K + grp) << 2);
-        store<f32>(o, load<f32>(o) + load<f32>(p, 12));
+        const o = outBlock + ((<usize>j * K + grp) << 2);
+        const kb = K << 2;
+        store<f32>(o, load<f32>(o) + load<f32>(p0, 12));
+        store<f32>(o + kb, load<f32>(o + kb) + load<f32>(p1, 12));
+        store<f32>(o + 2 * kb, load<f32>(o + 2 * kb) + load<f32>(p2, 12));
+        store<f32>(o + 3 * kb, load<f32>(o + 3 * kb) + load<f32>(p3, 12));
+      }
+      for (; j < blk; j++) {
+        const b0 = buf + <usize>j * rowBytes;
+        let p0 = rootP;
+        for (let d = 0; d < depth; d++) p0 = step(nodes, p0, b0);
+        const o = outBlock + ((<usize>j * K + grp) << 2);
+        store<f32>(o, load<f32>(o) + load<f32>(p0, 12));
       }
     }
   }
