@@ -1,11 +1,11 @@
 import fsp from 'node:fs/promises';
 import path from 'node:path';
-import { ResponseError, type Connection } from 'vscode-languageserver';
+import type { Connection, ResponseError } from 'vscode-languageserver';
 import type { TrialCharts } from '../automl/charts/chartTypes';
 import { CHARTS_FILE, GUARDRAILS_FILE, IMPORTANCES_FILE, MODEL_FILE, type ModelArtifact } from '../automl/model/modelArtifact';
 import { previewRows, profileTable, readSchema } from '../data/tables';
 import { parseYaml } from '../pipeline/yamlSource';
-import { isWeirError, WeirError } from '../errors';
+import { WeirError } from '../errors';
 import {
   CompareRunsRequest,
   ModelCardRequest,
@@ -16,7 +16,6 @@ import {
   StepLogTailRequest,
   TrialChartsRequest,
   WebviewRunChangedNotification,
-  WeirResponseErrorCodes,
   type AutomlStepDetails,
   type ColumnProfile,
   type CompareRunData,
@@ -33,6 +32,7 @@ import {
 } from '../protocol';
 import type { ArtifactRef, RunRecord, StepRunRecord } from '../store/records';
 import type { WorkspaceStore } from '../store/storeApi';
+import { toResponseError } from './responseErrors';
 
 /**
  * Language-server handlers for the data the webviews show (run details, data preview,
@@ -86,15 +86,6 @@ function watchRuns(connection: Connection, store: WorkspaceStore, coalesceMs = 1
       pending.clear();
     }, coalesceMs);
   });
-}
-
-function toResponseError(e: unknown): ResponseError<WeirErrorData> {
-  if (isWeirError(e)) {
-    const data: WeirErrorData = { weirCode: e.code, hint: e.hint, location: e.location && { file: e.location.file, line: e.location.line, column: e.location.column } };
-    return new ResponseError(WeirResponseErrorCodes[e.code], e.hint ? `${e.message} (${e.hint})` : e.message, data);
-  }
-  const message = e instanceof Error ? e.message : String(e);
-  return new ResponseError(WeirResponseErrorCodes.INTERNAL, message, { weirCode: 'INTERNAL' });
 }
 
 // ---------------------------------------------------------------------------------------------
