@@ -51,6 +51,19 @@ describe('tables', () => {
     expect((t.columns[1].values as string[])[9999]).toBe('9999');
   });
 
+  it('reads string columns of low and high cardinality alike (dictionary and per-row paths)', async () => {
+    const file = await sqlToParquet(
+      'strings.parquet',
+      `SELECT CASE WHEN range % 5 = 0 THEN NULL ELSE ['', 'é', 'a b', '😀'][range % 4 + 1] END AS low, 'k' || range AS high FROM range(70000)`,
+    );
+    const t = await readColumnar(file);
+    const low = t.columns[0].values as (string | null)[];
+    const high = t.columns[1].values as string[];
+    expect(low.slice(0, 6)).toEqual([null, 'é', 'a b', '😀', '', null]);
+    expect(high[69999]).toBe('k69999');
+    expect(high.length).toBe(70000);
+  });
+
   it('profiles columns', async () => {
     const file = await sqlToParquet('profile.parquet', `SELECT range::DOUBLE AS x, CASE WHEN range % 10 = 0 THEN NULL ELSE ['a','b','b'][range % 3 + 1] END AS s FROM range(100)`);
     const p = await profileTable(file);
