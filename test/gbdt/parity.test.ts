@@ -1,8 +1,8 @@
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { GbdtParams } from '../../engine/src/gbdt/api';
-import { train } from '../../engine/src/gbdt';
+import { loadXGBoostJSON, train } from '../../engine/src/gbdt';
 import { binaryAuc, evalMetric } from '../../engine/src/gbdt/metrics';
 import { tempDir } from '../helpers/paths';
 import { carsRegression, penguinsMulticlass, sliceRows, syntheticBinary, type Labeled } from './datasets';
@@ -38,8 +38,10 @@ function compare(trainSet: Labeled, testSet: Labeled, params: GbdtParams) {
   const weirPred = booster.predict(testSet);
   const modelFile = path.join(dir, 'weir.json');
   writeFileSync(modelFile, booster.toXGBoostJSONText());
-  const ref = runReference({ dir, train: trainSet, test: testSet, params, weirModelFile: modelFile, featureNames: trainSet.featureNames });
-  return { weirPred, nativePred: ref.nativePred as Float32Array, weirModelPred: ref.weirModelPred as Float32Array };
+  const nativeModelFile = path.join(dir, 'native.json');
+  const ref = runReference({ dir, train: trainSet, test: testSet, params, weirModelFile: modelFile, featureNames: trainSet.featureNames, saveNativeModel: nativeModelFile });
+  const nativeModel = loadXGBoostJSON(readFileSync(nativeModelFile, 'utf8'));
+  return { weirPred, nativePred: ref.nativePred as Float32Array, weirModelPred: ref.weirModelPred as Float32Array, nativeModelInWeir: nativeModel.predict(testSet) };
 }
 
 describe.skipIf(!havePython)('gbdt parity with Python XGBoost 1.7 (hist, 1 thread)', () => {
@@ -50,7 +52,9 @@ describe.skipIf(!havePython)('gbdt parity with Python XGBoost 1.7 (hist, 1 threa
     // At 20,000 rows XGBoost's quantile sketch is approximate while Weir's summary is exact,
     // so cut points differ slightly; a moderate learning rate keeps that from dominating.
     const params: GbdtParams = { objective: 'binary:logistic', num_boost_round: 60, max_depth: 4, eta: 0.1 };
-    const { weirPred, nativePred, weirModelPred } = compare(trainSet, testSet, params);
+    const { weirPred, nativePred, weirModelPred, nativeModelInWeir } = compare(trainSet, testSet, params);
+    // Weir loads XGBoost's own file and predicts what XGBoost predicts.
+    expect(maxAbsDiff(nativeModelInWeir, nativePred)).toBeLessThan(1e-5);
     const aucWeir = binaryAuc(weirPred, testSet.label);
     const aucNative = binaryAuc(nativePred, testSet.label);
     expect(aucWeir).toBeGreaterThan(0.75);
@@ -72,7 +76,8 @@ describe.skipIf(!havePython)('gbdt parity with Python XGBoost 1.7 (hist, 1 threa
   it('multi:softprob on vega penguins: same mlogloss and identical probabilities from the JSON', () => {
     const { trainSet, testSet } = splitEvery4th(penguinsMulticlass());
     const params: GbdtParams = { objective: 'multi:softprob', num_class: 3, num_boost_round: 15, max_depth: 3 };
-    const { weirPred, nativePred, weirModelPred } = compare(trainSet, testSet, params);
+    const { weirPred, nativePred, weirModelPred, nativeModelInWeir } = compare(trainSet, testSet, params);
+    expect(maxAbsDiff(nativeModelInWeir, nativePred)).toBeLessThan(1e-5);
     const lossWeir = evalMetric('mlogloss', weirPred, testSet.label, undefined, 3);
     const lossNative = evalMetric('mlogloss', nativePred, testSet.label, undefined, 3);
     expect(Math.abs(lossWeir - lossNative) / lossNative).toBeLessThan(0.002);
@@ -88,7 +93,8 @@ describe.skipIf(!havePython)('gbdt parity with Python XGBoost 1.7 (hist, 1 threa
     ['lossguide with L1/L2, gamma, min_child_weight', { objective: 'reg:squarederror', grow_policy: 'lossguide', max_depth: 0, max_leaves: 12, num_boost_round: 20, alpha: 0.5, lambda: 2, gamma: 0.5, min_child_weight: 3, base_score: 20 }],
   ])('%s on vega cars matches XGBoost', (_name, params) => {
     const { trainSet, testSet } = splitEvery4th(carsRegression());
-    const { weirPred, nativePred, weirModelPred } = compare(trainSet, testSet, params);
+    const { weirPred, nativePred, weirModelPred, nativeModelInWeir } = compare(trainSet, testSet, params);
+    expect(maxAbsDiff(nativeModelInWeir, nativePred)).toBeLessThan(1e-5);
     const maeWeir = evalMetric('mae', weirPred, testSet.label, undefined, 1);
     const maeNative = evalMetric('mae', nativePred, testSet.label, undefined, 1);
     expect(Math.abs(maeWeir - maeNative) / maeNative).toBeLessThan(0.002);

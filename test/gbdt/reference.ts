@@ -45,6 +45,8 @@ export function runReference(options: {
   weirModelFile?: string;
   trainNative?: boolean;
   featureNames?: string[];
+  /** Where Python should save its own model (XGBoost's JSON), if anywhere. */
+  saveNativeModel?: string;
 }): ReferenceRun {
   const { dir, train, test } = options;
   writeF32(path.join(dir, 'train_x.bin'), train.values);
@@ -62,7 +64,7 @@ export function runReference(options: {
     train_native: options.trainNative ?? true,
     feature_names: options.featureNames,
     out: path.join(dir, 'result.json'),
-    save_native_model: process.env.WEIR_GBDT_SAVE_NATIVE,
+    save_native_model: options.saveNativeModel,
   };
   const jobFile = path.join(dir, 'job.json');
   writeFileSync(jobFile, JSON.stringify(job));
