@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { spawn } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openWorkspace } from '../../engine/src/store/workspace';
 import type { WorkspaceStore } from '../../engine/src/store/storeApi';
@@ -144,6 +145,75 @@ describe('runs', () => {
     for (let i = 0; i < 100 && !seen.includes(run.id); i++) await new Promise((r) => setTimeout(r, 20));
     sub.dispose();
     expect(seen).toContain(run.id);
+  });
+});
+
+describe('recovery on open', () => {
+  async function deadPid(): Promise<number> {
+    const child = spawn(process.execPath, ['-e', '']);
+    await new Promise((resolve) => child.on('exit', resolve));
+    return child.pid!;
+  }
+
+  it('marks runs of a dead owner Failed/Interrupted, with their unfinished steps', async () => {
+    const root = tempDir();
+    const store = await open(root);
+    const run = await store.createRun(runInit('exp', [step('prep'), step('train'), step('register')]));
+    const pid = await deadPid();
+    await store.updateRun(run.id, (r) => {
+      r.status = 'Running';
+      r.owner = { ...r.owner!, pid, procStart: undefined };
+      r.steps[0].status = 'Completed';
+      r.steps[1].status = 'Running';
+    });
+    const other = await store.createRun(runInit());
+    const reopened = await open(root);
+    const after = await reopened.getRun(run.id);
+    expect(after.status).toBe('Failed');
+    expect(after.error).toMatchObject({ reason: 'Interrupted', code: 'RUN_FAILED' });
+    expect(after.error?.message).toContain(`pid ${pid}`);
+    expect(after.steps.map((s) => s.status)).toEqual(['Completed', 'Failed', 'Failed']);
+    expect(after.steps[1].error?.reason).toBe('Interrupted');
+    // A run of a live process (this one) is left alone.
+    expect((await reopened.getRun(other.id)).status).toBe('Queued');
+    expect((await reopened.listRuns()).find((r) => r.id === run.id)?.status).toBe('Failed');
+  });
+
+  it('finishes the index for a run whose process died between writing it and indexing it', async () => {
+    const root = tempDir();
+    const store = await open(root);
+    const run = await store.createRun(runInit());
+    const file = path.join(root, '.weir', 'runs', run.id, 'run.json');
+    const record = JSON.parse(fs.readFileSync(file, 'utf8')) as RunRecord;
+    record.status = 'Completed';
+    fs.writeFileSync(file, JSON.stringify(record));
+    const reopened = await open(root);
+    expect(fs.readdirSync(path.join(root, '.weir', 'index', 'active', 'exp'))).toEqual([]);
+    expect((await reopened.listRuns({ experiment: 'exp' })).map((r) => [r.id, r.status])).toEqual([[run.id, 'Completed']]);
+  });
+
+  it('skips a torn index line and keeps appending after it', async () => {
+    const root = tempDir();
+    const store = await open(root);
+    const a = await store.createRun(runInit());
+    await store.updateRun(a.id, (r) => void (r.status = 'Completed'));
+    fs.appendFileSync(path.join(root, '.weir', 'index', 'runs', 'exp.jsonl'), '{"id":"run_torn","experim');
+    const b = await store.createRun(runInit());
+    await store.updateRun(b.id, (r) => void (r.status = 'Canceled'));
+    const fresh = await open(root);
+    expect((await fresh.listRuns()).map((r) => r.id).sort()).toEqual([a.id, b.id].sort());
+  });
+
+  it('removes temp files of dead processes and keeps those of live ones', async () => {
+    const root = tempDir();
+    await open(root);
+    const tmp = path.join(root, '.weir', 'tmp');
+    const dead = `w-${await deadPid()}-abc`;
+    const live = `w-${process.pid}-abc`;
+    fs.writeFileSync(path.join(tmp, dead), 'x');
+    fs.mkdirSync(path.join(tmp, live));
+    await open(root);
+    expect(fs.readdirSync(tmp)).toEqual([live]);
   });
 });
 

@@ -25,12 +25,30 @@ async function writeAndSync(file: string, data: string | Uint8Array): Promise<vo
   }
 }
 
+/**
+ * `rename`, retried briefly on Windows, where replacing a file that another process has open
+ * (a reader in the editor's engine, a virus scanner) fails with EPERM/EACCES/EBUSY for a moment.
+ */
+export async function renameReplacing(from: string, to: string): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await fsp.rename(from, to);
+      return;
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      const transient = process.platform === 'win32' && (code === 'EPERM' || code === 'EACCES' || code === 'EBUSY');
+      if (!transient || attempt >= 20) throw e;
+      await new Promise((resolve) => setTimeout(resolve, 5 * (attempt + 1)));
+    }
+  }
+}
+
 /** Replaces `dest` with `data` atomically (temp file in `tmpDir`, fsync, rename). */
 export async function writeFileAtomic(tmpDir: string, dest: string, data: string | Uint8Array): Promise<void> {
   const temp = path.join(tmpDir, tempName('w'));
   await writeAndSync(temp, data);
   try {
-    await fsp.rename(temp, dest);
+    await renameReplacing(temp, dest);
   } catch (e) {
     await fsp.rm(temp, { force: true });
     throw e;

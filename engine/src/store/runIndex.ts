@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import type { RunRecord, StepRunRecord } from './records';
-import { appendLineSync, readJsonLinesSync } from './durableFiles';
+import { appendLineSync, readJsonLinesSync, renameReplacing } from './durableFiles';
 import { decodeFileName, encodeFileName } from './fileNames';
 
 /**
@@ -139,7 +139,7 @@ export class RunIndex {
     } finally {
       await handle.close();
     }
-    await fsp.rename(tmpFile, this.indexFile(experiment));
+    await renameReplacing(tmpFile, this.indexFile(experiment));
     this.cache.delete(experiment);
   }
 
