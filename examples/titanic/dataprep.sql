@@ -1,44 +1,37 @@
--- The article's data prep (dataprep.py, pandas) as one DuckDB query.
--- The input `titanic` is a view over the registered dataset; the result becomes the
--- step's Parquet output `prepped`. Each CTE mirrors one prepare_* function.
+-- The article's data prep (dataprep.py, pandas) in DuckDB SQL. The input `titanic` is the
+-- registered dataset; the last statement's result becomes the step's Parquet output
+-- `prepped`. The statistics are computed first into variables, so the last statement is a
+-- plain projection: DuckDB streams it in parallel and keeps the input's row order (as
+-- pandas does) without sorting.
 
-WITH
--- The article drops the columns AutoML should not learn from. PassengerId is kept until
--- the end because it seeds the random ages below.
-base AS (
-  SELECT * EXCLUDE (Name, Ticket, Cabin) FROM titanic
-),
+-- prepare_age fills a missing age with numpy's randint(mean - std, mean + std): an integer
+-- in [trunc(mean - std), trunc(mean + std)). A hash of the passenger id and the seed 42
+-- stands in for numpy's generator, so the fill is reproducible and independent of how many
+-- threads DuckDB uses. astype(int) then truncates toward zero, as trunc() does (a plain
+-- CAST would round).
+CREATE OR REPLACE TEMP MACRO filled_age(age, passenger_id, low, high) AS
+  CAST(trunc(coalesce(age, low + hash(passenger_id, 42) % CAST(high - low AS UBIGINT))) AS BIGINT);
 
--- prepare_age: numpy's randint(mean - std, mean + std) draws integers in
--- [trunc(mean - std), trunc(mean + std)). A hash of the row id and the seed 42 stands in
--- for numpy's generator so the fill is reproducible and does not depend on how many
--- threads DuckDB uses.
-age_stats AS (
-  SELECT avg(Age) AS mean, stddev_samp(Age) AS std FROM base
-),
-aged AS (
-  SELECT
-    b.* EXCLUDE (Age, Fare),
-    -- astype(int) truncates toward zero, as does trunc(); a plain CAST would round.
-    CAST(trunc(coalesce(
-      b.Age,
-      trunc(s.mean - s.std)
-        + hash(b.PassengerId, 42) % CAST(trunc(s.mean + s.std) - trunc(s.mean - s.std) AS UBIGINT)
-    )) AS BIGINT) AS Age,
-    -- prepare_fare: fillna(0).
-    coalesce(b.Fare, 0) AS Fare
-  FROM base b, age_stats s
-),
+SET VARIABLE age_low = (SELECT trunc(avg(Age) - stddev_samp(Age)) FROM titanic);
+SET VARIABLE age_high = (SELECT trunc(avg(Age) + stddev_samp(Age)) FROM titanic);
 
 -- pd.qcut(x, 5, labels=False): quintile edges by linear interpolation (quantile_cont, as
--- numpy's percentile), right-closed bins, the lowest value in bin 0.
-edges AS (
-  SELECT
-    quantile_cont(Age, [0.2, 0.4, 0.6, 0.8]) AS age_edges,
-    quantile_cont(Fare, [0.2, 0.4, 0.6, 0.8]) AS fare_edges
-  FROM aged
-)
+-- numpy's percentile); bins are right-closed and the lowest value falls in bin 0.
+SET VARIABLE age_edges = (
+  SELECT quantile_cont(filled_age(Age, PassengerId, getvariable('age_low'), getvariable('age_high')), [0.2, 0.4, 0.6, 0.8])
+  FROM titanic
+);
+-- prepare_fare: fillna(0), then the same quintiles.
+SET VARIABLE fare_edges = (SELECT quantile_cont(coalesce(Fare, 0), [0.2, 0.4, 0.6, 0.8]) FROM titanic);
 
+WITH filled AS (
+  SELECT
+    *,
+    filled_age(Age, PassengerId, getvariable('age_low'), getvariable('age_high')) AS age_filled,
+    coalesce(Fare, 0) AS fare_filled
+  FROM titanic
+)
+-- The article drops PassengerId, Name, Ticket and Cabin; Age and Fare become their groups.
 SELECT
   Survived,
   Pclass,
@@ -50,9 +43,8 @@ SELECT
   CAST(CASE coalesce(nullif(trim(Embarked), ''), 'U')
     WHEN 'S' THEN 0 WHEN 'C' THEN 1 WHEN 'Q' THEN 2 WHEN 'U' THEN 3
   END AS BIGINT) AS Embarked,
-  CAST((Age > age_edges[1]) AS BIGINT) + CAST((Age > age_edges[2]) AS BIGINT)
-    + CAST((Age > age_edges[3]) AS BIGINT) + CAST((Age > age_edges[4]) AS BIGINT) AS Age_Group,
-  CAST((Fare > fare_edges[1]) AS BIGINT) + CAST((Fare > fare_edges[2]) AS BIGINT)
-    + CAST((Fare > fare_edges[3]) AS BIGINT) + CAST((Fare > fare_edges[4]) AS BIGINT) AS Fare_Group
-FROM aged, edges
-ORDER BY PassengerId
+  CAST(age_filled > getvariable('age_edges')[1] AS BIGINT) + CAST(age_filled > getvariable('age_edges')[2] AS BIGINT)
+    + CAST(age_filled > getvariable('age_edges')[3] AS BIGINT) + CAST(age_filled > getvariable('age_edges')[4] AS BIGINT) AS Age_Group,
+  CAST(fare_filled > getvariable('fare_edges')[1] AS BIGINT) + CAST(fare_filled > getvariable('fare_edges')[2] AS BIGINT)
+    + CAST(fare_filled > getvariable('fare_edges')[3] AS BIGINT) + CAST(fare_filled > getvariable('fare_edges')[4] AS BIGINT) AS Fare_Group
+FROM filled

@@ -49,9 +49,9 @@ describe('examples/titanic/dataprep.sql', () => {
   });
 
   test('fills the 177 missing ages with integers in [15, 44], reproducibly', async () => {
-    // Everything before the final SELECT is the CTE chain; ask it for the filled ages.
-    const ctes = sqlText.slice(0, sqlText.lastIndexOf('\nSELECT'));
-    const fill = `${ctes}\nSELECT a.Age FROM aged a JOIN titanic t USING (PassengerId) WHERE t.Age IS NULL ORDER BY PassengerId`;
+    // Everything before the final query sets the macro and the statistics; ask them for the filled ages.
+    const setup = sqlText.slice(0, sqlText.lastIndexOf('\nWITH filled AS'));
+    const fill = `${setup}\nSELECT filled_age(Age, PassengerId, getvariable('age_low'), getvariable('age_high')) AS Age FROM titanic WHERE Age IS NULL ORDER BY PassengerId`;
     const filled = (await query<{ Age: string }>(fill)).map((r) => Number(r.Age));
     expect(filled).toHaveLength(177);
     for (const age of filled) {

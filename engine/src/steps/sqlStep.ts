@@ -96,7 +96,11 @@ export const sqlStep: StepKind<SqlConfig> = {
           for (const [name, input] of Object.entries(ctx.inputs)) {
             // Data referenced from the settings (`steps.x.outputs.y`) is reachable by path, not as a view.
             if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) continue;
-            await connection.run(`CREATE VIEW ${sqlIdentifier(name)} AS SELECT * FROM ${tableReader(input.path, `input '${name}'`)}`);
+            // Parquet is scanned in place; text formats are parsed once into a table, so SQL
+            // that reads an input several times (statistics, then rows) does not re-parse it.
+            const reader = tableReader(input.path, `input '${name}'`);
+            const relation = reader.startsWith('read_parquet(') ? 'VIEW' : 'TEMP TABLE';
+            await connection.run(`CREATE ${relation} ${sqlIdentifier(name)} AS SELECT * FROM ${reader}`);
           }
           const last = statements[statements.length - 1]!;
           for (const statement of statements) {
