@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { isWeirError } from '../errors';
 import { findExpressions, substituteDeep } from './expressions';
@@ -126,7 +126,30 @@ function sqlParameterProblems(config: string, spec: PipelineSpec): string[] {
     .map((e) => `${config.trim()} uses ${e.text}, but the pipeline has no parameter '${(e.ref as { name: string }).name}'`);
 }
 
-async function describeFile(file: string): Promise<ColumnSchema[]> {
+/**
+ * Schemas already worked out, by file identity or by SQL and input shapes. The language
+ * server checks on every edit; without this each check would start DuckDB again.
+ */
+const schemaCache = new Map<string, Promise<ColumnSchema[]>>();
+const SCHEMA_CACHE_LIMIT = 200;
+
+function cached(key: string, compute: () => Promise<ColumnSchema[]>): Promise<ColumnSchema[]> {
+  let hit = schemaCache.get(key);
+  if (!hit) {
+    if (schemaCache.size >= SCHEMA_CACHE_LIMIT) schemaCache.delete(schemaCache.keys().next().value!);
+    hit = compute();
+    schemaCache.set(key, hit);
+    hit.catch(() => schemaCache.delete(key));
+  }
+  return hit;
+}
+
+function describeFile(file: string): Promise<ColumnSchema[]> {
+  const stat = statSync(file);
+  return cached(`file\0${file}\0${stat.size}\0${stat.mtimeMs}`, () => describeFileNow(file));
+}
+
+async function describeFileNow(file: string): Promise<ColumnSchema[]> {
   return withDuckDB(async (connection) => {
     const r = await connection.runAndReadAll(`DESCRIBE SELECT * FROM ${tableReader(file, 'input')}`);
     return r.getRowObjectsJson().map((row) => ({ name: String(row.column_name), type: String(row.column_type) }));
@@ -139,7 +162,7 @@ async function sqlOutputSchema(config: string, inputs: Record<string, ColumnSche
   const substituted = String(substituteDeep(text, (ref, t) => (ref.scope === 'parameters' ? spec.parameters[ref.name]?.default ?? t : t)));
   const statements = splitStatements(substituted);
   if (!statements.length) return [];
-  return withDuckDB(async (connection) => {
+  return cached(`sql\0${substituted}\0${JSON.stringify(inputs)}`, () => withDuckDB(async (connection) => {
     for (const [name, columns] of Object.entries(inputs)) {
       const cols = columns.map((c) => `${sqlIdentifier(c.name)} ${c.type}`).join(', ');
       await connection.run(`CREATE TABLE ${sqlIdentifier(name)} (${cols})`);
@@ -147,5 +170,5 @@ async function sqlOutputSchema(config: string, inputs: Record<string, ColumnSche
     for (const s of statements.slice(0, -1)) await connection.run(s.text);
     const r = await connection.runAndReadAll(`DESCRIBE ${statements[statements.length - 1]!.text}`);
     return r.getRowObjectsJson().map((row) => ({ name: String(row.column_name), type: String(row.column_type) }));
-  });
+  }));
 }
