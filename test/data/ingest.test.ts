@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import http from 'node:http';
+import zlib from 'node:zlib';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -47,6 +48,13 @@ describe('ingest formats', () => {
     const preview = await previewRows(r.out, { limit: 2 });
     expect(preview.rows[0][3]).toBe('Braund, Mr. Owen Harris');
     expect(preview.totalRows).toBe(891);
+  });
+
+  it('reads gzipped CSV and checks it like plain CSV', async () => {
+    const gz = write('titanic.csv.gz', zlib.gzipSync(fs.readFileSync(titanic)));
+    expect((await ingest([gz])).rows).toBe(891);
+    const raggedGz = write('ragged.csv.gz', zlib.gzipSync('a,b\n1,2\n3,4,5\n'));
+    expect((await ingestError([raggedGz])).message).toBe(`${raggedGz}:3: row has 3 fields, the header has 2`);
   });
 
   it('reads TSV', async () => {

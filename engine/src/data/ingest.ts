@@ -123,10 +123,11 @@ async function attachSource(connection: DuckDBConnection, source: SourceFile, ta
     }
     let reader: string;
     if (format === 'csv') {
-      const shape = await inspectDelimitedFile(source.file, source.display, delimiter);
+      const gzipped = /\.gz$/i.test(source.formatHint);
+      const shape = await inspectDelimitedFile(source.file, source.display, { delimiter, gzip: gzipped });
       // The structure is already checked, so DuckDB is told the dialect instead of sniffing it;
       // types are inferred from every row so a late non-number cannot fail the copy.
-      reader = `read_csv(${sqlString(source.file)}, delim=${sqlString(shape.delimiter)}, quote='"', escape='"', header=true, sample_size=-1)`;
+      reader = `read_csv(${sqlString(source.file)}, delim=${sqlString(shape.delimiter)}, quote='"', escape='"', header=true, sample_size=-1${gzipped ? ", compression='gzip'" : ''})`;
     } else if (format === 'parquet') {
       reader = `read_parquet(${sqlString(source.file)})`;
     } else {

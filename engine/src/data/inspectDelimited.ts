@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import zlib from 'node:zlib';
 import { WeirError } from '../errors';
 
 /**
@@ -55,9 +56,11 @@ function sniffDelimiter(head: Buffer): string {
   return best;
 }
 
-export async function inspectDelimitedFile(file: string, displayName: string, forcedDelimiter?: string): Promise<DelimitedShape> {
-  const stream = fs.createReadStream(file, { highWaterMark: 1 << 20 });
-  let delimiter = forcedDelimiter;
+export async function inspectDelimitedFile(file: string, displayName: string, options: { delimiter?: string; gzip?: boolean } = {}): Promise<DelimitedShape> {
+  const raw = fs.createReadStream(file, { highWaterMark: 1 << 20 });
+  // DuckDB reads gzipped CSV itself; the check reads it through gunzip.
+  const stream = options.gzip ? raw.pipe(zlib.createGunzip()) : raw;
+  let delimiter = options.delimiter;
   let delimiterByte = 0;
   let inQuotes = false;
   let line = 1;
