@@ -1,9 +1,10 @@
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
 import { startRun, type RunEvent } from '../../engine/src/scheduler';
 import { openWorkspace } from '../../engine/src/store/workspace';
 import type { WorkspaceStore } from '../../engine/src/store/storeApi';
+import type { RunRecord } from '../../engine/src/store/records';
 import { withDuckDB, sqlString } from '../../engine/src/steps/duckdbTables';
 import { isWeirError } from '../../engine/src/errors';
 import { tempDir, vegaData } from '../helpers/paths';
@@ -241,6 +242,26 @@ steps:
     await expectBad(startRun(store, path.join(root, 'ok2.pipeline.yaml'), { steps: ['zz'] }), 'BAD_INPUT', /unknown step 'zz'/);
     await expectBad(startRun(store, path.join(root, 'missing.pipeline.yaml')), 'NOT_FOUND', /not found/);
     expect(await store.listRuns()).toEqual([]);
+  });
+
+  test('a file: glob is snapshotted as one folder; changing a file reruns the step', async () => {
+    const { root, store } = await workspace({
+      'g.pipeline.yaml': 'inputs: { parts: "file:data/*.csv" }\nsteps:\n  total:\n    sql: SELECT sum(v)::INT AS total, count(*)::INT AS n FROM parts\n    inputs: { parts: ${{ inputs.parts }} }\n    outputs: { t: parquet }\n',
+    });
+    mkdirSync(path.join(root, 'data'));
+    writeFileSync(path.join(root, 'data', 'a.csv'), 'v\n1\n2\n');
+    writeFileSync(path.join(root, 'data', 'b.csv'), 'v\n10\n');
+    writeFileSync(path.join(root, 'data', 'skip.txt'), 'not matched');
+    const total = async (run: RunRecord) =>
+      withDuckDB(async (c) => (await c.runAndReadAll(`SELECT * FROM read_parquet(${sqlString(store.artifactPath(run.steps[0]!.outputs.t!))})`)).getRowObjectsJson()[0]);
+    const first = await (await startRun(store, path.join(root, 'g.pipeline.yaml'))).done;
+    expect(first.status).toBe('Completed');
+    expect(await total(first)).toEqual({ total: 13, n: 3 });
+    expect((await (await startRun(store, path.join(root, 'g.pipeline.yaml'))).done).steps[0]!.status).toBe('Reused');
+    writeFileSync(path.join(root, 'data', 'b.csv'), 'v\n20\n');
+    const changed = await (await startRun(store, path.join(root, 'g.pipeline.yaml'))).done;
+    expect(changed.steps[0]!.status).toBe('Completed');
+    expect(await total(changed)).toEqual({ total: 23, n: 3 });
   });
 
   test('--step runs the named step and what it needs', async () => {
