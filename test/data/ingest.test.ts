@@ -142,6 +142,9 @@ describe('ingest rules', () => {
     const e = await ingestError([f]);
     expect(e.message).toBe(`${f}:4: row has 4 fields, the header has 3`);
     expect(e.location).toEqual({ file: f, line: 4, column: 1 });
+    const literalQuote = write('inches.csv', 'name,height\nann,5\'10"\nbob,"6\'1"""\n');
+    const heights = await readColumnar((await ingest([literalQuote])).out, ['height']);
+    expect(heights.columns[0].values).toEqual([`5'10"`, `6'1"`]);
     const multiline = write('ragged2.csv', 'a,b\n"multi\nline",1\n2\n');
     expect((await ingestError([multiline])).message).toBe(`${multiline}:4: row has 1 field, the header has 2`);
   });

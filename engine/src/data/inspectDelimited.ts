@@ -70,6 +70,8 @@ export async function inspectDelimitedFile(file: string, displayName: string, op
   let headerColumns = -1;
   let records = 0;
   let sawAnyByte = false;
+  let fieldStart = true;
+  let justClosedQuote = false;
 
   const endRecord = () => {
     if (!recordHasContent && fields === 1) return; // Blank lines are skipped, as DuckDB does.
@@ -88,22 +90,32 @@ export async function inspectDelimitedFile(file: string, displayName: string, op
     for (let i = 0; i < chunk.length; i++) {
       const b = chunk[i];
       sawAnyByte = true;
+      const afterClosingQuote = justClosedQuote;
+      justClosedQuote = false;
       if (inQuotes) {
-        if (b === QUOTE) inQuotes = false;
-        else if (b === LF) line += 1;
-      } else if (b === QUOTE) {
+        if (b === QUOTE) {
+          inQuotes = false;
+          justClosedQuote = true;
+        } else if (b === LF) line += 1;
+      } else if (b === QUOTE && (fieldStart || afterClosingQuote)) {
+        // A quote opens a quoted field only at its start (or is the second of an escaped `""`);
+        // elsewhere it is a literal character, as in `5'10"`.
         inQuotes = true;
+        fieldStart = false;
         recordHasContent = true;
       } else if (b === delimiterByte) {
         fields += 1;
+        fieldStart = true;
         recordHasContent = true;
       } else if (b === LF) {
         endRecord();
         line += 1;
         recordLine = line;
         fields = 1;
+        fieldStart = true;
         recordHasContent = false;
       } else if (b !== CR) {
+        fieldStart = false;
         recordHasContent = true;
       }
     }
