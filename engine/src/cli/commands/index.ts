@@ -3,10 +3,12 @@ import { validateCommands } from './validate';
 import { runCommands } from './run';
 import { datasetCommands } from './dataset';
 import { modelCommands } from './model';
+import { predictCommands } from './predict';
+import { gbdtCommands } from './gbdt';
 
 /**
  * Every CLI command, in help order. Each feature adds its module's array here.
  */
 export function commandTable(): CliCommand[] {
-  return [...validateCommands, ...runCommands, ...datasetCommands, ...modelCommands];
+  return [...validateCommands, ...runCommands, ...datasetCommands, ...modelCommands, ...predictCommands, ...gbdtCommands];
 }

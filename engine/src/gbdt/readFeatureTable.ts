@@ -1,0 +1,96 @@
+import fsp from 'node:fs/promises';
+import path from 'node:path';
+import type { DuckDBVector } from '@duckdb/node-api';
+import { WeirError } from '../errors';
+import { sqlIdentifier, sqlString, withConnection } from '../data/duckdb';
+import type { FeatureMatrix } from './api';
+
+/** A feature matrix read from a file, with the label column when one was asked for. */
+export interface FeatureTable extends FeatureMatrix {
+  featureNames: string[];
+  label?: Float32Array;
+  weight?: Float32Array;
+}
+
+const NUMERIC = /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|UHUGEINT|FLOAT|DOUBLE|REAL|DECIMAL.*|BOOLEAN)$/i;
+
+function sourceSql(file: string): string {
+  const ext = path.extname(file).toLowerCase();
+  if (ext === '.parquet' || ext === '.pq') return `read_parquet(${sqlString(file)})`;
+  return `read_csv(${sqlString(file)}, header=true, sample_size=-1)`;
+}
+
+/**
+ * Reads a CSV or Parquet file with DuckDB into the column-major float32 matrix the booster
+ * takes: numbers and booleans as values, NULL as NaN. `features` fixes the columns and their
+ * order (a model's feature names); otherwise every column but the label, weight and ignored
+ * ones is a feature and must be numeric.
+ */
+export async function readFeatureTable(
+  file: string,
+  options: { label?: string; weight?: string; features?: string[]; ignore?: string[] } = {},
+): Promise<FeatureTable> {
+  try {
+    await fsp.access(file);
+  } catch {
+    throw new WeirError('NOT_FOUND', `no such data file: ${file}`);
+  }
+  return withConnection(async (c) => {
+    const source = sourceSql(file);
+    let schema: { name: string; type: string }[];
+    try {
+      schema = (await c.runAndReadAll(`DESCRIBE SELECT * FROM ${source}`)).getRowObjectsJS().map((r) => ({ name: String(r.column_name), type: String(r.column_type) }));
+    } catch (e) {
+      throw new WeirError('BAD_INPUT', `${file}: could not read it as ${source.startsWith('read_parquet') ? 'Parquet' : 'CSV'}: ${(e as Error).message.split('\n')[0]}`, { cause: e });
+    }
+    const byName = new Map(schema.map((s) => [s.name, s]));
+    const need = (name: string, role: string) => {
+      const col = byName.get(name);
+      if (!col) throw new WeirError('NOT_FOUND', `${file}: no ${role} column '${name}'; columns: ${schema.map((s) => s.name).join(', ')}`);
+      if (!NUMERIC.test(col.type)) {
+        throw new WeirError('BAD_INPUT', `${file}: ${role} column '${name}' is ${col.type}; Weir's booster needs numbers`, {
+          hint: role === 'feature' ? `Encode it first, or leave it out with --ignore ${name}.` : 'Encode it as numbers (0/1 or class codes) first.',
+        });
+      }
+      return col;
+    };
+    const ignored = new Set([...(options.ignore ?? []), ...(options.label ? [options.label] : []), ...(options.weight ? [options.weight] : [])]);
+    for (const name of options.ignore ?? []) {
+      if (!byName.has(name)) throw new WeirError('NOT_FOUND', `${file}: no column '${name}' to ignore; columns: ${schema.map((s) => s.name).join(', ')}`);
+    }
+    const featureCols = options.features ? options.features.map((n) => need(n, 'feature')) : schema.filter((s) => !ignored.has(s.name)).map((s) => need(s.name, 'feature'));
+    const labelCol = options.label ? need(options.label, 'label') : undefined;
+    const weightCol = options.weight ? need(options.weight, 'weight') : undefined;
+    const all = [...featureCols, ...(labelCol ? [labelCol] : []), ...(weightCol ? [weightCol] : [])];
+    const rows = Number((await c.runAndReadAll(`SELECT count(*) AS n FROM ${source}`)).getRowObjectsJS()[0].n);
+    const cols = featureCols.length;
+    const values = new Float32Array(rows * cols);
+    const label = labelCol ? new Float32Array(rows) : undefined;
+    const weight = weightCol ? new Float32Array(rows) : undefined;
+    if (all.length > 0 && rows > 0) {
+      const select = all.map((col, i) => `coalesce(${sqlIdentifier(col.name)}::DOUBLE, 'NaN'::DOUBLE) AS c${i}`).join(', ');
+      const result = await c.stream(`SELECT ${select} FROM ${source}`);
+      let offset = 0;
+      for (;;) {
+        const chunk = await result.fetchChunk();
+        if (!chunk || chunk.rowCount === 0) break;
+        const n = chunk.rowCount;
+        for (let j = 0; j < cols; j++) copyColumn(chunk.getColumnVector(j), n, values, j * rows + offset);
+        if (label) copyColumn(chunk.getColumnVector(cols), n, label, offset);
+        if (weight) copyColumn(chunk.getColumnVector(cols + 1), n, weight, offset);
+        offset += n;
+      }
+    }
+    return { rows, cols, values, featureNames: featureCols.map((col) => col.name), label, weight };
+  });
+}
+
+/** Copies a DOUBLE vector into a float32 array (DuckDB keeps the values in a Float64Array). */
+function copyColumn(vector: DuckDBVector, n: number, target: Float32Array, at: number): void {
+  const items = (vector as unknown as { items?: unknown }).items;
+  if (items instanceof Float64Array && items.length >= n) {
+    target.set(items.subarray(0, n), at);
+    return;
+  }
+  for (let i = 0; i < n; i++) target[at + i] = Number(vector.getItem(i) ?? NaN);
+}
