@@ -4,7 +4,7 @@ import type { z } from 'zod';
 import { isWeirError } from '../errors';
 import { allStepKinds, getStepKind } from '../steps/registry';
 import type { ArtifactRef } from '../store/records';
-import { findExpressions, referenceText, wholeExpression } from './expressions';
+import { findExpressions, wholeExpression } from './expressions';
 import { COMMON_STEP_KEYS, identifier, pipelineTopSchema, stepCommonSchema } from './schema';
 import type {
   ParamValue,
@@ -229,7 +229,7 @@ export function parsePipelineText(text: string, filePath: string): ParsedPipelin
     firstUse.set(step.name, uses);
   }
   for (const use of collectReferences(top.outputs, ['outputs'])) checkRef(use, 'pipeline-output');
-  for (const bad of collectBadExpressions(top, [], parsed)) report('error', 'bad-expression', bad.message, bad.range, EXPRESSION_HINT);
+  for (const bad of collectBadExpressions(top, parsed)) report('error', 'bad-expression', bad.message, bad.range, EXPRESSION_HINT);
 
   // ----- cycles and order -----
   const { order, cycles } = topologicalOrder(steps);
@@ -327,7 +327,7 @@ export function collectReferences(value: unknown, at: YamlPath): ReferenceUse[] 
 }
 
 /** Expressions with no known form anywhere in the file (in steps and outputs). */
-function collectBadExpressions(top: Record<string, unknown>, _at: YamlPath, parsed: ParsedPipeline): { message: string; range: Range }[] {
+function collectBadExpressions(top: Record<string, unknown>, parsed: ParsedPipeline): { message: string; range: Range }[] {
   const bad: { message: string; range: Range }[] = [];
   const walk = (v: unknown, p: YamlPath) => {
     if (typeof v === 'string') {
@@ -460,4 +460,3 @@ function topologicalOrder(steps: Record<string, StepSpec>): { order: string[]; c
   return { order, cycles };
 }
 
-export { referenceText };
