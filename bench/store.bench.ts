@@ -9,7 +9,7 @@ import type { StepRunRecord } from '../engine/src/store/records';
  * The run store at editor scale: 10,000 finished runs in one experiment (three steps each, with
  * outputs, schemas and AutoML-like metrics), then `listRuns` from a fresh process-level cache
  * (what the editor pays when it first expands the experiment) and again after one more run
- * (the incremental read), plus `getRun` and `updateRun` latency.
+ * (the incremental read), plus `getRun`, `updateRun` and `appendLog` latency.
  */
 const RUNS = Number(process.env.RUNS ?? 10_000);
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'weir-bench-store-'));
@@ -57,6 +57,9 @@ async function main(): Promise<void> {
   for (let i = 0; i < 100; i++) await reader.updateRun(extra.id, (r) => void (r.steps[0].metrics = { i }));
   const updateMs = (performance.now() - t0) / 100;
   t0 = performance.now();
+  for (let i = 0; i < 10_000; i++) await reader.appendLog(extra.id, 'train', `trial ${i}: AUC_weighted=0.8123 accuracy=0.79\n`);
+  const appendUs = ((performance.now() - t0) / 10_000) * 1000;
+  t0 = performance.now();
   await openWorkspace(root).then((s) => s.dispose());
   const openMs = performance.now() - t0;
   await reader.dispose();
@@ -64,7 +67,7 @@ async function main(): Promise<void> {
   console.log(`runs created: ${first.length} (+1) in ${(createMs / 1000).toFixed(1)} s; index ${(indexBytes / 1e6).toFixed(1)} MB`);
   console.log(`listRuns, first call in a process: ${firstMs.toFixed(1)} ms for ${first.length} runs`);
   console.log(`listRuns, after one more run (incremental): ${secondMs.toFixed(1)} ms for ${second.length} runs`);
-  console.log(`getRun: ${getMs.toFixed(2)} ms; updateRun: ${updateMs.toFixed(2)} ms; openWorkspace: ${openMs.toFixed(1)} ms`);
+  console.log(`getRun: ${getMs.toFixed(2)} ms; updateRun: ${updateMs.toFixed(2)} ms; appendLog: ${appendUs.toFixed(1)} µs per line; openWorkspace: ${openMs.toFixed(1)} ms`);
   fs.rmSync(root, { recursive: true, force: true });
 }
 
