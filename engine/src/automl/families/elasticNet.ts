@@ -38,47 +38,56 @@ function fit(args: FitArgs): FittedModel {
   const scaler = fitScaler(X, weight);
   const z = standardize(X, scaler);
 
+  // Weights as a dense array once, so the O(n·p²) loops below carry no branch.
+  const w = new Float64Array(n);
   let sw = 0;
   let sy = 0;
   for (let i = 0; i < n; i++) {
-    const w = weight ? weight[i] : 1;
-    sw += w;
-    sy += w * y[i];
+    w[i] = weight ? weight[i] : 1;
+    sw += w[i];
+    sy += w[i] * y[i];
   }
   const yMean = sw > 0 ? sy / sw : 0;
   // Standardized columns have weighted mean 0 (missing values sit at 0 = the mean), so
   // the intercept is the label mean up to the small shift missing values introduce;
   // centering the columns here removes even that.
   const colMean = new Float64Array(p);
+  const diag = new Float64Array(p);
   for (let j = 0; j < p; j++) {
+    const col = z.subarray(j * n, (j + 1) * n);
     let s = 0;
-    for (let i = 0; i < n; i++) s += (weight ? weight[i] : 1) * z[j * n + i];
-    colMean[j] = sw > 0 ? s / sw : 0;
-    for (let i = 0; i < n; i++) z[j * n + i] -= colMean[j];
+    for (let i = 0; i < n; i++) s += w[i] * col[i];
+    const m = sw > 0 ? s / sw : 0;
+    colMean[j] = m;
+    let ss = 0;
+    for (let i = 0; i < n; i++) {
+      const v = col[i] - m;
+      col[i] = v;
+      ss += w[i] * v * v;
+    }
+    diag[j] = sw > 0 ? ss / sw : 0;
   }
 
   const l1 = alpha * l1Ratio;
   const l2 = alpha * (1 - l1Ratio);
   const beta = new Float64Array(p);
-  const diag = new Float64Array(p);
-  for (let j = 0; j < p; j++) {
-    let s = 0;
-    for (let i = 0; i < n; i++) s += (weight ? weight[i] : 1) * z[j * n + i] * z[j * n + i];
-    diag[j] = sw > 0 ? s / sw : 0;
-  }
   const tolerance = 1e-7;
 
   if (p <= GRAM_MAX_FEATURES) {
     const gram = new Float64Array(p * p);
     const corr = new Float64Array(p);
+    const weighted = new Float64Array(n);
     for (let j = 0; j < p; j++) {
+      const colJ = z.subarray(j * n, (j + 1) * n);
+      for (let i = 0; i < n; i++) weighted[i] = w[i] * colJ[i];
       for (let l = j; l < p; l++) {
+        const colL = z.subarray(l * n, (l + 1) * n);
         let s = 0;
-        for (let i = 0; i < n; i++) s += (weight ? weight[i] : 1) * z[j * n + i] * z[l * n + i];
+        for (let i = 0; i < n; i++) s += weighted[i] * colL[i];
         gram[j * p + l] = gram[l * p + j] = s / sw;
       }
       let c = 0;
-      for (let i = 0; i < n; i++) c += (weight ? weight[i] : 1) * z[j * n + i] * (y[i] - yMean);
+      for (let i = 0; i < n; i++) c += weighted[i] * (y[i] - yMean);
       corr[j] = c / sw;
     }
     const q = new Float64Array(p); // gram · beta
@@ -104,13 +113,14 @@ function fit(args: FitArgs): FittedModel {
       let maxChange = 0;
       for (let j = 0; j < p; j++) {
         if (diag[j] <= 0) continue;
+        const col = z.subarray(j * n, (j + 1) * n);
         let s = 0;
-        for (let i = 0; i < n; i++) s += (weight ? weight[i] : 1) * z[j * n + i] * residual[i];
+        for (let i = 0; i < n; i++) s += w[i] * col[i] * residual[i];
         const rho = s / sw + diag[j] * beta[j];
         const next = softThreshold(rho, l1) / (diag[j] + l2);
         const delta = next - beta[j];
         if (delta !== 0) {
-          for (let i = 0; i < n; i++) residual[i] -= delta * z[j * n + i];
+          for (let i = 0; i < n; i++) residual[i] -= delta * col[i];
           beta[j] = next;
           maxChange = Math.max(maxChange, Math.abs(delta));
         }
@@ -135,12 +145,18 @@ class ElasticNetModel implements FittedModel {
     const p = this.s.coef.length;
     checkColumns(this.family, X, p);
     const n = X.rows;
-    const z = standardize(X, this.s.scaler);
     const out = new Float64Array(n).fill(this.s.intercept);
     for (let j = 0; j < p; j++) {
       const b = this.s.coef[j];
       if (b === 0) continue;
-      for (let i = 0; i < n; i++) out[i] += b * z[j * n + i];
+      const m = this.s.scaler.mean[j];
+      const perUnit = b / this.s.scaler.scale[j];
+      const col = X.values.subarray(j * n, (j + 1) * n);
+      // A missing value sits at the mean (z = 0) and adds nothing.
+      for (let i = 0; i < n; i++) {
+        const v = col[i];
+        if (v === v) out[i] += (v - m) * perUnit;
+      }
     }
     return out;
   }

@@ -136,12 +136,21 @@ class LogisticModel implements FittedModel {
     checkColumns(this.family, X, p);
     const n = X.rows;
     const outputs = coef.length;
-    const z = standardize(X, scaler);
-    const x = new Float64Array(outputs * p + outputs);
-    coef.forEach((row, c) => x.set(row, c * p));
-    x.set(intercept, outputs * p);
     const margins = new Float64Array(n * outputs);
-    computeMargins(z, n, p, outputs, x, margins);
+    for (let i = 0; i < n; i++) for (let c = 0; c < outputs; c++) margins[i * outputs + c] = intercept[c];
+    // Standardize on the fly, column by column: scoring millions of rows never copies X.
+    for (let j = 0; j < p; j++) {
+      const m = scaler.mean[j];
+      const col = X.values.subarray(j * n, (j + 1) * n);
+      for (let c = 0; c < outputs; c++) {
+        const perUnit = coef[c][j] / scaler.scale[j];
+        if (perUnit === 0) continue;
+        for (let i = 0; i < n; i++) {
+          const v = col[i];
+          if (v === v) margins[i * outputs + c] += (v - m) * perUnit;
+        }
+      }
+    }
     const out = new Float64Array(n * k);
     for (let i = 0; i < n; i++) {
       if (outputs === 1) {

@@ -1,3 +1,5 @@
+import { argsort } from './argsort';
+
 /**
  * Threshold sweeps over one binary decision (a class against the rest): the weighted
  * counts of true and false positives at every distinct score, highest score first. ROC
@@ -26,14 +28,10 @@ export function binarySweep(
   isPositive: (i: number) => boolean,
   weight?: ArrayLike<number>,
 ): BinarySweep {
-  const order = new Uint32Array(n);
   const scores = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    order[i] = i;
-    scores[i] = score(i);
-  }
-  // Stable sort by descending score; ties are grouped below, so their order does not matter.
-  order.sort((a, b) => scores[b] - scores[a]);
+  for (let i = 0; i < n; i++) scores[i] = score(i);
+  // Highest score first; ties are grouped below, so their order does not matter.
+  const order = argsort(scores).reverse();
   const thresholds: number[] = [];
   const tps: number[] = [];
   const fps: number[] = [];

@@ -1,3 +1,4 @@
+import { argsort } from './argsort';
 import type { RegressionMetricName } from './metricCatalog';
 
 export interface RegressionInput {
@@ -109,11 +110,16 @@ export function weightedMedian(values: Float64Array, weight?: ArrayLike<number>)
   const n = values.length;
   if (n === 0) return NaN;
   if (!weight) {
-    const sorted = Float64Array.from(values).sort();
+    const copy = Float64Array.from(values);
     const mid = n >> 1;
-    return n % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+    const upper = select(copy, mid);
+    if (n % 2 === 1) return upper;
+    // After selecting `mid`, everything left of it is ≤ it: the lower middle is their max.
+    let lower = -Infinity;
+    for (let i = 0; i < mid; i++) if (copy[i] > lower) lower = copy[i];
+    return (lower + upper) / 2;
   }
-  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => values[a] - values[b]);
+  const order = argsort(values);
   let total = 0;
   for (let i = 0; i < n; i++) total += weight[i];
   const half = total / 2;
@@ -125,10 +131,40 @@ export function weightedMedian(values: Float64Array, weight?: ArrayLike<number>)
   return values[order[n - 1]];
 }
 
+/** The k-th smallest value (0-based), partially reordering `a` (Hoare's quickselect). */
+function select(a: Float64Array, k: number): number {
+  let lo = 0;
+  let hi = a.length - 1;
+  while (hi > lo) {
+    const pivot = median3(a[lo], a[(lo + hi) >> 1], a[hi]);
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (a[i] < pivot) i++;
+      while (a[j] > pivot) j--;
+      if (i <= j) {
+        const t = a[i];
+        a[i] = a[j];
+        a[j] = t;
+        i++;
+        j--;
+      }
+    }
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else return a[k];
+  }
+  return a[k];
+}
+
+function median3(a: number, b: number, c: number): number {
+  return a < b ? (b < c ? b : a < c ? c : a) : a < c ? a : b < c ? c : b;
+}
+
 /** Average ranks (ties share the mean of their positions), 1-based. */
 export function averageRanks(values: ArrayLike<number>): Float64Array {
   const n = values.length;
-  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => values[a] - values[b]);
+  const order = argsort(values);
   const ranks = new Float64Array(n);
   let start = 0;
   while (start < n) {
