@@ -5,7 +5,7 @@ with stratified 5-fold cross-validation until the budget is spent, and prints on
 line with the best mean CV AUC_weighted (sklearn's roc_auc_score, weighted average over
 classes; for a binary label it equals the plain AUC).
 
-Usage: /usr/bin/python3 bench/automl_baseline.py DATA.csv LABEL SECONDS [SEED]
+Usage: /usr/bin/python3 bench/automl_baseline.py DATA.csv LABEL SECONDS [SEED] [THREADS]
 """
 import json
 import sys
@@ -32,11 +32,11 @@ def sample_params(rng):
     }
 
 
-def cv_auc(X, y, params, folds, seed):
+def cv_auc(X, y, params, folds, seed, threads):
     scores = []
     classes = np.unique(y)
     for train, valid in folds:
-        model = xgb.XGBClassifier(tree_method="hist", n_jobs=1, random_state=seed, eval_metric="logloss", **params)
+        model = xgb.XGBClassifier(tree_method="hist", n_jobs=threads, random_state=seed, eval_metric="logloss", **params)
         model.fit(X[train], y[train])
         proba = model.predict_proba(X[valid])
         if len(classes) == 2:
@@ -49,6 +49,7 @@ def cv_auc(X, y, params, folds, seed):
 def main():
     path, label, seconds = sys.argv[1], sys.argv[2], float(sys.argv[3])
     seed = int(sys.argv[4]) if len(sys.argv) > 4 else 0
+    threads = int(sys.argv[5]) if len(sys.argv) > 5 else 1
     df = pd.read_csv(path)
     y = pd.factorize(df[label], sort=True)[0]
     X = df.drop(columns=[label]).apply(pd.to_numeric, errors="coerce").to_numpy(dtype=np.float32)
@@ -60,7 +61,7 @@ def main():
     candidates = [{}]
     while time.perf_counter() - started < seconds:
         params = candidates.pop() if candidates else sample_params(rng)
-        score = cv_auc(X, y, params, folds, seed)
+        score = cv_auc(X, y, params, folds, seed, threads)
         trials += 1
         if score > best:
             best, best_params = score, params

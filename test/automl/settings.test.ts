@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { WeirError } from '../../engine/src/errors';
-import { automlConfigSchema, parseAutoMLConfig, resolveSettings } from '../../engine/src/automl/settings';
+import { WEIR_MODELS, automlConfigSchema, parseAutoMLConfig, resolveSettings } from '../../engine/src/automl/settings';
+import { allFamilies } from '../../engine/src/automl/families';
 
 const base = { task: 'classification', label_column_name: 'Survived' } as const;
 
@@ -27,7 +28,7 @@ describe('automl settings', () => {
   it('rejects unknown model names, naming them and what Weir runs', () => {
     const p = problems({ ...base, allowed_models: ['XGBoostClassifier', 'RandomForrest'], blocked_models: ['Nope'] });
     expect(p).toEqual([
-      expect.stringMatching(/^allowed_models.1: unknown model 'RandomForrest'.*LogisticRegression, DecisionTree, XGBoostClassifier/),
+      expect.stringMatching(/^allowed_models.1: unknown model 'RandomForrest'.*LogisticRegression, DecisionTree, RandomForest, ExtremeRandomTrees, XGBoostClassifier/),
       expect.stringMatching(/^blocked_models.0: unknown model 'Nope'/),
     ]);
     // A regression model name is unknown for classification.
@@ -103,6 +104,13 @@ describe('automl settings', () => {
     const r = resolveSettings(parseAutoMLConfig({ ...base, allowed_models: ['XGBoostClassifier', 'LightGBM', 'DecisionTree'], blocked_models: ['DecisionTree'] }), { rows: 100 });
     expect(r.allowedModels).toEqual(['XGBoostClassifier']);
     expect(r.skippedModels).toEqual(['LightGBM']);
+  });
+
+  it("lists exactly the model families that exist (no drift)", () => {
+    for (const task of ['classification', 'regression'] as const) {
+      expect([...WEIR_MODELS[task]].sort()).toEqual(allFamilies(task).map((f) => f.name).sort());
+    }
+    expect([...WEIR_MODELS.forecasting].sort()).toEqual([...allFamilies('regression').map((f) => f.name), 'Naive', 'SeasonalNaive'].sort());
   });
 
   it('describes every field for hover docs', () => {

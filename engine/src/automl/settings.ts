@@ -20,9 +20,9 @@ export const DEFAULT_PRIMARY_METRIC: Record<Task, string> = defaultPrimaryMetric
  * registry so the list cannot drift from what actually runs.
  */
 export const WEIR_MODELS: Record<Task, readonly string[]> = {
-  classification: ['LogisticRegression', 'DecisionTree', 'XGBoostClassifier'],
-  regression: ['ElasticNet', 'DecisionTree', 'XGBoostRegressor'],
-  forecasting: ['ElasticNet', 'DecisionTree', 'XGBoostRegressor', 'Naive', 'SeasonalNaive'],
+  classification: ['LogisticRegression', 'DecisionTree', 'RandomForest', 'ExtremeRandomTrees', 'XGBoostClassifier'],
+  regression: ['ElasticNet', 'DecisionTree', 'RandomForest', 'ExtremeRandomTrees', 'XGBoostRegressor'],
+  forecasting: ['ElasticNet', 'DecisionTree', 'RandomForest', 'ExtremeRandomTrees', 'XGBoostRegressor', 'Naive', 'SeasonalNaive'],
 };
 
 /**
@@ -30,8 +30,8 @@ export const WEIR_MODELS: Record<Task, readonly string[]> = {
  * `blocked_models` (so a copied Azure config validates) and reported as skipped.
  */
 export const AZURE_ONLY_MODELS: readonly string[] = [
-  'AveragedPerceptronClassifier', 'BernoulliNaiveBayes', 'ExtremeRandomTrees', 'GradientBoosting', 'KNN', 'LightGBM',
-  'LinearSVM', 'MultinomialNaiveBayes', 'RandomForest', 'SGD', 'SVM', 'TabnetClassifier', 'TabnetRegressor',
+  'AveragedPerceptronClassifier', 'BernoulliNaiveBayes', 'GradientBoosting', 'KNN', 'LightGBM',
+  'LinearSVM', 'MultinomialNaiveBayes', 'SGD', 'SVM', 'TabnetClassifier', 'TabnetRegressor',
   'FastLinearRegressor', 'LassoLars', 'OnlineGradientDescentRegressor', 'Arimax', 'AutoArima', 'Average',
   'ExponentialSmoothing', 'Prophet', 'SeasonalAverage', 'TCNForecaster',
 ];
@@ -202,6 +202,8 @@ export interface ResolvedSettings {
   /** Trials in a row without gain before early stopping. */
   earlyStoppingPatience: number;
   validation: ValidationPlan;
+  /** True when the validation method was chosen from the data size (no setting given). */
+  validationAutomatic: boolean;
   weightColumn?: string;
   featurization: FeaturizationSettings;
   allowedModels: string[];
@@ -262,6 +264,7 @@ export function resolveSettings(c: AutoMLConfig, data: { rows: number; hasValida
     earlyStopping: c.enable_early_stopping ?? true,
     earlyStoppingPatience: 20,
     validation,
+    validationAutomatic: c.n_cross_validations === undefined && c.validation_size === undefined && !validationInput && !c.cv_split_column_names,
     weightColumn: c.weight_column_name,
     featurization: toFeaturizationSettings(c.featurization),
     allowedModels,

@@ -2,6 +2,8 @@ import type { StepKind } from './stepKind';
 import { sqlStep } from './sqlStep';
 import { scriptStep } from './scriptStep';
 import { registerModelStep } from './registerModelStep';
+import { automlStep } from '../automl/automlStep';
+import { scoreStep } from './score';
 
 /**
  * The step kinds Weir knows. The pipeline schema, validation, the language server and the
@@ -31,3 +33,5 @@ export function allStepKinds(): StepKind<unknown>[] {
 registerStepKind(sqlStep);
 registerStepKind(scriptStep);
 registerStepKind(registerModelStep);
+registerStepKind(automlStep);
+registerStepKind(scoreStep);

@@ -57,6 +57,8 @@ interface FamilyState {
 
 interface ProposalMeta {
   family: FamilyState;
+  /** The proposal was the family's low-cost start. */
+  first: boolean;
   point: number[];
   /** The opposite point, tried next when this one does not improve. */
   mirror?: number[];
@@ -104,8 +106,10 @@ export class CostFrugalSearch {
   }
 
   /** The next configuration to try. */
-  propose(iteration: number): Proposal {
-    const family = this.families.find((f) => !f.started) ?? this.chooseFamily();
+  propose(iteration: number, exclude: ReadonlySet<string> = new Set()): Proposal {
+    const open = this.families.filter((f) => !exclude.has(f.def.name));
+    const family = open.find((f) => !f.started) ?? this.chooseFamily(open.length ? open : this.families);
+    const first = !family.started;
     let point: number[];
     let mirror: number[] | undefined;
     let params: Config;
@@ -121,8 +125,19 @@ export class CostFrugalSearch {
     }
     family.tried.add(configKey(params));
     const cost = configCost(family.def.initialCost, family.def.space, family.def.lowCost, params);
-    this.pending.set(iteration, { family, point, mirror, cost });
+    this.pending.set(iteration, { family, first, point, mirror, cost });
     return { iteration, family: family.def.name, params, cost };
+  }
+
+  /**
+   * Takes back a proposal that was not run (it did not fit in the remaining budget). A
+   * family's low-cost start stays due; a local move is simply forgotten.
+   */
+  discard(iteration: number): void {
+    const meta = this.pending.get(iteration);
+    if (!meta) return;
+    this.pending.delete(iteration);
+    if (meta.first) meta.family.started = false;
   }
 
   /** Feeds back a trial's loss (lower is better; Infinity for a failed trial). Call in iteration order. */
@@ -178,15 +193,15 @@ export class CostFrugalSearch {
     return v.map((x) => x / norm);
   }
 
-  private chooseFamily(): FamilyState {
-    const weights = this.families.map((f) => 1 / Math.max(this.estimatedCostForImprovement(f), 1e-9));
+  private chooseFamily(candidates: FamilyState[]): FamilyState {
+    const weights = candidates.map((f) => 1 / Math.max(this.estimatedCostForImprovement(f), 1e-9));
     const total = weights.reduce((a, b) => a + b, 0);
     let r = this.rng.next() * total;
-    for (let i = 0; i < this.families.length; i++) {
+    for (let i = 0; i < candidates.length; i++) {
       r -= weights[i];
-      if (r <= 0) return this.families[i];
+      if (r <= 0) return candidates[i];
     }
-    return this.families[this.families.length - 1];
+    return candidates[candidates.length - 1];
   }
 
   private estimatedCostForImprovement(f: FamilyState): number {

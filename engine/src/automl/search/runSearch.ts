@@ -8,6 +8,8 @@ import { CostFrugalSearch, type Proposal, type SearchFamily } from './costFrugal
 /** What runs trials: the worker pool, or an in-process runner in tests. */
 export interface TrialRunner {
   readonly size: number;
+  /** Starts the workers before the clock of the first trial runs. */
+  warmUp?(): Promise<void>;
   run(request: TrialRequest, timeoutMs?: number): Promise<TrialReply>;
   cancel(iteration: number, reason: string): void;
   cancelAll(reason: string): void;
@@ -89,6 +91,8 @@ export async function runSearch(o: SearchOptions): Promise<SearchOutcome> {
   const inFlight = new Map<number, Promise<void>>();
   const secondsPerCost = new Map<string, number>();
   let globalSecondsPerCost = 0;
+  /** The largest time a trial took beyond its model fits (messages, scoring), added to every estimate. */
+  let overheadMs = 0;
   let fed = 0;
   let next = 0;
   let stopReason = '';
@@ -126,7 +130,7 @@ export async function runSearch(o: SearchOptions): Promise<SearchOutcome> {
 
   const estimateMs = (p: Proposal): number => {
     const rate = secondsPerCost.get(p.family) ?? globalSecondsPerCost;
-    return rate * p.cost * 1000 * ESTIMATE_MARGIN;
+    return rate * p.cost * 1000 * ESTIMATE_MARGIN + overheadMs;
   };
 
   const start = (p: Proposal) => {
@@ -138,9 +142,11 @@ export async function runSearch(o: SearchOptions): Promise<SearchOutcome> {
       .then(async (reply) => {
         const result = toResult(o, p, startedAt, reply);
         if (reply.status === 'Completed' && p.cost > 0) {
-          const rate = reply.durationMs / 1000 / p.cost;
+          const fitMs = reply.reply.foldMs.reduce((a, b) => a + b, 0);
+          const rate = fitMs / 1000 / p.cost;
           secondsPerCost.set(p.family, Math.max(secondsPerCost.get(p.family) ?? 0, rate));
           globalSecondsPerCost = Math.max(globalSecondsPerCost, rate);
+          overheadMs = Math.max(overheadMs, reply.durationMs - fitMs);
         }
         results.set(p.iteration, result);
         trimKept(o, results);
@@ -151,16 +157,29 @@ export async function runSearch(o: SearchOptions): Promise<SearchOutcome> {
   };
 
   try {
+    await o.runner.warmUp?.();
     for (;;) {
       while (!stopReason && !deadlineHit && inFlight.size < concurrency && next < o.iterations && !o.signal.aborted) {
         feed(next - concurrency + 1);
         if (stopReason || fed < next - concurrency + 1) break;
-        const proposal = search.propose(next);
+        let proposal = search.propose(next);
         if (o.deadline !== undefined) {
-          const remaining = o.deadline - now();
-          const estimate = estimateMs(proposal);
+          // A proposal that cannot finish in time is taken back and another family tried;
+          // when none fits, the search stops starting trials.
+          const tooSlow = new Set<string>();
+          let remaining = o.deadline - now();
+          let estimate = estimateMs(proposal);
+          while ((estimate > remaining || remaining <= 0) && tooSlow.size < o.families.length) {
+            search.discard(next);
+            tooSlow.add(proposal.family);
+            if (tooSlow.size >= o.families.length || remaining <= 0) break;
+            proposal = search.propose(next, tooSlow);
+            remaining = o.deadline - now();
+            estimate = estimateMs(proposal);
+          }
           if (estimate > remaining || remaining <= 0) {
-            stopReason = `no further trial fits in the remaining ${(Math.max(0, remaining) / 1000).toFixed(1)} s of the experiment timeout (next: ${proposal.family}, estimated ${(estimate / 1000).toFixed(1)} s)`;
+            search.discard(next);
+            stopReason = `no further trial fits in the remaining ${(Math.max(0, remaining) / 1000).toFixed(1)} s of the experiment timeout (cheapest next: ${proposal.family}, estimated ${(estimate / 1000).toFixed(1)} s)`;
             o.onNote?.(stopReason);
             break;
           }

@@ -1,0 +1,76 @@
+import { WeirError } from '../errors';
+import { readColumnar } from '../data/tables';
+import type { StepKind, StepProblem } from '../steps/stepKind';
+import { runAutoML } from './runAutoML';
+import { type AutoMLConfig, automlConfigSchema } from './settings';
+
+/**
+ * The `automl` step kind: Azure's `AutoMLConfig` + `AutoMLStep` on one machine. Inputs
+ * `training_data` (and optionally `validation_data`), outputs `metrics` (the article's
+ * metrics JSON) and `model` (a folder with model.json, charts, leaderboard, guardrails,
+ * importances). The work itself is `runAutoML`; this file maps it onto the step API.
+ */
+export const automlStep: StepKind<AutoMLConfig> = {
+  kind: 'automl',
+  summary: 'Automated ML: featurization, a budgeted search over model families in worker threads, ensembles (Azure AutoMLStep).',
+  docs: [
+    '**automl** — trains and compares models automatically, as Azure `AutoMLConfig` + `AutoMLStep`, with the same setting names.',
+    '',
+    '```yaml',
+    'automl:',
+    '  task: classification',
+    '  label_column_name: Survived',
+    '  primary_metric: AUC_weighted',
+    '  iterations: 20',
+    '  experiment_timeout_minutes: 15',
+    'inputs: { training_data: ${{ steps.dataprep.outputs.prepped }} }',
+    '```',
+    'Outputs: `metrics` (JSON: metric → iteration → value; `pd.DataFrame(json.load(f))` gives a row per trial) and `model` (a folder that `weir model predict`, the `score` step and `loadModel` read). Each trial is a child run.',
+  ].join('\n'),
+  configSchema: automlConfigSchema,
+  outputs() {
+    return { metrics: 'json', model: 'model' };
+  },
+  check(config, ctx) {
+    // A metric that does not fit the task is already rejected by the schema (settings.ts), at the same path.
+    const problems: StepProblem[] = [];
+    const schema = ctx.inputSchemas.training_data;
+    if (schema) {
+      const names = new Set(schema.map((c) => c.name));
+      const columns = `columns: ${schema.map((c) => c.name).join(', ')}`;
+      const need: [string, (string | number)[]][] = [[config.label_column_name, ['label_column_name']]];
+      if (config.weight_column_name) need.push([config.weight_column_name, ['weight_column_name']]);
+      (config.cv_split_column_names ?? []).forEach((c, i) => need.push([c, ['cv_split_column_names', i]]));
+      if (config.time_column_name) need.push([config.time_column_name, ['time_column_name']]);
+      const ids = config.time_series_id_column_names;
+      (ids === undefined ? [] : Array.isArray(ids) ? ids : [ids]).forEach((c, i) => need.push([c, Array.isArray(ids) ? ['time_series_id_column_names', i] : ['time_series_id_column_names']]));
+      for (const [column, path] of need) {
+        if (!names.has(column)) problems.push({ path, message: `column '${column}' is not in the training data (${columns})` });
+      }
+    }
+    return problems;
+  },
+  async run(config, ctx) {
+    const training = ctx.inputs.training_data;
+    if (!training) throw new WeirError('BAD_INPUT', `automl step '${ctx.stepName}' needs an input named training_data`);
+    const validationName = config.validation_data ?? 'validation_data';
+    const validationInput = ctx.inputs[validationName];
+    if (config.validation_data && !validationInput) throw new WeirError('BAD_INPUT', `validation_data names input '${config.validation_data}', which step '${ctx.stepName}' does not have`);
+    const trainingTable = await readColumnar(training.path);
+    const validationTable = validationInput ? await readColumnar(validationInput.path) : undefined;
+    const result = await runAutoML({
+      config,
+      training: trainingTable,
+      validation: validationTable,
+      outDir: ctx.outDir,
+      log: (text) => ctx.log(text),
+      reportTrial: (trial) => ctx.reportTrial(trial),
+      signal: ctx.signal,
+      concurrency: ctx.concurrency,
+    });
+    const headline: Record<string, number> = {};
+    for (const [k, v] of Object.entries(result.best.metrics)) if (Number.isFinite(v)) headline[k] = v;
+    ctx.reportMetrics(headline);
+    return { outputs: { metrics: result.metricsFile, model: result.modelDir }, metrics: headline };
+  },
+};

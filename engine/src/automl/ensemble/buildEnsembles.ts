@@ -1,0 +1,157 @@
+import { getFamily } from '../families';
+import { compareScores, isHigherBetter } from '../metrics';
+import type { TrialResult } from '../search/runSearch';
+import { gatherRows } from '../trials/runTrial';
+import { kFold, stratifiedKFold } from '../splitFolds';
+import type { MetricValues, Task } from '../types';
+import { type BaggedModelSpec, type EstimatorSpec, stackFeatures } from '../model/estimator';
+import { greedyEnsembleSelection, weightedAverage } from './greedySelection';
+
+export interface EnsembleResult {
+  trial: TrialResult;
+  spec: EstimatorSpec;
+}
+
+export interface EnsembleArgs {
+  task: Task;
+  numClasses?: number;
+  width: number;
+  primaryMetric: string;
+  /** Completed trials with predictions and models kept, any order. */
+  trials: TrialResult[];
+  /** Labels and weights in the out-of-fold order. */
+  yEval: Float32Array;
+  wEval?: Float32Array;
+  evaluate(oof: Float64Array, width: number): MetricValues;
+  /** The primary metric of predictions for the given labels and weights (used on a subsample). */
+  primaryScore(y: Float32Array, w: Float32Array | undefined, pred: Float64Array): number;
+  seed: number;
+  voting: boolean;
+  stack: boolean;
+  firstIteration: number;
+}
+
+/** Candidates for the ensembles: Azure takes up to 15 of the best trials. */
+const MAX_CANDIDATES = 15;
+const SELECTION_ROUNDS = 15;
+const STACK_BASE_MODELS = 5;
+/** Greedy selection scores on at most this many rows (a fixed subsample) to stay fast on big holdouts. */
+const SELECTION_ROWS = 20_000;
+
+/**
+ * The VotingEnsemble and StackEnsemble rows that close the leaderboard. Both are built from
+ * the kept out-of-fold predictions, so they cost no new base-model fits: the voting weights
+ * come from greedy selection, and the stack's meta-model is scored by its own 5-fold
+ * cross-validation over the out-of-fold predictions.
+ */
+export function buildEnsembles(a: EnsembleArgs): EnsembleResult[] {
+  const ranked = a.trials
+    .filter((t) => t.status === 'Completed' && t.oof && t.states && Number.isFinite(t.score))
+    .sort((x, y) => compareScores(a.primaryMetric, x.score, y.score) || x.iteration - y.iteration)
+    .slice(0, MAX_CANDIDATES);
+  if (ranked.length < 2) return [];
+  const out: EnsembleResult[] = [];
+  let iteration = a.firstIteration;
+  if (a.voting) {
+    const started = performance.now();
+    const startedAt = new Date().toISOString();
+    const rows = a.yEval.length;
+    const sample = subsampleRows(rows, SELECTION_ROWS);
+    const sign = isHigherBetter(a.primaryMetric) ? 1 : -1;
+    const candidates = ranked.map((t) => (sample ? gatherPred(t.oof!, a.width, sample) : t.oof!));
+    const ySel = sample ? Float32Array.from(sample, (i) => a.yEval[i]) : a.yEval;
+    const wSel = a.wEval && sample ? Float32Array.from(sample, (i) => a.wEval![i]) : a.wEval;
+    const { counts } = greedyEnsembleSelection({
+      candidates,
+      rounds: SELECTION_ROUNDS,
+      score: (pred) => sign * a.primaryScore(ySel, wSel, pred),
+    });
+    const members = ranked.map((t, i) => ({ t, weight: counts[i] })).filter((m) => m.weight > 0);
+    const total = members.reduce((s, m) => s + m.weight, 0);
+    const oof = weightedAverage(members.map((m) => m.t.oof!), members.map((m) => m.weight));
+    const metrics = a.evaluate(oof, a.width);
+    out.push({
+      trial: {
+        iteration: iteration++,
+        algorithm: 'VotingEnsemble',
+        params: Object.fromEntries(members.map((m) => [`iteration_${m.t.iteration}`, Number((m.weight / total).toFixed(4))])),
+        status: 'Completed',
+        metrics,
+        score: metrics[a.primaryMetric] ?? NaN,
+        startedAt,
+        durationMs: Math.round(performance.now() - started),
+        cost: 0,
+        oof,
+        width: a.width,
+      },
+      spec: { type: 'voting', members: members.map((m) => ({ weight: m.weight / total, model: bagged(m.t) })) },
+    });
+  }
+  if (a.stack) {
+    const started = performance.now();
+    const startedAt = new Date().toISOString();
+    const base = ranked.slice(0, STACK_BASE_MODELS);
+    const rows = a.yEval.length;
+    const X = stackFeatures(base.map((t) => t.oof!), a.width, rows);
+    const metaName = a.task === 'classification' ? 'LogisticRegression' : 'ElasticNet';
+    const meta = getFamily(metaName);
+    const metaTask: Task = a.task === 'classification' ? 'classification' : 'regression';
+    const params = meta.lowCostConfig(metaTask, { rows, features: X.cols, classes: a.numClasses });
+    const folds = a.task === 'classification' ? stratifiedKFold(a.yEval, Math.min(5, Math.max(2, Math.floor(rows / 4))), a.seed + 101) : kFold(rows, Math.min(5, Math.max(2, Math.floor(rows / 4))), a.seed + 101);
+    const oof = new Float64Array(rows * a.width);
+    for (const fold of folds) {
+      const model = meta.fit({
+        task: metaTask,
+        X: gatherRows(X, fold.train),
+        y: Float32Array.from(fold.train, (i) => a.yEval[i]),
+        weight: a.wEval ? Float32Array.from(fold.train, (i) => a.wEval![i]) : undefined,
+        numClasses: a.numClasses,
+        params,
+        seed: a.seed,
+      });
+      const pred = model.predict(gatherRows(X, fold.valid));
+      fold.valid.forEach((row, k) => {
+        for (let c = 0; c < a.width; c++) oof[row * a.width + c] = pred[k * a.width + c];
+      });
+      model.dispose?.();
+    }
+    const final = meta.fit({ task: metaTask, X, y: a.yEval, weight: a.wEval, numClasses: a.numClasses, params, seed: a.seed });
+    const metrics = a.evaluate(oof, a.width);
+    out.push({
+      trial: {
+        iteration: iteration++,
+        algorithm: 'StackEnsemble',
+        params: { meta_learner: metaName, ...params, base_iterations: base.map((t) => t.iteration).join(',') },
+        status: 'Completed',
+        metrics,
+        score: metrics[a.primaryMetric] ?? NaN,
+        startedAt,
+        durationMs: Math.round(performance.now() - started),
+        cost: 0,
+        oof,
+        width: a.width,
+      },
+      spec: { type: 'stack', base: base.map(bagged), meta: { algorithm: metaName, state: final.state() }, width: a.width },
+    });
+    final.dispose?.();
+  }
+  return out;
+}
+
+export function bagged(t: TrialResult): BaggedModelSpec {
+  return { algorithm: t.algorithm, iteration: t.iteration, hyperparameters: t.params, states: t.states ?? [] };
+}
+
+function subsampleRows(rows: number, max: number): Uint32Array | undefined {
+  if (rows <= max) return undefined;
+  const step = rows / max;
+  return Uint32Array.from({ length: max }, (_, i) => Math.floor(i * step));
+}
+
+function gatherPred(pred: Float64Array, width: number, rows: Uint32Array): Float64Array {
+  const out = new Float64Array(rows.length * width);
+  rows.forEach((r, i) => {
+    for (let c = 0; c < width; c++) out[i * width + c] = pred[r * width + c];
+  });
+  return out;
+}

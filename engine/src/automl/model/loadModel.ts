@@ -1,0 +1,174 @@
+import { readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { WeirError } from '../../errors';
+import { transform } from '../featurize';
+import { forecastRows } from '../forecast/forecastFeatures';
+import type { ColumnarTable, FeaturizerState, TableColumn, Task } from '../types';
+import { restoreEstimator } from './estimator';
+import { MODEL_FILE, type ModelArtifact } from './modelArtifact';
+
+/**
+ * A loaded AutoML model: `predict` takes rows (plain objects) or a columnar table with
+ * the training columns (extra columns are ignored; missing ones are an error naming them)
+ * and returns the predictions column by column.
+ */
+export interface AutoMLModel {
+  readonly task: Task;
+  readonly algorithm: string;
+  readonly labelColumn: string;
+  /** Classification: class values in probability-column order. */
+  readonly classes?: string[];
+  /** The input columns the model reads. */
+  readonly inputSchema: FeaturizerState['inputSchema'];
+  readonly artifact: ModelArtifact;
+  predict(rows: Record<string, unknown>[] | ColumnarTable): Predictions;
+  dispose(): void;
+}
+
+export interface Predictions {
+  rows: number;
+  /** The predicted label (class value in the training label's type) or number. */
+  prediction: (string | number | boolean | null)[];
+  /** Classification: per class, the probability of each row. */
+  probabilities?: Record<string, Float64Array>;
+  /** Forecasting: periods ahead of the training data's end. */
+  horizon?: Float64Array;
+  /** The same as objects, one per row: `{ prediction, probability_<class>… }`. */
+  toRows(): Record<string, unknown>[];
+  /** The same as a columnar table (`prediction`, `probability_<class>`, `horizon`). */
+  toTable(): ColumnarTable;
+}
+
+/** Loads a model folder (or its model.json). */
+export function loadModel(modelPath: string): AutoMLModel {
+  const file = statSafe(modelPath)?.isDirectory() ? path.join(modelPath, MODEL_FILE) : modelPath;
+  let artifact: ModelArtifact;
+  try {
+    artifact = JSON.parse(readFileSync(file, 'utf8')) as ModelArtifact;
+  } catch (e) {
+    const missing = (e as NodeJS.ErrnoException).code === 'ENOENT';
+    throw new WeirError(missing ? 'NOT_FOUND' : 'BAD_INPUT', missing ? `no AutoML model at ${file}` : `${file} is not a readable model file: ${(e as Error).message}`);
+  }
+  if (artifact.format !== 'weir-automl' || artifact.version !== 1) {
+    throw new WeirError('BAD_INPUT', `${file} is not a Weir AutoML model (format ${String(artifact.format)}, version ${String(artifact.version)})`);
+  }
+  const width = artifact.task === 'classification' ? artifact.classes!.length : 1;
+  const estimator = restoreEstimator(artifact.estimator, width);
+  return {
+    task: artifact.task,
+    algorithm: artifact.algorithm,
+    labelColumn: artifact.labelColumn,
+    classes: artifact.classes,
+    inputSchema: artifact.featurizer.inputSchema,
+    artifact,
+    predict(input) {
+      const table = Array.isArray(input) ? rowsToTable(input, artifact.featurizer.inputSchema) : input;
+      checkColumns(table, artifact.featurizer.inputSchema);
+      let horizon: Float64Array | undefined;
+      let X;
+      if (artifact.forecast) {
+        ({ X, horizon } = forecastRows(table, artifact.forecast));
+      } else {
+        X = transform(artifact.featurizer, table);
+      }
+      const raw = estimator.predict(X);
+      return makePredictions(artifact, raw, width, table.rows, horizon);
+    },
+    dispose: () => estimator.dispose(),
+  };
+}
+
+function checkColumns(table: ColumnarTable, schema: FeaturizerState['inputSchema']): void {
+  const have = new Set(table.columns.map((c) => c.name));
+  const missing = schema.filter((s) => !have.has(s.name)).map((s) => s.name);
+  if (missing.length > 0) {
+    throw new WeirError('BAD_INPUT', `the data lacks column${missing.length === 1 ? '' : 's'} the model needs: ${missing.join(', ')}`, {
+      hint: `The model reads: ${schema.map((s) => s.name).join(', ')}.`,
+    });
+  }
+}
+
+function makePredictions(artifact: ModelArtifact, raw: Float64Array, width: number, rows: number, horizon?: Float64Array): Predictions {
+  let prediction: Predictions['prediction'];
+  let probabilities: Record<string, Float64Array> | undefined;
+  if (artifact.task === 'classification') {
+    const classes = artifact.classes!;
+    probabilities = {};
+    for (let c = 0; c < width; c++) probabilities[classes[c]] = Float64Array.from({ length: rows }, (_, i) => raw[i * width + c]);
+    prediction = Array.from({ length: rows }, (_, i) => {
+      let best = 0;
+      for (let c = 1; c < width; c++) if (raw[i * width + c] > raw[i * width + best]) best = c;
+      return classValue(classes[best], artifact.labelType);
+    });
+  } else {
+    prediction = Array.from(raw, (v) => (Number.isFinite(v) ? v : null));
+  }
+  const probabilityColumns = probabilities ? Object.entries(probabilities) : [];
+  return {
+    rows,
+    prediction,
+    probabilities,
+    horizon,
+    toRows() {
+      return prediction.map((p, i) => {
+        const row: Record<string, unknown> = { prediction: p };
+        for (const [c, values] of probabilityColumns) row[`probability_${c}`] = values[i];
+        if (horizon) row.horizon = horizon[i];
+        return row;
+      });
+    },
+    toTable() {
+      const columns: TableColumn[] = [];
+      if (artifact.task !== 'classification' || artifact.labelType === 'number') {
+        columns.push({ name: 'prediction', type: 'number', duckType: 'DOUBLE', values: Float64Array.from(prediction, (p) => (p === null ? NaN : Number(p))) });
+      } else if (artifact.labelType === 'boolean') {
+        columns.push({ name: 'prediction', type: 'boolean', duckType: 'BOOLEAN', values: Float64Array.from(prediction, (p) => (p === null ? NaN : p ? 1 : 0)) });
+      } else {
+        columns.push({ name: 'prediction', type: 'string', duckType: 'VARCHAR', values: prediction.map((p) => (p === null ? null : String(p))) });
+      }
+      for (const [c, values] of probabilityColumns) columns.push({ name: `probability_${c}`, type: 'number', duckType: 'DOUBLE', values });
+      if (horizon) columns.push({ name: 'horizon', type: 'number', duckType: 'INTEGER', values: horizon });
+      return { rows, columns };
+    },
+  };
+}
+
+function classValue(value: string, type: ModelArtifact['labelType']): string | number | boolean {
+  if (type === 'number') return Number(value);
+  if (type === 'boolean') return value === 'true';
+  return value;
+}
+
+/**
+ * Plain objects to typed columns, typed by what the model expects: numeric columns as
+ * numbers, date/time columns as epoch ms, everything else as text. The featurizer reads
+ * cells through type-adapting accessors, so a number given as text still works.
+ */
+export function rowsToTable(rows: Record<string, unknown>[], schema: FeaturizerState['inputSchema']): ColumnarTable {
+  const names = new Set<string>();
+  for (const r of rows) for (const k of Object.keys(r)) names.add(k);
+  const expected = new Map(schema.map((s) => [s.name, s.duckType]));
+  const columns: TableColumn[] = [...names].map((name) => {
+    const duckType = expected.get(name) ?? 'VARCHAR';
+    const cells = rows.map((r) => r[name]);
+    if (/^(DATE|TIMESTAMP)/.test(duckType)) {
+      return { name, type: 'datetime', duckType, values: Float64Array.from(cells, (v) => (v instanceof Date ? v.getTime() : v === null || v === undefined ? NaN : typeof v === 'number' ? v : Date.parse(String(v)))) };
+    }
+    if (duckType === 'BOOLEAN') {
+      return { name, type: 'boolean', duckType, values: Float64Array.from(cells, (v) => (v === null || v === undefined ? NaN : v === true || v === 'true' || v === 1 ? 1 : 0)) };
+    }
+    if (/INT|DOUBLE|FLOAT|DECIMAL|REAL|NUMERIC/.test(duckType) && cells.every((v) => v === null || v === undefined || typeof v === 'number')) {
+      return { name, type: 'number', duckType, values: Float64Array.from(cells, (v) => (typeof v === 'number' ? v : NaN)) };
+    }
+    return { name, type: 'string', duckType: 'VARCHAR', values: cells.map((v) => (v === null || v === undefined ? null : String(v))) };
+  });
+  return { rows: rows.length, columns };
+}
+
+function statSafe(p: string) {
+  try {
+    return statSync(p);
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,36 @@
+import type { FeaturizerState, MetricValues, Task } from '../types';
+import type { EstimatorSpec } from './estimator';
+import type { ForecastSpec } from '../forecast/forecastFeatures';
+
+/**
+ * `model.json`, the heart of the AutoML `model` output folder: everything `predict` needs,
+ * as plain JSON — the fitted featurizer, the estimator (one trial's bagged fold models or
+ * an ensemble), the input schema and the label mapping. The folder also holds
+ * `charts.json`, `leaderboard.json`, `guardrails.json` and `importances.json` for people.
+ */
+export interface ModelArtifact {
+  format: 'weir-automl';
+  version: 1;
+  task: Task;
+  labelColumn: string;
+  /** How the label looked in the training data, so predictions come back in the same type. */
+  labelType: 'number' | 'string' | 'boolean';
+  /** Classification: class values in index order (as strings). */
+  classes?: string[];
+  primaryMetric: string;
+  /** The chosen leaderboard row. */
+  iteration: number;
+  algorithm: string;
+  metrics: MetricValues;
+  featurizer: FeaturizerState;
+  estimator: EstimatorSpec;
+  /** Forecasting: how to build lag, window and calendar features at predict time. */
+  forecast?: ForecastSpec;
+  createdAt: string;
+}
+
+export const MODEL_FILE = 'model.json';
+export const CHARTS_FILE = 'charts.json';
+export const LEADERBOARD_FILE = 'leaderboard.json';
+export const GUARDRAILS_FILE = 'guardrails.json';
+export const IMPORTANCES_FILE = 'importances.json';

@@ -1,0 +1,60 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { WeirError } from '../../errors';
+import { ingestSources } from '../../data/ingest';
+import { readColumnar, writeParquetFromColumnar } from '../../data/tables';
+import type { ColumnarTable } from '../types';
+
+/**
+ * Reads a table file of any format Weir ingests (CSV/TSV, Parquet, JSON, Arrow) as typed
+ * columns. Parquet is read directly; other formats go through the same DuckDB ingest as
+ * `weir dataset register`, so types are inferred the same way in training and scoring.
+ */
+export async function readTableFile(file: string, cwd = process.cwd()): Promise<ColumnarTable> {
+  const resolved = path.resolve(cwd, file);
+  if (/\.parquet$/i.test(resolved)) return readColumnar(resolved);
+  const tmp = await mkdtemp(path.join(os.tmpdir(), 'weir-read-'));
+  try {
+    const parquet = path.join(tmp, 'data.parquet');
+    await ingestSources([resolved], parquet, { tmpDir: tmp, cwd });
+    return await readColumnar(parquet);
+  } finally {
+    await rm(tmp, { recursive: true, force: true });
+  }
+}
+
+/** Writes a table as Parquet or CSV, chosen by the file's extension. */
+export async function writeTableFile(table: ColumnarTable, file: string): Promise<void> {
+  if (/\.parquet$/i.test(file)) return writeParquetFromColumnar(table, file);
+  if (/\.csv$/i.test(file)) return writeFile(file, toCsv(table));
+  throw new WeirError('BAD_INPUT', `cannot write ${file}: give an output file ending in .csv or .parquet`);
+}
+
+export function toCsv(table: ColumnarTable): string {
+  const lines = [table.columns.map((c) => csvCell(c.name)).join(',')];
+  for (let i = 0; i < table.rows; i++) {
+    lines.push(
+      table.columns
+        .map((c) => {
+          const v = c.values[i];
+          if (v === null || (typeof v === 'number' && Number.isNaN(v))) return '';
+          if (c.type === 'datetime') return new Date(v as number).toISOString();
+          if (c.type === 'boolean') return v ? 'true' : 'false';
+          return typeof v === 'number' ? String(v) : csvCell(v);
+        })
+        .join(','),
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+function csvCell(s: string): string {
+  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+/** The input table with the prediction columns appended (input columns of the same name are replaced). */
+export function appendColumns(input: ColumnarTable, extra: ColumnarTable): ColumnarTable {
+  const names = new Set(extra.columns.map((c) => c.name));
+  return { rows: input.rows, columns: [...input.columns.filter((c) => !names.has(c.name)), ...extra.columns] };
+}

@@ -1,0 +1,96 @@
+import type { FeatureMatrix } from '../../gbdt/api';
+import { getFamily } from '../families';
+import type { Task } from '../types';
+import type { TrialRequest, WorkerReply } from './protocol';
+
+/** The data a trial sees, as typed arrays (views on shared memory inside a worker). */
+export interface TrialData {
+  task: Task;
+  numClasses?: number;
+  X: FeatureMatrix;
+  y: Float32Array;
+  weight?: Float32Array;
+  folds: { train: Uint32Array; valid: Uint32Array }[];
+}
+
+interface FoldMatrices {
+  train: FeatureMatrix;
+  yTrain: Float32Array;
+  wTrain?: Float32Array;
+  valid: FeatureMatrix;
+}
+
+/**
+ * Runs one trial: fits the family on every fold's training rows and predicts its
+ * validation rows. Folds are all finished or the trial fails whole; partial out-of-fold
+ * predictions are never reported. Fold matrices are gathered once per worker and reused
+ * by every later trial.
+ */
+export function runTrial(data: TrialData, request: TrialRequest, cache: Map<number, FoldMatrices>): Extract<WorkerReply, { type: 'done' }> {
+  const family = getFamily(request.family);
+  const width = data.task === 'classification' ? data.numClasses ?? 2 : 1;
+  const total = data.folds.reduce((n, f) => n + f.valid.length, 0);
+  const oof = new Float64Array(total * width);
+  const foldMs: number[] = [];
+  const states: unknown[] = [];
+  let importances: Record<string, number> | undefined;
+  let offset = 0;
+  data.folds.forEach((fold, f) => {
+    let m = cache.get(f);
+    if (!m) {
+      m = {
+        train: gatherRows(data.X, fold.train),
+        yTrain: gather(data.y, fold.train),
+        wTrain: data.weight ? gather(data.weight, fold.train) : undefined,
+        valid: gatherRows(data.X, fold.valid),
+      };
+      cache.set(f, m);
+    }
+    const started = performance.now();
+    const model = family.fit({
+      task: data.task,
+      X: m.train,
+      y: m.yTrain,
+      weight: m.wTrain,
+      numClasses: data.numClasses,
+      params: request.params,
+      seed: request.seed + f,
+    });
+    try {
+      const pred = model.predict(m.valid);
+      if (pred.length !== fold.valid.length * width) {
+        throw new Error(`${request.family} returned ${pred.length} predictions for ${fold.valid.length} rows × ${width}`);
+      }
+      oof.set(pred, offset);
+      offset += pred.length;
+      if (request.keepModels) states.push(model.state());
+      const imp = model.importances?.();
+      if (imp) {
+        importances ??= {};
+        for (const [k, v] of Object.entries(imp)) importances[k] = (importances[k] ?? 0) + v / data.folds.length;
+      }
+    } finally {
+      model.dispose?.();
+    }
+    foldMs.push(performance.now() - started);
+  });
+  return { type: 'done', iteration: request.iteration, oof, width, foldMs, states, importances };
+}
+
+/** Copies the given rows of a column-major matrix into a new column-major matrix. */
+export function gatherRows(X: FeatureMatrix, rows: Uint32Array): FeatureMatrix {
+  const n = rows.length;
+  const values = new Float32Array(n * X.cols);
+  for (let j = 0; j < X.cols; j++) {
+    const src = j * X.rows;
+    const dst = j * n;
+    for (let i = 0; i < n; i++) values[dst + i] = X.values[src + rows[i]];
+  }
+  return { rows: n, cols: X.cols, values, featureNames: X.featureNames, featureTypes: X.featureTypes };
+}
+
+function gather(a: Float32Array, rows: Uint32Array): Float32Array {
+  const out = new Float32Array(rows.length);
+  for (let i = 0; i < rows.length; i++) out[i] = a[rows[i]];
+  return out;
+}

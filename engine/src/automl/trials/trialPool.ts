@@ -1,0 +1,192 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { WeirError } from '../../errors';
+import type { FeatureMatrix } from '../../gbdt/api';
+import type { Fold } from '../splitFolds';
+import type { Task } from '../types';
+import type { SharedTrialData, TrialRequest, WorkerReply } from './protocol';
+
+export type TrialReply =
+  | { status: 'Completed'; reply: Extract<WorkerReply, { type: 'done' }>; durationMs: number }
+  | { status: 'Failed'; error: string; durationMs: number }
+  | { status: 'Canceled'; error: string; durationMs: number };
+
+interface Slot {
+  worker?: Worker;
+  /** Settles when the worker has its data and its modules loaded. */
+  ready?: Promise<void>;
+  busy: boolean;
+}
+
+/**
+ * A fixed number of trial worker threads over one copy of the data in shared memory.
+ * A trial that passes its timeout, or that the caller cancels, is stopped by terminating
+ * its worker; the slot gets a fresh worker (same shared data) for the next trial.
+ */
+export class TrialPool {
+  private readonly slots: Slot[];
+  private readonly inFlight = new Map<number, { slot: Slot; stop: (reason: string) => void }>();
+  private closed = false;
+
+  constructor(
+    private readonly shared: SharedTrialData,
+    size: number,
+    private readonly workerPath: string = resolveWorkerPath(),
+  ) {
+    this.slots = Array.from({ length: Math.max(1, size) }, () => ({ busy: false }));
+  }
+
+  /** Starts every worker and waits until each has loaded its modules and data. */
+  async warmUp(): Promise<void> {
+    for (const slot of this.slots) if (!slot.worker) this.attach(slot);
+    await Promise.all(this.slots.map((s) => s.ready));
+  }
+
+  get size(): number {
+    return this.slots.length;
+  }
+
+  get running(): number {
+    return this.inFlight.size;
+  }
+
+  /** Runs a trial on a free worker. The caller keeps at most `size` trials in flight. */
+  run(request: TrialRequest, timeoutMs?: number): Promise<TrialReply> {
+    const slot = this.slots.find((s) => !s.busy);
+    if (!slot || this.closed) throw new Error('TrialPool.run called with no free worker');
+    slot.busy = true;
+    if (!slot.worker) this.attach(slot);
+    const worker = slot.worker!;
+    const ready = slot.ready!;
+    let started = performance.now();
+    return new Promise<TrialReply>((resolve) => {
+      let settled = false;
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const finish = (result: TrialReply) => {
+        if (settled) return;
+        settled = true;
+        if (timer) clearTimeout(timer);
+        worker.off('message', onMessage);
+        worker.off('error', onError);
+        worker.off('exit', onExit);
+        this.inFlight.delete(request.iteration);
+        slot.busy = false;
+        resolve(result);
+      };
+      const kill = () => {
+        slot.worker = undefined;
+        void worker.terminate();
+      };
+      const onMessage = (reply: WorkerReply) => {
+        if (reply.type === 'ready' || reply.iteration !== request.iteration) return;
+        const durationMs = performance.now() - started;
+        finish(reply.type === 'done' ? { status: 'Completed', reply, durationMs } : { status: 'Failed', error: reply.error, durationMs });
+      };
+      const onError = (e: Error) => {
+        kill();
+        finish({ status: 'Failed', error: `trial worker crashed: ${e.message}`, durationMs: performance.now() - started });
+      };
+      const onExit = (code: number) => {
+        slot.worker = undefined;
+        finish({ status: 'Failed', error: `trial worker exited with code ${code}`, durationMs: performance.now() - started });
+      };
+      const stop = (reason: string) => {
+        kill();
+        finish({ status: 'Canceled', error: reason, durationMs: performance.now() - started });
+      };
+      worker.on('message', onMessage);
+      worker.on('error', onError);
+      worker.on('exit', onExit);
+      this.inFlight.set(request.iteration, { slot, stop });
+      // A replacement worker (after a stopped trial) starts up first; its start-up is not the trial's time.
+      void ready.then(() => {
+        if (settled) return;
+        started = performance.now();
+        if (timeoutMs !== undefined && Number.isFinite(timeoutMs)) {
+          timer = setTimeout(() => stop(`stopped after iteration_timeout_minutes (${(timeoutMs / 60_000).toFixed(4)} min)`), Math.max(1, timeoutMs));
+        }
+        worker.postMessage({ type: 'run', request });
+      });
+    });
+  }
+
+  /** Stops one running trial (its result becomes Canceled). */
+  cancel(iteration: number, reason: string): void {
+    this.inFlight.get(iteration)?.stop(reason);
+  }
+
+  /** Stops every running trial. */
+  cancelAll(reason: string): void {
+    for (const { stop } of [...this.inFlight.values()]) stop(reason);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.cancelAll('the search ended');
+    await Promise.all(this.slots.map((s) => s.worker?.terminate()));
+    for (const s of this.slots) s.worker = undefined;
+  }
+
+  private attach(slot: Slot): void {
+    const worker = new Worker(this.workerPath);
+    // A worker never keeps the engine alive on its own; the pool closes them explicitly.
+    worker.unref();
+    slot.worker = worker;
+    slot.ready = new Promise<void>((resolve) => {
+      const onReady = (m: WorkerReply) => {
+        if (m.type !== 'ready') return;
+        worker.off('message', onReady);
+        resolve();
+      };
+      worker.on('message', onReady);
+      // A worker that dies before it is ready fails its trial through the run() handlers.
+      worker.once('exit', () => resolve());
+      worker.once('error', () => resolve());
+    });
+    worker.postMessage({ type: 'init', data: this.shared });
+  }
+}
+
+/**
+ * Where the bundled worker (`dist/worker.js`) is: next to the running bundle (dist/cli.js,
+ * dist/server.js), or found by walking up to the repository's dist/ when running from
+ * source (vitest) or from a benchmark bundle. `WEIR_WORKER_PATH` overrides both.
+ */
+export function resolveWorkerPath(): string {
+  if (process.env.WEIR_WORKER_PATH) return process.env.WEIR_WORKER_PATH;
+  const beside = path.join(__dirname, 'worker.js');
+  if (existsSync(beside) && path.basename(__dirname) === 'dist') return beside;
+  let dir = __dirname;
+  for (let i = 0; i < 8; i++) {
+    const candidate = path.join(dir, 'dist', 'worker.js');
+    if (existsSync(candidate)) return candidate;
+    const parent = path.dirname(dir);
+    if (parent === dir) break;
+    dir = parent;
+  }
+  throw new WeirError('INTERNAL', `the AutoML trial worker (dist/worker.js) was not found from ${__dirname}`, { hint: 'Run `npm run build` first.' });
+}
+
+/** Copies the matrix, label, weights and folds into shared memory, once per AutoML run. */
+export function shareTrialData(args: { task: Task; numClasses?: number; X: FeatureMatrix; y: Float32Array; weight?: Float32Array; folds: Fold[] }): SharedTrialData {
+  return {
+    task: args.task,
+    numClasses: args.numClasses,
+    rows: args.X.rows,
+    cols: args.X.cols,
+    X: toShared(args.X.values),
+    featureNames: args.X.featureNames ?? Array.from({ length: args.X.cols }, (_, j) => `f${j}`),
+    featureTypes: args.X.featureTypes,
+    y: toShared(args.y),
+    weight: args.weight ? toShared(args.weight) : undefined,
+    folds: args.folds.map((f) => ({ train: toShared(f.train), valid: toShared(f.valid) })),
+  };
+}
+
+function toShared(a: Float32Array | Uint32Array): SharedArrayBuffer {
+  if (a.buffer instanceof SharedArrayBuffer && a.byteOffset === 0 && a.byteLength === a.buffer.byteLength) return a.buffer;
+  const sab = new SharedArrayBuffer(a.byteLength);
+  new (a.constructor as Float32ArrayConstructor)(sab).set(a as Float32Array);
+  return sab;
+}

@@ -1,0 +1,45 @@
+import { parentPort } from 'node:worker_threads';
+import type { SharedTrialData, WorkerReply, WorkerRequest } from './protocol';
+import { type TrialData, runTrial } from './runTrial';
+
+/**
+ * The body of a trial worker thread: receives the shared data once, then runs trials one at
+ * a time and posts each result back. The main thread stops a trial by terminating the
+ * whole worker, so nothing here needs to poll for cancellation.
+ */
+export function serveTrials(): void {
+  const port = parentPort;
+  if (!port) throw new Error('the AutoML trial worker must run in a worker thread');
+  let data: TrialData | undefined;
+  const cache = new Map<number, Parameters<typeof runTrial>[2] extends Map<number, infer V> ? V : never>();
+  port.on('message', (message: WorkerRequest) => {
+    if (message.type === 'init') {
+      data = fromShared(message.data);
+      cache.clear();
+      // Loading the model families (and compiling the WASM boosting) happens before this
+      // point, so the first trial's time measures the trial, not the worker's start-up.
+      port.postMessage({ type: 'ready', iteration: -1 } satisfies WorkerReply);
+      return;
+    }
+    let reply: WorkerReply;
+    try {
+      if (!data) throw new Error('trial worker got a trial before its data');
+      reply = runTrial(data, message.request, cache);
+    } catch (e) {
+      reply = { type: 'failed', iteration: message.request.iteration, error: (e as Error)?.message ?? String(e) };
+    }
+    const transfer = reply.type === 'done' ? [reply.oof.buffer as ArrayBuffer] : [];
+    port.postMessage(reply, transfer);
+  });
+}
+
+export function fromShared(d: SharedTrialData): TrialData {
+  return {
+    task: d.task,
+    numClasses: d.numClasses,
+    X: { rows: d.rows, cols: d.cols, values: new Float32Array(d.X), featureNames: d.featureNames, featureTypes: d.featureTypes },
+    y: new Float32Array(d.y),
+    weight: d.weight ? new Float32Array(d.weight) : undefined,
+    folds: d.folds.map((f) => ({ train: new Uint32Array(f.train), valid: new Uint32Array(f.valid) })),
+  };
+}

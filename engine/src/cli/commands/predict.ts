@@ -1,0 +1,43 @@
+import path from 'node:path';
+import type { CliCommand } from '../command';
+import { WeirError } from '../../errors';
+import { loadModel } from '../../automl/model/loadModel';
+import { appendColumns, readTableFile, writeTableFile } from '../../automl/model/tableFiles';
+import { openWorkspace } from '../../store/workspace';
+
+/** `weir model predict NAME[:VERSION] DATA --out FILE`: scores a table with a registered model. */
+export const predictCommands: CliCommand[] = [
+  {
+    path: ['model', 'predict'],
+    usage: 'NAME[:VERSION] DATA --out FILE',
+    summary: 'Scores DATA (CSV, Parquet, JSON) with a registered AutoML model; writes CSV or Parquet by the extension of FILE.',
+    options: { out: { type: 'string' }, 'predictions-only': { type: 'boolean' } },
+    async run(args, io) {
+      const [ref, data] = args.positionals;
+      const out = args.values.out;
+      if (!ref || !data || typeof out !== 'string') throw new WeirError('BAD_INPUT', 'usage: weir model predict NAME[:VERSION] DATA --out FILE');
+      if (!/\.(csv|parquet)$/i.test(out)) throw new WeirError('BAD_INPUT', `--out ${out}: give a file ending in .csv or .parquet`);
+      const match = /^(.+?)(?::(\d+))?$/.exec(ref)!;
+      const store = await openWorkspace(args.workspace);
+      try {
+        const version = await store.getModel(match[1], match[2] === undefined ? undefined : Number(match[2]));
+        const model = loadModel(store.artifactPath(version.artifact));
+        try {
+          const started = performance.now();
+          const table = await readTableFile(data);
+          const predictions = model.predict(table).toTable();
+          const target = path.resolve(out);
+          await writeTableFile(args.values['predictions-only'] === true ? predictions : appendColumns(table, predictions), target);
+          const summary = { model: version.name, version: version.version, rows: table.rows, out: target, ms: Math.round(performance.now() - started) };
+          if (args.json) io.json(summary);
+          else io.out(`scored ${summary.rows} rows with ${version.name}:${version.version} (${model.algorithm}) → ${target}`);
+          return 0;
+        } finally {
+          model.dispose();
+        }
+      } finally {
+        await store.dispose();
+      }
+    },
+  },
+];

@@ -1,0 +1,67 @@
+import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { startRun } from '../../engine/src/scheduler';
+import { openWorkspace } from '../../engine/src/store/workspace';
+import { loadModel } from '../../engine/src/automl/model/loadModel';
+import { cliBundle, repoRoot, sharedData, tempDir } from '../helpers/paths';
+
+/**
+ * The article's pipeline through the real scheduler and store: data prep (DuckDB) →
+ * AutoML (worker threads) → register model, then `weir model predict` from the CLI bundle.
+ */
+describe('automl in a pipeline', () => {
+  it('runs the Titanic pipeline, records trials, registers the model and predicts with it', async () => {
+    const ws = tempDir('weir-automl-pipeline-');
+    cpSync(path.join(repoRoot, 'examples', 'titanic'), ws, { recursive: true });
+    const file = path.join(ws, 'titanic.pipeline.yaml');
+    writeFileSync(file, readFileSync(file, 'utf8').replace('iterations: 20', 'iterations: 3').replace('n_cross_validations: 5', 'n_cross_validations: 3\n      max_concurrent_iterations: 2'));
+    const store = await openWorkspace(ws);
+    try {
+      await store.registerDataset('titanic_ds', [path.join(sharedData, 'titanic.csv')]);
+      const handle = await startRun(store, file);
+      const logs: string[] = [];
+      handle.onEvent((e) => {
+        if (e.type === 'log') logs.push(e.text);
+      });
+      const run = await handle.done;
+      expect(run.status, JSON.stringify(run.error)).toBe('Completed');
+      const train = run.steps.find((s) => s.name === 'train')!;
+      expect(train.metrics.AUC_weighted).toBeGreaterThan(0.8);
+      const trials = await store.listTrials(run.id, 'train');
+      expect(trials.map((t) => t.algorithm)).toEqual(expect.arrayContaining(['VotingEnsemble', 'StackEnsemble']));
+      expect(trials.length).toBe(5);
+      expect(logs.join('\n')).toMatch(/leaderboard \(AUC_weighted/);
+
+      const metrics = JSON.parse(readFileSync(store.artifactPath(run.outputs.metrics_output), 'utf8')) as Record<string, Record<string, number>>;
+      expect(Object.keys(metrics.AUC_weighted).sort()).toEqual(['0', '1', '2', '3', '4']);
+
+      const [model] = await store.listModels();
+      expect(model.name).toBe('TitanicSurvivalInitial');
+      const loaded = loadModel(store.artifactPath(model.artifact));
+      expect(loaded.inputSchema.map((c) => c.name)).toContain('Sex');
+      loaded.dispose();
+    } finally {
+      await store.dispose();
+    }
+
+    // The prepped columns are what the model reads: score a few rows of them from the CLI.
+    const csv = path.join(ws, 'new.csv');
+    writeFileSync(csv, 'Pclass,Sex,SibSp,Parch,Embarked,Age_Group,Fare_Group,Extra\n1,1,0,0,1,2,4,x\n3,0,0,0,0,2,0,y\n');
+    const out = path.join(ws, 'pred.csv');
+    const r = spawnSync(process.execPath, [cliBundle, 'model', 'predict', 'TitanicSurvivalInitial', csv, '--out', out, '--workspace', ws], { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    const lines = readFileSync(out, 'utf8').trim().split('\n');
+    expect(lines[0]).toBe('Pclass,Sex,SibSp,Parch,Embarked,Age_Group,Fare_Group,Extra,prediction,probability_0,probability_1');
+    expect(lines[1].split(',')[8]).toBe('1');
+    expect(lines[2].split(',')[8]).toBe('0');
+
+    const missing = path.join(ws, 'missing.csv');
+    writeFileSync(missing, 'Pclass,SibSp\n1,0\n');
+    const bad = spawnSync(process.execPath, [cliBundle, 'model', 'predict', 'TitanicSurvivalInitial:1', missing, '--out', path.join(ws, 'x.parquet'), '--workspace', ws], { encoding: 'utf8' });
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/lacks columns the model needs: .*Sex/);
+    expect(existsSync(path.join(ws, 'x.parquet'))).toBe(false);
+  });
+});

@@ -1,0 +1,133 @@
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runAutoML } from '../../engine/src/automl/runAutoML';
+import { parseAutoMLConfig } from '../../engine/src/automl/settings';
+import { loadModel } from '../../engine/src/automl/model/loadModel';
+import type { TrialRecord } from '../../engine/src/store/records';
+import { WeirError } from '../../engine/src/errors';
+import { tempDir } from '../helpers/paths';
+import { num, str, syntheticClassification, syntheticRegression, table } from './tables';
+
+function run(config: Record<string, unknown>, training = syntheticClassification(300), extra: Partial<Parameters<typeof runAutoML>[0]> = {}) {
+  const trials: TrialRecord[] = [];
+  const logs: string[] = [];
+  const outDir = tempDir('weir-automl-');
+  const promise = runAutoML({
+    config: parseAutoMLConfig(config),
+    training,
+    outDir,
+    log: (t) => logs.push(t),
+    reportTrial: async (t) => {
+      trials.push(t);
+    },
+    signal: new AbortController().signal,
+    ...extra,
+  });
+  return { promise, trials, logs, outDir };
+}
+
+const classification = { task: 'classification', label_column_name: 'label', seed: 3 } as const;
+
+describe('runAutoML', () => {
+  it('runs a classification search end to end and writes the outputs', async () => {
+    const { promise, trials, logs, outDir } = run({ ...classification, primary_metric: 'AUC_weighted', iterations: 6, n_cross_validations: 3, max_concurrent_iterations: 2 });
+    const result = await promise;
+    // 6 searched trials plus the two ensembles.
+    expect(trials.map((t) => t.iteration).sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    expect(trials.filter((t) => t.algorithm.endsWith('Ensemble')).map((t) => t.algorithm).sort()).toEqual(['StackEnsemble', 'VotingEnsemble']);
+    for (const t of trials.filter((t) => t.status === 'Completed')) {
+      expect(Object.keys(t.metrics)).toEqual(expect.arrayContaining(['AUC_weighted', 'accuracy', 'log_loss', 'norm_macro_recall']));
+    }
+    expect(result.best.metrics.AUC_weighted).toBeGreaterThan(0.8);
+    const metrics = JSON.parse(readFileSync(result.metricsFile, 'utf8')) as Record<string, Record<string, number>>;
+    expect(Object.keys(metrics.AUC_weighted).length).toBe(trials.filter((t) => t.status === 'Completed').length);
+    expect(readdirSync(result.modelDir).sort()).toEqual(['charts.json', 'guardrails.json', 'importances.json', 'leaderboard.json', 'model.json']);
+    expect(logs.some((l) => l.startsWith('leaderboard (AUC_weighted'))).toBe(true);
+    expect(outDir).toBe(path.dirname(result.modelDir));
+
+    const model = loadModel(result.modelDir);
+    const p = model.predict([
+      { x1: 2, x2: 0, color: 'red' },
+      { x1: -2, x2: 2, color: 'blue', unused: 'ignored' },
+    ]);
+    expect(p.prediction).toEqual([1, 0]);
+    expect(p.probabilities!['1'][0]).toBeGreaterThan(0.5);
+    expect(p.probabilities!['0'][1]).toBeGreaterThan(0.5);
+    model.dispose();
+  });
+
+  it('is deterministic: two runs with a seed and iterations give the same leaderboard', async () => {
+    const config = { ...classification, iterations: 8, n_cross_validations: 3, max_concurrent_iterations: 2, enable_stack_ensemble: false };
+    const a = await run(config).promise;
+    const b = await run(config).promise;
+    const board = (r: typeof a) => r.leaderboard.map((t) => [t.iteration, t.algorithm, t.params, t.score]);
+    expect(board(a)).toEqual(board(b));
+    expect(a.leaderboard.length).toBe(9);
+  });
+
+  it('never starts a trial that cannot finish before the experiment timeout', async () => {
+    const started = Date.now();
+    const { promise, trials } = run({ ...classification, experiment_timeout_minutes: 0.05, n_cross_validations: 3, max_concurrent_iterations: 2, enable_voting_ensemble: false, enable_stack_ensemble: false }, syntheticClassification(2000));
+    const result = await promise;
+    const budgetEnd = started + 3_000;
+    expect(Date.now() - started).toBeLessThan(3_000 + 1_500);
+    for (const t of trials) {
+      expect(Date.parse(t.startedAt)).toBeLessThan(budgetEnd);
+      if (t.status === 'Completed') expect(Date.parse(t.startedAt) + t.durationMs).toBeLessThanOrEqual(budgetEnd + 50);
+    }
+    expect(result.stopReason).toMatch(/experiment timeout|no further trial fits/);
+  });
+
+  it('stops a trial past iteration_timeout_minutes', async () => {
+    const { promise, trials } = run({ ...classification, iterations: 2, iteration_timeout_minutes: 0.0005, allowed_models: ['XGBoostClassifier'], n_cross_validations: 5, max_concurrent_iterations: 1 }, syntheticClassification(20_000));
+    await expect(promise).rejects.toThrow(/no AutoML trial completed/);
+    expect(trials.length).toBeGreaterThan(0);
+    for (const t of trials) {
+      expect(t.status).toBe('Canceled');
+      expect(t.error).toMatch(/iteration_timeout_minutes/);
+      expect(t.durationMs).toBeLessThan(1_000);
+    }
+  });
+
+  it('reports a label with one class clearly', async () => {
+    const t = table([num('x', [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]), num('label', new Array(12).fill(1))]);
+    await expect(run(classification, t).promise).rejects.toThrow(/label column 'label' has one class \('1'\)/);
+  });
+
+  it('refuses a 2-row table and writes nothing', async () => {
+    const t = table([num('x', [1, 2]), num('label', [0, 1])]);
+    const r = run(classification, t);
+    await expect(r.promise).rejects.toSatisfy((e: unknown) => e instanceof WeirError && e.code === 'BAD_INPUT' && /2 rows/.test(e.message));
+    expect(readdirSync(r.outDir)).toEqual([]);
+    expect(r.trials).toEqual([]);
+  });
+
+  it('names a label column that is not in the data', async () => {
+    await expect(run({ ...classification, label_column_name: 'Survived' }).promise).rejects.toThrow(/label_column_name 'Survived' not in the training data/);
+  });
+
+  it('trains with an all-null column (dropped by featurization)', async () => {
+    const base = syntheticRegression(200);
+    const t = { rows: base.rows, columns: [...base.columns, str('empty', new Array(base.rows).fill(null)), num('nothing', new Array(base.rows).fill(NaN))] };
+    const result = await run({ task: 'regression', label_column_name: 'target', iterations: 4, seed: 1, primary_metric: 'r2_score' }, t).promise;
+    expect(result.best.metrics.r2_score).toBeGreaterThan(0.7);
+    const model = loadModel(result.modelDir);
+    expect(model.inputSchema.map((c) => c.name)).not.toContain('empty');
+    model.dispose();
+  });
+
+  it('scoring with a missing column names it', async () => {
+    const result = await run({ ...classification, iterations: 2, enable_voting_ensemble: false, enable_stack_ensemble: false }).promise;
+    const model = loadModel(result.modelDir);
+    expect(() => model.predict([{ x1: 1, x2: 1 }])).toThrow(/lacks column.*color/);
+    try {
+      model.predict([{ x1: 1 }]);
+    } catch (e) {
+      expect((e as WeirError).code).toBe('BAD_INPUT');
+      expect((e as Error).message).toMatch(/x2, color|color, x2/);
+    }
+    model.dispose();
+    expect(existsSync(path.join(result.modelDir, 'model.json'))).toBe(true);
+  });
+});
