@@ -482,7 +482,11 @@ class RunExecution {
 }
 
 async function describeParquet(file: string, what: string): Promise<{ rows: number; schema: ArtifactRef['schema'] }> {
-  return withDuckDB((connection) => describeTable(connection, tableReader(file, `output '${what}'`)), { threads: 1 });
+  try {
+    return await withDuckDB((connection) => describeTable(connection, tableReader(file, `output '${what}'`)), { threads: 1 });
+  } catch (e) {
+    throw new WeirError('RUN_FAILED', `output '${what}' is declared parquet but is not a readable Parquet file: ${(e as Error).message.split('\n')[0]}`, { cause: e });
+  }
 }
 
 function uniqueDatasets(inputs: ResolvedInput[]): { name: string; version: number }[] {
