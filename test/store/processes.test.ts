@@ -142,6 +142,35 @@ describe('store under real processes', () => {
     expect(interruptedSeen).toBeGreaterThan(0);
   });
 
+  it('a long-lived store that watches notices a run whose process was killed, without reopening', async () => {
+    const root = tempDir('weir-watch-kill-');
+    const editor = await openWorkspace(root);
+    try {
+      const changes: string[] = [];
+      const subscription = editor.watch((c) => {
+        if (c.type === 'run') changes.push(c.runId);
+      });
+      const w = startWorker(['hang', root]);
+      await w.waitFor((l) => l.some((x) => x.startsWith('running ')));
+      const runId = w.lines.find((x) => x.startsWith('running '))!.slice(8);
+      // First the child's own changes arrive through the journal; then it dies without a word.
+      for (let i = 0; i < 100 && !changes.includes(runId); i++) await new Promise((r) => setTimeout(r, 20));
+      await new Promise((r) => setTimeout(r, 100));
+      w.child.kill('SIGKILL');
+      await w.exited;
+      changes.length = 0;
+      for (let i = 0; i < 100 && !changes.includes(runId); i++) await new Promise((r) => setTimeout(r, 50));
+      subscription.dispose();
+      expect(changes).toContain(runId);
+      const onDisk = JSON.parse(fs.readFileSync(path.join(root, '.weir', 'runs', runId, 'run.json'), 'utf8')) as RunRecord;
+      expect(onDisk.status).toBe('Failed');
+      expect(onDisk.error?.reason).toBe('Interrupted');
+      expect(onDisk.steps[0].status).toBe('Failed');
+    } finally {
+      await editor.dispose();
+    }
+  });
+
   it('two processes registering versions at once get distinct versions and lose nothing', async () => {
     const root = tempDir('weir-concurrent-');
     const perProcess = 4;

@@ -22,6 +22,8 @@ const FINAL_RUN: ReadonlySet<RunStatus> = new Set(['Completed', 'Failed', 'Cance
 const LAYOUT_VERSION = 1;
 /** A live-run marker with no run file yet is left alone this long (its creator may be mid-create). */
 const ORPHAN_MARKER_MS = 60_000;
+/** How often a store with watchers looks for live runs whose process died. */
+const OWNER_CHECK_MS = 2_000;
 
 export async function openWorkspace(root: string): Promise<WorkspaceStore> {
   const store = new FileWorkspaceStore(path.resolve(root));
@@ -46,6 +48,8 @@ export class FileWorkspaceStore implements WorkspaceStore {
   private readonly logFds = new Map<string, number>();
   private readonly tempDirs = new Set<string>();
   private disposed = false;
+  private watchers = 0;
+  private ownerCheck: NodeJS.Timeout | undefined;
 
   constructor(root: string) {
     this.root = root;
@@ -106,9 +110,21 @@ export class FileWorkspaceStore implements WorkspaceStore {
         await this.runIndex.removeMarker(run.experiment, run.id);
         continue;
       }
-      if (isOwnerAlive(run.owner)) continue;
-      await this.updateRun(runId, (r) => markInterrupted(r));
+      await this.reconcile(run);
     }
+  }
+
+  /**
+   * A run that is not final but whose owner process is gone becomes Failed/Interrupted. Done on
+   * open, and again whenever a live run is read, so a long-lived process (the editor's engine)
+   * sees a CLI run that was killed without waiting for the next open.
+   */
+  private async reconcile(run: RunRecord): Promise<RunRecord> {
+    if (FINAL_RUN.has(run.status) || isOwnerAlive(run.owner)) return run;
+    // The dead owner can no longer write, so the record re-read under the lock is its last word.
+    return this.updateRun(run.id, (r) => {
+      if (!FINAL_RUN.has(r.status)) markInterrupted(r);
+    });
   }
 
   // ----- artifacts -----
@@ -261,7 +277,7 @@ export class FileWorkspaceStore implements WorkspaceStore {
   }
 
   private async updateRunNow(runId: string, change: (run: RunRecord) => void): Promise<RunRecord> {
-    const before = await this.getRun(runId);
+    const before = await this.readRun(runId);
     const run = structuredClone(before);
     change(run);
     if (run.id !== runId) throw new WeirError('INTERNAL', `updateRun must not change the run id (${runId} → ${run.id})`);
@@ -285,11 +301,15 @@ export class FileWorkspaceStore implements WorkspaceStore {
     return run;
   }
 
-  async getRun(runId: string): Promise<RunRecord> {
+  private async readRun(runId: string): Promise<RunRecord> {
     this.checkRunId(runId);
     const run = await readJsonFile<RunRecord>(this.runFile(runId));
     if (!run) throw new WeirError('NOT_FOUND', `no run '${runId}'`, { hint: 'List runs with `weir runs`.' });
     return run;
+  }
+
+  async getRun(runId: string): Promise<RunRecord> {
+    return this.reconcile(await this.readRun(runId));
   }
 
   async listRuns(filter: { experiment?: string; limit?: number } = {}): Promise<RunRecord[]> {
@@ -298,7 +318,12 @@ export class FileWorkspaceStore implements WorkspaceStore {
     const experiments = filter.experiment !== undefined ? [filter.experiment] : await this.runIndex.experiments();
     const byId = new Map<string, RunRecord>();
     for (const e of experiments) for (const [id, r] of this.runIndex.finishedRuns(e)) byId.set(id, r);
-    const live = await Promise.all(active.map((a) => readJsonFile<RunRecord>(this.runFile(a.runId)).catch(() => undefined)));
+    const live = await Promise.all(
+      active.map(async (a) => {
+        const run = await readJsonFile<RunRecord>(this.runFile(a.runId)).catch(() => undefined);
+        return run && this.reconcile(run).catch(() => run);
+      }),
+    );
     for (const r of live) if (r && (filter.experiment === undefined || r.experiment === filter.experiment)) byId.set(r.id, r);
     const runs = [...byId.values()].sort(newestFirst);
     return filter.limit !== undefined ? runs.slice(0, filter.limit) : runs;
@@ -470,7 +495,24 @@ export class FileWorkspaceStore implements WorkspaceStore {
   // ----- change notification -----
 
   watch(listener: (change: StoreChange) => void): { dispose(): void } {
-    return this.journal.watch(listener);
+    // A process killed with SIGKILL writes no change, so watchers also look for dead owners.
+    if (this.watchers++ === 0) {
+      this.ownerCheck = setInterval(() => void this.recoverRuns().catch(() => undefined), OWNER_CHECK_MS);
+      this.ownerCheck.unref();
+    }
+    const subscription = this.journal.watch(listener);
+    let disposed = false;
+    return {
+      dispose: () => {
+        if (disposed) return;
+        disposed = true;
+        subscription.dispose();
+        if (--this.watchers === 0 && this.ownerCheck) {
+          clearInterval(this.ownerCheck);
+          this.ownerCheck = undefined;
+        }
+      },
+    };
   }
 
   private async removeTempDir(dir: string): Promise<void> {
@@ -481,6 +523,8 @@ export class FileWorkspaceStore implements WorkspaceStore {
   async dispose(): Promise<void> {
     if (this.disposed) return;
     this.disposed = true;
+    if (this.ownerCheck) clearInterval(this.ownerCheck);
+    this.ownerCheck = undefined;
     this.journal.dispose();
     for (const fd of this.logFds.values()) fs.closeSync(fd);
     this.logFds.clear();
