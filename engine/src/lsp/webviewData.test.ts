@@ -185,6 +185,10 @@ describe('data preview', () => {
     expect(first.count).toBe(10);
     expect(first.values).toHaveLength(info.schema.length);
     expect(first.values[first.columns.indexOf('Species')][0]).toBe('Adelie');
+    // Numbers stay numbers (DuckDB prints BIGINT as text in JSON); nulls stay null.
+    expect(first.values[first.columns.indexOf('Body Mass (g)')][0]).toBe(3750);
+    expect(first.values[first.columns.indexOf('Beak Length (mm)')][0]).toBe(39.1);
+    expect(first.values[first.columns.indexOf('Beak Length (mm)')][3]).toBeNull();
     const last = await previewPage(store, target(), 340, 10);
     expect(last.count).toBe(4);
     expect(last.offset).toBe(340);

@@ -154,14 +154,19 @@ export async function openHarness(o: HarnessOptions): Promise<Harness> {
 window.__weirViolations = [];
 document.addEventListener('securitypolicyviolation', (e) => window.__weirViolations.push(e.violatedDirective + ' ' + e.blockedURI));
 window.__weirPainted = {};
+window.__weirTimings = [];
 let state;
 window.acquireVsCodeApi = () => ({
   getState: () => state,
   setState: (s) => { state = s; },
   postMessage: (message) => {
+    const posted = performance.now();
     window.weirHarnessRespond(JSON.stringify(message)).then((json) => {
+      const answered = performance.now();
       for (const reply of JSON.parse(json)) {
+        const t0 = performance.now();
         window.dispatchEvent(new MessageEvent('message', { data: reply }));
+        window.__weirTimings.push({ type: reply.type, posted, answered, handled: performance.now() - t0 });
         if (!(reply.type in window.__weirPainted)) {
           window.__weirPainted[reply.type] = -1;
           requestAnimationFrame(() => setTimeout(() => { window.__weirPainted[reply.type] = performance.now(); }, 0));

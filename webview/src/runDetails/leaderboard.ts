@@ -50,6 +50,10 @@ export function isEnsemble(algorithm: string): boolean {
   return /ensemble/i.test(algorithm);
 }
 
+/** Rows built before the first paint; a leaderboard shows about this many without scrolling. */
+const firstRows = 40;
+const restChunk = 80;
+
 export interface LeaderboardOptions {
   trials: TrialRecord[];
   primaryMetric?: string;
@@ -85,35 +89,44 @@ export function renderLeaderboard(o: LeaderboardOptions): HTMLElement {
     );
   };
   const rank = new Map(sortTrials(o.trials, defaultSort(o.primaryMetric)).map((t, i) => [t.iteration, i + 1]));
-  const body = h(
-    'tbody',
-    null,
-    sorted.map((t) =>
+  const row = (t: TrialRecord): HTMLElement =>
+    h(
+      'tr',
+      {
+        class: `clickable${t.iteration === o.selectedIteration ? ' selected' : ''}`,
+        dataset: { iteration: String(t.iteration) },
+        on: { click: () => o.onSelect(t.iteration) },
+      },
+      h('td', { class: 'num' }, String(rank.get(t.iteration))),
+      h('td', { class: 'num' }, String(t.iteration)),
       h(
-        'tr',
-        {
-          class: `clickable${t.iteration === o.selectedIteration ? ' selected' : ''}`,
-          dataset: { iteration: String(t.iteration) },
-          on: { click: () => o.onSelect(t.iteration) },
-        },
-        h('td', { class: 'num' }, String(rank.get(t.iteration))),
-        h('td', { class: 'num' }, String(t.iteration)),
-        h(
-          'td',
-          null,
-          t.algorithm,
-          isEnsemble(t.algorithm) ? [' ', h('span', { class: 'tag ensemble', title: 'Ensemble of earlier trials' }, 'ensemble')] : null,
-          t.iteration === o.bestIteration ? [' ', h('span', { class: 'tag outline best', title: 'The model this step produced' }, 'best')] : null,
-        ),
-        h('td', null, h('span', { class: `status status-${t.status}`, title: t.error ?? t.status }, t.status)),
-        h('td', { class: 'num' }, formatDuration(t.durationMs)),
-        metrics.map((m) => h('td', { class: 'num' }, formatNumber(t.metrics[m]))),
+        'td',
+        null,
+        t.algorithm,
+        isEnsemble(t.algorithm) ? [' ', h('span', { class: 'tag ensemble', title: 'Ensemble of earlier trials' }, 'ensemble')] : null,
+        t.iteration === o.bestIteration ? [' ', h('span', { class: 'tag outline best', title: 'The model this step produced' }, 'best')] : null,
       ),
-    ),
-  );
+      h('td', null, h('span', { class: `status status-${t.status}`, title: t.error ?? t.status }, t.status)),
+      h('td', { class: 'num' }, formatDuration(t.durationMs)),
+      metrics.map((m) => h('td', { class: 'num' }, formatNumber(t.metrics[m]))),
+    );
+  // The rows a screen can show are built at once; the rest follow in later tasks, so a
+  // leaderboard of hundreds of trials does not hold back the first paint of the page.
+  const body = h('tbody', null, sorted.slice(0, firstRows).map(row));
+  if (sorted.length > firstRows) {
+    const appendRest = (from: number): void => {
+      if (!body.isConnected && from > firstRows) return;
+      const fragment = document.createDocumentFragment();
+      for (const t of sorted.slice(from, from + restChunk)) fragment.appendChild(row(t));
+      body.appendChild(fragment);
+      if (from + restChunk < sorted.length) setTimeout(() => appendRest(from + restChunk), 0);
+      else body.parentElement?.parentElement?.setAttribute('data-complete', 'true');
+    };
+    setTimeout(() => appendRest(firstRows), 0);
+  }
   return h(
     'div',
-    { class: 'table-scroll leaderboard' },
+    { class: 'table-scroll leaderboard', dataset: { trials: String(sorted.length), complete: String(sorted.length <= firstRows) } },
     h(
       'table',
       { class: 'grid' },

@@ -52,6 +52,20 @@ describe('RunDetailsView', () => {
     expect(root.querySelectorAll('.leaderboard .tag.best')).toHaveLength(1);
   });
 
+  it('builds a long leaderboard in chunks after the first paint, in order', async () => {
+    const { root, data } = setup(200);
+    const board = root.querySelector<HTMLElement>('.leaderboard')!;
+    expect(root.querySelectorAll('.leaderboard tbody tr')).toHaveLength(40);
+    expect(board.dataset.complete).toBe('false');
+    for (let i = 0; i < 50 && board.dataset.complete !== 'true'; i++) await new Promise((r) => setTimeout(r, 5));
+    expect(board.dataset.complete).toBe('true');
+    const iterations = leaderboardIterations(root);
+    expect(iterations).toHaveLength(200);
+    expect(new Set(iterations).size).toBe(200);
+    const aucs = iterations.map((i) => data.automl[0].trials[i].metrics.AUC_weighted).filter((v) => v !== undefined);
+    expect(aucs).toEqual([...aucs].sort((a, b) => b - a));
+  });
+
   it('sorts by any column when its header is clicked, and flips on a second click', () => {
     const { root, host, data } = setup(20);
     const trials = data.automl[0].trials;

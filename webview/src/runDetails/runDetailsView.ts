@@ -12,7 +12,8 @@ import type { ChartRenderer } from '../shared/charts';
 import { h, replaceChildren, type Child } from '../shared/dom';
 import { durationBetween, formatBytes, formatDate, formatDuration, formatNumber } from '../shared/format';
 import type { HostChannel } from '../shared/host';
-import { chartsFor, importanceSpec } from './chartSpecs';
+import { renderBars } from '../shared/bars';
+import { chartsFor } from './chartSpecs';
 import { defaultSort, renderLeaderboard } from './leaderboard';
 import { renderPipelineGraph } from './pipelineGraph';
 
@@ -366,15 +367,7 @@ export class RunDetailsView {
 
   private renderImportances(a: AutomlStepDetails): Child {
     if (!a.featureImportances?.length) return h('div', { class: 'empty' }, 'The best model reported no feature importances.');
-    const key = `importances:${a.step}`;
-    let panel = this.chartPanels.get(key);
-    if (!panel) {
-      const target = h('div', { class: 'chart-canvas chart-importances' });
-      panel = h('div', { class: 'chart', dataset: { chart: 'importances' } }, target);
-      this.renderChart(target, importanceSpec(a.featureImportances, 30)).catch((e: unknown) => replaceChildren(target, h('div', { class: 'error-banner' }, `Chart failed: ${String(e)}`)));
-      this.chartPanels.set(key, panel);
-    }
-    return panel;
+    return [h('div', { class: 'muted' }, 'Share of the best model’s total gain, largest first.'), renderBars(a.featureImportances, 30)];
   }
 }
 

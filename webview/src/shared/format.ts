@@ -1,9 +1,13 @@
-/** Number, duration and date formatting shared by the views (one place, so columns line up). */
+/**
+ * Number, duration and date formatting shared by the views (one place, so columns line up).
+ * No `toLocaleString`: its first call loads ICU data, which cost ~70 ms of a run-details
+ * first paint in Chromium.
+ */
 
 export function formatNumber(value: number | null | undefined, digits = 4): string {
   if (value === null || value === undefined || Number.isNaN(value)) return '—';
   if (!Number.isFinite(value)) return value > 0 ? '∞' : '−∞';
-  if (Number.isInteger(value) && Math.abs(value) < 1e15) return value.toLocaleString('en-US');
+  if (Number.isInteger(value) && Math.abs(value) < 1e15) return groupThousands(value);
   const abs = Math.abs(value);
   if (abs !== 0 && (abs < 1e-3 || abs >= 1e7)) return value.toExponential(2);
   return value.toFixed(digits).replace(/\.?0+$/, '');
@@ -38,10 +42,18 @@ export function formatBytes(bytes: number | undefined): string {
   return `${i === 0 ? v : v.toFixed(1)} ${units[i]}`;
 }
 
+function groupThousands(value: number): string {
+  return String(value).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+}
+
+const pad = (n: number): string => String(n).padStart(2, '0');
+
+/** Local time as `2026-11-27 12:00:42`: sortable, unambiguous, the same in every locale. */
 export function formatDate(iso: string | undefined): string {
   if (!iso) return '—';
   const d = new Date(iso);
-  return Number.isNaN(d.getTime()) ? iso : d.toLocaleString();
+  if (Number.isNaN(d.getTime())) return iso;
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
 }
 
 /**
