@@ -52,6 +52,16 @@ describe('runs', () => {
     expect(await store.listRuns({ limit: 1 })).toHaveLength(1);
   });
 
+  it('lists a finished run that is made live again as live', async () => {
+    const store = await open(tempDir());
+    const run = await store.createRun(runInit());
+    await store.updateRun(run.id, (r) => void (r.status = 'Failed'));
+    await store.updateRun(run.id, (r) => void (r.status = 'Running'));
+    expect((await store.listRuns()).map((r) => r.status)).toEqual(['Running']);
+    await store.updateRun(run.id, (r) => void (r.status = 'Completed'));
+    expect((await store.listRuns()).map((r) => r.status)).toEqual(['Completed']);
+  });
+
   it('serializes concurrent updates of one run from one process', async () => {
     const store = await open(tempDir());
     const run = await store.createRun(runInit('exp', Array.from({ length: 20 }, (_v, i) => step(`s${i}`))));

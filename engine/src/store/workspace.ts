@@ -281,7 +281,13 @@ export class FileWorkspaceStore implements WorkspaceStore {
     const run = structuredClone(before);
     change(run);
     if (run.id !== runId) throw new WeirError('INTERNAL', `updateRun must not change the run id (${runId} → ${run.id})`);
+    const live = !FINAL_RUN.has(run.status);
+    // A run that becomes live again (or moves experiment) needs its marker before the record
+    // says so, for the same reason a finished run's index line comes before the marker goes.
+    const needsMarker = live && (FINAL_RUN.has(before.status) || before.experiment !== run.experiment);
+    if (needsMarker) await this.runIndex.addMarker(run.experiment, runId);
     await writeFileAtomic(this.tmpDir, this.runFile(runId), JSON.stringify(run));
+    if (needsMarker && before.experiment !== run.experiment) await this.runIndex.removeMarker(before.experiment, runId);
 
     const beforeSteps = new Map(before.steps.map((s) => [s.name, s]));
     for (const step of run.steps) {
@@ -291,7 +297,7 @@ export class FileWorkspaceStore implements WorkspaceStore {
       }
       if (step.status !== 'Running' && step.status !== 'Queued') this.closeLog(runId, step.name);
     }
-    if (FINAL_RUN.has(run.status)) {
+    if (!live) {
       this.runIndex.append(run);
       if (before.experiment !== run.experiment) this.runIndex.append({ id: runId, experiment: before.experiment, deleted: true });
       await this.runIndex.removeMarker(before.experiment, runId);
