@@ -25,7 +25,11 @@ const restartWindowMs = 3 * 60_000;
 export class EngineClient implements vscode.Disposable {
   private client: LanguageClient | undefined;
   private starting: Promise<LanguageClient> | undefined;
-  private readonly notificationHandlers: { type: NotificationType<unknown>; handler: (params: unknown) => void }[] = [];
+  /**
+   * Handlers per notification method. The language client keeps one handler per method, so
+   * the client gets one dispatcher per method that calls every handler registered here.
+   */
+  private readonly notificationHandlers = new Map<string, { type: NotificationType<unknown>; handlers: Set<(params: unknown) => void> }>();
   private readonly stateEmitter = new vscode.EventEmitter<EngineState>();
   private readonly clientEmitter = new vscode.EventEmitter<LanguageClient>();
   private currentState: EngineState = 'stopped';
@@ -76,13 +80,26 @@ export class EngineClient implements vscode.Disposable {
 
   /** Registers a notification handler now and on every client the extension creates later. */
   onNotification<P>(type: NotificationType<P>, handler: (params: P) => void): vscode.Disposable {
-    const entry = { type: type as NotificationType<unknown>, handler: handler as (params: unknown) => void };
-    this.notificationHandlers.push(entry);
-    const registration = this.client?.onNotification(type, handler);
-    return new vscode.Disposable(() => {
-      registration?.dispose();
-      const index = this.notificationHandlers.indexOf(entry);
-      if (index >= 0) this.notificationHandlers.splice(index, 1);
+    let entry = this.notificationHandlers.get(type.method);
+    if (!entry) {
+      entry = { type: type as NotificationType<unknown>, handlers: new Set() };
+      this.notificationHandlers.set(type.method, entry);
+      if (this.client) this.dispatchTo(this.client, entry);
+    }
+    const handlers = entry.handlers;
+    handlers.add(handler as (params: unknown) => void);
+    return new vscode.Disposable(() => handlers.delete(handler as (params: unknown) => void));
+  }
+
+  private dispatchTo(client: LanguageClient, entry: { type: NotificationType<unknown>; handlers: Set<(params: unknown) => void> }): void {
+    client.onNotification(entry.type, (params) => {
+      for (const handler of entry.handlers) {
+        try {
+          handler(params);
+        } catch (e) {
+          weirLog().error(`handling ${entry.type.method}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+        }
+      }
     });
   }
 
@@ -152,7 +169,7 @@ export class EngineClient implements vscode.Disposable {
     client.onDidChangeState((event) => {
       this.setState(event.newState === State.Running ? 'running' : event.newState === State.Starting ? 'starting' : 'stopped');
     });
-    for (const { type, handler } of this.notificationHandlers) client.onNotification(type, handler);
+    for (const entry of this.notificationHandlers.values()) this.dispatchTo(client, entry);
     this.client = client;
     this.clientEmitter.fire(client);
     try {

@@ -27,6 +27,8 @@ export class RunsModel implements vscode.Disposable {
   private readonly trials = new Map<string, TrialRecord[]>();
   private readonly liveRuns = new Map<string, RunSummary>();
   private readonly pendingRunIds = new Set<string>();
+  /** Every run id a listing or a notification showed, to tell a new run from a changed one. */
+  private readonly seenRunIds = new Set<string>();
   private flushTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly changeEmitter = new vscode.EventEmitter<RunsChange>();
   private readonly liveEmitter = new vscode.EventEmitter<RunSummary[]>();
@@ -58,6 +60,7 @@ export class RunsModel implements vscode.Disposable {
     if (!runs) {
       runs = await this.engine.request(ListRunsRequest.type, { experiment });
       this.runsByExperiment.set(experiment, runs);
+      for (const run of runs) this.seenRunIds.add(run.id);
     }
     return runs;
   }
@@ -155,9 +158,10 @@ export class RunsModel implements vscode.Disposable {
         if (runs && !runs.some((r) => r.id === runId)) {
           runs.unshift(summary);
           this.changeEmitter.fire({ type: 'experiment', name: summary.experiment });
-          experimentsChanged = true;
         }
-        if (!this.experiments?.some((e) => e.name === summary.experiment)) experimentsChanged = true;
+        // A run this model has not seen changes its experiment's run count.
+        if (!this.seenRunIds.has(runId)) experimentsChanged = true;
+        this.seenRunIds.add(runId);
         const wasLive = this.liveRuns.has(runId);
         const isLive = summary.status === 'Running' || summary.status === 'Queued';
         if (isLive) this.liveRuns.set(runId, summary);
@@ -167,8 +171,9 @@ export class RunsModel implements vscode.Disposable {
           // The experiment icon spins while any of its runs is live, and run counts change.
           experimentsChanged ||= wasLive !== isLive;
         }
-      } else if (this.liveRuns.delete(runId)) {
-        liveChanged = true;
+      } else {
+        if (this.seenRunIds.delete(runId)) experimentsChanged = true;
+        if (this.liveRuns.delete(runId)) liveChanged = true;
       }
       if (this.runRecords.has(runId)) {
         this.runRecords.delete(runId);

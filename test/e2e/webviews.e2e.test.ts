@@ -1,0 +1,147 @@
+import { rmSync } from 'node:fs';
+import type { Frame, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
+import { previewPage } from '../../engine/src/lsp/webviewData';
+import type { RunRecord, TrialRecord } from '../../engine/src/store/records';
+import { openWorkspace } from '../../engine/src/store/workspace';
+import { launchVsCode, type VsCode } from './harness/vscode';
+import { exampleWorkspace } from './harness/workspace';
+
+/**
+ * The webviews in a real VS Code (code-server in Chromium, the packaged .vsix): run details
+ * of the example run the CLI made (graph with every step's status, one leaderboard row per
+ * trial, a drawn ROC chart) and the data preview of a step output (its first rows). What the
+ * views show is checked against the workspace store the CLI wrote, read here with the engine.
+ * Screenshots in a dark and a light theme go to test-results/e2e/webviews-*.png.
+ */
+describe('Weir webviews in a real VS Code', () => {
+  let vscode: VsCode;
+  let workspace: { folder: string; pipelineFile: string; cliRunId: string };
+  let run: RunRecord;
+  let trials: TrialRecord[];
+
+  beforeAll(async () => {
+    workspace = await exampleWorkspace();
+    const store = await openWorkspace(workspace.folder);
+    try {
+      run = await store.getRun(workspace.cliRunId);
+      const automl = run.steps.find((s) => s.kind === 'automl');
+      trials = automl ? await store.listTrials(run.id, automl.name) : [];
+    } finally {
+      await store.dispose();
+    }
+    vscode = await launchVsCode(workspace.folder);
+  });
+
+  afterAll(async () => {
+    await vscode?.close();
+    if (workspace) rmSync(workspace.folder, { recursive: true, force: true });
+  });
+
+  const screenshotOnFailure = (name: string) =>
+    onTestFailed(async () => {
+      await vscode?.screenshot(`webviews-failed-${name}`).catch(() => undefined);
+    });
+
+  it('opens run details: every step with its status, one leaderboard row per trial, a ROC chart', async () => {
+    screenshotOnFailure('run-details');
+    expect(run.status).toBe('Completed');
+    expect(trials.length).toBeGreaterThan(0);
+    await vscode.openWeir();
+    const experiment = vscode.treeItem(/^Experiment penguins, 1 run$/);
+    await experiment.waitFor({ timeout: 60_000 });
+    if ((await experiment.getAttribute('aria-expanded')) !== 'true') await experiment.click();
+    // Clicking a run's label opens its details.
+    await vscode.treeItem(new RegExp(`^Run ${escapeRegExp(run.id)} `)).click();
+    const view = await webviewFrame(vscode.page, '.pipeline-graph');
+
+    for (const step of run.steps) {
+      await view.locator(`.pipeline-graph [data-node="${step.name}"][data-status="${step.status}"]`).waitFor({ timeout: 30_000 });
+    }
+    expect(await view.locator('.pipeline-graph .graph-node.kind-step').count()).toBe(run.steps.length);
+
+    await view.locator('.leaderboard[data-complete="true"]').waitFor({ timeout: 30_000 });
+    expect(await view.locator('.leaderboard tbody tr').count()).toBe(trials.length);
+    const shownIterations = (await view.locator('.leaderboard tbody tr').evaluateAll((rows) => rows.map((r) => Number((r as HTMLElement).dataset.iteration)))).sort((a, b) => a - b);
+    expect(shownIterations).toEqual(trials.map((t) => t.iteration).sort((a, b) => a - b));
+    await vscode.screenshot('webviews-01-run-details-dark');
+
+    await view.locator('vscode-tab-header', { hasText: 'Charts' }).click();
+    await view.locator('.chart-roc svg .mark-line path').first().waitFor({ timeout: 60_000 });
+    expect(await view.locator('.chart-roc svg .mark-line path').count()).toBeGreaterThan(0);
+    await view.locator('[data-chart="confusion-counts"] svg').waitFor({ timeout: 30_000 });
+    await view.locator('.chart-roc').scrollIntoViewIfNeeded();
+    await vscode.screenshot('webviews-02-charts-dark');
+  });
+
+  it('previews a step output: the first rows of the table', async () => {
+    screenshotOnFailure('data-preview');
+    const details = await webviewFrame(vscode.page, '.pipeline-graph');
+    const step = run.steps.find((s) => Object.values(s.outputs).some((o) => o.kind === 'parquet'))!;
+    const output = Object.entries(step.outputs).find(([, o]) => o.kind === 'parquet')![0];
+    await details.locator(`.pipeline-graph [data-node="${step.name}"]`).click();
+    await details.locator(`.step-detail[data-step="${step.name}"] .preview-output`).first().click();
+
+    const preview = await webviewFrame(vscode.page, '.virtual-table');
+    await preview.locator('.vt-body .vt-row[data-row="0"]:not(.pending)').waitFor({ timeout: 60_000 });
+    const store = await openWorkspace(workspace.folder);
+    const expected = await previewPage(store, { runId: run.id, step: step.name, output }, 0, 3).finally(() => store.dispose());
+    for (let r = 0; r < expected.count; r++) {
+      const cells = await preview.locator(`.vt-body .vt-row[data-row="${r}"] .vt-cell`).allInnerTexts();
+      expect(cells[0]).toBe(String(r + 1));
+      expected.columns.forEach((_, c) => {
+        const v = expected.values[c][r];
+        if (v === null) expect(cells[c + 1]).toBe('null');
+        else if (typeof v === 'number') expect(Number(cells[c + 1].replace(/,/g, ''))).toBeCloseTo(v, 4);
+        else expect(cells[c + 1]).toBe(String(v));
+      });
+    }
+    await vscode.screenshot('webviews-03-data-preview-dark');
+  });
+
+  it('looks right in a light theme too', async () => {
+    screenshotOnFailure('light');
+    await vscode.runCommand('Preferences: Toggle between Light/Dark Themes');
+    await vscode.page.locator('.monaco-workbench.vs').waitFor({ timeout: 30_000 });
+    const preview = await webviewFrame(vscode.page, '.virtual-table');
+    await preview.locator('.vt-body .vt-row[data-row="0"]:not(.pending)').waitFor({ timeout: 30_000 });
+    // The theme reaches the page as CSS variables: the table's text is dark on light now.
+    const color = await preview.locator('body').evaluate((b) => getComputedStyle(b).color);
+    expect(luminance(color)).toBeLessThan(0.5);
+    await vscode.screenshot('webviews-04-data-preview-light');
+    await vscode.page.locator('.tab', { hasText: /^Run: / }).first().click();
+    const details = await webviewFrame(vscode.page, '.pipeline-graph');
+    await details.locator('.leaderboard[data-complete="true"]').waitFor({ timeout: 30_000 });
+    await vscode.screenshot('webviews-05-run-details-light');
+  });
+});
+
+/**
+ * The content frame of the visible webview that has `selector`. VS Code nests each webview
+ * in two iframes and rebuilds them when a panel is shown again, so this polls the frames.
+ */
+async function webviewFrame(page: Page, selector: string, timeoutMs = 60_000): Promise<Frame> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    for (const frame of page.frames()) {
+      if (frame.isDetached()) continue;
+      const found = await frame
+        .locator(selector)
+        .first()
+        .isVisible()
+        .catch(() => false);
+      if (found) return frame;
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`no visible webview shows ${selector} after ${timeoutMs} ms`);
+}
+
+function luminance(cssColor: string): number {
+  const [r, g, b] = (cssColor.match(/\d+(\.\d+)?/g) ?? ['0', '0', '0']).slice(0, 3).map(Number);
+  return (0.2126 * r + 0.7152 * g + 0.0722 * b) / 255;
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
