@@ -33,11 +33,7 @@ export interface ReferenceRun {
   maxRssMb: number;
 }
 
-/**
- * Trains Python XGBoost (hist, one thread) on the same matrices and/or predicts with a
- * Weir model file, through test/gbdt/xgboostReference.py.
- */
-export function runReference(options: {
+export interface ReferenceJob {
   dir: string;
   train: FeatureMatrix & { label: Float32Array };
   test: FeatureMatrix;
@@ -47,34 +43,45 @@ export function runReference(options: {
   featureNames?: string[];
   /** Where Python should save its own model (XGBoost's JSON), if anywhere. */
   saveNativeModel?: string;
-}): ReferenceRun {
-  const { dir, train, test } = options;
-  writeF32(path.join(dir, 'train_x.bin'), train.values);
-  writeF32(path.join(dir, 'train_y.bin'), train.label);
-  writeF32(path.join(dir, 'test_x.bin'), test.values);
-  const { num_boost_round, early_stopping_rounds: _ignored, eval_metric: _metric, ...xgbParams } = options.params;
-  const job = {
-    dir,
-    cols: train.cols,
-    train: { x: 'train_x.bin', y: 'train_y.bin', rows: train.rows },
-    test: { x: 'test_x.bin', rows: test.rows },
-    params: xgbParams,
-    num_boost_round: num_boost_round ?? 10,
-    weir_model: options.weirModelFile,
-    train_native: options.trainNative ?? true,
-    feature_names: options.featureNames,
-    out: path.join(dir, 'result.json'),
-    save_native_model: options.saveNativeModel,
-  };
-  const jobFile = path.join(dir, 'job.json');
-  writeFileSync(jobFile, JSON.stringify(job));
+}
+
+/**
+ * Trains Python XGBoost (hist, one thread) on the same matrices and/or predicts with a
+ * Weir model file, through test/gbdt/xgboostReference.py; all jobs in one Python process.
+ */
+export function runReferences(jobs: ReferenceJob[]): ReferenceRun[] {
+  if (jobs.length === 0) return [];
+  const specs = jobs.map((options) => {
+    const { dir, train, test } = options;
+    writeF32(path.join(dir, 'train_x.bin'), train.values);
+    writeF32(path.join(dir, 'train_y.bin'), train.label);
+    writeF32(path.join(dir, 'test_x.bin'), test.values);
+    const { num_boost_round, early_stopping_rounds: _ignored, eval_metric: _metric, ...xgbParams } = options.params;
+    return {
+      dir,
+      cols: train.cols,
+      train: { x: 'train_x.bin', y: 'train_y.bin', rows: train.rows },
+      test: { x: 'test_x.bin', rows: test.rows },
+      params: xgbParams,
+      num_boost_round: num_boost_round ?? 10,
+      weir_model: options.weirModelFile,
+      train_native: options.trainNative ?? true,
+      feature_names: options.featureNames,
+      out: path.join(dir, 'result.json'),
+      save_native_model: options.saveNativeModel,
+    };
+  });
+  const jobFile = path.join(jobs[0].dir, 'jobs.json');
+  writeFileSync(jobFile, JSON.stringify(specs));
   execFileSync(python, [path.join(__dirname, 'xgboostReference.py'), jobFile], { stdio: ['ignore', 'ignore', 'inherit'] });
-  const result = JSON.parse(readFileSync(job.out, 'utf8')) as { train_seconds?: number; predict_seconds?: number; max_rss_mb: number };
-  return {
-    nativePred: job.train_native ? readF32(path.join(dir, 'native_pred.bin')) : undefined,
-    weirModelPred: options.weirModelFile ? readF32(path.join(dir, 'weir_model_pred.bin')) : undefined,
-    trainSeconds: result.train_seconds,
-    predictSeconds: result.predict_seconds,
-    maxRssMb: result.max_rss_mb,
-  };
+  return specs.map((job) => {
+    const result = JSON.parse(readFileSync(job.out, 'utf8')) as { train_seconds?: number; predict_seconds?: number; max_rss_mb: number };
+    return {
+      nativePred: job.train_native ? readF32(path.join(job.dir, 'native_pred.bin')) : undefined,
+      weirModelPred: job.weir_model ? readF32(path.join(job.dir, 'weir_model_pred.bin')) : undefined,
+      trainSeconds: result.train_seconds,
+      predictSeconds: result.predict_seconds,
+      maxRssMb: result.max_rss_mb,
+    };
+  });
 }

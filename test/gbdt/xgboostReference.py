@@ -1,6 +1,6 @@
 """Reference runs of Python's XGBoost for Weir's parity tests and benchmark.
 
-Usage: python3 xgboostReference.py JOB.json
+Usage: python3 xgboostReference.py JOB.json (one job or a list of jobs)
 JOB: {"dir": folder with raw little-endian float32 files, "rows", "cols",
       "train": {"x": "train_x.bin" (column-major), "y": "train_y.bin"},
       "test": {"x": "test_x.bin"}, "holdout": optional {"x", "rows"} predicted untimed,
@@ -27,7 +27,13 @@ def load_matrix(path, rows, cols):
 
 
 def main():
-    job = json.load(open(sys.argv[1]))
+    jobs = json.load(open(sys.argv[1]))
+    # One process for many jobs: importing xgboost costs about a second.
+    for job in jobs if isinstance(jobs, list) else [jobs]:
+        run(job)
+
+
+def run(job):
     d = job["dir"]
     result = {}
     tr, te = job["train"], job["test"]

@@ -417,6 +417,9 @@ export function train(data: TrainData, params: GbdtParams, evals: EvalSet[] = []
     checkTrainData(e.data, p, `eval set '${e.name}'`);
     if (e.data.cols !== data.cols) throw new WeirError('BAD_INPUT', `eval set '${e.name}' has ${e.data.cols} columns; the training data has ${data.cols}`);
   }
+  if (p.earlyStoppingRounds !== undefined && evals.length === 0) {
+    throw new WeirError('BAD_INPUT', `early_stopping_rounds=${p.earlyStoppingRounds} needs at least one eval set to watch`);
+  }
   const K = p.numGroups;
   const n = data.rows;
   let baseScore = p.baseScore;
