@@ -96,7 +96,7 @@ function fit(args: FitArgs): FittedModel {
   const prior = classPriors(y, k, weight);
   if (outputs === 1) x0[p] = Math.log(prior[1] / prior[0]);
   else for (let c = 0; c < k; c++) x0[outputs * p + c] = Math.log(prior[c]);
-  const { x } = minimizeOwlqn(smooth, x0, l1, { maxIter, tolerance: 1e-7 });
+  const { x } = minimizeOwlqn(smooth, x0, l1, { maxIter, tolerance: 1e-10 });
 
   const coef: number[][] = [];
   for (let c = 0; c < outputs; c++) coef.push(Array.from(x.subarray(c * p, (c + 1) * p)));
