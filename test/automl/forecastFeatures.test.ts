@@ -37,13 +37,15 @@ describe('forecast features', () => {
     for (let r = 0; r < t.X.rows; r += 7) {
       const origin = t.originPeriod[r] - 2000 * 12; // position of the origin in the series
       const value = (i: number) => i + 10 * Math.sin((2 * Math.PI * i) / 12);
+      // lag_1 is the level at the origin; the target and the other level features are relative to it.
       expect(col('lag_1', r)).toBeCloseTo(value(origin), 4);
-      expect(col('lag_2', r)).toBeCloseTo(value(origin - 1), 4);
+      expect(t.base[r]).toBeCloseTo(value(origin), 4);
+      expect(col('lag_2', r)).toBeCloseTo(value(origin - 1) - value(origin), 4);
       expect(col('horizon', r)).toBe(t.targetPeriod[r] - t.originPeriod[r]);
-      expect(t.y[r]).toBeCloseTo(value(origin + col('horizon', r)), 4);
+      expect(t.y[r]).toBeCloseTo(value(origin + col('horizon', r)) - value(origin), 4);
       // The seasonal feature is the value whole seasons before the target, never after the origin.
       const seasonal = origin + col('horizon', r) - 12;
-      if (seasonal >= 0) expect(col('seasonal', r)).toBeCloseTo(value(seasonal), 4);
+      if (seasonal >= 0) expect(col('seasonal', r)).toBeCloseTo(value(seasonal) - value(origin), 4);
       else expect(col('seasonal', r)).toBeNaN();
     }
   });
@@ -57,8 +59,9 @@ describe('forecast features', () => {
         { name: 'id', type: 'string', duckType: 'VARCHAR', values: ['b', 'a'] },
       ],
     };
-    const { X, horizon } = forecastRows(future, t.spec);
+    const { X, horizon, base } = forecastRows(future, t.spec);
     expect([...horizon]).toEqual([1, 2]);
+    expect(base[1]).toBeCloseTo(35 + 10 * Math.sin((2 * Math.PI * 35) / 12), 4);
     const lag1 = X.values[X.featureNames!.indexOf('lag_1') * X.rows];
     expect(lag1).toBeCloseTo(100 + 35 + 10 * Math.sin((2 * Math.PI * 35) / 12), 4);
     const late = { ...future, columns: [{ ...future.columns[0], values: Float64Array.from([Date.UTC(2003, 5, 1), Date.UTC(2003, 1, 1)]) }, future.columns[1]] } as ColumnarTable;

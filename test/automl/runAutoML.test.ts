@@ -131,3 +131,33 @@ describe('runAutoML', () => {
     expect(existsSync(path.join(result.modelDir, 'model.json'))).toBe(true);
   });
 });
+
+describe('runAutoML forecasting', () => {
+  it('forecasts monthly CO2 better than the naive baselines and predicts the next months', async () => {
+    const { readTableFile } = await import('../../engine/src/automl/model/tableFiles');
+    const { vegaData } = await import('../helpers/paths');
+    const co2 = await readTableFile(path.join(vegaData, 'co2-concentration.csv'));
+    const training = { rows: co2.rows, columns: co2.columns.filter((c) => c.name !== 'adjusted CO2') };
+    const { promise, trials } = run(
+      { task: 'forecasting', label_column_name: 'CO2', time_column_name: 'Date', forecast_horizon: 6, target_lags: [1, 2, 12], target_rolling_window_size: 12, iterations: 6, seed: 1, max_concurrent_iterations: 2 },
+      training,
+    );
+    const result = await promise;
+    const score = (name: string) => trials.find((t) => t.algorithm === name)!.metrics.normalized_root_mean_squared_error;
+    expect(score('SeasonalNaive')).toBeLessThan(score('Naive'));
+    expect(result.best.metrics.normalized_root_mean_squared_error).toBeLessThan(score('SeasonalNaive'));
+    const charts = JSON.parse(readFileSync(path.join(result.modelDir, 'charts.json'), 'utf8')) as { kind: string; byHorizon: unknown[] };
+    expect(charts.kind).toBe('forecasting');
+    expect(charts.byHorizon).toHaveLength(6);
+
+    const model = loadModel(result.modelDir);
+    const p = model.predict([{ Date: '2020-05-01' }, { Date: '2020-10-01' }]);
+    expect([...p.horizon!]).toEqual([1, 6]);
+    // May is the seasonal peak and October the trough; both stay near the last values (~414–417 ppm).
+    expect(p.prediction[0] as number).toBeGreaterThan(414);
+    expect(p.prediction[0] as number).toBeLessThan(420);
+    expect(p.prediction[1] as number).toBeLessThan(p.prediction[0] as number);
+    expect(() => model.predict([{ Date: '2021-06-01' }])).toThrow(/14 periods after the end of the training data; the model forecasts 1 to 6 periods ahead/);
+    model.dispose();
+  });
+});

@@ -10,7 +10,7 @@ import { cellAsNumber, encodeLabel, fitFeaturizer, transform } from './featurize
 import { buildForecastTable, type ForecastTable } from './forecast/forecastFeatures';
 import { type ValidationPlan as GuardrailValidation, dataGuardrails, validationSplitGuardrail } from './guardrails';
 import { computeMetrics } from './metrics';
-import type { EstimatorSpec } from './model/estimator';
+import { type EstimatorSpec, baselinePrediction } from './model/estimator';
 import { CHARTS_FILE, GUARDRAILS_FILE, IMPORTANCES_FILE, LEADERBOARD_FILE, MODEL_FILE, type ModelArtifact } from './model/modelArtifact';
 import { type AutoMLConfig, type ResolvedSettings, resolveSettings } from './settings';
 import type { SearchFamily } from './search/costFrugalSearch';
@@ -76,8 +76,14 @@ export async function runAutoML(a: AutoMLRunArgs): Promise<AutoMLRunResult> {
   const yEval = Float32Array.from(evalRows, (i) => y[i]);
   const wEval = weight ? Float32Array.from(evalRows, (i) => weight[i]) : undefined;
   const numClasses = classes?.length;
-  const labelRange = task === 'classification' ? undefined : rangeOf(y);
-  const evaluate = (oof: Float64Array): MetricValues => computeMetrics({ task, yTrue: yEval, pred: oof, numClasses, weight: wEval, labelRange });
+  // Forecasting models learn the change since the origin; metrics are on the series' own scale.
+  const base = prepared.forecast?.base;
+  const baseEval = base ? Float64Array.from(evalRows, (i) => base[i]) : undefined;
+  const yTrueEval = baseEval ? Float64Array.from(yEval, (v, i) => v + baseEval[i]) : yEval;
+  const labelRange = task === 'classification' ? undefined : rangeOf(yTrueEval);
+  const toScale = (oof: Float64Array, rows?: Uint32Array): Float64Array =>
+    baseEval ? Float64Array.from(oof, (v, i) => v + baseEval[rows ? rows[i] : i]) : oof;
+  const evaluate = (oof: Float64Array): MetricValues => computeMetrics({ task, yTrue: yTrueEval, pred: toScale(oof), numClasses, weight: wEval, labelRange });
   const width = task === 'classification' ? numClasses! : 1;
 
   const families: SearchFamily[] = allFamilies()
@@ -99,18 +105,18 @@ export async function runAutoML(a: AutoMLRunArgs): Promise<AutoMLRunResult> {
   let iterationOffset = 0;
   if (task === 'forecasting' && settings.allowedModels.some((m) => m === 'Naive' || m === 'SeasonalNaive')) {
     for (const [algorithm, feature] of [
-      ['Naive', 'lag_1'],
+      ['Naive', undefined],
       ['SeasonalNaive', 'seasonal'],
     ] as const) {
       if (!settings.allowedModels.includes(algorithm)) continue;
       const t0 = performance.now();
-      const j = X.featureNames!.indexOf(feature);
-      const oof = Float64Array.from(evalRows, (i) => X.values[j * X.rows + i]);
+      const all = baselinePrediction(X, feature);
+      const oof = Float64Array.from(evalRows, (i) => all[i]);
       const metrics = evaluate(oof);
       const t: TrialResult = {
         iteration: iterationOffset,
         algorithm,
-        params: { feature },
+        params: { predicts: feature ? 'the value one season before the target' : 'the last value' },
         status: 'Completed',
         metrics,
         score: metrics[settings.primaryMetric] ?? NaN,
@@ -121,7 +127,7 @@ export async function runAutoML(a: AutoMLRunArgs): Promise<AutoMLRunResult> {
         width: 1,
         states: [],
       };
-      baselineSpecs.set(iterationOffset, { type: 'baseline', algorithm, feature });
+      baselineSpecs.set(iterationOffset, { type: 'baseline', algorithm, ...(feature ? { feature } : {}) });
       iterationOffset++;
       await report(t);
       a.log(leaderboardLine(t, settings.primaryMetric, bestOf(trialsOut, settings.primaryMetric)));
@@ -189,7 +195,15 @@ export async function runAutoML(a: AutoMLRunArgs): Promise<AutoMLRunResult> {
         yEval,
         wEval,
         evaluate: (oof) => evaluate(oof),
-        primaryScore: (yy, ww, pred) => computeMetrics({ task, yTrue: yy, pred, numClasses, weight: ww, labelRange })[settings.primaryMetric] ?? NaN,
+        primaryScore: (pred, rows) =>
+          computeMetrics({
+            task,
+            yTrue: rows ? Float64Array.from(rows, (i) => yTrueEval[i]) : yTrueEval,
+            pred: toScale(pred, rows),
+            numClasses,
+            weight: wEval && rows ? Float32Array.from(rows, (i) => wEval[i]) : wEval,
+            labelRange,
+          })[settings.primaryMetric] ?? NaN,
         seed: settings.seed,
         voting: settings.votingEnsemble,
         stack: settings.stackEnsemble,
@@ -230,7 +244,7 @@ export async function runAutoML(a: AutoMLRunArgs): Promise<AutoMLRunResult> {
     createdAt: new Date().toISOString(),
   };
   await writeFile(path.join(modelDir, MODEL_FILE), JSON.stringify(artifact));
-  await writeFile(path.join(modelDir, CHARTS_FILE), JSON.stringify(chartsFor(task, best.oof!, yEval, wEval, classes, prepared.forecast, evalRows)));
+  await writeFile(path.join(modelDir, CHARTS_FILE), JSON.stringify(chartsFor(task, toScale(best.oof!), yTrueEval, wEval, classes, prepared.forecast, evalRows)));
   await writeFile(path.join(modelDir, LEADERBOARD_FILE), JSON.stringify(leaderboard.map(leaderboardRow), null, 1));
   await writeFile(path.join(modelDir, GUARDRAILS_FILE), JSON.stringify(guardrails, null, 1));
   await writeFile(path.join(modelDir, IMPORTANCES_FILE), JSON.stringify(importancesOf(best, ensembles, trialsOut, settings.primaryMetric), null, 1));
@@ -417,12 +431,12 @@ function smallestClass(y: Float32Array, k: number): number {
   return Math.min(...counts);
 }
 
-function rangeOf(y: Float32Array): { min: number; max: number } {
+function rangeOf(y: ArrayLike<number>): { min: number; max: number } {
   let min = Infinity;
   let max = -Infinity;
-  for (const v of y) {
-    if (v < min) min = v;
-    if (v > max) max = v;
+  for (let i = 0; i < y.length; i++) {
+    if (y[i] < min) min = y[i];
+    if (y[i] > max) max = y[i];
   }
   return { min, max };
 }
@@ -495,7 +509,7 @@ export function metricsByIteration(trials: TrialResult[]): Record<string, Record
   return out;
 }
 
-function chartsFor(task: string, oof: Float64Array, yEval: Float32Array, wEval: Float32Array | undefined, classes: string[] | undefined, forecast: ForecastTable | undefined, evalRows: Uint32Array) {
+function chartsFor(task: string, oof: Float64Array, yEval: ArrayLike<number>, wEval: Float32Array | undefined, classes: string[] | undefined, forecast: ForecastTable | undefined, evalRows: Uint32Array) {
   if (task === 'classification') return classificationCharts({ yTrue: yEval, proba: oof, classes: classes!, weight: wEval });
   if (task === 'forecasting' && forecast) {
     return forecastingCharts({ yTrue: yEval, pred: oof, horizon: Float64Array.from(evalRows, (i) => forecast.horizon[i]), time: Float64Array.from(evalRows, (i) => forecast.targetTime[i]) });

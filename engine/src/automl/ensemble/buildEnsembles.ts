@@ -23,8 +23,8 @@ export interface EnsembleArgs {
   yEval: Float32Array;
   wEval?: Float32Array;
   evaluate(oof: Float64Array, width: number): MetricValues;
-  /** The primary metric of predictions for the given labels and weights (used on a subsample). */
-  primaryScore(y: Float32Array, w: Float32Array | undefined, pred: Float64Array): number;
+  /** The primary metric of predictions for the given out-of-fold rows (all when `rows` is absent). */
+  primaryScore(pred: Float64Array, rows?: Uint32Array): number;
   seed: number;
   voting: boolean;
   stack: boolean;
@@ -59,12 +59,10 @@ export function buildEnsembles(a: EnsembleArgs): EnsembleResult[] {
     const sample = subsampleRows(rows, SELECTION_ROWS);
     const sign = isHigherBetter(a.primaryMetric) ? 1 : -1;
     const candidates = ranked.map((t) => (sample ? gatherPred(t.oof!, a.width, sample) : t.oof!));
-    const ySel = sample ? Float32Array.from(sample, (i) => a.yEval[i]) : a.yEval;
-    const wSel = a.wEval && sample ? Float32Array.from(sample, (i) => a.wEval![i]) : a.wEval;
     const { counts } = greedyEnsembleSelection({
       candidates,
       rounds: SELECTION_ROUNDS,
-      score: (pred) => sign * a.primaryScore(ySel, wSel, pred),
+      score: (pred) => sign * a.primaryScore(pred, sample),
     });
     const members = ranked.map((t, i) => ({ t, weight: counts[i] })).filter((m) => m.weight > 0);
     const total = members.reduce((s, m) => s + m.weight, 0);

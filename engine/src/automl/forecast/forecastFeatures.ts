@@ -14,8 +14,15 @@ import type { ColumnarTable, TableColumn } from '../types';
  *   SeasonalNaive predicts),
  * - calendar parts of the target period, the horizon h and the series code,
  *
- * and the target is the value at o + h. The same builder makes the rows at predict time
- * from the series' last values stored in the model, so training and scoring cannot drift.
+ * and the target is the value at o + h.
+ *
+ * Everything is relative to the level at the origin: the target is y(o + h) − y(o), and
+ * every level feature except `lag_1` itself is given minus `lag_1`. Trees cannot predict
+ * outside the values they saw, so on a trending series (CO2) a tree on raw levels fails
+ * exactly where a forecast matters; on differences it only has to learn the change, and
+ * `base` (= lag_1) is added back to every prediction. The same builder makes the rows at
+ * predict time from the series' last values stored in the model, so training and scoring
+ * cannot drift.
  * Periods come from the inferred frequency; missing periods are NaN (boosting handles them).
  */
 export interface ForecastSpec {
@@ -37,7 +44,10 @@ export type Frequency = { unit: 'month'; months: number } | { unit: 'ms'; step: 
 
 export interface ForecastTable {
   X: FeatureMatrix;
+  /** Target relative to the origin's value: y(o + h) − y(o). */
   y: Float32Array;
+  /** The origin's value per row; prediction = model output + base. */
+  base: Float64Array;
   /** Period index of the origin and of the target, per row (for rolling-origin folds). */
   originPeriod: Float64Array;
   targetPeriod: Float64Array;
@@ -85,7 +95,7 @@ export function buildForecastTable(table: ColumnarTable, s: ForecastSettings): F
   const history = Math.max(lags[lags.length - 1], window ?? 1);
   const tailLength = Math.max(history, seasonality);
 
-  const rowsOut: { features: number[]; y: number; origin: number; target: number; h: number; time: number }[] = [];
+  const rowsOut: { features: number[]; y: number; base: number; origin: number; target: number; h: number; time: number }[] = [];
   keys.forEach((key, code) => {
     const points = bySeries.get(key)!;
     const p0 = periodOf(frequency, points[0].t);
@@ -98,11 +108,14 @@ export function buildForecastTable(table: ColumnarTable, s: ForecastSettings): F
     }
     spec.series[key] = { code, lastPeriod: last, tail: Array.from(values.subarray(Math.max(0, values.length - tailLength))) };
     for (let o = history - 1; o < values.length - 1; o++) {
+      const base = values[o];
+      // Without a value at the origin there is no level to forecast from.
+      if (!Number.isFinite(base)) continue;
       for (let h = 1; h <= s.horizon && o + h < values.length; h++) {
         const target = values[o + h];
         if (!Number.isFinite(target)) continue;
         const period = p0 + o + h;
-        rowsOut.push({ features: featureRow(values, o, h, lags, window, seasonality, timeOfPeriod(frequency, period), code), y: target, origin: p0 + o, target: period, h, time: timeOfPeriod(frequency, period) });
+        rowsOut.push({ features: featureRow(values, o, h, lags, window, seasonality, timeOfPeriod(frequency, period), code), y: target - base, base, origin: p0 + o, target: period, h, time: timeOfPeriod(frequency, period) });
       }
     }
   });
@@ -116,6 +129,7 @@ export function buildForecastTable(table: ColumnarTable, s: ForecastSettings): F
   return {
     X: { rows: n, cols, values, featureNames },
     y: Float32Array.from(rowsOut, (r) => r.y),
+    base: Float64Array.from(rowsOut, (r) => r.base),
     originPeriod: Float64Array.from(rowsOut, (r) => r.origin),
     targetPeriod: Float64Array.from(rowsOut, (r) => r.target),
     horizon: Float64Array.from(rowsOut, (r) => r.h),
@@ -128,13 +142,14 @@ export function buildForecastTable(table: ColumnarTable, s: ForecastSettings): F
  * Feature rows for future periods: each input row names a series (by its id columns) and a
  * time; the forecast origin is the series' last training period.
  */
-export function forecastRows(table: ColumnarTable, spec: ForecastSpec): { X: FeatureMatrix; horizon: Float64Array } {
+export function forecastRows(table: ColumnarTable, spec: ForecastSpec): { X: FeatureMatrix; horizon: Float64Array; base: Float64Array } {
   const timeCol = requireColumn(table, spec.timeColumn);
   const idCols = spec.seriesColumns.map((c) => requireColumn(table, c));
   const n = table.rows;
   const cols = spec.featureNames.length;
   const values = new Float32Array(n * cols);
   const horizon = new Float64Array(n);
+  const base = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     const key = seriesKey(idCols, i);
     const series = spec.series[key];
@@ -149,8 +164,10 @@ export function forecastRows(table: ColumnarTable, spec: ForecastSpec): { X: Fea
     const row = featureRow(tail, tail.length - 1, h, spec.lags, spec.window, spec.seasonality, t, series.code);
     row.forEach((v, j) => (values[j * n + i] = v));
     horizon[i] = h;
+    base[i] = tail[tail.length - 1];
+    if (!Number.isFinite(base[i])) throw new WeirError('BAD_INPUT', `row ${i + 1}: series '${key}' has no value at the end of its training data to forecast from`);
   }
-  return { X: { rows: n, cols, values, featureNames: spec.featureNames }, horizon };
+  return { X: { rows: n, cols, values, featureNames: spec.featureNames }, horizon, base };
 }
 
 function forecastFeatureNames(lags: number[], window: number | undefined): string[] {
@@ -171,7 +188,9 @@ function forecastFeatureNames(lags: number[], window: number | undefined): strin
 
 function featureRow(values: ArrayLike<number>, o: number, h: number, lags: number[], window: number | undefined, season: number, targetTime: number, code: number): number[] {
   const at = (i: number) => (i >= 0 && i <= o ? values[i] : NaN);
-  const row = lags.map((l) => at(o - l + 1));
+  const level = at(o);
+  // lag_1 stays a level (it tells linear models where the series is); every other level feature is relative to it.
+  const row = lags.map((l) => (l === 1 ? level : at(o - l + 1) - level));
   if (window) {
     let sum = 0;
     let sq = 0;
@@ -188,10 +207,10 @@ function featureRow(values: ArrayLike<number>, o: number, h: number, lags: numbe
       max = Math.max(max, v);
     }
     const mean = count ? sum / count : NaN;
-    row.push(mean, count ? min : NaN, count ? max : NaN, count > 1 ? Math.sqrt(Math.max(0, sq / count - mean * mean)) : NaN);
+    row.push(mean - level, count ? min - level : NaN, count ? max - level : NaN, count > 1 ? Math.sqrt(Math.max(0, sq / count - mean * mean)) : NaN);
   }
   const seasonsBack = Math.ceil(h / season);
-  row.push(at(o + h - seasonsBack * season));
+  row.push(at(o + h - seasonsBack * season) - level);
   const d = new Date(targetTime);
   const startOfYear = Date.UTC(d.getUTCFullYear(), 0, 1);
   row.push(h, d.getUTCFullYear(), d.getUTCMonth() + 1, d.getUTCDate(), d.getUTCDay(), Math.floor((targetTime - startOfYear) / MS_DAY) + 1, d.getUTCHours(), code);

@@ -21,8 +21,12 @@ export type EstimatorSpec =
   | { type: 'single'; model: BaggedModelSpec }
   | { type: 'voting'; members: { weight: number; model: BaggedModelSpec }[] }
   | { type: 'stack'; base: BaggedModelSpec[]; meta: { algorithm: string; state: unknown }; width: number }
-  /** Forecasting baselines: the prediction is one feature column (`lag_1` for Naive, `seasonal` for SeasonalNaive). */
-  | { type: 'baseline'; algorithm: 'Naive' | 'SeasonalNaive'; feature: string };
+  /**
+   * Forecasting baselines, in the relative terms forecasting models predict (change since
+   * the origin): Naive predicts no change; SeasonalNaive the `seasonal` feature (the value a
+   * whole season back, relative to the origin), or no change where that is unknown.
+   */
+  | { type: 'baseline'; algorithm: 'Naive' | 'SeasonalNaive'; feature?: string };
 
 /** A restored estimator: predictions are rows × width (probabilities for classification). */
 export interface Estimator {
@@ -37,9 +41,7 @@ export function restoreEstimator(spec: EstimatorSpec, width: number): Estimator 
     return {
       width: 1,
       predict(X) {
-        const j = (X.featureNames ?? []).indexOf(spec.feature);
-        if (j < 0) throw new Error(`baseline feature '${spec.feature}' is missing from the forecast features`);
-        return Float64Array.from(X.values.subarray(j * X.rows, (j + 1) * X.rows));
+        return baselinePrediction(X, spec.feature);
       },
       dispose: () => undefined,
     };
@@ -110,4 +112,17 @@ export function stackFeatures(preds: Float64Array[], width: number, rows: number
     }
   });
   return { rows, cols, values, featureNames };
+}
+
+/** A baseline's relative prediction: a feature column with unknown values as no change, or no change everywhere. */
+export function baselinePrediction(X: FeatureMatrix, feature: string | undefined): Float64Array {
+  const out = new Float64Array(X.rows);
+  if (!feature) return out;
+  const j = (X.featureNames ?? []).indexOf(feature);
+  if (j < 0) throw new Error(`baseline feature '${feature}' is missing from the forecast features`);
+  for (let i = 0; i < X.rows; i++) {
+    const v = X.values[j * X.rows + i];
+    out[i] = Number.isFinite(v) ? v : 0;
+  }
+  return out;
 }

@@ -65,13 +65,16 @@ export function loadModel(modelPath: string): AutoMLModel {
       const table = Array.isArray(input) ? rowsToTable(input, artifact.featurizer.inputSchema) : input;
       checkColumns(table, artifact.featurizer.inputSchema);
       let horizon: Float64Array | undefined;
+      let base: Float64Array | undefined;
       let X;
       if (artifact.forecast) {
-        ({ X, horizon } = forecastRows(table, artifact.forecast));
+        ({ X, horizon, base } = forecastRows(table, artifact.forecast));
       } else {
         X = transform(artifact.featurizer, table);
       }
       const raw = estimator.predict(X);
+      // Forecasting models predict the change since the series' last value; add the level back.
+      if (base) for (let i = 0; i < raw.length; i++) raw[i] += base[i];
       return makePredictions(artifact, raw, width, table.rows, horizon);
     },
     dispose: () => estimator.dispose(),

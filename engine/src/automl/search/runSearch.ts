@@ -195,7 +195,7 @@ export async function runSearch(o: SearchOptions): Promise<SearchOutcome> {
     o.signal.removeEventListener('abort', onAbort);
   }
   if (o.signal.aborted) throw new WeirError('CANCELED', 'the AutoML search was canceled');
-  if (!stopReason) stopReason = next >= o.iterations ? `all ${o.iterations} iterations done` : 'search ended';
+  if (!stopReason) stopReason = next >= o.iterations ? `all ${o.iterations + (o.firstIteration ?? 0)} iterations done` : 'search ended';
   const trials = [...results.values()].sort((a, b) => a.iteration - b.iteration);
   return { trials, stopReason };
 }
