@@ -57,6 +57,14 @@ describe('ingest formats', () => {
     expect((await ingestError([raggedGz])).message).toBe(`${raggedGz}:3: row has 3 fields, the header has 2`);
   });
 
+  it('infers CSV types from every row, so a late text value does not fail the snapshot', async () => {
+    const rows = Array.from({ length: 30_000 }, (_v, i) => `${i},${i * 2}`);
+    const f = write('late.csv', ['id,code', ...rows, '30000,n/a'].join('\n') + '\n');
+    const r = await ingest([f]);
+    expect(r.schema).toEqual([{ name: 'id', type: 'BIGINT' }, { name: 'code', type: 'VARCHAR' }]);
+    expect(r.rows).toBe(30_001);
+  });
+
   it('reads TSV', async () => {
     const r = await ingest([path.join(vegaData, 'unemployment.tsv')]);
     expect(r.schema).toEqual([{ name: 'id', type: 'BIGINT' }, { name: 'rate', type: 'DOUBLE' }]);

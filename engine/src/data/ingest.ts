@@ -109,35 +109,40 @@ function readerFailure(source: SourceFile, format: SourceFormat, e: unknown): We
   return new WeirError('BAD_INPUT', `${source.display}: could not read it as ${format.toUpperCase()}: ${message}`, { cause: e });
 }
 
-/** Makes `table` a view (or, for Arrow, a table) over one source file; returns its row count. */
-async function attachSource(connection: DuckDBConnection, source: SourceFile, table: string): Promise<number> {
+/**
+ * Makes `table` a view (or, for Arrow and JSON, a table) over one source file and returns its
+ * schema. Each file is parsed as few times as possible: a CSV is sniffed once over all rows and
+ * its view then names the column types, because a view that sniffs would sniff again every
+ * time it is used (counting, describing, copying), which for a 100 MB file cost seconds each.
+ */
+async function attachSource(connection: DuckDBConnection, source: SourceFile, table: string): Promise<ColumnSchema[]> {
   const stat = await fsp.stat(source.file);
   if (stat.size === 0) throw new WeirError('BAD_INPUT', `${source.display}: the file is empty`, { hint: 'Give a file with a header row and data.' });
   const { format, delimiter } = await detectFormat(source.file, source.formatHint);
   const id = sqlIdentifier(table);
+  const noRows = () => new WeirError('BAD_INPUT', `${source.display}: the file has no rows`);
+  const countRows = async () => Number((await connection.runAndReadAll(`SELECT count(*) AS n FROM ${id}`)).getRowObjectsJS()[0].n);
   try {
     if (format === 'arrow') {
-      const rows = await loadArrowIntoTable(connection, source.file, source.display, table);
-      if (rows === 0) throw new WeirError('BAD_INPUT', `${source.display}: the file has no rows`);
-      return rows;
-    }
-    let reader: string;
-    if (format === 'csv') {
+      if ((await loadArrowIntoTable(connection, source.file, source.display, table)) === 0) throw noRows();
+    } else if (format === 'csv') {
       const gzipped = /\.gz$/i.test(source.formatHint);
+      // The structure is already checked (and empty files refused), so DuckDB is told the
+      // dialect; types come from every row so a late non-number cannot fail the copy.
       const shape = await inspectDelimitedFile(source.file, source.display, { delimiter, gzip: gzipped });
-      // The structure is already checked, so DuckDB is told the dialect instead of sniffing it;
-      // types are inferred from every row so a late non-number cannot fail the copy.
-      reader = `read_csv(${sqlString(source.file)}, delim=${sqlString(shape.delimiter)}, quote='"', escape='"', header=true, sample_size=-1${gzipped ? ", compression='gzip'" : ''})`;
+      const dialect = `delim=${sqlString(shape.delimiter)}, quote='"', escape='"', header=true${gzipped ? ", compression='gzip'" : ''}`;
+      const schema = await describeQuery(connection, `SELECT * FROM read_csv(${sqlString(source.file)}, ${dialect}, sample_size=-1)`);
+      const columns = `{${schema.map((c) => `${sqlString(c.name)}: ${sqlString(c.type)}`).join(', ')}}`;
+      await connection.run(`CREATE VIEW ${id} AS SELECT * FROM read_csv(${sqlString(source.file)}, ${dialect}, auto_detect=false, columns=${columns})`);
     } else if (format === 'parquet') {
-      reader = `read_parquet(${sqlString(source.file)})`;
+      await connection.run(`CREATE VIEW ${id} AS SELECT * FROM read_parquet(${sqlString(source.file)})`);
+      // Parquet row counts come from the footer, so this does not read the data.
+      if ((await countRows()) === 0) throw noRows();
     } else {
-      reader = `read_json_auto(${sqlString(source.file)}, sample_size=-1)`;
+      await connection.run(`CREATE TABLE ${id} AS SELECT * FROM read_json_auto(${sqlString(source.file)}, sample_size=-1)`);
+      if ((await countRows()) === 0) throw noRows();
     }
-    await connection.run(`CREATE VIEW ${id} AS SELECT * FROM ${reader}`);
-    const count = await connection.runAndReadAll(`SELECT count(*) AS n FROM ${id}`);
-    const rows = Number(count.getRowObjectsJS()[0].n);
-    if (rows === 0) throw new WeirError('BAD_INPUT', `${source.display}: the file has no rows`);
-    return rows;
+    return await describeQuery(connection, `SELECT * FROM ${id}`);
   } catch (e) {
     throw readerFailure(source, format, e);
   }
@@ -167,7 +172,7 @@ export async function ingestSources(sources: string[], outParquet: string, optio
   if (sources.length === 0) throw new WeirError('BAD_INPUT', 'no sources given');
   return withConnection(async (connection) => {
     const prefix = `weir_ingest_${randomBytes(4).toString('hex')}`;
-    const created: { name: string; isTable: boolean }[] = [];
+    const created: string[] = [];
     try {
       const recorded: string[] = [];
       const files: SourceFile[] = [];
@@ -177,14 +182,11 @@ export async function ingestSources(sources: string[], outParquet: string, optio
         files.push(...expanded.files);
       }
       const schemas: ColumnSchema[][] = [];
-      let rows = 0;
       for (const [i, f] of files.entries()) {
         const name = `${prefix}_${i}`;
         options.onProgress?.(`reading ${f.display}`);
-        const format = (await detectFormat(f.file, f.formatHint)).format;
-        created.push({ name, isTable: format === 'arrow' });
-        rows += await attachSource(connection, f, name);
-        const schema = await describeQuery(connection, `SELECT * FROM ${sqlIdentifier(name)}`);
+        created.push(name);
+        const schema = await attachSource(connection, f, name);
         if (schemas.length > 0) {
           const mismatch = schemaMismatch(files[0], schemas[0], f, schema);
           if (mismatch) throw mismatch;
@@ -192,18 +194,22 @@ export async function ingestSources(sources: string[], outParquet: string, optio
         schemas.push(schema);
       }
       const union = files.map((_f, i) => `SELECT * FROM ${sqlIdentifier(`${prefix}_${i}`)}`).join(' UNION ALL ');
-      options.onProgress?.(`writing snapshot (${rows} rows)`);
+      options.onProgress?.('writing snapshot');
       try {
         await connection.run(`COPY (${union}) TO ${sqlString(outParquet)} (FORMAT parquet, COMPRESSION zstd)`);
       } catch (e) {
         const message = (e as Error).message.split('\n')[0];
         throw new WeirError('BAD_INPUT', `could not snapshot ${files.length === 1 ? files[0].display : `${files.length} files`}: ${message}`, { cause: e });
       }
-      const schema = await describeQuery(connection, `SELECT * FROM read_parquet(${sqlString(outParquet)})`);
+      const output = `read_parquet(${sqlString(outParquet)})`;
+      const schema = await describeQuery(connection, `SELECT * FROM ${output}`);
+      const rows = Number((await connection.runAndReadAll(`SELECT count(*) AS n FROM ${output}`)).getRowObjectsJS()[0].n);
       return { rows, schema, sources: recorded, files: files.map((f) => f.display) };
     } finally {
-      for (const c of created.reverse()) {
-        await connection.run(`DROP ${c.isTable ? 'TABLE' : 'VIEW'} IF EXISTS ${sqlIdentifier(c.name)}`).catch(() => undefined);
+      // Each source is a view or a table; dropping the wrong kind fails harmlessly.
+      for (const name of created.reverse()) {
+        await connection.run(`DROP VIEW IF EXISTS ${sqlIdentifier(name)}`).catch(() => undefined);
+        await connection.run(`DROP TABLE IF EXISTS ${sqlIdentifier(name)}`).catch(() => undefined);
       }
     }
   });
