@@ -276,6 +276,7 @@ describe('gbdt: bad input', () => {
     expect(code(() => train({ ...ok, values: new Float32Array(2) }, {}))).toMatch(/values has 2 entries/);
     expect(code(() => train(table([[1], [Infinity]], [0, 1]), {}))).toMatch(/f0 at row 1 is infinite/);
     expect(code(() => train(ok, { early_stopping_rounds: 3 }))).toMatch(/needs at least one eval set/);
+    expect(code(() => train({ rows: 0, cols: 1, values: new Float32Array(0), label: new Float32Array(0) }, {}))).toMatch(/no rows/);
     const { booster } = train(ok, { num_boost_round: 1 });
     expect(code(() => booster.predict({ rows: 1, cols: 2, values: new Float32Array(2) }))).toMatch(/2 feature columns; the model was trained on 1/);
     expect(code(() => loadXGBoostJSON('{"learner": 3}'))).toMatch(/not an XGBoost JSON model/);

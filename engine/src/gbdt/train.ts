@@ -410,6 +410,7 @@ function checkTrainData(data: TrainData, p: ResolvedParams, what: string): void 
 export function train(data: TrainData, params: GbdtParams, evals: EvalSet[] = []): TrainResult {
   const p = resolveParams(params);
   checkTrainData(data, p, 'training data');
+  if (data.rows === 0) throw new WeirError('BAD_INPUT', 'training data has no rows');
   if (data.featureNames && data.featureNames.length !== data.cols) {
     throw new WeirError('BAD_INPUT', `training data: ${data.featureNames.length} feature names for ${data.cols} columns`);
   }

@@ -375,23 +375,35 @@ function thresholdL1(g: f64): f64 {
   return 0;
 }
 
-/** The optimal (unscaled) leaf weight of a node with gradient sum g and hessian sum h. */
-export function leafWeight(g: f64, h: f64): f64 {
+// @ts-ignore: decorator
+@inline
+function leafWeightInline(g: f64, h: f64): f64 {
   if (h < minChildWeight || h <= 0) return 0;
   let w = -thresholdL1(g) / (h + lambda);
   if (maxDeltaStep != 0 && Math.abs(w) > maxDeltaStep) w = w < 0 ? -maxDeltaStep : maxDeltaStep;
   return w;
 }
 
-/** The structure score of a node, as XGBoost's split evaluator computes it. */
-export function nodeGain(g: f64, h: f64): f64 {
+// @ts-ignore: decorator
+@inline
+function gainInline(g: f64, h: f64): f64 {
   if (h <= 0) return 0;
   if (maxDeltaStep == 0) {
     const t = thresholdL1(g);
     return (t * t) / (h + lambda);
   }
-  const w = <f64><f32>leafWeight(g, h);
+  const w = <f64><f32>leafWeightInline(g, h);
   return -(2.0 * g * w + (h + lambda) * w * w);
+}
+
+/** The optimal (unscaled) leaf weight of a node with gradient sum g and hessian sum h. */
+export function leafWeight(g: f64, h: f64): f64 {
+  return leafWeightInline(g, h);
+}
+
+/** The structure score of a node, as XGBoost's split evaluator computes it. */
+export function nodeGain(g: f64, h: f64): f64 {
+  return gainInline(g, h);
 }
 
 /**
@@ -405,7 +417,7 @@ export function nodeGain(g: f64, h: f64): f64 {
 export function findBestSplit(hist: usize, g: f64, h: f64, featMask: usize, out: usize): void {
   // Gains are compared as f32, as XGBoost's evaluator returns them: equal splits then tie
   // exactly and the first in feature/bin order wins, in both implementations.
-  const parentGain = <f32>nodeGain(g, h);
+  const parentGain = <f32>gainInline(g, h);
   const mcw = minChildWeight;
   let best: f32 = 0;
   let bestGL: f64 = 0;
@@ -421,13 +433,17 @@ export function findBestSplit(hist: usize, g: f64, h: f64, featMask: usize, out:
     let hl: f64 = 0;
     for (let b = 0; b < nb; b++) {
       const p = base + (<usize>b << 4);
-      gl += load<f64>(p);
-      hl += load<f64>(p, 8);
+      const bg = load<f64>(p);
+      const bh = load<f64>(p, 8);
+      // An empty bin repeats the previous candidate, which cannot win a strict comparison.
+      if (bg == 0 && bh == 0) continue;
+      gl += bg;
+      hl += bh;
       if (hl >= mcw) {
         const hr = h - hl;
         if (hr >= mcw) {
           const gr = g - gl;
-          const chg = <f32>(<f32>nodeGain(gl, hl) + <f32>nodeGain(gr, hr)) - parentGain;
+          const chg = <f32>(<f32>gainInline(gl, hl) + <f32>gainInline(gr, hr)) - parentGain;
           if (chg > best) {
             best = chg;
             bestGL = gl;
@@ -447,13 +463,16 @@ export function findBestSplit(hist: usize, g: f64, h: f64, featMask: usize, out:
       let hr: f64 = 0;
       for (let b = nb - 1; b >= 0; b--) {
         const p = base + (<usize>b << 4);
-        gr += load<f64>(p);
-        hr += load<f64>(p, 8);
+        const bg = load<f64>(p);
+        const bh = load<f64>(p, 8);
+        if (bg == 0 && bh == 0) continue;
+        gr += bg;
+        hr += bh;
         if (hr >= mcw) {
           const hl2 = h - hr;
           if (hl2 >= mcw) {
             const gl2 = g - gr;
-            const chg = <f32>(<f32>nodeGain(gl2, hl2) + <f32>nodeGain(gr, hr)) - parentGain;
+            const chg = <f32>(<f32>gainInline(gl2, hl2) + <f32>gainInline(gr, hr)) - parentGain;
             if (chg > best) {
               best = chg;
               bestGL = gl2;
