@@ -30,19 +30,20 @@ function makeData(seed: number, n: number, p: number, kind: 'binary' | 'multicla
   return { X, rows: rounded, y };
 }
 
-const cases = [
-  { model: 'LogisticRegression', kind: 'binary' as const, params: { C: 0.3, l1_ratio: 0 }, tolerance: 1e-5 },
-  { model: 'LogisticRegression', kind: 'multiclass' as const, params: { C: 2, l1_ratio: 0 }, tolerance: 1e-5 },
-  { model: 'LogisticRegression', kind: 'binary' as const, params: { C: 0.05, l1_ratio: 0.7 }, tolerance: 2e-3 },
-  { model: 'ElasticNet', kind: 'regression' as const, params: { alpha: 0.05, l1_ratio: 0.5 }, tolerance: 1e-6 },
-  { model: 'ElasticNet', kind: 'regression' as const, params: { alpha: 0.5, l1_ratio: 1 }, tolerance: 1e-6 },
-].map((c, i) => ({ ...c, data: makeData(100 + i, 240, 6, c.kind) }));
+const cases: { model: string; kind: 'binary' | 'multiclass' | 'regression'; params: Record<string, number>; tolerance: number }[] = [
+  { model: 'LogisticRegression', kind: 'binary', params: { C: 0.3, l1_ratio: 0 }, tolerance: 1e-5 },
+  { model: 'LogisticRegression', kind: 'multiclass', params: { C: 2, l1_ratio: 0 }, tolerance: 1e-5 },
+  { model: 'LogisticRegression', kind: 'binary', params: { C: 0.05, l1_ratio: 0.7 }, tolerance: 2e-3 },
+  { model: 'ElasticNet', kind: 'regression', params: { alpha: 0.05, l1_ratio: 0.5 }, tolerance: 1e-6 },
+  { model: 'ElasticNet', kind: 'regression', params: { alpha: 0.5, l1_ratio: 1 }, tolerance: 1e-6 },
+];
+const withData = cases.map((c, i) => ({ ...c, data: makeData(100 + i, 240, 6, c.kind) }));
 
 const haveSklearn = existsSync(python) && spawnSync(python, ['-c', 'import sklearn'], { encoding: 'utf8' }).status === 0;
 if (!haveSklearn) console.warn(`linear model parity test SKIPPED: ${python} with scikit-learn is missing (apt-get install python3-sklearn).`);
 
 describe.skipIf(!haveSklearn)('linear families match scikit-learn on the same penalized problem', () => {
-  const input = cases.map((c) => ({ model: c.model, X: c.data.rows, y: c.data.y, params: c.params }));
+  const input = withData.map((c) => ({ model: c.model, X: c.data.rows, y: c.data.y, params: c.params }));
   const run = spawnSync(python, [path.join(__dirname, 'sklearnLinear.py')], { input: JSON.stringify(input), encoding: 'utf8', maxBuffer: 64 << 20 });
   const reference: number[][] = run.status === 0 ? JSON.parse(run.stdout) : [];
 
@@ -50,7 +51,7 @@ describe.skipIf(!haveSklearn)('linear families match scikit-learn on the same pe
     expect(run.status, run.stderr).toBe(0);
   });
 
-  cases.forEach((c, index) => {
+  withData.forEach((c, index) => {
     it(`${c.model} ${c.kind} ${JSON.stringify(c.params)}`, () => {
       const task = c.kind === 'regression' ? 'regression' : 'classification';
       const numClasses = c.kind === 'multiclass' ? 3 : c.kind === 'binary' ? 2 : undefined;
