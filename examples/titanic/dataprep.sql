@@ -40,7 +40,7 @@ SELECT
   SibSp,
   Parch,
   -- prepare_embarked: empty or missing ports become 'U' (3); other letters have no code.
-  CAST(CASE coalesce(nullif(trim(Embarked), ''), 'U')
+  CAST(CASE coalesce(nullif(Embarked, ''), 'U')
     WHEN 'S' THEN 0 WHEN 'C' THEN 1 WHEN 'Q' THEN 2 WHEN 'U' THEN 3
   END AS BIGINT) AS Embarked,
   CAST(age_filled > getvariable('age_edges')[1] AS BIGINT) + CAST(age_filled > getvariable('age_edges')[2] AS BIGINT)
