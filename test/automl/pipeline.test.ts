@@ -5,6 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { startRun } from '../../engine/src/scheduler';
 import { openWorkspace } from '../../engine/src/store/workspace';
 import { loadModel } from '../../engine/src/automl/model/loadModel';
+import { readColumnar } from '../../engine/src/data/tables';
+import { automlStep } from '../../engine/src/automl/automlStep';
 import { cliBundle, repoRoot, sharedData, tempDir } from '../helpers/paths';
 
 /**
@@ -16,7 +18,14 @@ describe('automl in a pipeline', () => {
     const ws = tempDir('weir-automl-pipeline-');
     cpSync(path.join(repoRoot, 'examples', 'titanic'), ws, { recursive: true });
     const file = path.join(ws, 'titanic.pipeline.yaml');
-    writeFileSync(file, readFileSync(file, 'utf8').replace('iterations: 20', 'iterations: 3').replace('n_cross_validations: 5', 'n_cross_validations: 3\n      max_concurrent_iterations: 2'));
+    const scoreStep = ['  score:', '    score: {}', '    inputs: { model: ${{ steps.train.outputs.model }}, data: ${{ steps.dataprep.outputs.prepped }} }', 'outputs:'].join('\n');
+    writeFileSync(
+      file,
+      readFileSync(file, 'utf8')
+        .replace('iterations: 20', 'iterations: 3')
+        .replace('n_cross_validations: 5', 'n_cross_validations: 3\n      max_concurrent_iterations: 2')
+        .replace(/^outputs:/m, scoreStep),
+    );
     const store = await openWorkspace(ws);
     try {
       await store.registerDataset('titanic_ds', [path.join(sharedData, 'titanic.csv')]);
@@ -36,6 +45,10 @@ describe('automl in a pipeline', () => {
 
       const metrics = JSON.parse(readFileSync(store.artifactPath(run.outputs.metrics_output), 'utf8')) as Record<string, Record<string, number>>;
       expect(Object.keys(metrics.AUC_weighted).sort()).toEqual(['0', '1', '2', '3', '4']);
+
+      const scored = await readColumnar(store.artifactPath(run.steps.find((st) => st.name === 'score')!.outputs.predictions));
+      expect(scored.rows).toBe(891);
+      expect(scored.columns.map((c) => c.name).slice(-3)).toEqual(['prediction', 'probability_0', 'probability_1']);
 
       const [model] = await store.listModels();
       expect(model.name).toBe('TitanicSurvivalInitial');
@@ -63,5 +76,46 @@ describe('automl in a pipeline', () => {
     expect(bad.status).toBe(2);
     expect(bad.stderr).toMatch(/lacks columns the model needs: .*Sex/);
     expect(existsSync(path.join(ws, 'x.parquet'))).toBe(false);
+  });
+
+  it('fails a run on a 2-row table with a clear error and registers nothing', async () => {
+    const ws = tempDir('weir-automl-tiny-');
+    writeFileSync(path.join(ws, 'tiny.csv'), 'x,label\n1,0\n2,1\n');
+    writeFileSync(
+      path.join(ws, 'tiny.pipeline.yaml'),
+      [
+        'name: tiny',
+        'experiment: tiny',
+        'inputs:',
+        '  tiny: file:tiny.csv',
+        'steps:',
+        '  train:',
+        '    automl: { task: classification, label_column_name: label }',
+        '    inputs: { training_data: ${{ inputs.tiny }} }',
+        '  register:',
+        '    register_model: { model: ${{ steps.train.outputs.model }}, name: Tiny }',
+        '',
+      ].join('\n'),
+    );
+    const store = await openWorkspace(ws);
+    try {
+      const run = await (await startRun(store, path.join(ws, 'tiny.pipeline.yaml'))).done;
+      expect(run.status).toBe('Failed');
+      const train = run.steps.find((s) => s.name === 'train')!;
+      expect(train.error?.message).toMatch(/2 rows with a label; AutoML needs at least 10/);
+      expect(await store.listModels()).toEqual([]);
+      expect(await store.listTrials(run.id, 'train')).toEqual([]);
+    } finally {
+      await store.dispose();
+    }
+  });
+
+  it('check() reports a label column the input lacks, at the setting', () => {
+    const problems = automlStep.check!(
+      { task: 'classification', label_column_name: 'Survivd', weight_column_name: 'w' },
+      { pipelineDir: '.', inputSchemas: { training_data: [{ name: 'Survived', type: 'BIGINT' }, { name: 'w', type: 'DOUBLE' }] } },
+    );
+    expect(problems).toEqual([{ path: ['label_column_name'], message: "column 'Survivd' is not in the training data (columns: Survived, w)" }]);
+    expect(automlStep.check!({ task: 'classification', label_column_name: 'x' }, { pipelineDir: '.', inputSchemas: {} })).toEqual([]);
   });
 });

@@ -1,6 +1,6 @@
 import { WeirError } from '../errors';
-import { readColumnar } from '../data/tables';
 import type { StepKind, StepProblem } from '../steps/stepKind';
+import { readTableFile } from './model/tableFiles';
 import { runAutoML } from './runAutoML';
 import { type AutoMLConfig, automlConfigSchema } from './settings';
 
@@ -56,8 +56,9 @@ export const automlStep: StepKind<AutoMLConfig> = {
     const validationName = config.validation_data ?? 'validation_data';
     const validationInput = ctx.inputs[validationName];
     if (config.validation_data && !validationInput) throw new WeirError('BAD_INPUT', `validation_data names input '${config.validation_data}', which step '${ctx.stepName}' does not have`);
-    const trainingTable = await readColumnar(training.path);
-    const validationTable = validationInput ? await readColumnar(validationInput.path) : undefined;
+    // Upstream outputs are Parquet; `file:` inputs may be CSV, JSON or Arrow as well.
+    const trainingTable = await readTableFile(training.path);
+    const validationTable = validationInput ? await readTableFile(validationInput.path) : undefined;
     const result = await runAutoML({
       config,
       training: trainingTable,

@@ -80,7 +80,8 @@ export async function runAutoML(a: AutoMLRunArgs): Promise<AutoMLRunResult> {
   const base = prepared.forecast?.base;
   const baseEval = base ? Float64Array.from(evalRows, (i) => base[i]) : undefined;
   const yTrueEval = baseEval ? Float64Array.from(yEval, (v, i) => v + baseEval[i]) : yEval;
-  const labelRange = task === 'classification' ? undefined : rangeOf(yTrueEval);
+  // Normalized metrics divide by the label's range over the whole training data, as Azure does.
+  const labelRange = task === 'classification' ? undefined : rangeOf(base ? Float64Array.from(y, (v, i) => v + base[i]) : y);
   const toScale = (oof: Float64Array, rows?: Uint32Array): Float64Array =>
     baseEval ? Float64Array.from(oof, (v, i) => v + baseEval[rows ? rows[i] : i]) : oof;
   const evaluate = (oof: Float64Array): MetricValues => computeMetrics({ task, yTrue: yTrueEval, pred: toScale(oof), numClasses, weight: wEval, labelRange });
