@@ -4,7 +4,7 @@ import path from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { openWorkspace } from '../../engine/src/store/workspace';
 import type { RunRecord } from '../../engine/src/store/records';
-import { cliBundle, tempDir, vegaData } from '../helpers/paths';
+import { cliBundle, repoRoot, sharedData, tempDir, vegaData } from '../helpers/paths';
 
 /** The bundled CLI (`node dist/cli.js`, built by `npm test`) as a user runs it. */
 
@@ -138,6 +138,26 @@ describe('weir CLI', () => {
     const missing = weir(root, 'run', 'download', runId, 'nothing');
     expect(missing.code).toBe(2);
     expect(missing.err).toContain('Outputs: counts, prep.counts');
+  });
+
+  test('the Titanic example: validates, and its dataprep runs on titanic_ds registered from the article data', () => {
+    const root = tempDir('weir-cli-');
+    const example = path.join(repoRoot, 'examples', 'titanic', 'titanic.pipeline.yaml');
+    const registered = weir(root, 'dataset', 'register', 'titanic_ds', path.join(sharedData, 'titanic.csv'));
+    expect(registered.code, registered.err).toBe(0);
+    const valid = weir(root, 'validate', example, '--workspace', root);
+    expect(valid.code, valid.err).toBe(0);
+    expect(valid.out).toContain('valid — 3 steps (dataprep → train → register)');
+    const run = weir(root, 'run', example, '--step', 'dataprep');
+    expect(run.code, run.err).toBe(0);
+    expect(run.out).toMatch(/dataprep\s+Completed/);
+    const record = JSON.parse(weir(root, 'run', 'show', 'latest', '--json').out) as RunRecord;
+    expect(record.experiment).toBe('titanic_automl');
+    expect(record.parameters).toEqual({ model_name: 'TitanicSurvivalInitial' });
+    expect(record.steps[0]!.outputs.prepped!.rows).toBe(891);
+    expect(record.steps[0]!.outputs.prepped!.schema!.map((c) => c.name)).toEqual(['Survived', 'Pclass', 'Sex', 'SibSp', 'Parch', 'Embarked', 'Age_Group', 'Fare_Group']);
+    expect(record.steps[0]!.datasets).toEqual([{ name: 'titanic_ds', version: 1 }]);
+    expect(weir(root, 'run', example, '--step', 'dataprep').out).toMatch(/dataprep\s+Reused/);
   });
 
   test('a SQL error and a failing script exit 1 with the file and line or the exit code', () => {
