@@ -1,5 +1,5 @@
 // Builds every bundle Weir ships into dist/:
-//   dist/cli.js, dist/server.js, dist/worker.js  (engine entry points, Node, CommonJS)
+//   dist/cli.js, dist/server.js, dist/worker.js, dist/api.js  (engine entry points, Node, CommonJS)
 //   dist/extension.js                             (VS Code client, Node, CommonJS)
 //   dist/webview/<name>.js                        (webview UIs, browser, IIFE)
 //   dist/gbdt.wasm                                (AssemblyScript boosting kernels)
@@ -19,6 +19,8 @@ const nodeEntries = [
   ['engine/src/cli/main.ts', 'cli.js'],
   ['engine/src/lsp/server.ts', 'server.js'],
   ['engine/src/automl/worker.ts', 'worker.js'],
+  // The JS API (`loadModel(path).predict(rows)`) for Node programs: require('weir/dist/api.js').
+  ['engine/src/index.ts', 'api.js'],
   ['extension/src/extension.ts', 'extension.js'],
 ];
 

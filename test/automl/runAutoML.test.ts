@@ -6,7 +6,8 @@ import { parseAutoMLConfig } from '../../engine/src/automl/settings';
 import { loadModel } from '../../engine/src/automl/model/loadModel';
 import type { TrialRecord } from '../../engine/src/store/records';
 import { WeirError } from '../../engine/src/errors';
-import { tempDir } from '../helpers/paths';
+import { createRequire } from 'node:module';
+import { repoRoot, tempDir } from '../helpers/paths';
 import { num, str, syntheticClassification, syntheticRegression, table } from './tables';
 
 function run(config: Record<string, unknown>, training = syntheticClassification(300), extra: Partial<Parameters<typeof runAutoML>[0]> = {}) {
@@ -129,6 +130,14 @@ describe('runAutoML', () => {
     }
     model.dispose();
     expect(existsSync(path.join(result.modelDir, 'model.json'))).toBe(true);
+
+    // The bundled JS API scores the same model in a plain Node program.
+    const api = createRequire(__filename)(path.join(repoRoot, 'dist', 'api.js')) as typeof import('../../engine/src/index');
+    const viaApi = api.loadModel(result.modelDir);
+    const rows = viaApi.predict([{ x1: 2, x2: 0, color: 'red', extra: 1 }]).toRows();
+    expect(rows).toEqual([{ prediction: 1, probability_0: expect.any(Number), probability_1: expect.any(Number) }]);
+    expect((rows[0].probability_0 as number) + (rows[0].probability_1 as number)).toBeCloseTo(1, 6);
+    viaApi.dispose();
   });
 });
 
