@@ -7,7 +7,7 @@ import type { WorkspaceStore } from '../../engine/src/store/storeApi';
 import type { RunRecord } from '../../engine/src/store/records';
 import { withDuckDB, sqlString } from '../../engine/src/steps/duckdbTables';
 import { isWeirError } from '../../engine/src/errors';
-import { tempDir, vegaData } from '../helpers/paths';
+import { repoRoot, tempDir, vegaData } from '../helpers/paths';
 
 /** Real store, real DuckDB, real processes: the scheduler end to end, in this process. */
 
@@ -262,6 +262,15 @@ steps:
     const changed = await (await startRun(store, path.join(root, 'g.pipeline.yaml'))).done;
     expect(changed.steps[0]!.status).toBe('Completed');
     expect(await total(changed)).toEqual({ total: 23, n: 3 });
+  });
+
+  test('examples/penguins runs as shipped (file: input from vega-datasets, SQL prep, Node script)', async () => {
+    const { store } = await workspace({});
+    const run = await (await startRun(store, path.join(repoRoot, 'examples', 'penguins', 'penguins.pipeline.yaml'))).done;
+    expect(run.status, JSON.stringify(run.error)).toBe('Completed');
+    expect(run.outputs.clean_data!.rows).toBe(333);
+    const profile = JSON.parse(readFileSync(store.artifactPath(run.outputs.profile!), 'utf8')) as { species: { species: string; rows: number }[] };
+    expect(profile.species.map((s) => [s.species, s.rows])).toEqual([['Adelie', 146], ['Chinstrap', 68], ['Gentoo', 119]]);
   });
 
   test('--step runs the named step and what it needs', async () => {
