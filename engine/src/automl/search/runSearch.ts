@@ -136,9 +136,9 @@ export async function runSearch(o: SearchOptions): Promise<SearchOutcome> {
   const start = (p: Proposal) => {
     const startedAt = new Date().toISOString();
     const request: TrialRequest = { iteration: p.iteration, family: p.family, params: p.params, seed: o.seed * 1000 + p.iteration, keepModels: true };
-    const timeout = Math.min(o.iterationTimeoutMs ?? Infinity, o.deadline !== undefined ? Math.max(1, o.deadline - now()) : Infinity);
+    // The deadline has its own timer (which stops every running trial); this one is per trial.
     const done = o.runner
-      .run(request, Number.isFinite(timeout) ? timeout : undefined)
+      .run(request, o.iterationTimeoutMs)
       .then(async (reply) => {
         const result = toResult(o, p, startedAt, reply);
         if (reply.status === 'Completed' && p.cost > 0) {
