@@ -9,15 +9,19 @@ export type Labeled = FeatureMatrix & { label: Float32Array };
 /**
  * A synthetic binary task: `cols` features, normal-ish values, about 5% missing, a
  * non-linear signal in the first five features plus noise. Deterministic for a seed.
+ * With `step`, values are rounded to multiples of it (fewer distinct values).
  */
-export function syntheticBinary(rows: number, cols: number, seed: number): Labeled {
+export function syntheticBinary(rows: number, cols: number, seed: number, step?: number): Labeled {
   const rand = seededRandom(seed);
   const gauss = () => {
     const u = Math.max(rand(), 1e-12);
     return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rand());
   };
   const values = new Float32Array(rows * cols);
-  for (let i = 0; i < values.length; i++) values[i] = rand() < 0.05 ? NaN : gauss();
+  for (let i = 0; i < values.length; i++) {
+    const g = gauss();
+    values[i] = rand() < 0.05 ? NaN : step ? Math.round(g / step) * step : g;
+  }
   const label = new Float32Array(rows);
   const v = (f: number, i: number) => (f < cols && !Number.isNaN(values[f * rows + i]) ? values[f * rows + i] : 0);
   for (let i = 0; i < rows; i++) {

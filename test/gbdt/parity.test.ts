@@ -45,16 +45,18 @@ interface ParityCase {
 
 const cars = splitEvery4th(carsRegression());
 const penguins = splitEvery4th(penguinsMulticlass());
-const synthetic = syntheticBinary(25_000, 8, 7);
+// Values on a 0.04 grid: under 256 distinct values per feature, so both libraries cut at
+// every distinct value and the comparison tests the trees, not two quantile sketches (XGBoost's
+// is approximate at this size, Weir's exact: on continuous data the two differ by up to about
+// 1% AUC either way on 5,000 test rows; the benchmark measures that effect at 1M rows).
+const synthetic = syntheticBinary(25_000, 8, 7, 0.04);
 
 const cases: ParityCase[] = [
   {
-    name: 'binary:logistic on synthetic data with missing values (AUC)',
+    name: 'binary:logistic on synthetic data with missing values, 20,000 rows (AUC)',
     trainSet: sliceRows(synthetic, 0, 20_000),
     testSet: sliceRows(synthetic, 20_000, 25_000),
-    // At 20,000 rows XGBoost's quantile sketch is approximate while Weir's summary is exact,
-    // so cut points differ slightly; a moderate learning rate keeps that from dominating.
-    params: { objective: 'binary:logistic', num_boost_round: 60, max_depth: 4, eta: 0.1 },
+    params: { objective: 'binary:logistic', num_boost_round: 40, max_depth: 5, eta: 0.3 },
     metric: 'auc',
     numClass: 1,
     sane: (auc) => auc > 0.8,
@@ -146,7 +148,7 @@ describe.skipIf(!havePython)('gbdt parity with Python XGBoost 1.7 (hist, 1 threa
     });
   });
 
-  it.each(cases.map((c) => [c.name, c] as const))('%s: within 0.2% of XGBoost; each loads the other’s JSON and predicts the same', (_name, c) => {
+  it.each(cases.map((c) => [c.name, c] as const))('%s: within 0.2%% of XGBoost; each loads the other’s JSON and predicts the same', (_name, c) => {
     const o = outcomes.get(c.name) as Outcome;
     const weirScore = evalMetric(c.metric, o.weirPred, c.testSet.label, undefined, c.numClass);
     const nativeScore = evalMetric(c.metric, o.nativePred, c.testSet.label, undefined, c.numClass);

@@ -158,7 +158,8 @@ function prune(summary: usize, src: usize, srcSize: i32, dst: usize, maxSize: i3
  * SetPrune, then AddCutPoint), here applied to the exact summary: with at most `maxBin`
  * distinct values every distinct value but the smallest is a cut, and on data small enough
  * for XGBoost's sketch to be exact the cuts are identical to XGBoost's. A feature with
- * missing values keeps one code free for them, so it gets at most 255 bins.
+ * missing values keeps one code free for them, so it gets at most 255 bins (XGBoost's cuts
+ * less one, see below).
  *
  * `scratchA`/`scratchB` hold n u64 each, `counts` 4×256 u32, `summary` n × 16 bytes and
  * `selA`/`selB` n u32 each. Writes the cuts to
@@ -221,7 +222,7 @@ export function sketchFeature(col: usize, weights: usize, n: i32, f: i32, maxBin
     dst = t;
   }
 
-  const maxBins = hasMissing ? min(maxBin, 255) : min(maxBin, 256);
+  const maxBins = min(maxBin, 256);
   let nCuts = 0;
   if (m > 0) {
     // The exact weighted summary: one entry per distinct value with XGBoost's rank bounds
@@ -269,6 +270,38 @@ export function sketchFeature(col: usize, weights: usize, n: i32, f: i32, maxBin
     store<f32>(cutsOut + (<usize>nCuts << 2), maxV + (Mathf.abs(maxV) + <f32>1e-5));
     nCuts++;
     store<f32>(cutsOut + (<usize>nCuts << 2), minV - (Mathf.abs(minV) + <f32>1e-5));
+
+    // With missing values one byte code must stay free, so a feature with XGBoost's full 256
+    // bins gives up one cut: the one between the two adjacent bins of least total weight.
+    // The other 255 cuts stay exactly XGBoost's.
+    if (hasMissing && nCuts > 255) {
+      const binWeight = counts;
+      memory.fill(binWeight, 0, <usize>nCuts << 3);
+      let bw = 0;
+      let bcut = load<f32>(cutsOut);
+      for (let i = 0; i < m; i++) {
+        const e = load<u64>(src + (<usize>i << 3));
+        const v = keyToFloat(<u32>(e >>> 32));
+        while (v >= bcut) {
+          bw++;
+          bcut = load<f32>(cutsOut + (<usize>bw << 2));
+        }
+        const at = binWeight + (<usize>bw << 3);
+        store<f64>(at, load<f64>(at) + (weights != 0 ? <f64>load<f32>(weights + (<usize>(<u32>e) << 2)) : 1.0));
+      }
+      let drop = 0;
+      let least = Infinity;
+      for (let j = 0; j < nCuts - 1; j++) {
+        const pair = load<f64>(binWeight + (<usize>j << 3)) + load<f64>(binWeight + (<usize>(j + 1) << 3));
+        if (pair < least) {
+          least = pair;
+          drop = j;
+        }
+      }
+      // Shift the later cuts and the below-minimum value down over the dropped cut.
+      memory.copy(cutsOut + (<usize>drop << 2), cutsOut + (<usize>(drop + 1) << 2), <usize>(nCuts - drop) << 2);
+      nCuts--;
+    }
 
     // Bin codes, walking the values in sorted order.
     let b = 0;
