@@ -12,17 +12,24 @@
 CREATE OR REPLACE TEMP MACRO filled_age(age, passenger_id, low, high) AS
   CAST(trunc(coalesce(age, low + hash(passenger_id, 42) % CAST(high - low AS UBIGINT))) AS BIGINT);
 
-SET VARIABLE age_low = (SELECT trunc(avg(Age) - stddev_samp(Age)) FROM titanic);
-SET VARIABLE age_high = (SELECT trunc(avg(Age) + stddev_samp(Age)) FROM titanic);
+SET VARIABLE age_range = (
+  SELECT {'low': trunc(avg(Age) - stddev_samp(Age)), 'high': trunc(avg(Age) + stddev_samp(Age))} FROM titanic
+);
+SET VARIABLE age_low = getvariable('age_range').low;
+SET VARIABLE age_high = getvariable('age_range').high;
 
 -- pd.qcut(x, 5, labels=False): quintile edges by linear interpolation (quantile_cont, as
 -- numpy's percentile); bins are right-closed and the lowest value falls in bin 0.
-SET VARIABLE age_edges = (
-  SELECT quantile_cont(filled_age(Age, PassengerId, getvariable('age_low'), getvariable('age_high')), [0.2, 0.4, 0.6, 0.8])
+-- prepare_fare fills missing fares with 0 first. Both in one pass over the table.
+SET VARIABLE edges = (
+  SELECT {
+    'age': quantile_cont(filled_age(Age, PassengerId, getvariable('age_low'), getvariable('age_high')), [0.2, 0.4, 0.6, 0.8]),
+    'fare': quantile_cont(coalesce(Fare, 0), [0.2, 0.4, 0.6, 0.8])
+  }
   FROM titanic
 );
--- prepare_fare: fillna(0), then the same quintiles.
-SET VARIABLE fare_edges = (SELECT quantile_cont(coalesce(Fare, 0), [0.2, 0.4, 0.6, 0.8]) FROM titanic);
+SET VARIABLE age_edges = getvariable('edges').age;
+SET VARIABLE fare_edges = getvariable('edges').fare;
 
 WITH filled AS (
   SELECT
