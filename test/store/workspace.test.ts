@@ -158,6 +158,45 @@ describe('runs', () => {
   });
 });
 
+describe('garbage collection', () => {
+  it('removes only artifacts no record mentions, and spares young ones', async () => {
+    const root = tempDir();
+    const store = (await open(root)) as WorkspaceStore & { collectGarbage(o?: { minAgeMs?: number; dryRun?: boolean }): Promise<{ removed: string[]; bytes: number; kept: number }> };
+    const put = async (name: string, text: string) => {
+      const file = path.join(await store.makeTempDir('gc'), name);
+      fs.writeFileSync(file, text);
+      return store.putArtifact(file, 'file');
+    };
+    const kept = await put('kept.json', '{"kept":1}');
+    const model = await put('model.json', '{"model":1}');
+    const orphan = await put('orphan.json', '{"orphan":1}');
+    const run = await store.createRun(runInit());
+    await store.updateRun(run.id, (r) => {
+      r.steps[0].outputs = { out: kept };
+      r.status = 'Completed';
+    });
+    await store.registerModel('m', model);
+    const deletedRun = await store.createRun(runInit());
+    const deletedOutput = await put('gone.json', '{"gone":1}');
+    await store.updateRun(deletedRun.id, (r) => {
+      r.steps[0].outputs = { out: deletedOutput };
+      r.status = 'Completed';
+    });
+    await store.deleteRun(deletedRun.id);
+
+    expect((await store.collectGarbage()).removed).toEqual([]);
+    const dry = await store.collectGarbage({ minAgeMs: 0, dryRun: true });
+    expect(dry.removed.sort()).toEqual([path.posix.dirname(orphan.path), path.posix.dirname(deletedOutput.path)].sort());
+    expect(fs.existsSync(store.artifactPath(orphan))).toBe(true);
+    const real = await store.collectGarbage({ minAgeMs: 0 });
+    expect(real.removed).toHaveLength(2);
+    expect(real.bytes).toBe('{"orphan":1}'.length + '{"gone":1}'.length);
+    expect(fs.existsSync(store.artifactPath(orphan))).toBe(false);
+    expect(fs.existsSync(store.artifactPath(kept))).toBe(true);
+    expect(fs.existsSync(store.artifactPath(model))).toBe(true);
+  });
+});
+
 describe('recovery on open', () => {
   async function deadPid(): Promise<number> {
     const child = spawn(process.execPath, ['-e', '']);

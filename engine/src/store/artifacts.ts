@@ -51,6 +51,16 @@ export async function hashPath(src: string): Promise<{ hash: string; bytes: numb
   return { hash: hash.digest('hex'), bytes, isDir: true };
 }
 
+async function hashPathSize(folder: string): Promise<number | undefined> {
+  try {
+    let total = 0;
+    for (const rel of await listFiles(folder)) total += (await fsp.stat(path.join(folder, rel))).size;
+    return total;
+  } catch {
+    return undefined;
+  }
+}
+
 async function syncFiles(p: string): Promise<void> {
   const stat = await fsp.stat(p);
   if (stat.isDirectory()) {
@@ -96,6 +106,9 @@ export class ArtifactStore {
     const folder = this.folderFor(info.hash);
     const existing = await this.existingEntry(folder);
     if (existing !== undefined) {
+      // Fresh again: garbage collection spares young artifacts, and this one is about to be referenced.
+      const now = new Date();
+      await fsp.utimes(folder, now, now).catch(() => undefined);
       if (!options.copy) await fsp.rm(src, { recursive: true, force: true });
       return this.refFor(info.hash, existing, kind, info.bytes, options);
     }
@@ -140,6 +153,44 @@ export class ArtifactStore {
     } catch {
       return undefined;
     }
+  }
+
+  /**
+   * Removes artifacts that no record mentions. `referenced` holds the sha256 of every artifact
+   * named anywhere in the store's records; artifacts younger than `minAgeMs` are kept because
+   * a live process may have stored one and not yet recorded it. Each folder is renamed out of
+   * `artifacts/` before it is deleted, so nobody sees half of one.
+   */
+  async collectGarbage(referenced: Set<string>, options: { minAgeMs: number; dryRun: boolean }): Promise<{ removed: string[]; bytes: number; kept: number }> {
+    const removed: string[] = [];
+    let bytes = 0;
+    let kept = 0;
+    const now = Date.now();
+    for (const prefix of await fsp.readdir(this.artifactsDir).catch(() => [] as string[])) {
+      const prefixDir = path.join(this.artifactsDir, prefix);
+      for (const hash of await fsp.readdir(prefixDir).catch(() => [] as string[])) {
+        const folder = path.join(prefixDir, hash);
+        const stat = await fsp.stat(folder).catch(() => undefined);
+        if (!stat) continue;
+        if (referenced.has(hash) || now - stat.mtimeMs < options.minAgeMs) {
+          kept += 1;
+          continue;
+        }
+        const size = (await hashPathSize(folder)) ?? 0;
+        if (!options.dryRun) {
+          const trash = path.join(this.tmpDir, tempName('gc'));
+          try {
+            await fsp.rename(folder, trash);
+          } catch {
+            continue;
+          }
+          await fsp.rm(trash, { recursive: true, force: true });
+        }
+        removed.push(path.relative(this.root, folder).split(path.sep).join('/'));
+        bytes += size;
+      }
+    }
+    return { removed, bytes, kept };
   }
 
   absolutePath(ref: ArtifactRef): string {

@@ -498,6 +498,33 @@ export class FileWorkspaceStore implements WorkspaceStore {
     return { runs: count };
   }
 
+  // ----- garbage collection -----
+
+  /**
+   * Deletes artifacts that no dataset version, model version, run, trial or other record in
+   * `.weir/` mentions (for example the outputs of deleted runs). References are found by
+   * scanning every record file's text for artifact hashes, so a field added to a record later
+   * is covered without changing this. Artifacts younger than `minAgeMs` (default 1 hour) are
+   * kept, since a live process may be between storing one and recording it.
+   */
+  async collectGarbage(options: { minAgeMs?: number; dryRun?: boolean } = {}): Promise<{ removed: string[]; bytes: number; kept: number }> {
+    const referenced = new Set<string>();
+    const hashPattern = /artifacts\/[0-9a-f]{2}\/([0-9a-f]{64})/g;
+    const scan = async (dir: string): Promise<void> => {
+      for (const entry of await fsp.readdir(dir, { withFileTypes: true }).catch(() => [] as fs.Dirent[])) {
+        const full = path.join(dir, entry.name);
+        if (entry.isDirectory()) await scan(full);
+        else if (/\.jsonl?$/.test(entry.name)) {
+          const text = await fsp.readFile(full, 'utf8').catch(() => '');
+          for (const m of text.matchAll(hashPattern)) referenced.add(m[1]);
+        }
+      }
+    };
+    // Deleted dataset and model versions are tombstones without an artifact, so they hold nothing.
+    for (const sub of ['datasets', 'models', 'runs', 'index/reuse']) await scan(path.join(this.dir, sub));
+    return this.artifacts.collectGarbage(referenced, { minAgeMs: options.minAgeMs ?? 3_600_000, dryRun: options.dryRun ?? false });
+  }
+
   // ----- change notification -----
 
   watch(listener: (change: StoreChange) => void): { dispose(): void } {
