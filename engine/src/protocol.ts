@@ -61,7 +61,9 @@ export interface RunSummary {
   pipelineFile: string;
   status: RunStatus;
   createdAt: string;
+  /** Set while the run is live, so the editor can tick its duration. */
   startedAt?: string;
+  /** Not sent in listings (the duration says it); kept optional for compatibility. */
   endedAt?: string;
   /** Wall time so far (running) or in total (finished). */
   durationMs?: number;
@@ -109,6 +111,8 @@ export namespace ListRunsRequest {
     {
       experiment?: string;
       limit?: number;
+      /** Skip this many of the newest runs first (the tree loads an experiment's runs a page at a time). */
+      offset?: number;
       /** Only these runs (the ones a `StoreChangedNotification` named); a deleted run is left out. */
       runIds?: string[];
       /** Only Queued and Running runs (for the status bar). */

@@ -197,6 +197,8 @@ export function createServer(connection: Connection, options: ServerOptions = {}
       let storeError: string | undefined;
       try {
         const store = await getStore();
+        // Read the run index now, so the first expansion of an experiment does not pay for it.
+        void store.listRuns({ limit: 1 }).catch(() => undefined);
         watcher = store.watch((change) => {
           void connection.sendNotification(StoreChangedNotification.type, change).catch(() => undefined);
           if (change.type === 'run') {

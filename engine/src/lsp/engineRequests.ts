@@ -131,14 +131,16 @@ export function registerEngineRequests(ctx: EngineRequestContext, active: Active
     return [...byName.values()].sort((a, b) => (b.lastRunAt ?? '').localeCompare(a.lastRunAt ?? ''));
   });
 
-  handle(ctx, ListRunsRequest.type, async (params: { experiment?: string; limit?: number; runIds?: string[]; liveOnly?: boolean }) => {
+  handle(ctx, ListRunsRequest.type, async (params: { experiment?: string; limit?: number; offset?: number; runIds?: string[]; liveOnly?: boolean }) => {
     const s = await store();
     let runs: RunRecord[];
     if (params.runIds) {
       const found = await Promise.all(params.runIds.map((id) => s.getRun(id).catch((e: unknown) => (isWeirError(e) && e.code === 'NOT_FOUND' ? undefined : Promise.reject(e)))));
       runs = found.filter((r): r is RunRecord => r !== undefined);
     } else {
-      runs = await s.listRuns({ experiment: params.experiment, limit: params.liveOnly ? undefined : params.limit });
+      const offset = params.offset ?? 0;
+      runs = await s.listRuns({ experiment: params.experiment, limit: params.liveOnly || params.limit === undefined ? undefined : offset + params.limit });
+      if (offset) runs = runs.slice(offset);
     }
     if (params.liveOnly) runs = runs.filter((r) => r.status === 'Running' || r.status === 'Queued');
     if (params.limit !== undefined) runs = runs.slice(0, params.limit);

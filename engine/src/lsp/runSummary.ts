@@ -22,8 +22,8 @@ export function summarizeRun(run: RunRecord, now: number = Date.now()): RunSumma
     createdAt: run.createdAt,
     stepCount: run.steps.length,
   };
-  if (run.startedAt) summary.startedAt = run.startedAt;
-  if (run.endedAt) summary.endedAt = run.endedAt;
+  // Start and end times cost bytes on every row; a live run needs its start to tick, a finished one its duration.
+  if (run.startedAt && live) summary.startedAt = run.startedAt;
   if (started !== undefined && (ended !== undefined || live)) summary.durationMs = (ended ?? now) - started;
   if (metric) summary.primaryMetric = { name: metric[0], value: metric[1] };
   if (run.error) {

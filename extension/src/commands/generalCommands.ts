@@ -22,6 +22,11 @@ export function registerGeneralCommands(s: Services): void {
     s.modelsTree.refresh();
   });
 
+  registerCommand(context, CommandIds.showMoreRuns, async (experiment) => {
+    if (typeof experiment !== 'string') return;
+    await s.runs.loadMoreRuns(experiment);
+  });
+
   registerCommand(context, CommandIds.showLog, () => weirLog().show());
 
   registerCommand(context, CommandIds.restartEngine, async () => {

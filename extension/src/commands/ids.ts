@@ -24,6 +24,7 @@ export const CommandIds = {
   copyRunId: 'weir.copyRunId',
   createExamplePipeline: 'weir.createExamplePipeline',
   refresh: 'weir.refresh',
+  showMoreRuns: 'weir.showMoreRuns',
   showLog: 'weir.showLog',
   restartEngine: 'weir.restartEngine',
 } as const;
@@ -58,6 +59,7 @@ export const commandManifest: CommandManifestEntry[] = [
   { command: CommandIds.copyRunId, title: 'Copy Run Id', category: 'Weir', icon: '$(copy)' },
   { command: CommandIds.createExamplePipeline, title: 'Create Example Pipeline', category: 'Weir', icon: '$(new-file)' },
   { command: CommandIds.refresh, title: 'Refresh', category: 'Weir', icon: '$(refresh)' },
+  { command: CommandIds.showMoreRuns, title: 'Show Older Runs', category: 'Weir', icon: '$(unfold)' },
   { command: CommandIds.showLog, title: 'Show Log', category: 'Weir', icon: '$(output)' },
   { command: CommandIds.restartEngine, title: 'Restart Engine', category: 'Weir', icon: '$(debug-restart)' },
 ];

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import type { RunSummary, StepRunRecord } from '../../../engine/src/protocol';
-import { experimentRow, runRow, stepRow, trialRow } from './rows';
+import { experimentRow, runRow, runsPageSize, runTooltip, stepRow, trialRow } from './rows';
 import type { RunsModel } from './runsModel';
 import { toTreeItem } from './treeItem';
 import { CommandIds } from '../commands/ids';
@@ -9,7 +9,9 @@ export type ExperimentNode = { type: 'experiment'; name: string };
 export type RunNode = { type: 'run'; runId: string; experiment: string };
 export type StepNode = { type: 'step'; runId: string; step: string; kind: string };
 export type TrialNode = { type: 'trial'; runId: string; step: string; iteration: number };
-export type RunsTreeNode = ExperimentNode | RunNode | StepNode | TrialNode;
+/** The last row of an experiment with more runs than loaded: "Show older runs". */
+export type MoreRunsNode = { type: 'more'; experiment: string };
+export type RunsTreeNode = ExperimentNode | RunNode | StepNode | TrialNode | MoreRunsNode;
 
 /**
  * Experiments › Runs › Step runs › Trials. Nodes are kept per id so that VS Code can refresh
@@ -37,7 +39,9 @@ export class ExperimentsTree implements vscode.TreeDataProvider<RunsTreeNode>, v
     switch (node.type) {
       case 'experiment': {
         const runs = await this.model.getRuns(node.name);
-        return runs.map((r) => this.node(`run:${r.id}`, { type: 'run', runId: r.id, experiment: r.experiment }));
+        const children: RunsTreeNode[] = runs.map((r) => this.node(`run:${r.id}`, { type: 'run', runId: r.id, experiment: r.experiment }));
+        if ((await this.model.moreRunsThan(node.name, runs.length)) > 0) children.push(this.node(`more:${node.name}`, { type: 'more', experiment: node.name }));
+        return children;
       }
       case 'run': {
         const run = await this.model.getRun(node.runId);
@@ -48,6 +52,7 @@ export class ExperimentsTree implements vscode.TreeDataProvider<RunsTreeNode>, v
         return trials.map((t) => this.node(`trial:${node.runId}:${node.step}:${t.iteration}`, { type: 'trial', runId: node.runId, step: node.step, iteration: t.iteration }));
       }
       case 'trial':
+      case 'more':
         return [];
     }
   }
@@ -68,6 +73,17 @@ export class ExperimentsTree implements vscode.TreeDataProvider<RunsTreeNode>, v
         const step = await this.findStep(node);
         return toTreeItem(stepRow(node.runId, step));
       }
+      case 'more': {
+        const loaded = (await this.model.getRuns(node.experiment)).length;
+        const more = await this.model.moreRunsThan(node.experiment, loaded);
+        const item = new vscode.TreeItem(`Show ${Math.min(more, runsPageSize)} older runs`, vscode.TreeItemCollapsibleState.None);
+        item.id = `more:${node.experiment}`;
+        item.description = `${more} more`;
+        item.iconPath = new vscode.ThemeIcon('unfold');
+        item.contextValue = 'moreRuns';
+        item.command = { command: CommandIds.showMoreRuns, title: 'Show Older Runs', arguments: [node.experiment] };
+        return item;
+      }
       case 'trial': {
         const trials = await this.model.getTrials(node.runId, node.step);
         const trial = trials.find((t) => t.iteration === node.iteration);
@@ -76,6 +92,14 @@ export class ExperimentsTree implements vscode.TreeDataProvider<RunsTreeNode>, v
         return toTreeItem(trialRow(node.runId, node.step, trial ?? { iteration: node.iteration, algorithm: '?', hyperparameters: {}, status: 'Failed', metrics: {}, startedAt: '', durationMs: 0 }, primary ? Object.keys(primary)[0] : undefined));
       }
     }
+  }
+
+  /** Run tooltips are built on hover, not for each of thousands of rows. */
+  async resolveTreeItem(item: vscode.TreeItem, node: RunsTreeNode): Promise<vscode.TreeItem> {
+    if (node.type === 'run' && !item.tooltip) {
+      item.tooltip = new vscode.MarkdownString(runTooltip(this.findRun(node, await this.model.getRuns(node.experiment))));
+    }
+    return item;
   }
 
   getParent(node: RunsTreeNode): RunsTreeNode | undefined {
@@ -90,6 +114,8 @@ export class ExperimentsTree implements vscode.TreeDataProvider<RunsTreeNode>, v
       }
       case 'trial':
         return this.nodes.get(`step:${node.runId}:${node.step}`);
+      case 'more':
+        return this.nodes.get(`experiment:${node.experiment}`);
     }
   }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatDuration, formatMetric, runRow, stepRow } from './rows';
+import { formatDuration, formatMetric, runRow, runTooltip, stepRow } from './rows';
 import type { RunSummary, StepRunRecord } from '../../../engine/src/protocol';
 
 describe('tree rows', () => {
@@ -23,6 +23,7 @@ describe('tree rows', () => {
     expect(done.description).toBe('Completed · 2.1 s · AUC_weighted 0.91');
     expect(done.contextValue).toBe('run.finished');
     expect(done.ariaLabel).toBe('Run r1 Completed 2.1 s AUC_weighted 0.91');
+    expect(runTooltip({ ...base, status: 'Failed', errorMessage: 'boom', rerunOf: 'r0' })).toMatch(/Error: boom[\s\S]*Rerun of `r0`/);
     const interrupted = runRow({ ...base, status: 'Failed', errorReason: 'Interrupted', durationMs: 10 });
     expect(interrupted.description).toMatch(/^Interrupted/);
   });

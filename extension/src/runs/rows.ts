@@ -20,6 +20,9 @@ export interface Row {
   ariaLabel: string;
 }
 
+/** Runs fetched per page when an experiment expands (and per "Show older runs"). */
+export const runsPageSize = 500;
+
 export function formatDuration(ms: number | undefined): string {
   if (ms === undefined || !Number.isFinite(ms)) return '';
   if (ms < 1000) return `${Math.round(ms)} ms`;
@@ -41,8 +44,11 @@ export function formatMetric(value: number): string {
 export function formatTimestamp(iso: string): string {
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return iso;
-  const pad = (n: number) => String(n).padStart(2, '0');
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+  return `${d.getFullYear()}-${pad2(d.getMonth() + 1)}-${pad2(d.getDate())} ${pad2(d.getHours())}:${pad2(d.getMinutes())}:${pad2(d.getSeconds())}`;
+}
+
+function pad2(n: number): string {
+  return n < 10 ? `0${n}` : String(n);
 }
 
 export function statusIcon(status: string): Row['icon'] {
@@ -88,12 +94,34 @@ export function runDurationMs(run: Pick<RunSummary, 'startedAt' | 'endedAt' | 'd
   return (run.endedAt ? Date.parse(run.endedAt) : now) - Date.parse(run.startedAt);
 }
 
+/**
+ * A run's row. It is built for every run when an experiment expands (10,000 of them must take
+ * well under 100 ms), so it holds only what the row shows; `runTooltip` is built on hover.
+ */
 export function runRow(run: RunSummary, now: number = Date.now()): Row {
   const status = run.errorReason === 'Interrupted' ? 'Interrupted' : run.status;
   const duration = formatDuration(runDurationMs(run, now));
   const metric = run.primaryMetric ? `${run.primaryMetric.name} ${formatMetric(run.primaryMetric.value)}` : '';
-  const description = [status, duration, metric].filter(Boolean).join(' · ');
-  const tooltip = [
+  let description = status;
+  if (duration) description += ` · ${duration}`;
+  if (metric) description += ` · ${metric}`;
+  return {
+    id: `run:${run.id}`,
+    label: formatTimestamp(run.createdAt),
+    description,
+    tooltip: '',
+    icon: statusIcon(run.status),
+    contextValue: isLive(run.status) ? 'run.live' : 'run.finished',
+    collapsible: true,
+    ariaLabel: `Run ${run.id} ${description.replaceAll(' · ', ' ')}`,
+  };
+}
+
+export function runTooltip(run: RunSummary, now: number = Date.now()): string {
+  const status = run.errorReason === 'Interrupted' ? 'Interrupted' : run.status;
+  const duration = formatDuration(runDurationMs(run, now));
+  const metric = run.primaryMetric ? `${run.primaryMetric.name} ${formatMetric(run.primaryMetric.value)}` : '';
+  return [
     `**${run.pipelineName}** — ${status}`,
     `Run \`${run.id}\``,
     `Experiment ${run.experiment} · ${run.pipelineFile}`,
@@ -104,16 +132,6 @@ export function runRow(run: RunSummary, now: number = Date.now()): Row {
   ]
     .filter(Boolean)
     .join('\n\n');
-  return {
-    id: `run:${run.id}`,
-    label: formatTimestamp(run.createdAt),
-    description,
-    tooltip,
-    icon: statusIcon(run.status),
-    contextValue: isLive(run.status) ? 'run.live' : 'run.finished',
-    collapsible: true,
-    ariaLabel: `Run ${run.id} ${status}${duration ? ` ${duration}` : ''}${metric ? ` ${metric}` : ''}`,
-  };
 }
 
 export function stepDurationMs(step: StepRunRecord, now: number): number | undefined {

@@ -12,6 +12,7 @@ import {
 } from '../../../engine/src/protocol';
 import type { EngineClient } from '../client/engineClient';
 import { logError } from '../log';
+import { runsPageSize } from './rows';
 
 export type RunsChange = { type: 'experiments' } | { type: 'experiment'; name: string } | { type: 'run'; runId: string };
 
@@ -55,14 +56,34 @@ export class RunsModel implements vscode.Disposable {
     return this.experiments;
   }
 
+  /** The newest runs of an experiment: one page at first, more after `loadMoreRuns`. */
   async getRuns(experiment: string): Promise<RunSummary[]> {
     let runs = this.runsByExperiment.get(experiment);
     if (!runs) {
-      runs = await this.engine.request(ListRunsRequest.type, { experiment });
+      runs = await this.engine.request(ListRunsRequest.type, { experiment, limit: runsPageSize });
       this.runsByExperiment.set(experiment, runs);
       for (const run of runs) this.seenRunIds.add(run.id);
     }
     return runs;
+  }
+
+  /** How many runs the experiment has beyond the loaded ones. */
+  async moreRunsThan(experiment: string, loaded: number): Promise<number> {
+    const summary = (await this.getExperiments()).find((e) => e.name === experiment);
+    return Math.max(0, (summary?.runCount ?? 0) - loaded);
+  }
+
+  async loadMoreRuns(experiment: string): Promise<void> {
+    const runs = await this.getRuns(experiment);
+    const next = await this.engine.request(ListRunsRequest.type, { experiment, offset: runs.length, limit: runsPageSize });
+    // A run created since the first page shifts the offsets by one: skip what is already here.
+    const known = new Set(runs.map((r) => r.id));
+    for (const run of next) {
+      if (known.has(run.id)) continue;
+      runs.push(run);
+      this.seenRunIds.add(run.id);
+    }
+    this.changeEmitter.fire({ type: 'experiment', name: experiment });
   }
 
   async getRun(runId: string): Promise<RunRecord> {

@@ -9,7 +9,7 @@ export function toTreeItem(row: Row, expanded = false): vscode.TreeItem {
   );
   item.id = row.id;
   item.description = row.description;
-  item.tooltip = new vscode.MarkdownString(row.tooltip);
+  if (row.tooltip) item.tooltip = new vscode.MarkdownString(row.tooltip);
   item.iconPath = new vscode.ThemeIcon(row.icon.id, row.icon.color ? new vscode.ThemeColor(row.icon.color) : undefined);
   item.contextValue = row.contextValue;
   item.accessibilityInformation = { label: row.ariaLabel };
