@@ -138,7 +138,7 @@ describe('store under real processes', () => {
         await store.dispose();
       }
     }
-    expect(finished.size).toBeGreaterThan(kills);
+    expect(finished.size).toBeGreaterThanOrEqual(kills);
     expect(interruptedSeen).toBeGreaterThan(0);
   });
 
