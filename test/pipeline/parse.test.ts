@@ -183,6 +183,17 @@ describe('parsePipelineText', () => {
     expect(errs.map((e) => e.code)).toEqual(['bad-outputs']);
   });
 
+  test('never throws on a half-typed file (every prefix of two pipelines)', () => {
+    const titanic = readFileSync(path.join(repoRoot, 'examples/titanic/titanic.pipeline.yaml'), 'utf8');
+    for (const text of [GOOD, titanic]) {
+      for (let n = 0; n <= text.length; n += 3) {
+        const parsed = parse(text.slice(0, n));
+        for (const d of parsed.diagnostics) expect(d.range.start.line).toBeGreaterThanOrEqual(0);
+        expect(() => pathAtOffset(parsed, n)).not.toThrow();
+      }
+    }
+  });
+
   test('a whole-value parameter reference validates as the parameter\'s type', () => {
     const text = 'parameters: { cmd: echo }\nsteps:\n  a:\n    script:\n      command: ${{ parameters.cmd }}\n';
     expect(errors(text)).toEqual([]);

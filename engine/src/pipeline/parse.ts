@@ -125,8 +125,10 @@ export function parsePipelineText(text: string, filePath: string): ParsedPipelin
       try {
         outputs = kind.outputs(configResult.data, declaredOutputs);
       } catch (e) {
-        if (!isWeirError(e)) throw e;
-        report('error', 'bad-outputs', e.message, at([...stepPath, 'outputs'], stepObj.outputs === undefined ? 'key' : 'value'), e.hint);
+        // A kind's outputs() rejecting the declaration is a diagnostic; so is a bug in it,
+        // because parsing must never throw while the user types.
+        const message = isWeirError(e) ? e.message : `step kind '${kindName}' could not work out its outputs: ${(e as Error)?.message ?? String(e)}`;
+        report('error', 'bad-outputs', message, at([...stepPath, 'outputs'], stepObj.outputs === undefined ? 'key' : 'value'), isWeirError(e) ? e.hint : undefined);
       }
     }
 
