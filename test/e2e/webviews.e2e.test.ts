@@ -19,6 +19,7 @@ describe('Weir webviews in a real VS Code', () => {
   let workspace: { folder: string; pipelineFile: string; cliRunId: string };
   let run: RunRecord;
   let trials: TrialRecord[];
+  let theme: 'light' | 'dark' = 'light';
 
   beforeAll(async () => {
     workspace = await exampleWorkspace();
@@ -64,14 +65,15 @@ describe('Weir webviews in a real VS Code', () => {
     expect(await view.locator('.leaderboard tbody tr').count()).toBe(trials.length);
     const shownIterations = (await view.locator('.leaderboard tbody tr').evaluateAll((rows) => rows.map((r) => Number((r as HTMLElement).dataset.iteration)))).sort((a, b) => a - b);
     expect(shownIterations).toEqual(trials.map((t) => t.iteration).sort((a, b) => a - b));
-    await vscode.screenshot('webviews-01-run-details-dark');
+    theme = await workbenchTheme(vscode.page);
+    await vscode.screenshot(`webviews-01-run-details-${theme}`);
 
     await view.locator('vscode-tab-header', { hasText: 'Charts' }).click();
     await view.locator('.chart-roc svg .mark-line path').first().waitFor({ timeout: 60_000 });
     expect(await view.locator('.chart-roc svg .mark-line path').count()).toBeGreaterThan(0);
     await view.locator('[data-chart="confusion-counts"] svg').waitFor({ timeout: 30_000 });
     await view.locator('.chart-roc').scrollIntoViewIfNeeded();
-    await vscode.screenshot('webviews-02-charts-dark');
+    await vscode.screenshot(`webviews-02-charts-${theme}`);
   });
 
   it('previews a step output: the first rows of the table', async () => {
@@ -96,25 +98,44 @@ describe('Weir webviews in a real VS Code', () => {
         else expect(cells[c + 1]).toBe(String(v));
       });
     }
-    await vscode.screenshot('webviews-03-data-preview-dark');
+    await vscode.screenshot(`webviews-03-data-preview-${theme}`);
   });
 
-  it('looks right in a light theme too', async () => {
-    screenshotOnFailure('light');
-    await vscode.runCommand('Preferences: Toggle between Light/Dark Themes');
-    await vscode.page.locator('.monaco-workbench.vs').waitFor({ timeout: 30_000 });
+  it('follows the theme: the views look right in the other theme too', async () => {
+    screenshotOnFailure('other-theme');
+    const before = await workbenchTheme(vscode.page);
     const preview = await webviewFrame(vscode.page, '.virtual-table');
-    await preview.locator('.vt-body .vt-row[data-row="0"]:not(.pending)').waitFor({ timeout: 30_000 });
-    // The theme reaches the page as CSS variables: the table's text is dark on light now.
-    const color = await preview.locator('body').evaluate((b) => getComputedStyle(b).color);
-    expect(luminance(color)).toBeLessThan(0.5);
-    await vscode.screenshot('webviews-04-data-preview-light');
+    const colorBefore = await preview.locator('body').evaluate((b) => getComputedStyle(b).color);
+    await vscode.runCommand('Preferences: Toggle between Light/Dark Themes');
+    await expect.poll(() => workbenchTheme(vscode.page), { timeout: 30_000 }).not.toBe(before);
+    const after = await workbenchTheme(vscode.page);
+    // The theme reaches the page as CSS variables: light text on dark, dark text on light.
+    await expect
+      .poll(async () => luminance(await (await webviewFrame(vscode.page, '.virtual-table')).locator('body').evaluate((b) => getComputedStyle(b).color)), { timeout: 30_000 })
+      .toSatisfy((l: number) => (after === 'dark' ? l > 0.5 : l < 0.5));
+    expect(luminance(colorBefore) > 0.5).toBe(before === 'dark');
+    await vscode.screenshot(`webviews-04-data-preview-${after}`);
     await vscode.page.locator('.tab', { hasText: /^Run: / }).first().click();
     const details = await webviewFrame(vscode.page, '.pipeline-graph');
-    await details.locator('.leaderboard[data-complete="true"]').waitFor({ timeout: 30_000 });
-    await vscode.screenshot('webviews-05-run-details-light');
+    // The panel came back from its saved state (the last selected step); show the AutoML step again.
+    const automl = run.steps.find((s) => s.kind === 'automl')!;
+    await details.locator(`.pipeline-graph [data-node="${automl.name}"]`).click();
+    // The Charts tab was the last one shown, so it is the one restored; the leaderboard is there, hidden.
+    await details.locator('.leaderboard[data-complete="true"]').waitFor({ state: 'attached', timeout: 30_000 });
+    await details.locator('vscode-tab-header', { hasText: 'Leaderboard' }).click();
+    await details.locator('.leaderboard').waitFor({ timeout: 30_000 });
+    await vscode.screenshot(`webviews-05-run-details-${after}`);
+    await details.locator('vscode-tab-header', { hasText: 'Charts' }).click();
+    await details.locator('.chart-roc svg .mark-line path').first().waitFor({ timeout: 60_000 });
+    await details.locator('.chart-roc').scrollIntoViewIfNeeded();
+    await vscode.screenshot(`webviews-06-charts-${after}`);
   });
 });
+
+async function workbenchTheme(page: Page): Promise<'light' | 'dark'> {
+  const classes = (await page.locator('.monaco-workbench').first().getAttribute('class')) ?? '';
+  return /\bvs-dark\b|\bhc-black\b/.test(classes) ? 'dark' : 'light';
+}
 
 /**
  * The content frame of the visible webview that has `selector`. VS Code nests each webview

@@ -37,7 +37,9 @@ export class VirtualTable {
     private readonly onFirstRowChange: (row: number) => void = () => undefined,
   ) {
     this.numeric = schema.map((c) => isNumeric(c.type));
-    this.columnTemplate = ['72px', ...schema.map((c) => (isNumeric(c.type) ? '110px' : isTemporal(c.type) ? '170px' : '180px'))].join(' ');
+    // A column is as wide as its type needs, or its name when that is longer (up to 320 px).
+    const width = (c: ColumnSchema): number => Math.min(320, Math.max(isNumeric(c.type) ? 100 : isTemporal(c.type) ? 170 : 160, c.name.length * 7.5 + 24));
+    this.columnTemplate = ['72px', ...schema.map((c) => `${Math.round(width(c))}px`)].join(' ');
     this.header = h(
       'div',
       { class: 'vt-row vt-header', style: { gridTemplateColumns: this.columnTemplate } },

@@ -225,7 +225,13 @@ export class RunDetailsView {
       metrics.length
         ? [
             h('h3', null, 'Metrics'),
-            h('dl', { class: 'kv step-metrics' }, metrics.map(([k, v]) => [h('dt', null, k), h('dd', null, formatNumber(v))])),
+            h(
+              'div',
+              { class: 'metric-grid step-metrics' },
+              sortPrimaryFirst(metrics, automl?.primaryMetric).map(([k, v]) =>
+                h('div', { class: k === automl?.primaryMetric ? 'primary' : '' }, h('span', { class: 'metric-name', title: k }, k), h('span', { class: 'num' }, formatNumber(v))),
+              ),
+            ),
           ]
         : null,
       automl ? this.renderAutoml(automl) : null,
@@ -392,6 +398,10 @@ function renderGuardrails(a: AutomlStepDetails): Child {
       ),
     ),
   );
+}
+
+function sortPrimaryFirst(metrics: [string, number][], primary: string | undefined): [string, number][] {
+  return [...metrics].sort(([a], [b]) => (a === primary ? -1 : b === primary ? 1 : 0));
 }
 
 function chartKey(step: string, iteration: number | undefined): string {
