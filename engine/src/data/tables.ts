@@ -294,38 +294,55 @@ function copyDoubles(vector: DuckDBVector, n: number, target: Float64Array, offs
 /**
  * Writes a columnar table to Parquet (numbers as DOUBLE, booleans as BOOLEAN, datetimes as
  * TIMESTAMP, strings as VARCHAR; NaN as null). Used for predictions and generated tables.
+ *
+ * Every non-string column is staged as DOUBLE by copying 2048-row slices of its Float64Array
+ * straight into DuckDB data chunks; NaN becomes null and booleans and timestamps get their
+ * types in the SQL that writes the file. Only strings cross one value at a time.
  */
 export async function writeParquetFromColumnar(table: ColumnarTable, outParquet: string): Promise<void> {
   if (table.columns.length === 0) throw new WeirError('BAD_INPUT', 'cannot write a table with no columns');
-  const { DuckDBTimestampValue } = await import('@duckdb/node-api');
+  const { DuckDBDataChunk, DOUBLE, VARCHAR } = await import('@duckdb/node-api');
   await withConnection(async (c) => {
     const name = `weir_columnar_${randomBytes(4).toString('hex')}`;
-    const sqlType = (t: TableColumn['type']) => (t === 'number' ? 'DOUBLE' : t === 'boolean' ? 'BOOLEAN' : t === 'datetime' ? 'TIMESTAMP' : 'VARCHAR');
-    await c.run(`CREATE TABLE ${sqlIdentifier(name)} (${table.columns.map((col) => `${sqlIdentifier(col.name)} ${sqlType(col.type)}`).join(', ')})`);
+    const staged = table.columns.map((col, j) => ({ col, id: `c${j}`, isString: col.type === 'string' }));
+    await c.run(`CREATE TABLE ${sqlIdentifier(name)} (${staged.map((s) => `${s.id} ${s.isString ? 'VARCHAR' : 'DOUBLE'}`).join(', ')})`);
     try {
       const appender = await c.createAppender(name);
       try {
-        for (let r = 0; r < table.rows; r++) {
-          for (const col of table.columns) {
+        const types = staged.map((s) => (s.isString ? VARCHAR : DOUBLE));
+        const chunkRows = 2048;
+        for (let start = 0; start < table.rows; start += chunkRows) {
+          const n = Math.min(chunkRows, table.rows - start);
+          const chunk = DuckDBDataChunk.create(types, n);
+          for (const [j, { col }] of staged.entries()) {
+            const vector = chunk.getColumnVector(j);
             if (col.type === 'string') {
-              const v = col.values[r];
-              if (v === null || v === undefined) appender.appendNull();
-              else appender.appendVarchar(v);
-              continue;
+              for (let i = 0; i < n; i++) vector.setItem(i, col.values[start + i] ?? null);
+            } else {
+              const items = (vector as unknown as { items?: unknown }).items;
+              if (items instanceof Float64Array && items.length >= n) items.set(col.values.subarray(start, start + n));
+              else for (let i = 0; i < n; i++) vector.setItem(i, col.values[start + i]);
             }
-            const v = col.values[r];
-            if (Number.isNaN(v)) appender.appendNull();
-            else if (col.type === 'number') appender.appendDouble(v);
-            else if (col.type === 'boolean') appender.appendBoolean(v !== 0);
-            else appender.appendTimestamp(new DuckDBTimestampValue(BigInt(Math.round(v)) * 1000n));
+            vector.flush();
           }
-          appender.endRow();
+          appender.appendDataChunk(chunk);
         }
         appender.flushSync();
       } finally {
         appender.closeSync();
       }
-      await c.run(`COPY ${sqlIdentifier(name)} TO ${sqlString(outParquet)} (FORMAT parquet, COMPRESSION zstd)`);
+      const select = staged.map(({ col, id }) => {
+        const value =
+          col.type === 'string'
+            ? id
+            : col.type === 'number'
+              ? `CASE WHEN isnan(${id}) THEN NULL ELSE ${id} END`
+              : col.type === 'boolean'
+                ? `CASE WHEN isnan(${id}) THEN NULL ELSE ${id} <> 0 END`
+                : `CASE WHEN isnan(${id}) THEN NULL ELSE epoch_ms(CAST(round(${id}) AS BIGINT)) END`;
+        return `${value} AS ${sqlIdentifier(col.name)}`;
+      });
+      await c.run(`COPY (SELECT ${select.join(', ')} FROM ${sqlIdentifier(name)}) TO ${sqlString(outParquet)} (FORMAT parquet, COMPRESSION zstd)`);
     } finally {
       await c.run(`DROP TABLE IF EXISTS ${sqlIdentifier(name)}`);
     }
