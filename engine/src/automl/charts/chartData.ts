@@ -45,14 +45,14 @@ export function classificationCharts(args: {
   for (let c = 0; c < k; c++) {
     const sweep = binarySweep(n, (i) => proba[i * k + c], (i) => yTrue[i] === c, weight);
     const auc = rocAuc(sweep);
+    const points = rocPoints(sweep);
     if (Number.isFinite(auc)) {
-      const points = rocPoints(sweep);
       for (let g = 0; g < macroGrid.length; g++) macroTpr[g] += interpolate(points, macroGrid[g]);
       macroCount++;
     }
     if (!curveClasses.includes(c)) continue;
-    roc.push({ label: classes[c], auc, points: thin(rocPoints(sweep)) });
-    precisionRecall.push({ label: classes[c], averagePrecision: averagePrecision(sweep), points: thin(prPoints(sweep)) });
+    roc.push({ label: classes[c], auc, points });
+    precisionRecall.push({ label: classes[c], averagePrecision: averagePrecision(sweep), points: prPoints(sweep) });
     const gains = gainsPoints(sweep, n, weight);
     cumulativeGains.push({ label: classes[c], points: gains });
     lift.push({ label: classes[c], points: gains.filter((p) => p.x > 0).map((p) => ({ x: p.x, y: p.y / p.x })) });
@@ -65,12 +65,12 @@ export function classificationCharts(args: {
     (j) => yTrue[Math.floor(j / k)] === j % k,
     weight ? Float64Array.from({ length: n * k }, (_, j) => weight[Math.floor(j / k)]) : undefined,
   );
-  roc.push({ label: 'micro', auc: rocAuc(pooled), points: thin(rocPoints(pooled)) });
+  roc.push({ label: 'micro', auc: rocAuc(pooled), points: rocPoints(pooled) });
   if (macroCount > 0) {
     const points = macroGrid.map((x, g) => ({ x, y: g === 0 ? 0 : macroTpr[g] / macroCount }));
     roc.push({ label: 'macro', auc: trapezoid(points), points });
   }
-  precisionRecall.push({ label: 'micro', averagePrecision: averagePrecision(pooled), points: thin(prPoints(pooled)) });
+  precisionRecall.push({ label: 'micro', averagePrecision: averagePrecision(pooled), points: prPoints(pooled) });
 
   return { kind: 'classification', classes, roc, precisionRecall, calibration, lift, cumulativeGains, confusionMatrix: confusionMatrix(yTrue, proba, classes) };
 }
@@ -136,9 +136,13 @@ export function forecastingCharts(args: { yTrue: ArrayLike<number>; pred: ArrayL
   return { kind: 'forecasting', byHorizon, points, residualHistogram: histogram(residuals, HISTOGRAM_BINS) };
 }
 
+/**
+ * ROC points at (at most) MAX_CURVE_POINTS thresholds spread evenly over the sweep, read
+ * straight from it: millions of rows never become millions of point objects.
+ */
 function rocPoints(sweep: BinarySweep): XYPoint[] {
   const points: XYPoint[] = [{ x: 0, y: 0 }];
-  for (let t = 0; t < sweep.tps.length; t++) {
+  for (const t of evenSample(sweep.tps.length, MAX_CURVE_POINTS - 1)) {
     points.push({ x: sweep.negatives > 0 ? sweep.fps[t] / sweep.negatives : 0, y: sweep.positives > 0 ? sweep.tps[t] / sweep.positives : 0 });
   }
   return points;
@@ -146,7 +150,7 @@ function rocPoints(sweep: BinarySweep): XYPoint[] {
 
 function prPoints(sweep: BinarySweep): XYPoint[] {
   const points: XYPoint[] = [{ x: 0, y: 1 }];
-  for (let t = 0; t < sweep.tps.length; t++) {
+  for (const t of evenSample(sweep.tps.length, MAX_CURVE_POINTS - 1)) {
     const predicted = sweep.tps[t] + sweep.fps[t];
     points.push({ x: sweep.positives > 0 ? sweep.tps[t] / sweep.positives : 0, y: predicted > 0 ? sweep.tps[t] / predicted : 1 });
   }
@@ -259,12 +263,6 @@ function predictionBins(yTrue: ArrayLike<number>, pred: ArrayLike<number>): Pred
 function evenSample(n: number, max: number): number[] {
   if (n <= max) return Array.from({ length: n }, (_, i) => i);
   return Array.from({ length: max }, (_, j) => Math.round((j * (n - 1)) / (max - 1)));
-}
-
-/** Keeps at most MAX_CURVE_POINTS points of a curve, always its first and last. */
-function thin(points: XYPoint[]): XYPoint[] {
-  if (points.length <= MAX_CURVE_POINTS) return points;
-  return evenSample(points.length, MAX_CURVE_POINTS).map((i) => points[i]);
 }
 
 /** Linear interpolation of a monotone-in-x curve at x (the highest y at a repeated x). */

@@ -32,9 +32,12 @@ export function binarySweep(
   for (let i = 0; i < n; i++) scores[i] = score(i);
   // Highest score first; ties are grouped below, so their order does not matter.
   const order = argsort(scores).reverse();
-  const thresholds: number[] = [];
-  const tps: number[] = [];
-  const fps: number[] = [];
+  // Preallocated to the worst case (all scores distinct) and trimmed: pushing millions of
+  // numbers into JS arrays costs several times the memory and time.
+  const thresholds = new Float64Array(n);
+  const tps = new Float64Array(n);
+  const fps = new Float64Array(n);
+  let m = 0;
   let tp = 0;
   let fp = 0;
   for (let r = 0; r < n; r++) {
@@ -43,18 +46,13 @@ export function binarySweep(
     if (isPositive(i)) tp += w;
     else fp += w;
     if (r === n - 1 || scores[order[r + 1]] !== scores[i]) {
-      thresholds.push(scores[i]);
-      tps.push(tp);
-      fps.push(fp);
+      thresholds[m] = scores[i];
+      tps[m] = tp;
+      fps[m] = fp;
+      m++;
     }
   }
-  return {
-    thresholds: Float64Array.from(thresholds),
-    tps: Float64Array.from(tps),
-    fps: Float64Array.from(fps),
-    positives: tp,
-    negatives: fp,
-  };
+  return { thresholds: thresholds.slice(0, m), tps: tps.slice(0, m), fps: fps.slice(0, m), positives: tp, negatives: fp };
 }
 
 /** Area under the ROC curve by the trapezoid rule; NaN when one side has no weight. */
