@@ -7,6 +7,8 @@ import { withConnection, sqlString } from '../data/duckdb';
 import type { ArtifactRef, RunRecord, TrialRecord } from '../store/records';
 import type { WorkspaceStore } from '../store/storeApi';
 import { openWorkspace } from '../store/workspace';
+import { startLsp } from '../../../test/lsp/lspHarness';
+import { PreviewPageRequest, RunDetailsRequest, WebviewRunChangedNotification, WeirResponseErrorCodes } from '../protocol';
 import { compareRuns, modelCard, pipelineGraph, previewInfo, previewPage, previewProfile, runDetails, stepLogTail, trialCharts } from './webviewData';
 
 /**
@@ -241,5 +243,25 @@ describe('model card and comparison', () => {
     expect(compared[1].trials[0].trials).toHaveLength(1);
     expect(compared[0].trials[0].primaryMetric).toBe('AUC_weighted');
     await expect(compareRuns(store, [run.id])).rejects.toMatchObject({ code: 'BAD_INPUT' });
+  });
+});
+
+describe('over the language server', () => {
+  it('answers the webview requests and tells the editor when a run changes, also from another store', async () => {
+    const lsp = await startLsp(root);
+    try {
+      const details = await lsp.client.sendRequest(RunDetailsRequest.type, { runId: run.id });
+      expect(details.run.id).toBe(run.id);
+      expect(details.automl[0].trials.length).toBeGreaterThanOrEqual(3);
+      const page = await lsp.client.sendRequest(PreviewPageRequest.type, { target: { runId: run.id, step: 'dataprep', output: 'prepped' }, offset: 0, limit: 5 });
+      expect(page.count).toBe(5);
+      // A trial recorded by this test's own store (another writer, as a CLI would be) reaches the editor.
+      const changed = lsp.waitForNotification(WebviewRunChangedNotification.method, (p: { runId: string }) => p.runId === run.id, 20_000);
+      await store.addTrial(run.id, 'train', trial(9, 0.8));
+      expect(await changed).toEqual({ runId: run.id });
+      await expect(lsp.client.sendRequest(RunDetailsRequest.type, { runId: '20990101-000000-nope' })).rejects.toMatchObject({ code: WeirResponseErrorCodes.NOT_FOUND });
+    } finally {
+      await lsp.close();
+    }
   });
 });
