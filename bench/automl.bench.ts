@@ -49,7 +49,7 @@ const ARTICLE_AUTOML = `    automl:
       experiment_timeout_hours: 0.25
       featurization: auto`;
 
-async function titanic(): Promise<string> {
+async function titanic(): Promise<{ workspace: string; prepped: string }> {
   console.log('\n--- (a) Titanic pipeline, iterations: 2, end to end ---');
   const ws = mkdtempSync(path.join(os.tmpdir(), 'weir-bench-titanic-'));
   const example = path.join(root, 'examples', 'titanic');
@@ -82,7 +82,7 @@ async function titanic(): Promise<string> {
     bar('(a) titanic rerun with reuse', rerunMs < 500 && rerun.status === 'Completed', `${rerunMs.toFixed(0)} ms (bar < 500 ms)`);
 
     const prepped = first.steps.find((s) => s.name === 'dataprep')!.outputs.prepped;
-    return store.artifactPath(prepped);
+    return { workspace: ws, prepped: store.artifactPath(prepped) };
   } finally {
     await store.dispose();
   }
@@ -184,9 +184,11 @@ steps:
 }
 
 async function main(): Promise<void> {
-  let prepped: string | undefined;
-  if (!skip.has('a') || !skip.has('b')) prepped = await titanic();
-  if (!skip.has('b') && prepped) await versusBaseline(prepped);
+  if (!skip.has('a') || !skip.has('b')) {
+    const { workspace, prepped } = await titanic();
+    if (!skip.has('b')) await versusBaseline(prepped);
+    rmSync(workspace, { recursive: true, force: true });
+  }
   if (!skip.has('c')) await flights();
   console.log(failures.length ? `\nautoml bench: ${failures.length} bar(s) missed: ${failures.join(', ')}` : '\nautoml bench: every bar met');
   process.exitCode = failures.length ? 1 : 0;
