@@ -135,6 +135,15 @@ describe('ingest rules', () => {
     expect(Array.from(cols.columns[0].values as Float64Array).slice(398, 402)).toEqual([399, 400, 401, 402]);
     const r2 = await ingest([path.join(work, 'union', 'Titanic*.csv')]);
     expect(fs.readFileSync(r2.out)).toEqual(fs.readFileSync(r1.out));
+    expect(r2.files).toEqual([a, b]);
+    const store = await openWorkspace(tempDir());
+    try {
+      const registered = await store.registerDataset('titanic_glob', [path.join(work, 'union', 'Titanic*.csv')]);
+      expect(registered.version.sources).toEqual([path.join(work, 'union', 'Titanic*.csv')]);
+      expect(registered.version.files).toEqual([a, b]);
+    } finally {
+      await store.dispose();
+    }
   });
 
   it('rejects a file whose columns differ, naming it', async () => {

@@ -31,6 +31,8 @@ export interface DatasetVersion {
   createdAt: string; // ISO 8601
   /** Paths, globs or URLs as the user gave them, resolved paths for local files. */
   sources: string[];
+  /** When a glob or folder expanded to several files: every file read, in union order. */
+  files?: string[];
   /** Content hash of the snapshot (the Parquet artifact's hash). */
   hash: string;
   rows: number;

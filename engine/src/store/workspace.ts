@@ -168,6 +168,7 @@ export class FileWorkspaceStore implements WorkspaceStore {
           artifact,
         };
         if (options.description !== undefined) record.description = options.description;
+        if (ingested.files.length !== ingested.sources.length) record.files = ingested.files;
         return record;
       }, { reuseIfLatest: (latest) => latest.hash === artifact.hash });
       if (created) this.journal.record({ type: 'dataset', name });

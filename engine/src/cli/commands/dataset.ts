@@ -110,6 +110,7 @@ const show: CliCommand = {
         `  sha256    ${d.hash}`,
         `  snapshot  ${d.artifact.path}`,
         `  sources   ${d.sources.join('\n            ')}`,
+        ...(d.files ? [`  files     ${d.files.join('\n            ')}`] : []),
         '',
         formatTable([['COLUMN', 'TYPE'], ...d.schema.map((c) => [c.name, c.type])]),
         '',
