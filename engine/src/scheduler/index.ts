@@ -1,11 +1,9 @@
-import { createHash } from 'node:crypto';
-import { cp, mkdir, rm, stat } from 'node:fs/promises';
+import { rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { WeirError, isWeirError } from '../errors';
 import { loadPipeline } from '../pipeline/load';
-import { findExpressions, substituteDeep } from '../pipeline/expressions';
-import { matchFiles } from '../pipeline/fileGlob';
+import { substituteDeep } from '../pipeline/expressions';
 import type { ParamValue, PipelineSpec, Reference, StepSpec } from '../pipeline/types';
 import { getStepKind } from '../steps/registry';
 import { outputPathFor } from '../steps/scriptStep';
@@ -14,6 +12,8 @@ import type { ArtifactRef, RunError, RunRecord, RunStatus, StepRunRecord, StepSt
 import type { WorkspaceStore } from '../store/storeApi';
 import { describeTable, tableReader, withDuckDB } from '../steps/duckdbTables';
 import { resolveParameters, selectSteps } from './plan';
+import { inputForReference, stepFingerprint } from './fingerprint';
+import { snapshotPipelineInput } from './pipelineInputs';
 
 export { resolveParameters, selectSteps } from './plan';
 
@@ -250,7 +250,7 @@ class RunExecution {
             variables: Object.fromEntries(Object.entries(step.environment.variables).map(([k, v]) => [k, String(substituteDeep(v, (r, t) => (r.scope === 'parameters' ? this.params[r.name] : t)))])),
           }
         : undefined;
-      const fingerprint = await this.fingerprint(step, parsed.data, inputs, environment);
+      const fingerprint = await stepFingerprint({ step, config: parsed.data, inputs, environment, params: this.params, pipelineDir: this.spec.dir });
       const datasets = uniqueDatasets(Object.values(inputs));
 
       if (step.allowReuse && !this.noReuse) {
@@ -390,94 +390,23 @@ class RunExecution {
   private resolvePipelineInput(name: string): Promise<ResolvedInput> {
     let p = this.pipelineInputs.get(name);
     if (!p) {
-      p = this.snapshotInput(name);
+      p = snapshotPipelineInput(this.store, this.spec, name);
       this.pipelineInputs.set(name, p);
     }
     return p;
-  }
-
-  private async snapshotInput(name: string): Promise<ResolvedInput> {
-    const input = this.spec.inputs[name];
-    if (!input) throw new WeirError('INTERNAL', `no pipeline input '${name}'`);
-    const source = input.source;
-    if (source.type === 'dataset') {
-      const ds = await this.store.getDataset(source.name, source.version);
-      return { path: this.store.artifactPath(ds.artifact), ref: ds.artifact, dataset: { name: ds.name, version: ds.version } };
-    }
-    if (source.type === 'model') {
-      const model = await this.store.getModel(source.name, source.version);
-      return { path: this.store.artifactPath(model.artifact), ref: model.artifact, model: { name: model.name, version: model.version } };
-    }
-    const files = matchFiles(this.spec.dir, source.path);
-    if (!files.length) throw new WeirError('NOT_FOUND', `input '${name}': no file matches ${source.path}`);
-    if (files.length === 1) {
-      const kind: ArtifactRef['kind'] = path.extname(files[0]!).toLowerCase() === '.parquet' ? 'parquet' : 'file';
-      const ref = await this.store.putArtifact(files[0]!, kind, { copy: true });
-      return { path: this.store.artifactPath(ref), ref };
-    }
-    // Several files: copy them, keeping their paths below the deepest common folder, and store the folder.
-    const common = commonDir(files);
-    const staging = await this.store.makeTempDir(`input-${name}-`);
-    const folder = path.join(staging, name);
-    for (const f of files) {
-      const target = path.join(folder, path.relative(common, f));
-      await mkdir(path.dirname(target), { recursive: true });
-      await cp(f, target);
-    }
-    try {
-      const ref = await this.store.putArtifact(folder, 'dir');
-      return { path: this.store.artifactPath(ref), ref };
-    } finally {
-      await rm(staging, { recursive: true, force: true });
-    }
   }
 
   /** A reference in a step's settings, as the path the step reads or writes. */
   private pathFor(ref: Reference, text: string, step: StepSpec, inputs: Record<string, ResolvedInput>, outDir: string): unknown {
     switch (ref.scope) {
       case 'inputs':
-        return (inputs[ref.name] ?? inputs[`inputs.${ref.name}`])?.path ?? text;
       case 'steps':
-        return inputs[`steps.${ref.step}.outputs.${ref.output}`]?.path ?? Object.values(inputs).find((i) => i.fromStep?.step === ref.step && i.fromStep.output === ref.output)?.path ?? text;
+        return inputForReference(inputs, ref)?.path ?? text;
       case 'outputs':
         return outputPathFor(outDir, ref.name, step.outputs[ref.name] ?? 'file');
       case 'parameters':
         return this.params[ref.name];
     }
-  }
-
-  /**
-   * The reuse key, as Azure's `allow_reuse`: kind, settings with every path replaced by the
-   * content hash behind it, the step's code (SQL text, script file), environment, declared
-   * outputs and the content hashes of its inputs. Parameters count through the settings.
-   */
-  private async fingerprint(step: StepSpec, config: unknown, inputs: Record<string, ResolvedInput>, environment: StepContext['environment']): Promise<string> {
-    const kind = getStepKind(step.kind)!;
-    const stable = substituteDeep(config, (ref) => {
-      switch (ref.scope) {
-        case 'inputs':
-          return `<input:${(inputs[ref.name] ?? inputs[`inputs.${ref.name}`])?.ref.hash}>`;
-        case 'steps':
-          return `<artifact:${inputs[`steps.${ref.step}.outputs.${ref.output}`]?.ref.hash ?? Object.values(inputs).find((i) => i.fromStep?.step === ref.step && i.fromStep.output === ref.output)?.ref.hash}>`;
-        case 'outputs':
-          return `<output:${ref.name}>`;
-        case 'parameters':
-          return this.params[ref.name];
-      }
-    });
-    const code = kind.codeFingerprint ? await kind.codeFingerprint(config, { pipelineDir: this.spec.dir }) : '';
-    // Code may use parameters itself (a SQL file's `${{ parameters.x }}`): their values count too.
-    const codeParams = Object.fromEntries(
-      findExpressions(code)
-        .map((e) => e.ref)
-        .filter((r): r is Extract<Reference, { scope: 'parameters' }> => r?.scope === 'parameters')
-        .map((r) => [r.name, this.params[r.name] ?? null]),
-    );
-    const inputHashes = Object.entries(inputs)
-      .map(([k, v]) => [k, v.ref.hash])
-      .sort(([a], [b]) => (a! < b! ? -1 : 1));
-    const material = JSON.stringify({ v: 1, kind: step.kind, config: stable, code, codeParams, environment: environment ?? null, outputs: step.outputs, inputs: inputHashes });
-    return createHash('sha256').update(material).digest('hex');
   }
 }
 
@@ -493,12 +422,4 @@ function uniqueDatasets(inputs: ResolvedInput[]): { name: string; version: numbe
   const seen = new Map<string, { name: string; version: number }>();
   for (const i of inputs) if (i.dataset) seen.set(`${i.dataset.name}:${i.dataset.version}`, i.dataset);
   return [...seen.values()];
-}
-
-function commonDir(files: string[]): string {
-  let common = path.dirname(files[0]!);
-  for (const f of files) {
-    while (!f.startsWith(common + path.sep) && common !== path.dirname(common)) common = path.dirname(common);
-  }
-  return common;
 }
