@@ -170,3 +170,23 @@ describe('runAutoML forecasting', () => {
     model.dispose();
   });
 });
+
+describe('runAutoML multiclass', () => {
+  it('learns a text label with three classes and predicts the class names with probabilities', async () => {
+    const base = syntheticClassification(240, 5);
+    const x1 = base.columns[0].values as Float64Array;
+    const species = Array.from(x1, (v) => (v < -0.4 ? 'Adelie' : v < 0.4 ? 'Chinstrap' : 'Gentoo'));
+    const t = table([base.columns[0], base.columns[1], str('species', species)]);
+    const result = await run({ task: 'classification', label_column_name: 'species', iterations: 4, seed: 2, max_concurrent_iterations: 2, n_cross_validations: 3 }, t).promise;
+    expect(result.best.metrics.accuracy).toBeGreaterThan(0.85);
+    const model = loadModel(result.modelDir);
+    expect(model.classes).toEqual(['Adelie', 'Chinstrap', 'Gentoo']);
+    const p = model.predict([{ x1: -2, x2: 0 }, { x1: 0, x2: 0 }, { x1: 2, x2: 0 }]);
+    expect(p.prediction).toEqual(['Adelie', 'Chinstrap', 'Gentoo']);
+    expect(p.probabilities!.Gentoo[2]).toBeGreaterThan(0.5);
+    const table2 = p.toTable();
+    expect(table2.columns.map((c) => c.name)).toEqual(['prediction', 'probability_Adelie', 'probability_Chinstrap', 'probability_Gentoo']);
+    expect(table2.columns[0].type).toBe('string');
+    model.dispose();
+  });
+});
