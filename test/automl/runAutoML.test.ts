@@ -81,7 +81,8 @@ describe('runAutoML', () => {
   });
 
   it('stops a trial past iteration_timeout_minutes', async () => {
-    const { promise, trials } = run({ ...classification, iterations: 2, iteration_timeout_minutes: 0.0005, allowed_models: ['XGBoostClassifier'], n_cross_validations: 5, max_concurrent_iterations: 1 }, syntheticClassification(20_000));
+    // 1.2 ms: no 5-fold trial on 20,000 rows finishes that fast, on any machine.
+    const { promise, trials } = run({ ...classification, iterations: 2, iteration_timeout_minutes: 0.00002, allowed_models: ['XGBoostClassifier'], n_cross_validations: 5, max_concurrent_iterations: 1 }, syntheticClassification(20_000));
     await expect(promise).rejects.toThrow(/no AutoML trial completed/);
     expect(trials.length).toBeGreaterThan(0);
     for (const t of trials) {
@@ -89,6 +90,19 @@ describe('runAutoML', () => {
       expect(t.error).toMatch(/iteration_timeout_minutes/);
       expect(t.durationMs).toBeLessThan(1_000);
     }
+  });
+
+  it('stops promptly when the run is canceled', async () => {
+    const controller = new AbortController();
+    const { promise } = run({ ...classification, iterations: 200, enable_early_stopping: false, max_concurrent_iterations: 2 }, syntheticClassification(3000), {
+      signal: controller.signal,
+      reportTrial: async () => {
+        controller.abort();
+      },
+    });
+    const started = Date.now();
+    await expect(promise).rejects.toSatisfy((e: unknown) => e instanceof WeirError && e.code === 'CANCELED');
+    expect(Date.now() - started).toBeLessThan(10_000);
   });
 
   it('reports a label with one class clearly', async () => {
