@@ -94,6 +94,8 @@ export function renderLeaderboard(o: LeaderboardOptions): HTMLElement {
       'tr',
       {
         class: `clickable${t.iteration === o.selectedIteration ? ' selected' : ''}`,
+        tabindex: 0,
+        'aria-selected': t.iteration === o.selectedIteration ? 'true' : 'false',
         dataset: { iteration: String(t.iteration) },
         on: { click: () => o.onSelect(t.iteration) },
       },

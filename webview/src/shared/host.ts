@@ -29,6 +29,7 @@ export function connectToHost<In, Out extends { type: string }, State extends Vi
     setState: (state) => api.setState(state),
   };
   window.addEventListener('message', (event: MessageEvent) => handle(event.data as In));
+  activateWithKeyboard();
   return channel;
 }
 
@@ -51,4 +52,23 @@ export function initialStateFromPage<State extends ViewState>(): State {
   const raw = document.body.dataset.state;
   if (!raw) throw new Error('The page has no data-state: it was not made by the Weir extension.');
   return JSON.parse(raw) as State;
+}
+
+/**
+ * Links that act as buttons (`role="button"`) and clickable table rows answer Enter and
+ * Space as a click does, so every action in the views can be reached from the keyboard.
+ */
+let keyboardActivation = false;
+
+export function activateWithKeyboard(): void {
+  if (keyboardActivation) return;
+  keyboardActivation = true;
+  document.addEventListener('keydown', (event) => {
+    if (event.key !== 'Enter' && event.key !== ' ') return;
+    const target = event.target as HTMLElement | null;
+    if (!target || !(target.getAttribute('role') === 'button' || target.matches('tr.clickable'))) return;
+    if (target instanceof SVGElement) return; // graph nodes handle their own keys
+    event.preventDefault();
+    target.click();
+  });
 }
