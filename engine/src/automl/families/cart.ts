@@ -16,7 +16,11 @@ export const MAX_BINS = 64;
 export interface BinnedMatrix {
   rows: number;
   cols: number;
-  /** Column-major bin per cell: 0 = missing, 1..bins[j] = value bins. */
+  /**
+   * Row-major bin per cell (row i, feature j at i·cols + j): 0 = missing, 1.. = value bins.
+   * Row-major because a node reads all features of its rows: one cache line per row
+   * instead of one per feature once the rows of a node are scattered.
+   */
   codes: Uint8Array;
   /** Per feature, ascending cut values: bin b (≥ 1) holds cuts[b−2] ≤ x < cuts[b−1]. */
   cuts: Float64Array[];
@@ -64,7 +68,7 @@ export function binMatrix(X: FeatureMatrix, rand: () => number): BinnedMatrix {
       b += padded[b + 3] <= x ? 4 : 0;
       b += padded[b + 1] <= x ? 2 : 0;
       b += padded[b] <= x ? 1 : 0;
-      codes[base + i] = x === x ? 1 + b : 0;
+      codes[i * p + j] = x === x ? 1 + b : 0;
     }
   }
   return { rows: n, cols: p, codes, cuts };
@@ -117,10 +121,11 @@ export function growTree(data: BinnedMatrix, y: Float32Array, weight: Float64Arr
   const rows = Uint32Array.from(idx);
   const tree: TreeArrays = { feature: [], threshold: [], missingLeft: [], left: [], right: [], value: [] };
   const features = Array.from({ length: p }, (_, j) => j);
-  // Scratch histograms for one feature: per bin, weight, row count and the label sums.
-  const histW = new Float64Array(MAX_BINS + 1);
-  const histN = new Float64Array(MAX_BINS + 1);
-  const histS = new Float64Array((MAX_BINS + 1) * width);
+  // Histograms of every feature for one node: per bin, weight, row count and label sums.
+  const slots = MAX_BINS + 1;
+  const histW = new Float64Array(p * slots);
+  const histN = new Float64Array(p * slots);
+  const histS = new Float64Array(p * slots * width);
 
   interface Pending {
     node: number;
@@ -164,21 +169,36 @@ export function growTree(data: BinnedMatrix, y: Float32Array, weight: Float64Arr
     let bestMissingLeft = false;
     const considered = options.maxFeatures >= p ? features : sampleFeatures(features, options.maxFeatures, options.rand);
     for (const j of considered) {
-      histW.fill(0);
-      histN.fill(0);
-      histS.fill(0);
-      const base = j * n;
-      let minBin = MAX_BINS + 1;
+      histW.fill(0, j * slots, (j + 1) * slots);
+      histN.fill(0, j * slots, (j + 1) * slots);
+      histS.fill(0, j * slots * width, (j + 1) * slots * width);
+    }
+    const codes = data.codes;
+    for (let r = begin; r < end; r++) {
+      const i = rows[r];
+      const wi = weight[i];
+      const yi = y[i];
+      const rowBase = i * p;
+      for (let f = 0; f < considered.length; f++) {
+        const j = considered[f];
+        const h = j * slots + codes[rowBase + j];
+        histW[h] += wi;
+        histN[h] += 1;
+        if (k > 0) histS[h * width + yi] += wi;
+        else {
+          histS[h * 2] += wi * yi;
+          histS[h * 2 + 1] += wi * yi * yi;
+        }
+      }
+    }
+    for (const j of considered) {
+      const hb = j * slots;
+      let minBin = slots;
       let maxBin = 0;
-      for (let r = begin; r < end; r++) {
-        const i = rows[r];
-        const b = data.codes[base + i];
-        histW[b] += weight[i];
-        histN[b] += 1;
-        addLabel(histS, b * width, y[i], weight[i], k);
-        if (b > 0) {
+      for (let b = 1; b < slots; b++) {
+        if (histN[hb + b] > 0) {
           if (b < minBin) minBin = b;
-          if (b > maxBin) maxBin = b;
+          maxBin = b;
         }
       }
       if (maxBin <= minBin) continue;
@@ -190,27 +210,29 @@ export function growTree(data: BinnedMatrix, y: Float32Array, weight: Float64Arr
       let leftW = 0;
       let leftN = 0;
       for (let t = 1; t < tFrom; t++) {
-        leftW += histW[t];
-        leftN += histN[t];
-        for (let c = 0; c < width; c++) leftS[c] += histS[t * width + c];
+        leftW += histW[hb + t];
+        leftN += histN[hb + t];
+        for (let c = 0; c < width; c++) leftS[c] += histS[(hb + t) * width + c];
       }
       for (let t = tFrom; t <= tTo; t++) {
-        leftW += histW[t];
-        leftN += histN[t];
-        for (let c = 0; c < width; c++) leftS[c] += histS[t * width + c];
+        leftW += histW[hb + t];
+        leftN += histN[hb + t];
+        for (let c = 0; c < width; c++) leftS[c] += histS[(hb + t) * width + c];
         // Missing values right, then left.
-        for (const missingLeft of [false, true]) {
-          const lw = leftW + (missingLeft ? histW[0] : 0);
-          const ln = leftN + (missingLeft ? histN[0] : 0);
+        for (let side = 0; side < 2; side++) {
+          const missingLeft = side === 1;
+          if (missingLeft && histN[hb] === 0) continue;
+          const lw = leftW + (missingLeft ? histW[hb] : 0);
+          const ln = leftN + (missingLeft ? histN[hb] : 0);
           const rn = count - ln;
           if (ln < options.minSamplesLeaf || rn < options.minSamplesLeaf) continue;
           const rw = totalW - lw;
           if (lw <= 0 || rw <= 0) continue;
           let leftImp: number;
           if (missingLeft) {
-            for (let c = 0; c < width; c++) rightS[c] = leftS[c] + histS[c];
+            for (let c = 0; c < width; c++) rightS[c] = leftS[c] + histS[hb * width + c];
             leftImp = impurity(rightS, lw, options.criterion);
-            for (let c = 0; c < width; c++) rightS[c] = totals[c] - leftS[c] - histS[c];
+            for (let c = 0; c < width; c++) rightS[c] = totals[c] - leftS[c] - histS[hb * width + c];
           } else {
             leftImp = impurity(leftS, lw, options.criterion);
             for (let c = 0; c < width; c++) rightS[c] = totals[c] - leftS[c];
@@ -229,11 +251,10 @@ export function growTree(data: BinnedMatrix, y: Float32Array, weight: Float64Arr
     if (options.importance) options.importance[bestFeature] += bestGain;
 
     // Partition rows in place: left part first.
-    const base = bestFeature * n;
     let mid = begin;
     for (let r = begin; r < end; r++) {
       const i = rows[r];
-      const b = data.codes[base + i];
+      const b = data.codes[i * p + bestFeature];
       const goesLeft = b === 0 ? bestMissingLeft : b <= bestBin;
       if (goesLeft) {
         rows[r] = rows[mid];
