@@ -139,6 +139,16 @@ describe('runDetails', () => {
     ]);
   });
 
+  it('shows a reused AutoML step with the trials of the run it was reused from', async () => {
+    const rerun = await store.createRun({
+      ...run,
+      steps: run.steps.map((s) => (s.name === 'train' ? { ...s, status: 'Reused' as const, reusedFrom: { runId: run.id, step: 'train' } } : { ...s })),
+    });
+    const data = await runDetails(store, rerun.id);
+    expect(data.automl[0].trials.map((t) => t.iteration)).toEqual([0, 1, 2]);
+    expect((await trialCharts(store, rerun.id, 'train', 2))!.roc!.length).toBeGreaterThan(0);
+  });
+
   it('names a missing run', async () => {
     await expect(runDetails(store, '20990101-000000-nope')).rejects.toMatchObject({ code: 'NOT_FOUND' });
   });

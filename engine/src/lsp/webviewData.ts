@@ -32,7 +32,7 @@ import {
   type TrialChartsData,
   type WeirErrorData,
 } from '../protocol';
-import type { ArtifactRef, RunRecord, StepRunRecord } from '../store/records';
+import type { ArtifactRef, RunRecord, StepRunRecord, TrialRecord } from '../store/records';
 import type { WorkspaceStore } from '../store/storeApi';
 import { toResponseError } from './responseErrors';
 
@@ -181,8 +181,13 @@ function modelFolder(store: WorkspaceStore, step: StepRunRecord): string | undef
   return ref ? store.artifactPath(ref) : undefined;
 }
 
+/** A reused step's trials were recorded by the run it was reused from. */
+function trialsOf(store: WorkspaceStore, run: RunRecord, step: StepRunRecord): Promise<TrialRecord[]> {
+  return step.reusedFrom ? store.listTrials(step.reusedFrom.runId, step.reusedFrom.step).catch(() => []) : store.listTrials(run.id, step.name);
+}
+
 async function automlDetails(store: WorkspaceStore, run: RunRecord, step: StepRunRecord, pipeline: PipelineDocument): Promise<AutomlStepDetails> {
-  const trials = (await store.listTrials(run.id, step.name)).sort((a, b) => a.iteration - b.iteration);
+  const trials = (await trialsOf(store, run, step)).sort((a, b) => a.iteration - b.iteration);
   const folder = modelFolder(store, step);
   const model = folder ? await readJson<ModelArtifact>(path.join(folder, MODEL_FILE)) : undefined;
   const config = (pipeline?.steps?.[step.name]?.automl ?? {}) as { task?: string; primary_metric?: string };
@@ -240,7 +245,7 @@ export async function trialCharts(store: WorkspaceStore, runId: string, stepName
   const folder = modelFolder(store, step);
   const model = folder ? await readJson<ModelArtifact>(path.join(folder, MODEL_FILE)) : undefined;
   if (iteration !== undefined) {
-    const trial = (await store.listTrials(runId, stepName)).find((t) => t.iteration === iteration);
+    const trial = (await trialsOf(store, run, step)).find((t) => t.iteration === iteration);
     if (!trial) throw new WeirError('NOT_FOUND', `step '${stepName}' of run ${runId} has no trial ${iteration}`);
     if (trial.charts) {
       const charts = await readJson<TrialCharts>(path.resolve(store.root, trial.charts));
