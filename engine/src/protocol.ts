@@ -90,7 +90,7 @@ export interface PipelineInfo {
 
 /** Something that happened in a run this engine process is executing. */
 export type RunEvent =
-  | { type: 'run'; runId: string; status: RunStatus; message?: string }
+  | { type: 'run'; runId: string; status: RunStatus; message?: string; /** Set with the final status. */ durationMs?: number }
   | { type: 'step'; runId: string; step: string; status: StepStatus; durationMs?: number }
   | { type: 'log'; runId: string; step: string; text: string };
 

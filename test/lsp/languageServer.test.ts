@@ -227,6 +227,7 @@ describe('language server over in-memory streams', () => {
     const { runId } = await lsp.client.sendRequest(StartRunRequest.type, { file: pipelineFile, params: { min_rain: '5' } });
     const finished = (await lsp.waitForNotification('weir/runEvent', (e: RunEvent) => e.type === 'run' && e.runId === runId && e.status !== 'Running' && e.status !== 'Queued')) as RunEvent;
     expect(finished).toMatchObject({ type: 'run', status: 'Completed' });
+    expect((finished as { durationMs?: number }).durationMs).toBeGreaterThan(0);
     const stepEvents = lsp.notifications.filter((n) => n.method === 'weir/runEvent' && (n.params as RunEvent).type === 'step' && (n.params as RunEvent).runId === runId);
     expect(stepEvents.map((n) => `${(n.params as { step: string }).step}:${(n.params as { status: string }).status}`)).toEqual(expect.arrayContaining(['prep:Completed', 'summary:Completed']));
     await lsp.waitForNotification('weir/storeChanged', (p: { type: string; runId?: string }) => p.type === 'run' && p.runId === runId);

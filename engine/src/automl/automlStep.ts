@@ -70,6 +70,9 @@ export const automlStep: StepKind<AutoMLConfig> = {
       concurrency: ctx.concurrency,
     });
     const headline: Record<string, number> = {};
+    // The primary metric first: the editor shows a step's first metric as its headline.
+    const primary = result.settings.primaryMetric;
+    if (Number.isFinite(result.best.metrics[primary])) headline[primary] = result.best.metrics[primary]!;
     for (const [k, v] of Object.entries(result.best.metrics)) if (Number.isFinite(v)) headline[k] = v;
     ctx.reportMetrics(headline);
     return { outputs: { metrics: result.metricsFile, model: result.modelDir }, metrics: headline };

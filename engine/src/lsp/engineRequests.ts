@@ -74,7 +74,10 @@ export class ActiveRuns {
       if (forwarded) send(forwarded);
     });
     void handle.done
-      .then((run) => send({ type: 'run', runId: run.id, status: run.status, ...(run.error ? { message: run.error.message } : {}) }))
+      .then((run) => {
+        const durationMs = run.startedAt && run.endedAt ? Date.parse(run.endedAt) - Date.parse(run.startedAt) : undefined;
+        send({ type: 'run', runId: run.id, status: run.status, ...(run.error ? { message: run.error.message } : {}), ...(durationMs !== undefined ? { durationMs } : {}) });
+      })
       .catch((e: unknown) => send({ type: 'run', runId: handle.runId, status: 'Failed', message: (e as Error).message }))
       .finally(() => this.handles.delete(handle.runId));
   }
@@ -96,6 +99,8 @@ export class ActiveRuns {
 function toProtocolEvent(event: RunEvent): ProtocolRunEvent | undefined {
   switch (event.type) {
     case 'run-status':
+      // The final status is sent once, from the run's `done`, with the run's duration.
+      if (event.status === 'Completed' || event.status === 'Failed' || event.status === 'Canceled') return undefined;
       return { type: 'run', runId: event.runId, status: event.status, ...(event.error ? { message: event.error.message } : {}) };
     case 'step-status': {
       const r = event.record;

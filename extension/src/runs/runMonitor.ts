@@ -12,6 +12,8 @@ interface FollowedRun {
   started: number;
   onEvent?: (event: RunEvent) => void;
   finish?: (status: RunStatus | 'EngineStopped') => void;
+  /** The run's own wall time, from its final event (the editor may start following late). */
+  durationMs?: number;
 }
 
 /** How many per-run log channels stay open; older ones are disposed. */
@@ -106,7 +108,8 @@ export class RunMonitor implements vscode.Disposable {
         break;
       case 'run':
         if (event.status === 'Completed' || event.status === 'Failed' || event.status === 'Canceled') {
-          const line = `Run ${event.status}${event.message ? `: ${event.message}` : ''} after ${formatDuration(Date.now() - run.started)}.`;
+          if (event.durationMs !== undefined) run.durationMs = event.durationMs;
+          const line = `Run ${event.status}${event.message ? `: ${event.message}` : ''} after ${formatDuration(run.durationMs ?? Date.now() - run.started)}.`;
           if (event.status === 'Failed') run.channel.error(line);
           else run.channel.info(line);
           run.finish?.(event.status);
@@ -133,7 +136,7 @@ export class RunMonitor implements vscode.Disposable {
   }
 
   private async report(run: FollowedRun, status: RunStatus | 'EngineStopped'): Promise<void> {
-    const took = formatDuration(Date.now() - run.started);
+    const took = formatDuration(run.durationMs ?? Date.now() - run.started);
     weirLog().info(`Run ${run.runId} (${run.title}) ended: ${status} after ${took}.`);
     if (status === 'Completed') {
       const choice = await vscode.window.showInformationMessage(`Weir: ${run.title} completed in ${took}.`, 'Open Details', 'Show Log');
