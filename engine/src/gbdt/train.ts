@@ -34,6 +34,11 @@ function sampleSorted(from: readonly number[], count: number, rand: () => number
   return a.slice(0, count).sort((x, y) => x - y);
 }
 
+function hasNaN(values: Float32Array): boolean {
+  for (let i = 0; i < values.length; i++) if (values[i] !== values[i]) return true;
+  return false;
+}
+
 interface Split {
   lossChange: number;
   gradLeft: number;
@@ -100,8 +105,11 @@ class TrainingContext {
     const K = p.numGroups;
     this.rows = n;
     this.cols = nf;
-    const binsPtr = heap.alloc(n * nf);
-    const colBinsPtr = heap.alloc(n * nf);
+    // Codes are one byte unless a feature can need all 256 bins plus a code for missing
+    // values (NaN present, max_bin 256, and enough rows for 256 distinct values).
+    const width = p.maxBin >= 256 && n > 256 && hasNaN(data.values) ? 2 : 1;
+    const binsPtr = heap.alloc(n * nf * width);
+    const colBinsPtr = heap.alloc(n * nf * width);
     this.labelPtr = heap.put(data.label);
     this.weightPtr = data.weight ? heap.put(data.weight) : 0;
     this.marginPtr = heap.alloc(n * K * 8);
@@ -116,7 +124,7 @@ class TrainingContext {
     this.splitOutPtr = heap.alloc(48);
     this.sumOutPtr = heap.alloc(16);
     this.probsPtr = heap.alloc(K * 8);
-    k.setDataset(n, nf, binsPtr, colBinsPtr, slotBytesPtr, nbinsPtr, 0, rowIdxPtr, tmpPtr);
+    k.setDataset(n, nf, width, binsPtr, colBinsPtr, slotBytesPtr, nbinsPtr, 0, rowIdxPtr, tmpPtr);
 
     // Binning scratch lives above a mark and is released once every feature is binned.
     const mark = k.heapMark();
@@ -124,15 +132,12 @@ class TrainingContext {
     const scratchA = heap.alloc(n * 8);
     const scratchB = heap.alloc(n * 8);
     const counts = heap.alloc(4 * 256 * 4);
-    const summary = heap.alloc(n * 16);
-    const selA = heap.alloc(n * 4);
-    const selB = heap.alloc(n * 4);
     const cutsOut = heap.alloc((p.maxBin + 2) * 4);
     this.minValues = new Float32Array(nf);
     const nbins = new Int32Array(nf);
     for (let f = 0; f < nf; f++) {
       heap.f32.set(data.values.subarray(f * n, (f + 1) * n), colPtr >>> 2);
-      const nb = k.sketchFeature(colPtr, this.weightPtr, n, f, p.maxBin, cutsOut, scratchA, scratchB, counts, summary, selA, selB);
+      const nb = k.sketchFeature(colPtr, this.weightPtr, n, f, p.maxBin, cutsOut, scratchA, scratchB, counts);
       const f32 = heap.f32;
       this.cuts.push(f32.slice(cutsOut >>> 2, (cutsOut >>> 2) + nb));
       this.minValues[f] = f32[(cutsOut >>> 2) + nb];
@@ -149,7 +154,7 @@ class TrainingContext {
     this.totalSlots = slots;
     heap.i32.set(nbins, nbinsPtr >>> 2);
     heap.i32.set(new Int32Array(slotBytes.buffer), slotBytesPtr >>> 2);
-    k.setDataset(n, nf, binsPtr, colBinsPtr, slotBytesPtr, nbinsPtr, slots, rowIdxPtr, tmpPtr);
+    k.setDataset(n, nf, width, binsPtr, colBinsPtr, slotBytesPtr, nbinsPtr, slots, rowIdxPtr, tmpPtr);
     k.setSplitParams(p.lambda, p.alpha, p.minChildWeight, p.maxDeltaStep);
   }
 

@@ -44,7 +44,8 @@ export function heapRelease(mark: usize): void {
 }
 
 // ---------------------------------------------------------------------------------------
-// The training dataset: a row-major matrix of per-feature bin codes (one byte each) plus
+// The training dataset: a row-major matrix of per-feature bin codes (one byte each, or two
+// when a feature needs all 256 bins and a missing code, see `binWidth`) plus
 // the per-feature layout of a histogram. Feature f owns histogram slots
 // [slotOffset[f], slotOffset[f] + nbins[f]]; the last of those is the missing-value slot,
 // and a row whose code equals nbins[f] is missing for f.
@@ -52,6 +53,8 @@ export function heapRelease(mark: usize): void {
 let nRows: i32 = 0;
 let nFeat: i32 = 0;
 let binsPtr: usize = 0;
+/** Bytes per bin code: 1, or 2 when some feature may need 256 bins plus a missing-value code. */
+let binWidth: i32 = 1;
 /** The same codes column-major (feature f at colBins + f·rows): partitioning reads one feature. */
 let colBinsPtr: usize = 0;
 /** Byte offset of each feature's first slot in a histogram (slot index × 16). */
@@ -61,7 +64,8 @@ let totalSlots: i32 = 0;
 let rowIdxPtr: usize = 0;
 let tmpIdxPtr: usize = 0;
 
-export function setDataset(rows: i32, feats: i32, bins: usize, colBins: usize, slotBytes: usize, nbins: usize, slots: i32, rowIdx: usize, tmpIdx: usize): void {
+export function setDataset(rows: i32, feats: i32, width: i32, bins: usize, colBins: usize, slotBytes: usize, nbins: usize, slots: i32, rowIdx: usize, tmpIdx: usize): void {
+  binWidth = width;
   nRows = rows;
   nFeat = feats;
   binsPtr = bins;
@@ -100,52 +104,329 @@ function keyToFloat(key: u32): f32 {
  * entries spread evenly by rank, always the first and the last. Writes the kept indices to
  * `dst` and returns how many. Arithmetic in f32, as XGBoost's RType is float.
  */
-// @ts-ignore: decorator
-@inline
-function summaryEntry(summary: usize, list: usize, j: i32): usize {
-  return summary + (<usize>load<u32>(list + (<usize>j << 2)) << 4);
+// ---------------------------------------------------------------------------------------
+// XGBoost's weighted quantile sketch (WQuantileSketch / WQSummary, float ranks), one feature
+// at a time. A summary is an array of 16-byte entries [value, rmin, rmax, wmin] (f32).
+
+let sketchLimit: i32 = 0;
+let sketchLevels: i32 = 0;
+/** Level l's entries live at levelData + l·limit·16; its size at levelSizes + l·4. */
+let levelData: usize = 0;
+let levelSizes: usize = 0;
+let levelCount: i32 = 0;
+/** The input queue: (value, weight) f32 pairs; capacity 1 until a second value arrives. */
+let queuePtr: usize = 0;
+let queueTail: i32 = 0;
+let queueCap: i32 = 0;
+let sortScratch: usize = 0;
+let sortCounts: usize = 0;
+let tempPtr: usize = 0;
+
+function sketchInit(maxn: i32, eps: f64): void {
+  let nlevel = 1;
+  let limit: i64 = 0;
+  while (true) {
+    limit = <i64>Math.ceil(<f64>nlevel / eps) + 1;
+    limit = min(<i64>maxn, limit);
+    const nn: i64 = (<i64>1) << nlevel;
+    if (nn * limit >= <i64>maxn) break;
+    nlevel++;
+  }
+  sketchLimit = <i32>limit;
+  sketchLevels = nlevel;
+  // PushTemp climbs one level per carry; 2·nlevel + 4 levels is far beyond what the sizing
+  // above lets it reach, and each level is only limit entries.
+  const maxLevels = 2 * nlevel + 4;
+  levelData = alloc(<usize>maxLevels * <usize>sketchLimit << 4);
+  levelSizes = alloc(<usize>maxLevels << 2);
+  memory.fill(levelSizes, 0, <usize>maxLevels << 2);
+  levelCount = 0;
+  queuePtr = alloc(<usize>sketchLimit * 2 << 3);
+  sortScratch = alloc(<usize>sketchLimit * 2 << 4);
+  sortCounts = alloc(1024);
+  tempPtr = alloc(<usize>sketchLimit * 2 << 4);
+  queueTail = 0;
+  queueCap = 1;
 }
 
-function prune(summary: usize, src: usize, srcSize: i32, dst: usize, maxSize: i32): i32 {
+// @ts-ignore: decorator
+@inline
+function levelAt(l: i32): usize {
+  return levelData + ((<usize>l * <usize>sketchLimit) << 4);
+}
+
+// @ts-ignore: decorator
+@inline
+function levelSize(l: i32): i32 {
+  return load<i32>(levelSizes + (<usize>l << 2));
+}
+
+// @ts-ignore: decorator
+@inline
+function setLevelSize(l: i32, size: i32): void {
+  store<i32>(levelSizes + (<usize>l << 2), size);
+}
+
+// @ts-ignore: decorator
+@inline
+function putEntry(at: usize, value: f32, rmin: f32, rmax: f32, wmin: f32): void {
+  store<f32>(at, value);
+  store<f32>(at, rmin, 4);
+  store<f32>(at, rmax, 8);
+  store<f32>(at, wmin, 12);
+}
+
+function sketchPush(x: f32, w: f32): void {
+  if (queueTail == queueCap && load<f32>(queuePtr + (<usize>(queueTail - 1) << 3)) != x) {
+    if (queueCap == 1) {
+      queueCap = sketchLimit * 2;
+    } else {
+      const size = makeSummary(tempPtr);
+      queueTail = 0;
+      pushTemp(size);
+    }
+  }
+  if (queueTail == 0 || load<f32>(queuePtr + (<usize>(queueTail - 1) << 3)) != x) {
+    store<f32>(queuePtr + (<usize>queueTail << 3), x);
+    store<f32>(queuePtr + (<usize>queueTail << 3), w, 4);
+    queueTail++;
+  } else {
+    const at = queuePtr + (<usize>(queueTail - 1) << 3) + 4;
+    store<f32>(at, load<f32>(at) + w);
+  }
+}
+
+/** Sorts the queue by value and writes its exact summary to `out`; returns its size. */
+function makeSummary(out: usize): i32 {
+  const n = queueTail;
+  // Radix sort of (value key << 32 | weight bits); equal values merge below, so order among them is moot.
+  const a = sortScratch;
+  const b = sortScratch + (<usize>n << 3);
+  for (let i = 0; i < n; i++) {
+    const q = queuePtr + (<usize>i << 3);
+    store<u64>(a + (<usize>i << 3), (<u64>sortableKey(reinterpret<u32>(load<f32>(q))) << 32) | <u64>load<u32>(q, 4));
+  }
+  let src = a;
+  let dst = b;
+  for (let pass = 0; pass < 4; pass++) {
+    const shift = <u64>(32 + pass * 8);
+    const counts = sortCounts;
+    memory.fill(counts, 0, 1024);
+    for (let i = 0; i < n; i++) {
+      const c = counts + (<usize>((load<u64>(src + (<usize>i << 3)) >>> shift) & 0xff) << 2);
+      store<u32>(c, load<u32>(c) + 1);
+    }
+    let sum: u32 = 0;
+    for (let k = 0; k < 256; k++) {
+      const c = load<u32>(counts + (<usize>k << 2));
+      store<u32>(counts + (<usize>k << 2), sum);
+      sum += c;
+    }
+    for (let i = 0; i < n; i++) {
+      const e = load<u64>(src + (<usize>i << 3));
+      const c = counts + (<usize>((e >>> shift) & 0xff) << 2);
+      const pos = load<u32>(c);
+      store<u32>(c, pos + 1);
+      store<u64>(dst + (<usize>pos << 3), e);
+    }
+    const t = src;
+    src = dst;
+    dst = t;
+  }
+  let size = 0;
+  let wsum: f32 = 0;
+  let i = 0;
+  while (i < n) {
+    const e = load<u64>(src + (<usize>i << 3));
+    const key = <u32>(e >>> 32);
+    let w = reinterpret<f32>(<u32>e);
+    let j = i + 1;
+    while (j < n) {
+      const e2 = load<u64>(src + (<usize>j << 3));
+      if (<u32>(e2 >>> 32) != key) break;
+      w += reinterpret<f32>(<u32>e2);
+      j++;
+    }
+    putEntry(out + (<usize>size << 4), keyToFloat(key), wsum, wsum + w, w);
+    size++;
+    wsum += w;
+    i = j;
+  }
+  return size;
+}
+
+function pushTemp(tempSize0: i32): void {
+  let tempSize = tempSize0;
+  for (let l = 1; ; l++) {
+    if (levelCount < l + 1) levelCount = l + 1;
+    if (levelSize(l) == 0) {
+      setLevelSize(l, pruneEntries(tempPtr, tempSize, levelAt(l), sketchLimit));
+      break;
+    } else {
+      setLevelSize(0, pruneEntries(tempPtr, tempSize, levelAt(0), sketchLimit));
+      tempSize = combineEntries(levelAt(0), levelSize(0), levelAt(l), levelSize(l), tempPtr);
+      if (tempSize > sketchLimit) {
+        setLevelSize(l, 0);
+      } else {
+        memory.copy(levelAt(l), tempPtr, <usize>tempSize << 4);
+        setLevelSize(l, tempSize);
+        break;
+      }
+    }
+  }
+}
+
+/** The final summary of everything pushed, written to `out`; returns its size. */
+function sketchGetSummary(out: usize): i32 {
+  let size = makeSummary(out);
+  if (levelCount != 0) {
+    setLevelSize(0, pruneEntries(out, size, levelAt(0), sketchLimit));
+    for (let l = 1; l < levelCount; l++) {
+      if (levelSize(l) == 0) continue;
+      if (levelSize(0) == 0) {
+        memory.copy(levelAt(0), levelAt(l), <usize>levelSize(l) << 4);
+        setLevelSize(0, levelSize(l));
+      } else {
+        size = combineEntries(levelAt(0), levelSize(0), levelAt(l), levelSize(l), out);
+        setLevelSize(0, pruneEntries(out, size, levelAt(0), sketchLimit));
+      }
+    }
+    size = levelSize(0);
+    memory.copy(out, levelAt(0), <usize>size << 4);
+  } else if (size > sketchLimit) {
+    const pruned = pruneEntries(out, size, tempPtr, sketchLimit);
+    memory.copy(out, tempPtr, <usize>pruned << 4);
+    size = pruned;
+  }
+  return size;
+}
+
+/** WQSummary::SetCombine: merges two summaries into `dst` and fixes rounding errors. */
+function combineEntries(a: usize, aSize: i32, b: usize, bSize: i32, dst: usize): i32 {
+  if (aSize == 0) {
+    memory.copy(dst, b, <usize>bSize << 4);
+    return bSize;
+  }
+  if (bSize == 0) {
+    memory.copy(dst, a, <usize>aSize << 4);
+    return aSize;
+  }
+  let ia = 0;
+  let ib = 0;
+  let size = 0;
+  let aPrevRmin: f32 = 0;
+  let bPrevRmin: f32 = 0;
+  while (ia < aSize && ib < bSize) {
+    const ea = a + (<usize>ia << 4);
+    const eb = b + (<usize>ib << 4);
+    const va = load<f32>(ea);
+    const vb = load<f32>(eb);
+    const at = dst + (<usize>size << 4);
+    if (va == vb) {
+      putEntry(at, va, load<f32>(ea, 4) + load<f32>(eb, 4), load<f32>(ea, 8) + load<f32>(eb, 8), load<f32>(ea, 12) + load<f32>(eb, 12));
+      aPrevRmin = load<f32>(ea, 4) + load<f32>(ea, 12);
+      bPrevRmin = load<f32>(eb, 4) + load<f32>(eb, 12);
+      ia++;
+      ib++;
+    } else if (va < vb) {
+      putEntry(at, va, load<f32>(ea, 4) + bPrevRmin, load<f32>(ea, 8) + (load<f32>(eb, 8) - load<f32>(eb, 12)), load<f32>(ea, 12));
+      aPrevRmin = load<f32>(ea, 4) + load<f32>(ea, 12);
+      ia++;
+    } else {
+      putEntry(at, vb, load<f32>(eb, 4) + aPrevRmin, load<f32>(eb, 8) + (load<f32>(ea, 8) - load<f32>(ea, 12)), load<f32>(eb, 12));
+      bPrevRmin = load<f32>(eb, 4) + load<f32>(eb, 12);
+      ib++;
+    }
+    size++;
+  }
+  if (ia < aSize) {
+    const bRmax = load<f32>(b + (<usize>(bSize - 1) << 4), 8);
+    for (; ia < aSize; ia++) {
+      const ea = a + (<usize>ia << 4);
+      putEntry(dst + (<usize>size << 4), load<f32>(ea), load<f32>(ea, 4) + bPrevRmin, load<f32>(ea, 8) + bRmax, load<f32>(ea, 12));
+      size++;
+    }
+  }
+  if (ib < bSize) {
+    const aRmax = load<f32>(a + (<usize>(aSize - 1) << 4), 8);
+    for (; ib < bSize; ib++) {
+      const eb = b + (<usize>ib << 4);
+      putEntry(dst + (<usize>size << 4), load<f32>(eb), load<f32>(eb, 4) + aPrevRmin, load<f32>(eb, 8) + aRmax, load<f32>(eb, 12));
+      size++;
+    }
+  }
+  // FixError: rmin and rmax must not decrease, and rmax ≥ rmin + wmin.
+  let prevRmin: f32 = 0;
+  let prevRmax: f32 = 0;
+  for (let i = 0; i < size; i++) {
+    const e = dst + (<usize>i << 4);
+    if (load<f32>(e, 4) < prevRmin) store<f32>(e, prevRmin, 4);
+    else prevRmin = load<f32>(e, 4);
+    if (load<f32>(e, 8) < prevRmax) store<f32>(e, prevRmax, 8);
+    const rminNext = load<f32>(e, 4) + load<f32>(e, 12);
+    if (load<f32>(e, 8) < rminNext) store<f32>(e, rminNext, 8);
+    prevRmax = load<f32>(e, 8);
+  }
+  return size;
+}
+
+/**
+ * WQSummary::SetPrune: keeps at most `maxSize` entries of `src` spread evenly by rank,
+ * always the first and the last, in `dst`; returns how many. Arithmetic in f32, as
+ * XGBoost's RType is float.
+ */
+function pruneEntries(src: usize, srcSize: i32, dst: usize, maxSize: i32): i32 {
   if (srcSize <= maxSize) {
-    memory.copy(dst, src, <usize>srcSize << 2);
+    memory.copy(dst, src, <usize>srcSize << 4);
     return srcSize;
   }
-  const begin = load<f32>(summaryEntry(summary, src, 0), 8);
-  const range = load<f32>(summaryEntry(summary, src, srcSize - 1), 4) - begin;
+  const begin = load<f32>(src, 8);
+  const range = load<f32>(src + (<usize>(srcSize - 1) << 4), 4) - begin;
   const n = maxSize - 1;
-  store<u32>(dst, load<u32>(src));
+  memory.copy(dst, src, 16);
   let size = 1;
   let i = 1;
   let lastIdx = 0;
   for (let k = 1; k < n; k++) {
     const dx2: f32 = <f32>2 * ((<f32>k * range) / <f32>n + begin);
     while (i < srcSize - 1) {
-      const e = summaryEntry(summary, src, i + 1);
+      const e = src + (<usize>(i + 1) << 4);
       if (!(dx2 >= load<f32>(e, 8) + load<f32>(e, 4))) break;
       i++;
     }
     if (i == srcSize - 1) break;
-    const a = summaryEntry(summary, src, i);
-    const b = summaryEntry(summary, src, i + 1);
+    const a = src + (<usize>i << 4);
+    const b = src + (<usize>(i + 1) << 4);
     // RMinNext(a) + RMaxPrev(b) = (rmin + wmin)(a) + (rmax − wmin)(b)
     if (dx2 < (load<f32>(a, 4) + load<f32>(a, 12)) + (load<f32>(b, 8) - load<f32>(b, 12))) {
       if (i != lastIdx) {
-        store<u32>(dst + (<usize>size << 2), load<u32>(src + (<usize>i << 2)));
+        memory.copy(dst + (<usize>size << 4), a, 16);
         size++;
         lastIdx = i;
       }
     } else if (i + 1 != lastIdx) {
-      store<u32>(dst + (<usize>size << 2), load<u32>(src + (<usize>(i + 1) << 2)));
+      memory.copy(dst + (<usize>size << 4), b, 16);
       size++;
       lastIdx = i + 1;
     }
   }
   if (lastIdx != srcSize - 1) {
-    store<u32>(dst + (<usize>size << 2), load<u32>(src + (<usize>(srcSize - 1) << 2)));
+    memory.copy(dst + (<usize>size << 4), src + (<usize>(srcSize - 1) << 4), 16);
     size++;
   }
   return size;
+}
+
+// @ts-ignore: decorator
+@inline
+function storeCode(row: usize, f: i32, code: i32): void {
+  if (binWidth == 2) {
+    store<u16>(binsPtr + ((row * <usize>nFeat + <usize>f) << 1), <u16>code);
+    store<u16>(colBinsPtr + ((<usize>f * <usize>nRows + row) << 1), <u16>code);
+  } else {
+    store<u8>(binsPtr + row * <usize>nFeat + <usize>f, <u8>code);
+    store<u8>(colBinsPtr + <usize>f * <usize>nRows + row, <u8>code);
+  }
 }
 
 /**
@@ -157,16 +438,14 @@ function prune(summary: usize, src: usize, srcSize: i32, dst: usize, maxSize: i3
  * values are chosen as XGBoost 1.7 chooses them from its quantile summary (WQSummary
  * SetPrune, then AddCutPoint), here applied to the exact summary: with at most `maxBin`
  * distinct values every distinct value but the smallest is a cut, and on data small enough
- * for XGBoost's sketch to be exact the cuts are identical to XGBoost's. A feature with
- * missing values keeps one code free for them, so it gets at most 255 bins (XGBoost's cuts
- * less one, see below).
+ * for XGBoost's sketch to be exact the cuts are identical to XGBoost's.
  *
- * `scratchA`/`scratchB` hold n u64 each, `counts` 4×256 u32, `summary` n × 16 bytes and
- * `selA`/`selB` n u32 each. Writes the cuts to
+ * `scratchA`/`scratchB` hold n u64 each and `counts` 4×256 u32; the sketch allocates its own
+ * (small) buffers above the heap top and frees them before returning. Writes the cuts to
  * `cutsOut` followed by the "below minimum" value XGBoost stores for splits that send only
  * missing values left; returns the number of cuts.
  */
-export function sketchFeature(col: usize, weights: usize, n: i32, f: i32, maxBin: i32, cutsOut: usize, scratchA: usize, scratchB: usize, counts: usize, summary: usize, selA: usize, selB: usize): i32 {
+export function sketchFeature(col: usize, weights: usize, n: i32, f: i32, maxBin: i32, cutsOut: usize, scratchA: usize, scratchB: usize, counts: usize): i32 {
   let m = 0;
   let hasMissing = false;
   for (let i = 0; i < n; i++) {
@@ -225,83 +504,44 @@ export function sketchFeature(col: usize, weights: usize, n: i32, f: i32, maxBin
   const maxBins = min(maxBin, 256);
   let nCuts = 0;
   if (m > 0) {
-    // The exact weighted summary: one entry per distinct value with XGBoost's rank bounds
-    // (rmin = weight before it, rmax = rmin + its weight, wmin = its weight), in f32 as
-    // XGBoost's hist sketch keeps them.
-    let k = 0;
-    let wsum: f32 = 0;
-    let i = 0;
-    while (i < m) {
-      const key = <u32>(load<u64>(src + (<usize>i << 3)) >>> 32);
-      let w: f32 = 0;
-      while (i < m) {
-        const e = load<u64>(src + (<usize>i << 3));
-        if (<u32>(e >>> 32) != key) break;
-        w += weights != 0 ? load<f32>(weights + (<usize>(<u32>e) << 2)) : <f32>1;
-        i++;
-      }
-      const at = summary + (<usize>k << 4);
-      store<f32>(at, keyToFloat(key));
-      store<f32>(at, wsum, 4);
-      store<f32>(at, wsum + w, 8);
-      store<f32>(at, w, 12);
-      wsum += w;
-      k++;
+    // XGBoost's own weighted quantile sketch, fed the column in row order, so the summary
+    // (and the cuts) are the ones XGBoost 1.7 computes with one thread.
+    const heapBefore = heapStart();
+    sketchInit(m, 1.0 / <f64>(maxBin * 8));
+    for (let i = 0; i < n; i++) {
+      let v = load<f32>(col + (<usize>i << 2));
+      if (v != v) continue;
+      if (v == 0) v = 0;
+      const w: f32 = weights != 0 ? load<f32>(weights + (<usize>i << 2)) : <f32>1;
+      if (w == 0) continue;
+      sketchPush(v, w);
     }
-    // XGBoost prunes the summary twice: to min(count, 8 × 256) entries when the sketches
+    const summary = alloc(<usize>sketchLimit * 2 << 4);
+    let size = sketchGetSummary(summary);
+    // XGBoost prunes the summary twice: to min(count, 8 × max_bin) entries when the sketches
     // are reduced, then to max_bin + 1 entries when the cuts are made.
-    for (let j = 0; j < k; j++) store<u32>(selA + (<usize>j << 2), j);
-    const intermediate = min(m, 2048);
-    let size = prune(summary, selA, k, selB, intermediate);
+    const intermediate = min(m, maxBin * 8);
+    const reduced = alloc(<usize>(size + 1) << 4);
+    size = pruneEntries(summary, size, reduced, intermediate);
     const maxNumBins = min(intermediate, maxBins);
-    size = prune(summary, selB, size, selA, maxNumBins + 1);
+    size = pruneEntries(reduced, size, summary, maxNumBins + 1);
     const required = min(size, maxNumBins);
     let lastCut: f32 = 0;
     for (let j = 1; j < required; j++) {
-      const v = load<f32>(summary + (<usize>load<u32>(selA + (<usize>j << 2)) << 4));
+      const v = load<f32>(summary + (<usize>j << 4));
       if (j == 1 || v > lastCut) {
         store<f32>(cutsOut + (<usize>nCuts << 2), v);
         nCuts++;
         lastCut = v;
       }
     }
-    const maxV = load<f32>(summary + (<usize>load<u32>(selA + (<usize>(size - 1) << 2)) << 4));
-    const minV = load<f32>(summary + (<usize>load<u32>(selA) << 4));
+    // A feature present only on zero-weight rows has an empty sketch: one bin then.
+    const maxV = size > 0 ? load<f32>(summary + (<usize>(size - 1) << 4)) : keyToFloat(<u32>(load<u64>(src + (<usize>(m - 1) << 3)) >>> 32));
+    const minV = size > 0 ? load<f32>(summary) : keyToFloat(<u32>(load<u64>(src) >>> 32));
     store<f32>(cutsOut + (<usize>nCuts << 2), maxV + (Mathf.abs(maxV) + <f32>1e-5));
     nCuts++;
     store<f32>(cutsOut + (<usize>nCuts << 2), minV - (Mathf.abs(minV) + <f32>1e-5));
-
-    // With missing values one byte code must stay free, so a feature with XGBoost's full 256
-    // bins gives up one cut: the one between the two adjacent bins of least total weight.
-    // The other 255 cuts stay exactly XGBoost's.
-    if (hasMissing && nCuts > 255) {
-      const binWeight = counts;
-      memory.fill(binWeight, 0, <usize>nCuts << 3);
-      let bw = 0;
-      let bcut = load<f32>(cutsOut);
-      for (let i = 0; i < m; i++) {
-        const e = load<u64>(src + (<usize>i << 3));
-        const v = keyToFloat(<u32>(e >>> 32));
-        while (v >= bcut) {
-          bw++;
-          bcut = load<f32>(cutsOut + (<usize>bw << 2));
-        }
-        const at = binWeight + (<usize>bw << 3);
-        store<f64>(at, load<f64>(at) + (weights != 0 ? <f64>load<f32>(weights + (<usize>(<u32>e) << 2)) : 1.0));
-      }
-      let drop = 0;
-      let least = Infinity;
-      for (let j = 0; j < nCuts - 1; j++) {
-        const pair = load<f64>(binWeight + (<usize>j << 3)) + load<f64>(binWeight + (<usize>(j + 1) << 3));
-        if (pair < least) {
-          least = pair;
-          drop = j;
-        }
-      }
-      // Shift the later cuts and the below-minimum value down over the dropped cut.
-      memory.copy(cutsOut + (<usize>drop << 2), cutsOut + (<usize>(drop + 1) << 2), <usize>(nCuts - drop) << 2);
-      nCuts--;
-    }
+    heapTop = heapBefore;
 
     // Bin codes, walking the values in sorted order.
     let b = 0;
@@ -313,8 +553,7 @@ export function sketchFeature(col: usize, weights: usize, n: i32, f: i32, maxBin
         b++;
         cut = load<f32>(cutsOut + (<usize>b << 2));
       }
-      store<u8>(binsPtr + <usize>(<u32>e) * <usize>nFeat + <usize>f, <u8>b);
-      store<u8>(colBinsPtr + <usize>f * <usize>nRows + <usize>(<u32>e), <u8>b);
+      storeCode(<usize>(<u32>e), f, b);
     }
   } else {
     store<f32>(cutsOut, 0);
@@ -323,8 +562,7 @@ export function sketchFeature(col: usize, weights: usize, n: i32, f: i32, maxBin
     for (let i = 0; i < n; i++) {
       const v = load<f32>(col + (<usize>i << 2));
       if (v != v) {
-        store<u8>(binsPtr + <usize>i * <usize>nFeat + <usize>f, <u8>nCuts);
-        store<u8>(colBinsPtr + <usize>f * <usize>nRows + <usize>i, <u8>nCuts);
+        storeCode(<usize>i, f, nCuts);
       }
     }
   }
@@ -340,28 +578,35 @@ export function sketchFeature(col: usize, weights: usize, n: i32, f: i32, maxBin
  * ascending, so the row-major bin matrix streams through the cache.
  */
 export function buildHist(hist: usize, gh: usize, begin: i32, end: i32, direct: bool): void {
+  if (binWidth == 2) buildHistOf<u16>(hist, gh, begin, end, direct);
+  else buildHistOf<u8>(hist, gh, begin, end, direct);
+}
+
+function buildHistOf<T>(hist: usize, gh: usize, begin: i32, end: i32, direct: bool): void {
   memory.fill(hist, 0, <usize>totalSlots << 4);
   const nf = nFeat;
   const offs = slotBytePtr;
   const nf4 = nf & ~3;
+  const w = <usize>sizeof<T>();
   for (let i = begin; i < end; i++) {
     const r: usize = direct ? <usize>i : <usize>load<u32>(rowIdxPtr + (<usize>i << 2));
     const g = v128.load(gh + (r << 4));
-    const bp = binsPtr + r * <usize>nf;
+    const bp = binsPtr + r * <usize>nf * w;
     let f = 0;
     for (; f < nf4; f += 4) {
       const o = offs + (<usize>f << 2);
-      const p0 = hist + <usize>load<u32>(o) + (<usize>load<u8>(bp + f) << 4);
-      const p1 = hist + <usize>load<u32>(o, 4) + (<usize>load<u8>(bp + f, 1) << 4);
-      const p2 = hist + <usize>load<u32>(o, 8) + (<usize>load<u8>(bp + f, 2) << 4);
-      const p3 = hist + <usize>load<u32>(o, 12) + (<usize>load<u8>(bp + f, 3) << 4);
+      const c = bp + <usize>f * w;
+      const p0 = hist + <usize>load<u32>(o) + (<usize>load<T>(c) << 4);
+      const p1 = hist + <usize>load<u32>(o, 4) + (<usize>load<T>(c + w) << 4);
+      const p2 = hist + <usize>load<u32>(o, 8) + (<usize>load<T>(c + 2 * w) << 4);
+      const p3 = hist + <usize>load<u32>(o, 12) + (<usize>load<T>(c + 3 * w) << 4);
       v128.store(p0, f64x2.add(v128.load(p0), g));
       v128.store(p1, f64x2.add(v128.load(p1), g));
       v128.store(p2, f64x2.add(v128.load(p2), g));
       v128.store(p3, f64x2.add(v128.load(p3), g));
     }
     for (; f < nf; f++) {
-      const p = hist + <usize>load<u32>(offs + (<usize>f << 2)) + (<usize>load<u8>(bp + f) << 4);
+      const p = hist + <usize>load<u32>(offs + (<usize>f << 2)) + (<usize>load<T>(bp + <usize>f * w) << 4);
       v128.store(p, f64x2.add(v128.load(p), g));
     }
   }
@@ -533,15 +778,20 @@ export function findBestSplit(hist: usize, g: f64, h: f64, featMask: usize, out:
  * matching cursor advances.
  */
 export function partitionRows(begin: i32, end: i32, f: i32, splitBin: i32, defaultLeft: bool): i32 {
+  return binWidth == 2 ? partitionRowsOf<u16>(begin, end, f, splitBin, defaultLeft) : partitionRowsOf<u8>(begin, end, f, splitBin, defaultLeft);
+}
+
+function partitionRowsOf<T>(begin: i32, end: i32, f: i32, splitBin: i32, defaultLeft: bool): i32 {
   const nb = load<i32>(nbinsPtr + (<usize>f << 2));
-  const col = colBinsPtr + <usize>f * <usize>nRows;
+  const w = <usize>sizeof<T>();
+  const col = colBinsPtr + <usize>f * <usize>nRows * w;
   let left = <usize>begin;
   let right: usize = 0;
   const idx = rowIdxPtr;
   const tmp = tmpIdxPtr;
   for (let i = begin; i < end; i++) {
     const r = load<u32>(idx + (<usize>i << 2));
-    const b = <i32>load<u8>(col + <usize>r);
+    const b = <i32>load<T>(col + <usize>r * w);
     const goLeft: usize = b == nb ? <usize>defaultLeft : <usize>(b <= splitBin);
     store<u32>(idx + (left << 2), r);
     store<u32>(tmp + (right << 2), r);
