@@ -199,6 +199,10 @@ describe('ingest from URLs', () => {
         // Two writes so progress has something to report between them.
         res.write(body.subarray(0, 1000));
         setTimeout(() => res.end(body.subarray(1000)), 10);
+      } else if (req.url === '/slow.csv') {
+        // Sends a little, then nothing until the client gives up.
+        res.writeHead(200, { 'content-type': 'text/csv', 'content-length': body.length });
+        res.write(body.subarray(0, 100));
       } else if (req.url === '/data') {
         res.writeHead(200, { 'content-type': 'application/octet-stream' });
         res.end(body);
@@ -210,7 +214,10 @@ describe('ingest from URLs', () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   });
-  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  afterAll(() => {
+    server.closeAllConnections();
+    return new Promise<void>((resolve) => server.close(() => resolve()));
+  });
 
   it('downloads with progress and unions two URLs as the article does', async () => {
     const progress: string[] = [];
@@ -222,6 +229,15 @@ describe('ingest from URLs', () => {
 
   it('sniffs the format of a URL without an extension', async () => {
     expect((await ingest([`${base}/data`])).rows).toBe(891);
+  });
+
+  it('stops a download when aborted', async () => {
+    const controller = new AbortController();
+    const out = path.join(work, 'aborted.parquet');
+    const pending = ingestSources([`${base}/slow.csv`], out, { tmpDir: work, cwd: work, signal: controller.signal });
+    setTimeout(() => controller.abort(), 100);
+    await expect(pending).rejects.toMatchObject({ code: 'CANCELED' });
+    expect(fs.existsSync(out)).toBe(false);
   });
 
   it('fails clearly on HTTP errors', async () => {

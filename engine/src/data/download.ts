@@ -14,6 +14,7 @@ export async function downloadToFile(url: string, dest: string, onProgress?: (me
   try {
     response = await fetch(url, { signal, redirect: 'follow' });
   } catch (e) {
+    if (signal?.aborted) throw new WeirError('CANCELED', `download of ${url} canceled`, { cause: e });
     throw new WeirError('BAD_INPUT', `could not download ${url}: ${(e as Error).message}${(e as Error).cause ? ` (${String((e as { cause?: unknown }).cause)})` : ''}`, { cause: e });
   }
   if (!response.ok || !response.body) {
@@ -36,7 +37,12 @@ export async function downloadToFile(url: string, dest: string, onProgress?: (me
       callback(null, chunk);
     },
   });
-  await pipeline(Readable.fromWeb(response.body as import('node:stream/web').ReadableStream<Uint8Array>), counter, fs.createWriteStream(dest));
+  try {
+    await pipeline(Readable.fromWeb(response.body as import('node:stream/web').ReadableStream<Uint8Array>), counter, fs.createWriteStream(dest), { signal });
+  } catch (e) {
+    if (signal?.aborted) throw new WeirError('CANCELED', `download of ${url} canceled`, { cause: e });
+    throw new WeirError('BAD_INPUT', `download of ${url} failed: ${(e as Error).message}`, { cause: e });
+  }
   report(true);
   if (Number.isFinite(total) && received !== total) {
     throw new WeirError('BAD_INPUT', `download of ${url} ended after ${received} of ${total} bytes`);

@@ -177,12 +177,14 @@ export async function ingestSources(sources: string[], outParquet: string, optio
       const recorded: string[] = [];
       const files: SourceFile[] = [];
       for (const [i, s] of sources.entries()) {
+        if (options.signal?.aborted) throw new WeirError('CANCELED', 'dataset registration canceled');
         const expanded = await expandSource(s, i, options, connection);
         recorded.push(expanded.recorded);
         files.push(...expanded.files);
       }
       const schemas: ColumnSchema[][] = [];
       for (const [i, f] of files.entries()) {
+        if (options.signal?.aborted) throw new WeirError('CANCELED', 'dataset registration canceled');
         const name = `${prefix}_${i}`;
         options.onProgress?.(`reading ${f.display}`);
         created.push(name);

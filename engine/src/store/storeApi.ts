@@ -38,7 +38,7 @@ export interface WorkspaceStore {
    * into one Parquet artifact and records a new version. Returns `created: false` and the
    * latest version when the content equals the latest version's.
    */
-  registerDataset(name: string, sources: string[], options?: { description?: string; onProgress?: (message: string) => void }): Promise<{ version: DatasetVersion; created: boolean }>;
+  registerDataset(name: string, sources: string[], options?: { description?: string; onProgress?: (message: string) => void; signal?: AbortSignal }): Promise<{ version: DatasetVersion; created: boolean }>;
   listDatasets(): Promise<DatasetVersion[]>; // latest version of each
   listDatasetVersions(name: string): Promise<DatasetVersion[]>;
   /** `version` undefined means latest. Throws NOT_FOUND naming the dataset or version. */

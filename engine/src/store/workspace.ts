@@ -146,7 +146,7 @@ export class FileWorkspaceStore implements WorkspaceStore {
 
   // ----- datasets -----
 
-  async registerDataset(name: string, sources: string[], options: { description?: string; onProgress?: (message: string) => void } = {}): Promise<{ version: DatasetVersion; created: boolean }> {
+  async registerDataset(name: string, sources: string[], options: { description?: string; onProgress?: (message: string) => void; signal?: AbortSignal } = {}): Promise<{ version: DatasetVersion; created: boolean }> {
     checkRegistryName('dataset', name);
     if (sources.length === 0) throw new WeirError('BAD_INPUT', `dataset '${name}': no sources given`, { hint: 'Give one or more paths, globs or URLs.' });
     const work = await this.makeTempDir('ingest');
@@ -154,7 +154,7 @@ export class FileWorkspaceStore implements WorkspaceStore {
       const out = path.join(work, 'data.parquet');
       // Loaded on demand: DuckDB is a native module that most store users never need.
       const { ingestSources } = await import('../data/ingest');
-      const ingested = await ingestSources(sources, out, { tmpDir: work, cwd: this.root, onProgress: options.onProgress });
+      const ingested = await ingestSources(sources, out, { tmpDir: work, cwd: this.root, onProgress: options.onProgress, signal: options.signal });
       const artifact = await this.putArtifact(out, 'parquet', { rows: ingested.rows, schema: ingested.schema });
       const { record: version, created } = await this.datasets.add(name, (v) => {
         const record: DatasetVersion = {

@@ -61,7 +61,7 @@ const register: CliCommand = {
     return withStore(args, async (store) => {
       // Paths on the command line are relative to where the user is, not to the workspace.
       const resolved = sources.map((s) => (/^https?:\/\//i.test(s) ? s : path.resolve(s)));
-      const { version, created } = await store.registerDataset(name, resolved, { description, onProgress: (m) => io.err(m) });
+      const { version, created } = await store.registerDataset(name, resolved, { description, onProgress: (m) => io.err(m), signal: io.signal });
       if (args.json) io.json({ created, dataset: version });
       else if (created) io.out(`Registered ${summaryLine(version)}`);
       else io.out(`Unchanged: the content equals ${version.name}:${version.version} (sha256 ${version.hash.slice(0, 12)}); no new version was made.`);
