@@ -138,7 +138,9 @@ export async function runAutoML(a: AutoMLRunArgs): Promise<AutoMLRunResult> {
   let stopReason = 'no model families to search';
   if (families.length > 0) {
     const shared = shareTrialData({ task: task === 'forecasting' ? 'regression' : task, numClasses, X, y, weight, folds });
-    const pool = new TrialPool(shared, concurrency, a.workerPath);
+    const workers = workersForMemory(concurrency, X, folds);
+    if (workers < concurrency) a.log(`running ${workers} worker${workers > 1 ? 's' : ''} instead of ${concurrency}: each needs about ${Math.round(workerBytes(X, folds) / 2 ** 20)} MB for its copy of the folds`);
+    const pool = new TrialPool(shared, workers, a.workerPath);
     const deadline = settings.experimentTimeoutMs !== undefined ? started + settings.experimentTimeoutMs - reserveMs(settings.experimentTimeoutMs) : undefined;
     try {
       const outcome = await runSearch({
@@ -440,6 +442,22 @@ function rangeOf(y: ArrayLike<number>): { min: number; max: number } {
     if (y[i] > max) max = y[i];
   }
   return { min, max };
+}
+
+/** Memory the trial workers together may use for their fold copies, so big tables stay well under 2 GB. */
+const WORKER_MEMORY_BUDGET = 1024 * 2 ** 20;
+
+/**
+ * A worker keeps a gathered copy of every fold's rows, and a fit makes more (the boosting
+ * copies and bins its matrix into WASM memory, trees sort it): counted as three copies.
+ */
+function workerBytes(X: FeatureMatrix, folds: Fold[]): number {
+  const rows = folds.reduce((n, f) => n + f.train.length + f.valid.length, 0);
+  return rows * X.cols * 4 * 3;
+}
+
+function workersForMemory(concurrency: number, X: FeatureMatrix, folds: Fold[]): number {
+  return Math.max(1, Math.min(concurrency, Math.floor(WORKER_MEMORY_BUDGET / Math.max(1, workerBytes(X, folds)))));
 }
 
 /** Leaves time to write the outputs after the search: 3% of the budget, at least 0.3 s, at most 5 s. */
