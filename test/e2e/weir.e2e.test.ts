@@ -116,6 +116,20 @@ describe('Weir in a real VS Code', () => {
     await vscode.treeItem(/^Dataset seattle-weather version 1$/).waitFor({ timeout: 30_000 });
     await vscode.screenshot('05-dataset-registered');
   });
+
+  it('restarts the engine when it dies, says so, and keeps working', async () => {
+    screenshotOnFailure('engine-restart');
+    const engines = vscode.descendantsMatching('dist/server.js');
+    expect(engines).toHaveLength(1);
+    process.kill(engines[0], 'SIGKILL');
+    await vscode.page.locator('.notification-toast', { hasText: 'The Weir engine stopped unexpectedly and was restarted' }).waitFor({ timeout: 60_000 });
+    await expect.poll(() => vscode.descendantsMatching('dist/server.js').filter((pid) => pid !== engines[0]).length, { timeout: 60_000 }).toBe(1);
+    await vscode.runCommand('Weir: Refresh');
+    await vscode.openWeir();
+    await vscode.treeItem(/^Experiment penguins, 2 runs$/).waitFor({ timeout: 60_000 });
+    await vscode.treeItem(/^Dataset seattle-weather version 1$/).waitFor({ timeout: 60_000 });
+    await vscode.screenshot('06-engine-restarted');
+  });
 });
 
 function escapeRegExp(text: string): string {

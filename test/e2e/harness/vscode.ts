@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync, createWriteStream } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, createWriteStream } from 'node:fs';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -22,7 +22,33 @@ export interface VsCode {
   /** Opens the Weir activity-bar container. */
   openWeir(): Promise<void>;
   treeItem(label: string | RegExp): Locator;
+  /** Process ids of the processes code-server started whose command line contains `text`. */
+  descendantsMatching(text: string): number[];
   close(): Promise<void>;
+}
+
+/** Every descendant of `pid`, read from /proc (Linux). */
+function descendants(pid: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      children.set(parent, [...(children.get(parent) ?? []), Number(entry)]);
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  const found: number[] = [];
+  const queue = [pid];
+  while (queue.length) {
+    for (const child of children.get(queue.shift()!) ?? []) {
+      found.push(child);
+      queue.push(child);
+    }
+  }
+  return found;
 }
 
 const userSettings = {
@@ -168,6 +194,15 @@ export async function launchVsCode(workspace: string): Promise<VsCode> {
       },
       treeItem(label) {
         return page.getByRole('treeitem', { name: label });
+      },
+      descendantsMatching(text) {
+        return descendants(child.pid!).filter((pid) => {
+          try {
+            return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(text);
+          } catch {
+            return false;
+          }
+        });
       },
       close: stop,
     };
