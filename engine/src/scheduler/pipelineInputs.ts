@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import { cp, mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { WeirError } from '../errors';
@@ -28,7 +29,7 @@ export async function snapshotPipelineInput(store: WorkspaceStore, spec: Pipelin
   const files = matchFiles(spec.dir, source.path);
   if (!files.length) throw new WeirError('NOT_FOUND', `input '${name}': no file matches ${source.path}`);
   if (files.length === 1) {
-    const kind: ArtifactRef['kind'] = path.extname(files[0]!).toLowerCase() === '.parquet' ? 'parquet' : 'file';
+    const kind: ArtifactRef['kind'] = statSync(files[0]!).isDirectory() ? 'dir' : path.extname(files[0]!).toLowerCase() === '.parquet' ? 'parquet' : 'file';
     const ref = await store.putArtifact(files[0]!, kind, { copy: true });
     return { path: store.artifactPath(ref), ref };
   }
