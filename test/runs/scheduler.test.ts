@@ -7,7 +7,7 @@ import type { WorkspaceStore } from '../../engine/src/store/storeApi';
 import type { RunRecord } from '../../engine/src/store/records';
 import { withDuckDB, sqlString } from '../../engine/src/steps/duckdbTables';
 import { isWeirError } from '../../engine/src/errors';
-import { repoRoot, tempDir, vegaData } from '../helpers/paths';
+import { python, repoRoot, tempDir, vegaData } from '../helpers/paths';
 
 /** Real store, real DuckDB, real processes: the scheduler end to end, in this process. */
 
@@ -271,6 +271,37 @@ steps:
     expect(run.outputs.clean_data!.rows).toBe(333);
     const profile = JSON.parse(readFileSync(store.artifactPath(run.outputs.profile!), 'utf8')) as { species: { species: string; rows: number }[] };
     expect(profile.species.map((s) => [s.species, s.rows])).toEqual([['Adelie', 146], ['Chinstrap', 68], ['Gentoo', 119]]);
+  });
+
+  test('a Python script file gets its interpreter, its arguments as paths and its environment', async () => {
+    const { root, store } = await workspace({
+      'py.pipeline.yaml': `parameters: { greeting: hello }
+steps:
+  write:
+    script:
+      file: write.py
+      args: [--out, \${{ outputs.result }}, --greeting, \${{ parameters.greeting }}]
+    outputs: { result: json }
+    environment: { interpreter: ${JSON.stringify(python)}, variables: { EXTRA: "\${{ parameters.greeting }}-there" } }
+`,
+      'write.py': [
+        'import argparse, json, os',
+        'p = argparse.ArgumentParser()',
+        "p.add_argument('--out'); p.add_argument('--greeting')",
+        'a = p.parse_args()',
+        "json.dump({'greeting': a.greeting, 'extra': os.environ['EXTRA'], 'same': os.environ['WEIR_OUTPUT_RESULT'] == a.out}, open(a.out, 'w'))",
+        "print('wrote', a.out)",
+      ].join('\n'),
+    });
+    const run = await (await startRun(store, path.join(root, 'py.pipeline.yaml'))).done;
+    expect(run.status, JSON.stringify(run.error)).toBe('Completed');
+    expect(JSON.parse(readFileSync(store.artifactPath(run.steps[0]!.outputs.result!), 'utf8'))).toEqual({ greeting: 'hello', extra: 'hello-there', same: true });
+    expect(await store.readLog(run.id, 'write')).toContain(`$ ${python} ${path.join(root, 'write.py')} --out `);
+    // Editing the script defeats reuse; so does a new parameter value.
+    expect((await (await startRun(store, path.join(root, 'py.pipeline.yaml'))).done).steps[0]!.status).toBe('Reused');
+    writeFileSync(path.join(root, 'write.py'), readFileSync(path.join(root, 'write.py'), 'utf8') + '\n# edited\n');
+    expect((await (await startRun(store, path.join(root, 'py.pipeline.yaml'))).done).steps[0]!.status).toBe('Completed');
+    expect((await (await startRun(store, path.join(root, 'py.pipeline.yaml'), { params: { greeting: 'hi' } })).done).steps[0]!.status).toBe('Completed');
   });
 
   test('--step runs the named step and what it needs', async () => {
