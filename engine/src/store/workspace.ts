@@ -324,7 +324,11 @@ export class FileWorkspaceStore implements WorkspaceStore {
     const active = await this.runIndex.activeRuns(filter.experiment);
     const experiments = filter.experiment !== undefined ? [filter.experiment] : await this.runIndex.experiments();
     const byId = new Map<string, RunRecord>();
-    for (const e of experiments) for (const [id, r] of this.runIndex.finishedRuns(e)) byId.set(id, r);
+    // On case-insensitive file systems `Exp` and `exp` share an index file, so a filtered
+    // listing checks each record's experiment; an unfiltered one reads every file whole.
+    for (const e of experiments) {
+      for (const [id, r] of this.runIndex.finishedRuns(e)) if (filter.experiment === undefined || r.experiment === filter.experiment) byId.set(id, r);
+    }
     const live = await Promise.all(
       active.map(async (a) => {
         const run = await readJsonFile<RunRecord>(this.runFile(a.runId)).catch(() => undefined);
