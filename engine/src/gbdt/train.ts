@@ -155,6 +155,7 @@ class TrainingContext {
     heap.i32.set(nbins, nbinsPtr >>> 2);
     heap.i32.set(new Int32Array(slotBytes.buffer), slotBytesPtr >>> 2);
     k.setDataset(n, nf, width, binsPtr, colBinsPtr, slotBytesPtr, nbinsPtr, slots, rowIdxPtr, tmpPtr);
+    if (width === 2 && slots <= 65536) k.globalizeRowCodes();
     k.setSplitParams(p.lambda, p.alpha, p.minChildWeight, p.maxDeltaStep);
   }
 

@@ -14,6 +14,7 @@ export interface GbdtKernels {
   heapRelease(mark: number): void;
   setDataset(rows: number, feats: number, width: number, bins: number, colBins: number, slotBytes: number, nbins: number, slots: number, rowIdx: number, tmpIdx: number): void;
   resetRowIndex(): void;
+  globalizeRowCodes(): void;
   sketchFeature(col: number, weights: number, n: number, f: number, maxBin: number, cutsOut: number, scratchA: number, scratchB: number, counts: number): number;
   buildHist(hist: number, gh: number, begin: number, end: number, direct: number): void;
   subtractHist(dst: number, a: number, b: number): void;

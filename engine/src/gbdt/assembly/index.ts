@@ -64,8 +64,16 @@ let totalSlots: i32 = 0;
 let rowIdxPtr: usize = 0;
 let tmpIdxPtr: usize = 0;
 
+/**
+ * With two-byte codes the row-major matrix can hold each cell's histogram slot index
+ * (feature offset + bin) instead of its bin, which saves a load and an add per cell in the
+ * histogram loop; set by `globalizeRowCodes`. The column-major copy keeps plain bins.
+ */
+let rowCodesGlobal = false;
+
 export function setDataset(rows: i32, feats: i32, width: i32, bins: usize, colBins: usize, slotBytes: usize, nbins: usize, slots: i32, rowIdx: usize, tmpIdx: usize): void {
   binWidth = width;
+  rowCodesGlobal = false;
   nRows = rows;
   nFeat = feats;
   binsPtr = bins;
@@ -578,8 +586,53 @@ export function sketchFeature(col: usize, weights: usize, n: i32, f: i32, maxBin
  * ascending, so the row-major bin matrix streams through the cache.
  */
 export function buildHist(hist: usize, gh: usize, begin: i32, end: i32, direct: bool): void {
-  if (binWidth == 2) buildHistOf<u16>(hist, gh, begin, end, direct);
+  if (rowCodesGlobal) buildHistGlobal(hist, gh, begin, end, direct);
+  else if (binWidth == 2) buildHistOf<u16>(hist, gh, begin, end, direct);
   else buildHistOf<u8>(hist, gh, begin, end, direct);
+}
+
+/**
+ * Rewrites the two-byte row-major codes as histogram slot indices (needs every slot index
+ * below 65536, which the caller checks).
+ */
+export function globalizeRowCodes(): void {
+  const nf = <usize>nFeat;
+  for (let f: usize = 0; f < nf; f++) {
+    const offset = <u16>(load<u32>(slotBytePtr + (f << 2)) >>> 4);
+    if (offset == 0) continue;
+    for (let r: usize = 0; r < <usize>nRows; r++) {
+      const p = binsPtr + ((r * nf + f) << 1);
+      store<u16>(p, load<u16>(p) + offset);
+    }
+  }
+  rowCodesGlobal = true;
+}
+
+function buildHistGlobal(hist: usize, gh: usize, begin: i32, end: i32, direct: bool): void {
+  memory.fill(hist, 0, <usize>totalSlots << 4);
+  const nf = nFeat;
+  const nf4 = nf & ~3;
+  for (let i = begin; i < end; i++) {
+    const r: usize = direct ? <usize>i : <usize>load<u32>(rowIdxPtr + (<usize>i << 2));
+    const g = v128.load(gh + (r << 4));
+    const bp = binsPtr + ((r * <usize>nf) << 1);
+    let f = 0;
+    for (; f < nf4; f += 4) {
+      const c = bp + (<usize>f << 1);
+      const p0 = hist + (<usize>load<u16>(c) << 4);
+      const p1 = hist + (<usize>load<u16>(c, 2) << 4);
+      const p2 = hist + (<usize>load<u16>(c, 4) << 4);
+      const p3 = hist + (<usize>load<u16>(c, 6) << 4);
+      v128.store(p0, f64x2.add(v128.load(p0), g));
+      v128.store(p1, f64x2.add(v128.load(p1), g));
+      v128.store(p2, f64x2.add(v128.load(p2), g));
+      v128.store(p3, f64x2.add(v128.load(p3), g));
+    }
+    for (; f < nf; f++) {
+      const p = hist + (<usize>load<u16>(bp + (<usize>f << 1)) << 4);
+      v128.store(p, f64x2.add(v128.load(p), g));
+    }
+  }
 }
 
 function buildHistOf<T>(hist: usize, gh: usize, begin: i32, end: i32, direct: bool): void {
