@@ -130,6 +130,24 @@ describe('Weir webviews in a real VS Code', () => {
     await details.locator('.chart-roc').scrollIntoViewIfNeeded();
     await vscode.screenshot(`webviews-06-charts-${after}`);
   });
+
+  it('brings the panels back after a window reload, on the same step and tab', async () => {
+    screenshotOnFailure('reload');
+    // VS Code's own reload runs the shutdown that saves editors and webview state (a bare
+    // browser reload may not finish saving them).
+    await vscode.runCommand('Developer: Reload Window');
+    await vscode.page.waitForEvent('load', { timeout: 60_000 });
+    await vscode.page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+    // The serializer revives the run-details panel from the state its page saved.
+    const details = await webviewFrame(vscode.page, '.pipeline-graph', 90_000);
+    const automl = run.steps.find((s) => s.kind === 'automl')!;
+    await details.locator(`.step-detail[data-step="${automl.name}"]`).waitFor({ timeout: 30_000 });
+    await details.locator('.chart-roc svg .mark-line path').first().waitFor({ timeout: 60_000 });
+    await vscode.page.locator('.tab', { hasText: /^Preview: / }).first().click();
+    const preview = await webviewFrame(vscode.page, '.virtual-table', 60_000);
+    await preview.locator('.vt-body .vt-row[data-row="0"]:not(.pending)').waitFor({ timeout: 60_000 });
+    await vscode.screenshot('webviews-07-after-reload');
+  });
 });
 
 async function workbenchTheme(page: Page): Promise<'light' | 'dark'> {

@@ -11,7 +11,8 @@ function setup() {
   const root = document.getElementById('root')!;
   const host = recordingHost<CompareRunsWebviewMessage, CompareRunsViewState>();
   const charts = recordingRenderer();
-  const view = new CompareRunsView(root, host, charts, { kind: 'compareRuns', runIds: [] });
+  const view = new CompareRunsView(root, host, charts, { kind: 'compareRuns', runIds: ['run-0001-cmp'] });
+  expect(host.state).toEqual({ kind: 'compareRuns', runIds: ['run-0001-cmp'] });
   const runs = compareFixture(3, 10);
   view.handle({ type: 'compareRuns', runs });
   return { root, host, charts, runs };

@@ -22,6 +22,8 @@ export class CompareRunsView {
     private readonly renderChart: ChartRenderer,
     private state: CompareRunsViewState,
   ) {
+    // Saved at once: the panel serializer can revive only a panel whose page stored its state.
+    this.host.setState(this.state);
     replaceChildren(this.root, h('div', { class: 'loading' }, 'Loading runs…'));
   }
 

@@ -18,6 +18,8 @@ function setup(rows = 3_000_000, state: Partial<DataPreviewViewState> = {}) {
 describe('DataPreviewView', () => {
   it('shows the schema at once and asks only for the pages on screen', () => {
     const { root, host } = setup();
+    // The state is stored from the start, so a reload can revive the panel even if nothing was scrolled.
+    expect(host.state).toEqual({ kind: 'dataPreview', target: { dataset: 'flights', version: 1 } });
     expect(root.querySelector('h1')!.textContent).toBe('flights:1');
     expect(root.querySelector('.row-count')!.textContent).toBe('3,000,000 rows');
     expect([...root.querySelectorAll('.vt-header .vt-cell')].map((c) => c.firstChild!.textContent)).toEqual(['#', 'date', 'delay', 'distance', 'origin', 'destination']);

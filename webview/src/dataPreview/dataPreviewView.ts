@@ -30,6 +30,8 @@ export class DataPreviewView {
     private readonly host: HostChannel<DataPreviewWebviewMessage, DataPreviewViewState>,
     private state: DataPreviewViewState,
   ) {
+    // Saved at once: the panel serializer can revive only a panel whose page stored its state.
+    this.host.setState(this.state);
     replaceChildren(this.root, h('div', { class: 'loading' }, 'Reading the table…'));
   }
 

@@ -16,6 +16,8 @@ export class ModelCardView {
     private readonly host: HostChannel<ModelCardWebviewMessage, ModelCardViewState>,
     private state: ModelCardViewState,
   ) {
+    // Saved at once: the panel serializer can revive only a panel whose page stored its state.
+    this.host.setState(this.state);
     replaceChildren(this.root, h('div', { class: 'loading' }, 'Loading model…'));
   }
 

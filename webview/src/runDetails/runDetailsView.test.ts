@@ -161,10 +161,12 @@ describe('RunDetailsView', () => {
     expect(host.sent).toContainEqual({ type: 'requestStepLog', step: 'register' });
   });
 
-  it('shows an error from the host', () => {
+  it('shows an error from the host, having stored its state first', () => {
     document.body.innerHTML = '<div id="root"></div>';
     const root = document.getElementById('root')!;
-    const view = new RunDetailsView(root, recordingHost(), recordingRenderer(), { kind: 'runDetails', runId: 'nope' });
+    const host = recordingHost<RunDetailsWebviewMessage, RunDetailsViewState>();
+    const view = new RunDetailsView(root, host, recordingRenderer(), { kind: 'runDetails', runId: 'nope' });
+    expect(host.state).toEqual({ kind: 'runDetails', runId: 'nope' });
     view.handle({ type: 'error', message: 'no run nope' });
     expect(root.querySelector('.error-banner')!.textContent).toBe('no run nope');
   });

@@ -44,6 +44,8 @@ export class RunDetailsView {
     initial: RunDetailsViewState,
   ) {
     this.state = initial;
+    // Saved at once: the panel serializer can revive only a panel whose page stored its state.
+    this.saveState();
     replaceChildren(this.root, h('div', { class: 'loading' }, 'Loading run…'));
   }
 
