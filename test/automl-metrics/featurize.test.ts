@@ -125,6 +125,28 @@ describe('featurization rules on crafted tables', () => {
     expect(() => fitFeaturizer(makeTable({ y: [1, 2], x: [1, 2] }), 'label', auto, { task: 'regression' })).toThrow(/label column 'label' is not in the training data/);
   });
 
+  it('imputes with the median or the most frequent value when asked', () => {
+    const table = makeTable({ y: [1, 2, 3, 4, 5, 6], a: [1, 2, null, 10, 3, 2], b: [7, 7, null, 1, 1, 7] });
+    const fitted = fitFeaturizer(table, 'y', { mode: 'custom', transformerParams: { a: { strategy: 'median' }, b: { strategy: 'most_frequent' } } }, { task: 'regression' });
+    expect(featureAt(fitted.X, 'a', 2)).toBe(2);
+    expect(featureAt(fitted.X, 'b', 2)).toBe(7);
+  });
+
+  it('tells integer IDs from continuous columns past the distinct-count cap', () => {
+    const n = 3000;
+    const table = makeTable({
+      y: Array.from({ length: n }, (_, i) => i % 2),
+      id: Array.from({ length: n }, (_, i) => 1000 + ((i * 7919) % n)),
+      amount: Array.from({ length: n }, (_, i) => Math.sqrt(i) * 3.7),
+      count: Array.from({ length: n }, (_, i) => i % 1500),
+    });
+    const fitted = fitFeaturizer(table, 'y', auto, { task: 'classification' });
+    const by = (name: string) => fitted.state.columns.find((c) => c.name === name)!;
+    expect(by('id').note).toMatch(/ID-like/);
+    expect(by('amount').purpose).toBe('Numeric');
+    expect(by('count').purpose).toBe('Numeric');
+  });
+
   it('leaves out rows without a label and reads sample weights', () => {
     const fitted = fitFeaturizer(makeTable({ y: [1, null, 3, 4], w: [1, 2, 3, 4], x: [10, 20, 30, 40] }), 'y', auto, { task: 'regression', weightColumn: 'w' });
     expect([...fitted.rows!]).toEqual([0, 2, 3]);

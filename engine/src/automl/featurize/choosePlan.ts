@@ -1,7 +1,7 @@
 import type { FeaturizationSettings, FeaturizedColumn, TableColumn } from '../types';
 import type { ColumnPlan, DatePart, ImputeStrategy } from './columnPlan';
 import { parseBoolean, parseDate, parseNumber, tokenize } from './columnValues';
-import { categoriesByFrequency, sortedMean, sortedMedian, sortedMode, type ColumnProfile } from './profileColumn';
+import { categoriesByFrequency, medianOf, modeOf, type ColumnProfile } from './profileColumn';
 
 /** Up to this many distinct values a categorical column is one-hot encoded (auto mode). */
 export const ONE_HOT_MAX_CATEGORIES = 16;
@@ -61,10 +61,8 @@ export function choosePlan(column: TableColumn, profile: ColumnProfile, ctx: Pla
   if (kind === 'numeric') {
     const read: 'number' | 'boolean' =
       column.type === 'boolean' || (column.type === 'string' && profile.numericShare < PARSE_SHARE && profile.booleanShare >= PARSE_SHARE) ? 'boolean' : 'number';
-    const stats = numericStats(profile, read);
     const strategy: ImputeStrategy = impute?.strategy ?? (read === 'boolean' ? 'most_frequent' : 'mean');
-    const fill =
-      strategy === 'constant' ? Number(impute?.fill_value ?? 0) : strategy === 'median' ? stats.median : strategy === 'most_frequent' ? stats.mode : stats.mean;
+    const fill = strategy === 'constant' ? Number(impute?.fill_value ?? 0) : numericStat(profile, read, strategy);
     if (!declared && read === 'number' && profile.integers && profile.distinct === present && present >= ID_MIN_ROWS && profile.missing === 0) {
       return ignore('ID-like: every value is a distinct integer', true);
     }
@@ -155,18 +153,19 @@ function round(v: number): string {
   return Number.isInteger(v) ? String(v) : v.toPrecision(6);
 }
 
-/** Mean, median and mode of the numbers in a column, parsed from text when needed. */
-function numericStats(profile: ColumnProfile, read: 'number' | 'boolean'): { mean: number; median: number; mode: number } {
-  if (profile.sortedNumbers) {
-    const s = profile.sortedNumbers;
-    return { mean: sortedMean(s), median: sortedMedian(s), mode: sortedMode(s) };
+/** The imputation value of a column: only the statistic asked for is computed. */
+function numericStat(profile: ColumnProfile, read: 'number' | 'boolean', strategy: 'mean' | 'median' | 'most_frequent'): number {
+  if (profile.numbers) {
+    if (strategy === 'mean') return profile.mean ?? NaN;
+    return strategy === 'median' ? medianOf(profile.numbers) : modeOf(profile.numbers);
   }
-  return statsOfParsed(profile, read === 'boolean' ? parseBoolean : parseNumber);
+  const stats = statsOfParsed(profile, read === 'boolean' ? parseBoolean : parseNumber);
+  return strategy === 'mean' ? stats.mean : strategy === 'median' ? stats.median : stats.mode;
 }
 
 /** Epoch-ms median of a datetime column (or of dates parsed from text). */
 function datetimeMedian(profile: ColumnProfile): number {
-  if (profile.sortedNumbers) return sortedMedian(profile.sortedNumbers);
+  if (profile.numbers) return medianOf(profile.numbers);
   return statsOfParsed(profile, parseDate).median;
 }
 
@@ -209,7 +208,7 @@ function statsOfParsed(profile: ColumnProfile, parse: (s: string) => number): { 
 /** Category counts of a number or boolean column declared categorical, keyed as `cellAsString` prints them. */
 function numberCounts(column: TableColumn, profile: ColumnProfile): Map<string, number> {
   const counts = new Map<string, number>();
-  for (const v of profile.sortedNumbers ?? []) {
+  for (const v of profile.numbers ?? []) {
     const key = column.type === 'boolean' ? (v ? 'true' : 'false') : String(v);
     counts.set(key, (counts.get(key) ?? 0) + 1);
   }

@@ -22,9 +22,18 @@ export interface ColumnProfile {
   timeOfDayVaries: boolean;
   /** Text: value → row count, for categorical encodings (absent for other types). */
   counts?: Map<string, number>;
-  /** Numbers: values sorted ascending, non-missing only (median, mode, distinct). */
-  sortedNumbers?: Float64Array;
+  /** Numbers: the non-missing values in row order (stats that need them compute lazily). */
+  numbers?: Float64Array;
+  /** Numbers: their mean (the default imputation, so it is computed in the profiling pass). */
+  mean?: number;
 }
+
+/**
+ * Distinct numbers are counted exactly up to this many; past it a column is simply "many
+ * values" (a continuous column, where the exact count changes no decision), unless it could
+ * be an all-distinct integer ID, which is then checked exactly.
+ */
+export const DISTINCT_CAP = 1000;
 
 /** `rows` selects the training rows (rows whose label is present); all rows when absent. */
 export function profileColumn(column: TableColumn, rows?: Uint32Array, tableRows?: number): ColumnProfile {
@@ -78,19 +87,31 @@ export function profileColumn(column: TableColumn, rows?: Uint32Array, tableRows
   const values = column.values;
   const kept = new Float64Array(n);
   let m = 0;
-  for (let r = 0; r < n; r++) {
-    const v = values[at(r)];
-    if (!Number.isNaN(v)) kept[m++] = v;
-  }
-  const sorted = kept.subarray(0, m).sort();
-  let distinct = 0;
+  let sum = 0;
+  let min = Infinity;
+  let max = -Infinity;
   let integers = true;
   let timeVaries = false;
-  for (let i = 0; i < m; i++) {
-    if (i === 0 || sorted[i] !== sorted[i - 1]) distinct++;
-    if (integers && !Number.isInteger(sorted[i])) integers = false;
-    if (!timeVaries && column.type === 'datetime' && sorted[i] % 86_400_000 !== 0) timeVaries = true;
+  const seen = new Set<number>();
+  let overflow = false;
+  for (let r = 0; r < n; r++) {
+    const v = values[at(r)];
+    if (v !== v) continue;
+    kept[m++] = v;
+    sum += v;
+    if (v < min) min = v;
+    if (v > max) max = v;
+    if (integers && !Number.isInteger(v)) integers = false;
+    if (!timeVaries && column.type === 'datetime' && v % 86_400_000 !== 0) timeVaries = true;
+    if (!overflow) {
+      seen.add(v);
+      if (seen.size > DISTINCT_CAP) overflow = true;
+    }
   }
+  const numbers = kept.subarray(0, m);
+  let distinct = seen.size;
+  // An all-distinct integer column is an ID candidate: only then is the exact count worth a sort.
+  if (overflow && integers && max - min + 1 >= m) distinct = countDistinct(Float64Array.from(numbers).sort());
   return {
     rows: n,
     missing: n - m,
@@ -101,19 +122,80 @@ export function profileColumn(column: TableColumn, rows?: Uint32Array, tableRows
     dateShare: column.type === 'datetime' ? 1 : 0,
     meanTokens: 0,
     timeOfDayVaries: timeVaries,
-    sortedNumbers: sorted,
+    numbers,
+    mean: m > 0 ? sum / m : NaN,
   };
 }
 
-/** Median of an ascending array; NaN when empty. */
-export function sortedMedian(sorted: Float64Array): number {
-  const m = sorted.length;
-  if (m === 0) return NaN;
-  return m % 2 === 1 ? sorted[m >> 1] : (sorted[m / 2 - 1] + sorted[m / 2]) / 2;
+function countDistinct(sorted: Float64Array): number {
+  let distinct = 0;
+  for (let i = 0; i < sorted.length; i++) if (i === 0 || sorted[i] !== sorted[i - 1]) distinct++;
+  return distinct;
 }
 
-/** Most frequent value of an ascending array (the smallest on ties); NaN when empty. */
-export function sortedMode(sorted: Float64Array): number {
+/** The median of the values (a partial sort of a copy, O(n)); NaN when empty. */
+export function medianOf(values: Float64Array): number {
+  const n = values.length;
+  if (n === 0) return NaN;
+  const copy = Float64Array.from(values);
+  const mid = n >> 1;
+  const upper = selectKth(copy, mid);
+  if (n % 2 === 1) return upper;
+  let lower = -Infinity;
+  for (let i = 0; i < mid; i++) if (copy[i] > lower) lower = copy[i];
+  return (lower + upper) / 2;
+}
+
+/** Hoare's quickselect: the k-th smallest value, partially reordering `a`. */
+function selectKth(a: Float64Array, k: number): number {
+  let lo = 0;
+  let hi = a.length - 1;
+  while (hi > lo) {
+    const x = a[lo];
+    const y = a[(lo + hi) >> 1];
+    const z = a[hi];
+    const pivot = x < y ? (y < z ? y : x < z ? z : x) : x < z ? x : y < z ? z : y;
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (a[i] < pivot) i++;
+      while (a[j] > pivot) j--;
+      if (i <= j) {
+        const t = a[i];
+        a[i] = a[j];
+        a[j] = t;
+        i++;
+        j--;
+      }
+    }
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else return a[k];
+  }
+  return a[k];
+}
+
+/** The most frequent value (the smallest on ties); NaN when empty. */
+export function modeOf(values: Float64Array): number {
+  // Few distinct values (booleans, codes): count them; many: sort a copy and scan runs.
+  const counts = new Map<number, number>();
+  for (const v of values) {
+    counts.set(v, (counts.get(v) ?? 0) + 1);
+    if (counts.size > DISTINCT_CAP) return modeBySort(values);
+  }
+  let best = NaN;
+  let bestCount = 0;
+  for (const [v, c] of counts) {
+    if (c > bestCount || (c === bestCount && v < best)) {
+      best = v;
+      bestCount = c;
+    }
+  }
+  return best;
+}
+
+function modeBySort(values: Float64Array): number {
+  const sorted = Float64Array.from(values).sort();
   let best = NaN;
   let bestCount = 0;
   let run = 0;
@@ -125,13 +207,6 @@ export function sortedMode(sorted: Float64Array): number {
     }
   }
   return best;
-}
-
-export function sortedMean(sorted: Float64Array): number {
-  if (sorted.length === 0) return NaN;
-  let s = 0;
-  for (const v of sorted) s += v;
-  return s / sorted.length;
 }
 
 /** Categories by descending count, then by name, so the order never depends on row order. */
