@@ -77,6 +77,30 @@ describe('parsePipelineText', () => {
     expect(parsed.doc.getIn(['steps', 'dataprep', 'inputs', 'titanic'])).toBe('${{ inputs.titanic }}');
   });
 
+  test('expressions with text around them inside [ ] and { } read as strings, with exact ranges', () => {
+    const text = [
+      'parameters: { greeting: hi }',
+      'steps:',
+      '  a:',
+      '    script: { command: [bash, -c, echo, ${{ outputs.m }}/model.pkl, --x=${{ parameters.greeting }}, "${{ parameters.greeting }}"] }',
+      '    outputs: { m: model }',
+      '    environment: { variables: { EXTRA: ${{ parameters.greeting }}-there, TWO: ${{ parameters.greeting }}+${{ parameters.greeting }} } }  # comment',
+      '',
+    ].join('\n');
+    const parsed = parse(text);
+    expect(parsed.diagnostics).toEqual([]);
+    expect(parsed.doc.getIn(['steps', 'a', 'script', 'command', 3])).toBe('${{ outputs.m }}/model.pkl');
+    expect(parsed.doc.getIn(['steps', 'a', 'script', 'command', 4])).toBe('--x=${{ parameters.greeting }}');
+    expect(parsed.doc.getIn(['steps', 'a', 'script', 'command', 5])).toBe('${{ parameters.greeting }}');
+    expect(parsed.spec!.steps.a!.environment!.variables).toEqual({ EXTRA: '${{ parameters.greeting }}-there', TWO: '${{ parameters.greeting }}+${{ parameters.greeting }}' });
+    const range = rangeOfPath(parsed, ['steps', 'a', 'script', 'command', 3]);
+    expect(covered(text, { range } as PipelineDiagnostic)).toBe('${{ outputs.m }}/model.pkl');
+    // A wrong reference in such a scalar is still blamed on the expression itself.
+    const bad = text.replace('${{ outputs.m }}/model.pkl', '${{ outputs.nope }}/model.pkl');
+    const [e] = errors(bad);
+    expect(covered(bad, e!)).toBe('${{ outputs.nope }}');
+  });
+
   test('malformed YAML gives a syntax error at its line', () => {
     const text = 'name: x\nsteps:\n  a:\n    sql: "SELECT 1\n  b: [1, 2\n';
     const errs = errors(text);

@@ -3,11 +3,14 @@ import type { Document, Node, Pair } from 'yaml';
 import type { ParsedPipeline, Position, Range } from './types';
 
 /**
- * A `${{ … }}` value written where YAML allows only a plain scalar that may not hold `{`,
- * as in DESIGN §2's `inputs: { titanic: ${{ inputs.titanic }} }` (a flow mapping). Strict
- * YAML rejects that line, but it is the contract users copy, so before parsing we rewrite
- * such a value `${{ x }}` to the double-quoted `"${ x}"`, which has the same length (every
- * range stays exact), and afterwards put the original text back into the scalar.
+ * A `${{ … }}` expression inside `[ ]` or `{ }`, as in DESIGN §2's
+ * `inputs: { titanic: ${{ inputs.titanic }} }`: strict YAML rejects it, because `{` and `}`
+ * are flow indicators and may not appear in a plain scalar there. It is the contract users
+ * copy, so before parsing, such a plain scalar (`${{ x }}`, or text around expressions
+ * such as `${{ outputs.m }}/model.pkl`) is rewritten as a double-quoted string of the same
+ * length — the first `${{ … }}` gives up one brace on each side to make room for the quotes —
+ * so every range stays exact; afterwards the scalar gets its original text back. Scalars
+ * holding a quote or a backslash are left alone (YAML reports them, with a hint to quote).
  */
 interface Rewrite {
   start: number;
@@ -16,43 +19,76 @@ interface Rewrite {
   rewritten: string;
 }
 
-const VALUE_EXPRESSION = /\$\{\{([\w.\s-]*)\}\}/g;
+const EXPRESSION_IN_TEXT = /\$\{\{([\w.\s-]*)\}\}/g;
 
 function rewriteExpressions(text: string): { text: string; rewrites: Rewrite[] } {
   const rewrites: Rewrite[] = [];
   let out = '';
   let last = 0;
-  for (const m of text.matchAll(VALUE_EXPRESSION)) {
-    const start = m.index ?? 0;
-    const end = start + m[0].length;
-    if (!startsValue(text, start) || !endsValue(text, end)) continue;
-    const rewritten = `"\${${m[1]}}"`;
-    rewrites.push({ start, end, original: m[0], rewritten });
-    out += text.slice(last, start) + rewritten;
-    last = end;
+  for (const m of text.matchAll(EXPRESSION_IN_TEXT)) {
+    const exprStart = m.index ?? 0;
+    if (exprStart < last) continue; // part of a scalar already rewritten
+    const scalar = flowScalarAround(text, exprStart, exprStart + m[0].length);
+    if (!scalar) continue;
+    const original = text.slice(scalar.start, scalar.end);
+    if (/["\\\r\n]/.test(original) || original.startsWith("'")) continue;
+    const at = exprStart - scalar.start;
+    const rewritten = `"${original.slice(0, at)}\${${m[1]}}${original.slice(at + m[0].length)}"`;
+    rewrites.push({ start: scalar.start, end: scalar.end, original, rewritten });
+    out += text.slice(last, scalar.start) + rewritten;
+    last = scalar.end;
   }
   return { text: out + text.slice(last), rewrites };
 }
 
-/** True when only blanks separate `at` from a YAML indicator that starts a value. */
-function startsValue(text: string, at: number): boolean {
-  let i = at - 1;
-  while (i >= 0 && (text[i] === ' ' || text[i] === '\t')) i--;
-  if (i < 0) return false;
-  const c = text[i]!;
-  if (c === ':' || c === ',' || c === '[' || c === '{') return i < at - 1 || c !== ':';
-  // A block sequence entry `- ${{ x }}`: the dash must itself follow a line start or blank.
-  if (c === '-') return i === 0 || text[i - 1] === ' ' || text[i - 1] === '\n' || text[i - 1] === '\t';
-  return false;
-}
-
-/** True when only blanks separate `at` from the end of the value (`,`, `}`, `]`, a comment or the line end). */
-function endsValue(text: string, at: number): boolean {
-  let i = at;
-  while (i < text.length && (text[i] === ' ' || text[i] === '\t')) i++;
-  if (i >= text.length) return true;
-  const c = text[i]!;
-  return c === ',' || c === '}' || c === ']' || c === '\n' || c === '\r' || (c === '#' && i > at);
+/**
+ * The plain scalar around an expression when it sits inside a flow collection on its line
+ * (an unclosed `[` or `{` before it), from the indicator before it to the `,`, `]`, `}`,
+ * comment or line end after it. Undefined in block context, where YAML reads it as is.
+ */
+function flowScalarAround(text: string, exprStart: number, exprEnd: number): { start: number; end: number } | undefined {
+  const lineStart = text.lastIndexOf('\n', exprStart - 1) + 1;
+  let depth = 0;
+  let valueStart = -1;
+  for (let i = lineStart; i < exprStart; i++) {
+    const c = text[i]!;
+    if (text.startsWith('${{', i)) {
+      const close = text.indexOf('}}', i);
+      if (close < 0 || close >= exprStart) return undefined;
+      i = close + 1;
+    } else if (c === '"' || c === "'") {
+      const close = text.indexOf(c, i + 1);
+      if (close < 0 || close >= exprStart) return undefined;
+      i = close;
+    } else if (c === '#' && (i === lineStart || /\s/.test(text[i - 1]!))) {
+      return undefined;
+    } else if (c === '[' || c === '{') {
+      depth++;
+      valueStart = i + 1;
+    } else if (c === ']' || c === '}') {
+      depth--;
+      valueStart = i + 1;
+    } else if (c === ',' || (c === ':' && /[ \t]/.test(text[i + 1] ?? ''))) {
+      valueStart = i + 1;
+    }
+  }
+  if (depth <= 0 || valueStart < 0) return undefined;
+  let start = valueStart;
+  while (start < exprStart && (text[start] === ' ' || text[start] === '\t')) start++;
+  let end = exprEnd;
+  while (end < text.length) {
+    const c = text[end]!;
+    if (text.startsWith('${{', end)) {
+      const close = text.indexOf('}}', end);
+      if (close < 0) break;
+      end = close + 2;
+      continue;
+    }
+    if (c === ',' || c === ']' || c === '}' || c === '\n' || c === '\r' || (c === '#' && /\s/.test(text[end - 1]!))) break;
+    end++;
+  }
+  while (end > exprEnd && (text[end - 1] === ' ' || text[end - 1] === '\t')) end--;
+  return { start, end };
 }
 
 export function parseYaml(text: string): { doc: Document.Parsed; lineCounter: LineCounter } {
