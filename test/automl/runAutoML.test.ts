@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runAutoML } from '../../engine/src/automl/runAutoML';
@@ -103,6 +103,15 @@ describe('runAutoML', () => {
     const started = Date.now();
     await expect(promise).rejects.toSatisfy((e: unknown) => e instanceof WeirError && e.code === 'CANCELED');
     expect(Date.now() - started).toBeLessThan(10_000);
+  });
+
+  it('records trials of a crashing worker as Failed and fails the step clearly', async () => {
+    const dir = tempDir('weir-bad-worker-');
+    const workerPath = path.join(dir, 'worker.js');
+    writeFileSync(workerPath, "throw new Error('worker boom');\n");
+    const { promise, trials } = run({ ...classification, iterations: 3, max_concurrent_iterations: 1 }, syntheticClassification(100), { workerPath });
+    await expect(promise).rejects.toThrow(/no AutoML trial completed[\s\S]*worker boom/);
+    expect(trials.map((t) => t.status)).toEqual(['Failed', 'Failed', 'Failed']);
   });
 
   it('reports a label with one class clearly', async () => {

@@ -140,9 +140,14 @@ export class TrialPool {
         resolve();
       };
       worker.on('message', onReady);
-      // A worker that dies before it is ready fails its trial through the run() handlers.
-      worker.once('exit', () => resolve());
-      worker.once('error', () => resolve());
+      // A worker that dies before it is ready is dropped, so the next trial on this slot
+      // starts a fresh one (and fails with that worker's error if it dies again).
+      const drop = () => {
+        if (slot.worker === worker && !slot.busy) slot.worker = undefined;
+        resolve();
+      };
+      worker.once('exit', drop);
+      worker.once('error', drop);
     });
     worker.postMessage({ type: 'init', data: this.shared });
   }
