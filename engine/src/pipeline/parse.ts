@@ -419,7 +419,7 @@ function duplicateKeyName(text: string, offset: number): string {
 
 function yamlHint(text: string, offset: number): string | undefined {
   const line = text.slice(text.lastIndexOf('\n', offset - 1) + 1, text.indexOf('\n', offset) < 0 ? undefined : text.indexOf('\n', offset));
-  if (line.includes('${{')) return 'Inside [ ] or { }, quote a value that holds `${{ }}` with other text, e.g. "--out=${{ outputs.x }}".';
+  if (line.includes('${{')) return 'A value holding `${{ }}` inside [ ] or { } that also holds quotes, or sits in a [ ] or { } opened on an earlier line, must be quoted as a whole, e.g. "--out=${{ outputs.x }}".';
   if (/\t/.test(line)) return 'YAML indents with spaces, not tabs.';
   return 'Check indentation and that every `key:` is followed by a space.';
 }
