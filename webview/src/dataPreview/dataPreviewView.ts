@@ -145,7 +145,8 @@ export function renderProfile(profile: PreviewProfile): HTMLElement {
 
 function profileRow(c: ColumnProfile, rows: number): HTMLElement {
   const show = (v: number | string | null | undefined): string => (v === null || v === undefined ? '—' : typeof v === 'number' ? formatNumber(v) : v);
-  const nullShare = rows ? ` (${((100 * c.nulls) / rows).toFixed(1)}%)` : '';
+  const share = rows ? (100 * c.nulls) / rows : 0;
+  const nullShare = rows ? ` (${share > 0 && share < 0.1 ? '<0.1' : share.toFixed(1)}%)` : '';
   return h(
     'tr',
     { dataset: { column: c.name } },
