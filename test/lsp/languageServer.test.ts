@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeFileSync, rmSync } from 'node:fs';
+import { existsSync, writeFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import {
@@ -78,6 +78,11 @@ describe('language server over in-memory streams', () => {
   });
 
   it('registers a dataset through a custom request and announces the change', async () => {
+    // Starting the engine in a folder that never used Weir leaves no .weir/ behind.
+    await new Promise((r) => setTimeout(r, 100));
+    expect(await lsp.client.sendRequest(ListExperimentsRequest.type)).toEqual([]);
+    expect(await lsp.client.sendRequest(ListRunsRequest.type, { liveOnly: true })).toEqual([]);
+    expect(existsSync(path.join(workspace, '.weir'))).toBe(false);
     const result = await lsp.client.sendRequest(RegisterDatasetRequest.type, { name: 'weather', sources: [path.join(vegaData, 'seattle-weather.csv')] });
     expect(result.created).toBe(true);
     expect(result.version.version).toBe(1);

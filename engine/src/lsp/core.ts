@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import {
@@ -69,11 +70,33 @@ export function createServer(connection: Connection, options: ServerOptions = {}
     if (!storePromise) {
       if (!root) return Promise.reject(new WeirError('NOT_FOUND', 'no workspace folder is open', { hint: 'Open a folder: Weir keeps its runs in the folder\'s .weir/.' }));
       storePromise = (options.openStore ?? openWorkspace)(root);
-      storePromise.catch(() => (storePromise = undefined));
+      storePromise.then(watchStore, () => (storePromise = undefined));
     }
     return storePromise;
   };
   const storeIfOpen = () => getStore().catch(() => undefined);
+
+  /** Forwards the store's changes (from this and other processes) and keeps caches and lenses current. */
+  const watchStore = (store: WorkspaceStore) => {
+    // Read the run index now, so the first expansion of an experiment does not pay for it.
+    void store.listRuns({ limit: 1 }).catch(() => undefined);
+    watcher = store.watch((change) => {
+      void connection.sendNotification(StoreChangedNotification.type, change).catch(() => undefined);
+      if (change.type === 'run') {
+        lastRunCache.clear();
+        if (codeLensRefreshSupported) {
+          clearTimeout(codeLensRefreshTimer);
+          codeLensRefreshTimer = setTimeout(() => void connection.sendRequest(CodeLensRefreshRequest.type).catch(() => undefined), 300);
+        }
+      } else if (change.type === 'dataset' || change.type === 'model') {
+        // A dataset or model appearing can fix (or break) references in open files.
+        clearTimeout(revalidateTimer);
+        revalidateTimer = setTimeout(() => {
+          for (const doc of documents.all()) if (isPipelineUri(doc.uri)) scheduleValidation(doc, 0);
+        }, 300);
+      }
+    });
+  };
 
   const parse = (doc: TextDocument): ParsedPipeline => {
     const cached = parsedCache.get(doc.uri);
@@ -195,29 +218,15 @@ export function createServer(connection: Connection, options: ServerOptions = {}
   connection.onInitialized(() => {
     void (async () => {
       let storeError: string | undefined;
-      try {
-        const store = await getStore();
-        // Read the run index now, so the first expansion of an experiment does not pay for it.
-        void store.listRuns({ limit: 1 }).catch(() => undefined);
-        watcher = store.watch((change) => {
-          void connection.sendNotification(StoreChangedNotification.type, change).catch(() => undefined);
-          if (change.type === 'run') {
-            lastRunCache.clear();
-            if (codeLensRefreshSupported) {
-              clearTimeout(codeLensRefreshTimer);
-              codeLensRefreshTimer = setTimeout(() => void connection.sendRequest(CodeLensRefreshRequest.type).catch(() => undefined), 300);
-            }
-          } else if (change.type === 'dataset' || change.type === 'model') {
-            // A dataset or model appearing can fix (or break) references in open files.
-            clearTimeout(revalidateTimer);
-            revalidateTimer = setTimeout(() => {
-              for (const doc of documents.all()) if (isPipelineUri(doc.uri)) scheduleValidation(doc, 0);
-            }, 300);
-          }
-        });
-      } catch (e) {
-        storeError = isWeirError(e) ? e.format() : e instanceof Error ? e.message : String(e);
-        log(`The workspace store could not be opened: ${storeError}`);
+      // Activation on any YAML file must not leave a .weir/ in folders that never used Weir:
+      // the store opens now only when it exists; otherwise on the first request that needs it.
+      if (root && existsSync(path.join(root, '.weir'))) {
+        try {
+          await getStore();
+        } catch (e) {
+          storeError = isWeirError(e) ? e.format() : e instanceof Error ? e.message : String(e);
+          log(`The workspace store could not be opened: ${storeError}`);
+        }
       }
       await connection.sendNotification(EngineReadyNotification.type, { workspace: root, version: ENGINE_VERSION, ...(storeError ? { storeError } : {}) });
     })();
@@ -285,6 +294,7 @@ export function createServer(connection: Connection, options: ServerOptions = {}
     {
       connection,
       getStore,
+      hasStore: () => storePromise !== undefined || (root !== undefined && existsSync(path.join(root, '.weir'))),
       openText: (file) => documents.get(pathToFileURL(file).href)?.getText(),
       log,
     },

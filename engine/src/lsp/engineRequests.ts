@@ -43,6 +43,8 @@ import { toResponseError } from './responseErrors';
 export interface EngineRequestContext {
   connection: Connection;
   getStore(): Promise<WorkspaceStore>;
+  /** False while the folder has no .weir/: listings answer empty instead of creating one. */
+  hasStore(): boolean;
   /** The text of an open editor for this file, newer than the disk's. */
   openText(file: string): string | undefined;
   log(message: string): void;
@@ -123,9 +125,11 @@ export function runOutputs(run: RunRecord): { name: string; ref: ArtifactRef }[]
 
 export function registerEngineRequests(ctx: EngineRequestContext, active: ActiveRuns): void {
   const store = () => ctx.getStore();
+  /** Listings of a folder that never used Weir are empty; only an action creates its .weir/. */
+  const listing = async <T>(read: (s: WorkspaceStore) => Promise<T[]>): Promise<T[]> => (ctx.hasStore() ? read(await store()) : []);
 
   handle(ctx, ListExperimentsRequest.type, async (): Promise<ExperimentSummary[]> => {
-    const runs = await (await store()).listRuns();
+    const runs = await listing((s) => s.listRuns());
     const byName = new Map<string, ExperimentSummary>();
     // Runs come newest first, so the first run seen of an experiment is its latest.
     for (const run of runs) {
@@ -137,6 +141,7 @@ export function registerEngineRequests(ctx: EngineRequestContext, active: Active
   });
 
   handle(ctx, ListRunsRequest.type, async (params: { experiment?: string; limit?: number; offset?: number; runIds?: string[]; liveOnly?: boolean }) => {
+    if (!ctx.hasStore()) return [];
     const s = await store();
     let runs: RunRecord[];
     if (params.runIds) {
@@ -155,9 +160,9 @@ export function registerEngineRequests(ctx: EngineRequestContext, active: Active
 
   handle(ctx, GetRunRequest.type, async ({ runId }: { runId: string }) => (await store()).getRun(runId));
   handle(ctx, ListTrialsRequest.type, async ({ runId, step }: { runId: string; step: string }) => (await store()).listTrials(runId, step));
-  handle(ctx, ListDatasetsRequest.type, async () => (await store()).listDatasets());
+  handle(ctx, ListDatasetsRequest.type, async () => listing((s) => s.listDatasets()));
   handle(ctx, ListDatasetVersionsRequest.type, async ({ name }: { name: string }) => (await store()).listDatasetVersions(name));
-  handle(ctx, ListModelsRequest.type, async () => (await store()).listModels());
+  handle(ctx, ListModelsRequest.type, async () => listing((s) => s.listModels()));
   handle(ctx, ListModelVersionsRequest.type, async ({ name }: { name: string }) => (await store()).listModelVersions(name));
   handle(ctx, ReadLogRequest.type, async ({ runId, step }: { runId: string; step?: string }) => ({ text: await (await store()).readLog(runId, step) }));
 
