@@ -69,7 +69,10 @@ describe('runAutoML', () => {
 
   it('never starts a trial that cannot finish before the experiment timeout', async () => {
     const started = Date.now();
-    const { promise, trials } = run({ ...classification, experiment_timeout_minutes: 0.05, n_cross_validations: 3, max_concurrent_iterations: 2, enable_voting_ensemble: false, enable_stack_ensemble: false }, syntheticClassification(2000));
+    const { promise, trials } = run(
+      { ...classification, experiment_timeout_minutes: 0.05, n_cross_validations: 3, max_concurrent_iterations: 2, enable_early_stopping: false, enable_voting_ensemble: false, enable_stack_ensemble: false },
+      syntheticClassification(2000),
+    );
     const result = await promise;
     const budgetEnd = started + 3_000;
     expect(Date.now() - started).toBeLessThan(3_000 + 1_500);
