@@ -24,6 +24,8 @@ export interface BoosterModel {
 
 /** A kernel instance that stays alive above this size is dropped after a prediction. */
 const KEEP_INSTANCE_BYTES = 64 << 20;
+/** Feature values per prediction chunk (1M cells = 4 MB). */
+const PREDICT_CHUNK_CELLS = 1 << 20;
 
 export class GbdtBooster implements Booster {
   private kernels: GbdtKernels | undefined;
@@ -61,16 +63,26 @@ export class GbdtBooster implements Booster {
     const { k, heap } = this.ensureKernels();
     const mark = k.heapMark();
     try {
-      const dataPtr = heap.put(data.values);
-      const outPtr = heap.alloc(data.rows * K * 4);
+      // Rows go through the kernel in chunks, so the instance's memory stays a few MB however
+      // large the batch (the caller's column-major array is never copied whole).
+      const chunkRows = Math.max(64, Math.min(data.rows, Math.floor(PREDICT_CHUNK_CELLS / Math.max(1, data.cols))));
+      const dataPtr = heap.alloc(chunkRows * Math.max(1, data.cols) * 4);
+      const outPtr = heap.alloc(chunkRows * K * 4);
       const bufPtr = heap.alloc(64 * Math.max(1, data.cols) * 4);
       const base = Math.fround(baseMargin(this.model.objective, this.model.baseScore));
-      heap.f32.fill(base, outPtr >>> 2, (outPtr >>> 2) + data.rows * K);
-      if (data.rows > 0) {
-        k.predictTrees(dataPtr, data.rows, data.cols, this.treesPtr, this.rootsPtr, this.groupsPtr, this.depthsPtr, 0, rounds * K, K, outPtr, bufPtr);
+      const out = new Float32Array(data.rows * K);
+      const sigmoid = !options?.outputMargin && this.model.objective === 'binary:logistic';
+      for (let r0 = 0; r0 < data.rows; r0 += chunkRows) {
+        const rows = Math.min(chunkRows, data.rows - r0);
+        const f32 = heap.f32;
+        for (let f = 0; f < data.cols; f++) {
+          f32.set(data.values.subarray(f * data.rows + r0, f * data.rows + r0 + rows), (dataPtr >>> 2) + f * rows);
+        }
+        f32.fill(base, outPtr >>> 2, (outPtr >>> 2) + rows * K);
+        k.predictTrees(dataPtr, rows, data.cols, this.treesPtr, this.rootsPtr, this.groupsPtr, this.depthsPtr, 0, rounds * K, K, outPtr, bufPtr);
+        if (sigmoid) k.sigmoidInPlace(outPtr, rows);
+        out.set(heap.f32.subarray(outPtr >>> 2, (outPtr >>> 2) + rows * K), r0 * K);
       }
-      if (!options?.outputMargin && this.model.objective === 'binary:logistic') k.sigmoidInPlace(outPtr, data.rows);
-      const out = heap.f32.slice(outPtr >>> 2, (outPtr >>> 2) + data.rows * K);
       if (!options?.outputMargin && this.model.objective !== 'binary:logistic') transformMargins(this.model.objective, out, K);
       return out;
     } finally {
