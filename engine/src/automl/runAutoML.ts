@@ -11,7 +11,16 @@ import { buildForecastTable, type ForecastTable } from './forecast/forecastFeatu
 import { type ValidationPlan as GuardrailValidation, dataGuardrails, validationSplitGuardrail } from './guardrails';
 import { computeMetrics } from './metrics';
 import { type EstimatorSpec, baselinePrediction } from './model/estimator';
-import { CHARTS_FILE, GUARDRAILS_FILE, IMPORTANCES_FILE, LEADERBOARD_FILE, MODEL_FILE, type ModelArtifact } from './model/modelArtifact';
+import {
+  CHARTS_FILE,
+  GUARDRAILS_FILE,
+  IMPORTANCES_FILE,
+  LEADERBOARD_FILE,
+  MODEL_FILE,
+  TRIAL_CHARTS_DIR,
+  TRIAL_CHARTS_KEPT,
+  type ModelArtifact,
+} from './model/modelArtifact';
 import { type AutoMLConfig, type ResolvedSettings, resolveSettings } from './settings';
 import type { SearchFamily } from './search/costFrugalSearch';
 import { type TrialResult, leaderboardOrder, runSearch } from './search/runSearch';
@@ -250,6 +259,12 @@ export async function runAutoML(a: AutoMLRunArgs): Promise<AutoMLRunResult> {
   await writeFile(path.join(modelDir, CHARTS_FILE), JSON.stringify(chartsFor(task, toScale(best.oof!), yTrueEval, wEval, classes, prepared.forecast, evalRows)));
   await writeFile(path.join(modelDir, LEADERBOARD_FILE), JSON.stringify(leaderboard.map(leaderboardRow), null, 1));
   await writeFile(path.join(modelDir, GUARDRAILS_FILE), JSON.stringify(guardrails, null, 1));
+  // The editor shows charts for any of the best rows, not only the chosen one.
+  await mkdir(path.join(modelDir, TRIAL_CHARTS_DIR));
+  for (const t of leaderboard.filter((r) => r.status === 'Completed' && r.oof).slice(0, TRIAL_CHARTS_KEPT)) {
+    const charts = chartsFor(task, toScale(t.oof!), yTrueEval, wEval, classes, prepared.forecast, evalRows);
+    await writeFile(path.join(modelDir, TRIAL_CHARTS_DIR, `${t.iteration}.json`), JSON.stringify(charts));
+  }
   await writeFile(path.join(modelDir, IMPORTANCES_FILE), JSON.stringify(importancesOf(best, ensembles, trialsOut, settings.primaryMetric), null, 1));
   const metricsFile = path.join(a.outDir, 'metrics.json');
   await writeFile(metricsFile, JSON.stringify(metricsByIteration(trialsOut), null, 1));

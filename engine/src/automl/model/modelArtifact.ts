@@ -34,3 +34,7 @@ export const CHARTS_FILE = 'charts.json';
 export const LEADERBOARD_FILE = 'leaderboard.json';
 export const GUARDRAILS_FILE = 'guardrails.json';
 export const IMPORTANCES_FILE = 'importances.json';
+/** Chart data of the best leaderboard rows, one file per iteration: `trial-charts/<iteration>.json`. */
+export const TRIAL_CHARTS_DIR = 'trial-charts';
+/** How many of the best rows get a chart file. */
+export const TRIAL_CHARTS_KEPT = 10;
