@@ -322,7 +322,7 @@ async function resolveTarget(store: WorkspaceStore, target: PreviewTarget): Prom
     const output = step.outputs[target.output];
     if (!output) throw new WeirError('NOT_FOUND', `step '${target.step}' of run ${target.runId} has no output '${target.output}' (it has: ${Object.keys(step.outputs).join(', ') || 'none yet'})`);
     ref = output;
-    title = `${target.step}.${target.output} · run ${run.id.slice(0, 8)}`;
+    title = `${target.step}.${target.output} · ${run.pipelineName} run ${run.id}`;
   }
   if (ref.kind !== 'parquet') throw new WeirError('BAD_INPUT', `${title} is a ${ref.kind} artifact, not a table; only Parquet outputs can be previewed`);
   return { file: store.artifactPath(ref), title, ref };

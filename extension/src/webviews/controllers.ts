@@ -47,6 +47,14 @@ function errorText(e: unknown): string {
 
 const refreshDelayMs = 200;
 
+/** `2026-11-27 23:52:22` in local time, as the run tree labels runs. */
+export function localTime(iso: string): string {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+}
+
 /** Run details: answers `ready` with the whole run, and refetches (throttled) when the engine says the run changed. */
 export class RunDetailsController implements vscode.Disposable {
   readonly host: PanelHost<RunDetailsHostMessage, RunDetailsWebviewMessage>;
@@ -86,7 +94,7 @@ export class RunDetailsController implements vscode.Disposable {
       const data = await this.client.sendRequest(RunDetailsRequest.type, { runId: this.runId });
       // An older answer arriving after a newer one would roll the view back.
       if (generation !== this.generation) return;
-      this.host.panel.title = `Run: ${data.run.pipelineName} ${data.run.id.slice(0, 8)}`;
+      this.host.panel.title = `Run: ${data.run.pipelineName} ${localTime(data.run.createdAt)}`;
       this.host.post({ type: 'runDetails', data });
     } catch (e) {
       this.host.post({ type: 'error', message: errorText(e) });

@@ -58,7 +58,7 @@ export function registerWebviews(context: vscode.ExtensionContext, client: Langu
       const open = runDetails.get(runId);
       if (open) return open.host.panel.reveal();
       const state: ViewState = { kind: 'runDetails', runId };
-      attachRunDetails(createPanel('runDetails', `Run ${runId.slice(0, 8)}`, extensionUri), runId, state);
+      attachRunDetails(createPanel('runDetails', `Run ${runId}`, extensionUri), runId, state);
     },
     openDataPreview(target) {
       const open = previews.get(previewKey(target));

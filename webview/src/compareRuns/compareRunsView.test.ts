@@ -56,3 +56,12 @@ describe('CompareRunsView', () => {
     expect(host.sent).toContainEqual({ type: 'openRunDetails', runId: 'run-0001-cmp' });
   });
 });
+
+describe('parallel coordinates', () => {
+  it('gives every run its own colour key even when runs started in the same second', async () => {
+    const { parallelCoordinatesSpec } = await import('./parallelCoordinates');
+    const runs = compareFixture(3, 4);
+    const spec = parallelCoordinatesSpec(runs, parallelAxes(runs)) as unknown as { layer: { data: { values: { run: string }[] } }[] };
+    expect(new Set(spec.layer[1].data.values.map((v) => v.run)).size).toBe(3);
+  });
+});

@@ -1,7 +1,7 @@
 import { assertNever, type CompareRunData, type CompareRunsHostMessage, type CompareRunsViewState, type CompareRunsWebviewMessage } from '../protocol';
 import type { ChartRenderer } from '../shared/charts';
 import { h, replaceChildren, type Child } from '../shared/dom';
-import { durationBetween, formatDate, formatDuration, formatNumber, lowerIsBetter } from '../shared/format';
+import { durationBetween, formatDate, formatDuration, formatNumber, lowerIsBetter, runLabel } from '../shared/format';
 import type { HostChannel } from '../shared/host';
 import { parallelAxes, parallelCoordinatesSpec } from './parallelCoordinates';
 
@@ -138,7 +138,7 @@ function compareTable(runs: CompareRunData[], rows: CompareRow[], onlyDifference
           'tr',
           null,
           h('th', null, kind === 'metrics' ? 'Metric' : 'Parameter'),
-          runs.map((r) => h('th', null, h('a', { class: 'link', role: 'button', tabindex: 0, title: 'Open run details', on: { click: () => open(r.run.id) } }, r.run.id.slice(0, 12)))),
+          runs.map((r) => h('th', null, h('a', { class: 'link', role: 'button', tabindex: 0, title: 'Open run details', on: { click: () => open(r.run.id) } }, runLabel(r.run)), h('div', { class: 'muted mono run-id' }, r.run.id))),
         ),
       ),
       h(

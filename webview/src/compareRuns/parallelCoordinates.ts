@@ -1,6 +1,6 @@
 import type { TopLevelSpec } from 'vega-lite';
 import type { CompareRunData } from '../protocol';
-import { lowerIsBetter } from '../shared/format';
+import { lowerIsBetter, runLabel } from '../shared/format';
 
 export interface ParallelAxis {
   name: string;
@@ -55,14 +55,15 @@ export function parallelAxes(runs: CompareRunData[]): ParallelAxis[] {
 export function parallelCoordinatesSpec(runs: CompareRunData[], axes: ParallelAxis[]): TopLevelSpec {
   const values: { trial: string; run: string; axis: string; index: number; position: number; raw: number }[] = [];
   for (const r of runs) {
-    const runLabel = `${r.run.id.slice(0, 8)} ${r.run.pipelineName}`;
+    // The run id keeps the colour key unique when two runs started in the same second.
+    const label = `${runLabel(r.run)} · ${r.run.id}`;
     for (const step of r.trials) {
       for (const t of step.trials) {
         axes.forEach((axis, index) => {
           const v = axis.kind === 'metric' ? t.metrics[axis.name] : t.hyperparameters[axis.name];
           if (typeof v !== 'number' || !Number.isFinite(v)) return;
           const span = axis.max - axis.min;
-          values.push({ trial: `${r.run.id}/${step.step}/${t.iteration}`, run: runLabel, axis: axis.name, index, position: span > 0 ? (v - axis.min) / span : 0.5, raw: v });
+          values.push({ trial: `${r.run.id}/${step.step}/${t.iteration}`, run: label, axis: axis.name, index, position: span > 0 ? (v - axis.min) / span : 0.5, raw: v });
         });
       }
     }

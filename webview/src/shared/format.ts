@@ -56,6 +56,11 @@ export function formatDate(iso: string | undefined): string {
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
 }
 
+/** How a run is named where its id is too long: when it was created (ids embed the same time, so this is unique in practice). */
+export function runLabel(run: { id: string; createdAt: string }): string {
+  return formatDate(run.createdAt);
+}
+
 /**
  * Whether a smaller value of a metric is better: Azure's error and loss metrics
  * (`normalized_root_mean_squared_error`, `log_loss`, …). Everything else (AUC, accuracy,
