@@ -264,13 +264,16 @@ steps:
     expect(await total(changed)).toEqual({ total: 23, n: 3 });
   });
 
-  test('examples/penguins runs as shipped (file: input from vega-datasets, SQL prep, Node script)', async () => {
+  test('examples/penguins runs as shipped (file: input from vega-datasets, SQL prep, Node script, AutoML, register)', async () => {
     const { store } = await workspace({});
     const run = await (await startRun(store, path.join(repoRoot, 'examples', 'penguins', 'penguins.pipeline.yaml'))).done;
     expect(run.status, JSON.stringify(run.error)).toBe('Completed');
     expect(run.outputs.clean_data!.rows).toBe(333);
     const profile = JSON.parse(readFileSync(store.artifactPath(run.outputs.profile!), 'utf8')) as { species: { species: string; rows: number }[] };
     expect(profile.species.map((s) => [s.species, s.rows])).toEqual([['Adelie', 146], ['Chinstrap', 68], ['Gentoo', 119]]);
+    const model = await store.getModel('PenguinSpecies');
+    expect(model.lineage?.runId).toBe(run.id);
+    expect(run.steps.find((s) => s.name === 'train')!.metrics.AUC_weighted).toBeGreaterThan(0.95);
   });
 
   test('a Python script file gets its interpreter, its arguments as paths and its environment', async () => {
