@@ -9,6 +9,9 @@
 // Each side runs in its own fresh process so its peak RSS is its own.
 // Bars (issue 3): train and predict time ≤ 1.5× native, |ΔAUC| ≤ 0.002.
 //
+// Then a small-data table like AutoML's trials: 10,000 rows × 20 features, lossguide trees of
+// 4 to 256 leaves, CPU time of Weir and XGBoost training the same configuration.
+//
 // Options: --rows=N (training rows, default 1,000,000), --trees=N (default 100).
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -16,6 +19,8 @@ import path from 'node:path';
 import { train } from '../engine/src/gbdt';
 import { binaryAuc } from '../engine/src/gbdt/metrics';
 import { seededRandom } from '../engine/src/gbdt/train';
+import type { GbdtParams } from '../engine/src/gbdt/api';
+import { runReferences } from '../test/gbdt/reference';
 
 const root = process.cwd();
 const python = process.env.WEIR_PYTHON ?? '/usr/bin/python3';
@@ -39,10 +44,10 @@ function readF32(file: string): Float32Array {
 }
 
 /** Column-major features and labels; the signal is the same one the parity test uses. */
-function generate(rows: number, seed: number): { x: Float32Array; y: Float32Array } {
+function generate(rows: number, seed: number, cols = COLS): { x: Float32Array; y: Float32Array } {
   const rand = seededRandom(seed);
   const gauss = () => Math.sqrt(-2 * Math.log(Math.max(rand(), 1e-12))) * Math.cos(2 * Math.PI * rand());
-  const x = new Float32Array(rows * COLS);
+  const x = new Float32Array(rows * cols);
   for (let i = 0; i < x.length; i++) x[i] = rand() < 0.05 ? NaN : gauss();
   const y = new Float32Array(rows);
   const v = (f: number, i: number) => {
@@ -156,6 +161,40 @@ function main(): void {
   for (const r of rows) console.log(r.map((cell, c) => cell.padEnd(widths[c])).join('  '));
   console.log(`max |Weir − XGBoost| over the holdout probabilities: ${maxDiff.toExponential(2)}`);
   if (trainRatio > 1.5 || predictRatio > 1.5 || Math.abs(dAuc) > 0.002) process.exitCode = 1;
+  smallData();
+}
+
+/** AutoML-sized trainings: per configuration, CPU seconds of Weir (here) and XGBoost (Python). */
+function smallData(): void {
+  const rows = 10_000;
+  const { x, y } = generate(rows, 3);
+  const configs: [number, number][] = [
+    [4, 200],
+    [16, 200],
+    [64, 100],
+    [256, 50],
+  ];
+  const jobs = configs.map(([leaves, rounds]) => {
+    const params: GbdtParams = { objective: 'binary:logistic', grow_policy: 'lossguide', max_depth: 0, max_leaves: leaves, eta: 0.1, num_boost_round: rounds };
+    const jobDir = path.join(root, 'bench', '.cache', `gbdt-small-${leaves}`);
+    mkdirSync(jobDir, { recursive: true });
+    return { dir: jobDir, train: { rows, cols: COLS, values: x, label: y }, test: { rows, cols: COLS, values: x }, params };
+  });
+  const weirCpu = jobs.map((job) => {
+    const before = process.cpuUsage();
+    train(job.train, job.params).booster.dispose();
+    const used = process.cpuUsage(before);
+    return (used.user + used.system) / 1e6;
+  });
+  const native = runReferences(jobs);
+  console.log(`\nsmall data: ${rows.toLocaleString('en')} rows × ${COLS} features, lossguide, eta 0.1 (CPU seconds, training only)`);
+  const table = [['max_leaves × trees', 'Weir', 'XGBoost', 'ratio']];
+  configs.forEach(([leaves, rounds], i) => {
+    const n = native[i].trainCpuSeconds ?? NaN;
+    table.push([`${leaves} × ${rounds}`, weirCpu[i].toFixed(3), n.toFixed(3), `${(weirCpu[i] / n).toFixed(2)}×`]);
+  });
+  const widths = table[0].map((_, c) => Math.max(...table.map((r) => r[c].length)));
+  for (const r of table) console.log(r.map((cell, c) => cell.padEnd(widths[c])).join('  '));
 }
 
 main();

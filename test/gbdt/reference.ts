@@ -29,6 +29,7 @@ export interface ReferenceRun {
   /** Python XGBoost's predictions with Weir's saved model. */
   weirModelPred?: Float32Array;
   trainSeconds?: number;
+  trainCpuSeconds?: number;
   predictSeconds?: number;
   maxRssMb: number;
 }
@@ -75,11 +76,12 @@ export function runReferences(jobs: ReferenceJob[]): ReferenceRun[] {
   writeFileSync(jobFile, JSON.stringify(specs));
   execFileSync(python, [path.join(__dirname, 'xgboostReference.py'), jobFile], { stdio: ['ignore', 'ignore', 'inherit'] });
   return specs.map((job) => {
-    const result = JSON.parse(readFileSync(job.out, 'utf8')) as { train_seconds?: number; predict_seconds?: number; max_rss_mb: number };
+    const result = JSON.parse(readFileSync(job.out, 'utf8')) as { train_seconds?: number; train_cpu_seconds?: number; predict_seconds?: number; max_rss_mb: number };
     return {
       nativePred: job.train_native ? readF32(path.join(job.dir, 'native_pred.bin')) : undefined,
       weirModelPred: job.weir_model ? readF32(path.join(job.dir, 'weir_model_pred.bin')) : undefined,
       trainSeconds: result.train_seconds,
+      trainCpuSeconds: result.train_cpu_seconds,
       predictSeconds: result.predict_seconds,
       maxRssMb: result.max_rss_mb,
     };
