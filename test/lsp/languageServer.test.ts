@@ -188,6 +188,33 @@ describe('language server over in-memory streams', () => {
     expect(columns).toEqual(expect.arrayContaining(['date', 'precipitation', 'temp_max', 'weather']));
   });
 
+  it('completes the columns a SQL step will produce, before it ever ran', async () => {
+    const file = path.join(workspace, 'columns.pipeline.yaml');
+    const valid = [
+      'name: columns',
+      'inputs:',
+      '  weather: dataset:weather',
+      'steps:',
+      '  prep:',
+      '    sql: SELECT date, precipitation AS rain FROM weather',
+      '    inputs: { weather: ${{ inputs.weather }} }',
+      '    outputs: { clean: parquet }',
+      '  fit:',
+      '    automl:',
+      '      task: regression',
+      '      label_column_name: rain',
+      '    inputs: { training_data: ${{ steps.prep.outputs.clean }} }',
+      '',
+    ].join('\n');
+    writeFileSync(file, valid);
+    const columnsUri = await lsp.open(file, valid);
+    expect(await lsp.diagnosticsFor(columnsUri)).toEqual([]);
+    // Mid-edit the file does not validate (the label is empty), but the last check's schemas remain.
+    await lsp.change(columnsUri, valid.replace('label_column_name: rain', 'label_column_name: '));
+    const columns = labels(await lsp.client.sendRequest(CompletionRequest.type, { textDocument: { uri: columnsUri }, position: { line: 11, character: 25 } }));
+    expect(columns.sort()).toEqual(['date', 'rain']);
+  });
+
   it('answers hover, definition and document symbols', async () => {
     const lines = pipelineText.split('\n');
     const sqlHover = await lsp.client.sendRequest(HoverRequest.type, { textDocument: { uri }, position: { line: 8, character: 5 } });

@@ -55,6 +55,8 @@ export function createServer(connection: Connection, options: ServerOptions = {}
   const validationTimers = new Map<string, ReturnType<typeof setTimeout>>();
   const pendingValidations = new Set<Promise<void>>();
   const lastRunCache = new Map<string, Promise<RunRecord | undefined>>();
+  /** Step input schemas from the last check of each document (kept while later edits do not parse). */
+  const checkedSchemas = new Map<string, Map<string, Record<string, ColumnSchema[] | undefined>>>();
   const active = new ActiveRuns(connection);
   const delay = options.validationDelayMs ?? 200;
   let storePromise: Promise<WorkspaceStore> | undefined;
@@ -120,7 +122,15 @@ export function createServer(connection: Connection, options: ServerOptions = {}
     let diagnostics = [...parsed.diagnostics];
     if (parsed.spec) {
       try {
-        diagnostics = diagnostics.concat(await checkPipeline(parsed, { pipelineDir: path.dirname(parsed.filePath), store: await storeIfOpen() }));
+        const schemas = new Map<string, Record<string, ColumnSchema[] | undefined>>();
+        diagnostics = diagnostics.concat(
+          await checkPipeline(parsed, {
+            pipelineDir: path.dirname(parsed.filePath),
+            store: await storeIfOpen(),
+            onStepInputSchemas: (step, inputs) => schemas.set(step, inputs),
+          }),
+        );
+        checkedSchemas.set(doc.uri, schemas);
       } catch (e) {
         log(`checking ${doc.uri} failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
       }
@@ -165,16 +175,21 @@ export function createServer(connection: Connection, options: ServerOptions = {}
     return cached;
   };
 
-  /** Schemas of a step's inputs: datasets from the store, files via DuckDB, upstream outputs from their last run. */
+  /**
+   * Schemas of a step's inputs: what the last check worked out (datasets, files, SQL steps'
+   * outputs), else a dataset's from the store, a file's via DuckDB, an upstream output's from
+   * its last run.
+   */
   const stepInputSchemas = async (parsed: ParsedPipeline, stepName: string): Promise<Record<string, ColumnSchema[] | undefined>> => {
     const outline = outlineOf(parsed);
     const step = outline.steps.find((s) => s.name === stepName);
     const store = await storeIfOpen();
-    const result: Record<string, ColumnSchema[] | undefined> = {};
+    const checked = checkedSchemas.get(pathToFileURL(parsed.filePath).href)?.get(stepName) ?? {};
+    const result: Record<string, ColumnSchema[] | undefined> = { ...checked };
     const lastRun = await lastRunOf(parsed);
     for (const [inputName, binding] of Object.entries(step?.inputs ?? {})) {
       const ref = typeof binding === 'string' ? findExpressions(binding)[0]?.ref : undefined;
-      if (!ref) continue;
+      if (!ref || result[inputName]) continue;
       try {
         if (ref.scope === 'inputs') {
           const source = outline.inputs[ref.name];
@@ -244,6 +259,7 @@ export function createServer(connection: Connection, options: ServerOptions = {}
   });
   documents.onDidClose((e) => {
     parsedCache.delete(e.document.uri);
+    checkedSchemas.delete(e.document.uri);
     clearTimeout(validationTimers.get(e.document.uri));
     void connection.sendDiagnostics({ uri: e.document.uri, diagnostics: [] });
   });

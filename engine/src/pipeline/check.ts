@@ -20,6 +20,8 @@ export interface CheckOptions {
    * run turns it off because loading DuckDB costs more than a fully reused rerun may take.
    */
   inferSchemas?: boolean;
+  /** Called with each step's input schemas as worked out here (the editor completes column names from them). */
+  onStepInputSchemas?(step: string, schemas: Record<string, ColumnSchema[] | undefined>): void;
 }
 
 /**
@@ -89,6 +91,7 @@ export async function checkPipeline(parsed: ParsedPipeline, ctx: CheckOptions): 
     for (const [inputName, ref] of Object.entries(step.inputs)) {
       schemas[inputName] = ref.scope === 'inputs' ? inputSchemas[ref.name] : ref.scope === 'steps' ? outputSchemas[`${ref.step}.${ref.output}`] : undefined;
     }
+    ctx.onStepInputSchemas?.(stepName, schemas);
     const kindPath = ['steps', stepName, step.kind];
     if (step.kind === 'sql' && typeof parsedConfig.data === 'string') {
       for (const problem of sqlParameterProblems(parsedConfig.data, spec)) report('unknown-parameter', problem, kindPath, 'Declare it under `parameters:`.');
