@@ -215,6 +215,37 @@ describe('language server over in-memory streams', () => {
     expect(columns.sort()).toEqual(['date', 'rain']);
   });
 
+  it('flags a metric that does not fit the task and a label column the input lacks, at their lines', async () => {
+    const file = path.join(workspace, 'misfit.pipeline.yaml');
+    const text = [
+      'name: misfit',
+      'inputs:',
+      '  weather: dataset:weather',
+      'steps:',
+      '  fit:',
+      '    automl:',
+      '      task: regression',
+      '      label_column_name: rainfall',
+      '      primary_metric: r2_score',
+      '    inputs: { training_data: ${{ inputs.weather }} }',
+      '',
+    ].join('\n');
+    writeFileSync(file, text);
+    const misfitUri = await lsp.open(file, text);
+    const lacking = await lsp.diagnosticsFor(misfitUri);
+    expect(lacking).toHaveLength(1);
+    expect(lacking[0].range.start).toEqual({ line: 7, character: 25 });
+    expect(lacking[0].message).toMatch(/rainfall.*not in the training data/);
+
+    await lsp.change(misfitUri, text.replace('label_column_name: rainfall', 'label_column_name: precipitation').replace('r2_score', 'AUC_weighted'));
+    const misfit = await lsp.diagnosticsFor(misfitUri);
+    expect(misfit).toHaveLength(1);
+    expect(misfit[0].range.start).toEqual({ line: 8, character: 22 });
+    expect(misfit[0].message).toMatch(/AUC_weighted.*does not fit task 'regression'/);
+    const hover = await lsp.client.sendRequest(HoverRequest.type, { textDocument: { uri: misfitUri }, position: { line: 8, character: 24 } });
+    expect((hover!.contents as MarkupContent).value).toMatch(/ROC/);
+  });
+
   it('answers hover, definition and document symbols', async () => {
     const lines = pipelineText.split('\n');
     const sqlHover = await lsp.client.sendRequest(HoverRequest.type, { textDocument: { uri }, position: { line: 8, character: 5 } });
