@@ -156,7 +156,7 @@ export async function runAutoML(a: AutoMLRunArgs): Promise<AutoMLRunResult> {
         runner: {
           size: pool.size,
           warmUp: () => pool.warmUp(),
-          run: (request, timeoutMs) => pool.run({ ...request, iteration: request.iteration }, timeoutMs),
+          run: (request, timeoutMs, keep) => pool.run(request, timeoutMs, keep),
           cancel: (i, r) => pool.cancel(i, r),
           cancelAll: (r) => pool.cancelAll(r),
         },

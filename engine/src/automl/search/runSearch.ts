@@ -10,7 +10,8 @@ export interface TrialRunner {
   readonly size: number;
   /** Starts the workers before the clock of the first trial runs. */
   warmUp?(): Promise<void>;
-  run(request: TrialRequest, timeoutMs?: number): Promise<TrialReply>;
+  /** `keep` says, from a finished trial's predictions, whether its fold models are wanted. */
+  run(request: TrialRequest, timeoutMs?: number, keep?: (reply: { oof: Float64Array; width: number }) => boolean): Promise<TrialReply>;
   cancel(iteration: number, reason: string): void;
   cancelAll(reason: string): void;
 }
@@ -135,12 +136,25 @@ export async function runSearch(o: SearchOptions): Promise<SearchOutcome> {
 
   const start = (p: Proposal) => {
     const startedAt = new Date().toISOString();
-    const request: TrialRequest = { iteration: p.iteration, family: p.family, params: p.params, seed: o.seed * 1000 + p.iteration, keepModels: true };
+    const request: TrialRequest = { iteration: p.iteration, family: p.family, params: p.params, seed: o.seed * 1000 + p.iteration };
+    // Metrics are computed once, when the predictions arrive, and decide whether the fold
+    // models are worth fetching: only trials that rank among the `keepTop` best so far.
+    let metrics: MetricValues | undefined;
+    let scoringError: string | undefined;
+    const keep = (reply: { oof: Float64Array; width: number }): boolean => {
+      try {
+        metrics = o.evaluate(reply.oof, reply.width);
+      } catch (e) {
+        scoringError = (e as Error).message;
+        return false;
+      }
+      return ranksAmongKept(o, results, metrics[o.primaryMetric] ?? NaN, p.iteration + (o.firstIteration ?? 0));
+    };
     // The deadline has its own timer (which stops every running trial); this one is per trial.
     const done = o.runner
-      .run(request, o.iterationTimeoutMs)
+      .run(request, o.iterationTimeoutMs, keep)
       .then(async (reply) => {
-        const result = toResult(o, p, startedAt, reply);
+        const result = toResult(o, p, startedAt, reply, metrics, scoringError);
         if (reply.status === 'Completed' && p.cost > 0) {
           const fitMs = reply.reply.foldMs.reduce((a, b) => a + b, 0);
           const rate = fitMs / 1000 / p.cost;
@@ -206,29 +220,40 @@ function lossOf(metric: string, r: TrialResult): number {
   return compareScores(metric, r.score, 0);
 }
 
-function toResult(o: SearchOptions, p: Proposal, startedAt: string, reply: TrialReply): TrialResult {
+function toResult(o: SearchOptions, p: Proposal, startedAt: string, reply: TrialReply, metrics: MetricValues | undefined, scoringError: string | undefined): TrialResult {
   const base = { iteration: p.iteration + (o.firstIteration ?? 0), algorithm: p.family, params: p.params, startedAt, durationMs: Math.round(reply.durationMs), cost: p.cost };
   if (reply.status !== 'Completed') return { ...base, status: reply.status, metrics: {}, score: NaN, error: reply.error };
-  try {
-    const metrics = o.evaluate(reply.reply.oof, reply.reply.width);
-    return {
-      ...base,
-      status: 'Completed',
-      metrics,
-      score: metrics[o.primaryMetric] ?? NaN,
-      oof: reply.reply.oof,
-      width: reply.reply.width,
-      states: reply.reply.states,
-      importances: reply.reply.importances,
-    };
-  } catch (e) {
-    return { ...base, status: 'Failed', metrics: {}, score: NaN, error: `scoring failed: ${(e as Error).message}` };
-  }
+  if (!metrics) return { ...base, status: 'Failed', metrics: {}, score: NaN, error: `scoring failed: ${scoringError ?? 'no metrics'}` };
+  const score = metrics[o.primaryMetric] ?? NaN;
+  return {
+    ...base,
+    status: 'Completed',
+    metrics,
+    score,
+    // Predictions are kept only with the models: a trial without models cannot join the final model.
+    oof: reply.states ? reply.reply.oof : undefined,
+    width: reply.reply.width,
+    states: reply.states,
+    importances: reply.reply.importances,
+  };
+}
+
+/**
+ * Whether a finished trial with this score ranks among the `keepTop` best trials that kept
+ * their models (ties broken by iteration, so the final kept set does not depend on the
+ * order trials finish in).
+ */
+function ranksAmongKept(o: SearchOptions, results: Map<number, TrialResult>, score: number, iteration: number): boolean {
+  if (!Number.isFinite(score)) return false;
+  const kept = [...results.values()].filter((r) => r.states);
+  if (kept.length < o.keepTop) return true;
+  const worse = kept.filter((r) => (compareScores(o.primaryMetric, score, r.score) || iteration - r.iteration) < 0).length;
+  return worse > 0;
 }
 
 /** Drops predictions and models of trials outside the best `keepTop`, to bound memory. */
 function trimKept(o: SearchOptions, results: Map<number, TrialResult>): void {
-  const kept = [...results.values()].filter((r) => r.oof);
+  const kept = [...results.values()].filter((r) => r.states);
   if (kept.length <= o.keepTop) return;
   kept.sort((a, b) => compareScores(o.primaryMetric, a.score, b.score) || a.iteration - b.iteration);
   for (const r of kept.slice(o.keepTop)) {

@@ -27,11 +27,14 @@ export interface TrialRequest {
   family: string;
   params: Record<string, number | string>;
   seed: number;
-  /** Whether to send the fitted fold models back (only trials that may end up in the model). */
-  keepModels: boolean;
 }
 
-export type WorkerRequest = { type: 'init'; data: SharedTrialData } | { type: 'run'; request: TrialRequest };
+/**
+ * `states` asks for the fold models of the trial that just finished. The worker keeps its
+ * last trial's models until the next trial starts, and the main thread asks only for trials
+ * that rank among the best so far — most trials' models never cross the thread boundary.
+ */
+export type WorkerRequest = { type: 'init'; data: SharedTrialData } | { type: 'run'; request: TrialRequest } | { type: 'states'; iteration: number };
 
 export type WorkerReply =
   | { type: 'ready'; iteration: -1 }
@@ -42,8 +45,7 @@ export type WorkerReply =
       oof: Float64Array;
       width: number;
       foldMs: number[];
-      /** One model state per fold (empty unless `keepModels`). */
-      states: unknown[];
       importances?: Record<string, number>;
     }
+  | { type: 'states'; iteration: number; states: unknown[] }
   | { type: 'failed'; iteration: number; error: string };

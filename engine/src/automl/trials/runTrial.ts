@@ -1,6 +1,6 @@
 import type { FeatureMatrix } from '../../gbdt/api';
 import { getFamily } from '../families';
-import type { Task } from '../types';
+import type { FittedModel, Task } from '../types';
 import type { TrialRequest, WorkerReply } from './protocol';
 
 /** The data a trial sees, as typed arrays (views on shared memory inside a worker). */
@@ -24,15 +24,16 @@ interface FoldMatrices {
  * Runs one trial: fits the family on every fold's training rows and predicts its
  * validation rows. Folds are all finished or the trial fails whole; partial out-of-fold
  * predictions are never reported. Fold matrices are gathered once per worker and reused
- * by every later trial.
+ * by every later trial. The fitted fold models are returned to the caller, which keeps
+ * them until they are asked for or the next trial starts.
  */
-export function runTrial(data: TrialData, request: TrialRequest, cache: Map<number, FoldMatrices>): Extract<WorkerReply, { type: 'done' }> {
+export function runTrial(data: TrialData, request: TrialRequest, cache: Map<number, FoldMatrices>): { reply: Extract<WorkerReply, { type: 'done' }>; models: FittedModel[] } {
   const family = getFamily(request.family);
   const width = data.task === 'classification' ? data.numClasses ?? 2 : 1;
   const total = data.folds.reduce((n, f) => n + f.valid.length, 0);
   const oof = new Float64Array(total * width);
   const foldMs: number[] = [];
-  const states: unknown[] = [];
+  const models: FittedModel[] = [];
   let importances: Record<string, number> | undefined;
   let offset = 0;
   data.folds.forEach((fold, f) => {
@@ -56,6 +57,7 @@ export function runTrial(data: TrialData, request: TrialRequest, cache: Map<numb
       params: request.params,
       seed: request.seed + f,
     });
+    models.push(model);
     try {
       const pred = model.predict(m.valid);
       if (pred.length !== fold.valid.length * width) {
@@ -63,18 +65,18 @@ export function runTrial(data: TrialData, request: TrialRequest, cache: Map<numb
       }
       oof.set(pred, offset);
       offset += pred.length;
-      if (request.keepModels) states.push(model.state());
       const imp = model.importances?.();
       if (imp) {
         importances ??= {};
         for (const [k, v] of Object.entries(imp)) importances[k] = (importances[k] ?? 0) + v / data.folds.length;
       }
-    } finally {
-      model.dispose?.();
+    } catch (e) {
+      for (const fitted of models) fitted.dispose?.();
+      throw e;
     }
     foldMs.push(performance.now() - started);
   });
-  return { type: 'done', iteration: request.iteration, oof, width, foldMs, states, importances };
+  return { reply: { type: 'done', iteration: request.iteration, oof, width, foldMs, importances }, models };
 }
 
 /** Copies the given rows of a column-major matrix into a new column-major matrix. */

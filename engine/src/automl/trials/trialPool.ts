@@ -8,7 +8,8 @@ import type { Task } from '../types';
 import type { SharedTrialData, TrialRequest, WorkerReply } from './protocol';
 
 export type TrialReply =
-  | { status: 'Completed'; reply: Extract<WorkerReply, { type: 'done' }>; durationMs: number }
+  /** `states` holds the fold models when `keep` asked for them and they arrived. */
+  | { status: 'Completed'; reply: Extract<WorkerReply, { type: 'done' }>; states?: unknown[]; durationMs: number }
   | { status: 'Failed'; error: string; durationMs: number }
   | { status: 'Canceled'; error: string; durationMs: number };
 
@@ -51,8 +52,11 @@ export class TrialPool {
     return this.inFlight.size;
   }
 
-  /** Runs a trial on a free worker. The caller keeps at most `size` trials in flight. */
-  run(request: TrialRequest, timeoutMs?: number): Promise<TrialReply> {
+  /**
+   * Runs a trial on a free worker. The caller keeps at most `size` trials in flight. When
+   * the trial is done, `keep` decides from its result whether to fetch its fold models.
+   */
+  run(request: TrialRequest, timeoutMs?: number, keep?: (reply: Extract<WorkerReply, { type: 'done' }>) => boolean): Promise<TrialReply> {
     const slot = this.slots.find((s) => !s.busy);
     if (!slot || this.closed) throw new Error('TrialPool.run called with no free worker');
     slot.busy = true;
@@ -63,6 +67,8 @@ export class TrialPool {
     return new Promise<TrialReply>((resolve) => {
       let settled = false;
       let timer: ReturnType<typeof setTimeout> | undefined;
+      /** Set once the trial itself is done; the worker may still be sending its models. */
+      let done: { reply: Extract<WorkerReply, { type: 'done' }>; durationMs: number } | undefined;
       const finish = (result: TrialReply) => {
         if (settled) return;
         settled = true;
@@ -80,20 +86,36 @@ export class TrialPool {
       };
       const onMessage = (reply: WorkerReply) => {
         if (reply.type === 'ready' || reply.iteration !== request.iteration) return;
+        if (done) {
+          // The answer to the models request; a failure to serialise them costs the models only.
+          finish({ status: 'Completed', ...done, states: reply.type === 'states' ? reply.states : undefined });
+          return;
+        }
         const durationMs = performance.now() - started;
-        finish(reply.type === 'done' ? { status: 'Completed', reply, durationMs } : { status: 'Failed', error: reply.error, durationMs });
+        if (reply.type === 'failed') {
+          finish({ status: 'Failed', error: reply.error, durationMs });
+        } else if (reply.type === 'done') {
+          if (timer) clearTimeout(timer);
+          if (keep?.(reply)) {
+            done = { reply, durationMs };
+            worker.postMessage({ type: 'states', iteration: request.iteration });
+          } else {
+            finish({ status: 'Completed', reply, durationMs });
+          }
+        }
       };
+      // Once the trial is done, losing the worker loses only its models, not the result.
       const onError = (e: Error) => {
         kill();
-        finish({ status: 'Failed', error: `trial worker crashed: ${e.message}`, durationMs: performance.now() - started });
+        finish(done ? { status: 'Completed', ...done } : { status: 'Failed', error: `trial worker crashed: ${e.message}`, durationMs: performance.now() - started });
       };
       const onExit = (code: number) => {
         slot.worker = undefined;
-        finish({ status: 'Failed', error: `trial worker exited with code ${code}`, durationMs: performance.now() - started });
+        finish(done ? { status: 'Completed', ...done } : { status: 'Failed', error: `trial worker exited with code ${code}`, durationMs: performance.now() - started });
       };
       const stop = (reason: string) => {
         kill();
-        finish({ status: 'Canceled', error: reason, durationMs: performance.now() - started });
+        finish(done ? { status: 'Completed', ...done } : { status: 'Canceled', error: reason, durationMs: performance.now() - started });
       };
       worker.on('message', onMessage);
       worker.on('error', onError);

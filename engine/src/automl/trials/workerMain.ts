@@ -1,4 +1,5 @@
 import { parentPort } from 'node:worker_threads';
+import type { FittedModel } from '../types';
 import type { SharedTrialData, WorkerReply, WorkerRequest } from './protocol';
 import { type TrialData, runTrial } from './runTrial';
 
@@ -12,7 +13,24 @@ export function serveTrials(): void {
   if (!port) throw new Error('the AutoML trial worker must run in a worker thread');
   let data: TrialData | undefined;
   const cache = new Map<number, Parameters<typeof runTrial>[2] extends Map<number, infer V> ? V : never>();
+  let last: { iteration: number; models: FittedModel[] } | undefined;
+  const releaseLast = () => {
+    for (const m of last?.models ?? []) m.dispose?.();
+    last = undefined;
+  };
   port.on('message', (message: WorkerRequest) => {
+    if (message.type === 'states') {
+      let reply: WorkerReply;
+      try {
+        if (!last || last.iteration !== message.iteration) throw new Error(`the models of iteration ${message.iteration} are no longer kept`);
+        reply = { type: 'states', iteration: message.iteration, states: last.models.map((m) => m.state()) };
+      } catch (e) {
+        reply = { type: 'failed', iteration: message.iteration, error: (e as Error)?.message ?? String(e) };
+      }
+      releaseLast();
+      port.postMessage(reply);
+      return;
+    }
     if (message.type === 'init') {
       data = fromShared(message.data);
       cache.clear();
@@ -21,10 +39,13 @@ export function serveTrials(): void {
       port.postMessage({ type: 'ready', iteration: -1 } satisfies WorkerReply);
       return;
     }
+    releaseLast();
     let reply: WorkerReply;
     try {
       if (!data) throw new Error('trial worker got a trial before its data');
-      reply = runTrial(data, message.request, cache);
+      const result = runTrial(data, message.request, cache);
+      last = { iteration: message.request.iteration, models: result.models };
+      reply = result.reply;
     } catch (e) {
       reply = { type: 'failed', iteration: message.request.iteration, error: (e as Error)?.message ?? String(e) };
     }
