@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync, writeFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import {
@@ -24,6 +24,10 @@ import {
   RerunRequest,
   StartRunRequest,
   ReadLogRequest,
+  ListRunOutputsRequest,
+  DownloadOutputRequest,
+  DeleteRunRequest,
+  PredictRequest,
   WeirResponseErrorCodes,
   type RunEvent,
 } from '../../engine/src/protocol';
@@ -321,6 +325,49 @@ describe('language server over in-memory streams', () => {
     await new Promise((r) => setTimeout(r, 50));
     const reused = (await lsp.client.sendRequest(CodeLensRequest.type, { textDocument: { uri } })) as CodeLens[];
     expect(reused.find((l) => l.range.start.line === 7 && l.command!.title.startsWith('✓'))!.command!.title).toMatch(/reused$/);
+  });
+
+  it('lists, downloads and deletes run outputs and runs, and predicts with a registered model', async () => {
+    const [latest] = await lsp.client.sendRequest(ListRunsRequest.type, { experiment: 'weather_exp', limit: 1 });
+    const outputs = await lsp.client.sendRequest(ListRunOutputsRequest.type, { runId: latest.id });
+    expect(outputs.map((o) => o.name)).toEqual(['prep.clean', 'summary.by_weather']);
+    const to = path.join(workspace, 'downloads');
+    const { path: written } = await lsp.client.sendRequest(DownloadOutputRequest.type, { runId: latest.id, output: 'summary.by_weather', to });
+    expect(written).toBe(path.join(to, 'summary.by_weather.parquet'));
+    expect(existsSync(written)).toBe(true);
+    await lsp.client.sendRequest(DeleteRunRequest.type, { runId: latest.id });
+    const left = await lsp.client.sendRequest(ListRunsRequest.type, { experiment: 'weather_exp' });
+    expect(left.map((r) => r.id)).not.toContain(latest.id);
+
+    const file = path.join(workspace, 'model.pipeline.yaml');
+    writeFileSync(
+      file,
+      [
+        'name: rain_model',
+        'inputs:',
+        '  weather: dataset:weather',
+        'steps:',
+        '  fit:',
+        '    automl:',
+        '      task: regression',
+        '      label_column_name: precipitation',
+        '      iterations: 2',
+        '      n_cross_validations: 2',
+        '    inputs: { training_data: ${{ inputs.weather }} }',
+        '  register:',
+        '    register_model:',
+        '      model: ${{ steps.fit.outputs.model }}',
+        '      name: rain',
+        '',
+      ].join('\n'),
+    );
+    const { runId } = await lsp.client.sendRequest(StartRunRequest.type, { file });
+    const end = (await lsp.waitForNotification('weir/runEvent', (e: RunEvent) => e.type === 'run' && e.runId === runId && (e.status === 'Completed' || e.status === 'Failed'), 120_000)) as RunEvent;
+    expect(end).toMatchObject({ status: 'Completed' });
+    const out = path.join(workspace, 'predictions.csv');
+    const predicted = await lsp.client.sendRequest(PredictRequest.type, { model: 'rain', data: path.join(vegaData, 'seattle-weather.csv'), out });
+    expect(predicted).toEqual({ out, rows: 1461 });
+    expect(readFileSync(out, 'utf8').split('\n').filter(Boolean)).toHaveLength(1462);
   });
 
   it('turns engine errors into ResponseErrors with the WeirError code', async () => {
