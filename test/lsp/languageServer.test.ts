@@ -28,6 +28,7 @@ import {
   DownloadOutputRequest,
   DeleteRunRequest,
   PredictRequest,
+  CancelRunRequest,
   WeirResponseErrorCodes,
   type RunEvent,
 } from '../../engine/src/protocol';
@@ -368,6 +369,21 @@ describe('language server over in-memory streams', () => {
     const predicted = await lsp.client.sendRequest(PredictRequest.type, { model: 'rain', data: path.join(vegaData, 'seattle-weather.csv'), out });
     expect(predicted).toEqual({ out, rows: 1461 });
     expect(readFileSync(out, 'utf8').split('\n').filter(Boolean)).toHaveLength(1462);
+  });
+
+  it('cancels a run it is executing', async () => {
+    const file = path.join(workspace, 'slow.pipeline.yaml');
+    writeFileSync(file, ['name: slow', 'steps:', '  wait:', '    script: sleep 30', '', ''].join('\n'));
+    const { runId } = await lsp.client.sendRequest(StartRunRequest.type, { file });
+    await lsp.waitForNotification('weir/runEvent', (e: RunEvent) => e.type === 'step' && e.runId === runId && e.status === 'Running');
+    const [live] = await lsp.client.sendRequest(ListRunsRequest.type, { liveOnly: true });
+    expect(live).toMatchObject({ id: runId, status: 'Running' });
+    expect(live.startedAt).toBeDefined();
+    const asked = Date.now();
+    await lsp.client.sendRequest(CancelRunRequest.type, { runId });
+    await lsp.waitForNotification('weir/runEvent', (e: RunEvent) => e.type === 'run' && e.runId === runId && e.status === 'Canceled');
+    expect(Date.now() - asked).toBeLessThan(10_000);
+    expect((await lsp.client.sendRequest(GetRunRequest.type, { runId })).steps[0].status).toBe('Canceled');
   });
 
   it('turns engine errors into ResponseErrors with the WeirError code', async () => {
