@@ -28,6 +28,10 @@ export function classificationMetrics(input: ClassificationInput): Record<Classi
     throw new RangeError(`classificationMetrics: proba has ${proba.length} values, expected rows × classes = ${n} × ${k}`);
   }
   const w = (i: number): number => (weight ? weight[i] : 1);
+  for (let i = 0; i < n; i++) {
+    const t = yTrue[i];
+    if (!(t >= 0 && t < k && Number.isInteger(t))) throw new RangeError(`classificationMetrics: row ${i} has class index ${t}, expected an integer in 0..${k - 1}`);
+  }
 
   const predicted = new Int32Array(n);
   const confusion = new Float64Array(k * k); // [true * k + predicted]
