@@ -248,7 +248,7 @@ export function createServer(connection: Connection, options: ServerOptions = {}
   });
 
   connection.onShutdown(async () => {
-    await active.cancelAll();
+    await active.interruptAll(await storePromise?.catch(() => undefined));
   });
 
   documents.onDidOpen((e) => {

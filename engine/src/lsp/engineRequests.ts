@@ -88,7 +88,34 @@ export class ActiveRuns {
     return this.handles.get(runId);
   }
 
-  /** Cancels every run this process owns (the engine is shutting down). */
+  /**
+   * VS Code is closing: stops every run this process owns (killing their child processes) and
+   * records them as Interrupted, as the store does for runs whose process died.
+   */
+  async interruptAll(store: WorkspaceStore | undefined): Promise<void> {
+    const runIds = [...this.handles.keys()];
+    await this.cancelAll();
+    if (!store) return;
+    const message = 'VS Code closed while the run was in flight';
+    await Promise.all(
+      runIds.map((runId) =>
+        store
+          .updateRun(runId, (run) => {
+            run.status = 'Failed';
+            run.error = { code: 'RUN_FAILED', message, reason: 'Interrupted' };
+            for (const step of run.steps) {
+              if (step.status === 'Canceled' || step.status === 'Running' || step.status === 'Queued') {
+                step.status = 'Failed';
+                step.error = { code: 'RUN_FAILED', message, reason: 'Interrupted', step: step.name };
+              }
+            }
+          })
+          .catch(() => undefined),
+      ),
+    );
+  }
+
+  /** Cancels every run this process owns. */
   cancelAll(): Promise<unknown> {
     const done = [...this.handles.values()].map((h) => {
       h.cancel();
