@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { FeatureMatrix, GbdtParams } from '../../engine/src/gbdt/api';
 import { python } from '../helpers/paths';
@@ -32,6 +32,12 @@ export interface ReferenceRun {
   trainCpuSeconds?: number;
   predictSeconds?: number;
   maxRssMb: number;
+}
+
+/** The Python script beside this file, also when this file is bundled into bench/.cache. */
+function referenceScript(): string {
+  const candidates = [path.join(__dirname, 'xgboostReference.py'), path.join(process.cwd(), 'test', 'gbdt', 'xgboostReference.py')];
+  return candidates.find((c) => existsSync(c)) ?? candidates[0];
 }
 
 export interface ReferenceJob {
@@ -74,7 +80,7 @@ export function runReferences(jobs: ReferenceJob[]): ReferenceRun[] {
   });
   const jobFile = path.join(jobs[0].dir, 'jobs.json');
   writeFileSync(jobFile, JSON.stringify(specs));
-  execFileSync(python, [path.join(__dirname, 'xgboostReference.py'), jobFile], { stdio: ['ignore', 'ignore', 'inherit'] });
+  execFileSync(python, [referenceScript(), jobFile], { stdio: ['ignore', 'ignore', 'inherit'] });
   return specs.map((job) => {
     const result = JSON.parse(readFileSync(job.out, 'utf8')) as { train_seconds?: number; train_cpu_seconds?: number; predict_seconds?: number; max_rss_mb: number };
     return {
