@@ -1,24 +1,10 @@
 import * as vscode from 'vscode';
-import path from 'node:path';
 import { DeleteDatasetRequest, ListDatasetsRequest, RegisterDatasetRequest } from '../../../engine/src/protocol';
 import { CommandIds } from '../commands/ids';
 import { registerCommand, UserFacingError } from '../commands/register';
 import { fileFrom } from '../commands/args';
 import type { Services } from '../services';
-
-/** File types `weir dataset register` reads; also the Explorer context menu's `when` clause. */
-export const datasetExtensions = ['.csv', '.tsv', '.parquet', '.json', '.ndjson', '.jsonl', '.arrow', '.feather'];
-
-/** A dataset name from a file name: letters, digits, `_` and `-`, starting with a letter. */
-export function datasetNameFromFile(file: string): string {
-  const base = path.basename(file).replace(/\.[^.]+$/, '');
-  const cleaned = base.replace(/[^A-Za-z0-9_-]+/g, '_').replace(/^[^A-Za-z]+/, '').replace(/_+$/, '');
-  return cleaned || 'dataset';
-}
-
-export function validateDatasetName(name: string): string | undefined {
-  return /^[A-Za-z][A-Za-z0-9_-]*$/.test(name) ? undefined : 'Use letters, digits, _ and -, starting with a letter.';
-}
+import { datasetExtensions, datasetNameFromFile, validateDatasetName } from './datasetNames';
 
 export function registerDatasetCommands(s: Services): void {
   const { context, engine } = s;
