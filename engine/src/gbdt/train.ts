@@ -113,7 +113,8 @@ class TrainingContext {
     this.labelPtr = heap.put(data.label);
     this.weightPtr = data.weight ? heap.put(data.weight) : 0;
     this.marginPtr = heap.alloc(n * K * 8);
-    this.ghPtr = heap.alloc(n * K * 16);
+    // (gradient, hessian) as two f32 per row and class, as XGBoost's GradientPair.
+    this.ghPtr = heap.alloc(n * K * 8);
     const rowIdxPtr = heap.alloc(n * 4);
     this.rowIdxPtr = rowIdxPtr;
     const tmpPtr = heap.alloc(n * 4);
@@ -468,7 +469,7 @@ export function train(data: TrainData, params: GbdtParams, evals: EvalSet[] = []
   for (let round = 0; round < p.numBoostRound; round++) {
     ctx.computeGradients();
     for (let group = 0; group < K; group++) {
-      const gh = ctx.ghPtr + group * n * 16;
+      const gh = ctx.ghPtr + group * n * 8;
       if (p.subsample < 1) {
         const u8 = heap.u8;
         for (let i = 0; i < n; i++) u8[ctx.maskPtr + i] = rand() < p.subsample ? 1 : 0;

@@ -614,7 +614,7 @@ function buildHistGlobal(hist: usize, gh: usize, begin: i32, end: i32, direct: b
   const nf4 = nf & ~3;
   for (let i = begin; i < end; i++) {
     const r: usize = direct ? <usize>i : <usize>load<u32>(rowIdxPtr + (<usize>i << 2));
-    const g = v128.load(gh + (r << 4));
+    const g = f64x2.promote_low_f32x4(v128.load64_zero(gh + (r << 3)));
     const bp = binsPtr + ((r * <usize>nf) << 1);
     let f = 0;
     for (; f < nf4; f += 4) {
@@ -643,7 +643,7 @@ function buildHistOf<T>(hist: usize, gh: usize, begin: i32, end: i32, direct: bo
   const w = <usize>sizeof<T>();
   for (let i = begin; i < end; i++) {
     const r: usize = direct ? <usize>i : <usize>load<u32>(rowIdxPtr + (<usize>i << 2));
-    const g = v128.load(gh + (r << 4));
+    const g = f64x2.promote_low_f32x4(v128.load64_zero(gh + (r << 3)));
     const bp = binsPtr + r * <usize>nf * w;
     let f = 0;
     for (; f < nf4; f += 4) {
@@ -678,7 +678,7 @@ export function sumGradients(gh: usize, begin: i32, end: i32, direct: bool, out:
   let acc = f64x2.splat(0);
   for (let i = begin; i < end; i++) {
     const r: usize = direct ? <usize>i : <usize>load<u32>(rowIdxPtr + (<usize>i << 2));
-    acc = f64x2.add(acc, v128.load(gh + (r << 4)));
+    acc = f64x2.add(acc, f64x2.promote_low_f32x4(v128.load64_zero(gh + (r << 3))));
   }
   v128.store(out, acc);
 }
@@ -868,16 +868,15 @@ export function addLeafValue(margin: usize, numClass: i32, k: i32, begin: i32, e
 
 /** Zeroes the gradient pairs of rows whose mask byte is 0 (row subsampling). */
 export function maskGradients(gh: usize, mask: usize, n: i32): void {
-  const zero = f64x2.splat(0);
   for (let i = 0; i < n; i++) {
-    if (load<u8>(mask + <usize>i) == 0) v128.store(gh + (<usize>i << 4), zero);
+    if (load<u8>(mask + <usize>i) == 0) store<u64>(gh + (<usize>i << 3), 0);
   }
 }
 
 // ---------------------------------------------------------------------------------------
 // Gradients. `margin` is f64 (n·K, row-major) holding f32 values, labels and weights f32
-// (weights 0 = none), `gh` receives (gradient, hessian) pairs, class-major for multi-class:
-// [k][row]. The arithmetic is f32, as XGBoost's objectives compute it (its GradientPair is
+// (weights 0 = none), `gh` receives (gradient, hessian) f32 pairs (8 bytes a row; the
+// histograms widen them to f64), class-major for multi-class: [k][row]. The arithmetic is f32, as XGBoost's objectives compute it (its GradientPair is
 // two floats), so both see the same gradients to the last bit in most cases and break
 // ties between equally good splits the same way.
 
@@ -902,8 +901,8 @@ function labelAt(label: usize, i: i32): f32 {
 // @ts-ignore: decorator
 @inline
 function storeGH(gh: usize, i: usize, g: f32, h: f32): void {
-  store<f64>(gh + (i << 4), <f64>g);
-  store<f64>(gh + (i << 4), <f64>h, 8);
+  store<f32>(gh + (i << 3), g);
+  store<f32>(gh + (i << 3), h, 4);
 }
 
 export function gradLogistic(n: i32, margin: usize, label: usize, weights: usize, scalePosWeight: f32, gh: usize): void {
