@@ -91,7 +91,8 @@ export interface Booster {
   readonly params: Readonly<GbdtParams>;
   /**
    * Batch prediction. Binary/regression: one value per row; multi:softprob: rows*num_class
-   * values, row-major. `outputMargin` returns raw scores. `iterationRange` limits trees (e.g. to best_iteration+1).
+   * values, row-major. `outputMargin` returns raw scores. `iterationEnd` uses only the first N
+   * boosting rounds (e.g. bestIteration + 1), as XGBoost's `iteration_range=(0, N)`.
    */
   predict(data: FeatureMatrix, options?: { outputMargin?: boolean; iterationEnd?: number }): Float32Array;
   /** XGBoost's importance types. Keys are feature names (or f0, f1…). */
