@@ -1,11 +1,16 @@
+import { spawnSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
+import path from 'node:path';
 import type { Frame, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import { previewPage } from '../../engine/src/lsp/webviewData';
 import type { RunRecord, TrialRecord } from '../../engine/src/store/records';
 import { openWorkspace } from '../../engine/src/store/workspace';
 import { launchVsCode, type VsCode } from './harness/vscode';
+import { repoRoot } from './harness/paths';
 import { exampleWorkspace } from './harness/workspace';
+
+const cliBundle = path.join(repoRoot, 'dist', 'cli.js');
 
 /**
  * The webviews in a real VS Code (code-server in Chromium, the packaged .vsix): run details
@@ -23,6 +28,9 @@ describe('Weir webviews in a real VS Code', () => {
 
   beforeAll(async () => {
     workspace = await exampleWorkspace();
+    // A second run (everything reused but AutoML, which has no reuse) to compare with the first.
+    const second = spawnSync(process.execPath, [cliBundle, 'run', workspace.pipelineFile, '--workspace', workspace.folder, '--no-reuse', '--json'], { encoding: 'utf8', timeout: 180_000 });
+    if (second.status !== 0) throw new Error(`second weir run failed: ${second.stderr}`);
     const store = await openWorkspace(workspace.folder);
     try {
       run = await store.getRun(workspace.cliRunId);
@@ -49,7 +57,7 @@ describe('Weir webviews in a real VS Code', () => {
     expect(run.status).toBe('Completed');
     expect(trials.length).toBeGreaterThan(0);
     await vscode.openWeir();
-    const experiment = vscode.treeItem(/^Experiment penguins, 1 run$/);
+    const experiment = vscode.treeItem(/^Experiment penguins, 2 runs$/);
     await experiment.waitFor({ timeout: 60_000 });
     if ((await experiment.getAttribute('aria-expanded')) !== 'true') await experiment.click();
     // Clicking a run's label opens its details.
@@ -131,6 +139,45 @@ describe('Weir webviews in a real VS Code', () => {
     await vscode.screenshot(`webviews-06-charts-${after}`);
   });
 
+  it('opens the model card of the registered model: inputs, importances, lineage to the run', async () => {
+    screenshotOnFailure('model-card');
+    const store = await openWorkspace(workspace.folder);
+    const [model] = await store.listModels().finally(() => store.dispose());
+    // Both runs registered a version; the card shows the latest, whose lineage is the second run.
+    expect(model.lineage?.runId).toBeTruthy();
+    await vscode.runCommand('Weir: Open Model Card');
+    await vscode.page.locator('.quick-input-list .monaco-list-row', { hasText: model.name }).first().waitFor({ timeout: 30_000 });
+    await vscode.page.keyboard.press('Enter');
+    const card = await webviewFrame(vscode.page, '.lineage');
+    expect(await card.locator('h1').innerText()).toContain(model.name);
+    expect(await card.locator('.lineage .run-link').innerText()).toBe(model.lineage!.runId);
+    expect(await card.locator('.model-version').innerText()).toBe(`version ${model.version}`);
+    expect(await card.locator('.input-schema tbody tr').count()).toBeGreaterThan(0);
+    expect(await card.locator('.importances .bar-fill').count()).toBeGreaterThan(0);
+    await vscode.screenshot(`webviews-07-model-card-${await workbenchTheme(vscode.page)}`);
+  });
+
+  it('compares two runs: parameters, metrics and every trial in one chart', async () => {
+    screenshotOnFailure('compare');
+    await vscode.runCommand('Weir: Compare Runs');
+    // The run picker's rows read `experiment · time` (the palette's own rows may linger a moment).
+    const rows = vscode.page.locator('.quick-input-list .monaco-list-row', { hasText: 'penguins ·' });
+    await expect.poll(() => rows.count(), { timeout: 30_000 }).toBe(2);
+    // In a multi-select pick, clicking a row ticks it.
+    await rows.nth(0).click();
+    await rows.nth(1).click();
+    await vscode.page.keyboard.press('Enter');
+    const compare = await webviewFrame(vscode.page, '.compare-parameters');
+    expect(await compare.locator('.compare-parameters thead th').count()).toBe(3);
+    await compare.locator('.chart-parallel svg .mark-line path').first().waitFor({ timeout: 60_000 });
+    const store = await openWorkspace(workspace.folder);
+    const second = (await store.listRuns()).find((r) => r.id !== run.id)!;
+    const secondTrials = await store.listTrials(second.id, 'train').finally(() => store.dispose());
+    // One line per trial of both runs (Vega draws a line mark per trial).
+    expect(await compare.locator('.chart-parallel svg .mark-line path').count()).toBe(trials.length + secondTrials.length);
+    await vscode.screenshot(`webviews-08-compare-${await workbenchTheme(vscode.page)}`);
+  });
+
   it('brings the panels back after a window reload, on the same step and tab', async () => {
     screenshotOnFailure('reload');
     // VS Code's own reload runs the shutdown that saves editors and webview state (a bare
@@ -138,7 +185,10 @@ describe('Weir webviews in a real VS Code', () => {
     await vscode.runCommand('Developer: Reload Window');
     await vscode.page.waitForEvent('load', { timeout: 60_000 });
     await vscode.page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
-    // The serializer revives the run-details panel from the state its page saved.
+    // The comparison was the active tab: it comes back first. Then each panel the serializer
+    // revives from the state its page saved, as its tab is shown.
+    await (await webviewFrame(vscode.page, '.compare-parameters', 90_000)).locator('.chart-parallel svg').waitFor({ timeout: 60_000 });
+    await vscode.page.locator('.tab', { hasText: /^Run: / }).first().click();
     const details = await webviewFrame(vscode.page, '.pipeline-graph', 90_000);
     const automl = run.steps.find((s) => s.kind === 'automl')!;
     await details.locator(`.step-detail[data-step="${automl.name}"]`).waitFor({ timeout: 30_000 });
@@ -146,7 +196,7 @@ describe('Weir webviews in a real VS Code', () => {
     await vscode.page.locator('.tab', { hasText: /^Preview: / }).first().click();
     const preview = await webviewFrame(vscode.page, '.virtual-table', 60_000);
     await preview.locator('.vt-body .vt-row[data-row="0"]:not(.pending)').waitFor({ timeout: 60_000 });
-    await vscode.screenshot('webviews-07-after-reload');
+    await vscode.screenshot('webviews-09-after-reload');
   });
 });
 
