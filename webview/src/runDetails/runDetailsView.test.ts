@@ -151,6 +151,21 @@ describe('RunDetailsView', () => {
     expect(host.state?.selectedStep).toBe('train');
   });
 
+  it('says charts come when a running AutoML step finishes, then asks again', () => {
+    document.body.innerHTML = '<div id="root"></div>';
+    const root = document.getElementById('root')!;
+    const host = recordingHost<RunDetailsWebviewMessage, RunDetailsViewState>();
+    const view = new RunDetailsView(root, host, recordingRenderer(), { kind: 'runDetails', runId: 'run-0001-abcdef', automlTab: 2 });
+    const running = runDetailsFixture(3, 'Running');
+    running.automl[0].bestIteration = undefined;
+    view.handle({ type: 'runDetails', data: running });
+    expect(host.sent.filter((m) => m.type === 'requestTrialCharts')).toHaveLength(1);
+    view.handle({ type: 'trialCharts', step: 'train', iteration: undefined, charts: null });
+    expect(root.querySelector('.tab-charts')!.textContent).toContain('appear when the step finishes');
+    view.handle({ type: 'runDetails', data: runDetailsFixture(5, 'Completed') });
+    expect(host.sent.filter((m) => m.type === 'requestTrialCharts')).toHaveLength(2);
+  });
+
   it('restores its state after a reload', () => {
     document.body.innerHTML = '<div id="root"></div>';
     const root = document.getElementById('root')!;

@@ -358,7 +358,10 @@ export class RunDetailsView {
     );
     if (!this.charts.has(key)) return [heading, h('div', { class: 'loading' }, 'Loading charts…')];
     const data = this.charts.get(key);
-    if (!data) return [heading, h('div', { class: 'empty' }, 'No chart data was kept for this trial.')];
+    if (!data) {
+      const running = this.data?.run.steps.some((st) => st.name === a.step && (st.status === 'Running' || st.status === 'Queued'));
+      return [heading, h('div', { class: 'empty' }, running && iteration === undefined ? 'Charts of the best model appear when the step finishes.' : 'No chart data was kept for this trial.')];
+    }
     let panel = this.chartPanels.get(key);
     if (!panel) {
       panel = h('div', { class: 'chart-grid', dataset: { charts: key } });
