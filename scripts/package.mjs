@@ -33,7 +33,8 @@ const vsce = path.join(root, 'node_modules/@vscode/vsce/vsce');
 const vsceTarget = { 'linux-x64': 'linux-x64', 'linux-arm64': 'linux-arm64', 'darwin-x64': 'darwin-x64', 'darwin-arm64': 'darwin-arm64', 'win32-x64': 'win32-x64', 'win32-arm64': 'win32-arm64' }[platform];
 execFileSync(
   process.execPath,
-  [vsce, 'package', '--no-dependencies', '--allow-missing-repository', ...(vsceTarget ? ['--target', vsceTarget] : []), '-o', out],
+  // The README's relative links point into the repository, which has no public URL to rewrite them to.
+  [vsce, 'package', '--no-dependencies', '--allow-missing-repository', '--no-rewrite-relative-links', ...(vsceTarget ? ['--target', vsceTarget] : []), '-o', out],
   { stdio: 'inherit', cwd: root },
 );
 console.log(`package: ${path.relative(process.cwd(), out)} (${(statSync(out).size / 1e6).toFixed(1)} MB, ${platform})`);
