@@ -73,3 +73,16 @@ describe.skipIf(!haveSklearn)('linear families match scikit-learn on the same pe
     });
   });
 });
+
+describe('ElasticNet solvers', () => {
+  it('give the same model from the Gram matrix and from residual updates', () => {
+    const { X, y } = makeData(7, 300, 8, 'regression');
+    const fit = (solver: string) =>
+      getFamily('ElasticNet')
+        .fit({ task: 'regression', X, y: Float32Array.from(y), params: { alpha: 0.02, l1_ratio: 0.6, max_iter: 5000, solver }, seed: 0 })
+        .predict(X);
+    const gram = fit('gram');
+    const residual = fit('residual');
+    for (let i = 0; i < gram.length; i++) expect(Math.abs(gram[i] - residual[i])).toBeLessThan(1e-6 * Math.max(1, Math.abs(gram[i])));
+  });
+});

@@ -1,6 +1,6 @@
 import type { FeatureMatrix } from '../../gbdt/api';
 import type { FitArgs, FittedModel, HyperparameterSpace, ModelFamily } from '../types';
-import { checkColumns, numParam } from './familyUtils';
+import { checkColumns, choiceParam, numParam } from './familyUtils';
 import { fitScaler, standardize, type Scaler } from './standardize';
 
 /**
@@ -17,8 +17,12 @@ interface ElasticNetState {
   featureNames?: string[];
 }
 
-/** Above this many features the Gram matrix costs more than residual updates. */
-const GRAM_MAX_FEATURES = 400;
+/**
+ * Building the Gram matrix costs n·p²/2 multiply-adds once; residual updates cost n·p per
+ * sweep. Up to this many multiply-adds (a few seconds) the Gram matrix wins; beyond it
+ * (wide and long data) residual updates do.
+ */
+const GRAM_MAX_WORK = 5e9;
 
 function space(): HyperparameterSpace {
   return {
@@ -35,6 +39,8 @@ function fit(args: FitArgs): FittedModel {
   const alpha = numParam(args.params, 'alpha', 1e-4);
   const l1Ratio = Math.min(1, Math.max(0, numParam(args.params, 'l1_ratio', 0.5)));
   const maxIter = Math.max(1, Math.round(numParam(args.params, 'max_iter', 1000)));
+  // Not searched: `auto` picks by cost; the others exist so tests can compare the two paths.
+  const solver = choiceParam(args.params, 'solver', ['auto', 'gram', 'residual'] as const, 'auto');
   const scaler = fitScaler(X, weight);
   const z = standardize(X, scaler);
 
@@ -73,7 +79,7 @@ function fit(args: FitArgs): FittedModel {
   const beta = new Float64Array(p);
   const tolerance = 1e-7;
 
-  if (p <= GRAM_MAX_FEATURES) {
+  if (solver === 'gram' || (solver === 'auto' && (p <= 32 || (n * p * p) / 2 <= GRAM_MAX_WORK))) {
     const gram = new Float64Array(p * p);
     const corr = new Float64Array(p);
     const weighted = new Float64Array(n);
