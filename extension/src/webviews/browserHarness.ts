@@ -28,6 +28,8 @@ export interface Harness {
   violations(): Promise<string[]>;
   /** Page errors and console errors. */
   errors: string[];
+  /** Whether the page's own code was refused `eval` (proof the policy is in force). */
+  evalRefused(): Promise<boolean>;
   /** `performance.now()` in the page when the answer of the given type was painted (first time). */
   paintedAt(type: HostMessage['type'], timeoutMs?: number): Promise<number>;
   close(): Promise<void>;
@@ -152,9 +154,15 @@ export async function openHarness(o: HarnessOptions): Promise<Harness> {
   const bootstrap = `<style nonce="${nonce}">html { ${variables} }</style>
 <script nonce="${nonce}">
 window.__weirViolations = [];
-document.addEventListener('securitypolicyviolation', (e) => window.__weirViolations.push(e.violatedDirective + ' ' + e.blockedURI));
+document.addEventListener('securitypolicyviolation', (e) => {
+  // The first eval refusal is the positive control below; any later one is the page's.
+  if (e.blockedURI === 'eval' && !window.__weirControlSeen) { window.__weirControlSeen = true; return; }
+  window.__weirViolations.push(e.violatedDirective + ' ' + e.blockedURI);
+});
 window.__weirPainted = {};
 window.__weirTimings = [];
+// A positive control: page code trying eval must be refused by the policy.
+try { eval('1'); window.__weirEvalRefused = false; } catch (e) { window.__weirEvalRefused = /unsafe-eval|EvalError/.test(String(e)); }
 let state;
 window.acquireVsCodeApi = () => ({
   getState: () => state,
@@ -185,6 +193,7 @@ window.acquireVsCodeApi = () => ({
     page,
     errors,
     violations: () => page.evaluate(() => (window as unknown as { __weirViolations: string[] }).__weirViolations),
+    evalRefused: () => page.evaluate(() => (window as unknown as { __weirEvalRefused: boolean }).__weirEvalRefused),
     async paintedAt(type, timeoutMs = 30_000) {
       const handle = await page.waitForFunction((t) => {
         const v = (window as unknown as { __weirPainted: Record<string, number> }).__weirPainted[t];

@@ -81,10 +81,11 @@ export class RunDetailsController implements vscode.Disposable {
 
   /** The run changed: refetch at most every `refreshDelayMs`, so a burst of trial records costs one request. */
   runChanged(): void {
-    if (this.refreshTimer) return;
+    // No page to show it to: the next page's `ready` fetches the run anyway.
+    if (this.refreshTimer || !this.host.isReady) return;
     this.refreshTimer = setTimeout(() => {
       this.refreshTimer = undefined;
-      void this.sendRun();
+      if (this.host.isReady) void this.sendRun();
     }, refreshDelayMs);
   }
 
@@ -293,10 +294,10 @@ export class CompareRunsController implements vscode.Disposable {
   }
 
   runChanged(): void {
-    if (this.refreshTimer) return;
+    if (this.refreshTimer || !this.host.isReady) return;
     this.refreshTimer = setTimeout(() => {
       this.refreshTimer = undefined;
-      void this.send();
+      if (this.host.isReady) void this.send();
     }, 1000);
   }
 

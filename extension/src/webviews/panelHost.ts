@@ -51,6 +51,11 @@ export class PanelHost<Out, In extends { type: string }> implements vscode.Dispo
     webview.html = webviewHtml({ cspSource: webview.cspSource, scriptUri: scriptUri.toString(), nonce: makeNonce(), title: this.panel.title, state });
   }
 
+  /** A page is loaded and listening (it said `ready` and was not hidden since). */
+  get isReady(): boolean {
+    return this.ready && !this.disposed;
+  }
+
   get isDisposed(): boolean {
     return this.disposed;
   }

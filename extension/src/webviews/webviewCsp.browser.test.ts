@@ -58,6 +58,18 @@ describe.skipIf(!existsSync(chromium) || !haveBundles)('webviews under the stric
       await page.waitForSelector('.chart-confusion-normalized svg', { timeout: 15_000 });
       expect(await harness.violations()).toEqual([]);
       expect(harness.errors).toEqual([]);
+      // The policy is really in force (a malformed one would let everything through and
+      // report nothing): eval is refused, and a script without the nonce is blocked.
+      // Code the page itself runs (code evaluated from DevTools, as page.evaluate is, is
+      // exempt from the policy): the harness page’s own nonce’d script tried eval at load.
+      expect(await harness.evalRefused()).toBe(true);
+      await page.evaluate(() => {
+        const tag = document.createElement('script');
+        tag.textContent = 'window.__injected = true';
+        document.body.appendChild(tag);
+      });
+      await expect.poll(() => harness.violations()).toContainEqual(expect.stringMatching(/^script-src/));
+      expect(await page.evaluate(() => (window as unknown as { __injected?: boolean }).__injected)).toBeUndefined();
     } finally {
       await harness.close();
     }
