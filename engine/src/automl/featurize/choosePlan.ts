@@ -1,3 +1,4 @@
+import { WeirError } from '../../errors';
 import type { FeaturizationSettings, FeaturizedColumn, TableColumn } from '../types';
 import type { ColumnPlan, DatePart, ImputeStrategy } from './columnPlan';
 import { parseBoolean, parseDate, parseNumber, tokenize } from './columnValues';
@@ -48,7 +49,7 @@ export function choosePlan(column: TableColumn, profile: ColumnProfile, ctx: Pla
     if (column.type === 'number' || column.type === 'boolean') {
       return { plan: { kind: 'numeric', read: 'number', strategy: 'none', fill: NaN, indicator: false }, purpose: 'Numeric', note: 'featurization off: used as it is' };
     }
-    throw new Error('unreachable: featurization off checks column types before planning');
+    throw new WeirError('INTERNAL', `featurization off reached column '${column.name}' of type ${column.duckType}; fitFeaturizer rejects those first`);
   }
 
   if (present === 0) return ignore('all values are missing');
