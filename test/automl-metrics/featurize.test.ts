@@ -147,6 +147,13 @@ describe('featurization rules on crafted tables', () => {
     expect(by('count').purpose).toBe('Numeric');
   });
 
+  it('orders classes: numbers numerically, booleans false before true', () => {
+    expect(fitFeaturizer(makeTable({ y: [10, 9, 10, 9, 100], x: [1, 2, 3, 4, 5] }), 'y', auto, { task: 'classification' }).y.classes).toEqual(['9', '10', '100']);
+    const fitted = fitFeaturizer(makeTable({ y: [true, false, true, false], x: [1, 2, 3, 4] }), 'y', auto, { task: 'classification' });
+    expect(fitted.y.classes).toEqual(['false', 'true']);
+    expect([...fitted.y.values]).toEqual([1, 0, 1, 0]);
+  });
+
   it('leaves out rows without a label and reads sample weights', () => {
     const fitted = fitFeaturizer(makeTable({ y: [1, null, 3, 4], w: [1, 2, 3, 4], x: [10, 20, 30, 40] }), 'y', auto, { task: 'regression', weightColumn: 'w' });
     expect([...fitted.rows!]).toEqual([0, 2, 3]);

@@ -22,7 +22,8 @@ export function encodeLabel(column: TableColumn, task: Task, tableRows: number):
         seen.add(keys[i]!);
       }
     }
-    const numeric = column.type === 'number' || column.type === 'boolean';
+    // Numbers sort numerically; text and booleans ('false' < 'true') alphabetically.
+    const numeric = column.type === 'number';
     const classes = [...seen].sort(numeric ? (a, b) => Number(a) - Number(b) : (a, b) => (a < b ? -1 : a > b ? 1 : 0));
     if (classes.length < 2) {
       throw new WeirError(
