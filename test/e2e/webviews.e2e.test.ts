@@ -1,5 +1,5 @@
-import { spawnSync } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Frame, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
@@ -178,6 +178,29 @@ describe('Weir webviews in a real VS Code', () => {
     await vscode.screenshot(`webviews-08-compare-${await workbenchTheme(vscode.page)}`);
   });
 
+  it('follows a run a CLI in a terminal is executing, live', async () => {
+    screenshotOnFailure('live');
+    const slow = path.join(workspace.folder, 'slow.pipeline.yaml');
+    writeFileSync(slow, 'name: slow\nexperiment: slow\nsteps:\n  wait:\n    script: sleep 8\n');
+    const cli = spawn(process.execPath, [cliBundle, 'run', slow, '--workspace', workspace.folder], { stdio: 'ignore' });
+    try {
+      // The run exists once the CLI has created it; open its details while it runs.
+      await expect.poll(async () => runsOf(workspace.folder, 'slow'), { timeout: 30_000 }).toBe(1);
+      await vscode.runCommand('Weir: Open Run Details');
+      const row = vscode.page.locator('.quick-input-list .monaco-list-row', { hasText: 'slow ·' }).first();
+      await row.waitFor({ timeout: 30_000 });
+      await row.click();
+      const details = await webviewFrame(vscode.page, '.pipeline-graph [data-node="wait"]');
+      await details.locator('.pipeline-graph [data-node="wait"][data-status="Running"]').waitFor({ timeout: 30_000 });
+      await vscode.screenshot(`webviews-09-live-running-${await workbenchTheme(vscode.page)}`);
+      // Nobody touches the panel: the engine sees the CLI's writes and the view redraws.
+      await details.locator('.pipeline-graph [data-node="wait"][data-status="Completed"]').waitFor({ timeout: 60_000 });
+      await details.locator('[data-run-status="Completed"]').waitFor({ timeout: 30_000 });
+    } finally {
+      cli.kill();
+    }
+  });
+
   it('brings the panels back after a window reload, on the same step and tab', async () => {
     screenshotOnFailure('reload');
     // VS Code's own reload runs the shutdown that saves editors and webview state (a bare
@@ -185,10 +208,10 @@ describe('Weir webviews in a real VS Code', () => {
     await vscode.runCommand('Developer: Reload Window');
     await vscode.page.waitForEvent('load', { timeout: 60_000 });
     await vscode.page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
-    // The comparison was the active tab: it comes back first. Then each panel the serializer
-    // revives from the state its page saved, as its tab is shown.
+    // Each panel the serializer revives from the state its page saved, as its tab is shown.
+    await vscode.page.locator('.tab', { hasText: /^Compare / }).first().click();
     await (await webviewFrame(vscode.page, '.compare-parameters', 90_000)).locator('.chart-parallel svg').waitFor({ timeout: 60_000 });
-    await vscode.page.locator('.tab', { hasText: /^Run: / }).first().click();
+    await vscode.page.locator('.tab', { hasText: /^Run: penguins / }).first().click();
     const details = await webviewFrame(vscode.page, '.pipeline-graph', 90_000);
     const automl = run.steps.find((s) => s.kind === 'automl')!;
     await details.locator(`.step-detail[data-step="${automl.name}"]`).waitFor({ timeout: 30_000 });
@@ -196,9 +219,18 @@ describe('Weir webviews in a real VS Code', () => {
     await vscode.page.locator('.tab', { hasText: /^Preview: / }).first().click();
     const preview = await webviewFrame(vscode.page, '.virtual-table', 60_000);
     await preview.locator('.vt-body .vt-row[data-row="0"]:not(.pending)').waitFor({ timeout: 60_000 });
-    await vscode.screenshot('webviews-09-after-reload');
+    await vscode.screenshot('webviews-10-after-reload');
   });
 });
+
+async function runsOf(folder: string, experiment: string): Promise<number> {
+  const store = await openWorkspace(folder);
+  try {
+    return (await store.listRuns({ experiment })).length;
+  } finally {
+    await store.dispose();
+  }
+}
 
 async function workbenchTheme(page: Page): Promise<'light' | 'dark'> {
   const classes = (await page.locator('.monaco-workbench').first().getAttribute('class')) ?? '';
