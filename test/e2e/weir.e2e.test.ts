@@ -65,17 +65,26 @@ describe('Weir in a real VS Code', () => {
     screenshotOnFailure('completion');
     await vscode.openFile('penguins.pipeline.yaml');
     const { page } = vscode;
+    const lines = readFileSync(workspace.pipelineFile, 'utf8').split('\n');
+    const metricLine = lines.findIndex((l) => /^\s+primary_metric: AUC_weighted$/.test(l)) + 1;
+    expect(metricLine, 'the example has an AutoML step with primary_metric').toBeGreaterThan(0);
+    // Go to the end of the `primary_metric: AUC_weighted` line and erase the value, as a user would.
     await page.locator('.monaco-editor .view-lines').first().click();
-    await page.keyboard.press('Control+End');
-    await page.keyboard.insertText('  fit:\n    automl:\n      task: classification\n      primary_metric: ');
+    await page.keyboard.press('Control+G');
+    await page.locator('.quick-input-widget input.input').fill(`:${metricLine}`);
+    await page.keyboard.press('Enter');
+    await page.keyboard.press('End');
+    for (let i = 0; i < 'AUC_weighted'.length; i++) await page.keyboard.press('Backspace');
     await page.keyboard.press('Control+Space');
     const suggestions = page.locator('.suggest-widget .monaco-list-row');
     await suggestions.filter({ hasText: 'AUC_weighted' }).first().waitFor({ timeout: 30_000 });
-    const labels = await suggestions.allInnerTexts();
-    expect(labels.join(' ')).toContain('norm_macro_recall');
-    expect(labels.join(' ')).not.toContain('r2_score');
+    const labels = (await suggestions.allInnerTexts()).join(' ');
+    expect(labels).toContain('norm_macro_recall');
+    expect(labels).not.toContain('r2_score');
     await vscode.screenshot('03-metric-completion');
-    await page.keyboard.press('Escape');
+    // Accepting one writes it into the line.
+    await suggestions.filter({ hasText: 'norm_macro_recall' }).first().click();
+    await page.locator('.monaco-editor .view-line', { hasText: 'primary_metric: norm_macro_recall' }).waitFor();
     await vscode.runCommand('File: Revert File');
   });
 
