@@ -297,7 +297,13 @@ export class RunDetailsView {
 
   private renderLeaderboardPanel(a: AutomlStepDetails, sort: { key: string; descending: boolean }, iteration: number | undefined): Child {
     return [
-      h('div', { class: 'muted' }, 'Click a column to sort, a row to see that trial’s charts.'),
+      h(
+        'div',
+        { class: 'muted' },
+        a.trials.some((t) => t.charts)
+          ? 'Click a column to sort, a row to see that trial’s charts.'
+          : 'Click a column to sort, a row to select it; the step keeps charts for the model it chose (marked best).',
+      ),
       renderLeaderboard({
         trials: a.trials,
         primaryMetric: a.primaryMetric,
