@@ -64,7 +64,7 @@ const userSettings = {
   'editor.codeLens': true,
   'editor.quickSuggestions': { other: false, comments: false, strings: false },
   'files.autoSave': 'off',
-  // Text typed by the tests keeps the indentation it is written with.
+  // No indentation rules run on what the tests type (Monaco still carries a line's indentation on newlines).
   'editor.autoIndent': 'none',
   'workbench.editor.enablePreview': false,
 };
