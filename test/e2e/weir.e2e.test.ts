@@ -58,6 +58,10 @@ describe('Weir in a real VS Code', () => {
     await newest.locator('.monaco-tl-twistie').click();
     await vscode.treeItem(/^Step prep (Completed|Reused)/).waitFor({ timeout: 30_000 });
     await vscode.treeItem(/^Step summary (Completed|Reused)/).waitFor({ timeout: 30_000 });
+    // The AutoML step (reused from the CLI's run) lists that run's trials with their metric.
+    const train = vscode.treeItem(/^Step train (Completed|Reused)/);
+    await train.locator('.monaco-tl-twistie').click();
+    await expect.poll(() => vscode.page.getByRole('treeitem', { name: /^Trial \d+ \S+ Completed AUC_weighted 0\.\d+/ }).count(), { timeout: 30_000 }).toBeGreaterThan(0);
     await vscode.screenshot('02-run-completed');
   });
 
@@ -115,8 +119,11 @@ describe('Weir in a real VS Code', () => {
     const file = vscode.treeItem('seattle-weather.csv');
     await file.waitFor({ timeout: 30_000 });
     await file.click({ button: 'right' });
-    await page.getByRole('menuitem', { name: 'Register Dataset' }).click();
+    const item = page.getByRole('menuitem', { name: 'Register Dataset' });
+    await item.click();
     const input = page.locator('.quick-input-widget input.input');
+    // A click that lands while the menu is still opening only highlights the item; Enter runs it.
+    if (!(await input.waitFor({ timeout: 3000 }).then(() => true, () => false))) await page.keyboard.press('Enter');
     await input.waitFor();
     expect(await input.inputValue()).toBe('seattle-weather');
     await page.keyboard.press('Enter');

@@ -8,7 +8,8 @@ import { CommandIds } from '../commands/ids';
 export type ExperimentNode = { type: 'experiment'; name: string };
 export type RunNode = { type: 'run'; runId: string; experiment: string };
 export type StepNode = { type: 'step'; runId: string; step: string; kind: string };
-export type TrialNode = { type: 'trial'; runId: string; step: string; iteration: number };
+/** A trial under a step run; `source` is where its records live (the original run for a reused step). */
+export type TrialNode = { type: 'trial'; runId: string; step: string; iteration: number; source: { runId: string; step: string } };
 /** The last row of an experiment with more runs than loaded: "Show older runs". */
 export type MoreRunsNode = { type: 'more'; experiment: string };
 export type RunsTreeNode = ExperimentNode | RunNode | StepNode | TrialNode | MoreRunsNode;
@@ -48,8 +49,10 @@ export class ExperimentsTree implements vscode.TreeDataProvider<RunsTreeNode>, v
         return run.steps.map((s) => this.node(`step:${run.id}:${s.name}`, { type: 'step', runId: run.id, step: s.name, kind: s.kind }));
       }
       case 'step': {
-        const trials = await this.model.getTrials(node.runId, node.step);
-        return trials.map((t) => this.node(`trial:${node.runId}:${node.step}:${t.iteration}`, { type: 'trial', runId: node.runId, step: node.step, iteration: t.iteration }));
+        // A reused step ran in an earlier run: its trials are that run's.
+        const source = (await this.findStep(node)).reusedFrom ?? { runId: node.runId, step: node.step };
+        const trials = await this.model.getTrials(source.runId, source.step);
+        return trials.map((t) => this.node(`trial:${node.runId}:${node.step}:${t.iteration}`, { type: 'trial', runId: node.runId, step: node.step, iteration: t.iteration, source }));
       }
       case 'trial':
       case 'more':
@@ -85,7 +88,7 @@ export class ExperimentsTree implements vscode.TreeDataProvider<RunsTreeNode>, v
         return item;
       }
       case 'trial': {
-        const trials = await this.model.getTrials(node.runId, node.step);
+        const trials = await this.model.getTrials(node.source.runId, node.source.step);
         const trial = trials.find((t) => t.iteration === node.iteration);
         const run = await this.model.getRun(node.runId);
         const primary = run.steps.find((s) => s.name === node.step)?.metrics;

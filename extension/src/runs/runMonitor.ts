@@ -12,6 +12,13 @@ interface FollowedRun {
   started: number;
   onEvent?: (event: RunEvent) => void;
   finish?: (status: RunStatus | 'EngineStopped') => void;
+  /**
+   * Set when the run ended before the progress notification's task started (VS Code may start
+   * it late); the task then resolves at once.
+   */
+  endedEarly?: RunStatus | 'EngineStopped';
+  /** Whether the progress task has started and set `onEvent`/`finish`. */
+  attached: boolean;
   /** The run's own wall time, from its final event (the editor may start following late). */
   durationMs?: number;
 }
@@ -36,7 +43,7 @@ export class RunMonitor implements vscode.Disposable {
       engine.onNotification(RunEventNotification.type, (event) => this.handle(event)),
       engine.onDidChangeState((state) => {
         if (state === 'stopped' || state === 'starting') {
-          for (const run of this.followed.values()) run.finish?.('EngineStopped');
+          for (const run of this.followed.values()) this.end(run, 'EngineStopped');
         }
       }),
     );
@@ -48,7 +55,7 @@ export class RunMonitor implements vscode.Disposable {
    */
   follow(runId: string, title: string): Promise<RunStatus | 'EngineStopped'> {
     const channel = vscode.window.createOutputChannel(`Weir Run: ${title} (${runId.slice(-8)})`, { log: true });
-    const run: FollowedRun = { runId, title, channel, started: Date.now() };
+    const run: FollowedRun = { runId, title, channel, started: Date.now(), attached: false };
     this.followed.set(runId, run);
     this.trimChannels();
     channel.info(`Run ${runId} of ${title} started.`);
@@ -71,6 +78,8 @@ export class RunMonitor implements vscode.Disposable {
             run.finish = undefined;
             resolve(status);
           };
+          run.attached = true;
+          if (run.endedEarly) run.finish(run.endedEarly);
           for (const event of this.early.get(runId)?.events ?? []) this.handle(event);
           this.early.delete(runId);
         }),
@@ -112,10 +121,15 @@ export class RunMonitor implements vscode.Disposable {
           const line = `Run ${event.status}${event.message ? `: ${event.message}` : ''} after ${formatDuration(run.durationMs ?? Date.now() - run.started)}.`;
           if (event.status === 'Failed') run.channel.error(line);
           else run.channel.info(line);
-          run.finish?.(event.status);
+          this.end(run, event.status);
         }
         break;
     }
+  }
+
+  private end(run: FollowedRun, status: RunStatus | 'EngineStopped'): void {
+    if (run.attached) run.finish?.(status);
+    else run.endedEarly ??= status;
   }
 
   private bufferEarly(event: RunEvent): void {
@@ -129,7 +143,7 @@ export class RunMonitor implements vscode.Disposable {
   private trimChannels(): void {
     const runs = [...this.followed.values()];
     for (const old of runs.slice(0, Math.max(0, runs.length - keptChannels))) {
-      if (old.finish) continue;
+      if (old.finish || !old.attached) continue;
       old.channel.dispose();
       this.followed.delete(old.runId);
     }
