@@ -15,6 +15,7 @@ import { registerModelCommands } from './models/modelCommands';
 import { registerGeneralCommands } from './commands/generalCommands';
 import { registerWebviews, type WebviewOpeners } from './webviews';
 import type { Services } from './services';
+import { EngineReadyNotification } from '../../engine/src/protocol';
 
 /**
  * Activation: wire the trees, commands and status bar to an engine client and return at once.
@@ -71,6 +72,15 @@ export function activate(context: vscode.ExtensionContext): void {
   registerModelCommands(services);
   registerGeneralCommands(services);
 
+  context.subscriptions.push(
+    engine.onNotification(EngineReadyNotification.type, ({ storeError, version }) => {
+      weirLog().info(`Weir engine ${version} ready.`);
+      if (!storeError) return;
+      void vscode.window.showErrorMessage(`Weir could not open this folder's .weir/: ${storeError}`, 'Show Log').then((choice) => {
+        if (choice === 'Show Log') weirLog().show();
+      });
+    }),
+  );
   void engine.start().catch(() => undefined);
   registerStatusBar(context, runs, engine);
   weirLog().info(`Weir activated in ${(performance.now() - started).toFixed(1)} ms.`);
