@@ -87,6 +87,12 @@ beforeAll(async () => {
       createdAt: new Date().toISOString(),
     }),
   );
+  // The automl step keeps per-trial chart data for its best rows in trial-charts/<iteration>.json.
+  await mkdir(path.join(modelDir, 'trial-charts'));
+  await writeFile(
+    path.join(modelDir, 'trial-charts', '1.json'),
+    JSON.stringify(classificationCharts({ yTrue, proba: yTrue.flatMap((y) => [0.7 - 0.4 * y, 0.3 + 0.4 * y]), classes: ['Adelie', 'Gentoo'] })),
+  );
   await writeFile(path.join(modelDir, 'guardrails.json'), JSON.stringify([{ name: 'Class balancing detection', status: 'Passed', description: 'balanced' }]));
   await writeFile(path.join(modelDir, 'importances.json'), JSON.stringify({ Island_Biscoe: 0.2, 'Beak Length (mm)': 0.7, Sex: 0.1 }));
   model = await store.putArtifact(modelDir, 'model');
@@ -178,6 +184,13 @@ describe('trialCharts', () => {
     expect(best!.calibration!.length).toBeGreaterThan(0);
     expect(best!.featureImportances![0].feature).toBe('Beak Length (mm)');
     expect((await trialCharts(store, run.id, 'train', 2))!.roc).toEqual(best!.roc);
+  });
+
+  it('serves a trial’s own chart file from the model folder’s trial-charts/', async () => {
+    const charts = await trialCharts(store, run.id, 'train', 1);
+    expect(charts!.iteration).toBe(1);
+    expect(charts!.roc![0].name).toMatch(/AUC 1\.000/);
+    expect(charts!.roc).not.toEqual((await trialCharts(store, run.id, 'train'))!.roc);
   });
 
   it('answers null for a trial without chart data and NOT_FOUND for an unknown one', async () => {

@@ -2,7 +2,7 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import type { Connection, ResponseError } from 'vscode-languageserver';
 import type { TrialCharts } from '../automl/charts/chartTypes';
-import { CHARTS_FILE, GUARDRAILS_FILE, IMPORTANCES_FILE, MODEL_FILE, type ModelArtifact } from '../automl/model/modelArtifact';
+import { CHARTS_FILE, GUARDRAILS_FILE, IMPORTANCES_FILE, MODEL_FILE, TRIAL_CHARTS_DIR, type ModelArtifact } from '../automl/model/modelArtifact';
 import { sqlString, withConnection } from '../data/duckdb';
 import { profileTable, readSchema } from '../data/tables';
 import { parseYaml } from '../pipeline/yamlSource';
@@ -235,8 +235,9 @@ export async function stepLogTail(store: WorkspaceStore, runId: string, step: st
 }
 
 /**
- * A trial's chart data: the trial's own chart file when the step kept one, else — for the
- * step's chosen model (no iteration, or its iteration) — the model folder's `charts.json`.
+ * A trial's chart data: the trial's own chart file when the step kept one (on the trial
+ * record, or in the model folder's `trial-charts/` for the best rows), else — for the step's
+ * chosen model (no iteration, or its iteration) — the model folder's `charts.json`.
  */
 export async function trialCharts(store: WorkspaceStore, runId: string, stepName: string, iteration?: number): Promise<TrialChartsData | null> {
   const run = await store.getRun(runId);
@@ -249,6 +250,11 @@ export async function trialCharts(store: WorkspaceStore, runId: string, stepName
     if (!trial) throw new WeirError('NOT_FOUND', `step '${stepName}' of run ${runId} has no trial ${iteration}`);
     if (trial.charts) {
       const charts = await readJson<TrialCharts>(path.resolve(store.root, trial.charts));
+      if (charts) return normaliseCharts(charts, iteration);
+    }
+    // The automl step keeps chart data of its best leaderboard rows in the model folder.
+    if (folder) {
+      const charts = await readJson<TrialCharts>(path.join(folder, TRIAL_CHARTS_DIR, `${iteration}.json`));
       if (charts) return normaliseCharts(charts, iteration);
     }
     if (model?.iteration !== iteration) return null;
