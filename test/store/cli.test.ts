@@ -74,7 +74,7 @@ describe('weir dataset', () => {
     fs.writeFileSync(ragged, 'a,b\n1,2\n3\n');
     const r = await weir(ws, 'dataset', 'register', 'd', ragged);
     expect(r.code).toBe(2);
-    expect(r.err).toContain(`${ragged}:3: row has 1 field, the header has 2`);
+    expect(r.err).toContain(`${ragged}:3:1: row has 1 field, the header has 2`);
     const empty = path.join(ws, 'empty.csv');
     fs.writeFileSync(empty, '');
     expect((await weir(ws, 'dataset', 'register', 'd', empty)).err).toContain(`${empty}: the file is empty`);

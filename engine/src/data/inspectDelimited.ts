@@ -77,7 +77,7 @@ export async function inspectDelimitedFile(file: string, displayName: string, op
     if (!recordHasContent && fields === 1) return; // Blank lines are skipped, as DuckDB does.
     if (headerColumns < 0) headerColumns = fields;
     else if (fields !== headerColumns) {
-      throw new WeirError('BAD_INPUT', `${displayName}:${recordLine}: row has ${fields} field${fields === 1 ? '' : 's'}, the header has ${headerColumns}`, {
+      throw new WeirError('BAD_INPUT', `row has ${fields} field${fields === 1 ? '' : 's'}, the header has ${headerColumns}`, {
         location: { file: displayName, line: recordLine, column: 1 },
         hint: 'Fix the row (quote fields that contain the delimiter) or remove it.',
       });
