@@ -40,8 +40,14 @@ if [ ! -f "$code_server" ] || [ "$installed_version" != "$code_server_version" ]
   echo "e2e setup: installing code-server@$code_server_version (a few minutes)"
   mkdir -p "$cache/code-server"
   (cd "$cache/code-server" && [ -f package.json ] || echo '{"private":true}' > package.json)
-  (cd "$cache/code-server" && PATH="$node24_dir:$PATH" npm_config_nodedir="$nodedir" \
-    npm i --no-audit --no-fund --foreground-scripts "code-server@$code_server_version" >"$cache/code-server-install.log" 2>&1) || {
+  # code-server's postinstall refuses any Node but 24 and reads the version from
+  # $npm_config_user_agent. When this script is started by `npm run`, that variable says
+  # Node 20 and the nested npm would take it as its own config, so it is unset, and npm
+  # itself runs under Node 24.
+  npm_cli="$(readlink -f "$(command -v npm)")"
+  case "$npm_cli" in *.js) ;; *) npm_cli="$(dirname "$npm_cli")/../lib/node_modules/npm/bin/npm-cli.js" ;; esac
+  (cd "$cache/code-server" && unset npm_config_user_agent && PATH="$node24_dir:$PATH" npm_config_nodedir="$nodedir" npm_node_execpath="$node24" NODE="$node24" \
+    "$node24" "$npm_cli" i --no-audit --no-fund --foreground-scripts "code-server@$code_server_version" >"$cache/code-server-install.log" 2>&1) || {
     echo "e2e setup: code-server install failed; see $cache/code-server-install.log" >&2
     tail -30 "$cache/code-server-install.log" >&2
     exit 1
