@@ -202,6 +202,22 @@ describe('parsePipelineText', () => {
     expect(errs.find((e) => e.code === 'schema')!.message).toContain('dataset:NAME');
   });
 
+  test('a step whose settings fail their schema is blamed once, not again at every reference to its outputs', () => {
+    const text = `steps:
+  train:
+    automl: { task: regression, label_column_name: y, primary_metric: }
+  register:
+    register_model: { model: \${{ steps.train.outputs.model }}, name: m }
+outputs:
+  metrics: \${{ steps.train.outputs.metrics }}
+  bogus: \${{ steps.register.outputs.nothing }}
+`;
+    const messages = errors(text).map((d) => d.message);
+    expect(messages.some((m) => m.includes('primary_metric'))).toBe(true);
+    expect(messages.filter((m) => m.includes("step 'train' has no output"))).toEqual([]);
+    expect(messages.some((m) => m.includes("step 'register' has no output 'nothing'"))).toBe(true);
+  });
+
   test('a sql step declares at most one parquet output', () => {
     const errs = errors('steps:\n  a:\n    sql: SELECT 1\n    outputs: { x: parquet, y: parquet }\n');
     expect(errs.map((e) => e.code)).toEqual(['bad-outputs']);

@@ -84,6 +84,9 @@ export function parsePipelineText(text: string, filePath: string): ParsedPipelin
 
   // ----- steps: shape and kinds -----
   const steps: Record<string, StepSpec> = {};
+  // Steps whose settings failed their schema: their outputs are unknown, so references to
+  // them are not blamed again (the settings error already says what to fix).
+  const outputsUnknown = new Set<string>();
   const kindNames = allStepKinds().map((k) => k.kind);
   for (const [stepName, stepRaw] of Object.entries(asRecord(top.steps))) {
     const stepPath: YamlPath = ['steps', stepName];
@@ -121,6 +124,7 @@ export function parsePipelineText(text: string, filePath: string): ParsedPipelin
     const declaredOutputs: Record<string, string> = {};
     for (const [k, v] of Object.entries(asRecord(stepObj.outputs))) if (typeof v === 'string') declaredOutputs[k] = v;
     let outputs: Record<string, ArtifactRef['kind']> = declaredOutputs as Record<string, ArtifactRef['kind']>;
+    if (!configResult.success || !commonResult.success) outputsUnknown.add(stepName);
     if (configResult.success && commonResult.success) {
       try {
         outputs = kind.outputs(configResult.data, declaredOutputs);
@@ -190,7 +194,7 @@ export function parsePipelineText(text: string, filePath: string): ParsedPipelin
           return fail(`unknown step '${r.step}' in ${use.text}`, listHint('Steps', Object.keys(steps)));
         }
         if (step && r.step === step.name) return fail(`step '${step.name}' reads its own output (${use.text}): that is a cycle`, 'A step can read only earlier steps\' outputs; use `${{ outputs.NAME }}` for its own output path.', 'cycle');
-        if (!(r.output in target.outputs)) return fail(`step '${r.step}' has no output '${r.output}' (${use.text})`, listHint(`Outputs of '${r.step}'`, Object.keys(target.outputs)));
+        if (!(r.output in target.outputs) && !outputsUnknown.has(r.step)) return fail(`step '${r.step}' has no output '${r.output}' (${use.text})`, listHint(`Outputs of '${r.step}'`, Object.keys(target.outputs)));
         return r.step;
       }
     }
