@@ -408,8 +408,22 @@ function reportZodIssues(issues: readonly z.core.$ZodIssue[], base: YamlPath, pa
       parsed.diagnostics.push({ severity: 'error', code: 'schema', message: `${describePath(p)}: ${issue.issues[0]?.message ?? issue.message}`, range: rangeOfPath(parsed, p, 'key') });
       continue;
     }
+    if (issue.code === 'invalid_type' && valueAt(root, issue.path) === null) {
+      // `key:` with nothing after it: say so instead of zod's "received null".
+      parsed.diagnostics.push({ severity: 'error', code: 'missing-value', message: `${describePath(p)} needs a value (${issue.expected})`, range: rangeOfPath(parsed, p, 'key') });
+      continue;
+    }
     parsed.diagnostics.push({ severity: 'error', code: 'schema', message: `${describePath(p)}: ${issue.message}`, range: rangeOfPath(parsed, p) });
   }
+}
+
+function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
+  let node = root;
+  for (const key of path) {
+    if (node === null || typeof node !== 'object') return undefined;
+    node = (node as Record<PropertyKey, unknown>)[key];
+  }
+  return node;
 }
 
 function describePath(p: YamlPath): string {
