@@ -10,6 +10,7 @@ export default defineConfig({
     testTimeout: 180_000,
     hookTimeout: 240_000,
     pool: 'forks',
+    reporters: ['default', './test/helpers/summaryReporter.ts'],
     fileParallelism: false,
     // A UI step that fails once because a toast covered a click should not fail CI; a real break fails twice.
     retry: 0,
