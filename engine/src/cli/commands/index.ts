@@ -5,10 +5,11 @@ import { datasetCommands } from './dataset';
 import { modelCommands } from './model';
 import { predictCommands } from './predict';
 import { gbdtCommands } from './gbdt';
+import { gcCommands } from './gc';
 
 /**
  * Every CLI command, in help order. Each feature adds its module's array here.
  */
 export function commandTable(): CliCommand[] {
-  return [...validateCommands, ...runCommands, ...datasetCommands, ...modelCommands, ...predictCommands, ...gbdtCommands];
+  return [...validateCommands, ...runCommands, ...datasetCommands, ...modelCommands, ...predictCommands, ...gbdtCommands, ...gcCommands];
 }

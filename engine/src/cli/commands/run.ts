@@ -8,7 +8,7 @@ import { openWorkspace } from '../../store/workspace';
 import type { WorkspaceStore } from '../../store/storeApi';
 import type { ArtifactRef, RunRecord, StepRunRecord } from '../../store/records';
 
-/** `weir run FILE`, `weir runs` and `weir run show | logs | cancel | download`. */
+/** `weir run FILE`, `weir runs` and `weir run show | logs | cancel | delete | download`. */
 
 function stringList(v: CliArgs['values'][string]): string[] {
   if (v === undefined) return [];
@@ -255,6 +255,30 @@ const runCancelCommand: CliCommand = {
   },
 };
 
+const runDeleteCommand: CliCommand = {
+  path: ['run', 'delete'],
+  usage: 'RUN',
+  summary: 'Deletes a finished run and its logs; `weir gc` then frees the outputs nothing else uses.',
+  async run(args, io) {
+    const store = await openWorkspace(args.workspace);
+    try {
+      const runId = await resolveRunId(store, args.positionals[0]);
+      // getRun already turns a run whose process died into Failed/Interrupted, so what is still
+      // Queued or Running here has a live owner that would go on writing into the deleted folder.
+      const run = await store.getRun(runId);
+      if (run.status === 'Queued' || run.status === 'Running') {
+        throw new WeirError('BAD_INPUT', `run ${runId} is ${run.status}; cancel it first: weir run cancel ${runId}`);
+      }
+      await store.deleteRun(runId);
+      if (args.json) io.json({ runId, deleted: true });
+      else io.out(`Deleted run ${runId} (${run.status}).`);
+      return 0;
+    } finally {
+      await store.dispose();
+    }
+  },
+};
+
 const runDownloadCommand: CliCommand = {
   path: ['run', 'download'],
   usage: 'RUN OUTPUT [--to DIR]',
@@ -290,4 +314,4 @@ const runDownloadCommand: CliCommand = {
   },
 };
 
-export const runCommands: CliCommand[] = [runCommand, runsCommand, runShowCommand, runLogsCommand, runCancelCommand, runDownloadCommand];
+export const runCommands: CliCommand[] = [runCommand, runsCommand, runShowCommand, runLogsCommand, runCancelCommand, runDeleteCommand, runDownloadCommand];
