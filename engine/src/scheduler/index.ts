@@ -311,6 +311,14 @@ class RunExecution {
         },
         reportMetrics: (m) => Object.assign(metrics, m),
         lineage: () => ({ datasets: [...this.datasetsRead.values()] }),
+        // Written straight to the record without a step-status event: the status has not changed.
+        recordProcess: async (group) => {
+          this.records.get(name)!.process = group;
+          await this.store.updateRun(this.run.id, (r) => {
+            const s = r.steps.find((x) => x.name === name);
+            if (s) s.process = group;
+          });
+        },
       };
       const result = await kind.run(config, ctx);
       Object.assign(metrics, result.metrics ?? {});

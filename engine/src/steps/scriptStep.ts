@@ -4,6 +4,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { WeirError } from '../errors';
+import { processStartTicks } from '../store/processOwner';
 import type { StepContext, StepKind } from './stepKind';
 
 const argSchema = z.union([z.string(), z.number(), z.boolean()]);
@@ -216,6 +217,9 @@ async function runProcess(command: string[], ctx: StepContext): Promise<{ output
     }
     // Its own process group, so cancel can kill the program and everything it started.
     const child = spawn(program!, args, { cwd: ctx.pipelineDir, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    // Detached, the child leads its own group, so its pid is the group id. Recording it lets the
+    // store kill the group if this process is killed without a chance to do it (kill -9).
+    if (child.pid) void ctx.recordProcess?.({ pgid: child.pid, procStart: processStartTicks(child.pid) }).catch(() => undefined);
     const tail: string[] = [];
     const lineSink = () => {
       let pending = '';

@@ -92,6 +92,12 @@ export interface StepContext {
   reportMetrics(metrics: Record<string, number>): void;
   /** Other steps' run records of this run, for lineage (register_model). */
   lineage(): { datasets: { name: string; version: number }[] };
+  /**
+   * Records the process group a step started in its step run record, so that a store that finds
+   * the run's owner dead (kill -9) can kill the group too. Optional: contexts without it
+   * simply leave such children to finish on their own.
+   */
+  recordProcess?(group: { pgid: number; procStart?: string }): Promise<void>;
 }
 
 export interface StepResult {

@@ -60,3 +60,30 @@ export function isOwnerAlive(owner: ProcessOwner | undefined): boolean {
   }
   return true;
 }
+
+/**
+ * Kills a process group a dead run left behind (a script step's child), but only when its
+ * leader is provably the process that was recorded: same start time in /proc and still leading
+ * the same group. Without a recorded start time (not Linux) nothing is killed, because a reused
+ * pid could belong to anyone. SIGKILL, since nobody is left to collect what the group would
+ * write on a graceful exit. Returns whether a signal was sent.
+ */
+export function killOrphanedGroup(group: { pgid: number; procStart?: string }): boolean {
+  if (group.procStart === undefined || !Number.isInteger(group.pgid) || group.pgid <= 1) return false;
+  if (processStartTicks(group.pgid) !== group.procStart || processGroupOf(group.pgid) !== group.pgid) return false;
+  try {
+    process.kill(-group.pgid, 'SIGKILL');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function processGroupOf(pid: number): number | undefined {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
+  } catch {
+    return undefined;
+  }
+}

@@ -90,6 +90,13 @@ export interface StepRunRecord {
   error?: RunError;
   /** Number of AutoML child runs (trials) recorded for this step. */
   trialCount?: number;
+  /**
+   * The child process group a `script` step started (its leader's pid is the group id), so that
+   * when the run's owner dies the store can kill what it left running. `procStart` is the
+   * leader's Linux start time (field 22 of /proc/pid/stat): a group whose leader pid now has
+   * another start time is someone else's and is never killed.
+   */
+  process?: { pgid: number; procStart?: string };
 }
 
 export interface RunRecord {

@@ -6,7 +6,7 @@ import type { ArtifactRef, DatasetVersion, ModelVersion, RunRecord, RunStatus, S
 import type { StoreChange, WorkspaceStore } from './storeApi';
 import { pathExists, readJsonFile, tempName, writeFileAtomic } from './durableFiles';
 import { checkRegistryName, encodeFileName, newRunId } from './fileNames';
-import { currentOwner, isOwnerAlive, isPidAlive } from './processOwner';
+import { currentOwner, isOwnerAlive, isPidAlive, killOrphanedGroup } from './processOwner';
 import { VersionedRegistry } from './versionedRegistry';
 import { RunIndex } from './runIndex';
 import { ArtifactStore } from './artifacts';
@@ -122,9 +122,15 @@ export class FileWorkspaceStore implements WorkspaceStore {
   private async reconcile(run: RunRecord): Promise<RunRecord> {
     if (FINAL_RUN.has(run.status) || isOwnerAlive(run.owner)) return run;
     // The dead owner can no longer write, so the record re-read under the lock is its last word.
-    return this.updateRun(run.id, (r) => {
-      if (!FINAL_RUN.has(r.status)) markInterrupted(r);
+    // Only the caller that turns the run final kills its steps' process groups, so once.
+    let orphans: { pgid: number; procStart?: string }[] = [];
+    const updated = await this.updateRun(run.id, (r) => {
+      if (FINAL_RUN.has(r.status)) return;
+      orphans = r.steps.filter((s) => s.status === 'Running' && s.process).map((s) => s.process!);
+      markInterrupted(r);
     });
+    for (const group of orphans) killOrphanedGroup(group);
+    return updated;
   }
 
   // ----- artifacts -----
