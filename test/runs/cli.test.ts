@@ -207,7 +207,7 @@ describe('weir CLI', () => {
     const pid = Number(/pid (\d+)/.exec(run.output())![1]);
     run.child.kill('SIGKILL');
     await run.exited;
-    process.kill(pid, 'SIGKILL'); // the orphaned sleep, which only its killed parent would have stopped
+    process.kill(pid, 'SIGKILL'); // stop the sleep now; otherwise the next store open would (test/runs/orphans.test.ts)
     const runs = JSON.parse(weir(root, 'runs', '--json').out) as RunRecord[];
     expect(runs.map((r) => [r.pipelineName, r.status, r.error?.reason])).toEqual([
       ['slow', 'Failed', 'Interrupted'],
