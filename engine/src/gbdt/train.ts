@@ -6,20 +6,14 @@ import { baseMargin, checkLabels, transformMargins, xgbQuantile } from './object
 import { defaultMetric, resolveParams, type ResolvedParams } from './params';
 import { packTrees, TreeBuilder, type TreeModel } from './treeModel';
 import { instantiateKernels, WasmHeap, type GbdtKernels } from './wasmKernels';
+import { mulberry32 } from '../util/mulberry32';
 
 /** XGBoost's kRtEps: a split must improve the loss by more than this to be kept. */
 const RT_EPS = 1e-6;
 
-/** A small seeded generator (mulberry32): the same seed gives the same samples everywhere. */
+/** The same seed gives the same samples everywhere. */
 export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return mulberry32(seed);
 }
 
 /** `count` distinct items of `from`, in ascending order, chosen by a partial Fisher–Yates shuffle. */

@@ -1,21 +1,15 @@
+import { mulberry32 } from '../../util/mulberry32';
+
 /**
  * A small seeded random generator (mulberry32). Every random choice of the search, the
  * folds and the ensembles goes through one of these so a seed fixes the whole run.
  */
 export class Random {
-  private state: number;
+  /** Uniform in [0, 1). */
+  readonly next: () => number;
 
   constructor(seed: number) {
-    this.state = (Math.floor(seed) ^ 0x9e3779b9) >>> 0;
-  }
-
-  /** Uniform in [0, 1). */
-  next(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    this.next = mulberry32(Math.floor(seed) ^ 0x9e3779b9);
   }
 
   /** Integer in [0, n). */
