@@ -7,6 +7,7 @@ import { parseParamFlags } from '../../scheduler/plan';
 import { openWorkspace } from '../../store/workspace';
 import type { WorkspaceStore } from '../../store/storeApi';
 import type { ArtifactRef, RunRecord, StepRunRecord } from '../../store/records';
+import { colorStatus } from '../statusColor';
 
 /** `weir run FILE`, `weir runs` and `weir run show | logs | cancel | delete | download`. */
 
@@ -58,7 +59,7 @@ function printEvent(io: CliIO, e: RunEvent, width: number): void {
       const r = e.record;
       const took = e.status === 'Running' || e.status === 'Queued' ? '' : duration(r.startedAt, r.endedAt);
       const note = e.status === 'Running' ? '' : stepNote(r);
-      io.out(`${clock(e.at)}  ${e.step.padEnd(width)}  ${e.status.padEnd(9)}${took ? `  ${took}` : ''}${note ? `  ${note}` : ''}`);
+      io.out(`${clock(e.at)}  ${e.step.padEnd(width)}  ${colorStatus(e.status.padEnd(9), e.status, io.isTTY)}${took ? `  ${took}` : ''}${note ? `  ${note}` : ''}`);
       break;
     }
     case 'log':
@@ -115,7 +116,7 @@ const runCommand: CliCommand = {
       if (args.json) {
         io.json(final);
       } else {
-        io.out(`Run ${final.id} ${final.status} in ${duration(final.startedAt ?? final.createdAt, final.endedAt)}`);
+        io.out(`Run ${final.id} ${colorStatus(final.status, final.status, io.isTTY)} in ${duration(final.startedAt ?? final.createdAt, final.endedAt)}`);
         if (final.error && final.status === 'Failed') io.err(`error: ${final.error.message}`);
         const outs = describeOutputs(final.outputs);
         if (outs.length) io.out(['Outputs (weir run download RUN NAME):', ...outs].join('\n'));
