@@ -7,19 +7,8 @@ import {
   computeMetrics,
   regressionMetricNames,
 } from '../../engine/src/automl/metrics';
+import { mulberry32 } from '../../engine/src/util/mulberry32';
 import { python } from '../helpers/paths';
-
-/** A small deterministic PRNG, so the vectors are fixed without committing data files. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface ClassificationCase {
   task: 'classification';
