@@ -18,7 +18,23 @@ export interface PipelineOutline {
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
+/**
+ * Outlines by parsed document: one completion asks for it up to three times (completion, the
+ * input schemas, the last run), and each `toJS` walks the whole YAML tree. A parsed document
+ * never changes; the kind count is kept because a kind registering late changes step outputs.
+ */
+const outlines = new WeakMap<ParsedPipeline, { kindCount: number; outline: PipelineOutline }>();
+
 export function outlineOf(parsed: ParsedPipeline): PipelineOutline {
+  const kindCount = allStepKinds().length;
+  const cached = outlines.get(parsed);
+  if (cached && cached.kindCount === kindCount) return cached.outline;
+  const outline = buildOutline(parsed);
+  outlines.set(parsed, { kindCount, outline });
+  return outline;
+}
+
+function buildOutline(parsed: ParsedPipeline): PipelineOutline {
   let raw: unknown;
   try {
     raw = parsed.doc.toJS({ maxAliasCount: 100 });
