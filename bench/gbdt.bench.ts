@@ -18,7 +18,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { train } from '../engine/src/gbdt';
 import { binaryAuc } from '../engine/src/gbdt/metrics';
-import { seededRandom } from '../engine/src/gbdt/train';
+import { mulberry32 } from '../engine/src/util/mulberry32';
 import type { GbdtParams } from '../engine/src/gbdt/api';
 import { runReferences } from '../test/gbdt/reference';
 
@@ -45,7 +45,7 @@ function readF32(file: string): Float32Array {
 
 /** Column-major features and labels; the signal is the same one the parity test uses. */
 function generate(rows: number, seed: number, cols = COLS): { x: Float32Array; y: Float32Array } {
-  const rand = seededRandom(seed);
+  const rand = mulberry32(seed);
   const gauss = () => Math.sqrt(-2 * Math.log(Math.max(rand(), 1e-12))) * Math.cos(2 * Math.PI * rand());
   const x = new Float32Array(rows * cols);
   for (let i = 0; i < x.length; i++) x[i] = rand() < 0.05 ? NaN : gauss();

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { FeatureMatrix } from '../../engine/src/gbdt/api';
-import { seededRandom } from '../../engine/src/gbdt/train';
+import { mulberry32 } from '../../engine/src/util/mulberry32';
 import { vegaData } from '../helpers/paths';
 
 export type Labeled = FeatureMatrix & { label: Float32Array };
@@ -12,7 +12,7 @@ export type Labeled = FeatureMatrix & { label: Float32Array };
  * With `step`, values are rounded to multiples of it (fewer distinct values).
  */
 export function syntheticBinary(rows: number, cols: number, seed: number, step?: number): Labeled {
-  const rand = seededRandom(seed);
+  const rand = mulberry32(seed);
   const gauss = () => {
     const u = Math.max(rand(), 1e-12);
     return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rand());

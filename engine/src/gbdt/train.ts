@@ -11,11 +11,6 @@ import { mulberry32 } from '../util/mulberry32';
 /** XGBoost's kRtEps: a split must improve the loss by more than this to be kept. */
 const RT_EPS = 1e-6;
 
-/** The same seed gives the same samples everywhere. */
-export function seededRandom(seed: number): () => number {
-  return mulberry32(seed);
-}
-
 /** `count` distinct items of `from`, in ascending order, chosen by a partial Fisher–Yates shuffle. */
 function sampleSorted(from: readonly number[], count: number, rand: () => number): number[] {
   const a = [...from];
@@ -453,7 +448,7 @@ export function train(data: TrainData, params: GbdtParams, evals: EvalSet[] = []
   const history: Record<string, Record<string, number[]>> = {};
   for (const e of evals) history[e.name] = Object.fromEntries(metrics.map((m) => [m, [] as number[]]));
 
-  const rand = seededRandom(p.seed);
+  const rand = mulberry32(p.seed);
   const allFeatures = Array.from({ length: data.cols }, (_, i) => i);
   const trees: TreeModel[] = [];
   const treeInfo: number[] = [];
