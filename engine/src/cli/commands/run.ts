@@ -4,10 +4,10 @@ import type { CliArgs, CliCommand, CliIO } from '../command';
 import { WeirError } from '../../errors';
 import { startRun, type RunEvent } from '../../scheduler';
 import { parseParamFlags } from '../../scheduler/plan';
-import { openWorkspace } from '../../store/workspace';
 import type { WorkspaceStore } from '../../store/storeApi';
 import type { ArtifactRef, RunRecord, StepRunRecord } from '../../store/records';
 import { colorStatus } from '../statusColor';
+import { formatTable, localTime, withStore } from './dataset';
 
 /** `weir run FILE`, `weir runs` and `weir run show | logs | cancel | delete | download`. */
 
@@ -37,11 +37,6 @@ async function resolveRunId(store: WorkspaceStore, given: string | undefined): P
     return newest.id;
   }
   return given;
-}
-
-function table(rows: string[][]): string {
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
-  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd()).join('\n');
 }
 
 function stepNote(s: StepRunRecord): string {
@@ -94,8 +89,7 @@ const runCommand: CliCommand = {
     const concurrencyText = typeof args.values.concurrency === 'string' ? args.values.concurrency : undefined;
     const concurrency = concurrencyText === undefined ? undefined : Number(concurrencyText);
     if (concurrency !== undefined && !(Number.isInteger(concurrency) && concurrency >= 1)) throw new WeirError('BAD_INPUT', `--concurrency wants a whole number ≥ 1, got '${concurrencyText}'`);
-    const store = await openWorkspace(args.workspace);
-    try {
+    return withStore(args, async (store) => {
       const handle = await startRun(store, file, {
         params: parseParamFlags(stringList(args.values.param)),
         experiment: typeof args.values.experiment === 'string' ? args.values.experiment : undefined,
@@ -122,9 +116,7 @@ const runCommand: CliCommand = {
         if (outs.length) io.out(['Outputs (weir run download RUN NAME):', ...outs].join('\n'));
       }
       return final.status === 'Completed' ? 0 : 1;
-    } finally {
-      await store.dispose();
-    }
+    });
   },
 };
 
@@ -136,8 +128,7 @@ const runsCommand: CliCommand = {
   async run(args, io) {
     const limit = typeof args.values.limit === 'string' ? Number(args.values.limit) : undefined;
     if (limit !== undefined && !(Number.isInteger(limit) && limit > 0)) throw new WeirError('BAD_INPUT', `--limit wants a whole number > 0, got '${args.values.limit}'`);
-    const store = await openWorkspace(args.workspace);
-    try {
+    return withStore(args, async (store) => {
       const runs = await store.listRuns({ experiment: typeof args.values.experiment === 'string' ? args.values.experiment : undefined, ...(limit ? { limit } : {}) });
       if (args.json) {
         io.json(runs);
@@ -155,17 +146,15 @@ const runsCommand: CliCommand = {
           r.id,
           r.experiment,
           r.status + (r.error?.reason === 'Interrupted' ? ' (Interrupted)' : ''),
-          r.createdAt.replace('T', ' ').slice(0, 19),
+          localTime(r.createdAt),
           duration(r.startedAt ?? r.createdAt, r.endedAt),
           [...counts].map(([k, v]) => `${v} ${k}`).join(', '),
           r.pipelineFile,
         ]);
       }
-      io.out(table(rows));
+      io.out(formatTable(rows));
       return 0;
-    } finally {
-      await store.dispose();
-    }
+    });
   },
 };
 
@@ -181,7 +170,7 @@ function showRun(run: RunRecord): string {
     ...(run.onlySteps ? [`  only steps  ${run.onlySteps.join(', ')}`] : []),
     ...(run.error ? [`  error       ${run.error.message}`] : []),
     '',
-    table([['STEP', 'KIND', 'STATUS', 'DURATION', 'NOTE'], ...run.steps.map((s) => [s.name, s.kind, s.status, duration(s.startedAt, s.endedAt), stepNote(s)])]),
+    formatTable([['STEP', 'KIND', 'STATUS', 'DURATION', 'NOTE'], ...run.steps.map((s) => [s.name, s.kind, s.status, duration(s.startedAt, s.endedAt), stepNote(s)])]),
   ];
   const stepOutputs = run.steps.flatMap((s) => Object.entries(s.outputs).map(([o, ref]) => [`${s.name}.${o}`, ref] as const));
   if (Object.keys(run.outputs).length || stepOutputs.length) {
@@ -195,15 +184,12 @@ const runShowCommand: CliCommand = {
   usage: 'RUN',
   summary: 'Shows a run: status, parameters, step runs, outputs (RUN may be `latest`).',
   async run(args, io) {
-    const store = await openWorkspace(args.workspace);
-    try {
+    return withStore(args, async (store) => {
       const run = await store.getRun(await resolveRunId(store, args.positionals[0]));
       if (args.json) io.json(run);
       else io.out(showRun(run));
       return 0;
-    } finally {
-      await store.dispose();
-    }
+    });
   },
 };
 
@@ -212,8 +198,7 @@ const runLogsCommand: CliCommand = {
   usage: 'RUN [STEP]',
   summary: 'Prints a run\'s step logs (all steps, or one).',
   async run(args, io) {
-    const store = await openWorkspace(args.workspace);
-    try {
+    return withStore(args, async (store) => {
       const runId = await resolveRunId(store, args.positionals[0]);
       const step = args.positionals[1];
       const text = await store.readLog(runId, step);
@@ -221,9 +206,7 @@ const runLogsCommand: CliCommand = {
       else if (text) io.out(text);
       else io.out(`(no log lines${step ? ` for step ${step}` : ''})`);
       return 0;
-    } finally {
-      await store.dispose();
-    }
+    });
   },
 };
 
@@ -232,8 +215,7 @@ const runCancelCommand: CliCommand = {
   usage: 'RUN',
   summary: 'Asks the process running RUN to cancel it; its child processes are killed.',
   async run(args, io) {
-    const store = await openWorkspace(args.workspace);
-    try {
+    return withStore(args, async (store) => {
       const runId = await resolveRunId(store, args.positionals[0]);
       const run = await store.getRun(runId);
       if (run.status !== 'Queued' && run.status !== 'Running') {
@@ -250,9 +232,7 @@ const runCancelCommand: CliCommand = {
       }
       io.out(latest.status === 'Queued' || latest.status === 'Running' ? `Cancel requested for ${runId}; it is still ${latest.status}.` : `Run ${runId} ${latest.status}.`);
       return 0;
-    } finally {
-      await store.dispose();
-    }
+    });
   },
 };
 
@@ -261,8 +241,7 @@ const runDeleteCommand: CliCommand = {
   usage: 'RUN',
   summary: 'Deletes a finished run and its logs; `weir gc` then frees the outputs nothing else uses.',
   async run(args, io) {
-    const store = await openWorkspace(args.workspace);
-    try {
+    return withStore(args, async (store) => {
       const runId = await resolveRunId(store, args.positionals[0]);
       // getRun already turns a run whose process died into Failed/Interrupted, so what is still
       // Queued or Running here has a live owner that would go on writing into the deleted folder.
@@ -274,9 +253,7 @@ const runDeleteCommand: CliCommand = {
       if (args.json) io.json({ runId, deleted: true });
       else io.out(`Deleted run ${runId} (${run.status}).`);
       return 0;
-    } finally {
-      await store.dispose();
-    }
+    });
   },
 };
 
@@ -288,8 +265,7 @@ const runDownloadCommand: CliCommand = {
   async run(args, io) {
     const [given, outputName] = args.positionals;
     if (!outputName) throw new WeirError('BAD_INPUT', 'usage: weir run download RUN OUTPUT [--to DIR]');
-    const store = await openWorkspace(args.workspace);
-    try {
+    return withStore(args, async (store) => {
       const run = await store.getRun(await resolveRunId(store, given));
       let ref: ArtifactRef | undefined = run.outputs[outputName];
       if (!ref && outputName.includes('.')) {
@@ -309,9 +285,7 @@ const runDownloadCommand: CliCommand = {
       if (args.json) io.json({ runId: run.id, output: outputName, path: target, artifact: ref });
       else io.out(`Downloaded ${outputName} of ${run.id} to ${target}`);
       return 0;
-    } finally {
-      await store.dispose();
-    }
+    });
   },
 };
 
