@@ -28,6 +28,7 @@ import {
   type RunDetailsViewState,
   type RunDetailsWebviewMessage,
 } from '../../../webview/src/protocol';
+import { formatTimestamp } from '../runs/rows';
 import { PanelHost } from './panelHost';
 
 /** What a controller can ask of the rest of the webview layer (open another panel). */
@@ -46,14 +47,6 @@ function errorText(e: unknown): string {
 }
 
 const refreshDelayMs = 200;
-
-/** `2026-11-27 23:52:22` in local time, as the run tree labels runs. */
-export function localTime(iso: string): string {
-  const d = new Date(iso);
-  if (Number.isNaN(d.getTime())) return iso;
-  const pad = (n: number) => String(n).padStart(2, '0');
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
-}
 
 /** Run details: answers `ready` with the whole run, and refetches (throttled) when the engine says the run changed. */
 export class RunDetailsController implements vscode.Disposable {
@@ -95,7 +88,7 @@ export class RunDetailsController implements vscode.Disposable {
       const data = await this.client.sendRequest(RunDetailsRequest.type, { runId: this.runId });
       // An older answer arriving after a newer one would roll the view back.
       if (generation !== this.generation) return;
-      this.host.panel.title = `Run: ${data.run.pipelineName} ${localTime(data.run.createdAt)}`;
+      this.host.panel.title = `Run: ${data.run.pipelineName} ${formatTimestamp(data.run.createdAt)}`;
       this.host.post({ type: 'runDetails', data });
     } catch (e) {
       this.host.post({ type: 'error', message: errorText(e) });
