@@ -3,6 +3,8 @@ import path from 'node:path';
 import type { DuckDBVector } from '@duckdb/node-api';
 import { WeirError } from '../errors';
 import { sqlIdentifier, sqlString, withConnection } from '../data/duckdb';
+import { describeQuery } from '../data/ingest';
+import type { ColumnSchema } from '../store/records';
 import type { FeatureMatrix } from './api';
 
 /** A feature matrix read from a file, with the label column when one was asked for. */
@@ -37,9 +39,9 @@ export async function readFeatureTable(
   }
   return withConnection(async (c) => {
     const source = sourceSql(file);
-    let schema: { name: string; type: string }[];
+    let schema: ColumnSchema[];
     try {
-      schema = (await c.runAndReadAll(`DESCRIBE SELECT * FROM ${source}`)).getRowObjectsJS().map((r) => ({ name: String(r.column_name), type: String(r.column_type) }));
+      schema = await describeQuery(c, `SELECT * FROM ${source}`);
     } catch (e) {
       throw new WeirError('BAD_INPUT', `${file}: could not read it as ${source.startsWith('read_parquet') ? 'Parquet' : 'CSV'}: ${(e as Error).message.split('\n')[0]}`, { cause: e });
     }
