@@ -30,7 +30,9 @@ for (const name of nativePackages) {
 }
 
 const vsce = path.join(root, 'node_modules/@vscode/vsce/vsce');
-const vsceTarget = { 'linux-x64': 'linux-x64', 'linux-arm64': 'linux-arm64', 'darwin-x64': 'darwin-x64', 'darwin-arm64': 'darwin-arm64', 'win32-x64': 'win32-x64', 'win32-arm64': 'win32-arm64' }[platform];
+// vsce's --target names are Node's platform-arch pairs; other platforms get an untargeted package.
+const vsceTargets = ['linux-x64', 'linux-arm64', 'darwin-x64', 'darwin-arm64', 'win32-x64', 'win32-arm64'];
+const vsceTarget = vsceTargets.includes(platform) ? platform : undefined;
 execFileSync(
   process.execPath,
   // The README's relative links point into the repository, which has no public URL to rewrite them to.
