@@ -186,7 +186,6 @@ export function createServer(connection: Connection, options: ServerOptions = {}
     const store = await storeIfOpen();
     const checked = checkedSchemas.get(pathToFileURL(parsed.filePath).href)?.get(stepName) ?? {};
     const result: Record<string, ColumnSchema[] | undefined> = { ...checked };
-    const lastRun = await lastRunOf(parsed);
     for (const [inputName, binding] of Object.entries(step?.inputs ?? {})) {
       const ref = typeof binding === 'string' ? findExpressions(binding)[0]?.ref : undefined;
       if (!ref || result[inputName]) continue;
@@ -204,7 +203,8 @@ export function createServer(connection: Connection, options: ServerOptions = {}
             });
           }
         } else if (ref.scope === 'steps') {
-          result[inputName] = lastRun?.steps.find((s) => s.name === ref.step)?.outputs[ref.output]?.schema;
+          // Asked only here: the last check usually knew the schema, and a run in progress clears the cache often.
+          result[inputName] = (await lastRunOf(parsed))?.steps.find((s) => s.name === ref.step)?.outputs[ref.output]?.schema;
         }
       } catch {
         result[inputName] = undefined;
