@@ -1,8 +1,9 @@
 import { WeirError } from '../../errors';
+import { medianOf } from '../../util/median';
 import type { FeaturizationSettings, FeaturizedColumn, TableColumn } from '../types';
 import type { ColumnPlan, DatePart, ImputeStrategy } from './columnPlan';
 import { parseBoolean, parseDate, parseNumber, tokenize } from './columnValues';
-import { categoriesByFrequency, medianOf, modeOf, type ColumnProfile } from './profileColumn';
+import { categoriesByFrequency, modeOf, type ColumnProfile } from './profileColumn';
 
 /** Up to this many distinct values a categorical column is one-hot encoded (auto mode). */
 export const ONE_HOT_MAX_CATEGORIES = 16;

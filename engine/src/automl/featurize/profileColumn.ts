@@ -133,48 +133,6 @@ function countDistinct(sorted: Float64Array): number {
   return distinct;
 }
 
-/** The median of the values (a partial sort of a copy, O(n)); NaN when empty. */
-export function medianOf(values: Float64Array): number {
-  const n = values.length;
-  if (n === 0) return NaN;
-  const copy = Float64Array.from(values);
-  const mid = n >> 1;
-  const upper = selectKth(copy, mid);
-  if (n % 2 === 1) return upper;
-  let lower = -Infinity;
-  for (let i = 0; i < mid; i++) if (copy[i] > lower) lower = copy[i];
-  return (lower + upper) / 2;
-}
-
-/** Hoare's quickselect: the k-th smallest value, partially reordering `a`. */
-function selectKth(a: Float64Array, k: number): number {
-  let lo = 0;
-  let hi = a.length - 1;
-  while (hi > lo) {
-    const x = a[lo];
-    const y = a[(lo + hi) >> 1];
-    const z = a[hi];
-    const pivot = x < y ? (y < z ? y : x < z ? z : x) : x < z ? x : y < z ? z : y;
-    let i = lo;
-    let j = hi;
-    while (i <= j) {
-      while (a[i] < pivot) i++;
-      while (a[j] > pivot) j--;
-      if (i <= j) {
-        const t = a[i];
-        a[i] = a[j];
-        a[j] = t;
-        i++;
-        j--;
-      }
-    }
-    if (k <= j) hi = j;
-    else if (k >= i) lo = i;
-    else return a[k];
-  }
-  return a[k];
-}
-
 /** The most frequent value (the smallest on ties); NaN when empty. */
 export function modeOf(values: Float64Array): number {
   // Few distinct values (booleans, codes): count them; many: sort a copy and scan runs.

@@ -1,3 +1,4 @@
+import { medianOf } from '../../util/median';
 import { argsort } from './argsort';
 import type { RegressionMetricName } from './metricCatalog';
 
@@ -109,16 +110,7 @@ function normalize(error: number, range: number): number {
 export function weightedMedian(values: Float64Array, weight?: ArrayLike<number>): number {
   const n = values.length;
   if (n === 0) return NaN;
-  if (!weight) {
-    const copy = Float64Array.from(values);
-    const mid = n >> 1;
-    const upper = select(copy, mid);
-    if (n % 2 === 1) return upper;
-    // After selecting `mid`, everything left of it is ≤ it: the lower middle is their max.
-    let lower = -Infinity;
-    for (let i = 0; i < mid; i++) if (copy[i] > lower) lower = copy[i];
-    return (lower + upper) / 2;
-  }
+  if (!weight) return medianOf(values);
   const order = argsort(values);
   let total = 0;
   for (let i = 0; i < n; i++) total += weight[i];
@@ -129,36 +121,6 @@ export function weightedMedian(values: Float64Array, weight?: ArrayLike<number>)
     if (cumulative >= half) return values[i];
   }
   return values[order[n - 1]];
-}
-
-/** The k-th smallest value (0-based), partially reordering `a` (Hoare's quickselect). */
-function select(a: Float64Array, k: number): number {
-  let lo = 0;
-  let hi = a.length - 1;
-  while (hi > lo) {
-    const pivot = median3(a[lo], a[(lo + hi) >> 1], a[hi]);
-    let i = lo;
-    let j = hi;
-    while (i <= j) {
-      while (a[i] < pivot) i++;
-      while (a[j] > pivot) j--;
-      if (i <= j) {
-        const t = a[i];
-        a[i] = a[j];
-        a[j] = t;
-        i++;
-        j--;
-      }
-    }
-    if (k <= j) hi = j;
-    else if (k >= i) lo = i;
-    else return a[k];
-  }
-  return a[k];
-}
-
-function median3(a: number, b: number, c: number): number {
-  return a < b ? (b < c ? b : a < c ? c : a) : a < c ? a : b < c ? c : b;
 }
 
 /** Average ranks (ties share the mean of their positions), 1-based. */
