@@ -5,6 +5,7 @@ import { describe, expect, test } from 'vitest';
 import { openWorkspace } from '../../engine/src/store/workspace';
 import type { RunRecord } from '../../engine/src/store/records';
 import { cliBundle, repoRoot, sharedData, tempDir, vegaData } from '../helpers/paths';
+import { isAlive } from './processes';
 
 /** The bundled CLI (`node dist/cli.js`, built by `npm test`) as a user runs it. */
 
@@ -28,15 +29,6 @@ async function waitFor(check: () => boolean, ms = 15_000): Promise<void> {
   while (!check()) {
     if (Date.now() > deadline) throw new Error('timed out');
     await new Promise((r) => setTimeout(r, 30));
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
   }
 }
 

@@ -4,21 +4,13 @@ import path from 'node:path';
 import { describe, expect, test } from 'vitest';
 import type { RunRecord } from '../../engine/src/store/records';
 import { cliBundle, tempDir } from '../helpers/paths';
+import { isAlive } from './processes';
 
 /** kill -9 of `weir run`: the next store open marks the run Interrupted and kills the step's child. */
 
 function weir(cwd: string, ...args: string[]): { code: number; out: string; err: string } {
   const r = spawnSync(process.execPath, [cliBundle, ...args], { cwd, encoding: 'utf8', env: { ...process.env, WEIR_CLI_MAIN: '1' } });
   return { code: r.status ?? -1, out: r.stdout, err: r.stderr };
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 async function waitFor(check: () => boolean, ms: number): Promise<boolean> {

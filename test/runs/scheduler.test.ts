@@ -8,6 +8,7 @@ import type { RunRecord } from '../../engine/src/store/records';
 import { withDuckDB, sqlString } from '../../engine/src/steps/duckdbTables';
 import { isWeirError } from '../../engine/src/errors';
 import { python, repoRoot, tempDir, vegaData } from '../helpers/paths';
+import { isAlive } from './processes';
 
 /** Real store, real DuckDB, real processes: the scheduler end to end, in this process. */
 
@@ -22,15 +23,6 @@ async function workspace(files: Record<string, string>): Promise<{ root: string;
   const store = await openWorkspace(root);
   stores.push(store);
   return { root, store };
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 async function waitFor(check: () => boolean | Promise<boolean>, ms = 10_000): Promise<void> {
