@@ -467,7 +467,7 @@ export function train(data: TrainData, params: GbdtParams, evals: EvalSet[] = []
       const treeFeatures = p.colsampleBytree < 1 ? sampleSorted(allFeatures, Math.max(1, Math.floor(p.colsampleBytree * data.cols)), rand) : allFeatures;
       const grower = new TreeGrower(ctx, gh, treeFeatures, rand);
       grower.grow();
-      if (p.objective === 'reg:absoluteerror') refitAbsoluteLeaves(ctx, grower);
+      if (p.objective === 'reg:absoluteerror') refitAbsoluteLeaves(ctx, grower, data);
       const tree = grower.builder.build();
       for (const leaf of grower.leaves) {
         k.addLeafValue(ctx.marginPtr, K, group, leaf.begin, leaf.end, tree.splitCondition[leaf.id]);
@@ -535,10 +535,9 @@ export function train(data: TrainData, params: GbdtParams, evals: EvalSet[] = []
  * reg:absoluteerror leaves, as XGBoost 1.7 sets them: eta × the (weighted) median of the
  * residuals label − margin of the rows in each leaf, instead of the Newton step.
  */
-function refitAbsoluteLeaves(ctx: TrainingContext, grower: TreeGrower): void {
+function refitAbsoluteLeaves(ctx: TrainingContext, grower: TreeGrower, data: TrainData): void {
   const { heap, p } = ctx;
-  const label = heap.f32.slice(ctx.labelPtr >>> 2, (ctx.labelPtr >>> 2) + ctx.rows);
-  const weight = ctx.weightPtr ? heap.f32.slice(ctx.weightPtr >>> 2, (ctx.weightPtr >>> 2) + ctx.rows) : undefined;
+  const { label, weight } = data;
   const margin = heap.f64;
   const rowIdx = heap.i32;
   const rowIdxBase = ctx.rowIdxPtr >>> 2;
