@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import type { RunRecord, StepRunRecord } from './records';
-import { appendLineSync, readJsonLinesSync, renameReplacing } from './durableFiles';
+import { appendLineSync, readJsonLinesSync, writeFileAtomic } from './durableFiles';
 import { decodeFileName, encodeFileName } from './fileNames';
 
 /**
@@ -129,17 +129,10 @@ export class RunIndex {
   }
 
   /** Replaces an experiment's index with exactly these final runs (used by rebuild). */
-  async rewrite(experiment: string, runs: RunRecord[], tmpFile: string): Promise<void> {
+  async rewrite(experiment: string, runs: RunRecord[], tmpDir: string): Promise<void> {
     const text = runs.map((r) => `${JSON.stringify(summarize(r))}\n`).join('');
     await fsp.mkdir(this.runsIndexDir, { recursive: true });
-    const handle = await fsp.open(tmpFile, 'wx');
-    try {
-      await handle.writeFile(text);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await renameReplacing(tmpFile, this.indexFile(experiment));
+    await writeFileAtomic(tmpDir, this.indexFile(experiment), text);
     this.cache.delete(experiment);
   }
 

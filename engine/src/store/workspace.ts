@@ -504,7 +504,7 @@ export class FileWorkspaceStore implements WorkspaceStore {
     }
     await this.runIndex.removeIndexFiles();
     for (const [experiment, runs] of byExperiment) {
-      await this.runIndex.rewrite(experiment, runs, path.join(this.tmpDir, tempName('index')));
+      await this.runIndex.rewrite(experiment, runs, this.tmpDir);
     }
     return { runs: count };
   }
