@@ -422,7 +422,7 @@ export function train(data: TrainData, params: GbdtParams, evals: EvalSet[] = []
   let baseScore = p.baseScore;
   if (baseScore === undefined) {
     baseScore = 0.5;
-    if (p.objective === 'reg:absoluteerror' && n > 0) {
+    if (p.objective === 'reg:absoluteerror') {
       baseScore = xgbQuantile(0.5, Float64Array.from(data.label), data.weight ? Float64Array.from(data.weight) : undefined);
     }
   }
