@@ -280,9 +280,10 @@ async function stringDictionaries(c: DuckDBConnection, source: string, columns: 
 /**
  * Copies a DOUBLE vector's values. `DuckDBDoubleVector` keeps them in a Float64Array over
  * DuckDB's own buffer; its field is private in the typings, so it is read defensively and the
- * per-item accessor is the fallback if a future version changes it.
+ * per-item accessor is the fallback if a future version changes it. A Float32Array target
+ * rounds each value to float32 (what the GBDT's feature matrix holds).
  */
-function copyDoubles(vector: DuckDBVector, n: number, target: Float64Array, offset: number): void {
+export function copyDoubles(vector: DuckDBVector, n: number, target: Float64Array | Float32Array, offset: number): void {
   const items = (vector as unknown as { items?: unknown }).items;
   if (items instanceof Float64Array && items.length >= n) {
     target.set(items.subarray(0, n), offset);
