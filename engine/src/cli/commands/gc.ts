@@ -1,6 +1,7 @@
 import type { CliCommand } from '../command';
 import { WeirError } from '../../errors';
-import { FileWorkspaceStore, openWorkspace } from '../../store/workspace';
+import { FileWorkspaceStore } from '../../store/workspace';
+import { withStore } from './dataset';
 
 /** `weir gc`: frees artifacts no run, dataset version or model version refers to any more. */
 
@@ -29,8 +30,7 @@ const gcCommand: CliCommand = {
       throw new WeirError('BAD_INPUT', `--min-age wants a number of seconds ≥ 0, got '${minAgeText}'`);
     }
     const dryRun = args.values['dry-run'] === true;
-    const store = await openWorkspace(args.workspace);
-    try {
+    return withStore(args, async (store) => {
       // Garbage collection knows the store's folder layout, so it is on the file store rather than the WorkspaceStore contract.
       if (!(store instanceof FileWorkspaceStore)) throw new WeirError('INTERNAL', 'weir gc needs the file workspace store');
       const result = await store.collectGarbage({ dryRun, ...(minAgeSeconds !== undefined ? { minAgeMs: minAgeSeconds * 1000 } : {}) });
@@ -46,9 +46,7 @@ const gcCommand: CliCommand = {
         io.out(`Removed ${count} (${formatBytes(result.bytes)}); kept ${result.kept}.`);
       }
       return 0;
-    } finally {
-      await store.dispose();
-    }
+    });
   },
 };
 
