@@ -197,6 +197,15 @@ export async function runAutoML(a: AutoMLRunArgs): Promise<AutoMLRunResult> {
   let ensembles: EnsembleResult[] = [];
   const searched = completed.filter((t) => !baselineSpecs.has(t.iteration));
   if ((settings.votingEnsemble || settings.stackEnsemble) && searched.length >= 2 && !a.signal.aborted) {
+    // Greedy selection scores hundreds of candidate blends on one fixed row sample: gather that
+    // sample's labels and weights once, not once per score.
+    let sampled: { rows: Uint32Array; yTrue: Float64Array; weight?: Float32Array } | undefined;
+    const labelsOf = (rows: Uint32Array) => {
+      if (sampled?.rows !== rows) {
+        sampled = { rows, yTrue: Float64Array.from(rows, (i) => yTrueEval[i]), weight: wEval ? Float32Array.from(rows, (i) => wEval[i]) : undefined };
+      }
+      return sampled;
+    };
     try {
       ensembles = buildEnsembles({
         task,
@@ -210,10 +219,10 @@ export async function runAutoML(a: AutoMLRunArgs): Promise<AutoMLRunResult> {
         primaryScore: (pred, rows) =>
           computeMetrics({
             task,
-            yTrue: rows ? Float64Array.from(rows, (i) => yTrueEval[i]) : yTrueEval,
+            yTrue: rows ? labelsOf(rows).yTrue : yTrueEval,
             pred: toScale(pred, rows),
             numClasses,
-            weight: wEval && rows ? Float32Array.from(rows, (i) => wEval[i]) : wEval,
+            weight: rows ? labelsOf(rows).weight : wEval,
             labelRange,
           })[settings.primaryMetric] ?? NaN,
         seed: settings.seed,
