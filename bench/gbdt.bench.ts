@@ -20,10 +20,10 @@ import { train } from '../engine/src/gbdt';
 import { binaryAuc } from '../engine/src/gbdt/metrics';
 import { mulberry32 } from '../engine/src/util/mulberry32';
 import type { GbdtParams } from '../engine/src/gbdt/api';
-import { runReferences } from '../test/gbdt/reference';
+import { runReferences, writeF32 } from '../test/gbdt/reference';
+import { python } from '../test/helpers/paths';
 
 const root = process.cwd();
-const python = process.env.WEIR_PYTHON ?? '/usr/bin/python3';
 const arg = (name: string, fallback: number) => {
   const a = process.argv.find((x) => x.startsWith(`--${name}=`));
   return a ? Number(a.split('=')[1]) : fallback;
@@ -35,9 +35,7 @@ const TREES = arg('trees', 100);
 const params = { objective: 'binary:logistic', max_depth: 6, eta: 0.3, max_bin: 256 } as const;
 const dir = path.join(root, 'bench', '.cache', `gbdt-${ROWS}`);
 
-function writeF32(file: string, a: Float32Array): void {
-  writeFileSync(file, new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
-}
+/** A view over the file's buffer, not reference.ts's copy, so Weir's measured peak RSS holds the data once. */
 function readF32(file: string): Float32Array {
   const b = readFileSync(file);
   return new Float32Array(b.buffer, b.byteOffset, b.byteLength / 4);

@@ -14,7 +14,7 @@ export function hasPythonXGBoost(): boolean {
   }
 }
 
-function writeF32(file: string, values: Float32Array): void {
+export function writeF32(file: string, values: Float32Array): void {
   writeFileSync(file, new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
 }
 
