@@ -23,7 +23,7 @@ export type {
 export { parsePipelineText, parseInputSource } from './parse';
 export { checkPipeline } from './check';
 export type { CheckOptions } from './check';
-export { loadPipeline, formatDiagnostic } from './load';
+export { loadPipeline, readPipelineFile, formatDiagnostic } from './load';
 export { pathAtOffset, offsetAt, positionAt } from './yamlSource';
 export { pipelineJsonSchema, pipelineFileSchema } from './schema';
 export { findExpressions, parseReference, referenceText, substituteDeep, substituteString } from './expressions';

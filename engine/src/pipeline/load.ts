@@ -4,7 +4,7 @@ import { WeirError } from '../errors';
 import type { WorkspaceStore } from '../store/storeApi';
 import { checkPipeline } from './check';
 import { parsePipelineText } from './parse';
-import type { PipelineDiagnostic, PipelineSpec } from './types';
+import type { ParsedPipeline, PipelineDiagnostic, PipelineSpec } from './types';
 
 /** `file:line:col: message` for one diagnostic, 1-based as editors print it. */
 export function formatDiagnostic(filePath: string, d: PipelineDiagnostic): string {
@@ -12,18 +12,23 @@ export function formatDiagnostic(filePath: string, d: PipelineDiagnostic): strin
   return `${where}: ${d.severity === 'error' ? '' : `${d.severity}: `}${d.message}${d.hint ? `\n  ${d.hint}` : ''}`;
 }
 
-/**
- * Reads, parses and checks a pipeline file. Throws WeirError('BAD_INPUT') located at the
- * first error, whose message lists every error; NOT_FOUND when the file does not exist.
- */
-export async function loadPipeline(filePath: string, store?: WorkspaceStore, options?: { inferSchemas?: boolean }): Promise<PipelineSpec> {
+/** Reads and parses a pipeline file; NOT_FOUND when it cannot be read. */
+export async function readPipelineFile(filePath: string): Promise<ParsedPipeline> {
   let text: string;
   try {
     text = await readFile(filePath, 'utf8');
   } catch {
     throw new WeirError('NOT_FOUND', `pipeline file not found: ${filePath}`);
   }
-  const parsed = parsePipelineText(text, filePath);
+  return parsePipelineText(text, filePath);
+}
+
+/**
+ * Reads, parses and checks a pipeline file. Throws WeirError('BAD_INPUT') located at the
+ * first error, whose message lists every error; NOT_FOUND when the file does not exist.
+ */
+export async function loadPipeline(filePath: string, store?: WorkspaceStore, options?: { inferSchemas?: boolean }): Promise<PipelineSpec> {
+  const parsed = await readPipelineFile(filePath);
   const diagnostics = [...parsed.diagnostics];
   if (parsed.spec) diagnostics.push(...(await checkPipeline(parsed, { pipelineDir: path.dirname(path.resolve(filePath)), store, inferSchemas: options?.inferSchemas ?? false })));
   const errors = diagnostics.filter((d) => d.severity === 'error');

@@ -1,9 +1,8 @@
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { CliCommand } from '../command';
 import { WeirError } from '../../errors';
-import { checkPipeline, formatDiagnostic, parsePipelineText } from '../../pipeline';
+import { checkPipeline, formatDiagnostic, readPipelineFile } from '../../pipeline';
 import { openWorkspace } from '../../store/workspace';
 import type { WorkspaceStore } from '../../store/storeApi';
 
@@ -16,13 +15,7 @@ export const validateCommands: CliCommand[] = [
     async run(args, io) {
       const [file] = args.positionals;
       if (!file) throw new WeirError('BAD_INPUT', 'usage: weir validate FILE.pipeline.yaml');
-      let text: string;
-      try {
-        text = await readFile(file, 'utf8');
-      } catch {
-        throw new WeirError('NOT_FOUND', `pipeline file not found: ${file}`);
-      }
-      const parsed = parsePipelineText(text, file);
+      const parsed = await readPipelineFile(file);
       // Datasets can be checked only against an existing store; validating never creates one.
       let store: WorkspaceStore | undefined;
       if (existsSync(path.join(args.workspace, '.weir'))) store = await openWorkspace(args.workspace);
