@@ -8,6 +8,7 @@ import { parseAutoMLConfig } from '../engine/src/automl/settings';
 import { toCsv } from '../engine/src/automl/model/tableFiles';
 import { startRun } from '../engine/src/scheduler';
 import { openWorkspace } from '../engine/src/store/workspace';
+import { python } from '../test/helpers/paths';
 
 /**
  * `npm run bench -- automl`, three parts in one go (every figure is printed):
@@ -24,7 +25,6 @@ import { openWorkspace } from '../engine/src/store/workspace';
 const root = path.resolve(__dirname, '..', '..');
 const sharedData = path.resolve(root, '..', 'shared', 'data');
 const vegaData = path.join(root, 'node_modules', 'vega-datasets', 'data');
-const python = process.env.WEIR_PYTHON ?? '/usr/bin/python3';
 const args = process.argv.slice(2);
 const budgetSeconds = Number(args.find((a) => a.startsWith('--budget='))?.split('=')[1] ?? 60);
 const skip = new Set((args.find((a) => a.startsWith('--skip='))?.split('=')[1] ?? '').split(',').filter(Boolean));

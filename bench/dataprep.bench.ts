@@ -18,11 +18,11 @@ import path from 'node:path';
 import { sqlString, withDuckDB } from '../engine/src/steps/duckdbTables';
 import { splitStatements, sqlStep } from '../engine/src/steps/sqlStep';
 import type { StepContext } from '../engine/src/steps/stepKind';
+import { python } from '../test/helpers/paths';
 
 const root = path.resolve(__dirname, '..', '..');
 const cache = path.join(root, 'bench', '.cache');
 const rows = Number(process.env.ROWS ?? 10_000_000);
-const python = process.env.WEIR_PYTHON ?? '/usr/bin/python3';
 const csv = path.join(cache, `titanic-like-${rows}.csv`);
 const parquet = path.join(cache, `titanic-like-${rows}.parquet`);
 const exampleDir = path.join(root, 'examples', 'titanic');
