@@ -1,6 +1,6 @@
 import fsp from 'node:fs/promises';
 import { tableFromIPC, Type, type DataType, type Table } from 'apache-arrow';
-import { DuckDBTimestampValue, type DuckDBConnection } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBTimestampValue } from '@duckdb/node-api';
 import { WeirError } from '../errors';
 import { sqlIdentifier } from './duckdb';
 
@@ -31,7 +31,7 @@ function toMillis(value: unknown): number {
   return Number(value);
 }
 
-function columnAppender(type: DataType): Appendable {
+function columnAppender(type: DataType, Timestamp: typeof DuckDBTimestampValue): Appendable {
   switch (type.typeId) {
     case Type.Bool:
       return { sqlType: 'BOOLEAN', append: (a, v) => a.appendBoolean(Boolean(v)) };
@@ -50,7 +50,7 @@ function columnAppender(type: DataType): Appendable {
       return { sqlType: 'VARCHAR', append: (a, v) => a.appendVarchar(String(v)) };
     case Type.Date:
     case Type.Timestamp:
-      return { sqlType: 'TIMESTAMP', append: (a, v) => a.appendTimestamp(new DuckDBTimestampValue(BigInt(Math.round(toMillis(v))) * 1000n)) };
+      return { sqlType: 'TIMESTAMP', append: (a, v) => a.appendTimestamp(new Timestamp(BigInt(Math.round(toMillis(v))) * 1000n)) };
     default:
       // Nested and binary types have no flat DuckDB counterpart here; keep them readable as JSON text.
       return { sqlType: 'VARCHAR', append: (a, v) => a.appendVarchar(typeof v === 'object' ? JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : x)) : String(v)) };
@@ -71,7 +71,10 @@ export async function loadArrowIntoTable(connection: DuckDBConnection, file: str
   const arrow = await readArrowFile(file, displayName);
   const fields = arrow.schema.fields;
   if (fields.length === 0) throw new WeirError('BAD_INPUT', `${displayName}: the Arrow file has no columns`);
-  const appenders = fields.map((f) => columnAppender(f.type));
+  // A value import of the DuckDB module at the top would load its native binding whenever this
+  // file is imported (the CLI imports it at start-up through ingest); here DuckDB is loaded already.
+  const { DuckDBTimestampValue: Timestamp } = await import('@duckdb/node-api');
+  const appenders = fields.map((f) => columnAppender(f.type, Timestamp));
   await connection.run(`CREATE TABLE ${sqlIdentifier(table)} (${fields.map((f, i) => `${sqlIdentifier(f.name)} ${appenders[i].sqlType}`).join(', ')})`);
   const appender = (await connection.createAppender(table)) as unknown as AppenderLike;
   try {
