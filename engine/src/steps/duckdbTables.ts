@@ -2,6 +2,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { WeirError } from '../errors';
+import { sqlIdentifier, sqlString } from '../data/duckdb';
 import type { ColumnSchema } from '../store/records';
 
 /**
@@ -23,13 +24,7 @@ export async function withDuckDB<T>(fn: (connection: DuckDBConnection) => Promis
   }
 }
 
-export function sqlString(value: string): string {
-  return `'${value.replace(/'/g, "''")}'`;
-}
-
-export function sqlIdentifier(value: string): string {
-  return `"${value.replace(/"/g, '""')}"`;
-}
+export { sqlIdentifier, sqlString };
 
 const TABLE_EXTENSIONS: Record<string, (p: string) => string> = {
   '.parquet': (p) => `read_parquet(${sqlString(p)})`,
