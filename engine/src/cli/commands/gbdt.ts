@@ -8,6 +8,7 @@ import { parseParamRecord } from '../../gbdt/params';
 import { f32Number } from '../../gbdt/booster';
 import { readFeatureTable } from '../../gbdt/readFeatureTable';
 import { withConnection, sqlString } from '../../data/duckdb';
+import { writeFileAtomic } from '../../store/durableFiles';
 
 /**
  * `weir gbdt train` and `weir gbdt predict`: the WebAssembly booster on its own, with
@@ -39,10 +40,8 @@ function requiredString(args: CliArgs, name: string, usage: string): string {
 }
 
 /** Writes beside the target and renames, so an existing file is never left half-written. */
-async function writeAtomically(file: string, text: string): Promise<void> {
-  const tmp = `${file}.${process.pid}.tmp`;
-  await fsp.writeFile(tmp, text);
-  await fsp.rename(tmp, file);
+function writeAtomically(file: string, text: string): Promise<void> {
+  return writeFileAtomic(path.dirname(path.resolve(file)), file, text);
 }
 
 const TRAIN_USAGE = 'gbdt train DATA --label COL [--param k=v]… [--weight COL] [--ignore COL]… [--eval DATA] --out MODEL.json';
