@@ -1,11 +1,11 @@
 import fsp from 'node:fs/promises';
 import path from 'node:path';
-import type { DuckDBVector } from '@duckdb/node-api';
 import { WeirError } from '../errors';
 import { sqlIdentifier, sqlString, withConnection } from '../data/duckdb';
 import { describeQuery } from '../data/ingest';
 import type { ColumnSchema } from '../store/records';
 import type { FeatureMatrix } from './api';
+import { copyDoubles } from '../data/tables';
 
 /** A feature matrix read from a file, with the label column when one was asked for. */
 export interface FeatureTable extends FeatureMatrix {
@@ -77,22 +77,12 @@ export async function readFeatureTable(
         const chunk = await result.fetchChunk();
         if (!chunk || chunk.rowCount === 0) break;
         const n = chunk.rowCount;
-        for (let j = 0; j < cols; j++) copyColumn(chunk.getColumnVector(j), n, values, j * rows + offset);
-        if (label) copyColumn(chunk.getColumnVector(cols), n, label, offset);
-        if (weight) copyColumn(chunk.getColumnVector(cols + 1), n, weight, offset);
+        for (let j = 0; j < cols; j++) copyDoubles(chunk.getColumnVector(j), n, values, j * rows + offset);
+        if (label) copyDoubles(chunk.getColumnVector(cols), n, label, offset);
+        if (weight) copyDoubles(chunk.getColumnVector(cols + 1), n, weight, offset);
         offset += n;
       }
     }
     return { rows, cols, values, featureNames: featureCols.map((col) => col.name), label, weight };
   });
-}
-
-/** Copies a DOUBLE vector into a float32 array (DuckDB keeps the values in a Float64Array). */
-function copyColumn(vector: DuckDBVector, n: number, target: Float32Array, at: number): void {
-  const items = (vector as unknown as { items?: unknown }).items;
-  if (items instanceof Float64Array && items.length >= n) {
-    target.set(items.subarray(0, n), at);
-    return;
-  }
-  for (let i = 0; i < n; i++) target[at + i] = Number(vector.getItem(i) ?? NaN);
 }
