@@ -23,7 +23,7 @@ import { python } from '../test/helpers/paths';
  * Flags: `--budget=SECONDS` changes (b)'s 60 s; `--skip=a,b,c` leaves parts out.
  */
 const root = path.resolve(__dirname, '..', '..');
-const sharedData = path.resolve(root, '..', 'shared', 'data');
+
 const vegaData = path.join(root, 'node_modules', 'vega-datasets', 'data');
 const args = process.argv.slice(2);
 const budgetSeconds = Number(args.find((a) => a.startsWith('--budget='))?.split('=')[1] ?? 60);
@@ -61,7 +61,7 @@ async function titanic(): Promise<{ workspace: string; prepped: string }> {
   const store = await openWorkspace(ws);
   try {
     const t0 = performance.now();
-    await store.registerDataset('titanic_ds', [path.join(sharedData, 'titanic.csv')]);
+    await store.registerDataset('titanic_ds', [path.join(root, 'examples', 'titanic', 'data', 'titanic.csv')]);
     console.log(`dataset register titanic_ds: ${(performance.now() - t0).toFixed(0)} ms`);
 
     const t1 = performance.now();

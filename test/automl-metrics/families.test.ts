@@ -5,7 +5,7 @@ import { fitFeaturizer } from '../../engine/src/automl/featurize';
 import { computeMetrics } from '../../engine/src/automl/metrics';
 import type { FeatureMatrix } from '../../engine/src/gbdt/api';
 import type { Task } from '../../engine/src/automl/types';
-import { sharedData, vegaData } from '../helpers/paths';
+import { titanicCsv, vegaData } from '../helpers/paths';
 import { readTableFile } from './tables';
 
 function pickRows(X: FeatureMatrix, rows: number[]): FeatureMatrix {
@@ -56,7 +56,7 @@ function baselineAndScore(d: Dataset, trainRows: number[], testRows: number[], p
 
 describe('model families fit real tables better than a trivial baseline', async () => {
   const datasets = [
-    await load(path.join(sharedData, 'titanic.csv'), 'Survived', 'classification', 'titanic'),
+    await load(titanicCsv, 'Survived', 'classification', 'titanic'),
     await load(path.join(vegaData, 'penguins.json'), 'Species', 'classification', 'penguins'),
     await load(path.join(vegaData, 'cars.json'), 'Miles_per_Gallon', 'regression', 'cars'),
   ];

@@ -4,7 +4,7 @@ import { Worker } from 'node:worker_threads';
 import { afterAll, describe, expect, it } from 'vitest';
 import { allFamilies } from '../../engine/src/automl/families';
 import { fitFeaturizer } from '../../engine/src/automl/featurize';
-import { repoRoot, sharedData, tempDir } from '../helpers/paths';
+import { repoRoot, titanicCsv, tempDir } from '../helpers/paths';
 import { readTableFile } from './tables';
 
 /**
@@ -21,7 +21,7 @@ describe('families in worker threads', async () => {
     await Promise.all(workers.map((w) => w.terminate()));
   });
 
-  const table = await readTableFile(path.join(sharedData, 'titanic.csv'));
+  const table = await readTableFile(titanicCsv);
   const f = fitFeaturizer(table, 'Survived', { mode: 'auto' }, { task: 'classification' });
 
   it('give the main thread predictions, two workers at a time', async () => {

@@ -1,14 +1,13 @@
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { fitFeaturizer, transform, datePart, parseDate } from '../../engine/src/automl/featurize';
 import { isWeirError } from '../../engine/src/errors';
-import { sharedData } from '../helpers/paths';
+import { titanicCsv } from '../helpers/paths';
 import { featureAt, makeTable, readTableFile } from './tables';
 
 const auto = { mode: 'auto' } as const;
 
 describe('featurization auto on Titanic', async () => {
-  const table = await readTableFile(path.join(sharedData, 'titanic.csv'));
+  const table = await readTableFile(titanicCsv);
   const fitted = fitFeaturizer(table, 'Survived', auto, { task: 'classification' });
   const purpose = (name: string) => fitted.state.columns.find((c) => c.name === name)!;
 

@@ -2,8 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { fitFeaturizer } from '../../engine/src/automl/featurize';
 import { classBalancingGuardrail, dataGuardrails, targetLeakageGuardrail, validationSplitGuardrail } from '../../engine/src/automl/guardrails';
 import type { Guardrail } from '../../engine/src/automl/types';
-import path from 'node:path';
-import { sharedData } from '../helpers/paths';
+import { titanicCsv } from '../helpers/paths';
 import { makeTable, readTableFile } from './tables';
 
 function lcg(seed: number): () => number {
@@ -88,7 +87,7 @@ describe('guardrails', () => {
   });
 
   it('stay quiet on Titanic, which has no leak', async () => {
-    const table = await readTableFile(path.join(sharedData, 'titanic.csv'));
+    const table = await readTableFile(titanicCsv);
     const f = fitFeaturizer(table, 'Survived', { mode: 'auto' }, { task: 'classification' });
     expect(targetLeakageGuardrail(f.X, f.y, 'classification').status).toBe('Passed');
     expect(classBalancingGuardrail(f.y).status).toBe('Passed');

@@ -7,7 +7,7 @@ import { openWorkspace } from '../../engine/src/store/workspace';
 import { loadModel } from '../../engine/src/automl/model/loadModel';
 import { readColumnar } from '../../engine/src/data/tables';
 import { automlStep } from '../../engine/src/automl/automlStep';
-import { cliBundle, repoRoot, sharedData, tempDir } from '../helpers/paths';
+import { cliBundle, repoRoot, titanicCsv, tempDir } from '../helpers/paths';
 
 /**
  * The article's pipeline through the real scheduler and store: data prep (DuckDB) →
@@ -28,7 +28,7 @@ describe('automl in a pipeline', () => {
     );
     const store = await openWorkspace(ws);
     try {
-      await store.registerDataset('titanic_ds', [path.join(sharedData, 'titanic.csv')]);
+      await store.registerDataset('titanic_ds', [titanicCsv]);
       const handle = await startRun(store, file);
       const logs: string[] = [];
       handle.onEvent((e) => {

@@ -9,9 +9,9 @@ import { ingestSources } from '../../engine/src/data/ingest';
 import { readColumnar, previewRows, readSchema } from '../../engine/src/data/tables';
 import { openWorkspace } from '../../engine/src/store/workspace';
 import { WeirError } from '../../engine/src/errors';
-import { sharedData, tempDir, vegaData } from '../helpers/paths';
+import { titanicCsv, tempDir, vegaData } from '../helpers/paths';
 
-const titanic = path.join(sharedData, 'titanic.csv');
+const titanic = titanicCsv;
 const work = tempDir('weir-ingest-');
 
 async function ingest(sources: string[], onProgress?: (m: string) => void) {

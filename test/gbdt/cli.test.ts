@@ -3,9 +3,9 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadXGBoostJSON } from '../../engine/src/gbdt';
-import { cliBundle, sharedData, tempDir } from '../helpers/paths';
+import { cliBundle, titanicCsv, tempDir } from '../helpers/paths';
 
-const titanic = path.join(sharedData, 'titanic.csv');
+const titanic = titanicCsv;
 const textColumns = ['Name', 'Sex', 'Ticket', 'Cabin', 'Embarked'].flatMap((c) => ['--ignore', c]);
 
 function weir(args: string[]) {

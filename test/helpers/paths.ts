@@ -4,8 +4,11 @@ import os from 'node:os';
 
 /** The repository root. */
 export const repoRoot = path.resolve(__dirname, '..', '..');
-/** Read-only data shared with the project (never committed): `../shared/data/`. */
-export const sharedData = path.resolve(repoRoot, '..', 'shared', 'data');
+/**
+ * The article's Titanic table (Kaggle train.csv, 891 rows), shipped in the repository so tests
+ * never read outside it; its source is in examples/titanic/data/README.md.
+ */
+export const titanicCsv = path.join(repoRoot, 'examples', 'titanic', 'data', 'titanic.csv');
 /** Real public tables that ship in the `vega-datasets` npm package. */
 export const vegaData = path.join(repoRoot, 'node_modules', 'vega-datasets', 'data');
 /** The bundled CLI (needs `npm run build`, which `npm test` runs first). */

@@ -65,12 +65,13 @@ describe('parsePipelineText', () => {
     expect(parsed.doc.getIn(['steps', 'prep', 'inputs', 'raw'])).toBe('${{ inputs.raw }}');
   });
 
-  test('the shipped Titanic pipeline is DESIGN §2 verbatim and parses (automl aside)', () => {
+  test('the shipped Titanic pipeline is the README\'s pipeline file (DESIGN §2) verbatim and parses (automl aside)', () => {
     const file = path.join(repoRoot, 'examples/titanic/titanic.pipeline.yaml');
     const text = readFileSync(file, 'utf8');
-    const design = readFileSync(path.join(repoRoot, '..', 'shared', 'DESIGN.md'), 'utf8');
-    const block = /```yaml\n([\s\S]*?)```/.exec(design)?.[1];
-    if (block) expect(text).toBe(block);
+    const readme = readFileSync(path.join(repoRoot, 'README.md'), 'utf8');
+    const block = /```yaml\n([\s\S]*?)```/.exec(readme)?.[1];
+    expect(block).toBeDefined();
+    expect(text).toBe(block);
     const parsed = parsePipelineText(text, file);
     const notAutoml = parsed.diagnostics.filter((d) => !(d.code === 'unknown-step-kind' && d.message.includes("'automl'")));
     expect(notAutoml).toEqual([]);

@@ -3,14 +3,14 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { sqlString, withDuckDB } from '../../engine/src/steps/duckdbTables';
-import { python, repoRoot, sharedData, tempDir } from '../helpers/paths';
+import { python, repoRoot, titanicCsv, tempDir } from '../helpers/paths';
 
 /**
  * examples/titanic/dataprep.sql against the article's numbers on the article's data
- * (../shared/data/titanic.csv), and row by row against the article's pandas script.
+ * (examples/titanic/data/titanic.csv), and row by row against the article's pandas script.
  */
 const sqlText = readFileSync(path.join(repoRoot, 'examples/titanic/dataprep.sql'), 'utf8');
-const csv = path.join(sharedData, 'titanic.csv');
+const csv = titanicCsv;
 
 async function query<T = Record<string, unknown>>(sql: string): Promise<T[]> {
   return withDuckDB(async (c) => {

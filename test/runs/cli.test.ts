@@ -4,7 +4,7 @@ import path from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { openWorkspace } from '../../engine/src/store/workspace';
 import type { RunRecord } from '../../engine/src/store/records';
-import { cliBundle, repoRoot, sharedData, tempDir, vegaData } from '../helpers/paths';
+import { cliBundle, repoRoot, titanicCsv, tempDir, vegaData } from '../helpers/paths';
 import { isAlive } from './processes';
 
 /** The bundled CLI (`node dist/cli.js`, built by `npm test`) as a user runs it. */
@@ -135,7 +135,7 @@ describe('weir CLI', () => {
   test('the Titanic example: validates, and its dataprep runs on titanic_ds registered from the article data', () => {
     const root = tempDir('weir-cli-');
     const example = path.join(repoRoot, 'examples', 'titanic', 'titanic.pipeline.yaml');
-    const registered = weir(root, 'dataset', 'register', 'titanic_ds', path.join(sharedData, 'titanic.csv'));
+    const registered = weir(root, 'dataset', 'register', 'titanic_ds', titanicCsv);
     expect(registered.code, registered.err).toBe(0);
     const valid = weir(root, 'validate', example, '--workspace', root);
     expect(valid.code, valid.err).toBe(0);

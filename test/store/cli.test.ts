@@ -3,7 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../engine/src/cli/main';
 import type { CliIO } from '../../engine/src/cli/command';
-import { sharedData, tempDir } from '../helpers/paths';
+import { titanicCsv, tempDir } from '../helpers/paths';
 
 /** The dataset and model commands through the real CLI router, in process. */
 async function weir(workspace: string, ...argv: string[]): Promise<{ code: number; out: string; err: string }> {
@@ -20,7 +20,7 @@ async function weir(workspace: string, ...argv: string[]): Promise<{ code: numbe
   return { code, out, err };
 }
 
-const titanic = path.join(sharedData, 'titanic.csv');
+const titanic = titanicCsv;
 
 describe('weir dataset', () => {
   it('registers, says when nothing changed, lists, shows, previews and deletes', async () => {

@@ -6,7 +6,7 @@ import { openWorkspace } from '../../engine/src/store/workspace';
 import type { WorkspaceStore } from '../../engine/src/store/storeApi';
 import type { RunRecord, StepRunRecord } from '../../engine/src/store/records';
 import { WeirError } from '../../engine/src/errors';
-import { tempDir, sharedData } from '../helpers/paths';
+import { tempDir, titanicCsv } from '../helpers/paths';
 
 const stores: WorkspaceStore[] = [];
 async function open(root: string): Promise<WorkspaceStore> {
@@ -269,7 +269,7 @@ describe('recovery on open', () => {
 describe('datasets', () => {
   it('registers a CSV, dedupes identical content, and reports unknown names and versions', async () => {
     const store = await open(tempDir());
-    const titanic = path.join(sharedData, 'titanic.csv');
+    const titanic = titanicCsv;
     const first = await store.registerDataset('titanic_ds', [titanic], { description: 'the article' });
     expect(first.created).toBe(true);
     expect(first.version.version).toBe(1);
