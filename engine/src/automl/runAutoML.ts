@@ -356,7 +356,15 @@ function prepareTabular(a: AutoMLRunArgs, s: ResolvedSettings): Prepared {
     validationRows: folds.map((f) => f.valid.length),
     smallestClassRows: encoded.classes ? smallestClass(encoded.values, encoded.classes.length) : undefined,
   };
-  const guardrails = dataGuardrails({ task, X: fitted.X, y: encoded, weight: fitted.weight, featurization: fitted.guardrails, validation });
+  const guardrails = dataGuardrails({
+    task,
+    X: fitted.X,
+    y: encoded,
+    weight: fitted.weight,
+    featurization: fitted.guardrails,
+    validation,
+    source: { table, rows: fitted.rows, columns: featurizer.columns },
+  });
   return { X, y, weight, folds, classes: encoded.classes, featurizer, guardrails };
 }
 

@@ -1,7 +1,6 @@
 import type { FeatureMatrix } from '../../gbdt/api';
-import { binarySweep, rocAuc } from '../metrics/binaryCurve';
-import { pearson, spearman } from '../metrics/regressionMetrics';
 import type { EncodedLabel, Guardrail, Task } from '../types';
+import { type LeakageSource, targetLeakageGuardrail } from './targetLeakage';
 
 /**
  * Azure's imbalance rule: it handles imbalance "up to 20:1" and flags a dataset whose
@@ -11,14 +10,8 @@ import type { EncodedLabel, Guardrail, Task } from '../types';
  */
 export const IMBALANCE_RATIO = 1 / 20;
 
-/** A single feature that scores this well on its own is treated as leaking the label. */
-export const LEAKAGE_AUC = 0.99;
-export const LEAKAGE_ACCURACY = 0.99;
-export const LEAKAGE_CORRELATION = 0.99;
-/** Leakage is checked on an even sample of at most this many rows (it only needs to see the pattern). */
-const LEAKAGE_SAMPLE = 100_000;
-/** Per-feature lookup table for the multiclass leakage check: at most this many value bins. */
-const LEAKAGE_BINS = 64;
+/** Classification labels with fewer rows per class than this on average are alerted. */
+export const MIN_ROWS_PER_CLASS = 10;
 
 /** Class balancing detection (classification only): Passed, or Alerted with the class counts. */
 export function classBalancingGuardrail(y: EncodedLabel, weight?: Float32Array): Guardrail {
@@ -46,6 +39,33 @@ export function classBalancingGuardrail(y: EncodedLabel, weight?: Float32Array):
     status: 'Passed',
     description: 'The classes are balanced enough: every class has at least 1/20 of the rows of the largest.',
     details,
+  };
+}
+
+/**
+ * Rows per class (Weir addition, classification only, listed only when it alerts): a label
+ * with about as many classes as rows (1,000 classes in 2,000 rows) cannot be learned, and
+ * its classes cannot be validated; it is often a numeric or ID column given as the label of
+ * a classification task. Alerted when the classes average fewer than 10 rows, or when more
+ * than half of them have fewer than 3 rows.
+ */
+export function rowsPerClassGuardrail(y: EncodedLabel): Guardrail | undefined {
+  const k = y.classes?.length ?? 0;
+  if (k < 2) return undefined;
+  const counts = new Int32Array(k);
+  for (const v of y.values) counts[v]++;
+  const rows = y.values.length;
+  const tiny = counts.filter((c) => c < 3).length;
+  const mean = rows / k;
+  if (mean >= MIN_ROWS_PER_CLASS && tiny * 2 <= k) return undefined;
+  return {
+    name: 'Rows per class detection',
+    status: 'Alerted',
+    description:
+      `The label has ${k} classes in ${rows} rows (${mean.toFixed(1)} rows per class on average; ${tiny} class${tiny === 1 ? ' has' : 'es have'} fewer than 3 rows). ` +
+      'A model cannot learn a class from so few examples, and classes with fewer rows than folds cannot be validated. ' +
+      'If the label is a number, use task: regression; otherwise group rare classes in the data preparation step, or provide more rows per class.',
+    details: [{ classes: k, rows, meanRowsPerClass: mean, classesUnder3Rows: tiny }],
   };
 }
 
@@ -103,91 +123,10 @@ export function validationSplitGuardrail(plan: ValidationPlan): Guardrail {
 }
 
 /**
- * Target leakage detection: a feature that alone predicts the label almost perfectly
- * usually carries the answer (an ID sorted by outcome, a post-event field). Binary
- * classification: single-feature ROC AUC ≥ 0.99 (either direction). Multiclass: a lookup
- * of the majority class per value bin reaches 99% accuracy while the majority class alone
- * stays under 90%. Regression: |Pearson| or |Spearman| ≥ 0.99.
- */
-export function targetLeakageGuardrail(X: FeatureMatrix, y: EncodedLabel, task: Task): Guardrail {
-  const name = 'Target leakage detection';
-  const n = X.rows;
-  const sample = evenSample(n, LEAKAGE_SAMPLE);
-  const ySample = sample.map((i) => y.values[i]);
-  const k = y.classes?.length ?? 0;
-  const leaks: Record<string, unknown>[] = [];
-  for (let j = 0; j < X.cols; j++) {
-    const feature = X.featureNames?.[j] ?? `f${j}`;
-    const xs: number[] = [];
-    const ys: number[] = [];
-    for (let s = 0; s < sample.length; s++) {
-      const v = X.values[j * n + sample[s]];
-      if (Number.isNaN(v)) continue;
-      xs.push(v);
-      ys.push(ySample[s]);
-    }
-    if (xs.length < 10) continue;
-    if (task === 'classification' && k === 2) {
-      const auc = rocAuc(binarySweep(xs.length, (i) => xs[i], (i) => ys[i] === 1));
-      const strength = Math.max(auc, 1 - auc);
-      if (strength >= LEAKAGE_AUC) leaks.push({ feature, measure: 'single-feature AUC', value: strength });
-    } else if (task === 'classification') {
-      const { accuracy, baseline } = lookupAccuracy(xs, ys, k);
-      if (accuracy >= LEAKAGE_ACCURACY && baseline < 0.9) leaks.push({ feature, measure: 'single-feature accuracy', value: accuracy });
-    } else {
-      const r = Math.max(Math.abs(pearson(xs, ys)), Math.abs(spearman(xs, ys)));
-      if (r >= LEAKAGE_CORRELATION) leaks.push({ feature, measure: '|correlation| with the label', value: r });
-    }
-  }
-  if (leaks.length > 0) {
-    return {
-      name,
-      status: 'Alerted',
-      description: `${leaks.length} feature${leaks.length === 1 ? '' : 's'} alone predict${leaks.length === 1 ? 's' : ''} the label almost perfectly, which usually means the label leaked into the data (an outcome recorded after the fact, an ID sorted by label). Check ${leaks.map((l) => l.feature).join(', ')} and drop ${leaks.length === 1 ? 'it' : 'them'} if so.`,
-      details: leaks,
-    };
-  }
-  return { name, status: 'Passed', description: 'No single feature predicts the label almost perfectly.' };
-}
-
-/** Accuracy of predicting the majority class per value bin, and of the majority class alone. */
-function lookupAccuracy(xs: number[], ys: number[], k: number): { accuracy: number; baseline: number } {
-  const sorted = [...xs].sort((a, b) => a - b);
-  const cuts: number[] = [];
-  for (let b = 1; b < LEAKAGE_BINS; b++) {
-    const c = sorted[Math.floor((b * sorted.length) / LEAKAGE_BINS)];
-    if (cuts.length === 0 || c > cuts[cuts.length - 1]) cuts.push(c);
-  }
-  const table = new Float64Array((cuts.length + 1) * k);
-  const overall = new Float64Array(k);
-  for (let i = 0; i < xs.length; i++) {
-    let lo = 0;
-    let hi = cuts.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (cuts[mid] <= xs[i]) lo = mid + 1;
-      else hi = mid;
-    }
-    table[lo * k + ys[i]]++;
-    overall[ys[i]]++;
-  }
-  let correct = 0;
-  for (let b = 0; b <= cuts.length; b++) {
-    let best = 0;
-    for (let c = 0; c < k; c++) best = Math.max(best, table[b * k + c]);
-    correct += best;
-  }
-  return { accuracy: correct / xs.length, baseline: Math.max(...overall) / xs.length };
-}
-
-function evenSample(n: number, max: number): number[] {
-  if (n <= max) return Array.from({ length: n }, (_, i) => i);
-  return Array.from({ length: max }, (_, s) => Math.floor((s * n) / max));
-}
-
-/**
  * Every data guardrail in the order Azure's studio lists them (validation split, class
- * balancing, missing values, high cardinality), then Weir's target-leakage check.
+ * balancing, missing values, high cardinality), then Weir's target-leakage check. Weir's
+ * rows-per-class check follows class balancing when it alerts. With `source` (the raw
+ * input columns) leakage is judged per input column, else per feature.
  */
 export function dataGuardrails(args: {
   task: Task;
@@ -196,11 +135,14 @@ export function dataGuardrails(args: {
   weight?: Float32Array;
   featurization: Guardrail[];
   validation: ValidationPlan;
+  source?: LeakageSource;
 }): Guardrail[] {
+  const rowsPerClass = args.task === 'classification' ? rowsPerClassGuardrail(args.y) : undefined;
   return [
     validationSplitGuardrail(args.validation),
     ...(args.task === 'classification' ? [classBalancingGuardrail(args.y, args.weight)] : []),
+    ...(rowsPerClass ? [rowsPerClass] : []),
     ...args.featurization,
-    targetLeakageGuardrail(args.X, args.y, args.task),
+    targetLeakageGuardrail(args.X, args.y, args.task, args.source),
   ];
 }

@@ -1,12 +1,11 @@
 export { featurizationGuardrails, type ColumnFinding } from './featurizationGuardrails';
 export {
   classBalancingGuardrail,
+  rowsPerClassGuardrail,
   validationSplitGuardrail,
-  targetLeakageGuardrail,
   dataGuardrails,
   IMBALANCE_RATIO,
-  LEAKAGE_AUC,
-  LEAKAGE_ACCURACY,
-  LEAKAGE_CORRELATION,
+  MIN_ROWS_PER_CLASS,
   type ValidationPlan,
 } from './dataGuardrails';
+export { targetLeakageGuardrail, singleColumnScores, type ColumnLeakageScore, LEAKAGE_ERROR_REDUCTION, LEAKAGE_R2, type LeakageSource } from './targetLeakage';
