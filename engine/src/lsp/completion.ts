@@ -14,6 +14,7 @@ export interface CompletionEnv {
   listDatasets?(): Promise<DatasetVersion[]>;
   listDatasetVersions?(name: string): Promise<DatasetVersion[]>;
   listModels?(): Promise<{ name: string; version: number }[]>;
+  listModelAliases?(name: string): Promise<{ alias: string; version: number }[]>;
   /** Column schemas of a step's inputs, by input name, best effort. */
   stepInputSchemas?(parsed: ParsedPipeline, step: string): Promise<Record<string, ColumnSchema[] | undefined>>;
 }
@@ -178,6 +179,9 @@ async function inputSourceItems(env: CompletionEnv): Promise<CompletionItem[]> {
   }
   for (const model of (await env.listModels?.().catch(() => [])) ?? []) {
     items.push({ label: `model:${model.name}`, kind: CompletionItemKind.Value, detail: `registered model (latest v${model.version})`, sortText: `2${model.name}` });
+    for (const a of (await env.listModelAliases?.(model.name).catch(() => [])) ?? []) {
+      items.push({ label: `model:${model.name}@${a.alias}`, kind: CompletionItemKind.Value, detail: `alias ${a.alias} (now v${a.version})`, sortText: `2${model.name}@${a.alias}` });
+    }
   }
   items.push({ label: 'file:', kind: CompletionItemKind.Snippet, detail: 'a file or glob relative to the pipeline file', insertText: 'file:${1:data.csv}', insertTextFormat: InsertTextFormat.Snippet, sortText: '3' });
   return items;

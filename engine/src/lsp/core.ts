@@ -277,6 +277,7 @@ export function createServer(connection: Connection, options: ServerOptions = {}
       listDatasets: store ? () => store.listDatasets() : undefined,
       listDatasetVersions: store ? (name) => store.listDatasetVersions(name) : undefined,
       listModels: store ? () => store.listModels() : undefined,
+      listModelAliases: store ? (name: string) => store.listModelAliases(name) : undefined,
       stepInputSchemas,
     });
   });

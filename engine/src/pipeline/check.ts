@@ -56,10 +56,15 @@ export async function checkPipeline(parsed: ParsedPipeline, ctx: CheckOptions): 
         const ds = await ctx.store.getDataset(source.name, source.version);
         inputSchemas[input.name] = ds.schema;
       } else {
-        await ctx.store.getModel(source.name, source.version);
+        await ctx.store.resolveModel(source);
       }
     } catch (e) {
       if (!isWeirError(e) || e.code !== 'NOT_FOUND') throw e;
+      if (source.type === 'model' && source.alias !== undefined && (await ctx.store.listModelVersions(source.name).catch(() => [])).length > 0) {
+        // The model exists; the store's message says which aliases it has (or that the alias's version was deleted).
+        report('unknown-model-alias', e.message, at, e.hint);
+        continue;
+      }
       const versions = source.type === 'dataset' ? await ctx.store.listDatasetVersions(source.name).catch(() => []) : await ctx.store.listModelVersions(source.name).catch(() => []);
       const what = source.type === 'dataset' ? 'dataset' : 'model';
       const message = versions.length

@@ -282,6 +282,8 @@ export function parsePipelineText(text: string, filePath: string): ParsedPipelin
 const EXPRESSION_HINT = 'References are `${{ inputs.NAME }}`, `${{ parameters.NAME }}`, `${{ steps.STEP.outputs.NAME }}` or, inside a step\'s settings, `${{ outputs.NAME }}`.';
 
 export function parseInputSource(value: string): PipelineInputSource | undefined {
+  const a = /^model:([A-Za-z0-9_.-]+)@([A-Za-z][A-Za-z0-9_-]*)$/.exec(value.trim());
+  if (a) return { type: 'model', name: a[1]!, alias: a[2]! };
   const m = /^(dataset|model):([A-Za-z0-9_.-]+)(?::([0-9]+))?$/.exec(value.trim());
   if (m) return { type: m[1] as 'dataset' | 'model', name: m[2]!, ...(m[3] ? { version: Number(m[3]) } : {}) };
   const f = /^file:(.+)$/.exec(value.trim());

@@ -23,12 +23,12 @@ export const parameterSchema = z
   ], { error: 'a parameter is a default value (text, number or true/false) or { default, description }' })
   .describe('A pipeline parameter (Azure `PipelineParameter`): a default value, or `{ default, description }`. Use it as `${{ parameters.NAME }}`.');
 
-export const INPUT_SOURCE = /^(dataset:[A-Za-z0-9_.-]+(:[0-9]+)?|model:[A-Za-z0-9_.-]+(:[0-9]+)?|file:.+)$/;
+export const INPUT_SOURCE = /^(dataset:[A-Za-z0-9_.-]+(:[0-9]+)?|model:[A-Za-z0-9_.-]+(:[0-9]+|@[A-Za-z][A-Za-z0-9_-]*)?|file:.+)$/;
 
 export const inputSourceSchema = z
   .string()
-  .regex(INPUT_SOURCE, { error: 'an input is `dataset:NAME[:VERSION]`, `model:NAME[:VERSION]` or `file:RELATIVE/PATH` (a file or glob)' })
-  .describe('Where a pipeline input comes from: `dataset:NAME` (latest version) or `dataset:NAME:VERSION`, `model:NAME[:VERSION]`, or `file:PATH` (a file or glob relative to the pipeline file, snapshotted when the run starts).');
+  .regex(INPUT_SOURCE, { error: 'an input is `dataset:NAME[:VERSION]`, `model:NAME[:VERSION|@ALIAS]` or `file:RELATIVE/PATH` (a file or glob)' })
+  .describe('Where a pipeline input comes from: `dataset:NAME` (latest version) or `dataset:NAME:VERSION`, `model:NAME[:VERSION]` or `model:NAME@ALIAS` (the version an alias points at when the run starts), or `file:PATH` (a file or glob relative to the pipeline file, snapshotted when the run starts).');
 
 export const referenceSchema = z
   .string()

@@ -47,7 +47,8 @@ export type PipelineInputSource =
   | { type: 'dataset'; name: string; version?: number }
   /** A file or glob relative to the pipeline file, snapshotted into the artifact store at run time. */
   | { type: 'file'; path: string }
-  | { type: 'model'; name: string; version?: number };
+  /** `alias` (`model:NAME@ALIAS`) is resolved to a version when the run starts. */
+  | { type: 'model'; name: string; version?: number; alias?: string };
 
 export interface PipelineInputSpec {
   name: string;

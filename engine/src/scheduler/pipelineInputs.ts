@@ -23,7 +23,7 @@ export async function snapshotPipelineInput(store: WorkspaceStore, spec: Pipelin
     return { path: store.artifactPath(ds.artifact), ref: ds.artifact, dataset: { name: ds.name, version: ds.version } };
   }
   if (source.type === 'model') {
-    const model = await store.getModel(source.name, source.version);
+    const model = await store.resolveModel(source);
     return { path: store.artifactPath(model.artifact), ref: model.artifact, model: { name: model.name, version: model.version } };
   }
   const files = matchFiles(spec.dir, source.path);

@@ -149,3 +149,32 @@ export interface TrialRecord {
   /** Path (relative to the workspace root) of this trial's chart data JSON, when kept. */
   charts?: string;
 }
+
+/**
+ * A model alias (MLflow's registered-model alias): a name such as `champion` that points at one
+ * version and can be moved. Kept in `models/<name>/aliases/<alias>.json`.
+ */
+export interface ModelAlias {
+  alias: string;
+  version: number;
+  /** When and by whom (OS user) it was last set. */
+  setAt: string;
+  setBy: string;
+  /** Set when the version it points at was deleted after the alias was set. */
+  dangling?: true;
+}
+
+/** One line of a model's append-only alias history (`models/<name>/aliases.jsonl`). */
+export interface ModelAliasEvent {
+  /** Unique per change; the current alias file carries the id of the change that wrote it. */
+  id: string;
+  alias: string;
+  action: 'set' | 'delete';
+  /** The version it pointed at before (absent when it was new). */
+  from?: number;
+  /** The version it points at after (absent for a delete). */
+  to?: number;
+  at: string;
+  /** The OS user who made the change. */
+  by: string;
+}

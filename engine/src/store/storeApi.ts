@@ -1,4 +1,5 @@
-import type { ArtifactRef, DatasetVersion, ModelVersion, RunRecord, StepRunRecord, TrialRecord } from './records';
+import type { ArtifactRef, DatasetVersion, ModelAlias, ModelAliasEvent, ModelVersion, RunRecord, StepRunRecord, TrialRecord } from './records';
+import type { ModelRef } from './versionedRegistry';
 
 /**
  * The workspace store: everything Weir keeps under `<workspace>/.weir/`.
@@ -52,6 +53,17 @@ export interface WorkspaceStore {
   listModelVersions(name: string): Promise<ModelVersion[]>;
   getModel(name: string, version?: number): Promise<ModelVersion>;
   deleteModel(name: string, version?: number): Promise<void>;
+  /** The version a reference names: `{name}` (latest), `{name, version}` or `{name, alias}`. */
+  resolveModel(ref: ModelRef): Promise<ModelVersion>;
+
+  // ----- model aliases (docs/serving.md) -----
+
+  /** Points an alias at an existing version (BAD_INPUT for a bad alias name, NOT_FOUND for a missing version). */
+  setModelAlias(name: string, alias: string, version: number): Promise<ModelAliasEvent>;
+  deleteModelAlias(name: string, alias: string): Promise<ModelAliasEvent>;
+  listModelAliases(name: string): Promise<ModelAlias[]>;
+  /** Every alias change of a model, oldest first (who, when, from, to). */
+  modelAliasHistory(name: string): Promise<ModelAliasEvent[]>;
 
   // ----- runs -----
 

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { WeirError } from '../errors';
 import { createFileExclusive, readJsonFile, writeFileAtomic } from './durableFiles';
 import { checkRegistryName } from './fileNames';
+import { checkAliasName } from './modelAliases';
 
 /**
  * Named things with immutable numbered versions (datasets, models):
@@ -134,4 +135,27 @@ export function parseNameVersion(kind: 'dataset' | 'model', text: string): { nam
   const name = m[1];
   checkRegistryName(kind, name);
   return { name, version: m[2] === undefined || m[2] === 'latest' ? undefined : Number(m[2]) };
+}
+
+/** A model reference as users write it: `NAME`, `NAME:VERSION` (or `:latest`) or `NAME@ALIAS`. */
+export interface ModelRef {
+  name: string;
+  version?: number;
+  alias?: string;
+}
+
+/** Parses `NAME`, `NAME:VERSION` or `NAME@ALIAS` (model references on the command line and in pipeline inputs). */
+export function parseModelRef(text: string): ModelRef {
+  const at = text.lastIndexOf('@');
+  if (at < 0) return parseNameVersion('model', text);
+  const name = text.slice(0, at);
+  const alias = text.slice(at + 1);
+  checkRegistryName('model', name);
+  checkAliasName(alias);
+  return { name, alias };
+}
+
+/** `NAME:VERSION` or `NAME@ALIAS` or `NAME`, the way references are printed back. */
+export function formatModelRef(ref: ModelRef): string {
+  return ref.alias !== undefined ? `${ref.name}@${ref.alias}` : ref.version !== undefined ? `${ref.name}:${ref.version}` : ref.name;
 }

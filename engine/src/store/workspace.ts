@@ -2,12 +2,13 @@ import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { WeirError } from '../errors';
-import type { ArtifactRef, DatasetVersion, ModelVersion, RunRecord, RunStatus, StepRunRecord, TrialRecord } from './records';
+import type { ArtifactRef, DatasetVersion, ModelAlias, ModelAliasEvent, ModelVersion, RunRecord, RunStatus, StepRunRecord, TrialRecord } from './records';
 import type { StoreChange, WorkspaceStore } from './storeApi';
 import { pathExists, readJsonFile, tempName, writeFileAtomic } from './durableFiles';
 import { checkRegistryName, encodeFileName, newRunId } from './fileNames';
 import { currentOwner, isOwnerAlive, isPidAlive, killOrphanedGroup } from './processOwner';
-import { VersionedRegistry } from './versionedRegistry';
+import { VersionedRegistry, type ModelRef } from './versionedRegistry';
+import { ModelAliases } from './modelAliases';
 import { RunIndex } from './runIndex';
 import { ArtifactStore } from './artifacts';
 import { ChangeJournal } from './changeJournal';
@@ -39,6 +40,7 @@ export class FileWorkspaceStore implements WorkspaceStore {
   private readonly reuseDir: string;
   private readonly datasets: VersionedRegistry<DatasetVersion>;
   private readonly models: VersionedRegistry<ModelVersion>;
+  private readonly aliases: ModelAliases;
   private readonly runIndex: RunIndex;
   private readonly artifacts: ArtifactStore;
   private readonly journal: ChangeJournal;
@@ -59,6 +61,7 @@ export class FileWorkspaceStore implements WorkspaceStore {
     this.reuseDir = path.join(this.dir, 'index', 'reuse');
     this.datasets = new VersionedRegistry('dataset', path.join(this.dir, 'datasets'), this.tmpDir);
     this.models = new VersionedRegistry('model', path.join(this.dir, 'models'), this.tmpDir);
+    this.aliases = new ModelAliases(path.join(this.dir, 'models'), this.tmpDir);
     this.runIndex = new RunIndex(path.join(this.dir, 'index'));
     this.artifacts = new ArtifactStore(root, path.join(this.dir, 'artifacts'), this.tmpDir);
     this.journal = new ChangeJournal(path.join(this.dir, 'events'));
@@ -240,6 +243,55 @@ export class FileWorkspaceStore implements WorkspaceStore {
   async deleteModel(name: string, version?: number): Promise<void> {
     await this.models.delete(name, version);
     this.journal.record({ type: 'model', name });
+  }
+
+  async resolveModel(ref: ModelRef): Promise<ModelVersion> {
+    if (ref.alias === undefined) return this.models.get(ref.name, ref.version);
+    checkRegistryName('model', ref.name);
+    // An unknown model should say so, not that it lacks the alias.
+    await this.models.get(ref.name);
+    const version = await this.aliases.resolve(ref.name, ref.alias);
+    try {
+      return await this.models.get(ref.name, version);
+    } catch (e) {
+      if (e instanceof WeirError && e.code === 'NOT_FOUND') {
+        throw new WeirError('NOT_FOUND', `alias '${ref.alias}' of model '${ref.name}' points at version ${version}, which was deleted`, {
+          hint: `Move it: weir model alias set ${ref.name} ${ref.alias} VERSION`,
+        });
+      }
+      throw e;
+    }
+  }
+
+  // ----- model aliases -----
+
+  async setModelAlias(name: string, alias: string, version: number): Promise<ModelAliasEvent> {
+    checkRegistryName('model', name);
+    if (!Number.isInteger(version) || version < 1) throw new WeirError('BAD_INPUT', `invalid version '${version}' for model '${name}'`, { hint: 'A version is a whole number ≥ 1.' });
+    // Only an existing version may be aliased; get() says which versions exist.
+    await this.models.get(name, version);
+    const event = await this.aliases.set(name, alias, version);
+    this.journal.record({ type: 'model', name });
+    return event;
+  }
+
+  async deleteModelAlias(name: string, alias: string): Promise<ModelAliasEvent> {
+    checkRegistryName('model', name);
+    await this.models.get(name);
+    const event = await this.aliases.delete(name, alias);
+    this.journal.record({ type: 'model', name });
+    return event;
+  }
+
+  async listModelAliases(name: string): Promise<ModelAlias[]> {
+    checkRegistryName('model', name);
+    const live = new Set((await this.models.versions(name)).map((v) => v.version));
+    return this.aliases.list(name, (v) => live.has(v));
+  }
+
+  modelAliasHistory(name: string): Promise<ModelAliasEvent[]> {
+    checkRegistryName('model', name);
+    return this.aliases.history(name);
   }
 
   // ----- runs -----

@@ -2,11 +2,12 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import type { CliCommand } from '../command';
 import { WeirError } from '../../errors';
-import type { ModelVersion } from '../../store/records';
-import { parseNameVersion } from '../../store/versionedRegistry';
+import type { ModelAlias, ModelAliasEvent, ModelVersion } from '../../store/records';
+import { parseModelRef, parseNameVersion } from '../../store/versionedRegistry';
+import { checkAliasName } from '../../store/modelAliases';
 import { formatTable, localTime, withStore } from './dataset';
 
-/** `weir model list | show | register | delete` (`model predict` lives with the AutoML commands). */
+/** `weir model list | show | register | delete | alias` (`model predict` lives with the AutoML commands, `model serve` with the server). */
 
 function tagList(v: unknown): Record<string, string> {
   const items = v === undefined ? [] : Array.isArray(v) ? v : [v];
@@ -57,17 +58,34 @@ const list: CliCommand = {
   },
 };
 
+function aliasEventText(e: ModelAliasEvent): string {
+  if (e.action === 'delete') return `deleted (was ${e.from})`;
+  return e.from === undefined ? `set to ${e.to}` : `moved ${e.from} → ${e.to}`;
+}
+
+function aliasesOf(aliases: ModelAlias[], version: number): string {
+  return aliases.filter((a) => a.version === version).map((a) => `@${a.alias}`).join(' ');
+}
+
 const show: CliCommand = {
   path: ['model', 'show'],
-  usage: 'NAME[:VERSION]',
-  summary: 'Shows a model version: artifact, tags, metrics, lineage and the other versions.',
+  usage: 'NAME[:VERSION|@ALIAS]',
+  summary: 'Shows a model version: artifact, tags, metrics, lineage, aliases with their history, and the other versions.',
   async run(args, io) {
-    const ref = oneRef(args.positionals, `weir model show ${this.usage}`);
+    if (args.positionals.length !== 1) throw new WeirError('BAD_INPUT', 'expected NAME[:VERSION|@ALIAS]', { hint: `Usage: weir model show ${this.usage}` });
+    const ref = parseModelRef(args.positionals[0]);
     return withStore(args, async (store) => {
-      const m = await store.getModel(ref.name, ref.version);
+      const m = await store.resolveModel(ref);
       const versions = await store.listModelVersions(ref.name);
+      const aliases = await store.listModelAliases(ref.name);
+      const aliasHistory = await store.modelAliasHistory(ref.name);
       if (args.json) {
-        io.json({ ...m, versions: versions.map((v) => ({ version: v.version, createdAt: v.createdAt, tags: v.tags })) });
+        io.json({
+          ...m,
+          aliases,
+          aliasHistory,
+          versions: versions.map((v) => ({ version: v.version, createdAt: v.createdAt, tags: v.tags, aliases: aliases.filter((a) => a.version === v.version).map((a) => a.alias) })),
+        });
         return 0;
       }
       const lines = [
@@ -78,11 +96,15 @@ const show: CliCommand = {
       if (m.framework) lines.push(`  framework  ${m.framework}`);
       if (Object.keys(m.tags).length) lines.push(`  tags       ${formatTags(m.tags)}`);
       if (m.lineage) lines.push(`  lineage    ${lineageText(m)}`);
+      if (aliases.length) lines.push(`  aliases    ${aliases.map((a) => `@${a.alias} → ${a.version}${a.dangling ? ' (deleted)' : ''}`).join(', ')}`);
       const metrics = Object.entries(m.metrics ?? {});
       if (metrics.length) {
         lines.push('', formatTable([['METRIC', 'VALUE'], ...metrics.map(([k, v]) => [k, String(Number(v.toPrecision(6)))])]));
       }
-      lines.push('', formatTable([['VERSION', 'CREATED', 'TAGS'], ...versions.map((v) => [String(v.version), localTime(v.createdAt), formatTags(v.tags)])]));
+      lines.push('', formatTable([['VERSION', 'CREATED', 'ALIASES', 'TAGS'], ...versions.map((v) => [String(v.version), localTime(v.createdAt), aliasesOf(aliases, v.version), formatTags(v.tags)])]));
+      if (aliasHistory.length) {
+        lines.push('', formatTable([['ALIAS', 'CHANGE', 'WHEN', 'BY'], ...aliasHistory.map((e) => [`@${e.alias}`, aliasEventText(e), localTime(e.at), e.by])]));
+      }
       io.out(lines.join('\n'));
       return 0;
     });
@@ -134,4 +156,67 @@ const remove: CliCommand = {
   },
 };
 
-export const modelCommands: CliCommand[] = [list, show, register, remove];
+function versionArg(text: string | undefined, name: string): number {
+  if (text === undefined || !/^\d+$/.test(text) || Number(text) < 1) {
+    throw new WeirError('BAD_INPUT', `expected a version number for model '${name}', got '${text ?? ''}'`, { hint: 'Usage: weir model alias set NAME ALIAS VERSION' });
+  }
+  return Number(text);
+}
+
+const aliasSet: CliCommand = {
+  path: ['model', 'alias', 'set'],
+  usage: 'NAME ALIAS VERSION',
+  summary: 'Points an alias (e.g. champion) at a version, so `model:NAME@ALIAS` names it; the change is kept in the alias history.',
+  async run(args, io) {
+    const [name, alias, versionText, ...rest] = args.positionals;
+    if (!name || !alias || rest.length > 0) throw new WeirError('BAD_INPUT', 'give a model name, an alias and a version', { hint: `Usage: weir model alias set ${this.usage}` });
+    parseNameVersion('model', name);
+    checkAliasName(alias);
+    const version = versionArg(versionText, name);
+    return withStore(args, async (store) => {
+      const event = await store.setModelAlias(name, alias, version);
+      if (args.json) io.json(event);
+      else io.out(event.from === undefined ? `${name}@${alias} → ${version}` : event.from === version ? `${name}@${alias} → ${version} (unchanged)` : `${name}@${alias} → ${version} (was ${event.from})`);
+      return 0;
+    });
+  },
+};
+
+const aliasDelete: CliCommand = {
+  path: ['model', 'alias', 'delete'],
+  usage: 'NAME ALIAS',
+  summary: 'Removes an alias (the version stays; the removal is kept in the alias history).',
+  async run(args, io) {
+    const [name, alias, ...rest] = args.positionals;
+    if (!name || !alias || rest.length > 0) throw new WeirError('BAD_INPUT', 'give a model name and an alias', { hint: `Usage: weir model alias delete ${this.usage}` });
+    parseNameVersion('model', name);
+    checkAliasName(alias);
+    return withStore(args, async (store) => {
+      const event = await store.deleteModelAlias(name, alias);
+      if (args.json) io.json(event);
+      else io.out(`Deleted ${name}@${alias} (was ${event.from})`);
+      return 0;
+    });
+  },
+};
+
+const aliasList: CliCommand = {
+  path: ['model', 'alias', 'list'],
+  usage: 'NAME',
+  summary: 'Lists a model\'s aliases and the versions they point at.',
+  async run(args, io) {
+    const [name, ...rest] = args.positionals;
+    if (!name || rest.length > 0) throw new WeirError('BAD_INPUT', 'give a model name', { hint: `Usage: weir model alias list ${this.usage}` });
+    parseNameVersion('model', name);
+    return withStore(args, async (store) => {
+      await store.getModel(name);
+      const aliases = await store.listModelAliases(name);
+      if (args.json) io.json(aliases);
+      else if (aliases.length === 0) io.out(`Model '${name}' has no aliases. Set one with \`weir model alias set ${name} ALIAS VERSION\`.`);
+      else io.out(formatTable([['ALIAS', 'VERSION', 'SET', 'BY'], ...aliases.map((a) => [`@${a.alias}`, `${a.version}${a.dangling ? ' (deleted)' : ''}`, localTime(a.setAt), a.setBy])]));
+      return 0;
+    });
+  },
+};
+
+export const modelCommands: CliCommand[] = [list, show, register, remove, aliasSet, aliasDelete, aliasList];

@@ -4,23 +4,24 @@ import { WeirError } from '../../errors';
 import { loadModel } from '../../automl/model/loadModel';
 import { appendColumns, readTableFile, writeTableFile } from '../../automl/model/tableFiles';
 import { openWorkspace } from '../../store/workspace';
+import { parseModelRef } from '../../store/versionedRegistry';
 
-/** `weir model predict NAME[:VERSION] DATA --out FILE`: scores a table with a registered model. */
+/** `weir model predict NAME[:VERSION|@ALIAS] DATA --out FILE`: scores a table with a registered model. */
 export const predictCommands: CliCommand[] = [
   {
     path: ['model', 'predict'],
-    usage: 'NAME[:VERSION] DATA --out FILE',
+    usage: 'NAME[:VERSION|@ALIAS] DATA --out FILE',
     summary: 'Scores DATA (CSV, Parquet, JSON) with a registered AutoML model; writes CSV or Parquet by the extension of FILE.',
     options: { out: { type: 'string' }, 'predictions-only': { type: 'boolean' } },
     async run(args, io) {
       const [ref, data] = args.positionals;
       const out = args.values.out;
-      if (!ref || !data || typeof out !== 'string') throw new WeirError('BAD_INPUT', 'usage: weir model predict NAME[:VERSION] DATA --out FILE');
+      if (!ref || !data || typeof out !== 'string') throw new WeirError('BAD_INPUT', 'usage: weir model predict NAME[:VERSION|@ALIAS] DATA --out FILE');
       if (!/\.(csv|parquet)$/i.test(out)) throw new WeirError('BAD_INPUT', `--out ${out}: give a file ending in .csv or .parquet`);
-      const match = /^(.+?)(?::(\d+))?$/.exec(ref)!;
+      const modelRef = parseModelRef(ref);
       const store = await openWorkspace(args.workspace);
       try {
-        const version = await store.getModel(match[1], match[2] === undefined ? undefined : Number(match[2]));
+        const version = await store.resolveModel(modelRef);
         const model = loadModel(store.artifactPath(version.artifact));
         try {
           const started = performance.now();
