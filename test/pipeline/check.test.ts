@@ -4,7 +4,6 @@ import { afterAll, describe, expect, test } from 'vitest';
 import { z } from 'zod';
 import { checkPipeline, parsePipelineText } from '../../engine/src/pipeline';
 import { registerStepKind } from '../../engine/src/steps/registry';
-import { joinShellLine, cutShellLine } from '../../engine/src/steps/scriptStep';
 import { splitStatements } from '../../engine/src/steps/sqlStep';
 import { openWorkspace } from '../../engine/src/store/workspace';
 import type { WorkspaceStore } from '../../engine/src/store/storeApi';
@@ -112,13 +111,5 @@ describe('helpers', () => {
       [1, "-- lead\nCREATE TABLE a AS SELECT 'x;y' AS s"],
       [4, '/* ; */ SELECT "a;b" FROM a'],
     ]);
-  });
-
-  test('substituted values are quoted for the shell', () => {
-    const parts = cutShellLine('cat ${{ inputs.a }} "${{ outputs.b }}" > ${{ outputs.c }}');
-    parts[1] = "/tmp/with space/it's";
-    parts[3] = '/tmp/"q"$x';
-    parts[5] = '/tmp/plain.txt';
-    expect(joinShellLine(parts)).toBe(`cat '/tmp/with space/it'\\''s' "/tmp/\\"q\\"\\$x" > /tmp/plain.txt`);
   });
 });

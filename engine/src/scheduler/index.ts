@@ -239,7 +239,7 @@ class RunExecution {
     let outDir: string | undefined;
     try {
       const inputs = await this.resolveStepInputs(step);
-      const paramConfig = substituteDeep(step.config, (ref, text) => (ref.scope === 'parameters' ? this.params[ref.name] : text));
+      const paramConfig = kind.substitutesAfterParsing ? step.config : substituteDeep(step.config, (ref, text) => (ref.scope === 'parameters' ? this.params[ref.name] : text));
       const parsed = kind.configSchema.safeParse(paramConfig);
       if (!parsed.success) {
         throw new WeirError('BAD_INPUT', `step '${name}': settings are invalid after substituting parameters: ${parsed.error.issues.map((i) => `${i.path.join('.') || step.kind}: ${i.message}`).join('; ')}`);
@@ -313,6 +313,7 @@ class RunExecution {
         lineage: () => ({ datasets: [...this.datasetsRead.values()] }),
         // Written straight to the record without a step-status event: the status has not changed.
         recordProcess: async (group) => {
+          this.store.recordStepProcess(this.run.id, name, group);
           this.records.get(name)!.process = group;
           await this.store.updateRun(this.run.id, (r) => {
             const s = r.steps.find((x) => x.name === name);

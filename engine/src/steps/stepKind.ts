@@ -21,6 +21,14 @@ export interface StepKind<Config = unknown> {
    */
   readonly configSchema: z.ZodType<Config>;
   /**
+   * True when the scheduler must parse the settings with their `${{ parameters.X }}`
+   * expressions still in place and substitute them afterwards, with the paths. The script
+   * kind needs this to keep each value apart from the command text around it, so a value is
+   * never read as shell syntax. Other kinds get parameters substituted before parsing, so a
+   * setting that is one expression takes the parameter's type.
+   */
+  readonly substitutesAfterParsing?: boolean;
+  /**
    * The outputs the step produces, by name. `declared` is the step's own `outputs:` map
    * (e.g. `{ prepped: 'parquet' }` for sql); kinds with fixed outputs (automl: metrics, model)
    * ignore it.
@@ -94,7 +102,8 @@ export interface StepContext {
   lineage(): { datasets: { name: string; version: number }[] };
   /**
    * Records the process group a step started in its step run record, so that a store that finds
-   * the run's owner dead (kill -9) can kill the group too. Optional: contexts without it
+   * the run's owner dead (kill -9) can kill the group too. The group is on disk before the call
+   * returns its promise (the promise covers the run record's copy). Optional: contexts without it
    * simply leave such children to finish on their own.
    */
   recordProcess?(group: { pgid: number; procStart?: string }): Promise<void>;

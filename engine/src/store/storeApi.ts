@@ -84,6 +84,13 @@ export interface WorkspaceStore {
   requestCancel(runId: string): Promise<void>;
   /** True once `requestCancel` was called for this run (polled by the owner). */
   isCancelRequested(runId: string): Promise<boolean>;
+  /**
+   * Records, synchronously, the process group a live run's step just started, beside the run
+   * record. Synchronous so that no other work (a native module loading, a long computation)
+   * can run between the spawn and the record: a store that finds the owner dead kills the
+   * group even when the owner died right after starting it.
+   */
+  recordStepProcess(runId: string, step: string, group: { pgid: number; procStart?: string }): void;
 
   // ----- step logs and child runs -----
 

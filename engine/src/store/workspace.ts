@@ -129,11 +129,35 @@ export class FileWorkspaceStore implements WorkspaceStore {
     let orphans: { pgid: number; procStart?: string }[] = [];
     const updated = await this.updateRun(run.id, (r) => {
       if (FINAL_RUN.has(r.status)) return;
-      orphans = r.steps.filter((s) => s.status === 'Running' && s.process).map((s) => s.process!);
+      const unfinished = r.steps.filter((s) => s.status === 'Running' || s.status === 'Queued');
+      orphans = unfinished.flatMap((s) => [s.process, this.readStepProcess(r.id, s.name)]).filter((g): g is { pgid: number; procStart?: string } => g !== undefined);
       markInterrupted(r);
     });
     for (const group of orphans) killOrphanedGroup(group);
     return updated;
+  }
+
+  private stepProcessFile(runId: string, step: string): string {
+    return path.join(this.runsDir, runId, 'processes', `${encodeFileName(step)}.json`);
+  }
+
+  recordStepProcess(runId: string, step: string, group: { pgid: number; procStart?: string }): void {
+    this.checkRunId(runId);
+    const file = this.stepProcessFile(runId, step);
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    // Not atomic on purpose: a torn file is ignored by readStepProcess, and the rename dance
+    // would cost more syscalls in the very window this record exists to close.
+    fs.writeFileSync(file, JSON.stringify(group));
+  }
+
+  private readStepProcess(runId: string, step: string): { pgid: number; procStart?: string } | undefined {
+    try {
+      const group = JSON.parse(fs.readFileSync(this.stepProcessFile(runId, step), 'utf8')) as { pgid?: unknown; procStart?: unknown };
+      if (typeof group.pgid !== 'number') return undefined;
+      return { pgid: group.pgid, ...(typeof group.procStart === 'string' ? { procStart: group.procStart } : {}) };
+    } catch {
+      return undefined;
+    }
   }
 
   // ----- artifacts -----
