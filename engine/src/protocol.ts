@@ -336,6 +336,19 @@ export interface AutomlStepDetails {
   guardrails: GuardrailView[];
   /** The best model's feature importances, largest first. */
   featureImportances?: { feature: string; importance: number }[];
+  /** Test-set evaluation (`test_data` / `test_data_size`), when the step had a test set. */
+  testSet?: AutomlTestSetView;
+}
+
+/** The chosen model (and each ensemble) scored once on the test set, beside the validation scores. */
+export interface AutomlTestSetView {
+  source: 'test_data' | 'test_data_size';
+  fraction?: number;
+  rows: number;
+  /** Every metric of the chosen model, primary metric first: its validation (CV) score and its test score. */
+  metrics: { metric: string; validation?: number; test: number }[];
+  /** Each scored leaderboard row's primary metric: validation and test. */
+  rowsScored: { iteration: number; algorithm: string; validation?: number; test?: number }[];
 }
 
 export interface RunDetailsData {

@@ -28,6 +28,7 @@ import type {
 
 export type {
   AutomlStepDetails,
+  AutomlTestSetView,
   ChartSeries,
   ColumnProfile,
   CompareRunData,

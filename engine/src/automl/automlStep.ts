@@ -5,6 +5,27 @@ import { runAutoML } from './runAutoML';
 import { type AutoMLConfig, automlConfigSchema } from './settings';
 
 /**
+ * The test set's settings against the step's inputs: `test_data` must name an input, and
+ * `test_data_size` cannot be combined with an input named `test_data` (which one would be
+ * the test set?). With the test input's schema known, it must have the label column.
+ */
+function testSetProblems(config: AutoMLConfig, inputs: Record<string, unknown>): StepProblem[] {
+  const names = Object.keys(inputs);
+  if (config.test_data !== undefined && !(config.test_data in inputs)) {
+    return [{ path: ['test_data'], message: `test_data names input '${config.test_data}', which the step does not have (inputs: ${names.join(', ') || 'none'})` }];
+  }
+  if (config.test_data_size !== undefined && 'test_data' in inputs) {
+    return [{ path: ['test_data_size'], message: "the step has a test_data input and test_data_size: use one (remove the input, or test_data_size to score on it)" }];
+  }
+  const name = config.test_data_size === undefined ? (config.test_data ?? 'test_data') : undefined;
+  const schema = name ? inputs[name] : undefined;
+  if (Array.isArray(schema) && !schema.some((c: { name: string }) => c.name === config.label_column_name)) {
+    return [{ path: [config.test_data ? 'test_data' : 'label_column_name'], message: `the test data (input '${name}') has no label column '${config.label_column_name}'` }];
+  }
+  return [];
+}
+
+/**
  * The `automl` step kind: Azure's `AutoMLConfig` + `AutoMLStep` on one machine. Inputs
  * `training_data` (and optionally `validation_data`), outputs `metrics` (the article's
  * metrics JSON) and `model` (a folder with model.json, charts, leaderboard, guardrails,
@@ -48,6 +69,7 @@ export const automlStep: StepKind<AutoMLConfig> = {
         if (!names.has(column)) problems.push({ path, message: `column '${column}' is not in the training data (${columns})` });
       }
     }
+    problems.push(...testSetProblems(config, ctx.inputSchemas));
     return problems;
   },
   async run(config, ctx) {
@@ -59,10 +81,15 @@ export const automlStep: StepKind<AutoMLConfig> = {
     // Upstream outputs are Parquet; `file:` inputs may be CSV, JSON or Arrow as well.
     const trainingTable = await readTableFile(training.path);
     const validationTable = validationInput ? await readTableFile(validationInput.path) : undefined;
+    const testProblem = testSetProblems(config, ctx.inputs)[0];
+    if (testProblem) throw new WeirError('BAD_INPUT', `automl step '${ctx.stepName}': ${testProblem.path.join('.')}: ${testProblem.message}`);
+    const testInput = config.test_data_size === undefined ? ctx.inputs[config.test_data ?? 'test_data'] : undefined;
+    const testTable = testInput ? await readTableFile(testInput.path) : undefined;
     const result = await runAutoML({
       config,
       training: trainingTable,
       validation: validationTable,
+      test: testTable,
       outDir: ctx.outDir,
       log: (text) => ctx.log(text),
       reportTrial: (trial) => ctx.reportTrial(trial),
@@ -74,6 +101,9 @@ export const automlStep: StepKind<AutoMLConfig> = {
     const primary = result.settings.primaryMetric;
     if (Number.isFinite(result.best.metrics[primary])) headline[primary] = result.best.metrics[primary]!;
     for (const [k, v] of Object.entries(result.best.metrics)) if (Number.isFinite(v)) headline[k] = v;
+    // Test-set scores sit beside the validation ones as `test_<metric>`, so the run record,
+    // `weir run show` and the registered model's metrics carry both.
+    if (result.test) for (const [k, v] of Object.entries(result.test.metrics)) headline[`test_${k}`] = v;
     ctx.reportMetrics(headline);
     return { outputs: { metrics: result.metricsFile, model: result.modelDir }, metrics: headline };
   },

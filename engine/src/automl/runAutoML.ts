@@ -9,6 +9,7 @@ import { allFamilies } from './families';
 import { cellAsNumber, encodeLabel, fitFeaturizer, transform } from './featurize';
 import { buildForecastTable, type ForecastTable } from './forecast/forecastFeatures';
 import { type ValidationPlan as GuardrailValidation, dataGuardrails, validationSplitGuardrail } from './guardrails';
+import { evaluateTestSet, holdOutTestSet, testSetLogLines, withTestMetrics } from './evaluation/testSet';
 import { computeMetrics } from './metrics';
 import { type EstimatorSpec, baselinePrediction } from './model/estimator';
 import {
@@ -17,11 +18,13 @@ import {
   IMPORTANCES_FILE,
   LEADERBOARD_FILE,
   MODEL_FILE,
+  TEST_CHARTS_FILE,
   TRIAL_CHARTS_DIR,
   TRIAL_CHARTS_KEPT,
   type ModelArtifact,
+  type TestSetSummary,
 } from './model/modelArtifact';
-import { type AutoMLConfig, type ResolvedSettings, resolveSettings } from './settings';
+import { type AutoMLConfig, type ResolvedSettings, resolveSettings, testSetPlan } from './settings';
 import type { SearchFamily } from './search/costFrugalSearch';
 import { type TrialResult, leaderboardOrder, runSearch } from './search/runSearch';
 import { type Fold, customFolds, holdoutSplit, kFold, rollingOriginFolds, stratifiedKFold } from './splitFolds';
@@ -35,6 +38,8 @@ export interface AutoMLRunArgs {
   config: AutoMLConfig;
   training: ColumnarTable;
   validation?: ColumnarTable;
+  /** The `test_data` input's table: scored once after the search, never searched on. */
+  test?: ColumnarTable;
   /** Folder the `model` output folder and `metrics.json` are written into. */
   outDir: string;
   log(text: string): void;
@@ -54,6 +59,8 @@ export interface AutoMLRunResult {
   settings: ResolvedSettings;
   stopReason: string;
   guardrails: Guardrail[];
+  /** Test-set scores of the chosen model and each ensemble, when a test set was given. */
+  test?: TestSetSummary;
 }
 
 /**
@@ -65,7 +72,10 @@ export interface AutoMLRunResult {
 export async function runAutoML(a: AutoMLRunArgs): Promise<AutoMLRunResult> {
   const started = performance.now();
   const task = a.config.task;
-  const provisional = resolveSettings(a.config, { rows: a.training.rows, hasValidationInput: a.validation !== undefined });
+  // The test rows leave first, so featurization, folds, search and ensembles never see them.
+  const held = holdOutTestSet(a.config, testSetPlan(a.config, a.test !== undefined), a.training, a.test);
+  a = { ...a, training: held.training };
+  const provisional = resolveSettings(a.config, { rows: a.training.rows, hasValidationInput: a.validation !== undefined, hasTestInput: a.test !== undefined });
   const concurrency = Math.max(1, Math.min(provisional.concurrency, a.concurrency ?? provisional.concurrency));
   const settings: ResolvedSettings = { ...provisional, concurrency };
   checkColumns(a.training, settings);
@@ -80,6 +90,7 @@ export async function runAutoML(a: AutoMLRunArgs): Promise<AutoMLRunResult> {
       `${settings.experimentTimeoutMs ? `, budget ${(settings.experimentTimeoutMs / 60_000).toFixed(2)} min` : ''}, ${concurrency} worker${concurrency > 1 ? 's' : ''}`,
   );
   for (const g of guardrails) a.log(`guardrail ${g.status.padEnd(7)} ${g.name}: ${g.description}`);
+  if (held.test) a.log(`test set: ${held.test.source === 'test_data' ? `the test_data input (${held.test.table.rows} rows)` : `${held.test.table.rows} rows held out (test_data_size ${held.test.fraction})`}, scored once after the search`);
 
   const evalRows = concatRows(folds);
   const yEval = Float32Array.from(evalRows, (i) => y[i]);
@@ -264,9 +275,17 @@ export async function runAutoML(a: AutoMLRunArgs): Promise<AutoMLRunResult> {
     forecast: prepared.forecast?.spec,
     createdAt: new Date().toISOString(),
   };
+  const tested = held.test
+    ? evaluateTestSet({ artifact, test: held.test, rows: ensembles.map((e) => ({ iteration: e.trial.iteration, algorithm: e.trial.algorithm, spec: e.spec })), weightColumn: settings.weightColumn, labelRange })
+    : undefined;
+  if (tested) {
+    artifact.test = tested.summary;
+    await writeFile(path.join(modelDir, TEST_CHARTS_FILE), JSON.stringify(tested.charts));
+    for (const line of testSetLogLines(tested.summary, best, leaderboard, settings.primaryMetric)) a.log(line);
+  }
   await writeFile(path.join(modelDir, MODEL_FILE), JSON.stringify(artifact));
   await writeFile(path.join(modelDir, CHARTS_FILE), JSON.stringify(chartsFor(task, toScale(best.oof!), yTrueEval, wEval, classes, prepared.forecast, evalRows)));
-  await writeFile(path.join(modelDir, LEADERBOARD_FILE), JSON.stringify(leaderboard.map(leaderboardRow), null, 1));
+  await writeFile(path.join(modelDir, LEADERBOARD_FILE), JSON.stringify(withTestMetrics(leaderboard.map(leaderboardRow), artifact.test), null, 1));
   await writeFile(path.join(modelDir, GUARDRAILS_FILE), JSON.stringify(guardrails, null, 1));
   // The editor shows charts for any of the best rows, not only the chosen one.
   await mkdir(path.join(modelDir, TRIAL_CHARTS_DIR));
@@ -278,7 +297,7 @@ export async function runAutoML(a: AutoMLRunArgs): Promise<AutoMLRunResult> {
   const metricsFile = path.join(a.outDir, 'metrics.json');
   await writeFile(metricsFile, JSON.stringify(metricsByIteration(trialsOut), null, 1));
   a.log(`AutoML finished in ${((performance.now() - started) / 1000).toFixed(1)} s`);
-  return { modelDir, metricsFile, best, leaderboard, settings, stopReason, guardrails };
+  return { modelDir, metricsFile, best, leaderboard, settings, stopReason, guardrails, ...(artifact.test ? { test: artifact.test } : {}) };
 }
 
 interface Prepared {

@@ -84,6 +84,16 @@ const automlConfigObject = z.strictObject({
     .describe('Number of cross-validation folds. Default (as Azure): under 1,000 rows 10 folds, under 20,000 rows 3 folds, else a 10% holdout.'),
   validation_size: z.number().gt(0).lt(1).optional().describe('Fraction of the training data held out for validation instead of cross-validation.'),
   validation_data: z.string().optional().describe('Name of the step input that holds a separate validation table (default: the `validation_data` input when present).'),
+  test_data: z
+    .string()
+    .optional()
+    .describe('Name of the step input that holds a test table (default: the `test_data` input when present). The best model and each ensemble are scored once on it after the search; the search never sees it.'),
+  test_data_size: z
+    .number()
+    .gt(0)
+    .lt(1)
+    .optional()
+    .describe('Fraction of the training data held out as a test set before the search (stratified for classification, seeded). The best model and each ensemble are scored once on it.'),
   cv_split_column_names: z
     .array(z.string())
     .min(1)
@@ -145,6 +155,14 @@ export const automlConfigSchema: z.ZodType<AutoMLConfig> = automlConfigObject.su
   if (c.cv_split_column_names !== undefined && (c.n_cross_validations !== undefined || c.validation_size !== undefined || c.validation_data !== undefined)) {
     ctx.addIssue({ code: 'custom', path: ['cv_split_column_names'], message: 'cv_split_column_names cannot be combined with n_cross_validations, validation_size or validation_data' });
   }
+  if (c.test_data !== undefined && c.test_data_size !== undefined) {
+    ctx.addIssue({ code: 'custom', path: ['test_data_size'], message: 'set either test_data or test_data_size, not both' });
+  }
+  if (c.task === 'forecasting') {
+    for (const key of ['test_data', 'test_data_size'] as const) {
+      if (c[key] !== undefined) ctx.addIssue({ code: 'custom', path: [key], message: `${key} applies to tasks 'classification' and 'regression'; forecasting is validated by rolling origin` });
+    }
+  }
   const known = new Set([...WEIR_MODELS[c.task], ...AZURE_ONLY_MODELS]);
   for (const key of ['allowed_models', 'blocked_models'] as const) {
     (c[key] ?? []).forEach((name, i) => {
@@ -189,6 +207,9 @@ export type ValidationPlan =
   | { type: 'custom_cv'; columns: string[] }
   | { type: 'rolling_origin'; folds: number };
 
+/** Where the test set comes from. */
+export type TestSetPlan = { type: 'test_data'; input: string } | { type: 'split'; fraction: number };
+
 /** The settings with every default applied, for a table of known size. */
 export interface ResolvedSettings {
   task: Task;
@@ -205,6 +226,8 @@ export interface ResolvedSettings {
   /** True when the validation method was chosen from the data size (no setting given). */
   validationAutomatic: boolean;
   weightColumn?: string;
+  /** A test set scored once after the search: a step input, or a share held out before it. */
+  test?: TestSetPlan;
   featurization: FeaturizationSettings;
   allowedModels: string[];
   /** Azure model names the user allowed that Weir does not run (reported in the log). */
@@ -226,7 +249,7 @@ export interface ResolvedSettings {
 /** Rows at or above which Azure switches from cross-validation to a holdout. */
 export const CV_ROW_LIMIT = 20_000;
 
-export function resolveSettings(c: AutoMLConfig, data: { rows: number; hasValidationInput?: boolean; coreCount?: number }): ResolvedSettings {
+export function resolveSettings(c: AutoMLConfig, data: { rows: number; hasValidationInput?: boolean; hasTestInput?: boolean; coreCount?: number }): ResolvedSettings {
   const budget = experimentTimeoutMinutes(c);
   let validation: ValidationPlan;
   const validationInput = c.validation_data ?? (data.hasValidationInput ? 'validation_data' : undefined);
@@ -266,6 +289,7 @@ export function resolveSettings(c: AutoMLConfig, data: { rows: number; hasValida
     validation,
     validationAutomatic: c.n_cross_validations === undefined && c.validation_size === undefined && !validationInput && !c.cv_split_column_names,
     weightColumn: c.weight_column_name,
+    test: testSetPlan(c, data.hasTestInput ?? false),
     featurization: toFeaturizationSettings(c.featurization),
     allowedModels,
     skippedModels,
@@ -285,6 +309,13 @@ export function resolveSettings(c: AutoMLConfig, data: { rows: number; hasValida
           }
         : undefined,
   };
+}
+
+/** The test set a config asks for: `test_data_size`, else the `test_data` input (named, or present by its default name). */
+export function testSetPlan(c: AutoMLConfig, hasTestInput: boolean): TestSetPlan | undefined {
+  if (c.test_data_size !== undefined) return { type: 'split', fraction: c.test_data_size };
+  const input = c.test_data ?? (hasTestInput ? 'test_data' : undefined);
+  return input ? { type: 'test_data', input } : undefined;
 }
 
 function toFeaturizationSettings(f: AutoMLConfig['featurization']): FeaturizationSettings {

@@ -18,6 +18,7 @@ import {
   TrialChartsRequest,
   WebviewRunChangedNotification,
   type AutomlStepDetails,
+  type AutomlTestSetView,
   type ColumnProfile,
   type CompareRunData,
   type GuardrailView,
@@ -202,6 +203,24 @@ async function automlDetails(store: WorkspaceStore, run: RunRecord, step: StepRu
     bestIteration: model?.iteration,
     guardrails: Array.isArray(guardrails) ? guardrails : [],
     featureImportances: importances ? importanceList(importances) : undefined,
+    ...(model?.test ? { testSet: testSetView(model, trials) } : {}),
+  };
+}
+
+/** The model's recorded test-set scores beside its validation scores, primary metric first. */
+function testSetView(model: ModelArtifact, trials: TrialRecord[]): AutomlTestSetView {
+  const test = model.test!;
+  const primary = model.primaryMetric;
+  const names = Object.keys(test.metrics).sort((a, b) => (a === primary ? -1 : b === primary ? 1 : a.localeCompare(b)));
+  return {
+    source: test.source,
+    ...(test.fraction !== undefined ? { fraction: test.fraction } : {}),
+    rows: test.rows,
+    metrics: names.map((metric) => ({ metric, validation: model.metrics[metric], test: test.metrics[metric] })),
+    rowsScored: Object.entries(test.byIteration).map(([iteration, metrics]) => {
+      const trial = trials.find((t) => t.iteration === Number(iteration));
+      return { iteration: Number(iteration), algorithm: trial?.algorithm ?? (Number(iteration) === model.iteration ? model.algorithm : ''), validation: trial?.metrics[primary], test: metrics[primary] };
+    }),
   };
 }
 

@@ -291,6 +291,7 @@ export class RunDetailsView {
         a.primaryMetric ? h('span', null, 'Primary metric ', h('strong', null, a.primaryMetric)) : null,
         a.bestIteration !== undefined ? h('span', null, 'Best iteration ', h('strong', null, String(a.bestIteration))) : null,
       ),
+      a.testSet ? renderTestSet(a) : null,
       tabs,
     );
   }
@@ -408,6 +409,40 @@ function renderGuardrails(a: AutomlStepDetails): Child {
         ),
       ),
     ),
+  );
+}
+
+/** The chosen model's test-set scores beside its validation scores, and each scored row's primary metric. */
+function renderTestSet(a: AutomlStepDetails): HTMLElement {
+  const t = a.testSet!;
+  const fmt = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ? '—' : formatNumber(v));
+  const source = t.source === 'test_data' ? 'the test_data input' : `test_data_size ${t.fraction}`;
+  return h(
+    'details',
+    { class: 'test-set', open: true },
+    h('summary', null, `Test set: ${t.rows} rows (${source}), scored once after the search`),
+    h(
+      'table',
+      { class: 'grid test-metrics' },
+      h('thead', null, h('tr', null, h('th', null, 'Metric'), h('th', null, 'Validation (CV)'), h('th', null, 'Test'))),
+      h(
+        'tbody',
+        null,
+        t.metrics.map((m) => h('tr', { 'data-metric': m.metric }, h('td', null, m.metric === a.primaryMetric ? h('strong', null, m.metric) : m.metric), h('td', null, fmt(m.validation)), h('td', null, fmt(m.test)))),
+      ),
+    ),
+    t.rowsScored.length > 1
+      ? h(
+          'table',
+          { class: 'grid test-rows' },
+          h('thead', null, h('tr', null, h('th', null, 'Iteration'), h('th', null, 'Algorithm'), h('th', null, `${a.primaryMetric ?? 'score'} (CV)`), h('th', null, `${a.primaryMetric ?? 'score'} (test)`))),
+          h(
+            'tbody',
+            null,
+            t.rowsScored.map((r) => h('tr', { 'data-iteration': String(r.iteration) }, h('td', null, String(r.iteration)), h('td', null, r.algorithm), h('td', null, fmt(r.validation)), h('td', null, fmt(r.test)))),
+          ),
+        )
+      : null,
   );
 }
 

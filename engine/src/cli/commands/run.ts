@@ -172,11 +172,34 @@ function showRun(run: RunRecord): string {
     '',
     formatTable([['STEP', 'KIND', 'STATUS', 'DURATION', 'NOTE'], ...run.steps.map((s) => [s.name, s.kind, s.status, duration(s.startedAt, s.endedAt), stepNote(s)])]),
   ];
+  lines.push(...testSetLines(run));
   const stepOutputs = run.steps.flatMap((s) => Object.entries(s.outputs).map(([o, ref]) => [`${s.name}.${o}`, ref] as const));
   if (Object.keys(run.outputs).length || stepOutputs.length) {
     lines.push('', 'Outputs:', ...describeOutputs({ ...run.outputs, ...Object.fromEntries(stepOutputs) }));
   }
   return lines.join('\n');
+}
+
+/**
+ * AutoML steps with a test set report `test_<metric>` beside each validation metric: one
+ * row per metric, the validation (CV) score next to the test score.
+ */
+function testSetLines(run: RunRecord): string[] {
+  const rows: string[][] = [];
+  for (const s of run.steps) {
+    for (const [metric, value] of Object.entries(s.metrics ?? {})) {
+      if (metric.startsWith('test_')) continue;
+      const test = s.metrics[`test_${metric}`];
+      if (test === undefined) continue;
+      rows.push([s.name, metric, fmtMetric(value), fmtMetric(test)]);
+    }
+  }
+  if (rows.length === 0) return [];
+  return ['', 'Test set (the chosen model scored once on rows the search never saw):', formatTable([['STEP', 'METRIC', 'CV', 'TEST'], ...rows])];
+}
+
+function fmtMetric(v: number): string {
+  return Number.isFinite(v) ? v.toFixed(4) : 'n/a';
 }
 
 const runShowCommand: CliCommand = {
