@@ -15,7 +15,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { sqlString, withDuckDB } from '../engine/src/steps/duckdbTables';
+import { sqlString, withPrivateDuckDB } from '../engine/src/data/duckdb';
 import { splitStatements, sqlStep } from '../engine/src/steps/sqlStep';
 import type { StepContext } from '../engine/src/steps/stepKind';
 import { python } from '../test/helpers/paths';
@@ -33,7 +33,7 @@ async function generate(): Promise<void> {
   mkdirSync(cache, { recursive: true });
   const started = Date.now();
   const partial = `${csv}.partial`;
-  await withDuckDB(async (c) => {
+  await withPrivateDuckDB(async (c) => {
     await c.run('SELECT setseed(0.42)');
     await c.run(`COPY (
       SELECT
@@ -53,7 +53,7 @@ async function generate(): Promise<void> {
     ) TO ${sqlString(partial)} (HEADER, DELIMITER ',')`);
   });
   renameSync(partial, csv);
-  await withDuckDB((c) => c.run(`COPY (SELECT * FROM read_csv(${sqlString(csv)})) TO ${sqlString(parquet)} (FORMAT parquet)`));
+  await withPrivateDuckDB((c) => c.run(`COPY (SELECT * FROM read_csv(${sqlString(csv)})) TO ${sqlString(parquet)} (FORMAT parquet)`));
   console.log(`generated ${rows.toLocaleString()} rows (${(statSync(csv).size / 1e6).toFixed(0)} MB) in ${((Date.now() - started) / 1000).toFixed(1)} s → ${path.relative(root, csv)}`);
 }
 
@@ -78,14 +78,14 @@ async function duckdbEndToEnd(input: string): Promise<{ seconds: number; outRows
   const started = performance.now();
   const result = await sqlStep.run('dataprep.sql', ctx);
   const seconds = (performance.now() - started) / 1000;
-  const outRows = await withDuckDB(async (c) => Number((await c.runAndReadAll(`SELECT count(*)::DOUBLE AS n FROM read_parquet(${sqlString(result.outputs.prepped!)})`)).getRowObjectsJson()[0]!.n));
+  const outRows = await withPrivateDuckDB(async (c) => Number((await c.runAndReadAll(`SELECT count(*)::DOUBLE AS n FROM read_parquet(${sqlString(result.outputs.prepped!)})`)).getRowObjectsJson()[0]!.n));
   return { seconds, outRows };
 }
 
 /** The prep alone: the table already in memory, the result kept in memory. */
 async function duckdbPrepOnly(): Promise<number> {
   const sql = readFileSync(path.join(exampleDir, 'dataprep.sql'), 'utf8');
-  return withDuckDB(async (c) => {
+  return withPrivateDuckDB(async (c) => {
     await c.run(`CREATE TABLE titanic AS SELECT * FROM read_csv(${sqlString(csv)})`);
     const statements = splitStatements(sql);
     const started = performance.now();

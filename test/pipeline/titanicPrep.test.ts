@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { sqlString, withDuckDB } from '../../engine/src/steps/duckdbTables';
+import { sqlString, withPrivateDuckDB } from '../../engine/src/data/duckdb';
 import { python, repoRoot, titanicCsv, tempDir } from '../helpers/paths';
 
 /**
@@ -13,7 +13,7 @@ const sqlText = readFileSync(path.join(repoRoot, 'examples/titanic/dataprep.sql'
 const csv = titanicCsv;
 
 async function query<T = Record<string, unknown>>(sql: string): Promise<T[]> {
-  return withDuckDB(async (c) => {
+  return withPrivateDuckDB(async (c) => {
     await c.run(`CREATE VIEW titanic AS SELECT * FROM read_csv(${sqlString(csv)})`);
     return (await c.runAndReadAll(sql)).getRowObjectsJson() as T[];
   });
@@ -75,7 +75,7 @@ describe('examples/titanic/dataprep.sql', () => {
     const out = path.join(tempDir(), 'pandas.csv');
     execFileSync(python, [path.join(repoRoot, 'bench/dataprep_pandas.py'), csv, out], { stdio: 'ignore' });
     const ours = await query(sqlText);
-    const theirs = await withDuckDB(async (c) => (await c.runAndReadAll(`SELECT * FROM read_csv(${sqlString(out)})`)).getRowObjectsJson());
+    const theirs = await withPrivateDuckDB(async (c) => (await c.runAndReadAll(`SELECT * FROM read_csv(${sqlString(out)})`)).getRowObjectsJson());
     expect(theirs).toHaveLength(ours.length);
     for (const col of ['Survived', 'Pclass', 'Sex', 'SibSp', 'Parch', 'Embarked', 'Fare_Group']) {
       expect(ours.map((r) => Number(r[col])), col).toEqual(theirs.map((r) => Number(r[col])));

@@ -5,7 +5,7 @@ import { startRun, type RunEvent } from '../../engine/src/scheduler';
 import { openWorkspace } from '../../engine/src/store/workspace';
 import type { WorkspaceStore } from '../../engine/src/store/storeApi';
 import type { RunRecord } from '../../engine/src/store/records';
-import { withDuckDB, sqlString } from '../../engine/src/steps/duckdbTables';
+import { sqlString, withPrivateDuckDB } from '../../engine/src/data/duckdb';
 import { isWeirError } from '../../engine/src/errors';
 import { python, repoRoot, tempDir, vegaData } from '../helpers/paths';
 import { isAlive } from './processes';
@@ -69,7 +69,7 @@ describe('runs', () => {
     expect(run.outputs.summary!.schema!.map((c) => c.name)).toEqual(['Species', 'n', 'mass']);
     expect(run.pipelineFile).toBe('p.pipeline.yaml');
     expect(run.parameters).toEqual({ min_mass: 2500 });
-    const rows = await withDuckDB(async (c) => (await c.runAndReadAll(`SELECT * FROM read_parquet(${sqlString(store.artifactPath(run.outputs.summary!))})`)).getRowObjectsJson());
+    const rows = await withPrivateDuckDB(async (c) => (await c.runAndReadAll(`SELECT * FROM read_parquet(${sqlString(store.artifactPath(run.outputs.summary!))})`)).getRowObjectsJson());
     expect(rows.map((r) => r.Species)).toEqual(['Adelie', 'Chinstrap', 'Gentoo']);
     expect(JSON.parse(readFileSync(store.artifactPath(run.steps[1]!.outputs.report!), 'utf8'))).toEqual({ ok: true });
     expect(await store.readLog(run.id, 'count')).toContain(`reading ${store.artifactPath(run.outputs.summary!)}`);
@@ -245,7 +245,7 @@ steps:
     writeFileSync(path.join(root, 'data', 'b.csv'), 'v\n10\n');
     writeFileSync(path.join(root, 'data', 'skip.txt'), 'not matched');
     const total = async (run: RunRecord) =>
-      withDuckDB(async (c) => (await c.runAndReadAll(`SELECT * FROM read_parquet(${sqlString(store.artifactPath(run.steps[0]!.outputs.t!))})`)).getRowObjectsJson()[0]);
+      withPrivateDuckDB(async (c) => (await c.runAndReadAll(`SELECT * FROM read_parquet(${sqlString(store.artifactPath(run.steps[0]!.outputs.t!))})`)).getRowObjectsJson()[0]);
     const first = await (await startRun(store, path.join(root, 'g.pipeline.yaml'))).done;
     expect(first.status).toBe('Completed');
     expect(await total(first)).toEqual({ total: 13, n: 3 });

@@ -4,7 +4,8 @@ import { randomBytes } from 'node:crypto';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { WeirError } from '../errors';
 import type { ColumnSchema } from '../store/records';
-import { sqlIdentifier, sqlString, withConnection } from './duckdb';
+import { countRows, describe, describeRelation, sqlIdentifier, sqlString, withConnection } from './duckdb';
+import { formatOfName, type SourceFormat } from './formats';
 import { inspectDelimitedFile } from './inspectDelimited';
 import { loadArrowIntoTable } from './loadArrow';
 import { downloadToFile } from './download';
@@ -19,7 +20,7 @@ import { downloadToFile } from './download';
  * version), so its sha256 identifies the content and re-registering it makes no new version.
  */
 
-export type SourceFormat = 'csv' | 'parquet' | 'json' | 'arrow';
+export type { SourceFormat } from './formats';
 
 export interface IngestResult {
   rows: number;
@@ -83,12 +84,8 @@ async function expandSource(source: string, index: number, options: IngestOption
 
 /** The format from the file name, or from the first bytes when the name does not tell. */
 export async function detectFormat(file: string, nameHint: string): Promise<{ format: SourceFormat; delimiter?: string }> {
-  const ext = path.extname(nameHint.replace(/\.(gz|zst)$/i, '')).toLowerCase();
-  if (ext === '.csv' || ext === '.txt') return { format: 'csv' };
-  if (ext === '.tsv' || ext === '.tab') return { format: 'csv', delimiter: '\t' };
-  if (ext === '.parquet' || ext === '.pq') return { format: 'parquet' };
-  if (ext === '.json' || ext === '.ndjson' || ext === '.jsonl') return { format: 'json' };
-  if (ext === '.arrow' || ext === '.feather' || ext === '.ipc' || ext === '.arrows') return { format: 'arrow' };
+  const byName = formatOfName(nameHint);
+  if (byName) return byName.delimiter ? { format: byName.format, delimiter: byName.delimiter } : { format: byName.format };
   const handle = await fsp.open(file, 'r');
   try {
     const head = Buffer.alloc(8);
@@ -121,7 +118,6 @@ async function attachSource(connection: DuckDBConnection, source: SourceFile, ta
   const { format, delimiter } = await detectFormat(source.file, source.formatHint);
   const id = sqlIdentifier(table);
   const noRows = () => new WeirError('BAD_INPUT', `${source.display}: the file has no rows`);
-  const countRows = async () => Number((await connection.runAndReadAll(`SELECT count(*) AS n FROM ${id}`)).getRowObjectsJS()[0].n);
   try {
     if (format === 'arrow') {
       if ((await loadArrowIntoTable(connection, source.file, source.display, table)) === 0) throw noRows();
@@ -131,26 +127,21 @@ async function attachSource(connection: DuckDBConnection, source: SourceFile, ta
       // dialect; types come from every row so a late non-number cannot fail the copy.
       const shape = await inspectDelimitedFile(source.file, source.display, { delimiter, gzip: gzipped });
       const dialect = `delim=${sqlString(shape.delimiter)}, quote='"', escape='"', header=true${gzipped ? ", compression='gzip'" : ''}`;
-      const schema = await describeQuery(connection, `SELECT * FROM read_csv(${sqlString(source.file)}, ${dialect}, sample_size=-1)`);
+      const schema = await describe(connection, `SELECT * FROM read_csv(${sqlString(source.file)}, ${dialect}, sample_size=-1)`);
       const columns = `{${schema.map((c) => `${sqlString(c.name)}: ${sqlString(c.type)}`).join(', ')}}`;
       await connection.run(`CREATE VIEW ${id} AS SELECT * FROM read_csv(${sqlString(source.file)}, ${dialect}, auto_detect=false, columns=${columns})`);
     } else if (format === 'parquet') {
       await connection.run(`CREATE VIEW ${id} AS SELECT * FROM read_parquet(${sqlString(source.file)})`);
       // Parquet row counts come from the footer, so this does not read the data.
-      if ((await countRows()) === 0) throw noRows();
+      if ((await countRows(connection, id)) === 0) throw noRows();
     } else {
       await connection.run(`CREATE TABLE ${id} AS SELECT * FROM read_json_auto(${sqlString(source.file)}, sample_size=-1)`);
-      if ((await countRows()) === 0) throw noRows();
+      if ((await countRows(connection, id)) === 0) throw noRows();
     }
-    return await describeQuery(connection, `SELECT * FROM ${id}`);
+    return await describeRelation(connection, id);
   } catch (e) {
     throw readerFailure(source, format, e);
   }
-}
-
-export async function describeQuery(connection: DuckDBConnection, query: string): Promise<ColumnSchema[]> {
-  const reader = await connection.runAndReadAll(`DESCRIBE ${query}`);
-  return reader.getRowObjectsJS().map((r) => ({ name: String(r.column_name), type: String(r.column_type) }));
 }
 
 function schemaMismatch(first: SourceFile, firstSchema: ColumnSchema[], other: SourceFile, otherSchema: ColumnSchema[]): WeirError | undefined {
@@ -204,8 +195,8 @@ export async function ingestSources(sources: string[], outParquet: string, optio
         throw new WeirError('BAD_INPUT', `could not snapshot ${files.length === 1 ? files[0].display : `${files.length} files`}: ${message}`, { cause: e });
       }
       const output = `read_parquet(${sqlString(outParquet)})`;
-      const schema = await describeQuery(connection, `SELECT * FROM ${output}`);
-      const rows = Number((await connection.runAndReadAll(`SELECT count(*) AS n FROM ${output}`)).getRowObjectsJS()[0].n);
+      const schema = await describeRelation(connection, output);
+      const rows = await countRows(connection, output);
       return { rows, schema, sources: recorded, files: files.map((f) => f.display) };
     } finally {
       // Each source is a view or a table; dropping the wrong kind fails harmlessly.

@@ -4,7 +4,7 @@ import type { DuckDBConnection, DuckDBVector } from '@duckdb/node-api';
 import { WeirError } from '../errors';
 import type { ColumnSchema } from '../store/records';
 import type { ColumnarTable, TableColumn } from '../automl/types';
-import { sqlIdentifier, sqlString, withConnection } from './duckdb';
+import { countRows, describeRelation as describe, sqlIdentifier, sqlString, withConnection } from './duckdb';
 
 /**
  * Reading Parquet tables for the rest of the engine: schema, row previews, column profiles
@@ -21,16 +21,6 @@ async function requireFile(parquet: string): Promise<void> {
 
 function parquetSource(parquet: string): string {
   return `read_parquet(${sqlString(parquet)})`;
-}
-
-async function describe(connection: DuckDBConnection, source: string): Promise<ColumnSchema[]> {
-  const reader = await connection.runAndReadAll(`DESCRIBE SELECT * FROM ${source}`);
-  return reader.getRowObjectsJS().map((r) => ({ name: String(r.column_name), type: String(r.column_type) }));
-}
-
-async function countRows(connection: DuckDBConnection, source: string): Promise<number> {
-  const reader = await connection.runAndReadAll(`SELECT count(*) AS n FROM ${source}`);
-  return Number(reader.getRowObjectsJS()[0].n);
 }
 
 export async function readSchema(parquet: string): Promise<{ rows: number; schema: ColumnSchema[] }> {

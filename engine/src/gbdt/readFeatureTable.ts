@@ -1,8 +1,7 @@
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { WeirError } from '../errors';
-import { sqlIdentifier, sqlString, withConnection } from '../data/duckdb';
-import { describeQuery } from '../data/ingest';
+import { countRows, describeRelation, sqlIdentifier, sqlString, withConnection } from '../data/duckdb';
 import type { ColumnSchema } from '../store/records';
 import type { FeatureMatrix } from './api';
 import { copyDoubles } from '../data/tables';
@@ -41,7 +40,7 @@ export async function readFeatureTable(
     const source = sourceSql(file);
     let schema: ColumnSchema[];
     try {
-      schema = await describeQuery(c, `SELECT * FROM ${source}`);
+      schema = await describeRelation(c, source);
     } catch (e) {
       throw new WeirError('BAD_INPUT', `${file}: could not read it as ${source.startsWith('read_parquet') ? 'Parquet' : 'CSV'}: ${(e as Error).message.split('\n')[0]}`, { cause: e });
     }
@@ -64,7 +63,7 @@ export async function readFeatureTable(
     const labelCol = options.label ? need(options.label, 'label') : undefined;
     const weightCol = options.weight ? need(options.weight, 'weight') : undefined;
     const all = [...featureCols, ...(labelCol ? [labelCol] : []), ...(weightCol ? [weightCol] : [])];
-    const rows = Number((await c.runAndReadAll(`SELECT count(*) AS n FROM ${source}`)).getRowObjectsJS()[0].n);
+    const rows = await countRows(c, source);
     const cols = featureCols.length;
     const values = new Float32Array(rows * cols);
     const label = labelCol ? new Float32Array(rows) : undefined;

@@ -17,7 +17,8 @@ import { openWorkspace } from '../store/workspace';
 import type { WorkspaceStore } from '../store/storeApi';
 import type { ColumnSchema, RunRecord } from '../store/records';
 import { WeirError, isWeirError } from '../errors';
-import { tableReader, withDuckDB } from '../steps/duckdbTables';
+import { describeRelation, withPrivateDuckDB } from '../data/duckdb';
+import { tableReader } from '../data/formats';
 import { complete } from './completion';
 import { definition, documentSymbols, hover } from './navigation';
 import { codeLenses } from './codeLens';
@@ -197,10 +198,7 @@ export function createServer(connection: Connection, options: ServerOptions = {}
             result[inputName] = (await store.getDataset(name, version ? Number(version) : undefined)).schema;
           } else if (source?.startsWith('file:')) {
             const file = path.resolve(path.dirname(parsed.filePath), source.slice(5).trim());
-            result[inputName] = await withDuckDB(async (c) => {
-              const r = await c.runAndReadAll(`DESCRIBE SELECT * FROM ${tableReader(file, inputName)}`);
-              return r.getRowObjectsJson().map((row) => ({ name: String(row.column_name), type: String(row.column_type) }));
-            });
+            result[inputName] = await withPrivateDuckDB((c) => describeRelation(c, tableReader(file, inputName)), { threads: 1 });
           }
         } else if (ref.scope === 'steps') {
           // Asked only here: the last check usually knew the schema, and a run in progress clears the cache often.

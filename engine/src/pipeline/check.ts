@@ -5,7 +5,8 @@ import { findExpressions, substituteDeep } from './expressions';
 import { matchFiles } from './fileGlob';
 import { getStepKind } from '../steps/registry';
 import { isSqlFile, splitStatements } from '../steps/sqlStep';
-import { sqlIdentifier, tableReader, withDuckDB } from '../steps/duckdbTables';
+import { describe, describeRelation, sqlIdentifier, withPrivateDuckDB } from '../data/duckdb';
+import { tableReader } from '../data/formats';
 import type { WorkspaceStore } from '../store/storeApi';
 import type { ColumnSchema } from '../store/records';
 import type { ParsedPipeline, PipelineDiagnostic, PipelineSpec, StepSpec } from './types';
@@ -158,10 +159,7 @@ function describeFile(file: string): Promise<ColumnSchema[]> {
 }
 
 async function describeFileNow(file: string): Promise<ColumnSchema[]> {
-  return withDuckDB(async (connection) => {
-    const r = await connection.runAndReadAll(`DESCRIBE SELECT * FROM ${tableReader(file, 'input')}`);
-    return r.getRowObjectsJson().map((row) => ({ name: String(row.column_name), type: String(row.column_type) }));
-  });
+  return withPrivateDuckDB((connection) => describeRelation(connection, tableReader(file, 'input')), { threads: 1 });
 }
 
 /** The columns a sql step will produce, from empty tables shaped like its inputs. */
@@ -170,13 +168,12 @@ async function sqlOutputSchema(config: string, inputs: Record<string, ColumnSche
   const substituted = String(substituteDeep(text, (ref, t) => (ref.scope === 'parameters' ? spec.parameters[ref.name]?.default ?? t : t)));
   const statements = splitStatements(substituted);
   if (!statements.length) return [];
-  return cached(`sql\0${substituted}\0${JSON.stringify(inputs)}`, () => withDuckDB(async (connection) => {
+  return cached(`sql\0${substituted}\0${JSON.stringify(inputs)}`, () => withPrivateDuckDB(async (connection) => {
     for (const [name, columns] of Object.entries(inputs)) {
       const cols = columns.map((c) => `${sqlIdentifier(c.name)} ${c.type}`).join(', ');
       await connection.run(`CREATE TABLE ${sqlIdentifier(name)} (${cols})`);
     }
     for (const s of statements.slice(0, -1)) await connection.run(s.text);
-    const r = await connection.runAndReadAll(`DESCRIBE ${statements[statements.length - 1]!.text}`);
-    return r.getRowObjectsJson().map((row) => ({ name: String(row.column_name), type: String(row.column_type) }));
+    return describe(connection, statements[statements.length - 1]!.text);
   }));
 }

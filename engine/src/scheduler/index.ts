@@ -10,7 +10,8 @@ import { outputPathFor } from '../steps/scriptStep';
 import type { ResolvedInput, StepContext } from '../steps/stepKind';
 import type { ArtifactRef, RunError, RunRecord, RunStatus, StepRunRecord, StepStatus, TrialRecord } from '../store/records';
 import type { WorkspaceStore } from '../store/storeApi';
-import { describeTable, tableReader, withDuckDB } from '../steps/duckdbTables';
+import { describeTable, withPrivateDuckDB } from '../data/duckdb';
+import { tableReader } from '../data/formats';
 import { resolveParameters, selectSteps } from './plan';
 import { inputForReference, stepFingerprint } from './fingerprint';
 import { snapshotPipelineInput } from './pipelineInputs';
@@ -421,7 +422,7 @@ class RunExecution {
 
 async function describeParquet(file: string, what: string): Promise<{ rows: number; schema: ArtifactRef['schema'] }> {
   try {
-    return await withDuckDB((connection) => describeTable(connection, tableReader(file, `output '${what}'`)), { threads: 1 });
+    return await withPrivateDuckDB((connection) => describeTable(connection, tableReader(file, `output '${what}'`)), { threads: 1 });
   } catch (e) {
     throw new WeirError('RUN_FAILED', `output '${what}' is declared parquet but is not a readable Parquet file: ${(e as Error).message.split('\n')[0]}`, { cause: e });
   }

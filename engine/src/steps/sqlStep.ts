@@ -5,7 +5,8 @@ import { z } from 'zod';
 import { WeirError } from '../errors';
 import { findExpressions, substituteString } from '../pipeline/expressions';
 import type { StepKind } from './stepKind';
-import { sqlIdentifier, sqlString, tableReader, withDuckDB } from './duckdbTables';
+import { sqlIdentifier, sqlString, withPrivateDuckDB } from '../data/duckdb';
+import { tableReader } from '../data/formats';
 
 const sqlConfigSchema = z
   .string()
@@ -88,7 +89,7 @@ export const sqlStep: StepKind<SqlConfig> = {
     if (!statements.length) throw new WeirError('RUN_FAILED', `${label} holds no SQL statement`);
     const [outputName] = Object.keys(ctx.outputNames);
     const outPath = path.join(ctx.outDir, `${outputName ?? 'result'}.parquet`);
-    await withDuckDB(
+    await withPrivateDuckDB(
       async (connection) => {
         const onAbort = () => connection.interrupt();
         ctx.signal.addEventListener('abort', onAbort);

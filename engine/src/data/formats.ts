@@ -1,0 +1,102 @@
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { WeirError } from '../errors';
+import { sqlString } from './duckdb';
+
+/**
+ * The one table of file formats Weir reads, by file name extension. Dataset registration,
+ * the `sql` step's inputs, the checker and the language server all choose a reader here, so
+ * they accept the same files. A trailing `.gz` or `.zst` names the compression of the file
+ * before it (DuckDB decompresses CSV and JSON itself).
+ */
+export type SourceFormat = 'csv' | 'parquet' | 'json' | 'arrow';
+
+export interface FormatEntry {
+  format: SourceFormat;
+  /** Delimiter of a delimited text format when the extension fixes it (`.tsv`). */
+  delimiter?: string;
+  /** JSON with one object per line. */
+  newlineDelimited?: boolean;
+}
+
+export const FORMATS: Readonly<Record<string, FormatEntry>> = {
+  '.csv': { format: 'csv' },
+  '.txt': { format: 'csv' },
+  '.tsv': { format: 'csv', delimiter: '\t' },
+  '.tab': { format: 'csv', delimiter: '\t' },
+  '.parquet': { format: 'parquet' },
+  '.pq': { format: 'parquet' },
+  '.json': { format: 'json' },
+  '.ndjson': { format: 'json', newlineDelimited: true },
+  '.jsonl': { format: 'json', newlineDelimited: true },
+  '.arrow': { format: 'arrow' },
+  '.feather': { format: 'arrow' },
+  '.ipc': { format: 'arrow' },
+  '.arrows': { format: 'arrow' },
+};
+
+const COMPRESSION = /\.(gz|zst)$/i;
+
+/** The format a file name says, or undefined when its extension is not in the table. */
+export function formatOfName(name: string): FormatEntry | undefined {
+  const ext = path.extname(name.replace(COMPRESSION, '')).toLowerCase();
+  return Object.hasOwn(FORMATS, ext) ? FORMATS[ext] : undefined;
+}
+
+/** The extensions, for messages: `.parquet, .pq, .csv, …`. */
+function extensionList(): string {
+  return Object.keys(FORMATS).join(', ');
+}
+
+/**
+ * The DuckDB table expression that reads one file in `entry`'s format. Arrow IPC has no such
+ * expression: DuckDB reads it only through an extension that would have to be downloaded, so
+ * dataset registration decodes it with apache-arrow instead (data/loadArrow.ts).
+ */
+export function readerFor(file: string, entry: FormatEntry, what: string): string {
+  const p = sqlString(file);
+  switch (entry.format) {
+    case 'parquet':
+      return `read_parquet(${p})`;
+    case 'csv':
+      return entry.delimiter ? `read_csv(${p}, delim = ${sqlString(entry.delimiter)})` : `read_csv(${p})`;
+    case 'json':
+      return entry.newlineDelimited ? `read_json_auto(${p}, format = 'newline_delimited')` : `read_json_auto(${p})`;
+    case 'arrow':
+      throw new WeirError('BAD_INPUT', `${what} is an Arrow IPC file, which DuckDB cannot read offline: ${file}`, {
+        hint: 'Register it as a dataset first (weir dataset register NAME FILE) and use the dataset.',
+      });
+  }
+}
+
+/**
+ * The DuckDB table expression that reads a file or a folder of same-typed files, chosen by
+ * extension. `what` names the input in errors.
+ */
+export function tableReader(filePath: string, what: string): string {
+  if (existsSync(filePath) && statSync(filePath).isDirectory()) {
+    const files = listFiles(filePath);
+    const first = files.find((f) => formatOfName(f) && formatOfName(f)!.format !== 'arrow');
+    if (!first) throw new WeirError('BAD_INPUT', `${what} is a folder with no table files (${extensionList()}): ${filePath}`);
+    const ext = path.basename(first).slice(path.basename(first).replace(COMPRESSION, '').lastIndexOf('.'));
+    return readerFor(path.join(filePath, '**', `*${ext}`), formatOfName(first)!, what);
+  }
+  const entry = formatOfName(filePath);
+  if (!entry) {
+    const ext = path.extname(filePath).toLowerCase();
+    throw new WeirError('BAD_INPUT', `${what} is not a table DuckDB can read (${ext || 'no extension'}): ${filePath}`, {
+      hint: `Give a file ending in one of ${extensionList()}, or register it as a dataset first.`,
+    });
+  }
+  return readerFor(filePath, entry, what);
+}
+
+function listFiles(dir: string): string[] {
+  const out: string[] = [];
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) out.push(...listFiles(full));
+    else out.push(full);
+  }
+  return out.sort();
+}
