@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { CliCommand, CliIO } from './command';
 import { exitCodeFor, isWeirError } from '../errors';
 import { commandTable } from './commands';
+import { WEIR_VERSION } from '../version';
 
 /**
  * The `weir` CLI: routes argv to a command from `commands/index.ts`, owns the process
@@ -65,7 +66,7 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
   }
 }
 
-const VERSION = '0.1.0';
+const VERSION = WEIR_VERSION;
 
 function findCommand(commands: CliCommand[], argv: string[]): CliCommand | undefined {
   let best: CliCommand | undefined;

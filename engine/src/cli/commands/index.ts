@@ -6,10 +6,11 @@ import { modelCommands } from './model';
 import { predictCommands } from './predict';
 import { gbdtCommands } from './gbdt';
 import { gcCommands } from './gc';
+import { serveCommands } from './serve';
 
 /**
  * Every CLI command, in help order. Each feature adds its module's array here.
  */
 export function commandTable(): CliCommand[] {
-  return [...validateCommands, ...runCommands, ...datasetCommands, ...modelCommands, ...predictCommands, ...gbdtCommands, ...gcCommands];
+  return [...validateCommands, ...runCommands, ...datasetCommands, ...modelCommands, ...predictCommands, ...serveCommands, ...gbdtCommands, ...gcCommands];
 }
