@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { WeirError } from '../errors';
+import { assertNotSpecial } from '../store/fileKinds';
 import type { WorkspaceStore } from '../store/storeApi';
 import { checkPipeline } from './check';
 import { parsePipelineText } from './parse';
@@ -15,9 +16,12 @@ export function formatDiagnostic(filePath: string, d: PipelineDiagnostic): strin
 /** Reads and parses a pipeline file; NOT_FOUND when it cannot be read. */
 export async function readPipelineFile(filePath: string): Promise<ParsedPipeline> {
   let text: string;
+  // A FIFO or device would block or never end the read below.
+  assertNotSpecial(filePath, 'a pipeline file');
   try {
     text = await readFile(filePath, 'utf8');
-  } catch {
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EISDIR') throw new WeirError('BAD_INPUT', `${filePath}: is a folder, not a pipeline file`);
     throw new WeirError('NOT_FOUND', `pipeline file not found: ${filePath}`);
   }
   return parsePipelineText(text, filePath);

@@ -136,15 +136,17 @@ class RunExecution {
     const current = this.records.get(name)!;
     change(current);
     this.status.set(name, current.status);
-    await this.store.updateRun(this.run.id, (r) => {
-      const i = r.steps.findIndex((s) => s.name === name);
-      if (i >= 0) r.steps[i] = structuredClone(current);
-      if (current.status === 'Completed' || current.status === 'Reused') {
-        for (const [outName, ref] of Object.entries(this.spec.outputs)) {
-          if (ref.step === name && current.outputs[ref.output]) r.outputs[outName] = current.outputs[ref.output]!;
+    await retryWhenFull(() =>
+      this.store.updateRun(this.run.id, (r) => {
+        const i = r.steps.findIndex((s) => s.name === name);
+        if (i >= 0) r.steps[i] = structuredClone(current);
+        if (current.status === 'Completed' || current.status === 'Reused') {
+          for (const [outName, ref] of Object.entries(this.spec.outputs)) {
+            if (ref.step === name && current.outputs[ref.output]) r.outputs[outName] = current.outputs[ref.output]!;
+          }
         }
-      }
-    });
+      }),
+    );
     this.emit({ type: 'step-status', runId: this.run.id, step: name, status: current.status, at: new Date().toISOString(), record: structuredClone(current) });
     return current;
   }
@@ -180,11 +182,25 @@ class RunExecution {
     const final: RunStatus = canceled ? 'Canceled' : this.failure || [...this.status.values()].some((s) => s === 'Failed') ? 'Failed' : 'Completed';
     const endedAt = new Date().toISOString();
     const error: RunError | undefined = canceled ? { code: 'CANCELED', message: 'the run was canceled', reason: 'Canceled' } : final === 'Failed' ? this.failure : undefined;
-    const record = await this.store.updateRun(this.run.id, (r) => {
-      r.status = final;
-      r.endedAt = endedAt;
-      if (error) r.error = error;
-    });
+    const record = await retryWhenFull(() =>
+      this.store.updateRun(this.run.id, (r) => {
+        r.status = final;
+        r.endedAt = endedAt;
+        if (error) r.error = error;
+        // A step status that could not be written (a full disk) is written now, from memory,
+        // so a final run never holds a Running or Queued step.
+        r.steps = r.steps.map((s) => {
+          const mine = this.records.get(s.name);
+          const step = mine ? structuredClone(mine) : s;
+          if (step.status === 'Running' || step.status === 'Queued') {
+            step.status = canceled ? 'Canceled' : 'Failed';
+            step.endedAt ??= endedAt;
+            step.error ??= { code: error?.code ?? 'INTERNAL', message: error?.message ?? 'the run ended before this step did', reason: canceled ? 'Canceled' : 'StepFailed', step: s.name };
+          }
+          return step;
+        });
+      }),
+    );
     this.emit({ type: 'run-status', runId: this.run.id, status: final, at: endedAt, ...(error ? { error } : {}) });
     return record;
   }
@@ -345,6 +361,9 @@ class RunExecution {
       });
     } catch (e) {
       const canceled = this.abort.signal.aborted || (isWeirError(e) && e.code === 'CANCELED');
+      // The failed step's partial outputs go first: on a full disk they are what frees the
+      // space that recording the failure needs.
+      if (outDir) await rm(outDir, { recursive: true, force: true }).catch(() => undefined);
       const message = isWeirError(e) ? e.format() : ((e as Error)?.stack ?? String(e));
       log(canceled ? 'canceled' : `error: ${message}`);
       await logChain;
@@ -432,4 +451,25 @@ function uniqueDatasets(inputs: ResolvedInput[]): { name: string; version: numbe
   const seen = new Map<string, { name: string; version: number }>();
   for (const i of inputs) if (i.dataset) seen.set(`${i.dataset.name}:${i.dataset.version}`, i.dataset);
   return [...seen.values()];
+}
+
+/** errno codes of a full disk or quota: worth a retry once something was freed. */
+const FULL_DISK = new Set(['ENOSPC', 'EDQUOT']);
+
+/**
+ * Runs a store write, retrying it a few times when the disk is full (a failing step's outputs
+ * are being removed meanwhile, or the user frees space). If it still fails, the error goes up;
+ * the run then stays live on disk, and the next process that opens the store finds its owner
+ * gone and records it Failed/Interrupted.
+ */
+export async function retryWhenFull<T>(write: () => Promise<T>, delaysMs: number[] = [100, 500, 2000]): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await write();
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException)?.code;
+      if (!code || !FULL_DISK.has(code) || attempt >= delaysMs.length) throw e;
+      await new Promise((r) => setTimeout(r, delaysMs[attempt]));
+    }
+  }
 }

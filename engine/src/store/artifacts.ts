@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import { WeirError } from '../errors';
 import type { ArtifactRef } from './records';
 import { tempName } from './durableFiles';
+import { checkArtifactTree } from './fileKinds';
 
 /**
  * The content-addressed artifact store: `.weir/artifacts/<2 hex>/<sha256>/<file or folder>`.
@@ -31,7 +32,8 @@ async function listFiles(dir: string, prefix = ''): Promise<string[]> {
   for (const e of entries) {
     const rel = prefix ? `${prefix}/${e.name}` : e.name;
     if (e.isDirectory()) out.push(...(await listFiles(dir, rel)));
-    else if (e.isFile()) out.push(rel);
+    // Symlinks to files count as the file (checkArtifactTree refused every other kind).
+    else if (e.isFile() || e.isSymbolicLink()) out.push(rel);
   }
   return out;
 }
@@ -97,7 +99,9 @@ export class ArtifactStore {
   async put(srcPath: string, kind: ArtifactRef['kind'], options: { copy?: boolean; rows?: number; schema?: ArtifactRef['schema'] } = {}): Promise<ArtifactRef> {
     const src = path.resolve(srcPath);
     let info;
+    let hasLinks;
     try {
+      ({ hasLinks } = await checkArtifactTree(src));
       info = await hashPath(src);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new WeirError('NOT_FOUND', `no such file or folder: ${srcPath}`);
@@ -109,16 +113,22 @@ export class ArtifactStore {
       // Fresh again: garbage collection spares young artifacts, and this one is about to be referenced.
       const now = new Date();
       await fsp.utimes(folder, now, now).catch(() => undefined);
-      if (!options.copy) await fsp.rm(src, { recursive: true, force: true });
-      return this.refFor(info.hash, existing, kind, info.bytes, options);
+      // A garbage collection that decided before the touch may have taken it meanwhile; then
+      // store the content again below.
+      if ((await this.existingEntry(folder)) === existing) {
+        if (!options.copy) await fsp.rm(src, { recursive: true, force: true });
+        return this.refFor(info.hash, existing, kind, info.bytes, options);
+      }
     }
     const entry = path.basename(src);
     const staging = path.join(this.tmpDir, tempName('art'));
     await fsp.mkdir(staging);
     try {
       const target = path.join(staging, entry);
-      if (options.copy) {
-        await fsp.cp(src, target, { recursive: true });
+      if (options.copy || hasLinks) {
+        // Links are copied as their targets, so an artifact never points out of the store.
+        await fsp.cp(src, target, { recursive: true, dereference: true });
+        if (!options.copy) await fsp.rm(src, { recursive: true, force: true });
       } else {
         try {
           await fsp.rename(src, target);
@@ -158,10 +168,11 @@ export class ArtifactStore {
   /**
    * Removes artifacts that no record mentions. `referenced` holds the sha256 of every artifact
    * named anywhere in the store's records; artifacts younger than `minAgeMs` are kept because
-   * a live process may have stored one and not yet recorded it. Each folder is renamed out of
+   * a live process may have stored one and not yet recorded it, and so are those stored or
+   * touched since `keepSinceMs` (the oldest live run's start). Each folder is renamed out of
    * `artifacts/` before it is deleted, so nobody sees half of one.
    */
-  async collectGarbage(referenced: Set<string>, options: { minAgeMs: number; dryRun: boolean }): Promise<{ removed: string[]; bytes: number; kept: number }> {
+  async collectGarbage(referenced: Set<string>, options: { minAgeMs: number; dryRun: boolean; keepSinceMs?: number }): Promise<{ removed: string[]; bytes: number; kept: number }> {
     const removed: string[] = [];
     let bytes = 0;
     let kept = 0;
@@ -172,7 +183,9 @@ export class ArtifactStore {
         const folder = path.join(prefixDir, hash);
         const stat = await fsp.stat(folder).catch(() => undefined);
         if (!stat) continue;
-        if (referenced.has(hash) || now - stat.mtimeMs < options.minAgeMs) {
+        // Two seconds of slack for file systems with coarse timestamps.
+        const live = options.keepSinceMs !== undefined && stat.mtimeMs >= options.keepSinceMs - 2000;
+        if (referenced.has(hash) || live || now - stat.mtimeMs < options.minAgeMs) {
           kept += 1;
           continue;
         }

@@ -9,6 +9,7 @@ import { checkRegistryName, encodeFileName, newRunId } from './fileNames';
 import { currentOwner, isOwnerAlive, isPidAlive, killOrphanedGroup } from './processOwner';
 import { VersionedRegistry, type ModelRef } from './versionedRegistry';
 import { ModelAliases } from './modelAliases';
+import { assertNotSpecial } from './fileKinds';
 import { RunIndex } from './runIndex';
 import { ArtifactStore } from './artifacts';
 import { ChangeJournal } from './changeJournal';
@@ -182,6 +183,8 @@ export class FileWorkspaceStore implements WorkspaceStore {
   async registerDataset(name: string, sources: string[], options: { description?: string; onProgress?: (message: string) => void; signal?: AbortSignal } = {}): Promise<{ version: DatasetVersion; created: boolean }> {
     checkRegistryName('dataset', name);
     if (sources.length === 0) throw new WeirError('BAD_INPUT', `dataset '${name}': no sources given`, { hint: 'Give one or more paths, globs or URLs.' });
+    // Plain paths are checked here; a glob's matches are read by DuckDB, which skips none.
+    for (const source of sources) if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(source)) assertNotSpecial(path.resolve(this.root, source));
     const work = await this.makeTempDir('ingest');
     try {
       const out = path.join(work, 'data.parquet');
@@ -609,7 +612,32 @@ export class FileWorkspaceStore implements WorkspaceStore {
     };
     // Deleted dataset and model versions are tombstones without an artifact, so they hold nothing.
     for (const sub of ['datasets', 'models', 'runs', 'index/reuse']) await scan(path.join(this.dir, sub));
-    return this.artifacts.collectGarbage(referenced, { minAgeMs: options.minAgeMs ?? 3_600_000, dryRun: options.dryRun ?? false });
+    return this.artifacts.collectGarbage(referenced, { minAgeMs: options.minAgeMs ?? 3_600_000, dryRun: options.dryRun ?? false, keepSinceMs: await this.oldestLiveRunStart() });
+  }
+
+  /**
+   * When the oldest live run (or a run being created) started, in ms since the epoch; undefined
+   * when nothing is live. A live run may have stored an artifact and not yet recorded it (a
+   * step output between `putArtifact` and its status update, a `file:` input's snapshot), so
+   * garbage collection keeps everything stored or touched since then, whatever `--min-age`.
+   */
+  private async oldestLiveRunStart(): Promise<number | undefined> {
+    let oldest: number | undefined;
+    const consider = (ms: number) => {
+      if (Number.isFinite(ms)) oldest = oldest === undefined ? ms : Math.min(oldest, ms);
+    };
+    for (const { experiment, runId } of await this.runIndex.activeRuns()) {
+      const run = await readJsonFile<RunRecord>(this.runFile(runId)).catch(() => undefined);
+      if (!run) {
+        // A marker without a run file is a run being created (or one whose creator died, which
+        // the open cleans up after a minute): count it from the marker's birth.
+        const marker = await fsp.stat(this.runIndex.markerPath(experiment, runId)).catch(() => undefined);
+        if (marker) consider(marker.mtimeMs);
+      } else if (!FINAL_RUN.has(run.status) && isOwnerAlive(run.owner)) {
+        consider(Date.parse(run.createdAt));
+      }
+    }
+    return oldest;
   }
 
   // ----- change notification -----
