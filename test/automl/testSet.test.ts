@@ -123,7 +123,7 @@ describe('test-set evaluation', () => {
 
   it('validates the settings: ranges, exclusivity, forecasting, and the step inputs', () => {
     const base = { task: 'classification', label_column_name: 'label' };
-    expect(() => parseAutoMLConfig({ ...base, test_data_size: 1 })).toThrow(/test_data_size/);
+    expect(() => parseAutoMLConfig({ ...base, test_data_size: 1 })).toThrow(/test_data_size: test_data_size must be a fraction between 0 and 1/);
     expect(() => parseAutoMLConfig({ ...base, test_data_size: 0.2, test_data: 'holdout' })).toThrow(/set either test_data or test_data_size, not both/);
     expect(() => parseAutoMLConfig({ task: 'forecasting', label_column_name: 'y', time_column_name: 't', test_data_size: 0.2 })).toThrow(/test_data_size applies to tasks 'classification' and 'regression'/);
     const schema = [{ name: 'label', type: 'BIGINT' }, { name: 'x', type: 'DOUBLE' }];

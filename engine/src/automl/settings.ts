@@ -89,9 +89,9 @@ const automlConfigObject = z.strictObject({
     .optional()
     .describe('Name of the step input that holds a test table (default: the `test_data` input when present). The best model and each ensemble are scored once on it after the search; the search never sees it.'),
   test_data_size: z
-    .number()
-    .gt(0)
-    .lt(1)
+    .number({ error: 'test_data_size must be a number' })
+    .gt(0, { error: 'test_data_size must be a fraction between 0 and 1 (exclusive), e.g. 0.2' })
+    .lt(1, { error: 'test_data_size must be a fraction between 0 and 1 (exclusive), e.g. 0.2' })
     .optional()
     .describe('Fraction of the training data held out as a test set before the search (stratified for classification, seeded). The best model and each ensemble are scored once on it.'),
   cv_split_column_names: z
