@@ -7,10 +7,11 @@ import { predictCommands } from './predict';
 import { gbdtCommands } from './gbdt';
 import { gcCommands } from './gc';
 import { serveCommands } from './serve';
+import { exportCommands } from './export';
 
 /**
  * Every CLI command, in help order. Each feature adds its module's array here.
  */
 export function commandTable(): CliCommand[] {
-  return [...validateCommands, ...runCommands, ...datasetCommands, ...modelCommands, ...predictCommands, ...serveCommands, ...gbdtCommands, ...gcCommands];
+  return [...validateCommands, ...runCommands, ...datasetCommands, ...modelCommands, ...predictCommands, ...serveCommands, ...gbdtCommands, ...gcCommands, ...exportCommands];
 }

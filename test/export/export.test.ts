@@ -1,0 +1,209 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main } from '../../engine/src/cli/main';
+import type { CliIO } from '../../engine/src/cli/command';
+import { exportAzureML } from '../../engine/src/export/azureml';
+import { openWorkspace } from '../../engine/src/store/workspace';
+import type { WorkspaceStore } from '../../engine/src/store/storeApi';
+import { repoRoot, tempDir, titanicCsv } from '../helpers/paths';
+import { mltableProblems, pipelineProblems, readAsAzure } from './azureml';
+
+const examples = {
+  titanic: path.join(repoRoot, 'examples/titanic/titanic.pipeline.yaml'),
+  penguins: path.join(repoRoot, 'examples/penguins/penguins.pipeline.yaml'),
+  forecast: path.join(repoRoot, 'examples/forecast/co2.pipeline.yaml'),
+};
+const expectedDir = path.join(__dirname, 'expected');
+
+async function cli(argv: string[], workspace: string) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const io: CliIO = { out: (t) => out.push(t), err: (t) => err.push(t), json: (v) => out.push(JSON.stringify(v)), isTTY: false, signal: new AbortController().signal };
+  const code = await main([...argv, '--workspace', workspace], io);
+  return { code, out: out.join('\n'), err: err.join('\n') };
+}
+
+/** A pipeline file in a temp folder (the automl settings under test, on a file: input). */
+function pipelineWith(automl: string, extra = ''): string {
+  const dir = tempDir('weir-export-');
+  const file = path.join(dir, 'p.pipeline.yaml');
+  writeFileSync(
+    file,
+    [
+      'name: settings-test',
+      'inputs:',
+      `  table: file:${titanicCsv}`,
+      'steps:',
+      '  train:',
+      '    automl:',
+      ...automl.split('\n').map((l) => `      ${l}`),
+      '    inputs: { training_data: ${{ inputs.table }} }',
+      extra,
+    ].join('\n'),
+  );
+  return file;
+}
+
+let ws: string;
+let store: WorkspaceStore;
+
+beforeAll(async () => {
+  ws = tempDir('weir-export-ws-');
+  store = await openWorkspace(ws);
+  await store.registerDataset('titanic_ds', [titanicCsv], { description: 'Titanic baseline data' });
+});
+afterAll(async () => {
+  await store?.dispose();
+});
+
+describe('weir export azureml: the examples', () => {
+  for (const [name, file] of Object.entries(examples)) {
+    it(`${name}: pipeline.yml equals the hand-checked expected file and validates against the shipped schema`, async () => {
+      const out = path.join(tempDir(), name);
+      const result = await exportAzureML(file, { outDir: out, compute: 'cpu-cluster', store });
+      const expected = readFileSync(path.join(expectedDir, name, 'pipeline.yml'), 'utf8');
+      expect(result.yaml).toBe(expected);
+      expect(readFileSync(path.join(out, 'pipeline.yml'), 'utf8')).toBe(expected);
+      expect(pipelineProblems(result.yaml, out)).toEqual([]);
+    });
+  }
+
+  it("mirrors Azure's AutoML sample: a command job feeds an automl node whose best_model a register job consumes", async () => {
+    for (const file of Object.values(examples)) {
+      const out = path.join(tempDir(), 'x');
+      const { yaml } = await exportAzureML(file, { outDir: out, compute: 'cpu-cluster', store });
+      const jobs = readAsAzure(yaml).jobs as Record<string, Record<string, unknown>>;
+      const automl = Object.entries(jobs).find(([, j]) => j.type === 'automl');
+      expect(automl).toBeDefined();
+      const [trainName, train] = automl!;
+      expect(train.outputs).toEqual({ best_model: { type: 'mlflow_model' } });
+      const feeder = String(train.training_data).match(/^\$\{\{parent\.jobs\.(\w+)\.outputs\.\w+\}\}$/)?.[1];
+      expect(jobs[feeder!]?.type).toBe('command');
+      const register = Object.values(jobs).find((j) => String(j.command).includes('weir_register.py'));
+      expect((register!.inputs as Record<string, string>).model).toBe(`\${{parent.jobs.${trainName}.outputs.best_model}}`);
+    }
+  });
+
+  it('copies the registered dataset snapshot into an MLTable folder', async () => {
+    const out = path.join(tempDir(), 'titanic');
+    const result = await exportAzureML(examples.titanic, { outDir: out, store });
+    expect(result.files).toEqual(expect.arrayContaining(['data/titanic/MLTable', 'data/titanic/data.parquet', 'src/sql/dataprep.sql', 'src/weir_sql.py', 'environments/weir-duckdb.yml']));
+    const mltable = readFileSync(path.join(out, 'data/titanic/MLTable'), 'utf8');
+    expect(mltableProblems(mltable)).toEqual([]);
+    expect(readAsAzure(mltable)).toMatchObject({ paths: [{ file: './data.parquet' }], transformations: ['read_parquet'] });
+    const version = await store.getDataset('titanic_ds');
+    expect(readFileSync(path.join(out, 'data/titanic/data.parquet'))).toEqual(readFileSync(store.artifactPath(version.artifact)));
+    expect(readFileSync(path.join(out, 'src/sql/dataprep.sql'), 'utf8')).toBe(readFileSync(path.join(repoRoot, 'examples/titanic/dataprep.sql'), 'utf8'));
+  });
+
+  it('refers to Azure data assets with --data-assets, and needs no store then', async () => {
+    const out = path.join(tempDir(), 'titanic');
+    const { yaml, files } = await exportAzureML(examples.titanic, { outDir: out, dataAssets: true });
+    expect((readAsAzure(yaml).inputs as Record<string, unknown>).titanic).toEqual({ type: 'mltable', path: 'azureml:titanic_ds@latest' });
+    expect(files.some((f) => f.startsWith('data/'))).toBe(false);
+    expect(pipelineProblems(yaml, out)).toEqual([]);
+  });
+
+  it('warns, naming the line, about the 15-minute minimum, the metrics output and the compute default', async () => {
+    const out = path.join(tempDir(), 'p');
+    const { warnings, yaml } = await exportAzureML(examples.penguins, { outDir: out });
+    const text = warnings.map((w) => `${w.line}: ${w.message}`);
+    expect(text).toContain("29: Azure's smallest AutoML timeout is 15 minutes: timeout_minutes is 15 instead of 1");
+    expect(text.some((t) => t.startsWith('43: ') && t.includes("'metrics_output'"))).toBe(true);
+    expect(text.some((t) => t.startsWith('1: no --compute given'))).toBe(true);
+    expect(readAsAzure(yaml).settings).toEqual({ default_compute: 'azureml:cpu-cluster' });
+    expect(warnings.every((w) => w.file === examples.penguins)).toBe(true);
+  });
+});
+
+describe('automl settings', () => {
+  it('writes featurization off quoted, so PyYAML reads the string "off" and not false', async () => {
+    const out = path.join(tempDir(), 'o');
+    const { yaml } = await exportAzureML(pipelineWith('task: classification\nlabel_column_name: Survived\nfeaturization: "off"'), { outDir: out, compute: 'c' });
+    expect(yaml).toContain('mode: "off"');
+    const jobs = readAsAzure(yaml).jobs as Record<string, { featurization: unknown }>;
+    expect(jobs.train!.featurization).toEqual({ mode: 'off' });
+    expect(pipelineProblems(yaml, out)).toEqual([]);
+  });
+
+  it('puts forecasting settings in the nested forecasting block and nowhere else', async () => {
+    const out = path.join(tempDir(), 'f');
+    const file = pipelineWith(
+      'task: forecasting\nlabel_column_name: Fare\ntime_column_name: Age\ntime_series_id_column_names: Pclass\nforecast_horizon: 6\ntarget_lags: 3\ntarget_rolling_window_size: 4\nseasonality: 12',
+    );
+    const { yaml } = await exportAzureML(file, { outDir: out, compute: 'c' });
+    const train = (readAsAzure(yaml).jobs as Record<string, Record<string, unknown>>).train!;
+    expect(train.forecasting).toEqual({ time_column_name: 'Age', time_series_id_column_names: ['Pclass'], forecast_horizon: 6, target_lags: [1, 2, 3], target_rolling_window_size: 4, seasonality: 12 });
+    for (const key of ['time_column_name', 'forecast_horizon', 'target_lags', 'seasonality']) expect(train[key]).toBeUndefined();
+    expect(pipelineProblems(yaml, out)).toEqual([]);
+  });
+
+  it('translates featurization drop_columns into a DuckDB prep job before the automl node', async () => {
+    const out = path.join(tempDir(), 'd');
+    const file = pipelineWith('task: classification\nlabel_column_name: Survived\nfeaturization:\n  drop_columns: [Name, Ticket]\n  column_purposes: { Pclass: Categorical, Cabin: Ignore }\n  transformer_params: { Imputer: { Age: { strategy: median } } }\n  blocked_transformers: [CatTargetEncoder]');
+    const { yaml, files } = await exportAzureML(file, { outDir: out, compute: 'c' });
+    const jobs = readAsAzure(yaml).jobs as Record<string, Record<string, unknown>>;
+    expect(jobs.train!.training_data).toBe('${{parent.jobs.train_drop_columns.outputs.result}}');
+    expect(jobs.train!.featurization).toEqual({
+      mode: 'custom',
+      column_name_and_types: { Pclass: 'Categorical' },
+      transformer_params: { imputer: [{ fields: ['Age'], parameters: { strategy: 'median' } }] },
+      blocked_transformers: ['cat_target_encoder'],
+    });
+    expect(files).toContain('src/sql/train_drop_columns.sql');
+    expect(readFileSync(path.join(out, 'src/sql/train_drop_columns.sql'), 'utf8')).toContain('SELECT * EXCLUDE ("Cabin", "Name", "Ticket") FROM training_data');
+    expect(pipelineProblems(yaml, out)).toEqual([]);
+  });
+});
+
+describe('the CLI', () => {
+  it('weir export azureml writes the folder and prints the warnings with file:line', async () => {
+    const out = path.join(tempDir(), 'cli-out');
+    const r = await cli(['export', 'azureml', examples.penguins, '--out', out, '--compute', 'gpu-cluster'], ws);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain(`Wrote ${path.join(out, 'pipeline.yml')}`);
+    expect(r.err).toContain(`${examples.penguins}:29: warning: Azure's smallest AutoML timeout`);
+    expect(readAsAzure(readFileSync(path.join(out, 'pipeline.yml'), 'utf8')).settings).toEqual({ default_compute: 'azureml:gpu-cluster' });
+  });
+
+  it('bad input exits 2 with a clear message and writes nothing', async () => {
+    const empty = tempDir();
+    const out = path.join(empty, 'never');
+    let r = await cli(['export', 'azureml', examples.penguins], ws);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('usage: weir export azureml FILE --out DIR');
+    r = await cli(['export', 'azureml', path.join(empty, 'missing.pipeline.yaml'), '--out', out], ws);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('pipeline file not found');
+    r = await cli(['export', 'azureml', examples.penguins, '--out', out, '--automl', 'sagemaker'], ws);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain("--automl takes azure or weir, not 'sagemaker'");
+    r = await cli(['export', 'azureml', examples.titanic, '--out', out], empty);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/titanic\.pipeline\.yaml:7:\d+: .*registered dataset 'titanic_ds'/);
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it('refuses to replace a folder that holds something other than an export', async () => {
+    const out = tempDir();
+    writeFileSync(path.join(out, 'notes.txt'), 'mine');
+    const r = await cli(['export', 'azureml', examples.penguins, '--out', out], ws);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('holds no earlier export');
+    expect(readFileSync(path.join(out, 'notes.txt'), 'utf8')).toBe('mine');
+  });
+});
+
+describe('the offline checks themselves', () => {
+  it('reject what Azure would reject: unquoted off, a timeout under 15 minutes, a dangling binding, an unknown key', async () => {
+    const good = readFileSync(path.join(expectedDir, 'titanic', 'pipeline.yml'), 'utf8');
+    expect(pipelineProblems(good)).toEqual([]);
+    expect(pipelineProblems(good.replace('mode: auto', 'mode: off'))).not.toEqual([]);
+    expect(pipelineProblems(good.replace('timeout_minutes: 15', 'timeout_minutes: 1'))).not.toEqual([]);
+    expect(pipelineProblems(good.replace('parent.jobs.dataprep.outputs.prepped', 'parent.jobs.prep.outputs.prepped'))).toEqual(['jobs.train.training_data: ${{parent.jobs.prep.outputs.prepped}} names no job']);
+    expect(pipelineProblems(good.replace('max_trials: 20', 'iterations: 20'))).not.toEqual([]);
+    expect(pipelineProblems(good.replace('--name ${{inputs.model_name}}', '--name ${{inputs.name}}'))).toEqual(['jobs.register.command: ${{inputs.name}} is not an input of the job']);
+    expect(mltableProblems('paths:\n  - file: ./data.parquet\ntransformations:\n  - read_excel\n')).not.toEqual([]);
+  });
+});
