@@ -1,4 +1,5 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../engine/src/cli/main';
@@ -205,5 +206,31 @@ describe('the offline checks themselves', () => {
     expect(pipelineProblems(good.replace('max_trials: 20', 'iterations: 20'))).not.toEqual([]);
     expect(pipelineProblems(good.replace('--name ${{inputs.model_name}}', '--name ${{inputs.name}}'))).toEqual(['jobs.register.command: ${{inputs.name}} is not an input of the job']);
     expect(mltableProblems('paths:\n  - file: ./data.parquet\ntransformations:\n  - read_excel\n')).not.toEqual([]);
+  });
+});
+
+describe('--automl weir', () => {
+  it("exports a command job with Weir's engine, whose runner trains a Weir model from an MLTable folder", async () => {
+    const out = path.join(tempDir(), 'w');
+    const file = pipelineWith('task: classification\nlabel_column_name: Survived\niterations: 3\nn_cross_validations: 3\nseed: 3');
+    const { yaml, files, warnings } = await exportAzureML(file, { outDir: out, compute: 'c', automl: 'weir' });
+    expect(pipelineProblems(yaml, out)).toEqual([]);
+    const train = (readAsAzure(yaml).jobs as Record<string, Record<string, unknown>>).train!;
+    expect(train).toMatchObject({ type: 'command', code: './weir', environment: { image: 'node:20-bookworm-slim' }, outputs: { model: { type: 'custom_model' }, metrics: { type: 'uri_file' } } });
+    expect(train.command).toBe('node weir_automl.mjs --settings automl/train.json --input training_data=${{inputs.training_data}} --model ${{outputs.model}} --metrics ${{outputs.metrics}}');
+    expect(files).toEqual(expect.arrayContaining(['weir/weir_automl.mjs', 'weir/dist/cli.js', 'weir/dist/worker.js', 'weir/dist/gbdt.wasm', 'weir/dist/node_modules/@duckdb/node-api/package.json']));
+    // The seed goes to Weir's own search, so no warning about it here.
+    expect(warnings.some((w) => w.message.includes('takes no seed'))).toBe(false);
+
+    // Run the job's command as Azure would, on an MLTable folder like the one a sql job writes.
+    const input = path.join(tempDir(), 'mltable');
+    mkdirSync(input);
+    writeFileSync(path.join(input, 'titanic.csv'), readFileSync(titanicCsv));
+    writeFileSync(path.join(input, 'MLTable'), 'paths:\n  - file: ./titanic.csv\n');
+    const results = tempDir();
+    const run = spawnSync(process.execPath, ['weir_automl.mjs', '--settings', 'automl/train.json', '--input', `training_data=${input}`, '--model', path.join(results, 'model'), '--metrics', path.join(results, 'metrics.json')], { cwd: path.join(out, 'weir'), encoding: 'utf8' });
+    expect(run.status, run.stderr + run.stdout).toBe(0);
+    expect(JSON.parse(readFileSync(path.join(results, 'model', 'model.json'), 'utf8'))).toMatchObject({ task: 'classification' });
+    expect(Object.keys(JSON.parse(readFileSync(path.join(results, 'metrics.json'), 'utf8')))).toContain('accuracy');
   });
 });

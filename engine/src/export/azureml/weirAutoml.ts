@@ -64,7 +64,7 @@ export const WEIR_AUTOML_RUNNER = String.raw`// Runs one Weir automl step on Azu
 // job's inputs, that pipeline runs with the Weir engine copied beside this file (dist/), and
 // the model folder and the metrics JSON are copied to the job's outputs.
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -122,6 +122,7 @@ writeFileSync(pipelineFile, JSON.stringify(pipeline, null, 2));
 
 function weir(...rest) {
   const result = spawnSync(process.execPath, [cli, ...rest, '--workspace', work], { stdio: 'inherit' });
+  if (result.error) fail(String(result.error));
   if (result.status !== 0) process.exit(result.status ?? 1);
 }
 weir('run', pipelineFile);
@@ -132,5 +133,6 @@ mkdirSync(args.model, { recursive: true });
 cpSync(path.join(downloads, 'train.model'), args.model, { recursive: true });
 mkdirSync(path.dirname(path.resolve(args.metrics)), { recursive: true });
 cpSync(path.join(downloads, 'train.metrics.json'), args.metrics);
+rmSync(work, { recursive: true, force: true });
 console.log('weir_automl: model in ' + args.model + ', metrics in ' + args.metrics);
 `;
