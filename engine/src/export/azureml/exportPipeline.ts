@@ -156,6 +156,9 @@ class Exporter {
     const at = ['inputs', name];
     const source = input.source;
     if (source.type === 'model') {
+      if (source.alias !== undefined) {
+        this.warn(at, `model aliases are Weir's: Azure has no alias '${source.alias}', so input '${name}' uses the latest version of the Azure model ${source.name}`);
+      }
       this.inputs[name] = { type: 'custom_model', path: assetPath(source.name, source.version) };
       this.warn(at, `model input '${name}' refers to the Azure model ${assetPath(source.name, source.version)}: register the model in the Azure workspace under that name first (Weir's registry stays on this machine)`);
       return;
