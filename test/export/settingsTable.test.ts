@@ -32,6 +32,8 @@ const EXAMPLES: Record<string, { value: unknown; task?: 'classification' | 'fore
   validation_data: { value: 'validation_data' },
   cv_split_column_names: { value: ['SibSp'] },
   weight_column_name: { value: 'Fare' },
+  test_data: { value: 'test_data' },
+  test_data_size: { value: 0.2 },
   featurization: { value: 'off' },
   allowed_models: { value: ['XGBoostClassifier'] },
   blocked_models: { value: ['DecisionTree'] },
@@ -65,7 +67,7 @@ describe('every automl setting maps or warns', () => {
       settings[key] = example.value;
       const dir = tempDir('weir-setting-');
       const file = path.join(dir, 's.pipeline.yaml');
-      const step = { automl: settings, inputs: { training_data: '${{ inputs.table }}', ...(key === 'validation_data' ? { validation_data: '${{ inputs.table }}' } : {}) } };
+      const step = { automl: settings, inputs: { training_data: '${{ inputs.table }}', ...(key === 'validation_data' || key === 'test_data' ? { [key]: '${{ inputs.table }}' } : {}) } };
       const text = stringify({ name: 's', inputs: { table: `file:${titanicCsv}` }, steps: { train: step } });
       writeFileSync(file, text);
       const settingLine = text.split('\n').findIndex((l) => l.trimStart().startsWith(`${key}:`)) + 1;

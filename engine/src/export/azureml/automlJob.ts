@@ -27,6 +27,8 @@ export const AUTOML_SETTING_MAP: Record<keyof AutoMLConfig, SettingMapping> = {
   validation_data: { azure: 'validation_data', how: 'the named step input, bound as an MLTable' },
   cv_split_column_names: { azure: 'cv_split_column_names', how: 'same' },
   weight_column_name: { azure: 'weight_column_name', how: 'same' },
+  test_data: { azure: 'test_data', how: 'the named step input (default: an input named test_data), bound as an MLTable' },
+  test_data_size: { azure: 'test_data_size', how: 'same' },
   featurization: { azure: 'featurization', how: '`auto` / `"off"` (quoted) become `mode`; an object becomes `mode: custom` with column_name_and_types, transformer_params.imputer and blocked_transformers; drop_columns and `Ignore` purposes become a prep job that drops the columns' },
   allowed_models: { azure: 'training.allowed_training_algorithms', how: 'Azure\'s CLI v2 names (XGBoostClassifier → xg_boost_classifier)' },
   blocked_models: { azure: 'training.blocked_training_algorithms', how: 'Azure\'s CLI v2 names' },
@@ -78,9 +80,16 @@ export function buildAutomlNode(c: AutoMLConfig, ctx: AutomlNodeContext): Automl
     if (binding === undefined) ctx.warn(['validation_data'], `validation_data names input '${validationInput}', which the step does not have`);
     else node.validation_data = binding;
   }
-  const known = new Set(['training_data', validationInput]);
+  const testInput = c.test_data ?? (c.test_data_size === undefined && ctx.inputNames.includes('test_data') ? 'test_data' : undefined);
+  if (testInput !== undefined) {
+    const binding = ctx.inputBinding(testInput);
+    if (binding === undefined) ctx.warn(['test_data'], `test_data names input '${testInput}', which the step does not have`);
+    else node.test_data = binding;
+  }
+  if (c.test_data_size !== undefined) node.test_data_size = c.test_data_size;
+  const known = new Set(['training_data', validationInput, testInput]);
   for (const name of ctx.inputNames) {
-    if (!known.has(name)) ctx.warn([], `step input '${name}' is not training or validation data; Azure's automl job has no place for it`);
+    if (!known.has(name)) ctx.warn([], `step input '${name}' is not training, validation or test data; Azure's automl job has no place for it`);
   }
   if (c.n_cross_validations !== undefined) node.n_cross_validations = c.n_cross_validations;
   if (c.validation_size !== undefined) node.validation_data_size = c.validation_size;

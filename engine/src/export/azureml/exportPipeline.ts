@@ -475,12 +475,12 @@ class Exporter {
       warn: (p, message) => this.warn(p.length ? [...base, ...p] : ['steps', step.name, ...(p.length ? p : ['automl'])], message),
     });
     if (dropColumns.length) {
-      // Azure's featurization cannot drop columns, so a DuckDB prep job drops them from the training (and validation) data.
+      // Azure's featurization cannot drop columns, so a DuckDB prep job drops them from the training (and validation and test) data.
       const list = dropColumns.map((c) => `"${c.replace(/"/g, '""')}"`).join(', ');
-      for (const key of ['training_data', 'validation_data'] as const) {
+      for (const key of ['training_data', 'validation_data', 'test_data'] as const) {
         const bound = node[key];
         if (typeof bound !== 'string') continue;
-        const jobName = key === 'training_data' ? `${step.name}_drop_columns` : `${step.name}_drop_columns_validation`;
+        const jobName = key === 'training_data' ? `${step.name}_drop_columns` : `${step.name}_drop_columns_${key.replace('_data', '')}`;
         const sql = `-- Written by weir export: featurization drop_columns / Ignore of step ${step.name}.\nSELECT * EXCLUDE (${list}) FROM ${key}\n`;
         this.files.set(`src/sql/${jobName}.sql`, { text: sql });
         this.jobs[jobName] = this.sqlCommandJob(jobName, undefined, `sql/${jobName}.sql`, { [key]: bound }, 'result', sql);
