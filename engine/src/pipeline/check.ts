@@ -4,12 +4,14 @@ import { isWeirError } from '../errors';
 import { findExpressions, substituteDeep } from './expressions';
 import { matchFiles } from './fileGlob';
 import { getStepKind } from '../steps/registry';
-import { isSqlFile, splitStatements } from '../steps/sqlStep';
-import { describe, describeRelation, sqlIdentifier, withPrivateDuckDB } from '../data/duckdb';
+import { isSqlFile } from '../steps/sqlStep';
+import { inferSqlSchema, type SqlSchemaResult } from '../steps/sqlCheck';
+import { substituteSqlParameters } from '../steps/sqlParameters';
+import { describeRelation, withPrivateDuckDB } from '../data/duckdb';
 import { tableReader } from '../data/formats';
 import type { WorkspaceStore } from '../store/storeApi';
 import type { ColumnSchema } from '../store/records';
-import type { ParsedPipeline, PipelineDiagnostic, PipelineSpec, StepSpec } from './types';
+import type { ParsedPipeline, PipelineDiagnostic, PipelineSpec } from './types';
 import { rangeOfPath } from './yamlSource';
 
 export interface CheckOptions {
@@ -91,7 +93,15 @@ export async function checkPipeline(parsed: ParsedPipeline, ctx: CheckOptions): 
     const step = spec.steps[stepName]!;
     const kind = getStepKind(step.kind);
     if (!kind) continue;
-    const parsedConfig = kind.configSchema.safeParse(substituteDeep(step.config, (ref, text) => (ref.scope === 'parameters' ? spec.parameters[ref.name]?.default : text)));
+    const defaults = Object.fromEntries(Object.entries(spec.parameters).map(([n, p]) => [n, p.default]));
+    let withDefaults: unknown;
+    try {
+      withDefaults = kind.substituteParameters ? kind.substituteParameters(step.config, defaults) : substituteDeep(step.config, (ref, text) => (ref.scope === 'parameters' ? spec.parameters[ref.name]?.default : text));
+    } catch {
+      // A default that cannot stand where it is used (or a parameter without one) is the run's to report.
+      continue;
+    }
+    const parsedConfig = kind.configSchema.safeParse(withDefaults);
     if (!parsedConfig.success) continue;
     const schemas: Record<string, ColumnSchema[] | undefined> = {};
     for (const [inputName, ref] of Object.entries(step.inputs)) {
@@ -115,7 +125,17 @@ export async function checkPipeline(parsed: ParsedPipeline, ctx: CheckOptions): 
     if (inferSchemas && step.kind === 'sql' && typeof parsedConfig.data === 'string' && !problems.length) {
       const [outputName] = Object.keys(step.outputs);
       if (outputName && Object.values(schemas).every((s) => s !== undefined)) {
-        outputSchemas[`${stepName}.${outputName}`] = await sqlOutputSchema(parsedConfig.data, schemas as Record<string, ColumnSchema[]>, spec, step).catch(() => undefined);
+        const inferred = await sqlOutputSchema(parsedConfig.data, schemas as Record<string, ColumnSchema[]>, spec).catch(() => undefined);
+        outputSchemas[`${stepName}.${outputName}`] = inferred?.schema;
+        for (const s of inferred?.skipped ?? []) {
+          report(
+            'sql-not-checked',
+            `${isSqlFile(parsedConfig.data) ? parsedConfig.data.trim() : 'the SQL'} line ${s.line}: ${s.what} statement not run while checking (checks never write, attach, install or load); \`weir run\` runs it`,
+            kindPath,
+            'Checking describes the last statement over empty tables shaped like the inputs and runs only statements that stay inside that database.',
+            'warning',
+          );
+        }
       }
     }
   }
@@ -162,18 +182,24 @@ async function describeFileNow(file: string): Promise<ColumnSchema[]> {
   return withPrivateDuckDB((connection) => describeRelation(connection, tableReader(file, 'input')), { threads: 1 });
 }
 
-/** The columns a sql step will produce, from empty tables shaped like its inputs. */
-async function sqlOutputSchema(config: string, inputs: Record<string, ColumnSchema[]>, spec: PipelineSpec, _step: StepSpec): Promise<ColumnSchema[]> {
+/**
+ * The columns a sql step will produce, worked out without side effects (steps/sqlCheck.ts),
+ * and the statements it did not run.
+ */
+async function sqlOutputSchema(config: string, inputs: Record<string, ColumnSchema[]>, spec: PipelineSpec): Promise<SqlSchemaResult> {
   const text = isSqlFile(config) ? readFileSync(path.resolve(spec.dir, config.trim()), 'utf8') : config;
-  const substituted = String(substituteDeep(text, (ref, t) => (ref.scope === 'parameters' ? spec.parameters[ref.name]?.default ?? t : t)));
-  const statements = splitStatements(substituted);
-  if (!statements.length) return [];
-  return cached(`sql\0${substituted}\0${JSON.stringify(inputs)}`, () => withPrivateDuckDB(async (connection) => {
-    for (const [name, columns] of Object.entries(inputs)) {
-      const cols = columns.map((c) => `${sqlIdentifier(c.name)} ${c.type}`).join(', ');
-      await connection.run(`CREATE TABLE ${sqlIdentifier(name)} (${cols})`);
-    }
-    for (const s of statements.slice(0, -1)) await connection.run(s.text);
-    return describe(connection, statements[statements.length - 1]!.text);
-  }));
+  // Inline SQL arrives with its parameters substituted already; a file's are substituted here.
+  const defaults = Object.fromEntries(Object.entries(spec.parameters).map(([n, p]) => [n, p.default]));
+  const substituted = isSqlFile(config) ? substituteSqlParameters(text, defaults, { label: config.trim(), unknown: 'keep' }) : text;
+  const key = `sql\0${substituted}\0${JSON.stringify(inputs)}`;
+  let hit = sqlCache.get(key);
+  if (!hit) {
+    if (sqlCache.size >= SCHEMA_CACHE_LIMIT) sqlCache.delete(sqlCache.keys().next().value!);
+    hit = inferSqlSchema(substituted, inputs);
+    sqlCache.set(key, hit);
+    hit.catch(() => sqlCache.delete(key));
+  }
+  return hit;
 }
+
+const sqlCache = new Map<string, Promise<SqlSchemaResult>>();

@@ -256,7 +256,11 @@ class RunExecution {
     let outDir: string | undefined;
     try {
       const inputs = await this.resolveStepInputs(step);
-      const paramConfig = kind.substitutesAfterParsing ? step.config : substituteDeep(step.config, (ref, text) => (ref.scope === 'parameters' ? this.params[ref.name] : text));
+      const paramConfig = kind.substitutesAfterParsing
+        ? step.config
+        : kind.substituteParameters
+          ? kind.substituteParameters(step.config, this.params)
+          : substituteDeep(step.config, (ref, text) => (ref.scope === 'parameters' ? this.params[ref.name] : text));
       const parsed = kind.configSchema.safeParse(paramConfig);
       if (!parsed.success) {
         throw new WeirError('BAD_INPUT', `step '${name}': settings are invalid after substituting parameters: ${parsed.error.issues.map((i) => `${i.path.join('.') || step.kind}: ${i.message}`).join('; ')}`);

@@ -3,7 +3,8 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { WeirError } from '../errors';
-import { findExpressions, substituteString } from '../pipeline/expressions';
+import { findExpressions, substituteDeep } from '../pipeline/expressions';
+import { substituteSqlParameters } from './sqlParameters';
 import type { StepKind } from './stepKind';
 import { sqlIdentifier, sqlString, withPrivateDuckDB } from '../data/duckdb';
 import { tableReader } from '../data/formats';
@@ -11,7 +12,7 @@ import { tableReader } from '../data/formats';
 const sqlConfigSchema = z
   .string()
   .min(1)
-  .describe('A `.sql` file relative to the pipeline file, or the SQL itself. Each step input is a view of its name; the last statement\'s result becomes the output table. `${{ parameters.NAME }}` is replaced by the parameter\'s value as text.');
+  .describe('A `.sql` file relative to the pipeline file, or the SQL itself. Each step input is a view of its name; the last statement\'s result becomes the output table. `${{ parameters.NAME }}` is replaced by the parameter\'s value as data: quoted for the string literal or quoted name it stands in, else a literal (text as a quoted string).');
 
 export type SqlConfig = z.infer<typeof sqlConfigSchema>;
 
@@ -46,9 +47,18 @@ export const sqlStep: StepKind<SqlConfig> = {
     '`sql:` is a `.sql` file relative to the pipeline file, or inline SQL. Every entry of the',
     'step\'s `inputs:` is a view with that name. The result of the last statement is written',
     'as Parquet to the step\'s one output (declare it as `outputs: { NAME: parquet }`).',
-    '`${{ parameters.NAME }}` in the SQL is replaced by the parameter value as text.',
+    '`${{ parameters.NAME }}` in the SQL is replaced by the parameter value as data, never as',
+    'SQL: inside `\'…\'` it is quoted for the string, inside `"…"` for the name, elsewhere it is',
+    'a literal (a number, TRUE/FALSE, or text as a quoted string).',
   ].join('\n'),
   configSchema: sqlConfigSchema,
+  substituteParameters(config, params) {
+    if (typeof config !== 'string') return config;
+    // A file name may be built from parameters; the SQL in the file is substituted when it runs.
+    const asName = substituteDeep(config, (ref, text) => (ref.scope === 'parameters' ? (params[ref.name] ?? text) : text));
+    if (typeof asName === 'string' && isSqlFile(asName)) return asName;
+    return substituteSqlParameters(config, params, { label: 'inline SQL', unknown: 'throw' });
+  },
   outputs(_config, declared) {
     const names = Object.keys(declared);
     if (names.length > 1) throw new WeirError('BAD_INPUT', `a sql step writes one table, but ${names.length} outputs are declared (${names.join(', ')})`);
@@ -75,16 +85,8 @@ export const sqlStep: StepKind<SqlConfig> = {
   async run(config, ctx) {
     const source = await readSqlSource(config, ctx.pipelineDir);
     const label = source.file ? path.relative(ctx.pipelineDir, source.file) || source.file : 'inline SQL';
-    const text = source.file
-      ? String(
-          substituteString(source.text, (ref, exprText) => {
-            if (ref.scope !== 'parameters' || !(ref.name in ctx.params)) {
-              throw new WeirError('BAD_INPUT', `${label} uses ${exprText}, which is not a parameter of this pipeline`);
-            }
-            return ctx.params[ref.name];
-          }),
-        )
-      : source.text;
+    // Inline SQL had its parameters substituted (quoted) by substituteParameters before parsing.
+    const text = source.file ? substituteSqlParameters(source.text, ctx.params, { label, unknown: 'throw' }) : source.text;
     const statements = splitStatements(text);
     if (!statements.length) throw new WeirError('RUN_FAILED', `${label} holds no SQL statement`);
     const [outputName] = Object.keys(ctx.outputNames);

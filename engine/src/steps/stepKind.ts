@@ -29,6 +29,12 @@ export interface StepKind<Config = unknown> {
    */
   readonly substitutesAfterParsing?: boolean;
   /**
+   * Substitutes `${{ parameters.X }}` into the raw settings itself, instead of the plain text
+   * substitution the scheduler and the checker do otherwise. The sql kind quotes each value
+   * for the place in the SQL where it stands, so a value is never read as SQL.
+   */
+  substituteParameters?(config: unknown, params: Record<string, string | number | boolean | undefined>): unknown;
+  /**
    * The outputs the step produces, by name. `declared` is the step's own `outputs:` map
    * (e.g. `{ prepped: 'parquet' }` for sql); kinds with fixed outputs (automl: metrics, model)
    * ignore it.
