@@ -51,3 +51,53 @@ describe('CostFrugalSearch', () => {
     expect(Math.max(...firstBoost.map((t) => Number(t.params.n_estimators)))).toBeLessThan(100);
   });
 });
+
+describe('CostFrugalSearch with a portfolio', () => {
+  const strong = [
+    { n_estimators: 300, eta: 0.1 },
+    { n_estimators: 200, eta: 0.05 },
+    { n_estimators: 500, eta: 0.03 },
+  ];
+  const withPortfolio: SearchFamily[] = [{ ...families[0], portfolio: strong }, families[1]];
+
+  function runWith(seed: number, n: number) {
+    const s = new CostFrugalSearch(withPortfolio, seed);
+    const out = [];
+    for (let i = 0; i < n; i++) {
+      const p = s.propose(i);
+      out.push(p);
+      s.observe(i, loss(p.family, p.params));
+    }
+    return out;
+  }
+
+  it('starts with the portfolio family at its first strong configuration, then runs the rest of the portfolio before local moves', () => {
+    const trials = runWith(0, 30);
+    expect(trials[0].family).toBe('Boost');
+    expect(trials[0].params).toEqual(strong[0]);
+    expect(trials[1].family).toBe('Linear');
+    const boost = trials.filter((t) => t.family === 'Boost');
+    expect(boost.slice(0, 3).map((t) => t.params)).toEqual(strong);
+    // The local search then moves from the best of the portfolio (200 trees at 0.05), not from 4 trees.
+    expect(Math.min(...boost.slice(3).map((t) => Number(t.params.n_estimators)))).toBeGreaterThan(20);
+  });
+
+  it('gives the leading family most of the trials', () => {
+    const trials = runWith(2, 60);
+    expect(trials.filter((t) => t.family === 'Boost').length).toBeGreaterThan(45);
+  });
+
+  it('puts a discarded portfolio configuration back in line', () => {
+    const s = new CostFrugalSearch(withPortfolio, 0);
+    s.observe(0, loss('Boost', s.propose(0).params));
+    s.observe(1, loss('Linear', s.propose(1).params));
+    let p = s.propose(2);
+    while (p.family !== 'Boost') {
+      s.discard(2);
+      p = s.propose(2);
+    }
+    expect(p.params).toEqual(strong[1]);
+    s.discard(2);
+    expect(s.propose(2, new Set(['Linear'])).params).toEqual(strong[1]);
+  });
+});

@@ -66,7 +66,7 @@ describe('validation modes and stopping rules', () => {
     const x = Array.from({ length: 90 }, (_, i) => (i * 7) % 30);
     const t = { rows: 90, columns: [num('x', x), num('label', x.map((v) => (v < 15 ? 0 : 1)))] };
     const { result, trials } = await run({ ...base, iterations: 100, primary_metric: 'accuracy', max_concurrent_iterations: 1, n_cross_validations: 3 }, t);
-    expect(result.stopReason).toMatch(/early stopping: 20 trials without a better accuracy/);
+    expect(result.stopReason).toMatch(/early stopping: 20 trials in a row .* without improving accuracy by more than 0.0001; best accuracy/);
     expect(trials.length).toBeLessThan(40);
   });
 });

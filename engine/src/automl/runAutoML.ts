@@ -112,7 +112,7 @@ export async function runAutoML(a: AutoMLRunArgs): Promise<AutoMLRunResult> {
     .map((f) => {
       const familyTask = task === 'forecasting' ? 'regression' : task;
       const dims = { rows: rowsUsed, features: X.cols, classes: numClasses };
-      return { name: f.name, initialCost: f.initialCost, space: f.space(familyTask, dims), lowCost: f.lowCostConfig(familyTask, dims) };
+      return { name: f.name, initialCost: f.initialCost, space: f.space(familyTask, dims), lowCost: f.lowCostConfig(familyTask, dims), portfolio: f.portfolio?.(familyTask, dims) };
     });
 
   const trialsOut: TrialResult[] = [];
@@ -161,7 +161,8 @@ export async function runAutoML(a: AutoMLRunArgs): Promise<AutoMLRunResult> {
     const workers = workersForMemory(concurrency, X, folds);
     if (workers < concurrency) a.log(`running ${workers} worker${workers > 1 ? 's' : ''} instead of ${concurrency}: each needs about ${Math.round(workerBytes(X, folds) / 2 ** 20)} MB for its copy of the folds`);
     const pool = new TrialPool(shared, workers, a.workerPath);
-    const deadline = settings.experimentTimeoutMs !== undefined ? started + settings.experimentTimeoutMs - reserveMs(settings.experimentTimeoutMs) : undefined;
+    const searchStarted = performance.now();
+    const deadline = searchDeadline(started, settings);
     try {
       const outcome = await runSearch({
         runner: {
@@ -191,6 +192,11 @@ export async function runAutoML(a: AutoMLRunArgs): Promise<AutoMLRunResult> {
         },
       });
       stopReason = outcome.stopReason;
+      const searchSeconds = (performance.now() - searchStarted) / 1000;
+      a.log(
+        `budget: search ${searchSeconds.toFixed(1)} s${settings.experimentTimeoutMs ? ` of ${(settings.experimentTimeoutMs / 1000).toFixed(0)} s` : ''} on ${workers} worker${workers > 1 ? 's' : ''}; ` +
+          outcome.families.map((f) => `${f.family} ${f.trials} trial${f.trials === 1 ? '' : 's'} ${f.seconds.toFixed(1)} s best ${fmt(f.best)}`).join(', '),
+      );
     } finally {
       await pool.close();
     }
@@ -217,8 +223,9 @@ export async function runAutoML(a: AutoMLRunArgs): Promise<AutoMLRunResult> {
       }
       return sampled;
     };
+    const ensemblesStarted = performance.now();
     try {
-      ensembles = buildEnsembles({
+      ensembles = await buildEnsembles({
         task,
         numClasses,
         width,
@@ -240,10 +247,15 @@ export async function runAutoML(a: AutoMLRunArgs): Promise<AutoMLRunResult> {
         voting: settings.votingEnsemble,
         stack: settings.stackEnsemble,
         firstIteration: Math.max(...trialsOut.map((t) => t.iteration)) + 1,
+        deadline: settings.experimentTimeoutMs !== undefined ? started + settings.experimentTimeoutMs - reserveMs(settings.experimentTimeoutMs) : undefined,
+        signal: a.signal,
+        log: (text) => a.log(text),
       });
     } catch (e) {
+      if (e instanceof WeirError && e.code === 'CANCELED') throw e;
       a.log(`ensembles skipped: ${(e as Error).message}`);
     }
+    a.log(`ensembles: ${ensembles.map((e) => e.trial.algorithm).join(', ') || 'none'} built in ${((performance.now() - ensemblesStarted) / 1000).toFixed(1)} s`);
     for (const e of ensembles) {
       await report(e.trial);
       a.log(leaderboardLine(e.trial, settings.primaryMetric, bestOf(trialsOut, settings.primaryMetric)));
@@ -256,6 +268,7 @@ export async function runAutoML(a: AutoMLRunArgs): Promise<AutoMLRunResult> {
   a.log(formatLeaderboard(leaderboard, settings.primaryMetric));
   a.log(`best: iteration ${best.iteration} ${best.algorithm} ${settings.primaryMetric} ${fmt(best.score)}`);
 
+  const outputsStarted = performance.now();
   const modelDir = path.join(a.outDir, 'model');
   await mkdir(modelDir, { recursive: true });
   const labelColumn = a.training.columns.find((c) => c.name === settings.label)!;
@@ -296,7 +309,7 @@ export async function runAutoML(a: AutoMLRunArgs): Promise<AutoMLRunResult> {
   await writeFile(path.join(modelDir, IMPORTANCES_FILE), JSON.stringify(importancesOf(best, ensembles, trialsOut, settings.primaryMetric), null, 1));
   const metricsFile = path.join(a.outDir, 'metrics.json');
   await writeFile(metricsFile, JSON.stringify(metricsByIteration(trialsOut), null, 1));
-  a.log(`AutoML finished in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  a.log(`AutoML finished in ${((performance.now() - started) / 1000).toFixed(1)} s (outputs written in ${((performance.now() - outputsStarted) / 1000).toFixed(1)} s)`);
   return { modelDir, metricsFile, best, leaderboard, settings, stopReason, guardrails, ...(artifact.test ? { test: artifact.test } : {}) };
 }
 
@@ -509,6 +522,17 @@ function workerBytes(X: FeatureMatrix, folds: Fold[]): number {
 
 function workersForMemory(concurrency: number, X: FeatureMatrix, folds: Fold[]): number {
   return Math.max(1, Math.min(concurrency, Math.floor(WORKER_MEMORY_BUDGET / Math.max(1, workerBytes(X, folds)))));
+}
+
+/**
+ * When the search stops starting trials: the budget less the reserve for the outputs and,
+ * when ensembles are built, a share for them (greedy selection scores hundreds of blends):
+ * 8% of the budget, at most 15 s.
+ */
+function searchDeadline(started: number, s: ResolvedSettings): number | undefined {
+  if (s.experimentTimeoutMs === undefined) return undefined;
+  const ensembles = s.votingEnsemble || s.stackEnsemble ? Math.min(15_000, s.experimentTimeoutMs * 0.08) : 0;
+  return started + s.experimentTimeoutMs - reserveMs(s.experimentTimeoutMs) - ensembles;
 }
 
 /** Leaves time to write the outputs after the search: 3% of the budget, at least 0.3 s, at most 5 s. */

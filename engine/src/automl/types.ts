@@ -86,6 +86,12 @@ export interface ModelFamily {
   space(task: Task, data: { rows: number; features: number; classes?: number }): HyperparameterSpace;
   /** The low-cost starting point of the search, as FLAML's `low_cost_init_value`. */
   lowCostConfig(task: Task, data: { rows: number; features: number; classes?: number }): Record<string, number | string>;
+  /**
+   * Configurations known to be strong on tabular data, tried in order before the local
+   * search (which then starts from the best of them). Without one the search starts from
+   * `lowCostConfig`.
+   */
+  portfolio?(task: Task, data: { rows: number; features: number; classes?: number }): Record<string, number | string>[];
   fit(args: FitArgs): FittedModel;
 }
 

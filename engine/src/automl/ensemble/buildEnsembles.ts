@@ -1,3 +1,4 @@
+import { WeirError } from '../../errors';
 import { getFamily } from '../families';
 import { compareScores, isHigherBetter } from '../metrics';
 import type { TrialResult } from '../search/runSearch';
@@ -29,6 +30,11 @@ export interface EnsembleArgs {
   voting: boolean;
   stack: boolean;
   firstIteration: number;
+  /** Time (on `performance.now`) by which ensembles must be done; past it they stop or are skipped. */
+  deadline?: number;
+  signal?: AbortSignal;
+  /** Warnings: an ensemble cut short or skipped, and why. */
+  log?(text: string): void;
 }
 
 /** Candidates for the ensembles: Azure takes up to 15 of the best trials. */
@@ -37,19 +43,34 @@ const SELECTION_ROUNDS = 15;
 const STACK_BASE_MODELS = 5;
 /** Greedy selection scores on at most this many rows (a fixed subsample) to stay fast on big holdouts. */
 const SELECTION_ROWS = 20_000;
+/**
+ * Greedy selection holds every candidate's predictions for its row sample: at most this many
+ * values together (about 160 MB), so a label with hundreds of classes gets fewer candidates.
+ */
+const SELECTION_VALUES = 20_000_000;
+/** The stack's meta-model fits one weight per (base model × class) input and class: beyond this it is skipped. */
+const STACK_MAX_INPUTS = 400;
 
 /**
  * The VotingEnsemble and StackEnsemble rows that close the leaderboard. Both are built from
  * the kept out-of-fold predictions, so they cost no new base-model fits: the voting weights
  * come from greedy selection, and the stack's meta-model is scored by its own 5-fold
  * cross-validation over the out-of-fold predictions.
+ *
+ * Both are bounded: selection stops at `deadline` with the best blend so far, the stack is
+ * skipped (with a warning) when its meta-model would be too large or no time is left, and
+ * both yield to the event loop as they go, so a cancel stops them (CANCELED).
  */
-export function buildEnsembles(a: EnsembleArgs): EnsembleResult[] {
+export async function buildEnsembles(a: EnsembleArgs): Promise<EnsembleResult[]> {
+  const sampleRows = Math.min(a.yEval.length, SELECTION_ROWS);
+  const maxCandidates = Math.max(2, Math.min(MAX_CANDIDATES, Math.floor(SELECTION_VALUES / Math.max(1, sampleRows * a.width))));
+  if (maxCandidates < MAX_CANDIDATES) a.log?.(`VotingEnsemble: ${maxCandidates} candidates instead of ${MAX_CANDIDATES}: each holds ${sampleRows} rows × ${a.width} classes of predictions`);
   const ranked = a.trials
     .filter((t) => t.status === 'Completed' && t.oof && t.states && Number.isFinite(t.score))
     .sort((x, y) => compareScores(a.primaryMetric, x.score, y.score) || x.iteration - y.iteration)
     .slice(0, MAX_CANDIDATES);
   if (ranked.length < 2) return [];
+  const timeLeft = () => (a.deadline === undefined ? Infinity : a.deadline - performance.now());
   const out: EnsembleResult[] = [];
   let iteration = a.firstIteration;
   if (a.voting) {
@@ -58,13 +79,17 @@ export function buildEnsembles(a: EnsembleArgs): EnsembleResult[] {
     const rows = a.yEval.length;
     const sample = subsampleRows(rows, SELECTION_ROWS);
     const sign = isHigherBetter(a.primaryMetric) ? 1 : -1;
-    const candidates = ranked.map((t) => (sample ? gatherPred(t.oof!, a.width, sample) : t.oof!));
-    const { counts } = greedyEnsembleSelection({
+    const pool = ranked.slice(0, maxCandidates);
+    const candidates = pool.map((t) => (sample ? gatherPred(t.oof!, a.width, sample) : t.oof!));
+    const { counts, stoppedEarly } = await greedyEnsembleSelection({
       candidates,
       rounds: SELECTION_ROUNDS,
       score: (pred) => sign * a.primaryScore(pred, sample),
+      deadline: a.deadline,
+      signal: a.signal,
     });
-    const members = ranked.map((t, i) => ({ t, weight: counts[i] })).filter((m) => m.weight > 0);
+    if (stoppedEarly) a.log?.(`VotingEnsemble: selection stopped at the experiment timeout with the best blend found so far`);
+    const members = pool.map((t, i) => ({ t, weight: counts[i] })).filter((m) => m.weight > 0);
     const total = members.reduce((s, m) => s + m.weight, 0);
     const oof = weightedAverage(members.map((m) => m.t.oof!), members.map((m) => m.weight));
     const metrics = a.evaluate(oof, a.width);
@@ -85,10 +110,15 @@ export function buildEnsembles(a: EnsembleArgs): EnsembleResult[] {
       spec: { type: 'voting', members: members.map((m) => ({ weight: m.weight / total, model: bagged(m.t) })) },
     });
   }
-  if (a.stack) {
+  const base = ranked.slice(0, STACK_BASE_MODELS);
+  const inputs = base.length * (a.width === 2 ? 1 : a.width);
+  if (a.stack && inputs > STACK_MAX_INPUTS) {
+    a.log?.(`StackEnsemble skipped: its meta-model would have ${inputs} inputs (${base.length} models × ${a.width} classes), more than ${STACK_MAX_INPUTS}`);
+  } else if (a.stack && timeLeft() <= 0) {
+    a.log?.('StackEnsemble skipped: no time left in the experiment timeout');
+  } else if (a.stack) {
     const started = performance.now();
     const startedAt = new Date().toISOString();
-    const base = ranked.slice(0, STACK_BASE_MODELS);
     const rows = a.yEval.length;
     const X = stackFeatures(base.map((t) => t.oof!), a.width, rows);
     const metaName = a.task === 'classification' ? 'LogisticRegression' : 'ElasticNet';
@@ -98,6 +128,8 @@ export function buildEnsembles(a: EnsembleArgs): EnsembleResult[] {
     const folds = a.task === 'classification' ? stratifiedKFold(a.yEval, Math.min(5, Math.max(2, Math.floor(rows / 4))), a.seed + 101) : kFold(rows, Math.min(5, Math.max(2, Math.floor(rows / 4))), a.seed + 101);
     const oof = new Float64Array(rows * a.width);
     for (const fold of folds) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      if (a.signal?.aborted) throw new WeirError('CANCELED', 'the AutoML run was canceled while building ensembles');
       const model = meta.fit({
         task: metaTask,
         X: gatherRows(X, fold.train),

@@ -1,30 +1,53 @@
+import { WeirError } from '../../errors';
+
 /**
  * Caruana et al.'s greedy ensemble selection (2004), which Azure AutoML's VotingEnsemble
  * uses: start from the best single model, then repeatedly add (with replacement) the model
  * whose inclusion gives the best score of the averaged out-of-fold predictions. The result
  * is the best-scoring prefix of that sequence, as integer counts per candidate; weights are
  * counts over their sum.
+ *
+ * It is bounded and cancelable: it yields to the event loop after every score (so a cancel
+ * is seen while it runs), throws CANCELED when `signal` aborts, and when `deadline` (on
+ * `now`) passes it stops with the best prefix found so far (`stoppedEarly`).
  */
-export function greedyEnsembleSelection(args: {
+export async function greedyEnsembleSelection(args: {
   candidates: Float64Array[];
   /** Score of averaged predictions; higher is better. */
   score: (pred: Float64Array) => number;
   rounds: number;
-}): { counts: number[]; score: number } {
+  deadline?: number;
+  signal?: AbortSignal;
+  now?: () => number;
+}): Promise<{ counts: number[]; score: number; stoppedEarly: boolean }> {
   const { candidates, score, rounds } = args;
+  const now = args.now ?? (() => performance.now());
+  let stoppedEarly = false;
+  /** Yields, then says whether to stop: throws on cancel, true past the deadline. */
+  const pause = async (): Promise<boolean> => {
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    if (args.signal?.aborted) throw new WeirError('CANCELED', 'the AutoML run was canceled while building ensembles');
+    if (args.deadline !== undefined && now() > args.deadline) stoppedEarly = true;
+    return stoppedEarly;
+  };
   const m = candidates.length;
   const len = candidates[0].length;
   const counts = new Array<number>(m).fill(0);
-  const singleScores = candidates.map((c) => score(c));
+  const singleScores: number[] = [];
+  for (const c of candidates) {
+    singleScores.push(score(c));
+    // Past the deadline before every single model is scored: no blend, the best scored alone.
+    if (await pause()) break;
+  }
   let first = 0;
-  for (let i = 1; i < m; i++) if (safe(singleScores[i]) > safe(singleScores[first])) first = i;
+  for (let i = 1; i < singleScores.length; i++) if (safe(singleScores[i]) > safe(singleScores[first])) first = i;
   counts[first] = 1;
   const sum = Float64Array.from(candidates[first]);
   let size = 1;
   let bestCounts = counts.slice();
   let bestScore = singleScores[first];
   const trial = new Float64Array(len);
-  for (let round = 1; round < rounds; round++) {
+  for (let round = 1; round < rounds && !stoppedEarly; round++) {
     let pick = -1;
     let pickScore = -Infinity;
     for (let i = 0; i < m; i++) {
@@ -35,8 +58,10 @@ export function greedyEnsembleSelection(args: {
         pickScore = s;
         pick = i;
       }
+      if (await pause()) break;
     }
-    if (pick < 0) break;
+    // A round cut short by the deadline did not see every candidate: it adds nothing.
+    if (pick < 0 || stoppedEarly) break;
     const c = candidates[pick];
     for (let j = 0; j < len; j++) sum[j] += c[j];
     size++;
@@ -46,7 +71,7 @@ export function greedyEnsembleSelection(args: {
       bestCounts = counts.slice();
     }
   }
-  return { counts: bestCounts, score: bestScore };
+  return { counts: bestCounts, score: bestScore, stoppedEarly };
 }
 
 /** Weighted average of prediction vectors of equal length. */

@@ -44,3 +44,15 @@ export function balancedWeights(y: Float32Array, k: number, weight?: Float32Arra
   for (let i = 0; i < y.length; i++) out[i] = (weight ? weight[i] : 1) * (totals[y[i]] > 0 ? all / (k * totals[y[i]]) : 0);
   return out;
 }
+
+/** Copies the given rows of a column-major matrix into a new column-major matrix. */
+export function gatherRows(X: FeatureMatrix, rows: Uint32Array): FeatureMatrix {
+  const n = rows.length;
+  const values = new Float32Array(n * X.cols);
+  for (let j = 0; j < X.cols; j++) {
+    const src = j * X.rows;
+    const dst = j * n;
+    for (let i = 0; i < n; i++) values[dst + i] = X.values[src + rows[i]];
+  }
+  return { rows: n, cols: X.cols, values, featureNames: X.featureNames, featureTypes: X.featureTypes };
+}

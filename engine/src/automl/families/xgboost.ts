@@ -1,12 +1,18 @@
 import { loadXGBoostJSON, train } from '../../gbdt';
 import type { Booster, FeatureMatrix, GbdtParams, TrainData } from '../../gbdt/api';
 import type { FitArgs, FittedModel, HyperparameterSpace, ModelFamily, Task } from '../types';
-import { checkColumns, classCount, numParam } from './familyUtils';
+import { mulberry32 } from '../../util/mulberry32';
+import { checkColumns, classCount, gatherRows, numParam } from './familyUtils';
 
 /**
- * XGBoost-style gradient boosting over Weir's WASM GBDT. The space and the low-cost start
- * follow FLAML's XGBoost estimator: leaf-wise trees (`max_leaves`, `grow_policy:
- * lossguide`) starting from 4 trees of 4 leaves, widening only when that pays.
+ * XGBoost-style gradient boosting over Weir's WASM GBDT, with leaf-wise trees (`max_leaves`,
+ * `grow_policy: lossguide`) as FLAML's XGBoost estimator.
+ *
+ * The search starts from a small portfolio of configurations known to be strong on tabular
+ * data (see `portfolio`) rather than from 4 trees of 4 leaves, and every fit with enough
+ * rounds picks its number of rounds itself: it holds out a share of its training rows and
+ * stops when the held-out loss has not improved for `early_stopping_rounds` rounds
+ * (XGBoost's semantics, keeping the best round), so `n_estimators` is a cap, not a guess.
  */
 interface XGBoostState {
   task: Task;
@@ -19,10 +25,11 @@ interface XGBoostState {
 function space(task: Task, data: { rows: number }): HyperparameterSpace {
   void task;
   return {
-    n_estimators: { type: 'int', low: 4, high: Math.min(2048, Math.max(16, data.rows)), log: true },
+    n_estimators: { type: 'int', low: 4, high: Math.min(4096, Math.max(64, data.rows)), log: true },
     max_leaves: { type: 'int', low: 4, high: Math.min(1024, Math.max(8, Math.floor(data.rows / 4))), log: true },
     min_child_weight: { type: 'float', low: 0.001, high: 128, log: true },
-    learning_rate: { type: 'float', low: 1 / 1024, high: 1, log: true },
+    // Below 0.005 a fit needs thousands of rounds to converge: time the budget never has.
+    learning_rate: { type: 'float', low: 0.005, high: 1, log: true },
     subsample: { type: 'float', low: 0.1, high: 1 },
     colsample_bytree: { type: 'float', low: 0.1, high: 1 },
     reg_alpha: { type: 'float', low: 1 / 1024, high: 1024, log: true },
@@ -32,6 +39,70 @@ function space(task: Task, data: { rows: number }): HyperparameterSpace {
 
 function lowCostConfig(): Record<string, number> {
   return { n_estimators: 4, max_leaves: 4, min_child_weight: 1, learning_rate: 0.1, subsample: 1, colsample_bytree: 1, reg_alpha: 1 / 1024, reg_lambda: 1 };
+}
+
+/**
+ * Configurations tried first, best-known first, in the spirit of FLAML's zero-shot defaults
+ * and AutoGluon's and Azure's portfolios (written for Weir, not copied): the first is
+ * HistGradientBoosting's defaults (learning rate 0.1, 31 leaves), the others vary what most
+ * often matters on tabular data — tree size, row and column sampling, regularisation and a
+ * slower learning rate. Round counts are caps (about 30 / learning rate, three times
+ * HistGradientBoosting's 100 at 0.1): early stopping picks the rounds within them, and the
+ * local search grows them when that pays. Leaves are
+ * capped by the data so a small table does not get trees with more leaves than it can fill.
+ */
+function portfolio(task: Task, data: { rows: number }): Record<string, number>[] {
+  void task;
+  const leaves = (n: number) => Math.max(4, Math.min(n, Math.floor(data.rows / 8)));
+  const base = { reg_alpha: 1 / 1024 };
+  return [
+    { ...base, n_estimators: 300, learning_rate: 0.1, max_leaves: leaves(31), min_child_weight: 1, subsample: 1, colsample_bytree: 1, reg_lambda: 1 },
+    { ...base, n_estimators: 500, learning_rate: 0.05, max_leaves: leaves(63), min_child_weight: 3, subsample: 0.8, colsample_bytree: 0.7, reg_lambda: 3 },
+    { ...base, n_estimators: 300, learning_rate: 0.1, max_leaves: leaves(15), min_child_weight: 1, subsample: 0.9, colsample_bytree: 0.5, reg_lambda: 10 },
+    { ...base, n_estimators: 800, learning_rate: 0.03, max_leaves: leaves(127), min_child_weight: 8, subsample: 0.7, colsample_bytree: 0.5, reg_lambda: 1 },
+    { n_estimators: 300, learning_rate: 0.08, max_leaves: leaves(7), min_child_weight: 0.5, subsample: 0.8, colsample_bytree: 0.8, reg_alpha: 0.5, reg_lambda: 0.1 },
+  ];
+}
+
+/** Fits with fewer rounds than this run them all; longer ones stop early on a held-out share. */
+const EARLY_STOPPING_MIN_ROUNDS = 20;
+/** Fewer training rows than this leave too few to hold out: all rounds run. */
+const EARLY_STOPPING_MIN_ROWS = 60;
+
+/** Patience in rounds: slower learning rates improve in smaller steps, so they get more rounds to improve. */
+function patienceRounds(eta: number): number {
+  return Math.max(10, Math.min(50, Math.round(2 / Math.max(eta, 1e-3))));
+}
+
+/**
+ * Rows held out for early stopping, a seeded share of the training rows (per class for
+ * classification, so every class with two or more rows is in both parts): 15% of small
+ * tables, 10% from 2,000 rows.
+ */
+export function earlyStoppingSplit(y: Float32Array, classification: boolean, seed: number): { fit: Uint32Array; hold: Uint32Array } {
+  const share = y.length >= 2000 ? 0.1 : 0.15;
+  const rand = mulberry32(seed * 2654435761 + 97);
+  const groups = new Map<number, number[]>();
+  for (let i = 0; i < y.length; i++) {
+    const key = classification ? y[i] : 0;
+    let g = groups.get(key);
+    if (!g) groups.set(key, (g = []));
+    g.push(i);
+  }
+  const fit: number[] = [];
+  const hold: number[] = [];
+  for (const key of [...groups.keys()].sort((a, b) => a - b)) {
+    const g = groups.get(key)!;
+    for (let i = g.length - 1; i > 0; i--) {
+      const j = Math.floor(rand() * (i + 1));
+      const t = g[i];
+      g[i] = g[j];
+      g[j] = t;
+    }
+    const n = g.length < 2 ? 0 : Math.max(1, Math.round(g.length * share));
+    for (let k = 0; k < g.length; k++) (k < n ? hold : fit).push(g[k]);
+  }
+  return { fit: Uint32Array.from(fit.sort((a, b) => a - b)), hold: Uint32Array.from(hold.sort((a, b) => a - b)) };
 }
 
 function gbdtParams(args: FitArgs, numClasses: number): GbdtParams {
@@ -70,6 +141,10 @@ function baseScore(y: Float32Array, weight: Float32Array | undefined, probabilit
   return probability ? Math.min(1 - 1e-6, Math.max(1e-6, mean)) : mean;
 }
 
+function pick(a: Float32Array, rows: Uint32Array): Float32Array {
+  return Float32Array.from(rows, (i) => a[i]);
+}
+
 function trainData(X: FeatureMatrix, y: Float32Array, weight?: Float32Array): TrainData {
   return { rows: X.rows, cols: X.cols, values: X.values, featureNames: X.featureNames, featureTypes: X.featureTypes, label: y, ...(weight ? { weight } : {}) };
 }
@@ -77,9 +152,19 @@ function trainData(X: FeatureMatrix, y: Float32Array, weight?: Float32Array): Tr
 function fit(args: FitArgs): FittedModel {
   const numClasses = args.task === 'classification' ? classCount(args.numClasses, args.y) : 1;
   const params = gbdtParams(args, numClasses);
-  const evals = args.valid ? [{ name: 'valid', data: trainData(args.valid.X, args.valid.y, args.valid.weight) }] : undefined;
-  if (evals) params.early_stopping_rounds = Math.max(10, Math.min(50, Math.round((params.num_boost_round ?? 10) / 10)));
-  const result = train(trainData(args.X, args.y, args.weight), params, evals);
+  let fitData = trainData(args.X, args.y, args.weight);
+  let evals = args.valid ? [{ name: 'valid', data: trainData(args.valid.X, args.valid.y, args.valid.weight) }] : undefined;
+  const rounds = params.num_boost_round ?? 10;
+  if (!evals && rounds >= EARLY_STOPPING_MIN_ROUNDS && args.X.rows >= EARLY_STOPPING_MIN_ROWS) {
+    // No validation set given: hold out a share of the training rows to pick the rounds.
+    const { fit: fitRows, hold } = earlyStoppingSplit(args.y, args.task === 'classification', args.seed);
+    if (hold.length > 0 && fitRows.length > 0) {
+      fitData = trainData(gatherRows(args.X, fitRows), pick(args.y, fitRows), args.weight ? pick(args.weight, fitRows) : undefined);
+      evals = [{ name: 'valid', data: trainData(gatherRows(args.X, hold), pick(args.y, hold), args.weight ? pick(args.weight, hold) : undefined) }];
+    }
+  }
+  if (evals) params.early_stopping_rounds = patienceRounds(params.eta ?? 0.3);
+  const result = train(fitData, params, evals);
   const iterationEnd = result.bestIteration !== undefined && evals ? result.bestIteration + 1 : undefined;
   return new XGBoostModel(args.task === 'classification' ? 'XGBoostClassifier' : 'XGBoostRegressor', args.task, numClasses, result.booster, iterationEnd, args.X.featureNames);
 }
@@ -140,6 +225,7 @@ export const xgboostClassifier: ModelFamily = {
   initialCost: 2,
   space,
   lowCostConfig,
+  portfolio,
   fit,
 };
 
@@ -149,5 +235,6 @@ export const xgboostRegressor: ModelFamily = {
   initialCost: 2,
   space,
   lowCostConfig,
+  portfolio,
   fit,
 };

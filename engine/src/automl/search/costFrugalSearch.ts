@@ -5,27 +5,35 @@ import { type Config, type UnitSpace, configCost, configKey, fromUnit, toUnit, u
 /**
  * Cost-frugal hyperparameter search in the manner of FLAML's CFO (Wu, Wang, Huang 2021):
  *
- * 1. Every family first runs its low-cost configuration (few, shallow trees; strong
- *    regularisation), cheapest family first.
+ * 1. Every family first runs its starting configuration: the first of its portfolio of
+ *    known-strong configurations when it has one (the booster), else its low-cost
+ *    configuration (few, shallow trees; strong regularisation). Families with a portfolio
+ *    go first, then the others cheapest first. The rest of a portfolio runs next, before
+ *    any local search; the family's local search then starts from its best configuration.
  * 2. Then each family does a randomized directional local search (FLOW2) from its
  *    incumbent in the unit cube: try `x + step·u` for a random unit direction `u`; if that
  *    is not better, try `x − step·u`; after enough failures in a row the step halves; a
  *    converged family restarts from its incumbent with the initial step. Because the start
  *    is cheap and steps are small, cost grows only while it buys accuracy.
- * 3. Which family gets the next trial is sampled with probability ∝ 1 / ECI, FLAML's
- *    estimated cost for improvement: the cost a family spent since its last improvement, or
- *    between its last two, stretched when it trails the global best by more than its recent
- *    rate of improvement would close.
+ * 3. Which family gets the next trial: half the time the leading family (the one with the
+ *    best loss), so the family that is winning gets the time; otherwise sampled with
+ *    probability ∝ 1 / ECI, FLAML's estimated cost for improvement: the cost a family spent
+ *    since its last improvement, or between its last two, stretched when it trails the
+ *    global best by more than its recent rate of improvement would close.
  *
- * Costs are relative config costs (see `configCost`), not wall time, so the sequence of
- * proposals depends only on the seed and the losses fed back: the search is deterministic.
- * The caller feeds losses in iteration order (`observe`), never in completion order.
+ * Costs are relative config costs (see `configCost`) unless the caller feeds back what a
+ * trial really cost (`observe`'s `spent`, seconds when the run has a time budget): without
+ * a time limit the sequence of proposals depends only on the seed and the losses fed back,
+ * so the search is deterministic. The caller feeds losses in iteration order, never in
+ * completion order.
  */
 export interface SearchFamily {
   name: string;
   initialCost: number;
   space: HyperparameterSpace;
   lowCost: Config;
+  /** Known-strong configurations tried first, in order (the first is the family's start). */
+  portfolio?: Config[];
 }
 
 export interface Proposal {
@@ -52,13 +60,17 @@ interface FamilyState {
   costAtLastImprovement: number;
   costAtPrevImprovement: number;
   minCost: number;
+  /** Portfolio configurations still to run, in order. */
+  queue: Config[];
   tried: Set<string>;
 }
 
 interface ProposalMeta {
   family: FamilyState;
-  /** The proposal was the family's low-cost start. */
+  /** The proposal was the family's start. */
   first: boolean;
+  /** The proposal came from the family's portfolio queue (put back on discard). */
+  queued?: Config;
   point: number[];
   /** The opposite point, tried next when this one does not improve. */
   mirror?: number[];
@@ -66,6 +78,8 @@ interface ProposalMeta {
 }
 
 const STEP_LOWER_BOUND = 0.003;
+/** Probability that the next trial goes to the leading family outright (else ECI sampling, which may pick it too). */
+const LEADER_SHARE = 0.5;
 
 export class CostFrugalSearch {
   private readonly families: FamilyState[];
@@ -79,7 +93,7 @@ export class CostFrugalSearch {
     if (families.length === 0) throw new Error('the search needs at least one model family');
     this.rng = new Random(seed * 7919 + 17);
     this.families = [...families]
-      .sort((a, b) => a.initialCost - b.initialCost || a.name.localeCompare(b.name))
+      .sort((a, b) => Number(!a.portfolio?.length) - Number(!b.portfolio?.length) || a.initialCost - b.initialCost || a.name.localeCompare(b.name))
       .map((def) => {
         const us = unitSpace(def.space);
         const dims = Math.max(1, us.names.length);
@@ -89,7 +103,7 @@ export class CostFrugalSearch {
           us,
           dims,
           started: false,
-          incumbent: toUnit(us, def.lowCost),
+          incumbent: toUnit(us, def.portfolio?.[0] ?? def.lowCost),
           bestLoss: Infinity,
           prevBestLoss: Infinity,
           step: initialStep,
@@ -100,6 +114,7 @@ export class CostFrugalSearch {
           costAtLastImprovement: 0,
           costAtPrevImprovement: 0,
           minCost: def.initialCost,
+          queue: (def.portfolio ?? []).slice(1),
           tried: new Set<string>(),
         };
       });
@@ -108,15 +123,22 @@ export class CostFrugalSearch {
   /** The next configuration to try. */
   propose(iteration: number, exclude: ReadonlySet<string> = new Set()): Proposal {
     const open = this.families.filter((f) => !exclude.has(f.def.name));
-    const family = open.find((f) => !f.started) ?? this.chooseFamily(open.length ? open : this.families);
+    // Starts first, then the rest of the portfolios (known-strong configurations are the
+    // likeliest gains), then the family choice.
+    const family = open.find((f) => !f.started) ?? open.find((f) => f.queue.length > 0) ?? this.chooseFamily(open.length ? open : this.families);
     const first = !family.started;
     let point: number[];
     let mirror: number[] | undefined;
     let params: Config;
+    let queued: Config | undefined;
     if (!family.started) {
       family.started = true;
       point = family.incumbent.slice();
-      params = { ...family.def.lowCost };
+      params = { ...(family.def.portfolio?.[0] ?? family.def.lowCost) };
+    } else if (family.queue.length > 0) {
+      queued = family.queue.shift()!;
+      params = { ...queued };
+      point = toUnit(family.us, params);
     } else if (family.mirrors.length > 0) {
       point = family.mirrors.shift()!;
       params = fromUnit(family.us, point);
@@ -125,7 +147,7 @@ export class CostFrugalSearch {
     }
     family.tried.add(configKey(params));
     const cost = configCost(family.def.initialCost, family.def.space, family.def.lowCost, params);
-    this.pending.set(iteration, { family, first, point, mirror, cost });
+    this.pending.set(iteration, { family, first, queued, point, mirror, cost });
     return { iteration, family: family.def.name, params, cost };
   }
 
@@ -138,15 +160,34 @@ export class CostFrugalSearch {
     if (!meta) return;
     this.pending.delete(iteration);
     if (meta.first) meta.family.started = false;
+    if (meta.queued) meta.family.queue.unshift(meta.queued);
   }
 
-  /** Feeds back a trial's loss (lower is better; Infinity for a failed trial). Call in iteration order. */
-  observe(iteration: number, loss: number): void {
+  /** The family the search starts with when it has a portfolio (the booster), else undefined. */
+  portfolioFamily(): string | undefined {
+    return this.families[0].def.portfolio?.length ? this.families[0].def.name : undefined;
+  }
+
+  /** The family with the best loss so far (undefined before any trial completed). */
+  leader(): string | undefined {
+    let best: FamilyState | undefined;
+    for (const f of this.families) if (Number.isFinite(f.bestLoss) && (!best || f.bestLoss < best.bestLoss)) best = f;
+    return best?.def.name;
+  }
+
+  /**
+   * Feeds back a trial's loss (lower is better; Infinity for a failed trial) and, when the
+   * caller measures it, what the trial cost (`spent`, in one unit for the whole search).
+   * Call in iteration order.
+   */
+  observe(iteration: number, loss: number, spent?: number): void {
     const meta = this.pending.get(iteration);
     if (!meta) return;
     this.pending.delete(iteration);
     const f = meta.family;
-    f.spent += meta.cost;
+    const cost = spent ?? meta.cost;
+    if (spent !== undefined) f.minCost = f.spent === 0 ? cost : Math.min(f.minCost, cost);
+    f.spent += cost;
     if (loss < f.bestLoss) {
       f.prevBestLoss = f.bestLoss;
       f.bestLoss = loss;
@@ -166,7 +207,7 @@ export class CostFrugalSearch {
         if (f.step < STEP_LOWER_BOUND) f.step = f.initialStep;
       }
     }
-    this.totalSpent += meta.cost;
+    this.totalSpent += cost;
     if (Number.isFinite(loss) && !Number.isFinite(this.globalFirst)) this.globalFirst = loss;
     if (loss < this.globalBest) this.globalBest = loss;
   }
@@ -194,6 +235,10 @@ export class CostFrugalSearch {
   }
 
   private chooseFamily(candidates: FamilyState[]): FamilyState {
+    // The leading family gets every other trial on average: it is where gains are likeliest.
+    const leaderName = this.leader();
+    const leader = candidates.find((f) => f.def.name === leaderName);
+    if (leader && this.rng.next() < LEADER_SHARE) return leader;
     const weights = candidates.map((f) => 1 / Math.max(this.estimatedCostForImprovement(f), 1e-9));
     const total = weights.reduce((a, b) => a + b, 0);
     let r = this.rng.next() * total;

@@ -65,10 +65,33 @@ export interface SearchOptions {
 export interface SearchOutcome {
   trials: TrialResult[];
   stopReason: string;
+  /** Where the time went, per family, in the order families first ran. */
+  families: FamilySpend[];
+}
+
+export interface FamilySpend {
+  family: string;
+  /** Trials started (completed, failed and canceled). */
+  trials: number;
+  completed: number;
+  /** Wall time of its trials, summed (trials run side by side, so the sum can exceed the elapsed time). */
+  seconds: number;
+  /** Best primary metric of its completed trials (NaN when none completed). */
+  best: number;
 }
 
 /** Safety factor on a trial's estimated time before it may start near the deadline. */
-const ESTIMATE_MARGIN = 1.5;
+const ESTIMATE_MARGIN = 1.25;
+/**
+ * With a time budget, a family other than the booster (the leader when there is no booster) may not start a trial estimated to take
+ * more than this share of the budget, and such a trial is stopped when it passes it: one
+ * slow family must not crowd the others out.
+ */
+export const MAX_TRIAL_SHARE = 0.2;
+/** With a time budget, early stopping waits until this share of it is spent. */
+export const EARLY_STOP_MIN_SHARE = 0.5;
+/** A trial counts as an improvement for early stopping only when better by more than this. */
+export const IMPROVEMENT_TOLERANCE = 1e-4;
 
 /**
  * Runs the search: proposes trials, runs up to `runner.size` at once, feeds results back in
@@ -80,9 +103,18 @@ const ESTIMATE_MARGIN = 1.5;
  * trials does not depend on timing. Early stopping and the exit score are decided on that
  * same in-order sequence.
  *
- * Budget: a trial starts only when its estimated time (the slowest seconds-per-cost seen so
- * far for its family, times its cost, times 1.5) ends before the deadline; at the deadline
- * every running trial is stopped and recorded as Canceled, whole (its folds are discarded).
+ * Budget: a trial starts only when its estimated time ends before the deadline. The
+ * estimate scales the measured fit time of the family's trial of nearest lower config cost
+ * by the cost ratio (a trial cheaper than all measured ones is estimated at the cheapest
+ * one's time), times 1.25, plus the largest per-trial overhead seen: fixed costs of small
+ * trials are no longer multiplied up to big ones. A family other than the booster may not take
+ * more than `MAX_TRIAL_SHARE` of the budget per trial. At the deadline every running trial
+ * is stopped and recorded as Canceled, whole (its folds are discarded).
+ *
+ * Early stopping (`enable_early_stopping`): after `patience` trials in a row without an
+ * improvement over `IMPROVEMENT_TOLERANCE`; with a time budget also only once half of it is
+ * spent and the trials since the last improvement took a quarter of it — a search that is
+ * still cheap to continue is not cut short.
  */
 export async function runSearch(o: SearchOptions): Promise<SearchOutcome> {
   const now = o.now ?? (() => performance.now());
@@ -90,8 +122,13 @@ export async function runSearch(o: SearchOptions): Promise<SearchOutcome> {
   const concurrency = o.runner.size;
   const results = new Map<number, TrialResult>();
   const inFlight = new Map<number, Promise<void>>();
-  const secondsPerCost = new Map<string, number>();
-  let globalSecondsPerCost = 0;
+  /** Per family, measured fit times by config cost. */
+  const measured = new Map<string, { cost: number; ms: number }[]>();
+  const spend = new Map<string, FamilySpend>();
+  const searchStart = now();
+  const budgetMs = o.deadline !== undefined ? Math.max(1, o.deadline - searchStart) : undefined;
+  /** The start time (on `now`) of every trial, for early stopping's time evidence. */
+  const startedAtMs = new Map<number, number>();
   /** The largest time a trial took beyond its model fits (messages, scoring), added to every estimate. */
   let overheadMs = 0;
   let fed = 0;
@@ -100,6 +137,7 @@ export async function runSearch(o: SearchOptions): Promise<SearchOutcome> {
   let bestFed = NaN;
   let lastImprovement = -1;
   let deadlineHit = false;
+  let leader: string | undefined;
 
   const deadlineTimer =
     o.deadline !== undefined
@@ -115,23 +153,68 @@ export async function runSearch(o: SearchOptions): Promise<SearchOutcome> {
   const feed = (upTo: number) => {
     while (fed < upTo && results.has(fed) && !stopReason) {
       const r = results.get(fed)!;
-      search.observe(fed, lossOf(o.primaryMetric, r));
+      // With a budget the search learns from seconds spent; without one from config costs, so it stays deterministic.
+      search.observe(fed, lossOf(o.primaryMetric, r), budgetMs !== undefined ? Math.max(1e-3, r.durationMs / 1000) : undefined);
+      leader = search.leader();
       if (r.status === 'Completed' && (Number.isNaN(bestFed) || compareScores(o.primaryMetric, r.score, bestFed) < 0)) {
+        const gain = Number.isNaN(bestFed) ? Infinity : Math.abs(r.score - bestFed);
         bestFed = r.score;
-        lastImprovement = fed;
+        if (gain > IMPROVEMENT_TOLERANCE) lastImprovement = fed;
       }
       if (o.exitScore !== undefined && r.status === 'Completed' && compareScores(o.primaryMetric, r.score, o.exitScore) <= 0) {
         stopReason = `experiment_exit_score ${o.exitScore} reached by iteration ${fed}`;
       } else if (o.earlyStopping && fed - lastImprovement >= o.patience) {
-        stopReason = `early stopping: ${o.patience} trials without a better ${o.primaryMetric}`;
+        stopReason = earlyStop(fed) ?? '';
       }
       fed++;
     }
   };
 
-  const estimateMs = (p: Proposal): number => {
-    const rate = secondsPerCost.get(p.family) ?? globalSecondsPerCost;
-    return rate * p.cost * 1000 * ESTIMATE_MARGIN + overheadMs;
+  /** The early-stopping verdict with its evidence, or undefined while continuing is still cheap. */
+  const earlyStop = (at: number): string | undefined => {
+    const since = fed - lastImprovement;
+    const best = `best ${o.primaryMetric} ${bestFed.toFixed(4)} from iteration ${lastImprovement + (o.firstIteration ?? 0)}`;
+    if (budgetMs === undefined) return `early stopping: ${since} trials in a row (through iteration ${at + (o.firstIteration ?? 0)}) without improving ${o.primaryMetric} by more than ${IMPROVEMENT_TOLERANCE}; ${best}`;
+    const elapsed = now() - searchStart;
+    const sinceMs = now() - (startedAtMs.get(lastImprovement + 1) ?? searchStart);
+    if (elapsed < EARLY_STOP_MIN_SHARE * budgetMs || sinceMs < 0.25 * budgetMs) return undefined;
+    return (
+      `early stopping: ${since} trials over the last ${(sinceMs / 1000).toFixed(1)} s (${Math.round((100 * sinceMs) / budgetMs)}% of the budget) ` +
+      `without improving ${o.primaryMetric} by more than ${IMPROVEMENT_TOLERANCE}, ${Math.round((100 * elapsed) / budgetMs)}% of the budget spent; ${best}`
+    );
+  };
+
+  const estimateMs = (p: Proposal): number | undefined => {
+    const seen = measured.get(p.family);
+    if (!seen?.length) return undefined;
+    let below: { cost: number; ms: number } | undefined;
+    let cheapest = seen[0];
+    for (const m of seen) {
+      if (m.cost <= p.cost && (!below || m.cost > below.cost || (m.cost === below.cost && m.ms > below.ms))) below = m;
+      if (m.cost < cheapest.cost) cheapest = m;
+    }
+    const fitMs = below ? (below.ms * p.cost) / Math.max(below.cost, 1e-9) : cheapest.ms;
+    return fitMs * ESTIMATE_MARGIN + overheadMs;
+  };
+
+  /**
+   * The family exempt from the per-trial share cap: the portfolio family (the booster, which
+   * is the best bet on tabular data and whose first trial must be allowed to finish), or
+   * without one the leader.
+   */
+  const protectedFamily = (): string | undefined => search.portfolioFamily() ?? leader;
+
+  /** Why a proposal may not start now (undefined when it may). */
+  const blocked = (p: Proposal): string | undefined => {
+    if (o.deadline === undefined) return undefined;
+    const remaining = o.deadline - now();
+    const estimate = estimateMs(p);
+    if (remaining <= 0) return 'no time left';
+    if (estimate !== undefined && estimate > remaining) return `estimated ${(estimate / 1000).toFixed(1)} s, ${(remaining / 1000).toFixed(1)} s left`;
+    if (estimate !== undefined && p.family !== protectedFamily() && estimate > MAX_TRIAL_SHARE * budgetMs!) {
+      return `estimated ${(estimate / 1000).toFixed(1)} s, more than ${Math.round(MAX_TRIAL_SHARE * 100)}% of the budget for a family other than the booster`;
+    }
+    return undefined;
   };
 
   const start = (p: Proposal) => {
@@ -150,17 +233,34 @@ export async function runSearch(o: SearchOptions): Promise<SearchOutcome> {
       }
       return ranksAmongKept(o, results, metrics[o.primaryMetric] ?? NaN, p.iteration + (o.firstIteration ?? 0));
     };
-    // The deadline has its own timer (which stops every running trial); this one is per trial.
+    // The deadline has its own timer (which stops every running trial); this one is per
+    // trial, tighter for a family other than the booster so it cannot hold a worker for long.
+    let timeoutMs = o.iterationTimeoutMs;
+    if (budgetMs !== undefined && p.family !== protectedFamily()) timeoutMs = Math.min(timeoutMs ?? Infinity, Math.max(1000, MAX_TRIAL_SHARE * budgetMs));
+    startedAtMs.set(p.iteration, now());
+    const s = spend.get(p.family) ?? { family: p.family, trials: 0, completed: 0, seconds: 0, best: NaN };
+    spend.set(p.family, s);
+    s.trials++;
     const done = o.runner
-      .run(request, o.iterationTimeoutMs, keep)
+      .run(request, Number.isFinite(timeoutMs) ? timeoutMs : undefined, keep)
       .then(async (reply) => {
         const result = toResult(o, p, startedAt, reply, metrics, scoringError);
+        s.seconds += reply.durationMs / 1000;
+        if (result.status === 'Completed') {
+          s.completed++;
+          if (Number.isNaN(s.best) || compareScores(o.primaryMetric, result.score, s.best) < 0) s.best = result.score;
+        }
         if (reply.status === 'Completed' && p.cost > 0) {
           const fitMs = reply.reply.foldMs.reduce((a, b) => a + b, 0);
-          const rate = fitMs / 1000 / p.cost;
-          secondsPerCost.set(p.family, Math.max(secondsPerCost.get(p.family) ?? 0, rate));
-          globalSecondsPerCost = Math.max(globalSecondsPerCost, rate);
+          const list = measured.get(p.family) ?? [];
+          list.push({ cost: p.cost, ms: fitMs });
+          measured.set(p.family, list);
           overheadMs = Math.max(overheadMs, reply.durationMs - fitMs);
+        } else if (reply.status === 'Canceled' && !deadlineHit && !o.signal.aborted && p.cost > 0) {
+          // Stopped at its time cap: at least that long, which keeps the family's next such trial out.
+          const list = measured.get(p.family) ?? [];
+          list.push({ cost: p.cost, ms: reply.durationMs });
+          measured.set(p.family, list);
         }
         results.set(p.iteration, result);
         trimKept(o, results);
@@ -177,26 +277,24 @@ export async function runSearch(o: SearchOptions): Promise<SearchOutcome> {
         feed(next - concurrency + 1);
         if (stopReason || fed < next - concurrency + 1) break;
         let proposal = search.propose(next);
-        if (o.deadline !== undefined) {
-          // A proposal that cannot finish in time is taken back and another family tried;
-          // when none fits, the search stops starting trials.
-          const tooSlow = new Set<string>();
-          let remaining = o.deadline - now();
-          let estimate = estimateMs(proposal);
-          while ((estimate > remaining || remaining <= 0) && tooSlow.size < o.families.length) {
-            search.discard(next);
-            tooSlow.add(proposal.family);
-            if (tooSlow.size >= o.families.length || remaining <= 0) break;
-            proposal = search.propose(next, tooSlow);
-            remaining = o.deadline - now();
-            estimate = estimateMs(proposal);
-          }
-          if (estimate > remaining || remaining <= 0) {
-            search.discard(next);
-            stopReason = `no further trial fits in the remaining ${(Math.max(0, remaining) / 1000).toFixed(1)} s of the experiment timeout (cheapest next: ${proposal.family}, estimated ${(estimate / 1000).toFixed(1)} s)`;
-            o.onNote?.(stopReason);
-            break;
-          }
+        // A proposal that cannot start (it would not finish in time, or would take too large a
+        // share of the budget) is taken back and another family tried; when none may start,
+        // the search stops starting trials.
+        const tooSlow = new Map<string, string>();
+        let why = blocked(proposal);
+        while (why !== undefined) {
+          search.discard(next);
+          tooSlow.set(proposal.family, why);
+          if (tooSlow.size >= o.families.length || why === 'no time left') break;
+          proposal = search.propose(next, new Set(tooSlow.keys()));
+          why = tooSlow.has(proposal.family) ? tooSlow.get(proposal.family) : blocked(proposal);
+        }
+        if (why !== undefined) {
+          search.discard(next);
+          const remaining = Math.max(0, (o.deadline ?? now()) - now());
+          stopReason = `no further trial fits in the remaining ${(remaining / 1000).toFixed(1)} s of the experiment timeout (${[...tooSlow].map(([f, w]) => `${f}: ${w}`).join('; ')})`;
+          o.onNote?.(stopReason);
+          break;
         }
         start(proposal);
         next++;
@@ -211,7 +309,7 @@ export async function runSearch(o: SearchOptions): Promise<SearchOutcome> {
   if (o.signal.aborted) throw new WeirError('CANCELED', 'the AutoML search was canceled');
   if (!stopReason) stopReason = next >= o.iterations ? `all ${o.iterations + (o.firstIteration ?? 0)} iterations done` : 'search ended';
   const trials = [...results.values()].sort((a, b) => a.iteration - b.iteration);
-  return { trials, stopReason };
+  return { trials, stopReason, families: [...spend.values()] };
 }
 
 function lossOf(metric: string, r: TrialResult): number {

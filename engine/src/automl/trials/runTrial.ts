@@ -1,7 +1,11 @@
 import type { FeatureMatrix } from '../../gbdt/api';
 import { getFamily } from '../families';
+import { gatherRows } from '../families/familyUtils';
 import type { FittedModel, Task } from '../types';
 import type { TrialRequest, WorkerReply } from './protocol';
+
+/** Ensembles and tests gather rows the way trials do. */
+export { gatherRows };
 
 /** The data a trial sees, as typed arrays (views on shared memory inside a worker). */
 export interface TrialData {
@@ -77,18 +81,6 @@ export function runTrial(data: TrialData, request: TrialRequest, cache: Map<numb
     foldMs.push(performance.now() - started);
   });
   return { reply: { type: 'done', iteration: request.iteration, oof, width, foldMs, importances }, models };
-}
-
-/** Copies the given rows of a column-major matrix into a new column-major matrix. */
-export function gatherRows(X: FeatureMatrix, rows: Uint32Array): FeatureMatrix {
-  const n = rows.length;
-  const values = new Float32Array(n * X.cols);
-  for (let j = 0; j < X.cols; j++) {
-    const src = j * X.rows;
-    const dst = j * n;
-    for (let i = 0; i < n; i++) values[dst + i] = X.values[src + rows[i]];
-  }
-  return { rows: n, cols: X.cols, values, featureNames: X.featureNames, featureTypes: X.featureTypes };
 }
 
 function gather(a: Float32Array, rows: Uint32Array): Float32Array {

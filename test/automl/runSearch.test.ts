@@ -1,0 +1,126 @@
+import { describe, expect, it } from 'vitest';
+import type { SearchFamily } from '../../engine/src/automl/search/costFrugalSearch';
+import { MAX_TRIAL_SHARE, type TrialRunner, runSearch } from '../../engine/src/automl/search/runSearch';
+import type { TrialReply } from '../../engine/src/automl/trials/trialPool';
+import type { TrialRequest } from '../../engine/src/automl/trials/protocol';
+
+/**
+ * The search's budget rules on a simulated clock: a fake runner "runs" a trial by moving the
+ * clock by the trial's simulated duration, so nothing here depends on real time.
+ */
+const families: SearchFamily[] = [
+  {
+    name: 'Boost',
+    initialCost: 2,
+    space: { n_estimators: { type: 'int', low: 4, high: 1000, log: true }, eta: { type: 'float', low: 0.01, high: 1, log: true } },
+    lowCost: { n_estimators: 4, eta: 0.1 },
+    portfolio: [{ n_estimators: 100, eta: 0.1 }],
+  },
+  { name: 'Slow', initialCost: 1, space: { C: { type: 'float', low: 0.001, high: 100, log: true } }, lowCost: { C: 1 } },
+];
+
+interface Sim {
+  /** Simulated ms a trial takes. */
+  duration(request: TrialRequest): number;
+  /** Simulated score (higher is better). */
+  score(request: TrialRequest): number;
+}
+
+function fakeRunner(sim: Sim, clock: { t: number }): TrialRunner & { started: TrialRequest[] } {
+  const started: TrialRequest[] = [];
+  return {
+    size: 1,
+    started,
+    async run(request, timeoutMs, keep): Promise<TrialReply> {
+      started.push(request);
+      const d = sim.duration(request);
+      if (timeoutMs !== undefined && d > timeoutMs) {
+        clock.t += timeoutMs;
+        return { status: 'Canceled', error: 'past its time cap', durationMs: timeoutMs };
+      }
+      clock.t += d;
+      const oof = Float64Array.of(sim.score(request));
+      const keepIt = keep?.({ oof, width: 1 }) ?? false;
+      return { status: 'Completed', reply: { type: 'done', iteration: request.iteration, oof, width: 1, foldMs: [d] }, states: keepIt ? [{}] : undefined, durationMs: d };
+    },
+    cancel: () => undefined,
+    cancelAll: () => undefined,
+  };
+}
+
+async function search(sim: Sim, o: { budgetMs?: number; iterations?: number; earlyStopping?: boolean }) {
+  const clock = { t: 0 };
+  const runner = fakeRunner(sim, clock);
+  const outcome = await runSearch({
+    runner,
+    families,
+    iterations: o.iterations ?? 1000,
+    primaryMetric: 'AUC_weighted',
+    seed: 0,
+    deadline: o.budgetMs,
+    earlyStopping: o.earlyStopping ?? false,
+    patience: 20,
+    evaluate: (oof) => ({ AUC_weighted: oof[0] }),
+    keepTop: 5,
+    signal: new AbortController().signal,
+    onTrial: () => undefined,
+    now: () => clock.t,
+  });
+  return { outcome, runner, clock };
+}
+
+/** Boost improves with trees (to a plateau); its trials take 10 ms plus 1 ms per 10 trees. */
+const boostSim: Sim = {
+  duration: (r) => (r.family === 'Slow' ? 30_000 : 10 + Number(r.params.n_estimators) / 10),
+  score: (r) => (r.family === 'Slow' ? 0.7 : 0.9 - 0.05 / Math.sqrt(Number(r.params.n_estimators)) - 0.01 * Math.abs(Math.log(Number(r.params.eta) / 0.05))),
+};
+
+describe('runSearch budget rules', () => {
+  it('keeps a family whose trials take a large share of the budget from crowding out the leader', async () => {
+    const budgetMs = 60_000;
+    const { outcome, runner } = await search(boostSim, { budgetMs });
+    const slow = outcome.families.find((f) => f.family === 'Slow')!;
+    // Its first trial is stopped at the cap; it is not tried again.
+    expect(slow.trials).toBe(1);
+    expect(slow.seconds).toBeLessThanOrEqual((MAX_TRIAL_SHARE * budgetMs) / 1000 + 1e-9);
+    expect(runner.started.filter((r) => r.family === 'Boost').length).toBeGreaterThan(100);
+    expect(outcome.trials.find((t) => t.algorithm === 'Slow')?.status).toBe('Canceled');
+  });
+
+  it('estimates a trial from the nearest cheaper measured one, so it spends the budget instead of stopping early', async () => {
+    // Fixed cost 200 ms per trial plus 1 ms per tree: scaling the tiny start's time per cost
+    // would forbid large trials long before the budget is spent.
+    const sim: Sim = { duration: (r) => (r.family === 'Slow' ? 5 : 200 + Number(r.params.n_estimators)), score: boostSim.score };
+    const budgetMs = 20_000;
+    const { outcome, clock } = await search(sim, { budgetMs });
+    expect(outcome.stopReason).toMatch(/no further trial fits|experiment timeout/);
+    expect(clock.t).toBeGreaterThan(0.9 * budgetMs);
+    const spent = outcome.families.reduce((n, f) => n + f.seconds, 0);
+    expect(spent * 1000).toBeLessThanOrEqual(budgetMs);
+  });
+
+  it('with a budget, early stopping waits for half of it and says why it stopped', async () => {
+    const flat: Sim = { duration: () => 100, score: () => 0.8 };
+    const budgetMs = 60_000;
+    const { outcome, clock } = await search(flat, { budgetMs, earlyStopping: true });
+    expect(outcome.stopReason).toMatch(/^early stopping: \d+ trials over the last [\d.]+ s \(\d+% of the budget\)/);
+    expect(clock.t).toBeGreaterThanOrEqual(0.5 * budgetMs);
+    expect(clock.t).toBeLessThan(budgetMs);
+  });
+
+  it('without a time limit, early stopping counts trials and the run is deterministic', async () => {
+    const flat: Sim = { duration: () => 100, score: (r) => 0.8 + (r.family === 'Boost' ? 0.01 : 0) };
+    const a = await search(flat, { earlyStopping: true, iterations: 200 });
+    const b = await search(flat, { earlyStopping: true, iterations: 200 });
+    expect(a.outcome.stopReason).toMatch(/^early stopping: 20 trials in a row/);
+    expect(a.runner.started).toEqual(b.runner.started);
+  });
+
+  it('reports where the time went per family', async () => {
+    const { outcome } = await search(boostSim, { iterations: 30 });
+    const boost = outcome.families.find((f) => f.family === 'Boost')!;
+    expect(boost.trials + outcome.families.find((f) => f.family === 'Slow')!.trials).toBe(30);
+    expect(boost.best).toBeGreaterThan(0.8);
+    expect(boost.completed).toBe(boost.trials);
+  });
+});
