@@ -349,6 +349,8 @@ export interface AutomlTestSetView {
   metrics: { metric: string; validation?: number; test: number }[];
   /** Each scored leaderboard row's primary metric: validation and test. */
   rowsScored: { iteration: number; algorithm: string; validation?: number; test?: number }[];
+  /** The chosen model's chart data from its test predictions (`test-charts.json`). */
+  charts?: TrialChartsData;
 }
 
 export interface RunDetailsData {

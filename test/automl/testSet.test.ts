@@ -174,6 +174,7 @@ describe('test-set evaluation in a pipeline', () => {
       expect(details).toMatchObject({ source: 'test_data_size', fraction: 0.2, rows: recorded!.rows });
       expect(details.metrics[0]).toEqual({ metric: 'AUC_weighted', validation: cvPrimary, test: train.metrics.test_AUC_weighted });
       expect(details.rowsScored.map((r) => r.algorithm)).toEqual(expect.arrayContaining(['VotingEnsemble', 'StackEnsemble']));
+      expect(details.charts?.task).toBe('classification');
 
       const show = spawnSync(process.execPath, [cliBundle, 'run', 'show', run.id, '--workspace', ws], { encoding: 'utf8' });
       expect(show.status, show.stderr).toBe(0);

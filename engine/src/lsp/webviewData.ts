@@ -2,7 +2,7 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import type { Connection, ResponseError } from 'vscode-languageserver';
 import type { TrialCharts } from '../automl/charts/chartTypes';
-import { CHARTS_FILE, GUARDRAILS_FILE, IMPORTANCES_FILE, MODEL_FILE, TRIAL_CHARTS_DIR, type ModelArtifact } from '../automl/model/modelArtifact';
+import { CHARTS_FILE, GUARDRAILS_FILE, IMPORTANCES_FILE, MODEL_FILE, TEST_CHARTS_FILE, TRIAL_CHARTS_DIR, type ModelArtifact } from '../automl/model/modelArtifact';
 import { sqlString, withConnection } from '../data/duckdb';
 import { profileTable, readSchema } from '../data/tables';
 import { parseYaml } from '../pipeline/yamlSource';
@@ -203,12 +203,12 @@ async function automlDetails(store: WorkspaceStore, run: RunRecord, step: StepRu
     bestIteration: model?.iteration,
     guardrails: Array.isArray(guardrails) ? guardrails : [],
     featureImportances: importances ? importanceList(importances) : undefined,
-    ...(model?.test ? { testSet: testSetView(model, trials) } : {}),
+    ...(model?.test ? { testSet: testSetView(model, trials, await readJson<TrialCharts>(path.join(folder!, TEST_CHARTS_FILE))) } : {}),
   };
 }
 
 /** The model's recorded test-set scores beside its validation scores, primary metric first. */
-function testSetView(model: ModelArtifact, trials: TrialRecord[]): AutomlTestSetView {
+function testSetView(model: ModelArtifact, trials: TrialRecord[], charts: TrialCharts | undefined): AutomlTestSetView {
   const test = model.test!;
   const primary = model.primaryMetric;
   const names = Object.keys(test.metrics).sort((a, b) => (a === primary ? -1 : b === primary ? 1 : a.localeCompare(b)));
@@ -221,6 +221,7 @@ function testSetView(model: ModelArtifact, trials: TrialRecord[]): AutomlTestSet
       const trial = trials.find((t) => t.iteration === Number(iteration));
       return { iteration: Number(iteration), algorithm: trial?.algorithm ?? (Number(iteration) === model.iteration ? model.algorithm : ''), validation: trial?.metrics[primary], test: metrics[primary] };
     }),
+    ...(charts ? { charts: normaliseCharts(charts, model.iteration) } : {}),
   };
 }
 

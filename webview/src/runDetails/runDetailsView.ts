@@ -380,7 +380,24 @@ export class RunDetailsView {
       if (!panel.childElementCount) panel.appendChild(h('div', { class: 'empty' }, 'This trial has no chart data.'));
       this.chartPanels.set(key, panel);
     }
-    return [heading, panel];
+    const testCharts = iteration === undefined || iteration === a.bestIteration ? a.testSet?.charts : undefined;
+    if (!testCharts) return [heading, panel];
+    return [heading, h('h3', null, 'Validation (out-of-fold predictions)'), panel, h('h3', null, `Test set (${a.testSet!.rows} rows)`), this.chartPanel(`${a.step}:test`, testCharts)];
+  }
+
+  /** A grid of charts drawn once and kept under `key`, so a live update does not redraw it. */
+  private chartPanel(key: string, data: TrialChartsData): HTMLElement {
+    let panel = this.chartPanels.get(key);
+    if (!panel) {
+      panel = h('div', { class: 'chart-grid', dataset: { charts: key } });
+      for (const def of chartsFor(data)) {
+        const target = h('div', { class: `chart-canvas chart-${def.id}` });
+        panel.appendChild(h('div', { class: 'chart', dataset: { chart: def.id } }, h('h3', null, def.title), target));
+        this.renderChart(target, def.spec).catch((e: unknown) => replaceChildren(target, h('div', { class: 'error-banner' }, `Chart failed: ${String(e)}`)));
+      }
+      this.chartPanels.set(key, panel);
+    }
+    return panel;
   }
 
   private renderImportances(a: AutomlStepDetails): Child {

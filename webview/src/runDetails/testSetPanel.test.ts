@@ -1,14 +1,14 @@
 // @vitest-environment jsdom
 import { describe, expect, it } from 'vitest';
 import type { RunDetailsViewState, RunDetailsWebviewMessage } from '../protocol';
-import { runDetailsFixture } from '../testing/fixtures';
+import { classificationChartsFixture, runDetailsFixture } from '../testing/fixtures';
 import { recordingHost, recordingRenderer } from '../testing/recorder';
 import { RunDetailsView } from './runDetailsView';
 
-function render(withTestSet: boolean) {
+function render(withTestSet: boolean, automlTab?: number) {
   document.body.innerHTML = '<div id="root"></div>';
   const root = document.getElementById('root')!;
-  const view = new RunDetailsView(root, recordingHost<RunDetailsWebviewMessage, RunDetailsViewState>(), recordingRenderer(), { kind: 'runDetails', runId: 'run-0001-abcdef' });
+  const view = new RunDetailsView(root, recordingHost<RunDetailsWebviewMessage, RunDetailsViewState>(), recordingRenderer(), { kind: 'runDetails', runId: 'run-0001-abcdef', automlTab });
   const data = runDetailsFixture(8);
   if (withTestSet) {
     data.automl[0].testSet = {
@@ -23,9 +23,11 @@ function render(withTestSet: boolean) {
         { iteration: 7, algorithm: 'VotingEnsemble', validation: 0.8687, test: 0.8512 },
         { iteration: 8, algorithm: 'StackEnsemble', validation: 0.866, test: 0.849 },
       ],
+      charts: classificationChartsFixture(),
     };
   }
   view.handle({ type: 'runDetails', data });
+  view.handle({ type: 'trialCharts', step: 'train', iteration: undefined, charts: classificationChartsFixture() });
   return root;
 }
 
@@ -40,7 +42,17 @@ describe('RunDetailsView test set', () => {
     expect([...panel.querySelectorAll('.test-rows tbody tr')].map((tr) => tr.getAttribute('data-iteration'))).toEqual(['7', '8']);
   });
 
-  it('has no test-set panel when the step had no test set', () => {
-    expect(render(false).querySelector('.test-set')).toBeNull();
+  it("draws the chosen model's test-set charts under its validation charts", () => {
+    const root = render(true, 2);
+    const grids = [...root.querySelectorAll<HTMLElement>('.tab-charts .chart-grid')].map((g) => g.dataset.charts);
+    expect(grids).toEqual(['train:best', 'train:test']);
+    const test = root.querySelector('[data-charts="train:test"]')!;
+    expect([...test.querySelectorAll<HTMLElement>('.chart')].map((c) => c.dataset.chart)).toEqual([...root.querySelectorAll<HTMLElement>('[data-charts="train:best"] .chart')].map((c) => c.dataset.chart));
+  });
+
+  it('has no test-set panel or test charts when the step had no test set', () => {
+    const root = render(false, 2);
+    expect(root.querySelector('.test-set')).toBeNull();
+    expect(root.querySelector('[data-charts="train:test"]')).toBeNull();
   });
 });
