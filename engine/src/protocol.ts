@@ -263,6 +263,50 @@ export namespace CreateExampleRequest {
   export const type = new RequestType<{ folder: string }, { pipelineFile: string; files: string[] }, WeirErrorData>(method);
 }
 
+/** A setting Azure ML lacks, located in the pipeline file (`weir export azureml`'s warnings). */
+export interface AzureExportWarning {
+  file: string;
+  /** 1-based. */
+  line: number;
+  message: string;
+}
+
+/** How a pipeline is exported to Azure ML (the flags of `weir export azureml`). */
+export interface AzureExportSettings {
+  /** Azure compute cluster for `settings.default_compute`; default `cpu-cluster`. */
+  compute?: string;
+  /** `azure` (default): Azure's automl job; `weir`: Weir's own AutoML in a command job. */
+  automl?: 'azure' | 'weir';
+  /** Refer to registered datasets as Azure data assets instead of copying their snapshots. */
+  dataAssets?: boolean;
+}
+
+/**
+ * extension → engine: writes the Azure ML CLI v2 pipeline job folder for a pipeline file
+ * (`weir export azureml FILE --out outDir`).
+ */
+export namespace ExportAzureMLRequest {
+  export const method = 'weir/exportAzureML' as const;
+  export const type = new RequestType<
+    { file: string; outDir: string } & AzureExportSettings,
+    { pipelineFile: string; files: string[]; warnings: AzureExportWarning[] },
+    WeirErrorData
+  >(method);
+}
+
+/**
+ * extension → engine: exports to a temporary folder and runs `az ml job create` on it
+ * (`weir submit --target azureml`); answers with the job's name and studio URL.
+ */
+export namespace SubmitAzureMLRequest {
+  export const method = 'weir/submitAzureML' as const;
+  export const type = new RequestType<
+    { file: string; resourceGroup: string; workspaceName: string } & AzureExportSettings,
+    { jobName?: string; studioUrl?: string; warnings: AzureExportWarning[] },
+    WeirErrorData
+  >(method);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Notifications (engine → extension)
 // ---------------------------------------------------------------------------------------------

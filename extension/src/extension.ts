@@ -13,6 +13,7 @@ import { registerRunCommands } from './commands/runCommands';
 import { registerDatasetCommands } from './datasets/datasetCommands';
 import { registerModelCommands } from './models/modelCommands';
 import { registerGeneralCommands } from './commands/generalCommands';
+import { registerAzureMLCommands } from './commands/azuremlCommands';
 import { registerWebviews, type WebviewOpeners } from './webviews';
 import type { Services } from './services';
 import { EngineReadyNotification } from '../../engine/src/protocol';
@@ -71,6 +72,7 @@ export function activate(context: vscode.ExtensionContext): void {
   registerDatasetCommands(services);
   registerModelCommands(services);
   registerGeneralCommands(services);
+  registerAzureMLCommands(services);
 
   context.subscriptions.push(
     engine.onNotification(EngineReadyNotification.type, ({ storeError, version }) => {

@@ -8,6 +8,7 @@ import {
   DeleteModelRequest,
   DeleteRunRequest,
   DownloadOutputRequest,
+  ExportAzureMLRequest,
   GetRunRequest,
   ListDatasetVersionsRequest,
   ListDatasetsRequest,
@@ -24,6 +25,7 @@ import {
   RerunRequest,
   RunEventNotification,
   StartRunRequest,
+  SubmitAzureMLRequest,
   type ExperimentSummary,
   type PipelineInfo,
   type RunEvent as ProtocolRunEvent,
@@ -37,6 +39,7 @@ import { loadModel } from '../automl/model/loadModel';
 import { appendColumns, readTableFile, writeTableFile } from '../automl/model/tableFiles';
 import { summarizeRun } from './runSummary';
 import { createExample } from './example';
+import { exportAzureML, submitAzureML } from '../export/azureml';
 import { outlineOf, parameterDefault } from './pipelineOutline';
 import { toResponseError } from './responseErrors';
 
@@ -290,4 +293,19 @@ export function registerEngineRequests(ctx: EngineRequestContext, active: Active
   });
 
   handle(ctx, CreateExampleRequest.type, async ({ folder }: { folder: string }) => createExample(folder));
+
+  // Azure ML: the store is passed only when the folder has one, so exporting never creates .weir/.
+  handle(ctx, ExportAzureMLRequest.type, async ({ file, outDir, compute, automl, dataAssets }: { file: string; outDir: string; compute?: string; automl?: 'azure' | 'weir'; dataAssets?: boolean }) => {
+    const result = await exportAzureML(file, { outDir, compute, automl, dataAssets, store: ctx.hasStore() ? await store() : undefined });
+    return { pipelineFile: result.pipelineFile, files: result.files, warnings: result.warnings };
+  });
+
+  handle(
+    ctx,
+    SubmitAzureMLRequest.type,
+    async (p: { file: string; resourceGroup: string; workspaceName: string; compute?: string; automl?: 'azure' | 'weir'; dataAssets?: boolean }) => {
+      const result = await submitAzureML(p.file, { ...p, store: ctx.hasStore() ? await store() : undefined });
+      return { jobName: result.jobName, studioUrl: result.studioUrl, warnings: result.warnings };
+    },
+  );
 }

@@ -27,6 +27,8 @@ export const CommandIds = {
   showMoreRuns: 'weir.showMoreRuns',
   showLog: 'weir.showLog',
   restartEngine: 'weir.restartEngine',
+  exportToAzureML: 'weir.exportToAzureML',
+  submitToAzureML: 'weir.submitToAzureML',
 } as const;
 
 export type CommandId = (typeof CommandIds)[keyof typeof CommandIds];
@@ -62,6 +64,8 @@ export const commandManifest: CommandManifestEntry[] = [
   { command: CommandIds.showMoreRuns, title: 'Show Older Runs', category: 'Weir', icon: '$(unfold)' },
   { command: CommandIds.showLog, title: 'Show Log', category: 'Weir', icon: '$(output)' },
   { command: CommandIds.restartEngine, title: 'Restart Engine', category: 'Weir', icon: '$(debug-restart)' },
+  { command: CommandIds.exportToAzureML, title: 'Export to Azure ML…', category: 'Weir', icon: '$(export)' },
+  { command: CommandIds.submitToAzureML, title: 'Submit to Azure ML…', category: 'Weir', icon: '$(cloud-upload)' },
 ];
 
 /** View ids, used by `package.json` and by the tree registrations. */
