@@ -112,7 +112,7 @@ function readerFailure(source: SourceFile, format: SourceFormat, e: unknown): We
  * its view then names the column types, because a view that sniffs would sniff again every
  * time it is used (counting, describing, copying), which for a 100 MB file cost seconds each.
  */
-async function attachSource(connection: DuckDBConnection, source: SourceFile, table: string): Promise<ColumnSchema[]> {
+async function attachSource(connection: DuckDBConnection, source: SourceFile, table: string, sniffAllRows: boolean): Promise<ColumnSchema[]> {
   const stat = await fsp.stat(source.file);
   if (stat.size === 0) throw new WeirError('BAD_INPUT', `${source.display}: the file is empty`, { hint: 'Give a file with a header row and data.' });
   const { format, delimiter } = await detectFormat(source.file, source.formatHint);
@@ -124,12 +124,15 @@ async function attachSource(connection: DuckDBConnection, source: SourceFile, ta
     } else if (format === 'csv') {
       const gzipped = /\.gz$/i.test(source.formatHint);
       // The structure is already checked (and empty files refused), so DuckDB is told the
-      // dialect; types come from every row so a late non-number cannot fail the copy.
+      // dialect. Types come from DuckDB's sample of the rows, so the file is parsed in full
+      // once, by the snapshot's copy; when a later value does not fit a sampled type, the copy
+      // fails and ingestSources sniffs again over every row (`sniffAllRows`).
       const shape = await inspectDelimitedFile(source.file, source.display, { delimiter, gzip: gzipped });
       const dialect = `delim=${sqlString(shape.delimiter)}, quote='"', escape='"', header=true${gzipped ? ", compression='gzip'" : ''}`;
-      const schema = await describe(connection, `SELECT * FROM read_csv(${sqlString(source.file)}, ${dialect}, sample_size=-1)`);
-      const columns = `{${schema.map((c) => `${sqlString(c.name)}: ${sqlString(c.type)}`).join(', ')}}`;
-      await connection.run(`CREATE VIEW ${id} AS SELECT * FROM read_csv(${sqlString(source.file)}, ${dialect}, auto_detect=false, columns=${columns})`);
+      const sniffed = await describe(connection, `SELECT * FROM read_csv(${sqlString(source.file)}, ${dialect}${sniffAllRows ? ', sample_size=-1' : ''})`);
+      const reader = (schema: ColumnSchema[]) => `read_csv(${sqlString(source.file)}, ${dialect}, auto_detect=false, columns={${schema.map((c) => `${sqlString(c.name)}: ${sqlString(c.type)}`).join(', ')}})`;
+      const schema = await keepTextBooleans(connection, sniffed, reader);
+      await connection.run(`CREATE VIEW ${id} AS SELECT * FROM ${reader(schema)}`);
     } else if (format === 'parquet') {
       await connection.run(`CREATE VIEW ${id} AS SELECT * FROM read_parquet(${sqlString(source.file)})`);
       // Parquet row counts come from the footer, so this does not read the data.
@@ -142,6 +145,31 @@ async function attachSource(connection: DuckDBConnection, source: SourceFile, ta
   } catch (e) {
     throw readerFailure(source, format, e);
   }
+}
+
+/**
+ * DuckDB's CSV sniffer types a column of `yes`/`no` as BOOLEAN, and a snapshot would then hold
+ * true/false where the user wrote yes/no (a label would come back from predictions as
+ * true/false). A sniffed BOOLEAN column stays BOOLEAN only when its text is literally
+ * true/false; any other column keeps the user's text as VARCHAR. Only files with such a column
+ * pay for this extra read of the boolean columns.
+ */
+async function keepTextBooleans(connection: DuckDBConnection, schema: ColumnSchema[], reader: (schema: ColumnSchema[]) => string): Promise<ColumnSchema[]> {
+  const booleans = schema.filter((c) => c.type === 'BOOLEAN');
+  if (!booleans.length) return schema;
+  const asText = schema.map((c) => (c.type === 'BOOLEAN' ? { name: c.name, type: 'VARCHAR' } : c));
+  const checks = booleans.map((c, i) => `bool_and(lower(trim(${sqlIdentifier(c.name)})) IN ('true', 'false')) AS b${i}`).join(', ');
+  const row = (await connection.runAndReadAll(`SELECT ${checks} FROM ${reader(asText)}`)).getRowObjectsJS()[0] ?? {};
+  const literal = new Set(booleans.filter((_c, i) => row[`b${i}`] !== false).map((c) => c.name));
+  return schema.map((c) => (c.type === 'BOOLEAN' && !literal.has(c.name) ? { name: c.name, type: 'VARCHAR' } : c));
+}
+
+/** Snapshot failures that sniffing every row may cure. */
+const sampledTypeFailures = new WeakSet<WeirError>();
+
+/** True for DuckDB's error when a value does not fit a column's type. */
+function isConversionError(e: unknown): boolean {
+  return /Conversion Error|Could not convert|CSV Error/i.test((e as Error)?.message ?? '');
 }
 
 function schemaMismatch(first: SourceFile, firstSchema: ColumnSchema[], other: SourceFile, otherSchema: ColumnSchema[]): WeirError | undefined {
@@ -161,6 +189,17 @@ function schemaMismatch(first: SourceFile, firstSchema: ColumnSchema[], other: S
 
 export async function ingestSources(sources: string[], outParquet: string, options: IngestOptions): Promise<IngestResult> {
   if (sources.length === 0) throw new WeirError('BAD_INPUT', 'no sources given');
+  try {
+    return await ingestOnce(sources, outParquet, options, false);
+  } catch (e) {
+    // A value past DuckDB's sample that does not fit the sampled type: sniff every row.
+    if (!(e instanceof WeirError) || !sampledTypeFailures.has(e)) throw e;
+    options.onProgress?.('a value past the sample does not fit its column type; reading the types from every row');
+    return ingestOnce(sources, outParquet, options, true);
+  }
+}
+
+async function ingestOnce(sources: string[], outParquet: string, options: IngestOptions, sniffAllRows: boolean): Promise<IngestResult> {
   return withConnection(async (connection) => {
     const prefix = `weir_ingest_${randomBytes(4).toString('hex')}`;
     const created: string[] = [];
@@ -179,7 +218,7 @@ export async function ingestSources(sources: string[], outParquet: string, optio
         const name = `${prefix}_${i}`;
         options.onProgress?.(`reading ${f.display}`);
         created.push(name);
-        const schema = await attachSource(connection, f, name);
+        const schema = await attachSource(connection, f, name, sniffAllRows);
         if (schemas.length > 0) {
           const mismatch = schemaMismatch(files[0], schemas[0], f, schema);
           if (mismatch) throw mismatch;
@@ -192,7 +231,9 @@ export async function ingestSources(sources: string[], outParquet: string, optio
         await connection.run(`COPY (${union}) TO ${sqlString(outParquet)} (FORMAT parquet, COMPRESSION zstd)`);
       } catch (e) {
         const message = (e as Error).message.split('\n')[0];
-        throw new WeirError('BAD_INPUT', `could not snapshot ${files.length === 1 ? files[0].display : `${files.length} files`}: ${message}`, { cause: e });
+        const failure = new WeirError('BAD_INPUT', `could not snapshot ${files.length === 1 ? files[0].display : `${files.length} files`}: ${message}`, { cause: e });
+        if (!sniffAllRows && isConversionError(e)) sampledTypeFailures.add(failure);
+        throw failure;
       }
       const output = `read_parquet(${sqlString(outParquet)})`;
       const schema = await describeRelation(connection, output);
