@@ -69,6 +69,7 @@ export class FileWorkspaceStore implements WorkspaceStore {
   }
 
   async open(): Promise<void> {
+    await this.refuseLinkedFolders();
     for (const d of ['tmp', 'runs', 'datasets', 'models', 'artifacts', 'index/reuse']) await fsp.mkdir(path.join(this.dir, d), { recursive: true });
     await this.runIndex.init();
     this.journal.init();
@@ -83,9 +84,30 @@ export class FileWorkspaceStore implements WorkspaceStore {
     await this.recoverRuns();
   }
 
+  /**
+   * The store never leaves the workspace: `.weir` and each of its folders must be a real
+   * folder (checked with lstat), never a symbolic link, since cleanup deletes inside `tmp/`,
+   * gc inside `artifacts/` and run deletion inside `runs/`. The workspace folder itself may be
+   * a link; it is what the user chose.
+   */
+  private async refuseLinkedFolders(): Promise<void> {
+    for (const rel of ['', 'tmp', 'runs', 'datasets', 'models', 'artifacts', 'index', 'index/reuse', 'index/runs', 'index/active', 'events']) {
+      const p = path.join(this.dir, rel);
+      const stat = await fsp.lstat(p).catch(() => undefined);
+      if (stat?.isSymbolicLink()) {
+        throw new WeirError('BAD_INPUT', `${p}: is a symbolic link; the store's folders must be real folders inside the workspace`, {
+          hint: `Replace the link with a folder (or move the workspace): Weir deletes files in ${rel || '.weir'} and must not follow it elsewhere.`,
+        });
+      }
+      if (stat && !stat.isDirectory()) throw new WeirError('BAD_INPUT', `${p}: is not a folder; the store needs a folder there`);
+    }
+  }
+
   /** Temp files and folders carry their creator's pid; those of dead processes are garbage. */
   private async removeDeadTempFiles(): Promise<void> {
     for (const name of await fsp.readdir(this.tmpDir)) {
+      // Only names `tempName` makes (`<prefix>-<pid>-<12 hex>`): anything else was not made here.
+      if (!/^[A-Za-z0-9_]+-\d+-[0-9a-f]{12}(\.[A-Za-z0-9]+)?$/.test(name)) continue;
       const pid = Number(/^[^-]+-(\d+)-/.exec(name)?.[1]);
       if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && !isPidAlive(pid)) {
         await fsp.rm(path.join(this.tmpDir, name), { recursive: true, force: true });

@@ -304,7 +304,9 @@ const runDownloadCommand: CliCommand = {
       await mkdir(toDir, { recursive: true });
       const isDir = (await stat(src)).isDirectory();
       const target = path.join(toDir, isDir ? outputName : `${outputName}${path.extname(src)}`);
-      await cp(src, target, { recursive: true, force: true });
+      // Links (only in artifacts stored before links were copied as files) come out as the
+      // files they point at, never as links rewritten to other places.
+      await cp(src, target, { recursive: true, force: true, dereference: true });
       if (args.json) io.json({ runId: run.id, output: outputName, path: target, artifact: ref });
       else io.out(`Downloaded ${outputName} of ${run.id} to ${target}`);
       return 0;
