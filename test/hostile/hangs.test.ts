@@ -79,7 +79,9 @@ describe('kill -9 right after a script step starts next to a sql step', () => {
         '    sql: SELECT range AS i FROM range(100000)',
         '    outputs: { t: parquet }',
         '  slow:',
-        `    script: echo $$ > ${pidFile}; exec sleep ${a}`,
+        // The short sleep lets the parent return from spawn() first: the guarantee is that the
+        // record is written before the parent does anything else, not before the child runs.
+        `    script: sleep 0.1; echo $$ > ${pidFile}; exec sleep ${a}`,
         '',
       ].join('\n'),
     });

@@ -257,8 +257,8 @@ describe('recovery on open', () => {
     const root = tempDir();
     await open(root);
     const tmp = path.join(root, '.weir', 'tmp');
-    const dead = `w-${await deadPid()}-abc`;
-    const live = `w-${process.pid}-abc`;
+    const dead = `w-${await deadPid()}-0123456789ab`;
+    const live = `w-${process.pid}-0123456789ab`;
     fs.writeFileSync(path.join(tmp, dead), 'x');
     fs.mkdirSync(path.join(tmp, live));
     await open(root);
