@@ -41,6 +41,10 @@ done
 munge -n | unmunge >/dev/null
 
 host=$(hostname)
+# Each node offers half this machine's memory, at most 4 GB, so `--mem=2G` fits and a job
+# asking for more than a node has is rejected as it would be on a real cluster.
+mem_mb=$(( $(awk '/^MemTotal:/ { print $2 }' /proc/meminfo) / 1024 / 2 ))
+[ "$mem_mb" -gt 4096 ] && mem_mb=4096
 mkdir -p /etc/slurm /var/spool/slurmctld /var/spool/slurmd-n1 /var/spool/slurmd-n2 /var/log/slurm
 conf=$(cat <<CONF
 # Written by weir scripts/slurm/start.sh: a two-node test cluster on one machine.
@@ -63,16 +67,23 @@ JobAcctGatherType=jobacct_gather/none
 SlurmctldLogFile=/var/log/slurm/slurmctld.log
 SlurmdLogFile=/var/log/slurm/slurmd-%n.log
 KillWait=5
-NodeName=n1 NodeHostname=$host Port=17001 CPUs=1 State=UNKNOWN
-NodeName=n2 NodeHostname=$host Port=17002 CPUs=1 State=UNKNOWN
+NodeName=n1 NodeHostname=$host Port=17001 CPUs=1 RealMemory=$mem_mb State=UNKNOWN
+NodeName=n2 NodeHostname=$host Port=17002 CPUs=1 RealMemory=$mem_mb State=UNKNOWN
 PartitionName=debug Nodes=n1,n2 Default=YES MaxTime=INFINITE State=UP
 CONF
 )
 # Rewriting an unchanged file would be harmless, but a changed one under running daemons is
 # not: they keep the old configuration until restarted.
+# Node definitions are read only at start, so a changed file restarts the Slurm daemons.
 if [ ! -f /etc/slurm/slurm.conf ] || [ "$(cat /etc/slurm/slurm.conf)" != "$conf" ]; then
+  if running /run/slurmctld.pid slurmctld || running /run/slurmd-n1.pid slurmd || running /run/slurmd-n2.pid slurmd; then
+    timeout 10 scontrol shutdown >/dev/null 2>&1 || true
+    for _ in $(seq 1 100); do
+      running /run/slurmctld.pid slurmctld || running /run/slurmd-n1.pid slurmd || running /run/slurmd-n2.pid slurmd || break
+      sleep 0.1
+    done
+  fi
   printf '%s\n' "$conf" > /etc/slurm/slurm.conf
-  if running /run/slurmctld.pid slurmctld; then scontrol reconfigure || true; fi
 fi
 
 running /run/slurmctld.pid slurmctld || slurmctld

@@ -10,6 +10,8 @@ export interface CliCommand {
   /** Positional part of the usage line, e.g. `NAME PATH|GLOB|URL…`. */
   usage: string;
   summary: string;
+  /** Left out of `weir --help`: an entry point for Weir itself (e.g. `step-exec`, run inside a Slurm job). */
+  hidden?: boolean;
   /** Options besides the global `--workspace` and `--json` (util.parseArgs form). */
   options?: ParseArgsConfig['options'];
   /** Returns the exit code. Throw WeirError for bad input; main prints it and exits 2. */

@@ -77,7 +77,7 @@ function findCommand(commands: CliCommand[], argv: string[]): CliCommand | undef
 }
 
 function helpText(commands: CliCommand[]): string {
-  const lines = commands.map((c) => `  weir ${[...c.path, c.usage].filter(Boolean).join(' ')}\n      ${c.summary}`);
+  const lines = commands.filter((c) => !c.hidden).map((c) => `  weir ${[...c.path, c.usage].filter(Boolean).join(' ')}\n      ${c.summary}`);
   return [
     'weir — local ML pipelines with AutoML',
     '',

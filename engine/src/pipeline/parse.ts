@@ -5,7 +5,7 @@ import { isWeirError } from '../errors';
 import { allStepKinds, getStepKind } from '../steps/registry';
 import type { ArtifactRef } from '../store/records';
 import { findExpressions, wholeExpression } from './expressions';
-import { COMMON_STEP_KEYS, identifier, pipelineTopSchema, stepCommonSchema } from './schema';
+import { COMMON_STEP_KEYS, type executorSchema, identifier, pipelineTopSchema, stepCommonSchema } from './schema';
 import type {
   ParamValue,
   ParameterSpec,
@@ -18,6 +18,7 @@ import type {
   Reference,
   ReferenceUse,
   StepEnvironment,
+  ExecutorSpec,
   StepSpec,
 } from './types';
 import { parseYaml, rangeOf, rangeOfPath } from './yamlSource';
@@ -159,6 +160,7 @@ export function parsePipelineText(text: string, filePath: string): ParsedPipelin
       allowReuse: commonResult.success ? commonResult.data.allow_reuse !== false : true,
       ...(environment ? { environment } : {}),
       ...(typeof stepObj.description === 'string' ? { description: stepObj.description } : {}),
+      ...(commonResult.success && commonResult.data.executor ? { executor: executorSpec(commonResult.data.executor) } : {}),
       dependsOn: [],
     };
   }
@@ -274,12 +276,26 @@ export function parsePipelineText(text: string, filePath: string): ParsedPipelin
       stepOrder: order,
       outputs,
       ...(compute && typeof compute === 'object' && compute.max_concurrent_steps ? { maxConcurrentSteps: compute.max_concurrent_steps } : {}),
+      ...(topResult.success && topResult.data.executor ? { executor: executorSpec(topResult.data.executor) } : {}),
     };
   }
   return parsed;
 }
 
 const EXPRESSION_HINT = 'References are `${{ inputs.NAME }}`, `${{ parameters.NAME }}`, `${{ steps.STEP.outputs.NAME }}` or, inside a step\'s settings, `${{ outputs.NAME }}`.';
+
+/** An `executor:` value (already valid) as the scheduler reads it. */
+function executorSpec(value: z.infer<typeof executorSchema>): ExecutorSpec {
+  if (typeof value === 'string') return { kind: value, options: {} };
+  return {
+    kind: value.kind,
+    ...(value.partition !== undefined ? { partition: value.partition } : {}),
+    ...(value.cpus_per_task !== undefined ? { cpusPerTask: value.cpus_per_task } : {}),
+    ...(value.mem !== undefined ? { mem: value.mem } : {}),
+    ...(value.time !== undefined ? { time: value.time } : {}),
+    options: Object.fromEntries(Object.entries(value.options ?? {}).map(([k, v]) => [k, String(v)])),
+  };
+}
 
 export function parseInputSource(value: string): PipelineInputSource | undefined {
   const a = /^model:([A-Za-z0-9_.-]+)@([A-Za-z][A-Za-z0-9_-]*)$/.exec(value.trim());

@@ -48,6 +48,25 @@ export const environmentSchema = z
   })
   .describe('The process environment of a script step (Azure `RunConfiguration`).');
 
+/** Slurm's time limit forms: minutes, MM:SS, HH:MM:SS, D-HH, D-HH:MM, D-HH:MM:SS. */
+export const SLURM_TIME = /^(\d+|\d+:\d{1,2}|\d+:\d{1,2}:\d{1,2}|\d+-\d{1,2}(:\d{1,2}(:\d{1,2})?)?|UNLIMITED|INFINITE)$/;
+
+export const EXECUTOR_KINDS = ['local', 'slurm'] as const;
+
+export const executorSchema = z
+  .union([
+    z.enum(EXECUTOR_KINDS),
+    z.strictObject({
+      kind: z.enum(EXECUTOR_KINDS).describe('`local`: on this machine (the default). `slurm`: each step is one `sbatch` job on a Slurm cluster.'),
+      partition: z.string().regex(/^[A-Za-z0-9_.-]+$/, { error: 'a partition name holds only letters, digits, _, . and -' }).optional().describe('Slurm partition (`sbatch --partition`). Default: the cluster\'s default partition.'),
+      cpus_per_task: z.int().min(1).optional().describe('CPUs for the step\'s job (`sbatch --cpus-per-task`); also how many AutoML trial workers it runs at once.'),
+      mem: z.string().regex(/^\d+[KMGT]?$/, { error: 'mem is a number with an optional unit K, M, G or T, e.g. 2G' }).optional().describe('Memory for the step\'s job (`sbatch --mem`), e.g. `2G`.'),
+      time: z.string().regex(SLURM_TIME, { error: 'time is a Slurm time limit: minutes, MM:SS, HH:MM:SS or D-HH:MM:SS' }).optional().describe('Time limit of the step\'s job (`sbatch --time`), e.g. `"00:30:00"`; Slurm ends the job when it is reached.'),
+      options: z.record(z.string().regex(/^[a-z][a-z0-9-]*$/, { error: 'an sbatch option name is lower case, e.g. account or qos' }), scalarValue).optional().describe('Further `sbatch` options by long name without dashes, e.g. `{ account: ml, qos: short }`.'),
+    }),
+  ], { error: 'executor is `local`, `slurm` or { kind: slurm, partition, cpus_per_task, mem, time, options }' })
+  .describe('Where steps run: `local` (this machine) or `slurm` (one Slurm job per step). `weir run --executor` overrides the pipeline\'s; a step\'s own `executor:` wins over both.');
+
 /** Keys every step may have besides its one kind key. */
 export const stepCommonShape = {
   inputs: z.record(identifier, referenceSchema).optional().describe('The step\'s inputs by name: `${{ inputs.NAME }}` or `${{ steps.STEP.outputs.NAME }}`. In a `sql` step each input is a view of that name.'),
@@ -55,6 +74,7 @@ export const stepCommonShape = {
   allow_reuse: z.boolean().optional().describe('Reuse the outputs of an earlier identical step run (same kind, settings, code, parameters and input contents). Default true, as in Azure.'),
   environment: environmentSchema.optional(),
   description: z.string().optional().describe('What the step does, for people.'),
+  executor: executorSchema.optional(),
 };
 export const COMMON_STEP_KEYS = Object.keys(stepCommonShape);
 
@@ -77,6 +97,7 @@ export const pipelineTopShape = {
   experiment: z.string().regex(/^[A-Za-z0-9_.-]+$/, { error: 'an experiment name holds only letters, digits, _, . and -' }).optional().describe('Runs are grouped by experiment (Azure `Experiment`). Default: the pipeline name; `weir run --experiment X` overrides it.'),
   description: z.string().optional(),
   compute: computeSchema.optional(),
+  executor: executorSchema.optional(),
   parameters: z.record(identifier, parameterSchema).optional().describe('Pipeline parameters with their defaults, overridden per run with `--param NAME=VALUE`.'),
   inputs: z.record(identifier, inputSourceSchema).optional().describe('Pipeline inputs by name: registered datasets, models or files.'),
   steps: z.record(identifier, z.record(z.string(), z.unknown()), { error: 'steps is a map from step names to steps' }).describe('The steps by name. Each has exactly one kind key (`sql`, `script`, `register_model`, …).'),

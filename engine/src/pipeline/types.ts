@@ -69,6 +69,17 @@ export interface StepEnvironment {
   variables: Record<string, string>;
 }
 
+/** Where a step runs (`executor:` of the pipeline or a step), as written; fields a step leaves out come from the pipeline's. */
+export interface ExecutorSpec {
+  kind: 'local' | 'slurm';
+  partition?: string;
+  cpusPerTask?: number;
+  mem?: string;
+  time?: string;
+  /** Further sbatch options by long name (`account` → `--account=…`). */
+  options: Record<string, string>;
+}
+
 export interface StepSpec {
   name: string;
   /** The kind key, e.g. `sql`. */
@@ -86,6 +97,8 @@ export interface StepSpec {
   allowReuse: boolean;
   environment?: StepEnvironment;
   description?: string;
+  /** The step's own `executor:`, when it has one. */
+  executor?: ExecutorSpec;
   /** Steps whose outputs this step reads, directly. */
   dependsOn: string[];
 }
@@ -107,6 +120,8 @@ export interface PipelineSpec {
   outputs: Record<string, Extract<Reference, { scope: 'steps' }>>;
   /** `compute.max_concurrent_steps`, when given. */
   maxConcurrentSteps?: number;
+  /** The pipeline's `executor:`, when it has one (default: local). */
+  executor?: ExecutorSpec;
 }
 
 export interface ParsedPipeline {

@@ -1,20 +1,18 @@
-import { rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { WeirError, isWeirError } from '../errors';
 import { loadPipeline } from '../pipeline/load';
-import { substituteDeep } from '../pipeline/expressions';
-import type { ParamValue, PipelineSpec, Reference, StepSpec } from '../pipeline/types';
+import type { ExecutorSpec, ParamValue, PipelineSpec, Reference } from '../pipeline/types';
 import { getStepKind } from '../steps/registry';
-import { outputPathFor } from '../steps/scriptStep';
-import type { ResolvedInput, StepContext } from '../steps/stepKind';
-import type { ArtifactRef, RunError, RunRecord, RunStatus, StepRunRecord, StepStatus, TrialRecord } from '../store/records';
+import type { ResolvedInput } from '../steps/stepKind';
+import type { RunError, RunRecord, RunStatus, StepRunRecord, StepStatus, TrialRecord } from '../store/records';
 import type { WorkspaceStore } from '../store/storeApi';
-import { describeTable, withPrivateDuckDB } from '../data/duckdb';
-import { tableReader } from '../data/formats';
 import { resolveParameters, selectSteps } from './plan';
-import { inputForReference, stepFingerprint } from './fingerprint';
 import { snapshotPipelineInput } from './pipelineInputs';
+import { prepareStep, resolveStepInputs, type StepRunHooks } from './stepRunner';
+import { resolveExecutors, type ExecutorOverrides, type ExecutorProgress, type StepExecutor } from './executors/executor';
+import { LocalExecutor } from './executors/local';
+import { SlurmExecutor, checkSlurmSetup } from './executors/slurm';
 
 export { resolveParameters, selectSteps } from './plan';
 
@@ -46,6 +44,8 @@ export interface StartRunOptions {
   rerunOf?: string;
   /** How many steps may run at once. Default: `compute.max_concurrent_steps`, else the CPU count. */
   concurrency?: number;
+  /** `--executor`, `--partition`, `--slurm-opt`: where steps run, over the pipeline's `executor:`. */
+  executor?: ExecutorOverrides;
 }
 
 /** How often the owner looks for a `weir run cancel` from another process. */
@@ -67,6 +67,9 @@ export async function startRun(store: WorkspaceStore, pipelineFile: string, opti
   const experiment = options.experiment ?? spec.experiment;
   if (!/^[A-Za-z0-9_.-]+$/.test(experiment)) throw new WeirError('BAD_INPUT', `invalid experiment name '${experiment}'`, { hint: 'Use letters, digits, _, . and -.' });
 
+  const executors = resolveExecutors(spec, selected, options.executor);
+  await checkSlurmSetup(executors);
+
   const relFile = path.relative(store.root, spec.filePath).split(path.sep).join('/');
   const run = await store.createRun({
     experiment,
@@ -78,7 +81,7 @@ export async function startRun(store: WorkspaceStore, pipelineFile: string, opti
     ...(options.steps?.length ? { onlySteps: [...options.steps] } : {}),
     ...(options.rerunOf ? { rerunOf: options.rerunOf } : {}),
   });
-  const execution = new RunExecution(store, spec, run, params, selected, concurrency, options.noReuse === true);
+  const execution = new RunExecution(store, spec, run, params, selected, concurrency, options.noReuse === true, executors);
   const done = execution.execute();
   return {
     runId: run.id,
@@ -97,6 +100,13 @@ class RunExecution {
   /** Dataset versions read anywhere in this run, for model lineage. */
   private readonly datasetsRead = new Map<string, { name: string; version: number }>();
   private failure?: RunError;
+  private readonly local = new LocalExecutor();
+  private slurm?: SlurmExecutor;
+  /** Executor-side handles (Slurm job ids) of steps handed over and not settled yet. */
+  private readonly handles = new Map<string, string>();
+  /** Steps handed over before their inputs were ready (Slurm orders them). */
+  private readonly handedOver = new Set<string>();
+  private wakeUp: (() => void) | undefined;
 
   constructor(
     private readonly store: WorkspaceStore,
@@ -106,11 +116,28 @@ class RunExecution {
     private readonly selected: string[],
     private readonly concurrency: number,
     private readonly noReuse: boolean,
+    private readonly executors: Map<string, ExecutorSpec>,
   ) {
     for (const s of run.steps) {
       this.status.set(s.name, 'Queued');
       this.records.set(s.name, s);
     }
+    if ([...executors.values()].some((e) => e.kind === 'slurm')) this.slurm = new SlurmExecutor(store, run.id);
+    this.abort.signal.addEventListener('abort', () => {
+      void this.slurm?.cancelAll();
+      this.wake();
+    });
+  }
+
+  private executorFor(name: string): StepExecutor {
+    return this.executors.get(name)?.kind === 'slurm' && this.slurm ? this.slurm : this.local;
+  }
+
+  /** Lets the scheduling loop look again (a job id became known, a cancel arrived). */
+  private wake(): void {
+    const w = this.wakeUp;
+    this.wakeUp = undefined;
+    w?.();
   }
 
   subscribe(listener: (e: RunEvent) => void): () => void {
@@ -177,9 +204,11 @@ class RunExecution {
       }
     } finally {
       clearInterval(poll);
+      this.slurm?.dispose();
     }
     const canceled = this.abort.signal.aborted && [...this.status.values()].some((s) => s === 'Canceled');
-    const final: RunStatus = canceled ? 'Canceled' : this.failure || [...this.status.values()].some((s) => s === 'Failed') ? 'Failed' : 'Completed';
+    // A step canceled while the run was not (a job ended by someone else) is a failure of the run.
+    const final: RunStatus = canceled ? 'Canceled' : this.failure || [...this.status.values()].some((s) => s === 'Failed' || s === 'Canceled') ? 'Failed' : 'Completed';
     const endedAt = new Date().toISOString();
     const error: RunError | undefined = canceled ? { code: 'CANCELED', message: 'the run was canceled', reason: 'Canceled' } : final === 'Failed' ? this.failure : undefined;
     const record = await retryWhenFull(() =>
@@ -205,9 +234,14 @@ class RunExecution {
     return record;
   }
 
-  /** Starts steps whose inputs are ready, up to the concurrency limit, until none is left. */
+  /**
+   * Starts steps whose inputs are ready, up to the concurrency limit for local steps, until
+   * none is left. A step whose executor orders dependencies itself (Slurm) is handed over as
+   * soon as every step it reads is done or handed over to the same executor.
+   */
   private async schedule(): Promise<void> {
     const running = new Map<string, Promise<void>>();
+    let localRunning = 0;
     for (;;) {
       if (this.abort.signal.aborted) {
         for (const name of this.selected) if (this.status.get(name) === 'Queued') await this.saveStep(name, (s) => void (s.status = 'Canceled'));
@@ -224,12 +258,24 @@ class RunExecution {
       }
       if (!this.abort.signal.aborted) {
         for (const name of this.selected) {
-          if (running.size >= this.concurrency) break;
           if (this.status.get(name) !== 'Queued' || running.has(name)) continue;
+          const executor = this.executorFor(name);
           const deps = this.spec.steps[name]!.dependsOn;
-          if (!deps.every((d) => this.status.get(d) === 'Completed' || this.status.get(d) === 'Reused')) continue;
+          const ready = deps.every((d) => this.status.get(d) === 'Completed' || this.status.get(d) === 'Reused');
+          const handOver =
+            !ready &&
+            executor.ordersDependencies &&
+            deps.every((d) => this.status.get(d) === 'Completed' || this.status.get(d) === 'Reused' || (this.handles.has(d) && this.executorFor(d) === executor));
+          if (!ready && !handOver) continue;
+          const isLocal = executor === this.local;
+          if (isLocal && localRunning >= this.concurrency) continue;
           this.status.set(name, 'Running');
-          const p = this.runStep(name).finally(() => running.delete(name));
+          if (isLocal) localRunning += 1;
+          if (handOver) this.handedOver.add(name);
+          const p = this.runStep(name, handOver).finally(() => {
+            running.delete(name);
+            if (isLocal) localRunning -= 1;
+          });
           running.set(name, p);
         }
       }
@@ -239,13 +285,13 @@ class RunExecution {
         if (this.abort.signal.aborted) continue;
         throw new WeirError('INTERNAL', `steps can never start: ${this.selected.filter((n) => this.status.get(n) === 'Queued').join(', ')}`);
       }
-      await Promise.race(running.values());
+      await Promise.race([...running.values(), new Promise<void>((resolve) => (this.wakeUp = resolve))]);
     }
   }
 
-  private async runStep(name: string): Promise<void> {
+  private async runStep(name: string, handedOver = false): Promise<void> {
     const step = this.spec.steps[name]!;
-    const kind = getStepKind(step.kind)!;
+    const executor = this.executorFor(name);
     const startedAt = new Date().toISOString();
     let logChain: Promise<void> = Promise.resolve();
     const log = (text: string) => {
@@ -253,117 +299,128 @@ class RunExecution {
       this.emit({ type: 'log', runId: this.run.id, step: name, text: line });
       logChain = logChain.then(() => this.store.appendLog(this.run.id, name, line)).catch(() => undefined);
     };
-    let outDir: string | undefined;
+    let trialCount = 0;
+    const hooks: StepRunHooks = {
+      store: this.store,
+      runId: this.run.id,
+      experiment: this.run.experiment,
+      pipelineDir: this.spec.dir,
+      params: this.params,
+      log,
+      signal: this.abort.signal,
+      concurrency: this.concurrency,
+      reportTrial: async (trial: TrialRecord) => {
+        await this.store.addTrial(this.run.id, name, trial);
+        trialCount += 1;
+        const count = trialCount;
+        await this.store.updateRun(this.run.id, (r) => {
+          const s = r.steps.find((x) => x.name === name);
+          if (s) s.trialCount = count;
+        });
+        this.records.get(name)!.trialCount = count;
+        this.emit({ type: 'trial', runId: this.run.id, step: name, trial });
+      },
+      lineage: () => ({ datasets: [...this.datasetsRead.values()] }),
+      // Written straight to the record without a step-status event: the status has not changed.
+      recordProcess: async (group) => {
+        this.store.recordStepProcess(this.run.id, name, group);
+        this.records.get(name)!.process = group;
+        await this.store.updateRun(this.run.id, (r) => {
+          const s = r.steps.find((x) => x.name === name);
+          if (s) s.process = group;
+        });
+      },
+    };
     try {
-      const inputs = await this.resolveStepInputs(step);
-      const paramConfig = kind.substitutesAfterParsing
-        ? step.config
-        : kind.substituteParameters
-          ? kind.substituteParameters(step.config, this.params)
-          : substituteDeep(step.config, (ref, text) => (ref.scope === 'parameters' ? this.params[ref.name] : text));
-      const parsed = kind.configSchema.safeParse(paramConfig);
-      if (!parsed.success) {
-        throw new WeirError('BAD_INPUT', `step '${name}': settings are invalid after substituting parameters: ${parsed.error.issues.map((i) => `${i.path.join('.') || step.kind}: ${i.message}`).join('; ')}`);
-      }
-      const environment = step.environment
-        ? {
-            ...(step.environment.interpreter ? { interpreter: String(substituteDeep(step.environment.interpreter, (r, t) => (r.scope === 'parameters' ? this.params[r.name] : t))) } : {}),
-            variables: Object.fromEntries(Object.entries(step.environment.variables).map(([k, v]) => [k, String(substituteDeep(v, (r, t) => (r.scope === 'parameters' ? this.params[r.name] : t)))])),
-          }
-        : undefined;
-      const fingerprint = await stepFingerprint({ step, config: parsed.data, inputs, environment, params: this.params, pipelineDir: this.spec.dir });
-      const datasets = uniqueDatasets(Object.values(inputs));
+      let prepared: { prepared: Awaited<ReturnType<typeof prepareStep>>; inputs: Record<string, ResolvedInput> } | undefined;
+      if (!handedOver) {
+        const inputs = await resolveStepInputs(step, (ref) => this.resolveReference(ref));
+        for (const i of Object.values(inputs)) if (i.dataset) this.datasetsRead.set(`${i.dataset.name}:${i.dataset.version}`, i.dataset);
+        const ready = await prepareStep(step, inputs, this.params, this.spec.dir);
+        const { fingerprint, datasets } = ready;
 
-      if (step.allowReuse && !this.noReuse) {
-        const previous = await this.store.findReusableStep(fingerprint);
-        if (previous) {
-          log(`reused outputs of ${previous.runId} / ${previous.step.name} (identical kind, settings, code, parameters and inputs)`);
+        if (step.allowReuse && !this.noReuse) {
+          const previous = await this.store.findReusableStep(fingerprint);
+          if (previous) {
+            log(`reused outputs of ${previous.runId} / ${previous.step.name} (identical kind, settings, code, parameters and inputs)`);
+            await this.saveStep(name, (s) => {
+              s.status = 'Reused';
+              s.startedAt = startedAt;
+              s.endedAt = new Date().toISOString();
+              s.fingerprint = fingerprint;
+              s.reusedFrom = previous.step.reusedFrom ?? { runId: previous.runId, step: previous.step.name };
+              s.outputs = structuredClone(previous.step.outputs);
+              s.metrics = structuredClone(previous.step.metrics);
+              if (previous.step.trialCount !== undefined) s.trialCount = previous.step.trialCount;
+              if (datasets.length) s.datasets = datasets;
+            });
+            await logChain;
+            return;
+          }
+        }
+        prepared = { prepared: ready, inputs };
+        if (executor === this.local) {
           await this.saveStep(name, (s) => {
-            s.status = 'Reused';
+            s.status = 'Running';
             s.startedAt = startedAt;
-            s.endedAt = new Date().toISOString();
             s.fingerprint = fingerprint;
-            s.reusedFrom = previous.step.reusedFrom ?? { runId: previous.runId, step: previous.step.name };
-            s.outputs = structuredClone(previous.step.outputs);
-            s.metrics = structuredClone(previous.step.metrics);
-            if (previous.step.trialCount !== undefined) s.trialCount = previous.step.trialCount;
             if (datasets.length) s.datasets = datasets;
           });
-          await logChain;
-          return;
         }
       }
-
-      await this.saveStep(name, (s) => {
-        s.status = 'Running';
-        s.startedAt = startedAt;
-        s.fingerprint = fingerprint;
-        if (datasets.length) s.datasets = datasets;
+      const pipelineInputs: Record<string, ResolvedInput> = {};
+      if (executor !== this.local) {
+        for (const ref of [...Object.values(step.inputs), ...step.configRefs.map((u) => u.ref)]) {
+          if (ref.scope === 'inputs' && this.spec.inputs[ref.name]) {
+            const input = await this.resolvePipelineInput(ref.name);
+            pipelineInputs[ref.name] = input;
+            if (input.dataset) this.datasetsRead.set(`${input.dataset.name}:${input.dataset.version}`, input.dataset);
+          }
+        }
+      }
+      const outcome = await executor.run({
+        step,
+        executor: this.executors.get(name)!,
+        ...(prepared ? { prepared } : {}),
+        pipelineInputs,
+        after: step.dependsOn.filter((d) => this.handles.has(d)).map((d) => ({ step: d, handle: this.handles.get(d)! })),
+        noReuse: this.noReuse,
+        pipelineFile: this.spec.filePath,
+        hooks,
+        emitLog: (text) => this.emit({ type: 'log', runId: this.run.id, step: name, text }),
+        onProgress: (update) => this.progress(name, update),
       });
-      outDir = await this.store.makeTempDir(`${name}-`);
-      const dir = outDir;
-      const config = substituteDeep(parsed.data, (ref, text) => this.pathFor(ref, text, step, inputs, dir));
-      const metrics: Record<string, number> = {};
-      let trialCount = 0;
-      const ctx: StepContext = {
-        store: this.store,
-        runId: this.run.id,
-        experiment: this.run.experiment,
-        stepName: name,
-        pipelineDir: this.spec.dir,
-        inputs,
-        params: this.params,
-        outDir: dir,
-        outputNames: step.outputs,
-        log,
-        signal: this.abort.signal,
-        concurrency: this.concurrency,
-        ...(environment ? { environment } : {}),
-        reportTrial: async (trial) => {
-          await this.store.addTrial(this.run.id, name, trial);
-          trialCount += 1;
-          const count = trialCount;
-          await this.store.updateRun(this.run.id, (r) => {
-            const s = r.steps.find((x) => x.name === name);
-            if (s) s.trialCount = count;
-          });
-          this.records.get(name)!.trialCount = count;
-          this.emit({ type: 'trial', runId: this.run.id, step: name, trial });
-        },
-        reportMetrics: (m) => Object.assign(metrics, m),
-        lineage: () => ({ datasets: [...this.datasetsRead.values()] }),
-        // Written straight to the record without a step-status event: the status has not changed.
-        recordProcess: async (group) => {
-          this.store.recordStepProcess(this.run.id, name, group);
-          this.records.get(name)!.process = group;
-          await this.store.updateRun(this.run.id, (r) => {
-            const s = r.steps.find((x) => x.name === name);
-            if (s) s.process = group;
-          });
-        },
-      };
-      const result = await kind.run(config, ctx);
-      Object.assign(metrics, result.metrics ?? {});
-      const outputs: Record<string, ArtifactRef> = {};
-      for (const [outName, outKind] of Object.entries(step.outputs)) {
-        const written = result.outputs[outName];
-        if (!written || !(await stat(written).catch(() => undefined))) {
-          throw new WeirError('RUN_FAILED', `step '${name}' did not write its output '${outName}'${written ? ` (expected at ${written})` : ''}`, {
-            hint: step.kind === 'script' ? `Write it to the path in $WEIR_OUTPUT_${outName.toUpperCase()} or \${{ outputs.${outName} }}.` : undefined,
-          });
-        }
-        const table = outKind === 'parquet' ? await describeParquet(written, outName) : undefined;
-        outputs[outName] = await this.store.putArtifact(written, outKind, table ?? {});
-      }
       if (this.abort.signal.aborted) throw new WeirError('CANCELED', 'canceled');
       await logChain;
+      this.handles.delete(name);
+      for (const d of outcome.datasets ?? []) this.datasetsRead.set(`${d.name}:${d.version}`, d);
+      if (outcome.status === 'Reused' && outcome.reusedFrom) log(`reused outputs of ${outcome.reusedFrom.runId} / ${outcome.reusedFrom.step} (decided on the node: identical kind, settings, code, parameters and inputs)`);
+      await logChain;
       await this.saveStep(name, (s) => {
-        s.status = 'Completed';
+        s.status = outcome.status;
+        s.startedAt ??= startedAt;
         s.endedAt = new Date().toISOString();
-        s.outputs = outputs;
-        s.metrics = { ...s.metrics, ...metrics };
+        s.outputs = outcome.outputs;
+        s.metrics = { ...s.metrics, ...outcome.metrics };
+        if (outcome.fingerprint) s.fingerprint = outcome.fingerprint;
+        if (outcome.reusedFrom) s.reusedFrom = outcome.reusedFrom;
+        if (outcome.datasets?.length) s.datasets = outcome.datasets;
+        if (outcome.trialCount !== undefined) s.trialCount = outcome.trialCount;
+        if (outcome.slurm) s.slurm = outcome.slurm;
       });
     } catch (e) {
+      this.handles.delete(name);
+      // A handed-over step whose upstream step failed was canceled for that reason: it is Skipped.
+      const upstreamFailed = step.dependsOn.some((d) => ['Failed', 'Canceled', 'Skipped'].includes(this.status.get(d) ?? ''));
+      if (handedOver && upstreamFailed && !this.abort.signal.aborted) {
+        await logChain;
+        await this.saveStep(name, (s) => {
+          s.status = 'Skipped';
+          s.endedAt = new Date().toISOString();
+        });
+        await this.cancelHandedOverDependants(name);
+        return;
+      }
       const canceled = this.abort.signal.aborted || (isWeirError(e) && e.code === 'CANCELED');
       // The failed step's partial outputs go first: on a full disk they are what frees the
       // space that recording the failure needs.
@@ -384,25 +441,32 @@ class RunExecution {
         s.endedAt = new Date().toISOString();
         s.error = error;
       });
-    } finally {
-      if (outDir) await rm(outDir, { recursive: true, force: true }).catch(() => undefined);
+      await this.cancelHandedOverDependants(name);
     }
   }
 
-  /** The step's inputs: its `inputs:` bindings plus data its settings reference directly. */
-  private async resolveStepInputs(step: StepSpec): Promise<Record<string, ResolvedInput>> {
-    const inputs: Record<string, ResolvedInput> = {};
-    for (const [inputName, ref] of Object.entries(step.inputs)) inputs[inputName] = await this.resolveReference(ref);
-    for (const use of step.configRefs) {
-      const ref = use.ref;
-      if (ref.scope === 'inputs' && ref.name in step.inputs) continue;
-      if (ref.scope === 'inputs' || ref.scope === 'steps') {
-        const key = ref.scope === 'inputs' ? `inputs.${ref.name}` : `steps.${ref.step}.outputs.${ref.output}`;
-        inputs[key] ??= await this.resolveReference(ref);
-      }
+  /** A step that did not complete: the jobs of steps already handed over that read it will never run, so they are canceled. */
+  private async cancelHandedOverDependants(name: string): Promise<void> {
+    for (const other of this.selected) {
+      if (!this.handedOver.has(other) || !this.spec.steps[other]!.dependsOn.includes(name)) continue;
+      const st = this.status.get(other);
+      if (st === 'Running' || st === 'Queued') await this.executorFor(other).cancelStep?.(other);
     }
-    for (const i of Object.values(inputs)) if (i.dataset) this.datasetsRead.set(`${i.dataset.name}:${i.dataset.version}`, i.dataset);
-    return inputs;
+  }
+
+  /** An executor's news about a step: a job id (which dependants need), its state and node. */
+  private async progress(name: string, update: ExecutorProgress): Promise<void> {
+    if (update.slurm && !this.handles.has(name) && ['Running', 'Queued'].includes(this.records.get(name)!.status)) {
+      this.handles.set(name, update.slurm.jobId);
+      this.wake();
+    }
+    await this.saveStep(name, (s) => {
+      if (update.slurm) s.slurm = update.slurm;
+      if (update.running && s.status === 'Queued') {
+        s.status = 'Running';
+        s.startedAt = update.slurm?.jobStartedAt ?? new Date().toISOString();
+      }
+    });
   }
 
   private async resolveReference(ref: Reference): Promise<ResolvedInput> {
@@ -428,33 +492,6 @@ class RunExecution {
     }
     return p;
   }
-
-  /** A reference in a step's settings, as the path the step reads or writes. */
-  private pathFor(ref: Reference, text: string, step: StepSpec, inputs: Record<string, ResolvedInput>, outDir: string): unknown {
-    switch (ref.scope) {
-      case 'inputs':
-      case 'steps':
-        return inputForReference(inputs, ref)?.path ?? text;
-      case 'outputs':
-        return outputPathFor(outDir, ref.name, step.outputs[ref.name] ?? 'file');
-      case 'parameters':
-        return this.params[ref.name];
-    }
-  }
-}
-
-async function describeParquet(file: string, what: string): Promise<{ rows: number; schema: ArtifactRef['schema'] }> {
-  try {
-    return await withPrivateDuckDB((connection) => describeTable(connection, tableReader(file, `output '${what}'`)), { threads: 1 });
-  } catch (e) {
-    throw new WeirError('RUN_FAILED', `output '${what}' is declared parquet but is not a readable Parquet file: ${(e as Error).message.split('\n')[0]}`, { cause: e });
-  }
-}
-
-function uniqueDatasets(inputs: ResolvedInput[]): { name: string; version: number }[] {
-  const seen = new Map<string, { name: string; version: number }>();
-  for (const i of inputs) if (i.dataset) seen.set(`${i.dataset.name}:${i.dataset.version}`, i.dataset);
-  return [...seen.values()];
 }
 
 /** errno codes of a full disk or quota: worth a retry once something was freed. */

@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 
@@ -85,5 +86,22 @@ function processGroupOf(pid: number): number | undefined {
     return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
   } catch {
     return undefined;
+  }
+}
+
+/**
+ * Cancels the Slurm jobs a dead run left (steps that ran with `executor: slurm`). A job's
+ * liveness is Slurm's business, not a pid's, so this asks Slurm; `scancel` of a job that has
+ * already ended does nothing. Fire and forget: the store must not wait on the controller.
+ */
+export function cancelOrphanedJobs(jobIds: string[]): void {
+  const ids = jobIds.filter((id) => /^\d+$/.test(id));
+  if (!ids.length) return;
+  try {
+    const child = spawn('scancel', ids, { stdio: 'ignore', detached: true });
+    child.on('error', () => undefined);
+    child.unref();
+  } catch {
+    // No scancel here (the run was submitted from another machine): nothing this process can do.
   }
 }

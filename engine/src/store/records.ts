@@ -97,6 +97,31 @@ export interface StepRunRecord {
    * another start time is someone else's and is never killed.
    */
   process?: { pgid: number; procStart?: string };
+  /**
+   * Set when the step ran as a Slurm job (`executor: slurm`): the job, where it ran, and Slurm's
+   * last word on it. Times are ISO 8601: submitted (sbatch returned), jobStarted (the engine
+   * process on the node began), stepStarted/stepEnded (the step's own work), recorded (the
+   * submitting `weir run` wrote the outcome into this record).
+   */
+  slurm?: SlurmJobInfo;
+}
+
+export interface SlurmJobInfo {
+  jobId: string;
+  /** Slurm's job state as squeue prints it: PENDING, RUNNING, COMPLETED, FAILED, CANCELLED, TIMEOUT, … */
+  state: string;
+  /** The node the job ran on (SLURMD_NODENAME), once it started. */
+  node?: string;
+  partition?: string;
+  /** Slurm's reason for a pending or ended job (e.g. `Dependency`, `TimeLimit`), when it gave one. */
+  reason?: string;
+  /** Job ids this step's job waited for (`--dependency=afterok:…`). */
+  after?: string[];
+  submittedAt: string;
+  jobStartedAt?: string;
+  stepStartedAt?: string;
+  stepEndedAt?: string;
+  recordedAt?: string;
 }
 
 export interface RunRecord {
@@ -148,6 +173,8 @@ export interface TrialRecord {
   error?: string;
   /** Path (relative to the workspace root) of this trial's chart data JSON, when kept. */
   charts?: string;
+  /** The cluster node the trial ran on, when its step ran as a Slurm job. */
+  node?: string;
 }
 
 /**

@@ -6,7 +6,7 @@ import type { ArtifactRef, DatasetVersion, ModelAlias, ModelAliasEvent, ModelVer
 import type { StoreChange, WorkspaceStore } from './storeApi';
 import { pathExists, readJsonFile, tempName, writeFileAtomic } from './durableFiles';
 import { checkRegistryName, encodeFileName, newRunId } from './fileNames';
-import { currentOwner, isOwnerAlive, isPidAlive, killOrphanedGroup } from './processOwner';
+import { cancelOrphanedJobs, currentOwner, isOwnerAlive, isPidAlive, killOrphanedGroup } from './processOwner';
 import { VersionedRegistry, type ModelRef } from './versionedRegistry';
 import { ModelAliases } from './modelAliases';
 import { assertNotSpecial } from './fileKinds';
@@ -150,13 +150,17 @@ export class FileWorkspaceStore implements WorkspaceStore {
     // The dead owner can no longer write, so the record re-read under the lock is its last word.
     // Only the caller that turns the run final kills its steps' process groups, so once.
     let orphans: { pgid: number; procStart?: string }[] = [];
+    let jobs: string[] = [];
     const updated = await this.updateRun(run.id, (r) => {
       if (FINAL_RUN.has(r.status)) return;
       const unfinished = r.steps.filter((s) => s.status === 'Running' || s.status === 'Queued');
       orphans = unfinished.flatMap((s) => [s.process, this.readStepProcess(r.id, s.name)]).filter((g): g is { pgid: number; procStart?: string } => g !== undefined);
+      // Slurm jobs of unfinished steps would run on with nobody to record them.
+      jobs = unfinished.filter((s) => s.slurm).map((s) => s.slurm!.jobId);
       markInterrupted(r);
     });
     for (const group of orphans) killOrphanedGroup(group);
+    cancelOrphanedJobs(jobs);
     return updated;
   }
 

@@ -8,10 +8,11 @@ import { gbdtCommands } from './gbdt';
 import { gcCommands } from './gc';
 import { serveCommands } from './serve';
 import { exportCommands } from './export';
+import { stepExecCommands } from './stepExec';
 
 /**
  * Every CLI command, in help order. Each feature adds its module's array here.
  */
 export function commandTable(): CliCommand[] {
-  return [...validateCommands, ...runCommands, ...datasetCommands, ...modelCommands, ...predictCommands, ...serveCommands, ...gbdtCommands, ...gcCommands, ...exportCommands];
+  return [...validateCommands, ...runCommands, ...datasetCommands, ...modelCommands, ...predictCommands, ...serveCommands, ...gbdtCommands, ...gcCommands, ...exportCommands, ...stepExecCommands];
 }

@@ -4,6 +4,7 @@ import type { CliArgs, CliCommand, CliIO } from '../command';
 import { WeirError } from '../../errors';
 import { startRun, type RunEvent } from '../../scheduler';
 import { parseParamFlags } from '../../scheduler/plan';
+import type { ExecutorOverrides } from '../../scheduler/executors/executor';
 import type { WorkspaceStore } from '../../store/storeApi';
 import type { ArtifactRef, RunRecord, StepRunRecord } from '../../store/records';
 import { colorStatus } from '../statusColor';
@@ -48,13 +49,24 @@ function stepNote(s: StepRunRecord): string {
   return metrics.length > 3 ? `${shown} …` : shown;
 }
 
-function printEvent(io: CliIO, e: RunEvent, width: number): void {
+/** A Slurm step's job as one phrase: `job 12 RUNNING on n1`, `job 13 PENDING (Dependency)`. */
+function jobNote(s: StepRunRecord): string {
+  const j = s.slurm;
+  if (!j) return '';
+  return `job ${j.jobId} ${j.state}${j.node && j.state !== 'PENDING' ? ` on ${j.node}` : ''}${j.reason && j.state === 'PENDING' ? ` (${j.reason})` : ''}`;
+}
+
+function printEvent(io: CliIO, e: RunEvent, width: number, last: Map<string, string>): void {
   switch (e.type) {
     case 'step-status': {
       const r = e.record;
       const took = e.status === 'Running' || e.status === 'Queued' ? '' : duration(r.startedAt, r.endedAt);
-      const note = e.status === 'Running' ? '' : stepNote(r);
-      io.out(`${clock(e.at)}  ${e.step.padEnd(width)}  ${colorStatus(e.status.padEnd(9), e.status, io.isTTY)}${took ? `  ${took}` : ''}${note ? `  ${note}` : ''}`);
+      const note = [jobNote(r), e.status === 'Running' || e.status === 'Queued' ? '' : stepNote(r)].filter(Boolean).join('  ');
+      const line = `${e.step.padEnd(width)}  ${colorStatus(e.status.padEnd(9), e.status, io.isTTY)}${took ? `  ${took}` : ''}${note ? `  ${note}` : ''}`;
+      // A Slurm job reports its state on every change of state, node or reason; the same line twice says nothing.
+      if (last.get(e.step) === line) break;
+      last.set(e.step, line);
+      io.out(`${clock(e.at)}  ${line}`);
       break;
     }
     case 'log':
@@ -72,9 +84,25 @@ function describeOutputs(outputs: Record<string, ArtifactRef>): string[] {
   return Object.entries(outputs).map(([name, ref]) => `  ${name}  ${ref.kind}  ${ref.path}${ref.rows !== undefined ? `  (${ref.rows} rows)` : ''}`);
 }
 
+/** `--executor`, `--partition` and `--slurm-opt KEY=VALUE` as the scheduler's overrides. */
+function executorOverrides(values: CliArgs['values']): ExecutorOverrides | undefined {
+  const kind = typeof values.executor === 'string' ? values.executor : undefined;
+  if (kind !== undefined && kind !== 'local' && kind !== 'slurm') throw new WeirError('BAD_INPUT', `--executor is local or slurm, not '${kind}'`);
+  const partition = typeof values.partition === 'string' ? values.partition : undefined;
+  const options: Record<string, string> = {};
+  for (const flag of stringList(values['slurm-opt'])) {
+    const m = /^([a-z][a-z0-9-]*)(?:=(.*))?$/.exec(flag.replace(/^--/, ''));
+    if (!m) throw new WeirError('BAD_INPUT', `--slurm-opt wants an sbatch option as KEY=VALUE (e.g. --slurm-opt mem=2G), got '${flag}'`);
+    options[m[1]!] = m[2] ?? '';
+  }
+  if (options['cpus-per-task'] !== undefined && !/^[1-9]\d*$/.test(options['cpus-per-task'])) throw new WeirError('BAD_INPUT', `--slurm-opt cpus-per-task wants a whole number ≥ 1, got '${options['cpus-per-task']}'`);
+  if (!kind && !partition && !Object.keys(options).length) return undefined;
+  return { ...(kind ? { kind } : {}), ...(partition ? { partition } : {}), options };
+}
+
 const runCommand: CliCommand = {
   path: ['run'],
-  usage: 'FILE [--experiment X] [--param k=v]… [--no-reuse] [--step S]… [--concurrency N]',
+  usage: 'FILE [--experiment X] [--param k=v]… [--no-reuse] [--step S]… [--concurrency N] [--executor local|slurm] [--partition P] [--slurm-opt KEY=VALUE]…',
   summary: 'Runs a pipeline: prints each step\'s status and streams its logs; exit 1 when the run fails.',
   options: {
     experiment: { type: 'string' },
@@ -82,9 +110,13 @@ const runCommand: CliCommand = {
     'no-reuse': { type: 'boolean' },
     step: { type: 'string', multiple: true },
     concurrency: { type: 'string' },
+    executor: { type: 'string' },
+    partition: { type: 'string' },
+    'slurm-opt': { type: 'string', multiple: true },
   },
   async run(args, io) {
     const [file, ...extra] = args.positionals;
+    const executor = executorOverrides(args.values);
     if (!file || extra.length) throw new WeirError('BAD_INPUT', `weir run takes one pipeline file${extra.length ? `, got also ${extra.join(' ')}` : ''}`);
     const concurrencyText = typeof args.values.concurrency === 'string' ? args.values.concurrency : undefined;
     const concurrency = concurrencyText === undefined ? undefined : Number(concurrencyText);
@@ -96,6 +128,7 @@ const runCommand: CliCommand = {
         noReuse: args.values['no-reuse'] === true,
         steps: stringList(args.values.step),
         concurrency,
+        ...(executor ? { executor } : {}),
       });
       const onAbort = () => handle.cancel();
       io.signal.addEventListener('abort', onAbort);
@@ -104,7 +137,8 @@ const runCommand: CliCommand = {
       // With --json the machine-readable record is all that goes to stdout; progress goes to stderr.
       const progress: CliIO = args.json ? { ...io, out: io.err } : io;
       progress.out(`Run ${handle.runId} (experiment ${first.experiment}, pipeline ${first.pipelineName}): ${first.steps.length} step${first.steps.length === 1 ? '' : 's'}`);
-      handle.onEvent((e) => printEvent(progress, e, width));
+      const lastLines = new Map<string, string>();
+      handle.onEvent((e) => printEvent(progress, e, width, lastLines));
       const final = await handle.done;
       io.signal.removeEventListener('abort', onAbort);
       if (args.json) {
@@ -170,7 +204,9 @@ function showRun(run: RunRecord): string {
     ...(run.onlySteps ? [`  only steps  ${run.onlySteps.join(', ')}`] : []),
     ...(run.error ? [`  error       ${run.error.message}`] : []),
     '',
-    formatTable([['STEP', 'KIND', 'STATUS', 'DURATION', 'NOTE'], ...run.steps.map((s) => [s.name, s.kind, s.status, duration(s.startedAt, s.endedAt), stepNote(s)])]),
+    run.steps.some((s) => s.slurm)
+      ? formatTable([['STEP', 'KIND', 'STATUS', 'DURATION', 'JOB', 'NODE', 'NOTE'], ...run.steps.map((s) => [s.name, s.kind, s.status, duration(s.startedAt, s.endedAt), s.slurm ? `${s.slurm.jobId} ${s.slurm.state}` : '', s.slurm?.node ?? '', stepNote(s)])])
+      : formatTable([['STEP', 'KIND', 'STATUS', 'DURATION', 'NOTE'], ...run.steps.map((s) => [s.name, s.kind, s.status, duration(s.startedAt, s.endedAt), stepNote(s)])]),
   ];
   lines.push(...testSetLines(run));
   const stepOutputs = run.steps.flatMap((s) => Object.entries(s.outputs).map(([o, ref]) => [`${s.name}.${o}`, ref] as const));
