@@ -422,9 +422,9 @@ class RunExecution {
         return;
       }
       const canceled = this.abort.signal.aborted || (isWeirError(e) && e.code === 'CANCELED');
-      // The failed step's partial outputs go first: on a full disk they are what frees the
-      // space that recording the failure needs.
-      if (outDir) await rm(outDir, { recursive: true, force: true }).catch(() => undefined);
+      // The failed step's partial outputs are already gone (runPreparedStep removes its scratch
+      // folder before its error arrives here): on a full disk they are what frees the space
+      // that recording the failure needs.
       const message = isWeirError(e) ? e.format() : ((e as Error)?.stack ?? String(e));
       log(canceled ? 'canceled' : `error: ${message}`);
       await logChain;
