@@ -2,6 +2,8 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import type { Connection, ResponseError } from 'vscode-languageserver';
 import type { TrialCharts } from '../automl/charts/chartTypes';
+import { defaultPrimaryMetric } from '../automl/metrics/metricCatalog';
+import type { Task } from '../automl/types';
 import { CHARTS_FILE, GUARDRAILS_FILE, IMPORTANCES_FILE, MODEL_FILE, TEST_CHARTS_FILE, TRIAL_CHARTS_DIR, type ModelArtifact } from '../automl/model/modelArtifact';
 import { sqlString, withConnection } from '../data/duckdb';
 import { profileTable, readSchema } from '../data/tables';
@@ -170,13 +172,6 @@ async function readJson<T>(file: string): Promise<T | undefined> {
   }
 }
 
-/** Azure's default primary metric per task, for a running step whose model is not written yet. */
-const defaultPrimaryMetric: Record<string, string> = {
-  classification: 'accuracy',
-  regression: 'spearman_correlation',
-  forecasting: 'normalized_root_mean_squared_error',
-};
-
 function modelFolder(store: WorkspaceStore, step: StepRunRecord): string | undefined {
   const ref = step.outputs.model;
   return ref ? store.artifactPath(ref) : undefined;
@@ -198,7 +193,8 @@ async function automlDetails(store: WorkspaceStore, run: RunRecord, step: StepRu
   return {
     step: step.name,
     task,
-    primaryMetric: model?.primaryMetric ?? config.primary_metric ?? defaultPrimaryMetric[task],
+    // A running step has no model yet: name the metric the search uses, from the one catalog.
+    primaryMetric: model?.primaryMetric ?? config.primary_metric ?? defaultPrimaryMetric[task as Task] ?? defaultPrimaryMetric.classification,
     trials,
     bestIteration: model?.iteration,
     guardrails: Array.isArray(guardrails) ? guardrails : [],
