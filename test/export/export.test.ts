@@ -7,7 +7,7 @@ import type { CliIO } from '../../engine/src/cli/command';
 import { exportAzureML } from '../../engine/src/export/azureml';
 import { openWorkspace } from '../../engine/src/store/workspace';
 import type { WorkspaceStore } from '../../engine/src/store/storeApi';
-import { repoRoot, tempDir, titanicCsv } from '../helpers/paths';
+import { python, repoRoot, tempDir, titanicCsv } from '../helpers/paths';
 import { mltableProblems, pipelineProblems, readAsAzure } from './azureml';
 
 const examples = {
@@ -232,5 +232,27 @@ describe('--automl weir', () => {
     expect(run.status, run.stderr + run.stdout).toBe(0);
     expect(JSON.parse(readFileSync(path.join(results, 'model', 'model.json'), 'utf8'))).toMatchObject({ task: 'classification' });
     expect(Object.keys(JSON.parse(readFileSync(path.join(results, 'metrics.json'), 'utf8')))).toContain('accuracy');
+  });
+});
+
+describe('the programs the jobs run', () => {
+  // DuckDB and MLflow for Python are not on this machine, so the Python runners are checked
+  // for syntax with the Python that is; the Node runner of --automl weir runs for real above.
+  it('every Python runner written into src/ parses', async () => {
+    const out = path.join(tempDir(), 'py');
+    const file = pipelineWith('task: classification\nlabel_column_name: Survived', ['  score:', '    score: {}', '    inputs:', '      model: ${{ steps.train.outputs.model }}', '      data: ${{ inputs.table }}', '  register:', '    register_model: { model: "${{ steps.train.outputs.model }}", name: M, description: d, tags: { a: 1 } }'].join('\n'));
+    const { files, yaml } = await exportAzureML(file, { outDir: out, compute: 'c' });
+    expect(pipelineProblems(yaml, out)).toEqual([]);
+    const runners = files.filter((f) => f.endsWith('.py'));
+    expect(runners.sort()).toEqual(['src/weir_register.py', 'src/weir_score.py']);
+    for (const runner of runners) {
+      const r = spawnSync(python, ['-c', 'import ast, sys; ast.parse(open(sys.argv[1]).read(), sys.argv[1])', path.join(out, runner)], { encoding: 'utf8' });
+      expect(r.status, r.stderr).toBe(0);
+    }
+    const sqlOut = path.join(tempDir(), 'sql');
+    const sqlFiles = (await exportAzureML(examples.titanic, { outDir: sqlOut, dataAssets: true })).files;
+    expect(sqlFiles).toContain('src/weir_sql.py');
+    const r = spawnSync(python, ['-c', 'import ast, sys; ast.parse(open(sys.argv[1]).read(), sys.argv[1])', path.join(sqlOut, 'src/weir_sql.py')], { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
   });
 });
