@@ -98,6 +98,14 @@ describe('weir export azureml: the examples', () => {
     expect(readFileSync(path.join(out, 'src/sql/dataprep.sql'), 'utf8')).toBe(readFileSync(path.join(repoRoot, 'examples/titanic/dataprep.sql'), 'utf8'));
   });
 
+  it('without a store, refers to the Azure data asset of the same name and says so on the input line', async () => {
+    const out = path.join(tempDir(), 'titanic');
+    const { yaml, warnings } = await exportAzureML(examples.titanic, { outDir: out });
+    expect((readAsAzure(yaml).inputs as Record<string, unknown>).titanic).toEqual({ type: 'mltable', path: 'azureml:titanic_ds@latest' });
+    expect(warnings.find((w) => w.line === 7)?.message).toContain("no workspace store (.weir/) here, so dataset 'titanic_ds' is not copied");
+    expect(pipelineProblems(yaml, out)).toEqual([]);
+  });
+
   it('refers to Azure data assets with --data-assets, and needs no store then', async () => {
     const out = path.join(tempDir(), 'titanic');
     const { yaml, files } = await exportAzureML(examples.titanic, { outDir: out, dataAssets: true });
@@ -180,9 +188,13 @@ describe('the CLI', () => {
     r = await cli(['export', 'azureml', examples.penguins, '--out', out, '--automl', 'sagemaker'], ws);
     expect(r.code).toBe(2);
     expect(r.err).toContain("--automl takes azure or weir, not 'sagemaker'");
-    r = await cli(['export', 'azureml', examples.titanic, '--out', out], empty);
+    expect(existsSync(out)).toBe(false);
+    // A store without the dataset is bad input, as for weir run.
+    const otherStore = tempDir();
+    await (await openWorkspace(otherStore)).dispose();
+    r = await cli(['export', 'azureml', examples.titanic, '--out', out], otherStore);
     expect(r.code).toBe(2);
-    expect(r.err).toMatch(/titanic\.pipeline\.yaml:7:\d+: .*registered dataset 'titanic_ds'/);
+    expect(r.err).toMatch(/titanic\.pipeline\.yaml:7:\d+: .*titanic_ds/);
     expect(existsSync(out)).toBe(false);
   });
 

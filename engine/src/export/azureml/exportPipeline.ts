@@ -169,10 +169,10 @@ class Exporter {
         return;
       }
       if (!this.options.store) {
-        throw new WeirError('BAD_INPUT', `input '${name}' is the registered dataset '${source.name}', but there is no workspace store to copy its snapshot from`, {
-          location: this.location(at),
-          hint: 'Pass --workspace DIR (the folder holding .weir/), or --data-assets to refer to an Azure data asset of the same name.',
-        });
+        // Without a store there is no snapshot to ship; the job can still refer to an Azure data asset of the same name.
+        this.inputs[name] = { type: 'mltable', path: assetPath(source.name, source.version) };
+        this.warn(at, `no workspace store (.weir/) here, so dataset '${source.name}' is not copied: the job reads the Azure data asset ${assetPath(source.name, source.version)} (pass --workspace DIR to ship the registered snapshot, or --data-assets to say this is meant)`);
+        return;
       }
       const version = await this.options.store.getDataset(source.name, source.version);
       this.files.set(`data/${name}/data.parquet`, { copyFrom: this.options.store.artifactPath(version.artifact) });
