@@ -136,6 +136,8 @@ function engineHost(store: WorkspaceStore, runId: string, target: PreviewTarget)
       case 'openRunDetails':
       case 'openDataset':
       case 'showVersion':
+      case 'serveModel':
+      case 'copyText':
         return [];
       default:
         return assertNever(m);

@@ -14,9 +14,9 @@
  */
 /* eslint-disable @typescript-eslint/no-namespace -- one namespace per message keeps its method literal and type together, as vscode-eslint's customMessages.ts does. */
 import { NotificationType, RequestType, RequestType0 } from 'vscode-languageserver-protocol';
-import type { DatasetVersion, ModelVersion, RunRecord, RunStatus, StepStatus, TrialRecord } from './store/records';
+import type { DatasetVersion, ModelAlias, ModelAliasEvent, ModelVersion, RunRecord, RunStatus, StepStatus, TrialRecord } from './store/records';
 
-export type { ArtifactRef, ColumnSchema, DatasetVersion, ModelVersion, RunRecord, RunStatus, StepRunRecord, StepStatus, TrialRecord } from './store/records';
+export type { ArtifactRef, ColumnSchema, DatasetVersion, ModelAlias, ModelAliasEvent, ModelVersion, RunRecord, RunStatus, StepRunRecord, StepStatus, TrialRecord } from './store/records';
 
 /** `ResponseError.data` of every failed custom request. */
 export interface WeirErrorData {
@@ -492,6 +492,11 @@ export interface ModelCardData {
   /** How each input column was featurized (AutoML models). */
   featurization?: { name: string; purpose: string; note?: string }[];
   featureImportances?: { feature: string; importance: number }[];
+  /** The model's aliases (every version's), and every alias change oldest first (docs/serving.md). */
+  aliases?: ModelAlias[];
+  aliasHistory?: ModelAliasEvent[];
+  /** AutoML models: the `weir model serve` command for this version and a ready-to-copy curl call with the model's columns. */
+  serve?: { command: string; url: string; curl: string };
 }
 
 export interface CompareRunData {

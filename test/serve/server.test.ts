@@ -4,6 +4,9 @@ import { loadModel, type AutoMLModel } from '../../engine/src/automl/model/loadM
 import { readTableFile } from '../../engine/src/automl/model/tableFiles';
 import type { ColumnarTable } from '../../engine/src/automl/types';
 import { startServer, type RunningServer } from '../../engine/src/serve/server';
+import { exampleRow, serveExample } from '../../engine/src/serve/example';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { openWorkspace } from '../../engine/src/store/workspace';
 import { titanicCsv } from '../helpers/paths';
 import { titanicModelWorkspace } from './trainedModel';
@@ -193,6 +196,21 @@ describe('weir model serve: the scoring server', () => {
     expect(logs.some((l) => /^\S+ POST \/invocations 200 \d+\.\dms 2 rows$/.test(l))).toBe(true);
     expect(logs.some((l) => /^\S+ POST \/invocations 400 \d+\.\dms 0 rows$/.test(l))).toBe(true);
     expect(logs.some((l) => /^\S+ POST \/nowhere 404 /.test(l))).toBe(true);
+  });
+
+  it('answers the model card\'s curl example, run by curl itself when it is installed', async () => {
+    const row = exampleRow(model.artifact.featurizer);
+    expect(Object.keys(row)).toEqual(columns());
+    const example = serveExample('Titanic:1', row, server.port);
+    expect(example.command).toBe(`weir model serve Titanic:1 --port ${server.port}`);
+    const body = /-d '(.*)'$/.exec(example.curl)![1]!.replace(/'\\''/g, "'");
+    const r = await post('/invocations', body);
+    expect(r.status).toBe(200);
+    expect(r.json.predictions).toHaveLength(1);
+    // Asynchronously: the server answers from this process's event loop.
+    const curl = await promisify(execFile)('sh', ['-c', `command -v curl >/dev/null || exit 127; ${example.curl}`]).catch((e: { code?: number }) => e);
+    if ('code' in curl && curl.code === 127) return; // no curl on this machine; the body was checked above
+    expect(JSON.parse((curl as { stdout: string }).stdout)).toEqual(r.json);
   });
 
   it('scores a 1,000-row batch', async () => {

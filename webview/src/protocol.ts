@@ -142,7 +142,11 @@ export type ModelCardWebviewMessage =
   | { type: 'predictOnFile' }
   | { type: 'openRunDetails'; runId: string }
   | { type: 'openDataset'; name: string; version: number }
-  | { type: 'showVersion'; version: number };
+  | { type: 'showVersion'; version: number }
+  /** Runs the "Serve Model" command for the shown version (a terminal running `weir model serve`). */
+  | { type: 'serveModel' }
+  /** Puts text (the curl example) on the clipboard; webviews cannot always reach it themselves. */
+  | { type: 'copyText'; text: string };
 
 // ---------------------------------------------------------------------------------------------
 // Run comparison

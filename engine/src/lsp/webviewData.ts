@@ -1,4 +1,5 @@
 import fsp from 'node:fs/promises';
+import { exampleRow, serveExample } from '../serve/example';
 import path from 'node:path';
 import type { Connection, ResponseError } from 'vscode-languageserver';
 import type { TrialCharts } from '../automl/charts/chartTypes';
@@ -431,7 +432,10 @@ export async function modelCard(store: WorkspaceStore, name: string, version?: n
     if (!model.metrics) data.model = { ...model, metrics: artifact.metrics };
     const importances = await readJson<Record<string, number>>(path.join(folder, IMPORTANCES_FILE));
     if (importances) data.featureImportances = importanceList(importances);
+    data.serve = serveExample(`${model.name}:${model.version}`, exampleRow(artifact.featurizer));
   }
+  data.aliases = await store.listModelAliases(name);
+  data.aliasHistory = await store.modelAliasHistory(name);
   return data;
 }
 

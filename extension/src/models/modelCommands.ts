@@ -5,6 +5,7 @@ import { CommandIds } from '../commands/ids';
 import { registerCommand, UserFacingError } from '../commands/register';
 import { fileFrom } from '../commands/args';
 import type { Services } from '../services';
+import { serveModel } from './serveModel';
 
 export function registerModelCommands(s: Services): void {
   const { context, engine } = s;
@@ -37,6 +38,11 @@ export function registerModelCommands(s: Services): void {
     );
     const choice = await vscode.window.showInformationMessage(`Weir: wrote ${result.rows} predictions to ${path.basename(result.out)}.`, 'Open');
     if (choice === 'Open') await vscode.window.showTextDocument(vscode.Uri.file(result.out));
+  });
+
+  registerCommand(context, CommandIds.serveModel, async (arg) => {
+    const target = modelTarget(arg) ?? (await pickModel(s));
+    await serveModel(context, target);
   });
 
   registerCommand(context, CommandIds.deleteModel, async (arg) => {

@@ -30,6 +30,7 @@ import {
 } from '../../../webview/src/protocol';
 import { formatTimestamp } from '../runs/rows';
 import { PanelHost } from './panelHost';
+import { CommandIds } from '../commands/ids';
 
 /** What a controller can ask of the rest of the webview layer (open another panel). */
 export interface PanelLinks {
@@ -230,6 +231,13 @@ export class ModelCardController implements vscode.Disposable {
         break;
       case 'showVersion':
         await this.show(message.version);
+        break;
+      case 'serveModel':
+        await vscode.commands.executeCommand(CommandIds.serveModel, { type: 'modelVersion', name: this.state.name, version: this.state.version });
+        break;
+      case 'copyText':
+        await vscode.env.clipboard.writeText(message.text);
+        void vscode.window.setStatusBarMessage('Weir: copied the curl command', 3_000);
         break;
       default:
         assertNever(message);

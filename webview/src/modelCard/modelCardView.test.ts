@@ -43,4 +43,26 @@ describe('ModelCardView', () => {
     [...root.querySelectorAll<HTMLElement>('.versions a')].find((a) => a.textContent === '1')!.click();
     expect(host.sent).toContainEqual({ type: 'showVersion', version: 1 });
   });
+
+  it('shows the serve command and a curl example with the model\'s columns, and posts serve and copy', () => {
+    const { root, host } = setup();
+    expect(root.querySelector('.serve-command')!.textContent).toBe('weir model serve TitanicSurvivalInitial:2 --port 5000');
+    const curl = root.querySelector('.curl-example')!.textContent!;
+    expect(curl).toContain('"columns":["Pclass","Sex","Age","Name"]');
+    root.querySelector<HTMLElement>('.serve-button')!.click();
+    expect(host.sent).toContainEqual({ type: 'serveModel' });
+    root.querySelector<HTMLElement>('.copy-curl')!.click();
+    expect(host.sent).toContainEqual({ type: 'copyText', text: curl });
+  });
+
+  it('lists the aliases and their history', () => {
+    const { root, host } = setup();
+    const rows = [...root.querySelectorAll('.aliases tbody tr')].map((tr) => [...tr.children].map((td) => td.textContent));
+    expect(rows.map((r) => r.slice(0, 2))).toEqual([['@champion', '2'], ['@previous', '1']]);
+    expect(rows[0]![3]).toBe('ada');
+    const history = [...root.querySelectorAll('.alias-history tbody tr')].map((tr) => tr.children[1]!.textContent);
+    expect(history).toEqual(['set to 1', 'moved 1 → 2', 'set to 1']);
+    [...root.querySelectorAll<HTMLElement>('.aliases a')].find((a) => a.textContent === '1')!.click();
+    expect(host.sent).toContainEqual({ type: 'showVersion', version: 1 });
+  });
 });

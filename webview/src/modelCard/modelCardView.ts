@@ -104,6 +104,9 @@ export class ModelCardView {
         this.predicting ? h('span', { class: 'muted' }, 'Predicting…') : null,
         this.predictResult ? h('span', { class: 'predict-result' }, `Wrote ${formatNumber(this.predictResult.rows)} predictions to `, h('code', null, this.predictResult.out)) : null,
       ),
+      this.renderServe(),
+      h('h2', null, 'Aliases'),
+      this.renderAliases(),
       h('h2', null, 'Tags'),
       tags.length ? h('div', { class: 'row tags' }, tags.map(([k, v]) => h('span', { class: 'tag outline' }, `${k}: ${v}`))) : h('div', { class: 'empty' }, 'No tags.'),
       h('h2', null, 'Metrics'),
@@ -135,6 +138,78 @@ export class ModelCardView {
       h('h2', null, 'Lineage'),
       this.renderLineage(),
     );
+  }
+
+  private renderServe(): Child {
+    const serve = this.data?.serve;
+    if (!serve) return null;
+    return [
+      h('h2', null, 'Serve'),
+      h(
+        'div',
+        { class: 'row serve' },
+        h('vscode-button', { class: 'serve-button', on: { click: () => this.host.post({ type: 'serveModel' }) } }, 'Serve Model'),
+        h('span', { class: 'muted' }, 'or in a terminal: ', h('code', { class: 'serve-command' }, serve.command)),
+      ),
+      h('p', { class: 'muted' }, 'Then score rows over HTTP (MLflow\'s scoring protocol; the values are the model\'s fill-in values for each column):'),
+      h('pre', { class: 'curl-example' }, h('code', null, serve.curl)),
+      h('vscode-button', { class: 'copy-curl', appearance: 'secondary', on: { click: () => this.host.post({ type: 'copyText', text: serve.curl }) } }, 'Copy curl command'),
+    ];
+  }
+
+  private renderAliases(): Child {
+    const aliases = this.data?.aliases ?? [];
+    const history = this.data?.aliasHistory ?? [];
+    const name = this.data?.model.name ?? 'NAME';
+    return [
+      aliases.length
+        ? h(
+            'table',
+            { class: 'grid aliases' },
+            h('thead', null, h('tr', null, h('th', null, 'Alias'), h('th', null, 'Version'), h('th', null, 'Set'), h('th', null, 'By'))),
+            h(
+              'tbody',
+              null,
+              aliases.map((a) =>
+                h(
+                  'tr',
+                  null,
+                  h('td', null, h('code', null, `@${a.alias}`)),
+                  h('td', null, a.dangling ? `${a.version} (deleted)` : a.version === this.data?.model.version ? h('strong', null, String(a.version)) : h('a', { class: 'link', role: 'button', tabindex: 0, on: { click: () => this.host.post({ type: 'showVersion', version: a.version }) } }, String(a.version))),
+                  h('td', null, formatDate(a.setAt)),
+                  h('td', null, a.setBy),
+                ),
+              ),
+            ),
+          )
+        : h('div', { class: 'empty' }, 'No aliases. ', h('code', null, `weir model alias set ${name} champion VERSION`), ' adds one; pipelines and clients then name the model as ', h('code', null, `model:${name}@champion`), '.'),
+      history.length
+        ? h(
+            'details',
+            { class: 'alias-history' },
+            h('summary', null, `Alias history (${history.length} change${history.length === 1 ? '' : 's'})`),
+            h(
+              'table',
+              { class: 'grid' },
+              h('thead', null, h('tr', null, h('th', null, 'Alias'), h('th', null, 'Change'), h('th', null, 'When'), h('th', null, 'By'))),
+              h(
+                'tbody',
+                null,
+                history.map((e) =>
+                  h(
+                    'tr',
+                    null,
+                    h('td', null, h('code', null, `@${e.alias}`)),
+                    h('td', null, e.action === 'delete' ? `deleted (was ${e.from})` : e.from === undefined ? `set to ${e.to}` : `moved ${e.from} → ${e.to}`),
+                    h('td', null, formatDate(e.at)),
+                    h('td', null, e.by),
+                  ),
+                ),
+              ),
+            ),
+          )
+        : null,
+    ];
   }
 
   private renderLineage(): Child {

@@ -211,6 +211,20 @@ export function modelCardFixture(): ModelCardData {
     task: 'classification',
     primaryMetric: 'AUC_weighted',
     algorithm: 'VotingEnsemble',
+    aliases: [
+      { alias: 'champion', version: 2, setAt: '2026-11-28T09:00:00.000Z', setBy: 'ada' },
+      { alias: 'previous', version: 1, setAt: '2026-11-28T09:00:05.000Z', setBy: 'ada' },
+    ],
+    aliasHistory: [
+      { id: 'a1', alias: 'champion', action: 'set', to: 1, at: '2026-11-27T13:00:00.000Z', by: 'ada' },
+      { id: 'a2', alias: 'champion', action: 'set', from: 1, to: 2, at: '2026-11-28T09:00:00.000Z', by: 'ada' },
+      { id: 'a3', alias: 'previous', action: 'set', to: 1, at: '2026-11-28T09:00:05.000Z', by: 'ada' },
+    ],
+    serve: {
+      command: 'weir model serve TitanicSurvivalInitial:2 --port 5000',
+      url: 'http://127.0.0.1:5000/invocations',
+      curl: `curl -s http://127.0.0.1:5000/invocations -H 'Content-Type: application/json' -d '{"dataframe_split":{"columns":["Pclass","Sex","Age","Name"],"data":[[3,"male",28,""]]}}'`,
+    },
     inputSchema: [
       { name: 'Pclass', type: 'BIGINT' },
       { name: 'Sex', type: 'VARCHAR' },
