@@ -35,4 +35,11 @@ describe('tree rows', () => {
     expect(row.description).toBe('Completed · 1.0 s · AUC_weighted 0.9 · 6 trials');
     expect(stepRow('r1', { ...step, kind: 'sql', trialCount: undefined }).collapsible).toBe(false);
   });
+
+  it('shows the Slurm job and node of a step that ran as a job', () => {
+    const step: StepRunRecord = { name: 'prep', kind: 'sql', status: 'Completed', outputs: {}, metrics: {}, startedAt: '2026-01-01T10:00:00Z', endedAt: '2026-01-01T10:00:01Z', slurm: { jobId: '12', state: 'COMPLETED', node: 'n2', submittedAt: '2026-01-01T09:59:59Z' } };
+    const row = stepRow('r1', step);
+    expect(row.description).toBe('Completed · 1.0 s · job 12 on n2');
+    expect(row.tooltip).toContain('Slurm job 12: COMPLETED on node n2');
+  });
 });

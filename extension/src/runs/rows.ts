@@ -144,12 +144,15 @@ export function stepRow(runId: string, step: StepRunRecord, now: number = Date.n
   const metricEntries = Object.entries(step.metrics ?? {});
   const metric = metricEntries.length ? `${metricEntries[0][0]} ${formatMetric(metricEntries[0][1])}` : '';
   const trials = step.trialCount ? `${step.trialCount} trials` : '';
-  const description = [step.status, duration, metric, trials].filter(Boolean).join(' · ');
+  // A step that ran as a Slurm job shows where: its job id and node.
+  const job = step.slurm ? `job ${step.slurm.jobId}${step.slurm.node ? ` on ${step.slurm.node}` : ''}` : '';
+  const description = [step.status, duration, metric, trials, job].filter(Boolean).join(' · ');
   const outputs = Object.entries(step.outputs ?? {}).map(([name, ref]) => `- ${name}: ${ref.kind}${ref.rows !== undefined ? `, ${ref.rows} rows` : ''}`);
   const tooltip = [
     `**${step.name}** (${step.kind}) — ${step.status}`,
     duration ? `took ${duration}` : '',
     step.reusedFrom ? `Reused from run \`${step.reusedFrom.runId}\`` : '',
+    step.slurm ? `Slurm job ${step.slurm.jobId}: ${step.slurm.state}${step.slurm.node ? ` on node ${step.slurm.node}` : ''}${step.slurm.reason ? ` (${step.slurm.reason})` : ''}` : '',
     metricEntries.length ? metricEntries.map(([k, v]) => `${k}: ${formatMetric(v)}`).join(' · ') : '',
     outputs.length ? `Outputs:\n${outputs.join('\n')}` : '',
     step.error ? `Error: ${step.error.message}` : '',

@@ -181,6 +181,8 @@ export class RunDetailsView {
         h('dd', { class: 'step-duration' }, step.status === 'Reused' ? '— (reused)' : formatDuration(duration)),
         step.fingerprint ? [h('dt', null, 'Fingerprint'), h('dd', null, h('code', { title: step.fingerprint }, step.fingerprint.slice(0, 16)))] : null,
         step.trialCount !== undefined ? [h('dt', null, 'Trials'), h('dd', null, String(step.trialCount))] : null,
+        step.slurm ? [h('dt', null, 'Slurm job'), h('dd', { class: 'step-slurm-job' }, `${step.slurm.jobId} ${step.slurm.state}${step.slurm.reason ? ` (${step.slurm.reason})` : ''}`)] : null,
+        step.slurm?.node ? [h('dt', null, 'Node'), h('dd', { class: 'step-slurm-node' }, step.slurm.node)] : null,
       ),
       step.status === 'Reused' || step.reusedFrom
         ? h(
