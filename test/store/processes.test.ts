@@ -108,7 +108,7 @@ describe('store under real processes', () => {
           });
           expect(bad.length, f).toBeLessThanOrEqual(kills);
         }
-        expect(fs.readdirSync(path.join(dir, 'tmp')).filter((n) => n.includes(`-${w.child.pid}-`))).toEqual([]);
+        expect(fs.readdirSync(path.join(dir, 'tmp')).filter((n) => n.includes(`-${w.child.pid}-`) || n.includes(`-${w.child.pid}@`))).toEqual([]);
 
         const runIds = fs.readdirSync(path.join(dir, 'runs')).filter((id) => fs.existsSync(path.join(dir, 'runs', id, 'run.json')));
         const runs = runIds.map((id) => JSON.parse(fs.readFileSync(path.join(dir, 'runs', id, 'run.json'), 'utf8')) as RunRecord);

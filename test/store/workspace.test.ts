@@ -6,6 +6,7 @@ import { openWorkspace } from '../../engine/src/store/workspace';
 import type { WorkspaceStore } from '../../engine/src/store/storeApi';
 import type { RunRecord, StepRunRecord } from '../../engine/src/store/records';
 import { WeirError } from '../../engine/src/errors';
+import { HOST_TAG, tempName } from '../../engine/src/store/durableFiles';
 import { tempDir, titanicCsv } from '../helpers/paths';
 
 const stores: WorkspaceStore[] = [];
@@ -263,6 +264,20 @@ describe('recovery on open', () => {
     fs.mkdirSync(path.join(tmp, live));
     await open(root);
     expect(fs.readdirSync(tmp)).toEqual([live]);
+  });
+
+  it('judges temp files by pid only when this host made them (a shared folder seen from several nodes)', async () => {
+    const root = tempDir();
+    await open(root);
+    const tmp = path.join(root, '.weir', 'tmp');
+    const pid = await deadPid();
+    const mine = `w-${pid}@${HOST_TAG}-0123456789ab`;
+    const otherHost = `w-${pid}@${HOST_TAG === 'ffffffff' ? 'eeeeeeee' : 'ffffffff'}-0123456789ab`;
+    fs.writeFileSync(path.join(tmp, mine), 'x');
+    fs.mkdirSync(path.join(tmp, otherHost));
+    await open(root);
+    expect(fs.readdirSync(tmp)).toEqual([otherHost]);
+    expect(tempName('w')).toMatch(new RegExp(`^w-${process.pid}@${HOST_TAG}-[0-9a-f]{12}$`));
   });
 });
 

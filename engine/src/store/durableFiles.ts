@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import os from 'node:os';
 
 /**
  * The few file operations the store is built from. Every record file is written whole to a
@@ -10,9 +11,16 @@ import { randomBytes } from 'node:crypto';
  * Append-only files tolerate a torn last line: readers skip it and writers start a fresh line.
  */
 
-/** A temp-file name that is unique across processes and says which process made it. */
+/**
+ * Which machine made a temp file: 8 hex digits of its host name's hash. A store on a shared
+ * folder is opened from several machines (the nodes of a Slurm cluster), and a pid says
+ * whether its process lives only on the machine that made it.
+ */
+export const HOST_TAG = createHash('sha256').update(os.hostname()).digest('hex').slice(0, 8);
+
+/** A temp-file name that is unique across processes and says which process on which host made it: `<prefix>-<pid>@<host tag>-<12 hex>`. */
 export function tempName(prefix: string): string {
-  return `${prefix}-${process.pid}-${randomBytes(6).toString('hex')}`;
+  return `${prefix}-${process.pid}@${HOST_TAG}-${randomBytes(6).toString('hex')}`;
 }
 
 async function writeAndSync(file: string, data: string | Uint8Array): Promise<void> {

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { WeirError } from '../errors';
 import type { ArtifactRef, DatasetVersion, ModelAlias, ModelAliasEvent, ModelVersion, RunRecord, RunStatus, StepRunRecord, TrialRecord } from './records';
 import type { StoreChange, WorkspaceStore } from './storeApi';
-import { pathExists, readJsonFile, tempName, writeFileAtomic } from './durableFiles';
+import { HOST_TAG, pathExists, readJsonFile, tempName, writeFileAtomic } from './durableFiles';
 import { checkRegistryName, encodeFileName, newRunId } from './fileNames';
 import { cancelOrphanedJobs, currentOwner, isOwnerAlive, isPidAlive, killOrphanedGroup } from './processOwner';
 import { VersionedRegistry, type ModelRef } from './versionedRegistry';
@@ -106,9 +106,12 @@ export class FileWorkspaceStore implements WorkspaceStore {
   /** Temp files and folders carry their creator's pid; those of dead processes are garbage. */
   private async removeDeadTempFiles(): Promise<void> {
     for (const name of await fsp.readdir(this.tmpDir)) {
-      // Only names `tempName` makes (`<prefix>-<pid>-<12 hex>`): anything else was not made here.
-      if (!/^[A-Za-z0-9_]+-\d+-[0-9a-f]{12}(\.[A-Za-z0-9]+)?$/.test(name)) continue;
-      const pid = Number(/^[^-]+-(\d+)-/.exec(name)?.[1]);
+      // Only names `tempName` makes (`<prefix>-<pid>@<host tag>-<12 hex>`, or without the host
+      // tag from older versions): anything else was not made here. A pid says nothing about a
+      // process on another machine sharing this folder, so other hosts' files are left alone.
+      const made = /^[A-Za-z0-9_]+-(\d+)(?:@([0-9a-f]{8}))?-[0-9a-f]{12}(\.[A-Za-z0-9]+)?$/.exec(name);
+      if (!made || (made[2] !== undefined && made[2] !== HOST_TAG)) continue;
+      const pid = Number(made[1]);
       if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && !isPidAlive(pid)) {
         await fsp.rm(path.join(this.tmpDir, name), { recursive: true, force: true });
       }
