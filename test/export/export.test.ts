@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../engine/src/cli/main';
 import type { CliIO } from '../../engine/src/cli/command';
 import { exportAzureML } from '../../engine/src/export/azureml';
+import { readTableFile } from '../../engine/src/automl/model/tableFiles';
 import { openWorkspace } from '../../engine/src/store/workspace';
 import type { WorkspaceStore } from '../../engine/src/store/storeApi';
 import { python, repoRoot, tempDir, titanicCsv } from '../helpers/paths';
@@ -244,6 +245,20 @@ describe('--automl weir', () => {
     expect(run.status, run.stderr + run.stdout).toBe(0);
     expect(JSON.parse(readFileSync(path.join(results, 'model', 'model.json'), 'utf8'))).toMatchObject({ task: 'classification' });
     expect(Object.keys(JSON.parse(readFileSync(path.join(results, 'metrics.json'), 'utf8')))).toContain('accuracy');
+
+    // A score step under --automl weir scores that Weir model with the same engine.
+    const withScore = pipelineWith('task: classification\nlabel_column_name: Survived\niterations: 3', ['  score:', '    score: { keep_columns: false }', '    inputs:', '      model: ${{ steps.train.outputs.model }}', '      data: ${{ inputs.table }}'].join('\n'));
+    const scored = await exportAzureML(withScore, { outDir: path.join(tempDir(), 'ws'), compute: 'c', automl: 'weir' });
+    expect(pipelineProblems(scored.yaml, path.join(path.dirname(scored.pipelineFile)))).toEqual([]);
+    const scoreJob = (readAsAzure(scored.yaml).jobs as Record<string, Record<string, unknown>>).score!;
+    expect(scoreJob).toMatchObject({ code: './weir', command: 'node weir_score.mjs --model ${{inputs.model}} --data ${{inputs.data}} --output ${{outputs.predictions}} --prediction-only', inputs: { model: '${{parent.jobs.train.outputs.model}}' } });
+    const predictions = path.join(tempDir(), 'predictions');
+    const score = spawnSync(process.execPath, ['weir_score.mjs', '--model', path.join(results, 'model'), '--data', input, '--output', predictions, '--prediction-only'], { cwd: path.join(path.dirname(scored.pipelineFile), 'weir'), encoding: 'utf8' });
+    expect(score.status, score.stderr + score.stdout).toBe(0);
+    expect(readFileSync(path.join(predictions, 'MLTable'), 'utf8')).toContain('- read_parquet');
+    const table = await readTableFile(path.join(predictions, 'data.parquet'));
+    expect(table.rows).toBe(891);
+    expect(table.columns.map((c) => c.name)).toEqual(expect.arrayContaining(['prediction']));
   });
 });
 

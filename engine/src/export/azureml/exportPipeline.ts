@@ -21,7 +21,7 @@ import {
   SCORE_RUNNER,
   SQL_RUNNER,
 } from './runners';
-import { copyWeirEngine, WEIR_AUTOML_RUNNER } from './weirAutoml';
+import { copyWeirEngine, WEIR_AUTOML_RUNNER, WEIR_SCORE_RUNNER } from './weirAutoml';
 
 /**
  * `weir export azureml`: turns a Weir pipeline file into a folder that Azure Machine
@@ -576,17 +576,25 @@ class Exporter {
     const data = this.binding(dataRef, [...at, 'data']);
     if (data === undefined) throw new WeirError('BAD_INPUT', `score step '${step.name}' reads data Azure does not produce`, { location: this.location(at) });
     job.inputs.data = data;
-    const args = ['python weir_score.py', `--model ${model}`, '--data ${{inputs.data}}', '--output ${{outputs.predictions}}'];
+    const weir = this.automl === 'weir';
+    // A Weir model (--automl weir) is scored by Weir's engine; an Azure AutoML model by MLflow.
+    const args = [weir ? 'node weir_score.mjs' : 'python weir_score.py', `--model ${model}`, '--data ${{inputs.data}}', '--output ${{outputs.predictions}}'];
     if (config.keep_columns === false) args.push('--prediction-only');
-    this.files.set('src/weir_score.py', { text: SCORE_RUNNER });
+    if (weir) {
+      this.files.set('weir/weir_score.mjs', { text: WEIR_SCORE_RUNNER });
+      for (const [rel, from] of copyWeirEngine()) this.files.set(`weir/${rel}`, { copyFrom: from });
+    } else {
+      this.files.set('src/weir_score.py', { text: SCORE_RUNNER });
+    }
     job.command = args.join(' ');
-    job.code = './src';
-    job.environment = AZURE_AUTOML_ENVIRONMENT;
+    job.code = weir ? './weir' : './src';
+    job.environment = weir ? { image: NODE_IMAGE } : AZURE_AUTOML_ENVIRONMENT;
     job.outputs = { predictions: { type: 'mltable' } };
-    if (this.automl === 'weir') this.warn(at, `step '${step.name}' scores with MLflow, but --automl weir trains Weir models; export with --automl azure to score on Azure`);
     const modelRef = step.inputs.model;
     if (modelRef?.scope === 'inputs' && this.spec.inputs[modelRef.name]?.source.type === 'model') {
-      this.warn(at, `step '${step.name}' scores the registered model input '${modelRef.name}': on Azure it must be an MLflow model (an AutoML model of the Azure workspace)`);
+      this.warn(at, weir
+        ? `step '${step.name}' scores the registered model input '${modelRef.name}': on Azure it must be a Weir model folder registered in the Azure workspace`
+        : `step '${step.name}' scores the registered model input '${modelRef.name}': on Azure it must be an MLflow model (an AutoML model of the Azure workspace)`);
     }
     if (step.description) job.description = step.description;
     this.reuse(step);

@@ -2,6 +2,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { WeirError } from '../../errors';
+import { PARQUET_MLTABLE as PARQUET_MLTABLE_TEXT } from './runners';
 
 /**
  * `--automl weir`: the automl step runs as a command job with Weir's own engine, so the
@@ -135,4 +136,73 @@ mkdirSync(path.dirname(path.resolve(args.metrics)), { recursive: true });
 cpSync(path.join(downloads, 'train.metrics.json'), args.metrics);
 rmSync(work, { recursive: true, force: true });
 console.log('weir_automl: model in ' + args.model + ', metrics in ' + args.metrics);
+`;
+
+/**
+ * The score step under `--automl weir`: the model is a Weir model folder, so it is scored with
+ * the same copied engine (a one-step pipeline with a `score` step), and the predictions are
+ * written as data.parquet plus an MLTable file, as weir_score.py does for MLflow models.
+ */
+export const WEIR_SCORE_RUNNER = String.raw`// Runs one Weir score step on Azure Machine Learning (written by weir export azureml --automl weir).
+import { spawnSync } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const cli = path.join(here, 'dist', 'cli.js');
+const MLTABLE = ${JSON.stringify(PARQUET_MLTABLE_TEXT)};
+
+function fail(message) {
+  console.error('weir_score: ' + message);
+  process.exit(2);
+}
+
+const args = {};
+const argv = process.argv.slice(2);
+for (let i = 0; i < argv.length; i++) {
+  const flag = argv[i];
+  if (flag === '--prediction-only') args.predictionOnly = true;
+  else if (flag === '--model' || flag === '--data' || flag === '--output') args[flag.slice(2)] = argv[++i];
+  else fail('unknown argument ' + flag);
+}
+if (!args.model || !args.data || !args.output) fail('usage: weir_score.mjs --model DIR --data PATH --output DIR [--prediction-only]');
+
+function tableSource(p) {
+  const abs = path.resolve(p);
+  if (!statSync(abs).isDirectory()) return abs;
+  const data = readdirSync(abs).filter((n) => /\.(parquet|csv|tsv|json|jsonl|ndjson)$/i.test(n)).sort();
+  if (data.length === 0) fail('no data files in input folder ' + abs);
+  return data.length === 1 ? path.join(abs, data[0]) : path.join(abs, '*' + path.extname(data[0]));
+}
+
+const work = mkdtempSync(path.join(os.tmpdir(), 'weir-score-'));
+const pipeline = {
+  name: 'azureml-score',
+  experiment: 'azureml',
+  inputs: { model: 'file:' + path.resolve(args.model), data: 'file:' + tableSource(args.data) },
+  steps: {
+    score: {
+      score: args.predictionOnly ? { keep_columns: false } : {},
+      inputs: { model: '$' + '{{ inputs.model }}', data: '$' + '{{ inputs.data }}' },
+    },
+  },
+};
+const pipelineFile = path.join(work, 'score.pipeline.yaml');
+writeFileSync(pipelineFile, JSON.stringify(pipeline, null, 2));
+
+function weir(...rest) {
+  const result = spawnSync(process.execPath, [cli, ...rest, '--workspace', work], { stdio: 'inherit' });
+  if (result.error) fail(String(result.error));
+  if (result.status !== 0) process.exit(result.status ?? 1);
+}
+weir('run', pipelineFile);
+const downloads = path.join(work, 'downloads');
+weir('run', 'download', 'latest', 'score.predictions', '--to', downloads);
+mkdirSync(args.output, { recursive: true });
+cpSync(path.join(downloads, 'score.predictions.parquet'), path.join(args.output, 'data.parquet'));
+writeFileSync(path.join(args.output, 'MLTable'), MLTABLE);
+rmSync(work, { recursive: true, force: true });
+console.log('weir_score: predictions in ' + args.output);
 `;
