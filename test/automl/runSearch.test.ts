@@ -116,6 +116,18 @@ describe('runSearch budget rules', () => {
     expect(a.runner.started).toEqual(b.runner.started);
   });
 
+  it('shrinks a booster configuration that passes its share of the budget, so the booster still gets a trial that finishes', async () => {
+    // 400 ms a tree: the 100-tree portfolio start takes 40 s of a 60 s budget.
+    const sim: Sim = { duration: (r) => (r.family === 'Slow' ? 100 : 400 * Number(r.params.n_estimators)), score: (r) => (r.family === 'Slow' ? 0.7 : 0.9) };
+    const { outcome } = await search(sim, { budgetMs: 60_000 });
+    const boost = outcome.trials.filter((t) => t.algorithm === 'Boost');
+    expect(boost[0].status).toBe('Canceled');
+    expect(boost[0].params.n_estimators).toBe(100);
+    const done = boost.filter((t) => t.status === 'Completed');
+    expect(done.length).toBeGreaterThan(0);
+    expect(done[0].params.n_estimators).toBe(25);
+  });
+
   it('reports where the time went per family', async () => {
     const { outcome } = await search(boostSim, { iterations: 30 });
     const boost = outcome.families.find((f) => f.family === 'Boost')!;

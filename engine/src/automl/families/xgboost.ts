@@ -66,6 +66,14 @@ function portfolio(task: Task, data: { rows: number }): Record<string, number>[]
 
 /** Fits with fewer rounds than this run them all; longer ones stop early on a held-out share. */
 const EARLY_STOPPING_MIN_ROUNDS = 20;
+/**
+ * Below this many training rows a fit that early-stopped on held-out rows is refitted on all
+ * of its rows with the chosen number of rounds: small tables need every row, and their fits
+ * are cheap. From here on the held-out share is a small loss and the refit would double the
+ * time (HistGradientBoosting draws the same line: its automatic early stopping starts at
+ * 10,000 rows).
+ */
+const REFIT_BELOW_ROWS = 10_000;
 /** Fewer training rows than this leave too few to hold out: all rounds run. */
 const EARLY_STOPPING_MIN_ROWS = 60;
 
@@ -155,16 +163,27 @@ function fit(args: FitArgs): FittedModel {
   let fitData = trainData(args.X, args.y, args.weight);
   let evals = args.valid ? [{ name: 'valid', data: trainData(args.valid.X, args.valid.y, args.valid.weight) }] : undefined;
   const rounds = params.num_boost_round ?? 10;
+  let heldOut = false;
   if (!evals && rounds >= EARLY_STOPPING_MIN_ROUNDS && args.X.rows >= EARLY_STOPPING_MIN_ROWS) {
     // No validation set given: hold out a share of the training rows to pick the rounds.
     const { fit: fitRows, hold } = earlyStoppingSplit(args.y, args.task === 'classification', args.seed);
     if (hold.length > 0 && fitRows.length > 0) {
       fitData = trainData(gatherRows(args.X, fitRows), pick(args.y, fitRows), args.weight ? pick(args.weight, fitRows) : undefined);
       evals = [{ name: 'valid', data: trainData(gatherRows(args.X, hold), pick(args.y, hold), args.weight ? pick(args.weight, hold) : undefined) }];
+      heldOut = true;
     }
   }
   if (evals) params.early_stopping_rounds = patienceRounds(params.eta ?? 0.3);
   const result = train(fitData, params, evals);
+  if (heldOut && result.bestIteration !== undefined && args.X.rows < REFIT_BELOW_ROWS) {
+    // A small table cannot spare the held-out rows: refit on all of them with the rounds
+    // early stopping chose, scaled up for the larger sample (more rows support more rounds).
+    const best = result.bestIteration + 1;
+    result.booster.dispose();
+    const refitRounds = Math.max(1, Math.round((best * args.X.rows) / fitData.rows));
+    const full = train(trainData(args.X, args.y, args.weight), { ...params, num_boost_round: refitRounds, early_stopping_rounds: undefined });
+    return new XGBoostModel(args.task === 'classification' ? 'XGBoostClassifier' : 'XGBoostRegressor', args.task, numClasses, full.booster, undefined, args.X.featureNames);
+  }
   const iterationEnd = result.bestIteration !== undefined && evals ? result.bestIteration + 1 : undefined;
   return new XGBoostModel(args.task === 'classification' ? 'XGBoostClassifier' : 'XGBoostRegressor', args.task, numClasses, result.booster, iterationEnd, args.X.featureNames);
 }

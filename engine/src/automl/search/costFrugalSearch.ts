@@ -163,6 +163,26 @@ export class CostFrugalSearch {
     if (meta.queued) meta.family.queue.unshift(meta.queued);
   }
 
+  /**
+   * Puts a smaller version of a configuration first in its family's line: a quarter of the
+   * rounds at twice the learning rate (at most 0.3), half the leaves. Used when a trial of
+   * the booster does not fit the time it may take (a large table with many classes), so the
+   * booster still gets a trial that finishes. Returns false when it cannot shrink further.
+   */
+  shrink(familyName: string, params: Config): boolean {
+    const f = this.families.find((x) => x.def.name === familyName);
+    const rounds = Number(params.n_estimators);
+    if (!f || !(rounds > 8)) return false;
+    const smaller: Config = { ...params, n_estimators: Math.max(4, Math.floor(rounds / 4)) };
+    if (typeof params.learning_rate === 'number') smaller.learning_rate = Math.min(0.3, Math.max(params.learning_rate, params.learning_rate * 2));
+    if (typeof params.max_leaves === 'number') smaller.max_leaves = Math.max(4, Math.floor(params.max_leaves / 2));
+    f.started = true;
+    // A configuration taken back (discarded) is first in line again: the smaller one replaces it.
+    if (f.queue.length > 0 && configKey(f.queue[0]) === configKey(params)) f.queue[0] = smaller;
+    else f.queue.unshift(smaller);
+    return true;
+  }
+
   /** The family the search starts with when it has a portfolio (the booster), else undefined. */
   portfolioFamily(): string | undefined {
     return this.families[0].def.portfolio?.length ? this.families[0].def.name : undefined;

@@ -88,6 +88,8 @@ const ESTIMATE_MARGIN = 1.25;
  * slow family must not crowd the others out.
  */
 export const MAX_TRIAL_SHARE = 0.2;
+/** The booster's trials may take up to this share of the budget; one that does not fit is shrunk (see `CostFrugalSearch.shrink`). */
+export const MAX_BOOSTER_SHARE = 0.5;
 /** With a time budget, early stopping waits until this share of it is spent. */
 export const EARLY_STOP_MIN_SHARE = 0.5;
 /** A trial counts as an improvement for early stopping only when better by more than this. */
@@ -106,7 +108,7 @@ export const IMPROVEMENT_TOLERANCE = 1e-4;
  * Budget: a trial starts only when its estimated time ends before the deadline. The
  * estimate scales the measured fit time of the family's trial of nearest lower config cost
  * by the cost ratio (a trial cheaper than all measured ones is estimated at the cheapest
- * one's time), times 1.25, plus the largest per-trial overhead seen: fixed costs of small
+ * one's time, or scaled down from it when that one was stopped at its cap), times 1.25, plus the largest per-trial overhead seen: fixed costs of small
  * trials are no longer multiplied up to big ones. A family other than the booster may not take
  * more than `MAX_TRIAL_SHARE` of the budget per trial. At the deadline every running trial
  * is stopped and recorded as Canceled, whole (its folds are discarded).
@@ -123,7 +125,7 @@ export async function runSearch(o: SearchOptions): Promise<SearchOutcome> {
   const results = new Map<number, TrialResult>();
   const inFlight = new Map<number, Promise<void>>();
   /** Per family, measured fit times by config cost. */
-  const measured = new Map<string, { cost: number; ms: number }[]>();
+  const measured = new Map<string, { cost: number; ms: number; stopped?: boolean }[]>();
   const spend = new Map<string, FamilySpend>();
   const searchStart = now();
   const budgetMs = o.deadline !== undefined ? Math.max(1, o.deadline - searchStart) : undefined;
@@ -187,13 +189,17 @@ export async function runSearch(o: SearchOptions): Promise<SearchOutcome> {
   const estimateMs = (p: Proposal): number | undefined => {
     const seen = measured.get(p.family);
     if (!seen?.length) return undefined;
-    let below: { cost: number; ms: number } | undefined;
+    let below: { cost: number; ms: number; stopped?: boolean } | undefined;
     let cheapest = seen[0];
     for (const m of seen) {
       if (m.cost <= p.cost && (!below || m.cost > below.cost || (m.cost === below.cost && m.ms > below.ms))) below = m;
       if (m.cost < cheapest.cost) cheapest = m;
     }
-    const fitMs = below ? (below.ms * p.cost) / Math.max(below.cost, 1e-9) : cheapest.ms;
+    // Scaled from the nearest cheaper measurement. A config cheaper than all measured is
+    // estimated at the cheapest one's time, or, when that one was stopped at its time cap
+    // (its time is a lower bound, e.g. the booster shrunk after passing its share), scaled
+    // down from it.
+    const fitMs = below ? (below.ms * p.cost) / Math.max(below.cost, 1e-9) : cheapest.stopped ? (cheapest.ms * p.cost) / Math.max(cheapest.cost, 1e-9) : cheapest.ms;
     return fitMs * ESTIMATE_MARGIN + overheadMs;
   };
 
@@ -211,6 +217,9 @@ export async function runSearch(o: SearchOptions): Promise<SearchOutcome> {
     const estimate = estimateMs(p);
     if (remaining <= 0) return 'no time left';
     if (estimate !== undefined && estimate > remaining) return `estimated ${(estimate / 1000).toFixed(1)} s, ${(remaining / 1000).toFixed(1)} s left`;
+    if (estimate !== undefined && p.family === protectedFamily() && estimate > MAX_BOOSTER_SHARE * budgetMs!) {
+      return `estimated ${(estimate / 1000).toFixed(1)} s, more than ${Math.round(MAX_BOOSTER_SHARE * 100)}% of the budget`;
+    }
     if (estimate !== undefined && p.family !== protectedFamily() && estimate > MAX_TRIAL_SHARE * budgetMs!) {
       return `estimated ${(estimate / 1000).toFixed(1)} s, more than ${Math.round(MAX_TRIAL_SHARE * 100)}% of the budget for a family other than the booster`;
     }
@@ -236,7 +245,8 @@ export async function runSearch(o: SearchOptions): Promise<SearchOutcome> {
     // The deadline has its own timer (which stops every running trial); this one is per
     // trial, tighter for a family other than the booster so it cannot hold a worker for long.
     let timeoutMs = o.iterationTimeoutMs;
-    if (budgetMs !== undefined && p.family !== protectedFamily()) timeoutMs = Math.min(timeoutMs ?? Infinity, Math.max(1000, MAX_TRIAL_SHARE * budgetMs));
+    const share = p.family === protectedFamily() ? MAX_BOOSTER_SHARE : MAX_TRIAL_SHARE;
+    if (budgetMs !== undefined) timeoutMs = Math.min(timeoutMs ?? Infinity, Math.max(1000, share * budgetMs));
     startedAtMs.set(p.iteration, now());
     const s = spend.get(p.family) ?? { family: p.family, trials: 0, completed: 0, seconds: 0, best: NaN };
     spend.set(p.family, s);
@@ -259,8 +269,11 @@ export async function runSearch(o: SearchOptions): Promise<SearchOutcome> {
         } else if (reply.status === 'Canceled' && !deadlineHit && !o.signal.aborted && p.cost > 0) {
           // Stopped at its time cap: at least that long, which keeps the family's next such trial out.
           const list = measured.get(p.family) ?? [];
-          list.push({ cost: p.cost, ms: reply.durationMs });
+          list.push({ cost: p.cost, ms: reply.durationMs, stopped: true });
           measured.set(p.family, list);
+          if (p.family === protectedFamily() && search.shrink(p.family, p.params)) {
+            o.onNote?.(`${p.family} iteration ${p.iteration + (o.firstIteration ?? 0)} passed ${(reply.durationMs / 1000).toFixed(1)} s, its share of the budget: trying a smaller configuration next`);
+          }
         }
         results.set(p.iteration, result);
         trimKept(o, results);
@@ -282,6 +295,17 @@ export async function runSearch(o: SearchOptions): Promise<SearchOutcome> {
         // the search stops starting trials.
         const tooSlow = new Map<string, string>();
         let why = blocked(proposal);
+        // The booster's configuration that does not fit is shrunk until one does (a few times at most).
+        for (let shrinks = 0; why !== undefined && why !== 'no time left' && proposal.family === protectedFamily() && shrinks < 4; shrinks++) {
+          search.discard(next);
+          if (!search.shrink(proposal.family, proposal.params)) {
+            proposal = search.propose(next);
+            break;
+          }
+          proposal = search.propose(next);
+          why = blocked(proposal);
+        }
+        why = blocked(proposal);
         while (why !== undefined) {
           search.discard(next);
           tooSlow.set(proposal.family, why);
