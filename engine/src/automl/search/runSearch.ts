@@ -90,6 +90,8 @@ const ESTIMATE_MARGIN = 1.25;
 export const MAX_TRIAL_SHARE = 0.2;
 /** The booster's trials may take up to this share of the budget; one that does not fit is shrunk (see `CostFrugalSearch.shrink`). */
 export const MAX_BOOSTER_SHARE = 0.5;
+/** Why a proposal waits rather than being ruled out. */
+const WAITING = 'its first trial is still running';
 /** With a time budget, early stopping waits until this share of it is spent. */
 export const EARLY_STOP_MIN_SHARE = 0.5;
 /** A trial counts as an improvement for early stopping only when better by more than this. */
@@ -99,16 +101,17 @@ export const IMPROVEMENT_TOLERANCE = 1e-4;
  * Runs the search: proposes trials, runs up to `runner.size` at once, feeds results back in
  * iteration order, and enforces the budget.
  *
- * Determinism: the proposal for iteration i is made after exactly the results of
- * iterations 0 … i − size are fed back (never more, even when later ones are already in),
- * so with a seed, `iterations`, a fixed concurrency and no time limit the sequence of
- * trials does not depend on timing. Early stopping and the exit score are decided on that
+ * Determinism: without a time limit the proposal for iteration i is made after exactly the
+ * results of iterations 0 … i − size are fed back (never more, even when later ones are
+ * already in), so with a seed, `iterations`, a fixed concurrency and no time limit the
+ * sequence of trials does not depend on timing. With a time limit a free worker never waits
+ * for a slow trial's result: the proposal uses every result fed so far (in iteration order). Early stopping and the exit score are decided on that
  * same in-order sequence.
  *
  * Budget: a trial starts only when its estimated time ends before the deadline. The
  * estimate scales the measured fit time of the family's trial of nearest lower config cost
- * by the cost ratio (a trial cheaper than all measured ones is estimated at the cheapest
- * one's time, or scaled down from it when that one was stopped at its cap), times 1.25, plus the largest per-trial overhead seen: fixed costs of small
+ * by the cost ratio (a trial cheaper than all measured ones is scaled down from the cheapest
+ * one by the square root of the ratio), times 1.25, plus the largest per-trial overhead seen: fixed costs of small
  * trials are no longer multiplied up to big ones. A family other than the booster may not take
  * more than `MAX_TRIAL_SHARE` of the budget per trial. At the deadline every running trial
  * is stopped and recorded as Canceled, whole (its folds are discarded).
@@ -129,6 +132,8 @@ export async function runSearch(o: SearchOptions): Promise<SearchOutcome> {
   const spend = new Map<string, FamilySpend>();
   const searchStart = now();
   const budgetMs = o.deadline !== undefined ? Math.max(1, o.deadline - searchStart) : undefined;
+  /** The family of every trial in flight, by iteration. */
+  const running = new Map<number, string>();
   /** The start time (on `now`) of every trial, for early stopping's time evidence. */
   const startedAtMs = new Map<number, number>();
   /** The largest time a trial took beyond its model fits (messages, scoring), added to every estimate. */
@@ -196,10 +201,12 @@ export async function runSearch(o: SearchOptions): Promise<SearchOutcome> {
       if (m.cost < cheapest.cost) cheapest = m;
     }
     // Scaled from the nearest cheaper measurement. A config cheaper than all measured is
-    // estimated at the cheapest one's time, or, when that one was stopped at its time cap
-    // (its time is a lower bound, e.g. the booster shrunk after passing its share), scaled
-    // down from it.
-    const fitMs = below ? (below.ms * p.cost) / Math.max(below.cost, 1e-9) : cheapest.stopped ? (cheapest.ms * p.cost) / Math.max(cheapest.cost, 1e-9) : cheapest.ms;
+    // scaled down from the cheapest one by the square root of the cost ratio (fixed costs do
+    // not shrink with the rounds), or linearly when that one was stopped at its time cap
+    // (its time is then a lower bound).
+    const fitMs = below
+      ? (below.ms * p.cost) / Math.max(below.cost, 1e-9)
+      : cheapest.ms * (cheapest.stopped ? p.cost / Math.max(cheapest.cost, 1e-9) : Math.sqrt(p.cost / Math.max(cheapest.cost, 1e-9)));
     return fitMs * ESTIMATE_MARGIN + overheadMs;
   };
 
@@ -216,6 +223,8 @@ export async function runSearch(o: SearchOptions): Promise<SearchOutcome> {
     const remaining = o.deadline - now();
     const estimate = estimateMs(p);
     if (remaining <= 0) return 'no time left';
+    // Before a family's first trial is timed, a second one in parallel could double a slow start.
+    if (estimate === undefined && [...running.values()].includes(p.family)) return WAITING;
     if (estimate !== undefined && estimate > remaining) return `estimated ${(estimate / 1000).toFixed(1)} s, ${(remaining / 1000).toFixed(1)} s left`;
     if (estimate !== undefined && p.family === protectedFamily() && estimate > MAX_BOOSTER_SHARE * budgetMs!) {
       return `estimated ${(estimate / 1000).toFixed(1)} s, more than ${Math.round(MAX_BOOSTER_SHARE * 100)}% of the budget`;
@@ -243,10 +252,27 @@ export async function runSearch(o: SearchOptions): Promise<SearchOutcome> {
       return ranksAmongKept(o, results, metrics[o.primaryMetric] ?? NaN, p.iteration + (o.firstIteration ?? 0));
     };
     // The deadline has its own timer (which stops every running trial); this one is per
-    // trial, tighter for a family other than the booster so it cannot hold a worker for long.
+    // trial, a share of the budget (tighter for a family other than the booster) so one trial
+    // cannot hold a worker for long. Until some trial has completed the cap is not enforced
+    // at once: a trial that passes it is stopped only once another has completed, so a
+    // large table where every first trial is slow still ends with a model.
     let timeoutMs = o.iterationTimeoutMs;
     const share = p.family === protectedFamily() ? MAX_BOOSTER_SHARE : MAX_TRIAL_SHARE;
-    if (budgetMs !== undefined) timeoutMs = Math.min(timeoutMs ?? Infinity, Math.max(1000, share * budgetMs));
+    let capTimer: ReturnType<typeof setInterval> | undefined;
+    if (budgetMs !== undefined) {
+      const capMs = Math.max(1000, share * budgetMs);
+      if (Number.isFinite(bestFed) || [...results.values()].some((r) => r.status === 'Completed')) {
+        timeoutMs = Math.min(timeoutMs ?? Infinity, capMs);
+      } else {
+        const startedMs = now();
+        capTimer = setInterval(() => {
+          if (now() - startedMs >= capMs && [...results.values()].some((r) => r.status === 'Completed')) {
+            clearInterval(capTimer);
+            o.runner.cancel(p.iteration, `stopped past ${Math.round(share * 100)}% of the experiment timeout`);
+          }
+        }, 250);
+      }
+    }
     startedAtMs.set(p.iteration, now());
     const s = spend.get(p.family) ?? { family: p.family, trials: 0, completed: 0, seconds: 0, best: NaN };
     spend.set(p.family, s);
@@ -279,16 +305,29 @@ export async function runSearch(o: SearchOptions): Promise<SearchOutcome> {
         trimKept(o, results);
         await o.onTrial(result);
       })
-      .finally(() => inFlight.delete(p.iteration));
+      .finally(() => {
+        if (capTimer) clearInterval(capTimer);
+        inFlight.delete(p.iteration);
+        running.delete(p.iteration);
+      });
     inFlight.set(p.iteration, done);
+    running.set(p.iteration, p.family);
   };
 
   try {
     await o.runner.warmUp?.();
     for (;;) {
       while (!stopReason && !deadlineHit && inFlight.size < concurrency && next < o.iterations && !o.signal.aborted) {
-        feed(next - concurrency + 1);
-        if (stopReason || fed < next - concurrency + 1) break;
+        // Without a time limit a free worker waits for the results the next proposal depends
+        // on (determinism). With one, it does not: a long trial would otherwise hold every
+        // other worker idle; the search then proposes from the results fed so far, in order.
+        if (o.deadline === undefined) {
+          feed(next - concurrency + 1);
+          if (stopReason || fed < next - concurrency + 1) break;
+        } else {
+          feed(next);
+          if (stopReason) break;
+        }
         let proposal = search.propose(next);
         // A proposal that cannot start (it would not finish in time, or would take too large a
         // share of the budget) is taken back and another family tried; when none may start,
@@ -296,7 +335,7 @@ export async function runSearch(o: SearchOptions): Promise<SearchOutcome> {
         const tooSlow = new Map<string, string>();
         let why = blocked(proposal);
         // The booster's configuration that does not fit is shrunk until one does (a few times at most).
-        for (let shrinks = 0; why !== undefined && why !== 'no time left' && proposal.family === protectedFamily() && shrinks < 4; shrinks++) {
+        for (let shrinks = 0; why !== undefined && why !== 'no time left' && why !== WAITING && proposal.family === protectedFamily() && shrinks < 4; shrinks++) {
           search.discard(next);
           if (!search.shrink(proposal.family, proposal.params)) {
             proposal = search.propose(next);
@@ -312,6 +351,11 @@ export async function runSearch(o: SearchOptions): Promise<SearchOutcome> {
           if (tooSlow.size >= o.families.length || why === 'no time left') break;
           proposal = search.propose(next, new Set(tooSlow.keys()));
           why = tooSlow.has(proposal.family) ? tooSlow.get(proposal.family) : blocked(proposal);
+        }
+        if (why !== undefined && inFlight.size > 0 && [...tooSlow.values()].includes(WAITING)) {
+          // Only waiting for a first trial's time: wait for a running trial, then try again.
+          search.discard(next);
+          break;
         }
         if (why !== undefined) {
           search.discard(next);
