@@ -257,7 +257,9 @@ export async function runSearch(o: SearchOptions): Promise<SearchOutcome> {
     // at once: a trial that passes it is stopped only once another has completed, so a
     // large table where every first trial is slow still ends with a model.
     let timeoutMs = o.iterationTimeoutMs;
-    const share = p.family === protectedFamily() ? MAX_BOOSTER_SHARE : MAX_TRIAL_SHARE;
+    // A family's first trial (its cheapest start) gets the booster's share: its time is unknown,
+    // and stopping every family's start on a large table would leave only the weakest model.
+    const share = p.family === protectedFamily() || !measured.has(p.family) ? MAX_BOOSTER_SHARE : MAX_TRIAL_SHARE;
     let capTimer: ReturnType<typeof setInterval> | undefined;
     if (budgetMs !== undefined) {
       const capMs = Math.max(1000, share * budgetMs);
