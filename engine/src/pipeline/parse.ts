@@ -42,6 +42,10 @@ export function parsePipelineText(text: string, filePath: string): ParsedPipelin
 
   for (const e of doc.errors) {
     const duplicate = e.code === 'DUPLICATE_KEY';
+    if (/call stack/i.test(e.message)) {
+      report('error', 'yaml-syntax', 'the YAML is nested too deeply to read', rangeOf(lineCounter, e.pos[0], e.pos[1]), 'A pipeline file is a few levels deep; look for runaway brackets.');
+      continue;
+    }
     report(
       'error',
       duplicate ? 'duplicate-key' : 'yaml-syntax',
@@ -54,7 +58,15 @@ export function parsePipelineText(text: string, filePath: string): ParsedPipelin
   // Syntax errors leave no trustworthy tree; duplicate keys do (the first one wins), so checking goes on.
   if (doc.errors.some((e) => e.code !== 'DUPLICATE_KEY')) return parsed;
 
-  const raw: unknown = doc.toJS({ maxAliasCount: 100 });
+  let raw: unknown;
+  try {
+    raw = doc.toJS({ maxAliasCount: 100 });
+  } catch (e) {
+    const message = (e as Error).message;
+    const bomb = /alias/i.test(message);
+    report('error', 'yaml-syntax', bomb ? 'YAML aliases expand too much (more than 100 uses of aliases)' : `the YAML cannot be read: ${/call stack/i.test(message) ? 'it is nested too deeply' : message}`, at([]), bomb ? 'Write the values out instead of reusing them through `*alias`.' : undefined);
+    return parsed;
+  }
   if (raw === null || raw === undefined || typeof raw !== 'object' || Array.isArray(raw) || !isMap(doc.contents)) {
     report('error', 'schema', 'a pipeline file is a mapping with at least `steps:`', at([]), 'Start from `name:`, `inputs:` and `steps:` as in examples/titanic/titanic.pipeline.yaml.');
     return parsed;

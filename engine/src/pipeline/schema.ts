@@ -9,7 +9,11 @@ import { allStepKinds } from '../steps/registry';
 
 export const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-export const identifier = z.string().regex(IDENTIFIER, { error: 'names must start with a letter or _ and hold only letters, digits and _' });
+export const identifier = z
+  .string()
+  .regex(IDENTIFIER, { error: 'names must start with a letter or _ and hold only letters, digits and _' })
+  // Step names become log and record file names, which file systems cap at 255 bytes.
+  .max(100, { error: 'names are at most 100 characters' });
 
 export const scalarValue = z.union([z.string(), z.number(), z.boolean()]);
 

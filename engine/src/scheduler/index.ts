@@ -65,7 +65,20 @@ export async function startRun(store: WorkspaceStore, pipelineFile: string, opti
   }
   const concurrency = Math.max(1, options.concurrency ?? spec.maxConcurrentSteps ?? (os.availableParallelism?.() ?? os.cpus().length));
   const experiment = options.experiment ?? spec.experiment;
-  if (!/^[A-Za-z0-9_.-]+$/.test(experiment)) throw new WeirError('BAD_INPUT', `invalid experiment name '${experiment}'`, { hint: 'Use letters, digits, _, . and -.' });
+  if (!/^[A-Za-z0-9_.-]+$/.test(experiment) || experiment.length > 128) {
+    throw new WeirError('BAD_INPUT', `invalid experiment name '${experiment.length > 60 ? `${experiment.slice(0, 60)}…` : experiment}'`, { hint: 'Use letters, digits, _, . and -, at most 128 characters.' });
+  }
+  // What the run would reject once parameters are substituted (a model name from --param, a
+  // number that is not one) is rejected here, before anything is written.
+  for (const name of selected) {
+    const step = spec.steps[name]!;
+    const kind = getStepKind(step.kind)!;
+    if (kind.substitutesAfterParsing) continue;
+    const parsed = kind.configSchema.safeParse(substituteDeep(step.config, (ref, text) => (ref.scope === 'parameters' ? params[ref.name] : text)));
+    if (!parsed.success) {
+      throw new WeirError('BAD_INPUT', `step '${name}': settings are invalid with these parameters: ${parsed.error.issues.map((i) => `${i.path.join('.') || step.kind}: ${i.message}`).join('; ')}`);
+    }
+  }
 
   const executors = resolveExecutors(spec, selected, options.executor);
   await checkSlurmSetup(executors);

@@ -7,7 +7,12 @@ import type { ResolvedInput, StepKind } from './stepKind';
 const registerModelConfigSchema = z
   .strictObject({
     model: z.string().min(1).describe('The model to register: `${{ steps.STEP.outputs.NAME }}` (or `${{ inputs.NAME }}`).'),
-    name: z.string().min(1).describe('The registered model\'s name, often `${{ parameters.model_name }}`.'),
+    name: z
+      .string()
+      .min(1)
+      // Checked once parameters are substituted; an expression left in place is checked then.
+      .refine((n) => n.includes('${{') || /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/.test(n), { error: 'a model name holds letters, digits, ".", "_" and "-", starts with a letter or digit, at most 128 characters' })
+      .describe('The registered model\'s name, often `${{ parameters.model_name }}`.'),
     description: z.string().optional(),
     tags: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional().describe('Free-form tags stored with the version.'),
     framework: z.string().optional().describe('What made the model, e.g. `xgboost-json`. Default: `weir-automl` for an AutoML model, else `file`.'),

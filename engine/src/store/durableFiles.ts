@@ -3,6 +3,7 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { createHash, randomBytes } from 'node:crypto';
 import os from 'node:os';
+import { WeirError } from '../errors';
 
 /**
  * The few file operations the store is built from. Every record file is written whole to a
@@ -154,7 +155,14 @@ export async function readJsonFile<T>(file: string): Promise<T | undefined> {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT' || (e as NodeJS.ErrnoException).code === 'ENOTDIR') return undefined;
     throw e;
   }
-  return JSON.parse(text) as T;
+  try {
+    return JSON.parse(text) as T;
+  } catch (e) {
+    throw new WeirError('BAD_INPUT', `${file}: corrupted record (${(e as Error).message})`, {
+      hint: 'Restore the file from a backup or delete it; the store\'s other records are not affected.',
+      cause: e,
+    });
+  }
 }
 
 export async function pathExists(p: string): Promise<boolean> {

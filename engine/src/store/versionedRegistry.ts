@@ -43,6 +43,19 @@ export class VersionedRegistry<T extends { name: string; version: number }> {
     return record && !record.deleted ? record : undefined;
   }
 
+  /**
+   * As readVersion, but a corrupted record file counts as absent: listings, `latest` and new
+   * versions go on without it, and only asking for that very version reports the file.
+   */
+  private async readVersionOrSkip(name: string, version: number): Promise<T | undefined> {
+    try {
+      return await this.readVersion(name, version);
+    } catch (e) {
+      if (e instanceof WeirError && e.code === 'BAD_INPUT') return undefined;
+      throw e;
+    }
+  }
+
   async names(): Promise<string[]> {
     try {
       return (await fsp.readdir(this.dir)).filter((n) => !n.startsWith('.')).sort();
@@ -54,14 +67,14 @@ export class VersionedRegistry<T extends { name: string; version: number }> {
 
   async versions(name: string): Promise<T[]> {
     const numbers = await this.versionNumbers(name);
-    const records: (T | undefined)[] = await Promise.all(numbers.map((v) => this.readVersion(name, v)));
+    const records: (T | undefined)[] = await Promise.all(numbers.map((v) => this.readVersionOrSkip(name, v)));
     return records.filter((r): r is T => r !== undefined);
   }
 
   async latest(name: string): Promise<T | undefined> {
     const numbers = await this.versionNumbers(name);
     for (let i = numbers.length - 1; i >= 0; i--) {
-      const record = await this.readVersion(name, numbers[i]);
+      const record = await this.readVersionOrSkip(name, numbers[i]);
       if (record) return record;
     }
     return undefined;

@@ -374,8 +374,15 @@ export class FileWorkspaceStore implements WorkspaceStore {
       }
     }
     const run: RunRecord = { ...structuredClone(init), id, createdAt: now.toISOString(), status: 'Queued', owner: currentOwner() };
-    await this.runIndex.addMarker(run.experiment, id);
-    await writeFileAtomic(this.tmpDir, this.runFile(id), JSON.stringify(run));
+    try {
+      await this.runIndex.addMarker(run.experiment, id);
+      await writeFileAtomic(this.tmpDir, this.runFile(id), JSON.stringify(run));
+    } catch (e) {
+      // A full disk or an unusable experiment name: leave no empty run folder or marker behind.
+      await this.runIndex.removeMarker(run.experiment, id).catch(() => undefined);
+      await fsp.rm(path.join(this.runsDir, id), { recursive: true, force: true }).catch(() => undefined);
+      throw e;
+    }
     this.journal.record({ type: 'run', runId: id, experiment: run.experiment });
     return run;
   }

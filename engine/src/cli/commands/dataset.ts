@@ -177,7 +177,18 @@ const remove: CliCommand = {
     const ref = parseNameVersion('dataset', oneArg(args, 'NAME[:VERSION]', `weir dataset delete ${this.usage}`));
     return withStore(args, async (store) => {
       const before = ref.version === undefined ? await store.listDatasetVersions(ref.name) : [await store.getDataset(ref.name, ref.version)];
+      const deleting = new Set(before.map((d) => `${d.name}:${d.version}`));
+      const dependents: string[] = [];
+      for (const latest of await store.listModels()) {
+        for (const m of await store.listModelVersions(latest.name).catch(() => [])) {
+          const used = (m.lineage?.datasets ?? []).map((d) => `${d.name}:${d.version}`).filter((d) => deleting.has(d));
+          if (used.length) dependents.push(`${m.name}:${m.version} (trained on ${used.join(', ')})`);
+        }
+      }
       await store.deleteDataset(ref.name, ref.version);
+      if (dependents.length) {
+        io.err(`warning: model ${dependents.join(', ')} names the deleted version in its lineage; the model still works, but what it was trained on can no longer be read by name`);
+      }
       if (args.json) io.json({ deleted: before.map((d) => ({ name: d.name, version: d.version })) });
       else io.out(`Deleted ${before.map((d) => `${d.name}:${d.version}`).join(', ')}`);
       return 0;

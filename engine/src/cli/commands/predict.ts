@@ -1,3 +1,4 @@
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { CliCommand } from '../command';
 import { WeirError } from '../../errors';
@@ -19,10 +20,23 @@ export const predictCommands: CliCommand[] = [
       if (!ref || !data || typeof out !== 'string') throw new WeirError('BAD_INPUT', 'usage: weir model predict NAME[:VERSION|@ALIAS] DATA --out FILE');
       if (!/\.(csv|parquet)$/i.test(out)) throw new WeirError('BAD_INPUT', `--out ${out}: give a file ending in .csv or .parquet`);
       const modelRef = parseModelRef(ref);
+      const outDir = path.dirname(path.resolve(out));
+      if (!(await stat(outDir).catch(() => undefined))?.isDirectory()) {
+        throw new WeirError('BAD_INPUT', `${outDir}: no such folder for --out ${out}`, { hint: 'Create the folder first, or write the predictions elsewhere.' });
+      }
       const store = await openWorkspace(args.workspace);
       try {
         const version = await store.resolveModel(modelRef);
-        const model = loadModel(store.artifactPath(version.artifact));
+        const modelPath = store.artifactPath(version.artifact);
+        let model: ReturnType<typeof loadModel>;
+        try {
+          model = loadModel(modelPath);
+        } catch (e) {
+          if (e instanceof WeirError) throw e;
+          // A model.json that does not describe a model Weir can score (edited, or from elsewhere).
+          const file = (await stat(modelPath).catch(() => undefined))?.isDirectory() ? path.join(modelPath, 'model.json') : modelPath;
+          throw new WeirError('BAD_INPUT', `${file}: not a model Weir can load: ${(e as Error)?.message ?? String(e)}`, { cause: e });
+        }
         try {
           const started = performance.now();
           const table = await readTableFile(data);

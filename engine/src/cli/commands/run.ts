@@ -338,7 +338,13 @@ const runDownloadCommand: CliCommand = {
       const src = store.artifactPath(ref);
       const toDir = path.resolve(typeof args.values.to === 'string' ? args.values.to : process.cwd());
       await mkdir(toDir, { recursive: true });
-      const isDir = (await stat(src)).isDirectory();
+      const srcStat = await stat(src).catch(() => undefined);
+      if (!srcStat) {
+        throw new WeirError('NOT_FOUND', `${ref.path}: output '${outputName}' of ${run.id} is no longer in the artifact store`, {
+          hint: 'It was removed (by `weir gc` or by hand); rerun the step with `weir run FILE --no-reuse` to make it again.',
+        });
+      }
+      const isDir = srcStat.isDirectory();
       const target = path.join(toDir, isDir ? outputName : `${outputName}${path.extname(src)}`);
       // Links (only in artifacts stored before links were copied as files) come out as the
       // files they point at, never as links rewritten to other places.
