@@ -2,6 +2,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { WeirError, isWeirError } from '../errors';
 import { loadPipeline } from '../pipeline/load';
+import { substituteDeep } from '../pipeline/expressions';
 import type { ExecutorSpec, ParamValue, PipelineSpec, Reference } from '../pipeline/types';
 import { getStepKind } from '../steps/registry';
 import type { ResolvedInput } from '../steps/stepKind';
@@ -74,7 +75,8 @@ export async function startRun(store: WorkspaceStore, pipelineFile: string, opti
     const step = spec.steps[name]!;
     const kind = getStepKind(step.kind)!;
     if (kind.substitutesAfterParsing) continue;
-    const parsed = kind.configSchema.safeParse(substituteDeep(step.config, (ref, text) => (ref.scope === 'parameters' ? params[ref.name] : text)));
+    const withParams = kind.substituteParameters ? kind.substituteParameters(step.config, params) : substituteDeep(step.config, (ref, text) => (ref.scope === 'parameters' ? params[ref.name] : text));
+    const parsed = kind.configSchema.safeParse(withParams);
     if (!parsed.success) {
       throw new WeirError('BAD_INPUT', `step '${name}': settings are invalid with these parameters: ${parsed.error.issues.map((i) => `${i.path.join('.') || step.kind}: ${i.message}`).join('; ')}`);
     }
