@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import type { DuckDBConnection, DuckDBVector } from '@duckdb/node-api';
 import { WeirError } from '../errors';
 import type { ColumnSchema } from '../store/records';
-import type { ColumnarTable, TableColumn } from '../automl/types';
+import type { ColumnarTable, TableColumn } from './columnar';
 import { countRows, describeRelation as describe, sqlIdentifier, sqlString, withConnection } from './duckdb';
 
 /**
