@@ -107,6 +107,11 @@ export interface TreeArrays {
   right: number[];
   /** Per node, its prediction: k class shares or one mean (leaves only are read). */
   value: number[][];
+  /**
+   * Per node, the training weight that reached it (bootstrap counts included). TreeSHAP
+   * (engine/src/explain) needs it; models saved before it was added lack it.
+   */
+  cover?: number[];
 }
 
 /**
@@ -121,7 +126,7 @@ export function growTree(data: BinnedMatrix, y: Float32Array, weight: Float64Arr
   const idx: number[] = [];
   for (let i = 0; i < n; i++) if (weight[i] > 0) idx.push(i);
   const rows = Uint32Array.from(idx);
-  const tree: TreeArrays = { feature: [], threshold: [], missingLeft: [], left: [], right: [], value: [] };
+  const tree: TreeArrays = { feature: [], threshold: [], missingLeft: [], left: [], right: [], value: [], cover: [] };
   const features = Array.from({ length: p }, (_, j) => j);
   // Histograms of every feature for one node: per bin, weight, row count and label sums.
   const slots = MAX_BINS + 1;
@@ -179,6 +184,9 @@ export function growTree(data: BinnedMatrix, y: Float32Array, weight: Float64Arr
     tree.left.push(-1);
     tree.right.push(-1);
     tree.value.push(nodeValue(rows, begin, end, y, weight, k, prior, options.leafPseudoCount ?? 0));
+    let cover = 0;
+    for (let r = begin; r < end; r++) cover += weight[rows[r]];
+    tree.cover!.push(cover);
     return node;
   };
   const prior = k > 0 ? nodeValue(rows, 0, rows.length, y, weight, k, [], 0) : [];

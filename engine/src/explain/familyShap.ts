@@ -1,0 +1,208 @@
+import { WeirError } from '../errors';
+import type { FeatureMatrix } from '../gbdt/api';
+import type { BoosterModel } from '../gbdt/booster';
+import { baseMargin } from '../gbdt/objectives';
+import { loadXGBoostJSON } from '../gbdt/xgboostJson';
+import type { TreeArrays } from '../automl/families/cart';
+import { addTreeShap, treeDepth, treeExpectedValue, type ShapTree } from './treeShap';
+
+/**
+ * SHAP values of one fitted model of one family, in the space that model computes in:
+ * log-odds (`margin`) for XGBoost classifiers and logistic regression, class shares
+ * (`probability`) for CART trees and forests, the predicted value for regression.
+ * `values` is rows × outputs × features; each row's values plus `base` equal its output.
+ */
+export interface Contributions {
+  rows: number;
+  outputs: number;
+  features: number;
+  space: 'margin' | 'probability' | 'value';
+  base: Float64Array;
+  values: Float64Array;
+}
+
+/** The family states this module reads (each family's `state()`, as stored in model.json). */
+interface XGBoostState {
+  task: string;
+  numClasses: number;
+  iterationEnd?: number;
+  model: unknown;
+}
+interface TreeEnsembleState {
+  task: string;
+  numClasses: number;
+  features: number;
+  trees: TreeArrays[];
+}
+export interface LinearState {
+  scaler: { mean: number[]; scale: number[] };
+  /** ElasticNet: one row of coefficients; LogisticRegression: one row per margin. */
+  coef: number[] | number[][];
+  intercept: number | number[];
+}
+
+/** Explains one model given its family name and `state()`. */
+export function familyContributions(family: string, state: unknown, X: FeatureMatrix): Contributions {
+  switch (family) {
+    case 'XGBoostClassifier':
+    case 'XGBoostRegressor': {
+      const s = state as XGBoostState;
+      const booster = loadXGBoostJSON(s.model);
+      try {
+        return gbdtContributions(booster.model, X, s.iterationEnd);
+      } finally {
+        booster.dispose();
+      }
+    }
+    case 'DecisionTree':
+    case 'RandomForest':
+    case 'ExtremeRandomTrees':
+      return cartContributions(state as TreeEnsembleState, X);
+    case 'LogisticRegression':
+      return linearContributions(state as LinearState, X, 'margin');
+    case 'ElasticNet':
+      return linearContributions(state as LinearState, X, 'value');
+    default:
+      throw new WeirError('BAD_INPUT', `explanations are not available for '${family}' models`, {
+        hint: 'Weir explains XGBoost, DecisionTree, RandomForest, ExtremeRandomTrees, LogisticRegression, ElasticNet and their ensembles.',
+      });
+  }
+}
+
+/** Weir's (or XGBoost's) boosted trees as ShapTrees, one output per class group. */
+export function gbdtShapTrees(model: BoosterModel, iterationEnd?: number): ShapTree[] {
+  const K = model.numGroups;
+  const rounds = Math.floor(model.trees.length / K);
+  const used = (iterationEnd === undefined || iterationEnd <= 0 ? rounds : Math.min(iterationEnd, rounds)) * K;
+  return model.trees.slice(0, used).map((t, i) => {
+    const n = t.left.length;
+    const value = new Float64Array(n);
+    // A leaf keeps its output in split_condition, as XGBoost stores it.
+    for (let j = 0; j < n; j++) value[j] = t.left[j] < 0 ? t.splitCondition[j] : 0;
+    return {
+      left: t.left,
+      right: t.right,
+      feature: t.splitIndex,
+      threshold: Float64Array.from(t.splitCondition),
+      missingLeft: t.defaultLeft,
+      cover: Float64Array.from(t.sumHessian),
+      value,
+      width: 1,
+      output: model.treeInfo[i] ?? 0,
+      depth: treeDepth(t.left, t.right),
+    };
+  });
+}
+
+/** TreeSHAP of a GBDT in margin space: the same numbers as XGBoost's `pred_contribs=True`. */
+export function gbdtContributions(model: BoosterModel, X: FeatureMatrix, iterationEnd?: number): Contributions {
+  checkWidth(X, model.numFeature, 'XGBoost');
+  const trees = gbdtShapTrees(model, iterationEnd);
+  const outputs = model.numGroups;
+  const base = new Float64Array(outputs).fill(Math.fround(baseMargin(model.objective, model.baseScore)));
+  for (const t of trees) base[t.output] += treeExpectedValue(t)[0];
+  const values = new Float64Array(X.rows * outputs * X.cols);
+  addTreeShap(trees, X, values, outputs);
+  const classification = model.objective === 'binary:logistic' || model.objective === 'multi:softprob';
+  return { rows: X.rows, outputs, features: X.cols, space: classification ? 'margin' : 'value', base, values };
+}
+
+/** CART trees as ShapTrees; without stored covers (older models) they are counted on `X`. */
+export function cartShapTrees(s: TreeEnsembleState, X?: FeatureMatrix): ShapTree[] {
+  const width = s.numClasses > 0 ? s.numClasses : 1;
+  return s.trees.map((t) => {
+    const n = t.feature.length;
+    const left = Int32Array.from(t.left);
+    const right = Int32Array.from(t.right);
+    const value = new Float64Array(n * width);
+    for (let j = 0; j < n; j++) if (t.feature[j] < 0) for (let c = 0; c < width; c++) value[j * width + c] = t.value[j][c] ?? 0;
+    const tree: ShapTree = {
+      left: Int32Array.from(t.feature, (f, j) => (f < 0 ? -1 : left[j])),
+      right: Int32Array.from(t.feature, (f, j) => (f < 0 ? -1 : right[j])),
+      feature: Int32Array.from(t.feature, (f) => Math.max(0, f)),
+      threshold: Float64Array.from(t.threshold),
+      missingLeft: Uint8Array.from(t.missingLeft),
+      cover: t.cover ? Float64Array.from(t.cover) : new Float64Array(n),
+      value,
+      width,
+      output: 0,
+      depth: 0,
+    };
+    tree.depth = treeDepth(tree.left, tree.right);
+    if (!t.cover) countCovers(tree, X);
+    return tree;
+  });
+}
+
+/**
+ * Covers for trees saved without them: rows of `X` counted through the tree, plus one per
+ * leaf so that no branch has zero weight (which would make its Shapley weights undefined).
+ */
+function countCovers(tree: ShapTree, X: FeatureMatrix | undefined): void {
+  const c = tree.cover;
+  const addUp = (node: number): number => {
+    if (tree.left[node] < 0) return (c[node] += 1);
+    return (c[node] += addUp(tree.left[node]) + addUp(tree.right[node]));
+  };
+  if (X) {
+    const n = X.rows;
+    for (let i = 0; i < n; i++) {
+      let node = 0;
+      while (tree.left[node] >= 0) {
+        const v = X.values[tree.feature[node] * n + i];
+        node = (v !== v ? tree.missingLeft[node] === 1 : v < tree.threshold[node]) ? tree.left[node] : tree.right[node];
+      }
+      c[node] += 1;
+    }
+  }
+  // Internal nodes have counted nothing yet; leaves hold their rows. Sum them upwards.
+  addUp(0);
+}
+
+/** TreeSHAP of a tree or forest: the forest is the mean of its trees, so are its values. */
+export function cartContributions(s: TreeEnsembleState, X: FeatureMatrix): Contributions {
+  checkWidth(X, s.features, 'tree');
+  const trees = cartShapTrees(s, X);
+  const outputs = s.numClasses > 0 ? s.numClasses : 1;
+  const base = new Float64Array(outputs);
+  const scale = 1 / Math.max(1, trees.length);
+  for (const t of trees) {
+    const e = treeExpectedValue(t);
+    for (let c = 0; c < outputs; c++) base[c] += scale * e[c];
+  }
+  const values = new Float64Array(X.rows * outputs * X.cols);
+  addTreeShap(trees, X, values, outputs, scale);
+  return { rows: X.rows, outputs, features: X.cols, space: s.numClasses > 0 ? 'probability' : 'value', base, values };
+}
+
+/**
+ * Closed-form SHAP of a linear model with independent features (Lundberg & Lee 2017,
+ * "linear SHAP"): φⱼ = βⱼ(xⱼ − E[xⱼ]). The background is the featurized training data's
+ * mean, which the model's scaler holds, so φ = coef/scale · (x − mean) and the base value is
+ * the intercept. A missing value sits at the mean in these models and gets φ = 0.
+ */
+export function linearContributions(s: LinearState, X: FeatureMatrix, space: 'margin' | 'value'): Contributions {
+  const coef = (Array.isArray(s.coef[0]) ? s.coef : [s.coef]) as number[][];
+  const intercept = Array.isArray(s.intercept) ? s.intercept : [s.intercept];
+  const p = s.scaler.mean.length;
+  checkWidth(X, p, 'linear');
+  const outputs = coef.length;
+  const n = X.rows;
+  const values = new Float64Array(n * outputs * p);
+  for (let j = 0; j < p; j++) {
+    const m = s.scaler.mean[j];
+    for (let c = 0; c < outputs; c++) {
+      const perUnit = coef[c][j] / s.scaler.scale[j];
+      if (perUnit === 0) continue;
+      for (let i = 0; i < n; i++) {
+        const v = X.values[j * n + i];
+        if (v === v) values[(i * outputs + c) * p + j] = (v - m) * perUnit;
+      }
+    }
+  }
+  return { rows: n, outputs, features: p, space, base: Float64Array.from(intercept), values };
+}
+
+function checkWidth(X: FeatureMatrix, expected: number, what: string): void {
+  if (X.cols !== expected) throw new WeirError('BAD_INPUT', `explain: the ${what} model reads ${expected} features, the data has ${X.cols}`);
+}
