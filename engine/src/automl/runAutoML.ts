@@ -30,6 +30,7 @@ import { type TrialResult, leaderboardOrder, runSearch } from './search/runSearc
 import { type Fold, customFolds, holdoutSplit, kFold, rollingOriginFolds, stratifiedKFold } from './splitFolds';
 import { TrialPool, shareTrialData } from './trials/trialPool';
 import type { ColumnarTable, FeaturizerState, Guardrail, MetricValues } from './types';
+import { explainModelFolder } from '../explain/explanationsFile';
 
 /** Fewer labelled rows than this cannot be cross-validated meaningfully. */
 export const MIN_TRAINING_ROWS = 10;
@@ -307,6 +308,7 @@ export async function runAutoML(a: AutoMLRunArgs): Promise<AutoMLRunResult> {
     await writeFile(path.join(modelDir, TRIAL_CHARTS_DIR, `${t.iteration}.json`), JSON.stringify(charts));
   }
   await writeFile(path.join(modelDir, IMPORTANCES_FILE), JSON.stringify(importancesOf(best, ensembles, trialsOut, settings.primaryMetric), null, 1));
+  await explainModelFolder(modelDir, artifact, { table: a.training, X, runMs: performance.now() - started, log: (text) => a.log(text) });
   const metricsFile = path.join(a.outDir, 'metrics.json');
   await writeFile(metricsFile, JSON.stringify(metricsByIteration(trialsOut), null, 1));
   a.log(`AutoML finished in ${((performance.now() - started) / 1000).toFixed(1)} s (outputs written in ${((performance.now() - outputsStarted) / 1000).toFixed(1)} s)`);

@@ -156,6 +156,9 @@ function recurse(t: ShapTree, node: number, x: Float64Array, phi: Float64Array, 
   recurse(t, cold, x, phi, p, s, start, childDepth, coldZero * incomingZero, 0, split);
 }
 
+/** 1/k for the path lengths the walk meets: multiplications instead of divisions in the inner loops. */
+const RECIPROCAL = Float64Array.from({ length: 258 }, (_, k) => (k === 0 ? 0 : 1 / k));
+
 /** EXTEND: adds an element, updating the subset-size weights. */
 function extend(s: PathScratch, start: number, depth: number, zeroFraction: number, oneFraction: number, feature: number): void {
   const pw = s.weight;
@@ -163,10 +166,11 @@ function extend(s: PathScratch, start: number, depth: number, zeroFraction: numb
   s.zero[start + depth] = zeroFraction;
   s.one[start + depth] = oneFraction;
   pw[start + depth] = depth === 0 ? 1 : 0;
-  const inv = 1 / (depth + 1);
+  const inv = RECIPROCAL[depth + 1];
   for (let i = depth - 1; i >= 0; i--) {
-    pw[start + i + 1] += oneFraction * pw[start + i] * (i + 1) * inv;
-    pw[start + i] = zeroFraction * pw[start + i] * (depth - i) * inv;
+    const w = pw[start + i];
+    pw[start + i + 1] += oneFraction * w * (i + 1) * inv;
+    pw[start + i] = zeroFraction * w * (depth - i) * inv;
   }
 }
 
@@ -175,15 +179,20 @@ function unwind(s: PathScratch, start: number, depth: number, index: number): vo
   const pw = s.weight;
   const one = s.one[start + index];
   const zero = s.zero[start + index];
+  const d1 = depth + 1;
+  const invD1 = RECIPROCAL[d1];
   let next = pw[start + depth];
-  for (let i = depth - 1; i >= 0; i--) {
-    if (one !== 0) {
+  if (one !== 0) {
+    const invOne = 1 / one;
+    for (let i = depth - 1; i >= 0; i--) {
       const tmp = pw[start + i];
-      pw[start + i] = (next * (depth + 1)) / ((i + 1) * one);
-      next = tmp - (pw[start + i] * zero * (depth - i)) / (depth + 1);
-    } else {
-      pw[start + i] = (pw[start + i] * (depth + 1)) / (zero * (depth - i));
+      const w = next * d1 * RECIPROCAL[i + 1] * invOne;
+      pw[start + i] = w;
+      next = tmp - w * zero * (depth - i) * invD1;
     }
+  } else {
+    const invZero = 1 / zero;
+    for (let i = depth - 1; i >= 0; i--) pw[start + i] = pw[start + i] * d1 * invZero * RECIPROCAL[depth - i];
   }
   for (let i = index; i < depth; i++) {
     s.feature[start + i] = s.feature[start + i + 1];
@@ -197,16 +206,21 @@ function unwoundSum(s: PathScratch, start: number, depth: number, index: number)
   const pw = s.weight;
   const one = s.one[start + index];
   const zero = s.zero[start + index];
-  let next = pw[start + depth];
+  const d1 = depth + 1;
   let total = 0;
   if (one !== 0) {
+    // The walk's one-fractions are 1 or 0, so this branch needs no division at all.
+    const scale = d1 / one;
+    const zeroScale = zero * RECIPROCAL[d1];
+    let next = pw[start + depth];
     for (let i = depth - 1; i >= 0; i--) {
-      const tmp = (next * (depth + 1)) / ((i + 1) * one);
+      const tmp = next * scale * RECIPROCAL[i + 1];
       total += tmp;
-      next = pw[start + i] - (tmp * zero * (depth - i)) / (depth + 1);
+      next = pw[start + i] - tmp * zeroScale * (depth - i);
     }
   } else if (zero !== 0) {
-    for (let i = depth - 1; i >= 0; i--) total += (pw[start + i] * (depth + 1)) / (zero * (depth - i));
+    const scale = d1 / zero;
+    for (let i = depth - 1; i >= 0; i--) total += pw[start + i] * scale * RECIPROCAL[depth - i];
   }
   return total;
 }

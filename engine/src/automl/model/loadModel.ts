@@ -4,6 +4,7 @@ import { WeirError } from '../../errors';
 import { transform } from '../featurize';
 import { forecastRows } from '../forecast/forecastFeatures';
 import type { ColumnarTable, FeaturizerState, TableColumn, Task } from '../types';
+import { explainTable, type ModelExplanation } from '../../explain/explainModel';
 import { restoreEstimator } from './estimator';
 import { MODEL_FILE, type ModelArtifact } from './modelArtifact';
 
@@ -22,6 +23,11 @@ export interface AutoMLModel {
   readonly inputSchema: FeaturizerState['inputSchema'];
   readonly artifact: ModelArtifact;
   predict(rows: Record<string, unknown>[] | ColumnarTable): Predictions;
+  /**
+   * SHAP values of the rows (docs/explain.md): per engineered feature and summed per input
+   * column, per class for classification; base + Σ values = the predicted probability or value.
+   */
+  explain(rows: Record<string, unknown>[] | ColumnarTable): ModelExplanation;
   dispose(): void;
 }
 
@@ -76,6 +82,11 @@ export function loadModel(modelPath: string): AutoMLModel {
       // Forecasting models predict the change since the series' last value; add the level back.
       if (base) for (let i = 0; i < raw.length; i++) raw[i] += base[i];
       return makePredictions(artifact, raw, width, table.rows, horizon);
+    },
+    explain(input) {
+      const table = Array.isArray(input) ? rowsToTable(input, artifact.featurizer.inputSchema) : input;
+      checkColumns(table, artifact.featurizer.inputSchema);
+      return explainTable(artifact, table);
     },
     dispose: () => estimator.dispose(),
   };

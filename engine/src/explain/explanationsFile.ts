@@ -1,0 +1,201 @@
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { FeatureMatrix } from '../gbdt/api';
+import type { ModelArtifact } from '../automl/model/modelArtifact';
+import type { ColumnarTable, TableColumn } from '../automl/types';
+import { explainFeatures, explainTable, type ModelExplanation } from './explainModel';
+
+/** `explanations.json` in an AutoML model folder, beside model.json. */
+export const EXPLANATIONS_FILE = 'explanations.json';
+
+/** One feature's global importance: mean |SHAP| over the sample, per output and averaged. */
+export interface ImportanceEntry {
+  name: string;
+  importance: number;
+  perOutput: number[];
+}
+
+/** Per-row values of a bounded sample, for the editor's dot plot and waterfall. */
+export interface ExplanationSample {
+  columns: string[];
+  /** Row → output → column. */
+  shap: number[][][];
+  /** Row → column: the value the row had (raw: the user's cell; engineered: the feature). */
+  values: (string | number | null)[][];
+}
+
+export interface ExplanationsFile {
+  format: 'weir-explanations';
+  version: 1;
+  algorithm: string;
+  task: ModelArtifact['task'];
+  space: 'probability' | 'value';
+  method: string;
+  /** Classification: the classes; otherwise ['prediction']. */
+  outputs: string[];
+  base: number[];
+  /** Rows explained for the global importances, out of `totalRows`. */
+  sampleRows: number;
+  totalRows: number;
+  computeMs: number;
+  budgetMs: number;
+  global: { raw: ImportanceEntry[]; engineered: ImportanceEntry[] };
+  /** Rows of the training table the stored sample shows (0-based). */
+  sampleRowIndex: number[];
+  sample: { raw: ExplanationSample; engineered: ExplanationSample };
+}
+
+/** Rows explained at least (even when the run was very short) and at most. */
+const MIN_ROWS = 50;
+const MAX_ROWS = 2_000;
+/** The stored per-row sample: at most this many rows and numbers. */
+const STORED_ROWS = 200;
+const STORED_NUMBERS = 150_000;
+/** Share of the run's time the explanations may take. */
+export const EXPLAIN_BUDGET_SHARE = 0.05;
+
+/** How the estimator's values were computed, in words for the card. */
+export function methodOf(artifact: ModelArtifact): string {
+  const algorithms = new Set<string>();
+  const spec = artifact.estimator;
+  if (spec.type === 'single') algorithms.add(spec.model.algorithm);
+  else if (spec.type === 'voting') spec.members.forEach((m) => algorithms.add(m.model.algorithm));
+  else if (spec.type === 'stack') spec.base.forEach((b) => algorithms.add(b.algorithm));
+  const parts: string[] = [];
+  if ([...algorithms].some((a) => /XGBoost|Tree|Forest/.test(a))) parts.push('TreeSHAP (exact, path-dependent)');
+  if ([...algorithms].some((a) => /Logistic|ElasticNet/.test(a))) parts.push('linear SHAP (exact, training mean background)');
+  if (spec.type === 'voting') parts.push('weighted sum over the ensemble');
+  if (spec.type === 'stack') parts.push('chained through the linear meta-model');
+  if (spec.type === 'baseline') parts.push('baseline (the seasonal feature is the prediction)');
+  return parts.join('; ');
+}
+
+/**
+ * Explains a bounded, evenly spaced sample of the training table and writes
+ * explanations.json. The sample grows from MIN_ROWS while its measured cost stays within
+ * `budgetMs` (the step passes 5% of its running time), so it never dominates a run.
+ * Forecasting models explain rows of their own feature matrix `X` (their features are
+ * built from history the table's rows alone do not carry).
+ */
+export async function writeExplanations(modelDir: string, artifact: ModelArtifact, data: { table: ColumnarTable; X?: FeatureMatrix; budgetMs: number }): Promise<ExplanationsFile> {
+  const file = buildExplanations(artifact, data);
+  await writeFile(path.join(modelDir, EXPLANATIONS_FILE), JSON.stringify(file));
+  return file;
+}
+
+export function buildExplanations(artifact: ModelArtifact, data: { table: ColumnarTable; X?: FeatureMatrix; budgetMs: number }): ExplanationsFile {
+  const started = performance.now();
+  const useX = artifact.forecast !== undefined && data.X !== undefined;
+  const total = useX ? data.X!.rows : data.table.rows;
+  const explainRows = (rows: Uint32Array): ModelExplanation => (useX ? explainFeatures(artifact, pickMatrixRows(data.X!, rows)) : explainTable(artifact, pickTableRows(data.table, rows)));
+  let rows = evenRows(total, Math.min(total, MIN_ROWS));
+  let e = explainRows(rows);
+  const spent = performance.now() - started;
+  const perRow = spent / Math.max(1, rows.length);
+  const affordable = Math.floor((data.budgetMs - spent) / Math.max(perRow, 1e-6));
+  if (affordable > rows.length && total > rows.length) {
+    rows = evenRows(total, Math.min(total, MAX_ROWS, affordable));
+    e = explainRows(rows);
+  }
+  const stored = Math.max(1, Math.min(rows.length, STORED_ROWS, Math.floor(STORED_NUMBERS / Math.max(1, e.outputs.length * (e.rawColumns.length + e.engineeredFeatures.length)))));
+  const storedAt = evenRows(rows.length, stored);
+  const table = useX ? undefined : pickTableRows(data.table, rows);
+  return {
+    format: 'weir-explanations',
+    version: 1,
+    algorithm: artifact.algorithm,
+    task: artifact.task,
+    space: e.space,
+    method: methodOf(artifact),
+    outputs: e.outputs,
+    base: e.base.map(round),
+    sampleRows: rows.length,
+    totalRows: total,
+    computeMs: Math.round(performance.now() - started),
+    budgetMs: Math.round(data.budgetMs),
+    global: { raw: globalImportance(e.raw, e.rows, e.outputs.length, e.rawColumns), engineered: globalImportance(e.engineered, e.rows, e.outputs.length, e.engineeredFeatures) },
+    sampleRowIndex: Array.from(storedAt, (i) => rows[i]),
+    sample: {
+      raw: sampleOf(e.raw, e.outputs.length, e.rawColumns, storedAt, (i, r) => (table ? cellValue(table.columns.find((c) => c.name === e.rawColumns[r]), i) : featureValue(e.X, i, r))),
+      engineered: sampleOf(e.engineered, e.outputs.length, e.engineeredFeatures, storedAt, (i, j) => featureValue(e.X, i, j)),
+    },
+  };
+}
+
+/** Mean |value| per column and output over the rows, averaged over outputs; sorted, largest first. */
+export function globalImportance(values: Float64Array, rows: number, outputs: number, names: string[]): ImportanceEntry[] {
+  const p = names.length;
+  const sums = new Float64Array(outputs * p);
+  for (let i = 0; i < rows; i++) for (let k = 0; k < outputs; k++) for (let j = 0; j < p; j++) sums[k * p + j] += Math.abs(values[(i * outputs + k) * p + j]);
+  return names
+    .map((name, j) => {
+      const perOutput = Array.from({ length: outputs }, (_, k) => round(sums[k * p + j] / Math.max(1, rows)));
+      return { name, importance: round(perOutput.reduce((s, v) => s + v, 0) / outputs), perOutput };
+    })
+    .sort((a, b) => b.importance - a.importance || a.name.localeCompare(b.name));
+}
+
+function sampleOf(values: Float64Array, outputs: number, columns: string[], at: Uint32Array, value: (row: number, column: number) => string | number | null): ExplanationSample {
+  const p = columns.length;
+  return {
+    columns,
+    shap: Array.from(at, (i) => Array.from({ length: outputs }, (_, k) => Array.from(values.subarray((i * outputs + k) * p, (i * outputs + k + 1) * p), round))),
+    values: Array.from(at, (i) => columns.map((_, j) => value(i, j))),
+  };
+}
+
+function featureValue(X: FeatureMatrix, i: number, j: number): number | null {
+  const v = X.values[j * X.rows + i];
+  return Number.isFinite(v) ? round(v) : null;
+}
+
+function cellValue(column: TableColumn | undefined, i: number): string | number | null {
+  if (!column) return null;
+  const v = column.values[i];
+  if (v === null || (typeof v === 'number' && Number.isNaN(v))) return null;
+  if (column.type === 'datetime') return new Date(v as number).toISOString();
+  if (column.type === 'boolean') return v ? 'true' : 'false';
+  return typeof v === 'number' ? round(v) : v;
+}
+
+/** Six significant digits: the file stays small and the charts lose nothing. */
+function round(v: number): number {
+  return Number.isFinite(v) ? Number(v.toPrecision(6)) : 0;
+}
+
+/** `count` evenly spaced indices in [0, n). */
+export function evenRows(n: number, count: number): Uint32Array {
+  const step = n / Math.max(1, count);
+  return Uint32Array.from({ length: count }, (_, i) => Math.floor(i * step));
+}
+
+export function pickTableRows(table: ColumnarTable, rows: Uint32Array): ColumnarTable {
+  const columns = table.columns.map((c): TableColumn => {
+    if (c.type === 'string') return { ...c, values: Array.from(rows, (r) => c.values[r]) };
+    return { ...c, values: Float64Array.from(rows, (r) => c.values[r]) } as TableColumn;
+  });
+  return { rows: rows.length, columns };
+}
+
+function pickMatrixRows(X: FeatureMatrix, rows: Uint32Array): FeatureMatrix {
+  const values = new Float32Array(rows.length * X.cols);
+  for (let j = 0; j < X.cols; j++) for (let i = 0; i < rows.length; i++) values[j * rows.length + i] = X.values[j * X.rows + rows[i]];
+  return { rows: rows.length, cols: X.cols, values, featureNames: X.featureNames, featureTypes: X.featureTypes };
+}
+
+/**
+ * The AutoML step's one call: explanations.json for the best model, on a budget of 5% of
+ * the run so far. Explanations are an extra: a failure is logged and the run goes on.
+ */
+export async function explainModelFolder(modelDir: string, artifact: ModelArtifact, data: { table: ColumnarTable; X?: FeatureMatrix; runMs: number; log(text: string): void }): Promise<void> {
+  try {
+    const file = await writeExplanations(modelDir, artifact, { table: data.table, X: data.X, budgetMs: EXPLAIN_BUDGET_SHARE * data.runMs });
+    const top = file.global.raw
+      .slice(0, 3)
+      .map((g) => `${g.name} ${g.importance.toPrecision(3)}`)
+      .join(', ');
+    data.log(`explanations: ${file.sampleRows} rows in ${(file.computeMs / 1000).toFixed(1)} s (${file.method}); top columns by mean |SHAP|: ${top}`);
+  } catch (e) {
+    data.log(`explanations skipped: ${(e as Error).message}`);
+  }
+}

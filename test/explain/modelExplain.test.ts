@@ -1,0 +1,130 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { startRun } from '../../engine/src/scheduler';
+import { openWorkspace } from '../../engine/src/store/workspace';
+import { loadModel } from '../../engine/src/automl/model/loadModel';
+import { EXPLANATIONS_FILE, type ExplanationsFile } from '../../engine/src/explain/explanationsFile';
+import { cliBundle, titanicCsv, tempDir } from '../helpers/paths';
+
+/**
+ * The outputs end to end: the AutoML step writes explanations.json for its best model, the
+ * JS API explains rows, and `weir model explain` writes CSV and JSON from the CLI bundle.
+ */
+describe('explanations of a registered AutoML model', () => {
+  it('are written by the step, returned by loadModel().explain and by weir model explain', async () => {
+    const ws = tempDir('weir-explain-');
+    writeFileSync(
+      path.join(ws, 'titanic.pipeline.yaml'),
+      [
+        'name: titanic-explain',
+        'experiment: explain',
+        'inputs:',
+        `  titanic: file:${titanicCsv}`,
+        'steps:',
+        '  train:',
+        '    automl: { task: classification, label_column_name: Survived, primary_metric: AUC_weighted, iterations: 4, n_cross_validations: 2, max_concurrent_iterations: 2 }',
+        '    inputs: { training_data: ${{ inputs.titanic }} }',
+        '  register:',
+        '    register_model: { model: ${{ steps.train.outputs.model }}, name: Titanic }',
+        '',
+      ].join('\n'),
+    );
+    const store = await openWorkspace(ws);
+    let modelDir: string;
+    try {
+      const handle = await startRun(store, path.join(ws, 'titanic.pipeline.yaml'));
+      const logs: string[] = [];
+      handle.onEvent((e) => {
+        if (e.type === 'log') logs.push(e.text);
+      });
+      const run = await handle.done;
+      expect(run.status, JSON.stringify(run.error)).toBe('Completed');
+      expect(logs.join('\n')).toMatch(/explanations: \d+ rows/);
+      const [model] = await store.listModels();
+      modelDir = store.artifactPath(model.artifact);
+    } finally {
+      await store.dispose();
+    }
+
+    const file = JSON.parse(readFileSync(path.join(modelDir, EXPLANATIONS_FILE), 'utf8')) as ExplanationsFile;
+    expect(file.format).toBe('weir-explanations');
+    expect(file.outputs).toEqual(['0', '1']);
+    expect(file.sampleRows).toBeGreaterThanOrEqual(50);
+    const rawNames = file.global.raw.map((g) => g.name);
+    expect(rawNames).toEqual(expect.arrayContaining(['Sex', 'Pclass', 'Age']));
+    expect(file.global.engineered.map((g) => g.name)).toEqual(expect.arrayContaining(['Age_missing']));
+    // Sex decides Titanic survival more than anything else, whichever model wins.
+    expect(rawNames.slice(0, 3)).toContain('Sex');
+    // Stored sample: raw values sum to the engineered values row by row, and to the prediction.
+    const { raw, engineered } = file.sample;
+    expect(raw.shap.length).toBe(file.sampleRowIndex.length);
+    for (let i = 0; i < raw.shap.length; i++) {
+      const rawSum = raw.shap[i][1].reduce((s, v) => s + v, 0);
+      const engSum = engineered.shap[i][1].reduce((s, v) => s + v, 0);
+      expect(rawSum).toBeCloseTo(engSum, 4);
+      expect(file.base[1] + rawSum).toBeGreaterThanOrEqual(-1e-4);
+      expect(file.base[1] + rawSum).toBeLessThanOrEqual(1 + 1e-4);
+    }
+    const sexAt = raw.columns.indexOf('Sex');
+    expect(raw.values.map((v) => v[sexAt])).toEqual(expect.arrayContaining(['male', 'female']));
+
+    // The JS API: base + Σ raw values = the predicted probability of each class.
+    const model = loadModel(modelDir);
+    try {
+      const rows = [
+        { PassengerId: 1, Pclass: 3, Name: 'A', Sex: 'male', Age: 22, SibSp: 1, Parch: 0, Ticket: 'x', Fare: 7.25, Cabin: null, Embarked: 'S' },
+        { PassengerId: 2, Pclass: 1, Name: 'B', Sex: 'female', Age: null, SibSp: 0, Parch: 0, Ticket: 'y', Fare: 71.3, Cabin: 'C85', Embarked: 'C' },
+      ];
+      const e = model.explain(rows);
+      const p = model.predict(rows).probabilities!;
+      for (let i = 0; i < 2; i++) {
+        for (let k = 0; k < 2; k++) {
+          let s = e.base[k];
+          for (let r = 0; r < e.rawColumns.length; r++) s += e.raw[(i * 2 + k) * e.rawColumns.length + r];
+          expect(s).toBeCloseTo(p[e.outputs[k]][i], 5);
+        }
+      }
+      const sex = e.rawColumns.indexOf('Sex');
+      // Being male lowers the survival probability, being female raises it.
+      expect(e.raw[(0 * 2 + 1) * e.rawColumns.length + sex]).toBeLessThan(0);
+      expect(e.raw[(1 * 2 + 1) * e.rawColumns.length + sex]).toBeGreaterThan(0);
+    } finally {
+      model.dispose();
+    }
+
+    // The CLI: CSV with the positive class by default, JSON with engineered features.
+    const csvOut = path.join(ws, 'why.csv');
+    const r = spawnSync(process.execPath, [cliBundle, 'model', 'explain', 'Titanic', titanicCsv, '--rows', '5', '--out', csvOut, '--workspace', ws], { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    const lines = readFileSync(csvOut, 'utf8').trim().split('\n');
+    expect(lines.length).toBe(6);
+    const header = lines[0].split(',');
+    expect(header.slice(0, 4)).toEqual(['row', 'class', 'base_value', 'prediction']);
+    expect(header).toContain('Sex');
+    for (const line of lines.slice(1)) {
+      const cells = line.split(',').map(Number);
+      const sum = cells.slice(4).reduce((s, v) => s + v, 0);
+      expect(cells[2] + sum).toBeCloseTo(cells[3], 9);
+      expect(cells[1]).toBe(1);
+    }
+    const jsonOut = path.join(ws, 'why.json');
+    const j = spawnSync(process.execPath, [cliBundle, 'model', 'explain', 'Titanic:1', titanicCsv, '--rows', '3', '--engineered', '--class', '0', '--out', jsonOut, '--workspace', ws], { encoding: 'utf8' });
+    expect(j.status, j.stderr).toBe(0);
+    const doc = JSON.parse(readFileSync(jsonOut, 'utf8')) as { rows: { class: string; raw: Record<string, number>; engineered: Record<string, number> }[] };
+    expect(doc.rows.length).toBe(3);
+    expect(doc.rows[0].class).toBe('0');
+    const rawTotal = Object.values(doc.rows[0].raw).reduce((s, v) => s + v, 0);
+    const engTotal = Object.values(doc.rows[0].engineered).reduce((s, v) => s + v, 0);
+    expect(rawTotal).toBeCloseTo(engTotal, 9);
+
+    const bad = spawnSync(process.execPath, [cliBundle, 'model', 'explain', 'Titanic', titanicCsv, '--out', path.join(ws, 'x.txt'), '--workspace', ws], { encoding: 'utf8' });
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/\.csv or \.json/);
+    const badClass = spawnSync(process.execPath, [cliBundle, 'model', 'explain', 'Titanic', titanicCsv, '--class', 'maybe', '--out', path.join(ws, 'y.csv'), '--workspace', ws], { encoding: 'utf8' });
+    expect(badClass.status).toBe(2);
+    expect(badClass.stderr).toMatch(/the model's classes are 0, 1/);
+    expect(existsSync(path.join(ws, 'y.csv'))).toBe(false);
+  }, 240_000);
+});
