@@ -382,6 +382,8 @@ export interface AutomlStepDetails {
   featureImportances?: { feature: string; importance: number }[];
   /** Test-set evaluation (`test_data` / `test_data_size`), when the step had a test set. */
   testSet?: AutomlTestSetView;
+  /** SHAP explanations of the best model (its explanations.json), for the Explanations tab. */
+  explanations?: ExplanationsView;
 }
 
 /** The chosen model (and each ensemble) scored once on the test set, beside the validation scores. */
@@ -395,6 +397,43 @@ export interface AutomlTestSetView {
   rowsScored: { iteration: number; algorithm: string; validation?: number; test?: number }[];
   /** The chosen model's chart data from its test predictions (`test-charts.json`). */
   charts?: TrialChartsData;
+}
+
+/** One feature's global importance: mean |SHAP| over the explained sample, per output and averaged. */
+export interface ExplanationImportance {
+  name: string;
+  importance: number;
+  perOutput: number[];
+}
+
+/** Per-row SHAP values of a bounded sample of training rows. */
+export interface ExplanationSampleView {
+  columns: string[];
+  /** Row → output → column. */
+  shap: number[][][];
+  /** Row → column: the row's value (raw: the user's cell; engineered: the feature). */
+  values: (string | number | null)[][];
+}
+
+/**
+ * What the Explanations tab shows: an AutoML model's explanations.json (engine/src/explain,
+ * docs/explain.md) without its bookkeeping. Values are in `space`: class probabilities, or
+ * the predicted value; base + Σ a row's values = its prediction.
+ */
+export interface ExplanationsView {
+  algorithm: string;
+  method: string;
+  space: 'probability' | 'value';
+  /** Classification: the classes; otherwise ['prediction']. */
+  outputs: string[];
+  base: number[];
+  sampleRows: number;
+  totalRows: number;
+  computeMs: number;
+  global: { raw: ExplanationImportance[]; engineered: ExplanationImportance[] };
+  /** Training-table rows (0-based) of the stored sample. */
+  sampleRowIndex: number[];
+  sample: { raw: ExplanationSampleView; engineered: ExplanationSampleView };
 }
 
 export interface RunDetailsData {
@@ -497,6 +536,8 @@ export interface ModelCardData {
   aliasHistory?: ModelAliasEvent[];
   /** AutoML models: the `weir model serve` command for this version and a ready-to-copy curl call with the model's columns. */
   serve?: { command: string; url: string; curl: string };
+  /** SHAP explanations (the model folder's explanations.json), for the Explanations section. */
+  explanations?: ExplanationsView;
 }
 
 export interface CompareRunData {

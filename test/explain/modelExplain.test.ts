@@ -6,6 +6,7 @@ import { startRun } from '../../engine/src/scheduler';
 import { openWorkspace } from '../../engine/src/store/workspace';
 import { loadModel } from '../../engine/src/automl/model/loadModel';
 import { EXPLANATIONS_FILE, type ExplanationsFile } from '../../engine/src/explain/explanationsFile';
+import { modelCard, runDetails } from '../../engine/src/lsp/webviewData';
 import { cliBundle, titanicCsv, tempDir } from '../helpers/paths';
 
 /**
@@ -44,6 +45,12 @@ describe('explanations of a registered AutoML model', () => {
       expect(logs.join('\n')).toMatch(/explanations: \d+ rows/);
       const [model] = await store.listModels();
       modelDir = store.artifactPath(model.artifact);
+      // The editor's data path: run details and the model card both carry the explanations.
+      const card = await modelCard(store, 'Titanic');
+      expect(card.explanations?.global.raw.map((g) => g.name)).toContain('Sex');
+      expect(card.explanations?.sample.raw.shap.length).toBeLessThanOrEqual(100);
+      const details = await runDetails(store, run.id);
+      expect(details.automl[0].explanations?.outputs).toEqual(['0', '1']);
     } finally {
       await store.dispose();
     }

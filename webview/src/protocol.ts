@@ -45,6 +45,14 @@ export type {
   TrialChartsData,
 } from '../../engine/src/protocol';
 export type { ArtifactRef, ColumnSchema, ModelVersion, RunRecord, StepRunRecord, StepStatus, TrialRecord } from '../../engine/src/protocol';
+export type { ExplanationImportance, ExplanationSampleView, ExplanationsView } from '../../engine/src/protocol';
+
+/** The Explanations tab's choices, kept in a view's state: raw or engineered, the class, the row. */
+export interface ExplanationsViewState {
+  engineered?: boolean;
+  output?: number;
+  row?: number;
+}
 
 /** The panel kinds; each is one VS Code `viewType` (`weir.<kind>`) and one bundle (`dist/webview/<kind>.js`). */
 export type ViewKind = 'runDetails' | 'dataPreview' | 'modelCard' | 'compareRuns';
@@ -78,8 +86,9 @@ export interface RunDetailsViewState {
   /** Leaderboard sort, per AutoML step: metric (or `iteration`, `algorithm`, `duration`) and direction. */
   sort?: { key: string; descending: boolean };
   selectedIteration?: number;
-  /** Index of the AutoML tab shown (leaderboard, guardrails, charts, importances). */
+  /** Index of the AutoML tab shown (leaderboard, guardrails, charts, importances, explanations). */
   automlTab?: number;
+  explanations?: ExplanationsViewState;
 }
 
 export type RunDetailsHostMessage =
@@ -128,6 +137,7 @@ export interface ModelCardViewState {
   kind: 'modelCard';
   name: string;
   version?: number;
+  explanations?: ExplanationsViewState;
 }
 
 export type ModelCardHostMessage =

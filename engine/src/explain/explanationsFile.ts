@@ -1,48 +1,26 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { FeatureMatrix } from '../gbdt/api';
-import type { ModelArtifact } from '../automl/model/modelArtifact';
 import type { ColumnarTable, TableColumn } from '../automl/types';
+import type { ExplanationImportance, ExplanationSampleView, ExplanationsView } from '../protocol';
+import { EXPLANATIONS_FILE, type ModelArtifact } from '../automl/model/modelArtifact';
 import { explainFeatures, explainTable, type ModelExplanation } from './explainModel';
 
 /** `explanations.json` in an AutoML model folder, beside model.json. */
-export const EXPLANATIONS_FILE = 'explanations.json';
+export { EXPLANATIONS_FILE };
 
-/** One feature's global importance: mean |SHAP| over the sample, per output and averaged. */
-export interface ImportanceEntry {
-  name: string;
-  importance: number;
-  perOutput: number[];
-}
+type ImportanceEntry = ExplanationImportance;
+type ExplanationSample = ExplanationSampleView;
 
-/** Per-row values of a bounded sample, for the editor's dot plot and waterfall. */
-export interface ExplanationSample {
-  columns: string[];
-  /** Row → output → column. */
-  shap: number[][][];
-  /** Row → column: the value the row had (raw: the user's cell; engineered: the feature). */
-  values: (string | number | null)[][];
-}
-
-export interface ExplanationsFile {
+/**
+ * The file: what the editor shows (`ExplanationsView`, declared in protocol.ts so the
+ * webviews read the same type) plus its format, task and the time budget it had.
+ */
+export interface ExplanationsFile extends ExplanationsView {
   format: 'weir-explanations';
   version: 1;
-  algorithm: string;
   task: ModelArtifact['task'];
-  space: 'probability' | 'value';
-  method: string;
-  /** Classification: the classes; otherwise ['prediction']. */
-  outputs: string[];
-  base: number[];
-  /** Rows explained for the global importances, out of `totalRows`. */
-  sampleRows: number;
-  totalRows: number;
-  computeMs: number;
   budgetMs: number;
-  global: { raw: ImportanceEntry[]; engineered: ImportanceEntry[] };
-  /** Rows of the training table the stored sample shows (0-based). */
-  sampleRowIndex: number[];
-  sample: { raw: ExplanationSample; engineered: ExplanationSample };
 }
 
 /** Rows explained at least (even when the run was very short) and at most. */

@@ -5,7 +5,8 @@ import type { Connection, ResponseError } from 'vscode-languageserver';
 import type { TrialCharts } from '../automl/charts/chartTypes';
 import { defaultPrimaryMetric } from '../automl/metrics/metricCatalog';
 import type { Task } from '../automl/types';
-import { CHARTS_FILE, GUARDRAILS_FILE, IMPORTANCES_FILE, MODEL_FILE, TEST_CHARTS_FILE, TRIAL_CHARTS_DIR, type ModelArtifact } from '../automl/model/modelArtifact';
+import { CHARTS_FILE, EXPLANATIONS_FILE, GUARDRAILS_FILE, IMPORTANCES_FILE, MODEL_FILE, TEST_CHARTS_FILE, TRIAL_CHARTS_DIR, type ModelArtifact } from '../automl/model/modelArtifact';
+import type { ExplanationsFile } from '../explain/explanationsFile';
 import { sqlString, withConnection } from '../data/duckdb';
 import { profileTable, readSchema } from '../data/tables';
 import { parseYaml } from '../pipeline/yamlSource';
@@ -24,6 +25,7 @@ import {
   type AutomlTestSetView,
   type ColumnProfile,
   type CompareRunData,
+  type ExplanationsView,
   type GuardrailView,
   type ModelCardData,
   type PipelineGraph,
@@ -201,6 +203,7 @@ async function automlDetails(store: WorkspaceStore, run: RunRecord, step: StepRu
     guardrails: Array.isArray(guardrails) ? guardrails : [],
     featureImportances: importances ? importanceList(importances) : undefined,
     ...(model?.test ? { testSet: testSetView(model, trials, await readJson<TrialCharts>(path.join(folder!, TEST_CHARTS_FILE))) } : {}),
+    explanations: folder ? await explanationsOf(folder) : undefined,
   };
 }
 
@@ -220,6 +223,18 @@ function testSetView(model: ModelArtifact, trials: TrialRecord[], charts: TrialC
     }),
     ...(charts ? { charts: normaliseCharts(charts, model.iteration) } : {}),
   };
+}
+
+/** Rows of the stored sample sent to a view: run details is resent whole on every change. */
+const EXPLANATION_ROWS_SENT = 100;
+
+/** The model folder's explanations.json as the views read it (absent for older models). */
+async function explanationsOf(folder: string): Promise<ExplanationsView | undefined> {
+  const file = await readJson<ExplanationsFile>(path.join(folder, EXPLANATIONS_FILE));
+  if (file?.format !== 'weir-explanations') return undefined;
+  const { format: _format, version: _version, task: _task, budgetMs: _budget, ...view } = file;
+  const cut = (s: ExplanationsView['sample']['raw']): ExplanationsView['sample']['raw'] => ({ columns: s.columns, shap: s.shap.slice(0, EXPLANATION_ROWS_SENT), values: s.values.slice(0, EXPLANATION_ROWS_SENT) });
+  return { ...view, sampleRowIndex: view.sampleRowIndex.slice(0, EXPLANATION_ROWS_SENT), sample: { raw: cut(view.sample.raw), engineered: cut(view.sample.engineered) } };
 }
 
 function importanceList(importances: Record<string, number>): { feature: string; importance: number }[] {
@@ -433,6 +448,8 @@ export async function modelCard(store: WorkspaceStore, name: string, version?: n
     const importances = await readJson<Record<string, number>>(path.join(folder, IMPORTANCES_FILE));
     if (importances) data.featureImportances = importanceList(importances);
     data.serve = serveExample(`${model.name}:${model.version}`, exampleRow(artifact.featurizer));
+    const explanations = await explanationsOf(folder);
+    if (explanations) data.explanations = explanations;
   }
   data.aliases = await store.listModelAliases(name);
   data.aliasHistory = await store.modelAliasHistory(name);

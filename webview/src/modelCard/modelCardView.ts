@@ -1,6 +1,8 @@
 import { assertNever, type ModelCardData, type ModelCardHostMessage, type ModelCardViewState, type ModelCardWebviewMessage } from '../protocol';
 import { h, replaceChildren, type Child } from '../shared/dom';
 import { renderBars } from '../shared/bars';
+import type { ChartRenderer } from '../shared/charts';
+import { renderExplanations } from '../shared/explanations';
 import { formatBytes, formatDate, formatNumber } from '../shared/format';
 import type { HostChannel } from '../shared/host';
 
@@ -15,6 +17,8 @@ export class ModelCardView {
     private readonly root: HTMLElement,
     private readonly host: HostChannel<ModelCardWebviewMessage, ModelCardViewState>,
     private state: ModelCardViewState,
+    /** Draws the Explanations charts; without it (older tests) the section shows no charts. */
+    private readonly renderChart?: ChartRenderer,
   ) {
     // Saved at once: the panel serializer can revive only a panel whose page stored its state.
     this.host.setState(this.state);
@@ -26,7 +30,7 @@ export class ModelCardView {
       case 'modelCard':
         this.data = message.data;
         this.error = undefined;
-        this.state = { kind: 'modelCard', name: message.data.model.name, version: message.data.model.version };
+        this.state = { kind: 'modelCard', name: message.data.model.name, version: message.data.model.version, ...(this.state.explanations ? { explanations: this.state.explanations } : {}) };
         this.host.setState(this.state);
         break;
       case 'predictResult':
@@ -135,6 +139,21 @@ export class ModelCardView {
         : h('div', { class: 'empty' }, 'The artifact does not describe its inputs.'),
       h('h2', null, 'Feature importance'),
       renderBars(d.featureImportances ?? []),
+      h('h2', null, 'Explanations'),
+      h(
+        'div',
+        { class: 'model-explanations' },
+        renderExplanations(
+          d.explanations,
+          this.state.explanations ?? {},
+          (ui) => {
+            this.state = { ...this.state, explanations: ui };
+            this.host.setState(this.state);
+            this.render();
+          },
+          this.renderChart,
+        ),
+      ),
       h('h2', null, 'Lineage'),
       this.renderLineage(),
     );

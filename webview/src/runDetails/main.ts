@@ -1,6 +1,7 @@
 import '@vscode-elements/elements/dist/vscode-tabs/index.js';
 import '@vscode-elements/elements/dist/vscode-tab-header/index.js';
 import '@vscode-elements/elements/dist/vscode-tab-panel/index.js';
+import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
 import type { RunDetailsHostMessage, RunDetailsViewState, RunDetailsWebviewMessage } from '../protocol';
 import baseCss from '../shared/base.css';
 import { connectToHost, initialStateFromPage, installStyles } from '../shared/host';

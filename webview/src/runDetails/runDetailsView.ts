@@ -13,11 +13,12 @@ import { h, replaceChildren, type Child } from '../shared/dom';
 import { durationBetween, formatBytes, formatDate, formatDuration, formatNumber } from '../shared/format';
 import type { HostChannel } from '../shared/host';
 import { renderBars } from '../shared/bars';
+import { renderExplanations } from '../shared/explanations';
 import { chartsFor } from './chartSpecs';
 import { defaultSort, renderLeaderboard } from './leaderboard';
 import { renderPipelineGraph } from './pipelineGraph';
 
-const automlTabs = ['Leaderboard', 'Guardrails', 'Charts', 'Feature importance'] as const;
+const automlTabs = ['Leaderboard', 'Guardrails', 'Charts', 'Feature importance', 'Explanations'] as const;
 
 /**
  * Run details: header, pipeline graph, the selected step (logs, outputs, duration, why it
@@ -275,11 +276,13 @@ export class RunDetailsView {
       h('vscode-tab-panel', { class: 'tab-guardrails' }, renderGuardrails(a)),
       h('vscode-tab-panel', { class: 'tab-charts' }, this.renderCharts(a)),
       h('vscode-tab-panel', { class: 'tab-importances' }, this.renderImportances(a)),
+      h('vscode-tab-panel', { class: 'tab-explanations' }, this.renderExplanationsTab(a)),
     );
     tabs.addEventListener('vsc-tabs-select', (ev) => {
       this.state.automlTab = (ev as CustomEvent<{ selectedIndex: number }>).detail.selectedIndex;
       this.saveState();
       if (this.state.automlTab === 2) this.ensureCharts(a.step, this.state.selectedIteration);
+      if (this.state.automlTab === automlTabs.indexOf('Explanations')) this.render();
     });
     if (tabIndex === 2) this.ensureCharts(a.step, iteration);
     return h(
@@ -400,6 +403,21 @@ export class RunDetailsView {
       this.chartPanels.set(key, panel);
     }
     return panel;
+  }
+
+  /** Charts are drawn only while the tab is shown; a choice in the tab redraws it. */
+  private renderExplanationsTab(a: AutomlStepDetails): Child {
+    const shown = (this.state.automlTab ?? 0) === automlTabs.indexOf('Explanations');
+    return renderExplanations(
+      a.explanations,
+      this.state.explanations ?? {},
+      (ui) => {
+        this.state.explanations = ui;
+        this.saveState();
+        this.render();
+      },
+      shown ? this.renderChart : undefined,
+    );
   }
 
   private renderImportances(a: AutomlStepDetails): Child {

@@ -46,7 +46,8 @@ export function themeConfig(): NonNullable<Parameters<typeof compile>[1]>['confi
     axis: { labelColor: muted, titleColor: foreground, domainColor: grid, tickColor: grid, gridColor: grid, gridOpacity: 0.5 },
     legend: { labelColor: foreground, titleColor: foreground },
     title: { color: foreground },
-    range: { category: palette },
+    // Sequential colour (the Explanations dot plot: a feature's low values blue, high red, as SHAP plots colour them).
+    range: { category: palette, ramp: [palette[0], palette[4]] },
     mark: { color: palette[0] },
   };
 }

@@ -6,7 +6,8 @@ import type { ForecastSpec } from '../forecast/forecastFeatures';
  * `model.json`, the heart of the AutoML `model` output folder: everything `predict` needs,
  * as plain JSON — the fitted featurizer, the estimator (one trial's bagged fold models or
  * an ensemble), the input schema and the label mapping. The folder also holds
- * `charts.json`, `leaderboard.json`, `guardrails.json` and `importances.json` for people.
+ * `charts.json`, `leaderboard.json`, `guardrails.json`, `importances.json` and
+ * `explanations.json` for people.
  */
 export interface ModelArtifact {
   format: 'weir-automl';
@@ -51,6 +52,8 @@ export const GUARDRAILS_FILE = 'guardrails.json';
 export const IMPORTANCES_FILE = 'importances.json';
 /** Chart data of the chosen model from its test-set predictions (only with a test set). */
 export const TEST_CHARTS_FILE = 'test-charts.json';
+/** SHAP explanations of the model (engine/src/explain, docs/explain.md). */
+export const EXPLANATIONS_FILE = 'explanations.json';
 /** Chart data of the best leaderboard rows, one file per iteration: `trial-charts/<iteration>.json`. */
 export const TRIAL_CHARTS_DIR = 'trial-charts';
 /** How many of the best rows get a chart file. */
