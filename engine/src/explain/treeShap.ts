@@ -123,10 +123,27 @@ function recurse(t: ShapTree, node: number, x: Float64Array, phi: Float64Array, 
   if (left < 0) {
     const w = t.width;
     const vBase = node * w;
+    const at = t.output * p;
+    // For an element the row did not follow (one fraction 0), UNWOUND-SUM reduces to
+    // Σᵢ wᵢ(d+1)/(d−i) divided by its zero fraction: that sum is the same for all of them.
+    let coldSum = -1;
     for (let k = 1; k <= depth; k++) {
-      const weight = unwoundSum(s, start, depth, k) * (on[start + k] - ze[start + k]);
+      const one = on[start + k];
+      const zero = ze[start + k];
+      let total: number;
+      if (one !== 0) total = unwoundSum(s, start, depth, k);
+      else {
+        if (coldSum < 0) {
+          coldSum = 0;
+          for (let i = depth - 1; i >= 0; i--) coldSum += pw[start + i] * RECIPROCAL[depth - i];
+          coldSum *= depth + 1;
+        }
+        total = zero !== 0 ? coldSum / zero : 0;
+      }
+      const weight = total * (one - zero);
       const f = fe[start + k];
-      for (let c = 0; c < w; c++) phi[(t.output + c) * p + f] += weight * t.value[vBase + c];
+      if (w === 1) phi[at + f] += weight * t.value[vBase];
+      else for (let c = 0; c < w; c++) phi[at + c * p + f] += weight * t.value[vBase + c];
     }
     return;
   }
@@ -167,10 +184,18 @@ function extend(s: PathScratch, start: number, depth: number, zeroFraction: numb
   s.one[start + depth] = oneFraction;
   pw[start + depth] = depth === 0 ? 1 : 0;
   const inv = RECIPROCAL[depth + 1];
+  if (oneFraction === 0) {
+    // The cold branch: only the zero-fraction term remains.
+    const z = zeroFraction * inv;
+    for (let i = depth - 1; i >= 0; i--) pw[start + i] *= z * (depth - i);
+    return;
+  }
+  const o = oneFraction * inv;
+  const z = zeroFraction * inv;
   for (let i = depth - 1; i >= 0; i--) {
     const w = pw[start + i];
-    pw[start + i + 1] += oneFraction * w * (i + 1) * inv;
-    pw[start + i] = zeroFraction * w * (depth - i) * inv;
+    pw[start + i + 1] += o * w * (i + 1);
+    pw[start + i] = z * w * (depth - i);
   }
 }
 
