@@ -429,7 +429,6 @@ export interface ExplanationsView {
   base: number[];
   sampleRows: number;
   totalRows: number;
-  computeMs: number;
   global: { raw: ExplanationImportance[]; engineered: ExplanationImportance[] };
   /** Training-table rows (0-based) of the stored sample. */
   sampleRowIndex: number[];

@@ -43,7 +43,7 @@ describe('runAutoML', () => {
     expect(result.best.metrics.AUC_weighted).toBeGreaterThan(0.8);
     const metrics = JSON.parse(readFileSync(result.metricsFile, 'utf8')) as Record<string, Record<string, number>>;
     expect(Object.keys(metrics.AUC_weighted).length).toBe(trials.filter((t) => t.status === 'Completed').length);
-    expect(readdirSync(result.modelDir).sort()).toEqual(['charts.json', 'guardrails.json', 'importances.json', 'leaderboard.json', 'model.json', 'trial-charts']);
+    expect(readdirSync(result.modelDir).sort()).toEqual(['charts.json', 'explanations.json', 'guardrails.json', 'importances.json', 'leaderboard.json', 'model.json', 'trial-charts']);
     expect(readdirSync(path.join(result.modelDir, 'trial-charts')).length).toBeGreaterThanOrEqual(2);
     expect(readFileSync(path.join(result.modelDir, 'trial-charts', `${result.best.iteration}.json`), 'utf8')).toBe(readFileSync(path.join(result.modelDir, 'charts.json'), 'utf8'));
     expect(logs.some((l) => l.startsWith('leaderboard (AUC_weighted'))).toBe(true);

@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { startRun } from '../../engine/src/scheduler';
 import { openWorkspace } from '../../engine/src/store/workspace';
 import { loadModel } from '../../engine/src/automl/model/loadModel';
-import { EXPLANATIONS_FILE, type ExplanationsFile } from '../../engine/src/explain/explanationsFile';
+import { buildExplanations, EXPLANATIONS_FILE, type ExplanationsFile } from '../../engine/src/explain/explanationsFile';
+import { readTableFile } from '../../engine/src/automl/model/tableFiles';
 import { modelCard, runDetails } from '../../engine/src/lsp/webviewData';
 import { cliBundle, titanicCsv, tempDir } from '../helpers/paths';
 
@@ -74,6 +75,9 @@ describe('explanations of a registered AutoML model', () => {
       expect(file.base[1] + rawSum).toBeGreaterThanOrEqual(-1e-4);
       expect(file.base[1] + rawSum).toBeLessThanOrEqual(1 + 1e-4);
     }
+    // Deterministic: the same model and table give the same bytes (cached and Slurm-run steps compare outputs by hash).
+    const again = buildExplanations(loadModel(modelDir).artifact, { table: await readTableFile(titanicCsv) });
+    expect(JSON.stringify(again)).toBe(readFileSync(path.join(modelDir, EXPLANATIONS_FILE), 'utf8'));
     const sexAt = raw.columns.indexOf('Sex');
     expect(raw.values.map((v) => v[sexAt])).toEqual(expect.arrayContaining(['male', 'female']));
 

@@ -5,6 +5,7 @@ import type { ColumnarTable, TableColumn } from '../automl/types';
 import type { ExplanationImportance, ExplanationSampleView, ExplanationsView } from '../protocol';
 import { EXPLANATIONS_FILE, type ModelArtifact } from '../automl/model/modelArtifact';
 import { explainFeatures, explainTable, type ModelExplanation } from './explainModel';
+import { treeDepth } from './treeShap';
 
 /** `explanations.json` in an AutoML model folder, beside model.json. */
 export { EXPLANATIONS_FILE };
@@ -20,7 +21,8 @@ export interface ExplanationsFile extends ExplanationsView {
   format: 'weir-explanations';
   version: 1;
   task: ModelArtifact['task'];
-  budgetMs: number;
+  /** The cost model's estimate of one row's work (tree leaves × path length², linear terms). */
+  costPerRow: number;
 }
 
 /** Rows explained at least (even when the run was very short) and at most. */
@@ -29,8 +31,13 @@ const MAX_ROWS = 2_000;
 /** The stored per-row sample: at most this many rows and numbers. */
 const STORED_ROWS = 200;
 const STORED_NUMBERS = 150_000;
-/** Share of the run's time the explanations may take. */
-export const EXPLAIN_BUDGET_SHARE = 0.05;
+/**
+ * Work units (one TreeSHAP inner-loop step ≈ 7 ns here) the sample may cost: about a
+ * second and a half. The sample size follows from the model, never from a clock, so the
+ * model folder's content is the same on every machine (a cached or Slurm-run step gives
+ * the bytes a local run gives).
+ */
+export const EXPLAIN_WORK_UNITS = 2e8;
 
 /** How the estimator's values were computed, in words for the card. */
 export function methodOf(artifact: ModelArtifact): string {
@@ -50,31 +57,23 @@ export function methodOf(artifact: ModelArtifact): string {
 
 /**
  * Explains a bounded, evenly spaced sample of the training table and writes
- * explanations.json. The sample grows from MIN_ROWS while its measured cost stays within
- * `budgetMs` (the step passes 5% of its running time), so it never dominates a run.
- * Forecasting models explain rows of their own feature matrix `X` (their features are
- * built from history the table's rows alone do not carry).
+ * explanations.json. The sample is as many rows (MIN_ROWS to MAX_ROWS) as EXPLAIN_WORK_UNITS
+ * of estimated work allow. Forecasting models explain rows of their own feature matrix `X`
+ * (their features are built from history the table's rows alone do not carry).
  */
-export async function writeExplanations(modelDir: string, artifact: ModelArtifact, data: { table: ColumnarTable; X?: FeatureMatrix; budgetMs: number }): Promise<ExplanationsFile> {
+export async function writeExplanations(modelDir: string, artifact: ModelArtifact, data: { table: ColumnarTable; X?: FeatureMatrix }): Promise<ExplanationsFile> {
   const file = buildExplanations(artifact, data);
   await writeFile(path.join(modelDir, EXPLANATIONS_FILE), JSON.stringify(file));
   return file;
 }
 
-export function buildExplanations(artifact: ModelArtifact, data: { table: ColumnarTable; X?: FeatureMatrix; budgetMs: number }): ExplanationsFile {
-  const started = performance.now();
+export function buildExplanations(artifact: ModelArtifact, data: { table: ColumnarTable; X?: FeatureMatrix }): ExplanationsFile {
   const useX = artifact.forecast !== undefined && data.X !== undefined;
   const total = useX ? data.X!.rows : data.table.rows;
-  const explainRows = (rows: Uint32Array): ModelExplanation => (useX ? explainFeatures(artifact, pickMatrixRows(data.X!, rows)) : explainTable(artifact, pickTableRows(data.table, rows)));
-  let rows = evenRows(total, Math.min(total, MIN_ROWS));
-  let e = explainRows(rows);
-  const spent = performance.now() - started;
-  const perRow = spent / Math.max(1, rows.length);
-  const affordable = Math.floor((data.budgetMs - spent) / Math.max(perRow, 1e-6));
-  if (affordable > rows.length && total > rows.length) {
-    rows = evenRows(total, Math.min(total, MAX_ROWS, affordable));
-    e = explainRows(rows);
-  }
+  const costPerRow = estimatorCostPerRow(artifact.estimator);
+  const affordable = Math.floor(EXPLAIN_WORK_UNITS / Math.max(1, costPerRow));
+  const rows = evenRows(total, Math.min(total, MAX_ROWS, Math.max(MIN_ROWS, affordable)));
+  const e: ModelExplanation = useX ? explainFeatures(artifact, pickMatrixRows(data.X!, rows)) : explainTable(artifact, pickTableRows(data.table, rows));
   const stored = Math.max(1, Math.min(rows.length, STORED_ROWS, Math.floor(STORED_NUMBERS / Math.max(1, e.outputs.length * (e.rawColumns.length + e.engineeredFeatures.length)))));
   const storedAt = evenRows(rows.length, stored);
   const table = useX ? undefined : pickTableRows(data.table, rows);
@@ -89,8 +88,7 @@ export function buildExplanations(artifact: ModelArtifact, data: { table: Column
     base: e.base.map(round),
     sampleRows: rows.length,
     totalRows: total,
-    computeMs: Math.round(performance.now() - started),
-    budgetMs: Math.round(data.budgetMs),
+    costPerRow,
     global: { raw: globalImportance(e.raw, e.rows, e.outputs.length, e.rawColumns), engineered: globalImportance(e.engineered, e.rows, e.outputs.length, e.engineeredFeatures) },
     sampleRowIndex: Array.from(storedAt, (i) => rows[i]),
     sample: {
@@ -162,18 +160,57 @@ function pickMatrixRows(X: FeatureMatrix, rows: Uint32Array): FeatureMatrix {
 }
 
 /**
- * The AutoML step's one call: explanations.json for the best model, on a budget of 5% of
- * the run so far. Explanations are an extra: a failure is logged and the run goes on.
+ * The AutoML step's one call: explanations.json for the best model (the log line says what
+ * share of the run it took). Explanations are an extra: a failure is logged and the run
+ * goes on.
  */
 export async function explainModelFolder(modelDir: string, artifact: ModelArtifact, data: { table: ColumnarTable; X?: FeatureMatrix; runMs: number; log(text: string): void }): Promise<void> {
   try {
-    const file = await writeExplanations(modelDir, artifact, { table: data.table, X: data.X, budgetMs: EXPLAIN_BUDGET_SHARE * data.runMs });
+    const started = performance.now();
+    const file = await writeExplanations(modelDir, artifact, { table: data.table, X: data.X });
+    const ms = performance.now() - started;
     const top = file.global.raw
       .slice(0, 3)
       .map((g) => `${g.name} ${g.importance.toPrecision(3)}`)
       .join(', ');
-    data.log(`explanations: ${file.sampleRows} rows in ${(file.computeMs / 1000).toFixed(1)} s (${file.method}); top columns by mean |SHAP|: ${top}`);
+    data.log(`explanations: ${file.sampleRows} rows in ${(ms / 1000).toFixed(1)} s (${((100 * ms) / Math.max(1, data.runMs)).toFixed(1)}% of the run; ${file.method}); top columns by mean |SHAP|: ${top}`);
   } catch (e) {
     data.log(`explanations skipped: ${(e as Error).message}`);
   }
+}
+
+/**
+ * Estimated work to explain one row: per tree, leaves × (depth + 1)² (TreeSHAP's walk);
+ * per linear model, features × outputs. Read from the stored states, so it is exact to
+ * recompute anywhere.
+ */
+export function estimatorCostPerRow(spec: ModelArtifact['estimator']): number {
+  const bagged = (b: { algorithm: string; states: unknown[] }): number => b.states.reduce<number>((sum, st) => sum + stateCost(b.algorithm, st), 0);
+  switch (spec.type) {
+    case 'single':
+      return bagged(spec.model);
+    case 'voting':
+      return spec.members.reduce((s, m) => s + bagged(m.model), 0);
+    case 'stack':
+      return spec.base.reduce((s, b) => s + bagged(b), 0);
+    case 'baseline':
+      return 1;
+  }
+}
+
+function stateCost(algorithm: string, state: unknown): number {
+  const treeCost = (left: ArrayLike<number>, right: ArrayLike<number>): number => {
+    let leaves = 0;
+    for (let i = 0; i < left.length; i++) if (left[i] < 0) leaves++;
+    const d = treeDepth(left, right) + 1;
+    return leaves * d * d;
+  };
+  if (algorithm.startsWith('XGBoost')) {
+    const trees = ((state as { model?: { learner?: { gradient_booster?: { model?: { trees?: { left_children: number[]; right_children: number[] }[] } } } } }).model?.learner?.gradient_booster?.model?.trees ?? []);
+    return trees.reduce((s, t) => s + treeCost(t.left_children, t.right_children), 0);
+  }
+  const trees = (state as { trees?: { left: number[]; right: number[] }[] }).trees;
+  if (trees) return trees.reduce((s, t) => s + treeCost(t.left, t.right), 0);
+  const linear = state as { scaler?: { mean: number[] }; coef?: unknown[] };
+  return (linear.scaler?.mean.length ?? 1) * (Array.isArray(linear.coef?.[0]) ? linear.coef!.length : 1);
 }

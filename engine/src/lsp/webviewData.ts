@@ -232,7 +232,7 @@ const EXPLANATION_ROWS_SENT = 100;
 async function explanationsOf(folder: string): Promise<ExplanationsView | undefined> {
   const file = await readJson<ExplanationsFile>(path.join(folder, EXPLANATIONS_FILE));
   if (file?.format !== 'weir-explanations') return undefined;
-  const { format: _format, version: _version, task: _task, budgetMs: _budget, ...view } = file;
+  const { format: _format, version: _version, task: _task, costPerRow: _cost, ...view } = file;
   const cut = (s: ExplanationsView['sample']['raw']): ExplanationsView['sample']['raw'] => ({ columns: s.columns, shap: s.shap.slice(0, EXPLANATION_ROWS_SENT), values: s.values.slice(0, EXPLANATION_ROWS_SENT) });
   return { ...view, sampleRowIndex: view.sampleRowIndex.slice(0, EXPLANATION_ROWS_SENT), sample: { raw: cut(view.sample.raw), engineered: cut(view.sample.engineered) } };
 }

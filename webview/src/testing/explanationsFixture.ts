@@ -21,7 +21,6 @@ export function explanationsFixture(): ExplanationsView {
     base: [0.62, 0.38],
     sampleRows: 4,
     totalRows: 891,
-    computeMs: 12,
     global: {
       raw: [
         { name: 'Sex', importance: 0.1625, perOutput: [0.1625, 0.1625] },
