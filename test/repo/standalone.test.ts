@@ -10,7 +10,7 @@ import { repoRoot } from '../helpers/paths';
  */
 const OUTSIDE = [
   /\.\.\/(?:\.\.\/)*shared\b/, // '../shared/…' in a string or a path
-  /['"]\.\.['"]\s*,\s*['"]shared['"]/, // path.join(x, '..', 'shared')
+  /['"]\.\.['"]\s*,\s*['"]shared['"]/, // path.join(x, dot-dot, then shared) as separate segments
   /repoRoot\s*,\s*['"]\.\.['"]/, // path.join(repoRoot, '..', …)
 ];
 
