@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { SearchFamily } from '../../engine/src/automl/search/costFrugalSearch';
-import { MAX_BOOSTER_SHARE, MAX_TRIAL_SHARE, type TrialRunner, runSearch } from '../../engine/src/automl/search/runSearch';
+import { MAX_BOOSTER_SHARE, MAX_TRIAL_SHARE, type TrialRunner, hasPendingImprovement, runSearch } from '../../engine/src/automl/search/runSearch';
 import type { TrialReply } from '../../engine/src/automl/trials/trialPool';
 import type { TrialRequest } from '../../engine/src/automl/trials/protocol';
 
@@ -113,6 +113,20 @@ describe('runSearch budget rules', () => {
     expect(outcome.stopReason).toMatch(/^early stopping: \d+ trials over the last [\d.]+ s \(\d+% of the budget\)/);
     expect(clock.t).toBeGreaterThanOrEqual(0.5 * budgetMs);
     expect(clock.t).toBeLessThan(budgetMs);
+  });
+
+  it('with a budget, early stopping waits while a result that finished behind a slower trial improves on the best', () => {
+    const done = (score: number) => ({ status: 'Completed' as const, score });
+    // Iterations 0–2 are fed (best 0.80); 4 finished early with 0.85 while 3 still runs.
+    const results = new Map([[0, done(0.8)], [1, done(0.79)], [2, done(0.8)], [4, done(0.85)]]);
+    expect(hasPendingImprovement('AUC_weighted', results, 2, 0.8)).toBe(true);
+    // Already fed, a tie within the tolerance, a failure, or worse: nothing is pending.
+    expect(hasPendingImprovement('AUC_weighted', results, 4, 0.85)).toBe(false);
+    expect(hasPendingImprovement('AUC_weighted', new Map([[4, done(0.80005)]]), 2, 0.8)).toBe(false);
+    expect(hasPendingImprovement('AUC_weighted', new Map([[4, { status: 'Failed' as const, score: NaN }]]), 2, 0.8)).toBe(false);
+    // Lower is better for an error metric.
+    expect(hasPendingImprovement('normalized_root_mean_squared_error', new Map([[4, done(0.1)]]), 2, 0.2)).toBe(true);
+    expect(hasPendingImprovement('normalized_root_mean_squared_error', new Map([[4, done(0.3)]]), 2, 0.2)).toBe(false);
   });
 
   it('without a time limit, early stopping counts trials and the run is deterministic', async () => {

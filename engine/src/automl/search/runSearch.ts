@@ -119,7 +119,8 @@ export const IMPROVEMENT_TOLERANCE = 1e-4;
  * Early stopping (`enable_early_stopping`): after `patience` trials in a row without an
  * improvement over `IMPROVEMENT_TOLERANCE`; with a time budget also only once half of it is
  * spent and the trials since the last improvement took a quarter of it — a search that is
- * still cheap to continue is not cut short.
+ * still cheap to continue is not cut short — and never while a result that finished behind a
+ * slower trial (not yet fed) already improves on the best.
  */
 export async function runSearch(o: SearchOptions): Promise<SearchOutcome> {
   const now = o.now ?? (() => performance.now());
@@ -185,6 +186,9 @@ export async function runSearch(o: SearchOptions): Promise<SearchOutcome> {
     const elapsed = now() - searchStart;
     const sinceMs = now() - (startedAtMs.get(lastImprovement + 1) ?? searchStart);
     if (elapsed < EARLY_STOP_MIN_SHARE * budgetMs || sinceMs < 0.25 * budgetMs) return undefined;
+    // With a budget, results that finished behind a slower trial wait unfed; one of them may
+    // already hold the improvement these in-order counts have not seen, so it is not yet clear.
+    if (hasPendingImprovement(o.primaryMetric, results, at, bestFed)) return undefined;
     return (
       `early stopping: ${since} trials over the last ${(sinceMs / 1000).toFixed(1)} s (${Math.round((100 * sinceMs) / budgetMs)}% of the budget) ` +
       `without improving ${o.primaryMetric} by more than ${IMPROVEMENT_TOLERANCE}, ${Math.round((100 * elapsed) / budgetMs)}% of the budget spent; ${best}`
@@ -411,6 +415,18 @@ function toResult(o: SearchOptions, p: Proposal, startedAt: string, reply: Trial
  * their models (ties broken by iteration, so the final kept set does not depend on the
  * order trials finish in).
  */
+/**
+ * Whether a completed result after iteration `at` (finished, but not yet fed because an
+ * earlier trial is still running) beats `best` by more than the improvement tolerance.
+ */
+export function hasPendingImprovement(metric: string, results: ReadonlyMap<number, Pick<TrialResult, 'status' | 'score'>>, at: number, best: number): boolean {
+  for (const [iteration, r] of results) {
+    if (iteration <= at || r.status !== 'Completed') continue;
+    if (Number.isNaN(best) || (compareScores(metric, r.score, best) < 0 && Math.abs(r.score - best) > IMPROVEMENT_TOLERANCE)) return true;
+  }
+  return false;
+}
+
 function ranksAmongKept(o: SearchOptions, results: Map<number, TrialResult>, score: number, iteration: number): boolean {
   if (!Number.isFinite(score)) return false;
   const kept = [...results.values()].filter((r) => r.states);
