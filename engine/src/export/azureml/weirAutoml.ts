@@ -59,6 +59,15 @@ function walk(dir: string): string[] {
   return out;
 }
 
+/** Both runners read a folder input (an MLTable folder) through its data files, as weir run reads a file: input. */
+const TABLE_SOURCE = String.raw`function tableSource(p) {
+  const abs = path.resolve(p);
+  if (!statSync(abs).isDirectory()) return abs;
+  const data = readdirSync(abs).filter((n) => /\.(parquet|csv|tsv|json|jsonl|ndjson)$/i.test(n)).sort();
+  if (data.length === 0) fail('no data files in input folder ' + abs);
+  return data.length === 1 ? path.join(abs, data[0]) : path.join(abs, '*' + path.extname(data[0]));
+}`;
+
 export const WEIR_AUTOML_RUNNER = String.raw`// Runs one Weir automl step on Azure Machine Learning (written by weir export azureml --automl weir).
 //
 // The step's settings (automl/<step>.json) go into a one-step pipeline whose inputs are the
@@ -96,13 +105,7 @@ for (let i = 0; i < argv.length; i += 2) {
 if (!args.settings || !args.model || !args.metrics) fail('usage: weir_automl.mjs --settings FILE --input NAME=PATH… --model DIR --metrics FILE');
 
 // A folder input (an MLTable folder) is read through its data files, as weir run reads a file: input.
-function tableSource(p) {
-  const abs = path.resolve(p);
-  if (!statSync(abs).isDirectory()) return abs;
-  const data = readdirSync(abs).filter((n) => /\.(parquet|csv|tsv|json|jsonl|ndjson)$/i.test(n)).sort();
-  if (data.length === 0) fail('no data files in input folder ' + abs);
-  return data.length === 1 ? path.join(abs, data[0]) : path.join(abs, '*' + path.extname(data[0]));
-}
+${TABLE_SOURCE}
 
 const work = mkdtempSync(path.join(os.tmpdir(), 'weir-automl-'));
 const settings = JSON.parse(readFileSync(path.resolve(here, args.settings), 'utf8'));
@@ -169,13 +172,7 @@ for (let i = 0; i < argv.length; i++) {
 }
 if (!args.model || !args.data || !args.output) fail('usage: weir_score.mjs --model DIR --data PATH --output DIR [--prediction-only]');
 
-function tableSource(p) {
-  const abs = path.resolve(p);
-  if (!statSync(abs).isDirectory()) return abs;
-  const data = readdirSync(abs).filter((n) => /\.(parquet|csv|tsv|json|jsonl|ndjson)$/i.test(n)).sort();
-  if (data.length === 0) fail('no data files in input folder ' + abs);
-  return data.length === 1 ? path.join(abs, data[0]) : path.join(abs, '*' + path.extname(data[0]));
-}
+${TABLE_SOURCE}
 
 const work = mkdtempSync(path.join(os.tmpdir(), 'weir-score-'));
 const pipeline = {
