@@ -2,7 +2,8 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { ParamValue } from '../../pipeline/types';
 import type { ResolvedInput } from '../../steps/stepKind';
-import type { ArtifactRef, RunError } from '../../store/records';
+import type { RunError } from '../../store/records';
+import type { ExecutorOutcome } from './executor';
 import type { WorkspaceStore } from '../../store/storeApi';
 import { readJsonFile, writeFileAtomic } from '../../store/durableFiles';
 import { encodeFileName } from '../../store/fileNames';
@@ -44,14 +45,8 @@ export interface JobStart {
 }
 
 /** Written by the job when the step ended, whatever the outcome. */
-export interface JobResult {
-  status: 'Completed' | 'Reused' | 'Failed' | 'Canceled';
-  outputs: Record<string, ArtifactRef>;
-  metrics: Record<string, number>;
-  fingerprint?: string;
-  reusedFrom?: { runId: string; step: string };
-  datasets?: { name: string; version: number }[];
-  trialCount?: number;
+export interface JobResult extends Omit<ExecutorOutcome, 'status' | 'slurm'> {
+  status: ExecutorOutcome['status'] | 'Failed' | 'Canceled';
   error?: RunError;
   node?: string;
   jobStartedAt: string;
