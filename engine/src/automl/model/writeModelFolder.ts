@@ -1,0 +1,117 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { explainModelFolder } from '../../explain/explanationsFile';
+import { classificationCharts, forecastingCharts, regressionCharts } from '../charts';
+import type { EnsembleResult } from '../ensemble/buildEnsembles';
+import type { Evaluator } from '../evaluation/evaluator';
+import { type HeldOutTestSet, evaluateTestSet, testSetLogLines, withTestMetrics } from '../evaluation/testSet';
+import type { ForecastTable } from '../forecast/forecastFeatures';
+import type { Prepared } from '../prepareData';
+import { leaderboardRow, metricsByIteration } from '../search/leaderboard';
+import { type TrialResult, leaderboardOrder } from '../search/runSearch';
+import type { ResolvedSettings } from '../settings';
+import type { ColumnarTable } from '../types';
+import type { EstimatorSpec } from './estimator';
+import {
+  CHARTS_FILE,
+  GUARDRAILS_FILE,
+  IMPORTANCES_FILE,
+  LEADERBOARD_FILE,
+  MODEL_FILE,
+  TEST_CHARTS_FILE,
+  TRIAL_CHARTS_DIR,
+  TRIAL_CHARTS_KEPT,
+  type ModelArtifact,
+  type TestSetSummary,
+} from './modelArtifact';
+
+/**
+ * Writes the AutoML step's outputs into `outDir`: the `model` folder (model.json with the
+ * featurizer and the chosen estimator, chart data, the leaderboard, guardrails, importances,
+ * explanations and, with a test set, its scores and charts) and `metrics.json`.
+ */
+export async function writeModelFolder(a: {
+  outDir: string;
+  training: ColumnarTable;
+  settings: ResolvedSettings;
+  prepared: Prepared;
+  evaluator: Evaluator;
+  best: TrialResult;
+  estimator: EstimatorSpec;
+  /** Every row, best first. */
+  leaderboard: TrialResult[];
+  /** Every row in the order recorded. */
+  trials: TrialResult[];
+  ensembles: EnsembleResult[];
+  test?: HeldOutTestSet;
+  started: number;
+  log(text: string): void;
+}): Promise<{ modelDir: string; metricsFile: string; test?: TestSetSummary }> {
+  const { settings, prepared, evaluator: ev, best, leaderboard } = a;
+  const task = settings.task;
+  const modelDir = path.join(a.outDir, 'model');
+  await mkdir(modelDir, { recursive: true });
+  const labelColumn = a.training.columns.find((c) => c.name === settings.label)!;
+  const artifact: ModelArtifact = {
+    format: 'weir-automl',
+    version: 1,
+    task,
+    labelColumn: settings.label,
+    labelType: labelColumn.type === 'string' ? 'string' : labelColumn.type === 'boolean' ? 'boolean' : 'number',
+    classes: prepared.classes,
+    primaryMetric: settings.primaryMetric,
+    iteration: best.iteration,
+    algorithm: best.algorithm,
+    metrics: best.metrics,
+    featurizer: prepared.featurizer,
+    estimator: a.estimator,
+    forecast: prepared.forecast?.spec,
+    createdAt: new Date().toISOString(),
+  };
+  const tested = a.test
+    ? evaluateTestSet({ artifact, test: a.test, rows: a.ensembles.map((e) => ({ iteration: e.trial.iteration, algorithm: e.trial.algorithm, spec: e.spec })), weightColumn: settings.weightColumn, labelRange: ev.labelRange })
+    : undefined;
+  if (tested) {
+    artifact.test = tested.summary;
+    await writeFile(path.join(modelDir, TEST_CHARTS_FILE), JSON.stringify(tested.charts));
+    for (const line of testSetLogLines(tested.summary, best, leaderboard, settings.primaryMetric)) a.log(line);
+  }
+  const chartsOf = (t: TrialResult) => chartsFor(task, ev.toScale(t.oof!), ev.yTrueEval, ev.wEval, prepared.classes, prepared.forecast, ev.evalRows);
+  await writeFile(path.join(modelDir, MODEL_FILE), JSON.stringify(artifact));
+  await writeFile(path.join(modelDir, CHARTS_FILE), JSON.stringify(chartsOf(best)));
+  await writeFile(path.join(modelDir, LEADERBOARD_FILE), JSON.stringify(withTestMetrics(leaderboard.map(leaderboardRow), artifact.test), null, 1));
+  await writeFile(path.join(modelDir, GUARDRAILS_FILE), JSON.stringify(prepared.guardrails, null, 1));
+  // The editor shows charts for any of the best rows, not only the chosen one.
+  await mkdir(path.join(modelDir, TRIAL_CHARTS_DIR));
+  for (const t of leaderboard.filter((r) => r.status === 'Completed' && r.oof).slice(0, TRIAL_CHARTS_KEPT)) {
+    await writeFile(path.join(modelDir, TRIAL_CHARTS_DIR, `${t.iteration}.json`), JSON.stringify(chartsOf(t)));
+  }
+  await writeFile(path.join(modelDir, IMPORTANCES_FILE), JSON.stringify(importancesOf(best, a.ensembles, a.trials, settings.primaryMetric), null, 1));
+  await explainModelFolder(modelDir, artifact, { table: a.training, X: prepared.X, runMs: performance.now() - a.started, log: (text) => a.log(text) });
+  const metricsFile = path.join(a.outDir, 'metrics.json');
+  await writeFile(metricsFile, JSON.stringify(metricsByIteration(a.trials), null, 1));
+  return { modelDir, metricsFile, ...(artifact.test ? { test: artifact.test } : {}) };
+}
+
+function chartsFor(task: string, oof: Float64Array, yEval: ArrayLike<number>, wEval: Float32Array | undefined, classes: string[] | undefined, forecast: ForecastTable | undefined, evalRows: Uint32Array) {
+  if (task === 'classification') return classificationCharts({ yTrue: yEval, proba: oof, classes: classes!, weight: wEval });
+  if (task === 'forecasting' && forecast) {
+    return forecastingCharts({ yTrue: yEval, pred: oof, horizon: Float64Array.from(evalRows, (i) => forecast.horizon[i]), time: Float64Array.from(evalRows, (i) => forecast.targetTime[i]) });
+  }
+  return regressionCharts({ yTrue: yEval, pred: oof });
+}
+
+function importancesOf(best: TrialResult, ensembles: EnsembleResult[], trials: TrialResult[], metric: string): Record<string, number> {
+  let source: Record<string, number> | undefined = best.importances;
+  if (!source && ensembles.some((e) => e.trial === best)) {
+    // An ensemble has no importances of its own; show those of its best member.
+    source = leaderboardOrder(metric, trials).find((t) => t.importances)?.importances;
+  }
+  if (!source) return {};
+  const total = Object.values(source).reduce((a, b) => a + Math.abs(b), 0) || 1;
+  return Object.fromEntries(
+    Object.entries(source)
+      .map(([k, v]) => [k, v / total] as const)
+      .sort((x, y) => y[1] - x[1]),
+  );
+}

@@ -1,0 +1,113 @@
+import type { FeatureMatrix } from '../../gbdt/api';
+import type { Evaluator } from '../evaluation/evaluator';
+import { allFamilies } from '../families';
+import type { Prepared } from '../prepareData';
+import type { ResolvedSettings } from '../settings';
+import type { Fold } from '../splitFolds';
+import { TrialPool, shareTrialData } from '../trials/trialPool';
+import type { SearchFamily } from './costFrugalSearch';
+import { fmt } from './leaderboard';
+import { type TrialResult, runSearch } from './runSearch';
+
+/**
+ * The budgeted search over the allowed families, run in worker threads that share one copy of
+ * the data. Logs where the budget went (per family: trials, seconds, best score) and returns
+ * why the search stopped.
+ */
+export async function searchInWorkers(a: {
+  settings: ResolvedSettings;
+  prepared: Prepared;
+  evaluator: Evaluator;
+  /** When the AutoML job started (on `performance.now`): the budget counts from there. */
+  started: number;
+  /** Iterations already on the leaderboard (forecasting baselines). */
+  firstIteration: number;
+  signal: AbortSignal;
+  log(text: string): void;
+  onTrial(t: TrialResult): Promise<void>;
+  workerPath?: string;
+}): Promise<string> {
+  const { settings, prepared } = a;
+  const { X, y, weight, folds, classes } = prepared;
+  const task = settings.task === 'forecasting' ? 'regression' : settings.task;
+  const numClasses = classes?.length;
+  const families: SearchFamily[] = allFamilies()
+    .filter((f) => f.tasks.includes(task) && settings.allowedModels.includes(f.name))
+    .map((f) => {
+      const dims = { rows: y.length, features: X.cols, classes: numClasses };
+      return { name: f.name, initialCost: f.initialCost, space: f.space(task, dims), lowCost: f.lowCostConfig(task, dims), portfolio: f.portfolio?.(task, dims) };
+    });
+  if (families.length === 0) return 'no model families to search';
+
+  const shared = shareTrialData({ task, numClasses, X, y, weight, folds });
+  const workers = workersForMemory(settings.concurrency, X, folds);
+  if (workers < settings.concurrency) a.log(`running ${workers} worker${workers > 1 ? 's' : ''} instead of ${settings.concurrency}: each needs about ${Math.round(workerBytes(X, folds) / 2 ** 20)} MB for its copy of the folds`);
+  const pool = new TrialPool(shared, workers, a.workerPath);
+  const searchStarted = performance.now();
+  try {
+    const outcome = await runSearch({
+      runner: {
+        size: pool.size,
+        warmUp: () => pool.warmUp(),
+        run: (request, timeoutMs, keep) => pool.run(request, timeoutMs, keep),
+        cancel: (i, r) => pool.cancel(i, r),
+        cancelAll: (r) => pool.cancelAll(r),
+      },
+      families,
+      iterations: Math.max(0, settings.iterations - a.firstIteration),
+      primaryMetric: settings.primaryMetric,
+      seed: settings.seed,
+      deadline: searchDeadline(a.started, settings),
+      iterationTimeoutMs: settings.iterationTimeoutMs,
+      earlyStopping: settings.earlyStopping,
+      patience: settings.earlyStoppingPatience,
+      exitScore: settings.exitScore,
+      evaluate: (oof) => a.evaluator.evaluate(oof),
+      keepTop: 15,
+      signal: a.signal,
+      onNote: (text) => a.log(text),
+      firstIteration: a.firstIteration,
+      onTrial: a.onTrial,
+    });
+    const searchSeconds = (performance.now() - searchStarted) / 1000;
+    a.log(
+      `budget: search ${searchSeconds.toFixed(1)} s${settings.experimentTimeoutMs ? ` of ${(settings.experimentTimeoutMs / 1000).toFixed(0)} s` : ''} on ${workers} worker${workers > 1 ? 's' : ''}; ` +
+        outcome.families.map((f) => `${f.family} ${f.trials} trial${f.trials === 1 ? '' : 's'} ${f.seconds.toFixed(1)} s best ${fmt(f.best)}`).join(', '),
+    );
+    return outcome.stopReason;
+  } finally {
+    await pool.close();
+  }
+}
+
+/** Memory the trial workers together may use for their fold copies, so big tables stay well under 2 GB. */
+const WORKER_MEMORY_BUDGET = 1024 * 2 ** 20;
+
+/**
+ * A worker keeps a gathered copy of every fold's rows, and a fit makes more (the boosting
+ * copies and bins its matrix into WASM memory, trees sort it): counted as three copies.
+ */
+function workerBytes(X: FeatureMatrix, folds: Fold[]): number {
+  const rows = folds.reduce((n, f) => n + f.train.length + f.valid.length, 0);
+  return rows * X.cols * 4 * 3;
+}
+
+function workersForMemory(concurrency: number, X: FeatureMatrix, folds: Fold[]): number {
+  return Math.max(1, Math.min(concurrency, Math.floor(WORKER_MEMORY_BUDGET / Math.max(1, workerBytes(X, folds)))));
+}
+
+/**
+ * When the search stops starting trials: the budget less the reserve for the outputs and,
+ * when ensembles are built, a share for them (greedy selection scores hundreds of blends):
+ * 8% of the budget, at most 15 s.
+ */
+function searchDeadline(started: number, s: ResolvedSettings): number | undefined {
+  if (s.experimentTimeoutMs === undefined) return undefined;
+  const ensembles = s.votingEnsemble || s.stackEnsemble ? Math.min(15_000, s.experimentTimeoutMs * 0.08) : 0;
+  return started + s.experimentTimeoutMs - reserveMs(s.experimentTimeoutMs) - ensembles;
+}
+
+/** Leaves time to write the outputs after the search: 3% of the budget, at least 0.3 s, at most 5 s. */
+export function reserveMs(budgetMs: number): number {
+  return Math.min(5_000, Math.max(300, budgetMs * 0.03));
+}
