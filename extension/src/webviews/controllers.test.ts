@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type * as vscodeTypes from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
-import { PreviewInfoRequest, PreviewPageRequest, RunDetailsRequest, StepLogTailRequest } from '../../../engine/src/protocol';
+import { CompareRunsRequest, PreviewInfoRequest, PreviewPageRequest, RunDetailsRequest, StepLogTailRequest } from '../../../engine/src/protocol';
 import { previewInfoFixture, previewPageFixture, runDetailsFixture } from '../../../webview/src/testing/fixtures';
 
 /**
@@ -9,6 +9,8 @@ import { previewInfoFixture, previewPageFixture, runDetailsFixture } from '../..
  * a stand-in language client: the handshake (nothing before `ready`, everything again after a
  * page reload), live refetch on run changes, and request forwarding.
  */
+const logged = vi.hoisted(() => [] as string[]);
+
 vi.mock('vscode', () => {
   class Disposable {
     constructor(private readonly fn: () => void) {}
@@ -20,7 +22,7 @@ vi.mock('vscode', () => {
     Disposable,
     ViewColumn: { Active: -1 },
     Uri: { joinPath: (base: { path: string }, ...parts: string[]) => ({ path: [base.path, ...parts].join('/'), toString: () => [base.path, ...parts].join('/') }) },
-    window: { showOpenDialog: vi.fn(), showSaveDialog: vi.fn() },
+    window: { showOpenDialog: vi.fn(), showSaveDialog: vi.fn(), createOutputChannel: () => ({ error: (line: string) => logged.push(line) }) },
   };
 });
 
@@ -147,5 +149,22 @@ describe('webview controllers', () => {
     panel.fromPage({ type: 'requestPage', offset: 800, limit: 200 });
     await flush();
     expect(panel.posted.at(-1)).toEqual({ type: 'error', message: 'page size must be 1 to 5000 rows' });
+    // The page gets the short message; the log gets it with its stack.
+    expect(logged.at(-1)).toMatch(/^dataPreview panel: 'requestPage': Error: page size must be 1 to 5000 rows\n\s+at /);
+  });
+
+  it('compare runs shows a failed request as its first line with the engine hint', async () => {
+    const { CompareRunsController } = await import('./controllers');
+    const panel = fakePanel();
+    const client = fakeClient({
+      [CompareRunsRequest.method]: () => {
+        throw Object.assign(new Error('run run-9 not found\nmore detail'), { data: { hint: 'list runs with weir runs' } });
+      },
+    });
+    new CompareRunsController(panel as never, { path: '/ext' } as vscodeTypes.Uri, { kind: 'compareRuns', runIds: ['run-1', 'run-9'] }, client as unknown as LanguageClient, { openRunDetails: vi.fn(), openDataPreview: vi.fn(), openModelCard: vi.fn() }, () => undefined);
+    panel.fromPage({ type: 'ready' });
+    await flush();
+    expect(panel.posted).toEqual([{ type: 'error', message: 'run run-9 not found (list runs with weir runs)' }]);
+    expect(logged.at(-1)).toMatch(/^compareRuns panel: runs run-1, run-9: Error: run run-9 not found\nmore detail\n\s+at /);
   });
 });
