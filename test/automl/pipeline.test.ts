@@ -6,8 +6,9 @@ import { startRun } from '../../engine/src/scheduler';
 import { openWorkspace } from '../../engine/src/store/workspace';
 import { loadModel } from '../../engine/src/automl/model/loadModel';
 import { readColumnar } from '../../engine/src/data/tables';
-import { automlStep } from '../../engine/src/automl/automlStep';
+import { automlStep } from '../../engine/src/steps/automlStep';
 import { cliBundle, repoRoot, titanicCsv, tempDir } from '../helpers/paths';
+import { registerDataset } from '../../engine/src/data/registerDataset';
 
 /**
  * The article's pipeline through the real scheduler and store: data prep (DuckDB) →
@@ -28,7 +29,7 @@ describe('automl in a pipeline', () => {
     );
     const store = await openWorkspace(ws);
     try {
-      await store.registerDataset('titanic_ds', [titanicCsv]);
+      await registerDataset(store, 'titanic_ds', [titanicCsv]);
       const handle = await startRun(store, file);
       const logs: string[] = [];
       handle.onEvent((e) => {

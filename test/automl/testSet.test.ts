@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runAutoML } from '../../engine/src/automl/runAutoML';
-import { automlStep } from '../../engine/src/automl/automlStep';
+import { automlStep } from '../../engine/src/steps/automlStep';
 import { parseAutoMLConfig } from '../../engine/src/automl/settings';
 import { loadModel } from '../../engine/src/automl/model/loadModel';
 import type { ModelArtifact } from '../../engine/src/automl/model/modelArtifact';
@@ -18,6 +18,7 @@ import { WeirError } from '../../engine/src/errors';
 import { runDetails } from '../../engine/src/lsp/webviewData';
 import { cliBundle, repoRoot, tempDir, titanicCsv } from '../helpers/paths';
 import { syntheticClassification, syntheticRegression } from './tables';
+import { registerDataset } from '../../engine/src/data/registerDataset';
 
 function select(t: ColumnarTable, rows: ArrayLike<number>): ColumnarTable {
   const idx = Array.from(rows);
@@ -150,7 +151,7 @@ describe('test-set evaluation in a pipeline', () => {
     let recorded: ModelArtifact['test'];
     let cvPrimary = 0;
     try {
-      await store.registerDataset('titanic_ds', [titanicCsv]);
+      await registerDataset(store, 'titanic_ds', [titanicCsv]);
       const run = await (await startRun(store, file)).done;
       expect(run.status, JSON.stringify(run.error)).toBe('Completed');
       const train = run.steps.find((s) => s.name === 'train')!;

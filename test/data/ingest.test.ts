@@ -10,6 +10,7 @@ import { readColumnar, previewRows, readSchema } from '../../engine/src/data/tab
 import { openWorkspace } from '../../engine/src/store/workspace';
 import { WeirError } from '../../engine/src/errors';
 import { titanicCsv, tempDir, vegaData } from '../helpers/paths';
+import { registerDataset } from '../../engine/src/data/registerDataset';
 
 const titanic = titanicCsv;
 const work = tempDir('weir-ingest-');
@@ -139,7 +140,7 @@ describe('ingest rules', () => {
     expect(r2.files).toEqual([a, b]);
     const store = await openWorkspace(tempDir());
     try {
-      const registered = await store.registerDataset('titanic_glob', [path.join(work, 'union', 'Titanic*.csv')]);
+      const registered = await registerDataset(store, 'titanic_glob', [path.join(work, 'union', 'Titanic*.csv')]);
       expect(registered.version.sources).toEqual([path.join(work, 'union', 'Titanic*.csv')]);
       expect(registered.version.files).toEqual([a, b]);
     } finally {
@@ -249,8 +250,8 @@ describe('ingest from URLs', () => {
   it('registers from a URL through the store and dedupes the same content', async () => {
     const store = await openWorkspace(tempDir());
     try {
-      const a = await store.registerDataset('titanic_ds', [`${base}/Titanic.csv`]);
-      const b = await store.registerDataset('titanic_ds', [titanic]);
+      const a = await registerDataset(store, 'titanic_ds', [`${base}/Titanic.csv`]);
+      const b = await registerDataset(store, 'titanic_ds', [titanic]);
       expect(a.created).toBe(true);
       expect(b.created).toBe(false);
       expect(b.version.sources).toEqual([`${base}/Titanic.csv`]);

@@ -10,6 +10,7 @@ import { openWorkspace } from '../../engine/src/store/workspace';
 import type { WorkspaceStore } from '../../engine/src/store/storeApi';
 import { python, repoRoot, tempDir, titanicCsv } from '../helpers/paths';
 import { mltableProblems, pipelineProblems, readAsAzure } from './azureml';
+import { registerDataset } from '../../engine/src/data/registerDataset';
 
 const examples = {
   titanic: path.join(repoRoot, 'examples/titanic/titanic.pipeline.yaml'),
@@ -53,7 +54,7 @@ let store: WorkspaceStore;
 beforeAll(async () => {
   ws = tempDir('weir-export-ws-');
   store = await openWorkspace(ws);
-  await store.registerDataset('titanic_ds', [titanicCsv], { description: 'Titanic baseline data' });
+  await registerDataset(store, 'titanic_ds', [titanicCsv], { description: 'Titanic baseline data' });
 });
 afterAll(async () => {
   await store?.dispose();

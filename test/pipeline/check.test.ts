@@ -8,6 +8,7 @@ import { splitStatements } from '../../engine/src/steps/sqlStep';
 import { openWorkspace } from '../../engine/src/store/workspace';
 import type { WorkspaceStore } from '../../engine/src/store/storeApi';
 import { tempDir, vegaData } from '../helpers/paths';
+import { registerDataset } from '../../engine/src/data/registerDataset';
 
 // A kind that needs a column, as `automl` needs its label column: it proves that input
 // schemas reach `check()` from datasets, from `file:` inputs and through `sql` steps.
@@ -75,7 +76,7 @@ steps:
 `,
     };
     const { store, diagnostics } = await check(files);
-    await store!.registerDataset('peng', [penguins]);
+    await registerDataset(store!, 'peng', [penguins]);
     const messages = (await diagnostics()).map((d) => `${d.code}: ${d.message}`);
     expect(messages).toEqual(["unknown-dataset: dataset 'peng' has no version 9 (versions: 1)", "unknown-dataset: unknown dataset 'nope'", "unknown-model: unknown model 'nope'"]);
   });

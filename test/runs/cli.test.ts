@@ -6,6 +6,7 @@ import { openWorkspace } from '../../engine/src/store/workspace';
 import type { RunRecord } from '../../engine/src/store/records';
 import { cliBundle, repoRoot, titanicCsv, tempDir, vegaData } from '../helpers/paths';
 import { isAlive } from './processes';
+import { registerDataset } from '../../engine/src/data/registerDataset';
 
 /** The bundled CLI (`node dist/cli.js`, built by `npm test`) as a user runs it. */
 
@@ -55,7 +56,7 @@ describe('weir CLI', () => {
   test('each bad input: a message with file and line or value, exit 2, and the store as it was', async () => {
     const root = tempDir('weir-cli-');
     const store = await openWorkspace(root);
-    await store.registerDataset('penguins_ds', [path.join(vegaData, 'penguins.json')]);
+    await registerDataset(store, 'penguins_ds', [path.join(vegaData, 'penguins.json')]);
     await store.dispose();
     write(root, {
       'ok.sql': 'SELECT * FROM d\n',

@@ -9,6 +9,7 @@ import { sqlString, withPrivateDuckDB } from '../../engine/src/data/duckdb';
 import { isWeirError } from '../../engine/src/errors';
 import { python, repoRoot, tempDir, vegaData } from '../helpers/paths';
 import { isAlive } from './processes';
+import { registerDataset } from '../../engine/src/data/registerDataset';
 
 /** Real store, real DuckDB, real processes: the scheduler end to end, in this process. */
 
@@ -207,7 +208,7 @@ steps:
       tags: { source: test }
 `,
     });
-    const { version } = await store.registerDataset('penguins_ds', [path.join(vegaData, 'penguins.json')]);
+    const { version } = await registerDataset(store, 'penguins_ds', [path.join(vegaData, 'penguins.json')]);
     const run = await (await startRun(store, path.join(root, 'm.pipeline.yaml'))).done;
     expect(run.status).toBe('Completed');
     const model = await store.getModel('PenguinModel');

@@ -8,6 +8,7 @@ import type { RunRecord, StepRunRecord } from '../../engine/src/store/records';
 import { WeirError } from '../../engine/src/errors';
 import { HOST_TAG, tempName } from '../../engine/src/store/durableFiles';
 import { tempDir, titanicCsv } from '../helpers/paths';
+import { registerDataset } from '../../engine/src/data/registerDataset';
 
 const stores: WorkspaceStore[] = [];
 async function open(root: string): Promise<WorkspaceStore> {
@@ -285,13 +286,13 @@ describe('datasets', () => {
   it('registers a CSV, dedupes identical content, and reports unknown names and versions', async () => {
     const store = await open(tempDir());
     const titanic = titanicCsv;
-    const first = await store.registerDataset('titanic_ds', [titanic], { description: 'the article' });
+    const first = await registerDataset(store, 'titanic_ds', [titanic], { description: 'the article' });
     expect(first.created).toBe(true);
     expect(first.version.version).toBe(1);
     expect(first.version.rows).toBe(891);
     expect(first.version.schema.find((c) => c.name === 'Age')?.type).toBe('DOUBLE');
     expect(first.version.sources).toEqual([titanic]);
-    const again = await store.registerDataset('titanic_ds', [titanic]);
+    const again = await registerDataset(store, 'titanic_ds', [titanic]);
     expect(again.created).toBe(false);
     expect(again.version.version).toBe(1);
     await expect(store.getDataset('titanic_ds', 7)).rejects.toThrow(/has no version 7; versions: 1/);

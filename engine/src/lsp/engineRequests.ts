@@ -35,6 +35,7 @@ import { checkPipeline, parsePipelineText } from '../pipeline';
 import { startRun, type RunHandle, type RunEvent } from '../scheduler';
 import type { WorkspaceStore } from '../store/storeApi';
 import type { ArtifactRef, RunRecord } from '../store/records';
+import { registerDataset } from '../data/registerDataset';
 import { loadModel } from '../automl/model/loadModel';
 import { appendColumns, readTableFile, writeTableFile } from '../automl/model/tableFiles';
 import { summarizeRun } from './runSummary';
@@ -253,7 +254,7 @@ export function registerEngineRequests(ctx: EngineRequestContext, active: Active
   handle(ctx, DeleteRunRequest.type, async ({ runId }: { runId: string }) => (await store()).deleteRun(runId));
 
   handle(ctx, RegisterDatasetRequest.type, async ({ name, sources, description }: { name: string; sources: string[]; description?: string }) =>
-    (await store()).registerDataset(name, sources, { description }),
+    registerDataset(await store(), name, sources, { description }),
   );
   handle(ctx, DeleteDatasetRequest.type, async ({ name, version }: { name: string; version?: number }) => (await store()).deleteDataset(name, version));
   handle(ctx, DeleteModelRequest.type, async ({ name, version }: { name: string; version?: number }) => (await store()).deleteModel(name, version));

@@ -10,6 +10,7 @@ import { openWorkspace } from '../store/workspace';
 import { startLsp } from '../../../test/lsp/lspHarness';
 import { PreviewPageRequest, RunDetailsRequest, WebviewRunChangedNotification, WeirResponseErrorCodes } from '../protocol';
 import { compareRuns, modelCard, pipelineGraph, previewInfo, previewPage, previewProfile, runDetails, stepLogTail, trialCharts } from './webviewData';
+import { registerDataset } from '../data/registerDataset';
 
 /**
  * The webview data handlers against a real workspace store, real Parquet written by DuckDB
@@ -228,7 +229,7 @@ describe('data preview', () => {
   });
 
   it('previews a dataset version too', async () => {
-    await store.registerDataset('penguins_ds', [penguins]);
+    await registerDataset(store, 'penguins_ds', [penguins]);
     const info = await previewInfo(store, { dataset: 'penguins_ds' });
     expect(info.title).toBe('penguins_ds:1');
     expect(info.rows).toBe(344);

@@ -1,7 +1,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { isWeirError } from '../errors';
-import { findExpressions, substituteDeep } from './expressions';
+import { findExpressions, substituteDeep } from '../util/expressions';
 import { matchFiles } from './fileGlob';
 import { getStepKind } from '../steps/registry';
 import { isSqlFile } from '../steps/sqlStep';

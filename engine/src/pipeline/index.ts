@@ -26,7 +26,7 @@ export type { CheckOptions } from './check';
 export { loadPipeline, readPipelineFile, formatDiagnostic } from './load';
 export { pathAtOffset, offsetAt, positionAt } from './yamlSource';
 export { pipelineJsonSchema, pipelineFileSchema } from './schema';
-export { findExpressions, parseReference, referenceText, substituteDeep, substituteString } from './expressions';
+export { findExpressions, parseReference, referenceText, substituteDeep, substituteString } from '../util/expressions';
 export { matchFiles } from './fileGlob';
 
 /** The range of the value at a YAML path (or of its key with `target: 'key'`); the deepest existing part when the path is incomplete. */

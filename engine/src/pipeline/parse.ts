@@ -4,7 +4,7 @@ import type { z } from 'zod';
 import { isWeirError } from '../errors';
 import { allStepKinds, getStepKind } from '../steps/registry';
 import type { ArtifactRef } from '../store/records';
-import { findExpressions, wholeExpression } from './expressions';
+import { findExpressions, wholeExpression } from '../util/expressions';
 import { COMMON_STEP_KEYS, type executorSchema, identifier, pipelineTopSchema, stepCommonSchema } from './schema';
 import type {
   ParamValue,

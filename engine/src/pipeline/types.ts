@@ -1,8 +1,8 @@
 import type { Document, LineCounter } from 'yaml';
 import type { ArtifactRef } from '../store/records';
+import type { ParamValue, Reference } from '../util/expressions';
 
-/** A pipeline parameter's value: what `--param k=v` overrides. */
-export type ParamValue = string | number | boolean;
+export type { ParamValue, Reference };
 
 /** A position in a text document; 0-based like the Language Server Protocol. */
 export interface Position {
@@ -25,14 +25,6 @@ export interface PipelineDiagnostic {
   /** What the user can do about it. */
   hint?: string;
 }
-
-/** A `${{ … }}` expression after parsing. */
-export type Reference =
-  | { scope: 'inputs'; name: string }
-  | { scope: 'parameters'; name: string }
-  | { scope: 'steps'; step: string; output: string }
-  /** `${{ outputs.NAME }}`: inside a step's own settings, the path the step writes output NAME to. */
-  | { scope: 'outputs'; name: string };
 
 /** A reference found in the file, where it was found, and its text. */
 export interface ReferenceUse {

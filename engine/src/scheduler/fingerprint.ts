@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { findExpressions, substituteDeep } from '../pipeline/expressions';
+import { findExpressions, substituteDeep } from '../util/expressions';
 import type { ParamValue, Reference, StepSpec } from '../pipeline/types';
 import { getStepKind } from '../steps/registry';
 import type { ResolvedInput, StepContext } from '../steps/stepKind';

@@ -2,7 +2,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { WeirError, isWeirError } from '../errors';
 import { loadPipeline } from '../pipeline/load';
-import { substituteDeep } from '../pipeline/expressions';
+import { substituteDeep } from '../util/expressions';
 import type { ExecutorSpec, ParamValue, PipelineSpec, Reference } from '../pipeline/types';
 import { getStepKind } from '../steps/registry';
 import type { ResolvedInput } from '../steps/stepKind';

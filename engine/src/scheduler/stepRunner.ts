@@ -1,12 +1,11 @@
 import { rm, stat } from 'node:fs/promises';
 import { WeirError } from '../errors';
-import { substituteDeep } from '../pipeline/expressions';
+import { substituteDeep } from '../util/expressions';
 import type { ParamValue, Reference, StepSpec } from '../pipeline/types';
 import { describeTable, withPrivateDuckDB } from '../data/duckdb';
 import { tableReader } from '../data/formats';
 import { getStepKind } from '../steps/registry';
-import { outputPathFor } from '../steps/scriptStep';
-import type { ResolvedInput, StepContext } from '../steps/stepKind';
+import { outputPathFor, type ResolvedInput, type StepContext } from '../steps/stepKind';
 import type { ArtifactRef, TrialRecord } from '../store/records';
 import type { WorkspaceStore } from '../store/storeApi';
 import { inputForReference, stepFingerprint } from './fingerprint';

@@ -2,7 +2,7 @@ import type { StepKind } from './stepKind';
 import { sqlStep } from './sqlStep';
 import { scriptStep } from './scriptStep';
 import { registerModelStep } from './registerModelStep';
-import { automlStep } from '../automl/automlStep';
+import { automlStep } from './automlStep';
 import { scoreStep } from './score';
 
 /**

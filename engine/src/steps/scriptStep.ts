@@ -6,7 +6,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { WeirError } from '../errors';
 import { processStartTicks } from '../store/processOwner';
-import type { StepContext, StepKind } from './stepKind';
+import { outputPathFor, type StepContext, type StepKind } from './stepKind';
 
 const argSchema = z.union([z.string(), z.number(), z.boolean()]);
 
@@ -217,18 +217,6 @@ function programFor(argv: string[], ctx: Pick<StepContext, 'environment'>): stri
 
 function envName(name: string): string {
   return name.toUpperCase().replace(/[^A-Z0-9_]/g, '_');
-}
-
-/** Output paths handed to the process: a file for tables and JSON, a folder for `dir`, a free path for the rest. */
-export function outputPathFor(outDir: string, name: string, kind: string): string {
-  switch (kind) {
-    case 'parquet':
-      return path.join(outDir, `${name}.parquet`);
-    case 'json':
-      return path.join(outDir, `${name}.json`);
-    default:
-      return path.join(outDir, name);
-  }
 }
 
 export const scriptStep: StepKind<ScriptConfig> = {

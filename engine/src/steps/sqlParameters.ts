@@ -1,6 +1,5 @@
 import { WeirError } from '../errors';
-import { findExpressions } from '../pipeline/expressions';
-import type { ParamValue } from '../pipeline/types';
+import { findExpressions, type ParamValue } from '../util/expressions';
 
 /**
  * Substitutes `${{ parameters.NAME }}` into SQL as data, never as code. Each expression is

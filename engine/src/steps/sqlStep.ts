@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { WeirError } from '../errors';
-import { findExpressions, substituteDeep } from '../pipeline/expressions';
+import { findExpressions, substituteDeep } from '../util/expressions';
 import { substituteSqlParameters } from './sqlParameters';
 import type { StepKind } from './stepKind';
 import { sqlIdentifier, sqlString, withPrivateDuckDB } from '../data/duckdb';

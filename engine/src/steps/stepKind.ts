@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type { z } from 'zod';
 import type { WorkspaceStore } from '../store/storeApi';
 import type { ArtifactRef, ColumnSchema, TrialRecord } from '../store/records';
@@ -113,6 +114,23 @@ export interface StepContext {
    * simply leave such children to finish on their own.
    */
   recordProcess?(group: { pgid: number; procStart?: string }): Promise<void>;
+}
+
+/**
+ * Where a step writes its output `name` of `kind` under `ctx.outDir`: a file for tables and
+ * JSON, a folder for `dir`, a free path for the rest. The scheduler substitutes this path for
+ * `${{ outputs.NAME }}` in a step's settings, and a kind that hands paths to a process (script)
+ * uses the same one.
+ */
+export function outputPathFor(outDir: string, name: string, kind: string): string {
+  switch (kind) {
+    case 'parquet':
+      return path.join(outDir, `${name}.parquet`);
+    case 'json':
+      return path.join(outDir, `${name}.json`);
+    default:
+      return path.join(outDir, name);
+  }
 }
 
 export interface StepResult {

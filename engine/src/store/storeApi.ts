@@ -1,4 +1,4 @@
-import type { ArtifactRef, DatasetVersion, ModelAlias, ModelAliasEvent, ModelVersion, RunRecord, StepRunRecord, TrialRecord } from './records';
+import type { ArtifactRef, ColumnSchema, DatasetVersion, ModelAlias, ModelAliasEvent, ModelVersion, RunRecord, StepRunRecord, TrialRecord } from './records';
 import type { ModelRef } from './versionedRegistry';
 
 /**
@@ -35,11 +35,12 @@ export interface WorkspaceStore {
   // ----- datasets -----
 
   /**
-   * Snapshots the sources (paths, globs, http(s) URLs; CSV/TSV, Parquet, JSON/NDJSON, Arrow IPC)
-   * into one Parquet artifact and records a new version. Returns `created: false` and the
-   * latest version when the content equals the latest version's.
+   * Moves a snapshot's Parquet file into the artifact store and records it as the dataset's
+   * next version. Returns `created: false` and the latest version when the content equals the
+   * latest version's. Reading sources into a snapshot is `registerDataset` in
+   * `data/registerDataset.ts`: the store never reads tables.
    */
-  registerDataset(name: string, sources: string[], options?: { description?: string; onProgress?: (message: string) => void; signal?: AbortSignal }): Promise<{ version: DatasetVersion; created: boolean }>;
+  addDatasetVersion(name: string, snapshot: DatasetSnapshot, options?: { description?: string }): Promise<{ version: DatasetVersion; created: boolean }>;
   listDatasets(): Promise<DatasetVersion[]>; // latest version of each
   listDatasetVersions(name: string): Promise<DatasetVersion[]>;
   /** `version` undefined means latest. Throws NOT_FOUND naming the dataset or version. */
@@ -117,3 +118,15 @@ export type StoreChange =
   | { type: 'run'; runId: string; experiment?: string }
   | { type: 'dataset'; name: string }
   | { type: 'model'; name: string };
+
+/** A dataset's content, made above the store: one Parquet file and what it holds. */
+export interface DatasetSnapshot {
+  /** The Parquet file; moved into the artifact store. */
+  parquet: string;
+  rows: number;
+  schema: ColumnSchema[];
+  /** What to record as the dataset's sources: URLs and globs as given, local paths absolute. */
+  sources: string[];
+  /** Every file read, in union order. */
+  files: string[];
+}

@@ -3,13 +3,12 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { WeirError } from '../errors';
 import type { ArtifactRef, DatasetVersion, ModelAlias, ModelAliasEvent, ModelVersion, RunRecord, RunStatus, StepRunRecord, TrialRecord } from './records';
-import type { StoreChange, WorkspaceStore } from './storeApi';
+import type { DatasetSnapshot, StoreChange, WorkspaceStore } from './storeApi';
 import { HOST_TAG, pathExists, readJsonFile, tempName, writeFileAtomic } from './durableFiles';
 import { checkRegistryName, encodeFileName, newRunId } from './fileNames';
 import { cancelOrphanedJobs, currentOwner, isOwnerAlive, isPidAlive, killOrphanedGroup } from './processOwner';
 import { VersionedRegistry, type ModelRef } from './versionedRegistry';
 import { ModelAliases } from './modelAliases';
-import { assertNotSpecial } from './fileKinds';
 import { RunIndex } from './runIndex';
 import { ArtifactStore } from './artifacts';
 import { ChangeJournal } from './changeJournal';
@@ -209,38 +208,26 @@ export class FileWorkspaceStore implements WorkspaceStore {
 
   // ----- datasets -----
 
-  async registerDataset(name: string, sources: string[], options: { description?: string; onProgress?: (message: string) => void; signal?: AbortSignal } = {}): Promise<{ version: DatasetVersion; created: boolean }> {
+  async addDatasetVersion(name: string, snapshot: DatasetSnapshot, options: { description?: string } = {}): Promise<{ version: DatasetVersion; created: boolean }> {
     checkRegistryName('dataset', name);
-    if (sources.length === 0) throw new WeirError('BAD_INPUT', `dataset '${name}': no sources given`, { hint: 'Give one or more paths, globs or URLs.' });
-    // Plain paths are checked here; a glob's matches are read by DuckDB, which skips none.
-    for (const source of sources) if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(source)) assertNotSpecial(path.resolve(this.root, source));
-    const work = await this.makeTempDir('ingest');
-    try {
-      const out = path.join(work, 'data.parquet');
-      // Loaded on demand: DuckDB is a native module that most store users never need.
-      const { ingestSources } = await import('../data/ingest');
-      const ingested = await ingestSources(sources, out, { tmpDir: work, cwd: this.root, onProgress: options.onProgress, signal: options.signal });
-      const artifact = await this.putArtifact(out, 'parquet', { rows: ingested.rows, schema: ingested.schema });
-      const { record: version, created } = await this.datasets.add(name, (v) => {
-        const record: DatasetVersion = {
-          name,
-          version: v,
-          createdAt: new Date().toISOString(),
-          sources: ingested.sources,
-          hash: artifact.hash,
-          rows: ingested.rows,
-          schema: ingested.schema,
-          artifact,
-        };
-        if (options.description !== undefined) record.description = options.description;
-        if (ingested.files.length !== ingested.sources.length) record.files = ingested.files;
-        return record;
-      }, { reuseIfLatest: (latest) => latest.hash === artifact.hash });
-      if (created) this.journal.record({ type: 'dataset', name });
-      return { version, created };
-    } finally {
-      await this.removeTempDir(work);
-    }
+    const artifact = await this.putArtifact(snapshot.parquet, 'parquet', { rows: snapshot.rows, schema: snapshot.schema });
+    const { record: version, created } = await this.datasets.add(name, (v) => {
+      const record: DatasetVersion = {
+        name,
+        version: v,
+        createdAt: new Date().toISOString(),
+        sources: snapshot.sources,
+        hash: artifact.hash,
+        rows: snapshot.rows,
+        schema: snapshot.schema,
+        artifact,
+      };
+      if (options.description !== undefined) record.description = options.description;
+      if (snapshot.files.length !== snapshot.sources.length) record.files = snapshot.files;
+      return record;
+    }, { reuseIfLatest: (latest) => latest.hash === artifact.hash });
+    if (created) this.journal.record({ type: 'dataset', name });
+    return { version, created };
   }
 
   listDatasets(): Promise<DatasetVersion[]> {

@@ -5,6 +5,7 @@ import { openWorkspace } from '../../store/workspace';
 import type { WorkspaceStore } from '../../store/storeApi';
 import type { DatasetVersion } from '../../store/records';
 import { parseNameVersion } from '../../store/versionedRegistry';
+import { registerDataset } from '../../data/registerDataset';
 
 /** `weir dataset register | list | show | preview | profile | delete`. */
 
@@ -61,7 +62,7 @@ const register: CliCommand = {
     return withStore(args, async (store) => {
       // Paths on the command line are relative to where the user is, not to the workspace.
       const resolved = sources.map((s) => (/^https?:\/\//i.test(s) ? s : path.resolve(s)));
-      const { version, created } = await store.registerDataset(name, resolved, { description, onProgress: (m) => io.err(m), signal: io.signal });
+      const { version, created } = await registerDataset(store, name, resolved, { description, onProgress: (m) => io.err(m), signal: io.signal });
       if (args.json) io.json({ created, dataset: version });
       else if (created) io.out(`Registered ${summaryLine(version)}`);
       else io.out(`Unchanged: the content equals ${version.name}:${version.version} (sha256 ${version.hash.slice(0, 12)}); no new version was made.`);

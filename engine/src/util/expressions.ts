@@ -1,4 +1,19 @@
-import type { Reference } from './types';
+/**
+ * The `${{ … }}` expressions of pipeline files: finding, parsing and substituting them. A leaf
+ * with no engine imports, since the pipeline parser, the step kinds and the scheduler all
+ * read expressions.
+ */
+
+/** A pipeline parameter's value: what `--param k=v` overrides. */
+export type ParamValue = string | number | boolean;
+
+/** A `${{ … }}` expression after parsing. */
+export type Reference =
+  | { scope: 'inputs'; name: string }
+  | { scope: 'parameters'; name: string }
+  | { scope: 'steps'; step: string; output: string }
+  /** `${{ outputs.NAME }}`: inside a step's own settings, the path the step writes output NAME to. */
+  | { scope: 'outputs'; name: string };
 
 /** Matches one `${{ … }}` expression; group 1 is its inside. */
 const EXPRESSION = /\$\{\{([^}]*)\}\}/g;

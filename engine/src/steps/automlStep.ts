@@ -1,8 +1,8 @@
 import { WeirError } from '../errors';
-import type { StepKind, StepProblem } from '../steps/stepKind';
-import { readTableFile } from './model/tableFiles';
-import { runAutoML } from './runAutoML';
-import { type AutoMLConfig, automlConfigSchema } from './settings';
+import type { StepKind, StepProblem } from './stepKind';
+import { readTableFile } from '../automl/model/tableFiles';
+import { runAutoML } from '../automl/runAutoML';
+import { type AutoMLConfig, automlConfigSchema } from '../automl/settings';
 
 /**
  * The test set's settings against the step's inputs: `test_data` must name an input, and
