@@ -97,11 +97,15 @@ class TrainingContext {
     // Codes are one byte unless a feature can need all 256 bins plus a code for missing
     // values (NaN present, max_bin 256, and enough rows for 256 distinct values).
     const width = p.maxBin >= 256 && n > 256 && hasNaN(data.values) ? 2 : 1;
-    const binsPtr = heap.alloc(n * nf * width);
+    // Row-major codes (histograms only) are two bytes whenever every slot index fits in 16
+    // bits: they then hold the slot index itself (globalizeRowCodes).
+    const rowWidth = nf * (Math.min(p.maxBin, 256) + 1) <= 65536 ? 2 : width;
+    const binsPtr = heap.alloc(n * nf * rowWidth);
     const colBinsPtr = heap.alloc(n * nf * width);
     this.labelPtr = heap.put(data.label);
     this.weightPtr = data.weight ? heap.put(data.weight) : 0;
-    this.marginPtr = heap.alloc(n * K * 8);
+    // Margins as f32, class-major ([k][row], like the gradient pairs), as XGBoost's float cache.
+    this.marginPtr = heap.alloc(n * K * 4);
     // (gradient, hessian) as two f32 per row and class, as XGBoost's GradientPair.
     this.ghPtr = heap.alloc(n * K * 8);
     const rowIdxPtr = heap.alloc(n * 4);
@@ -114,7 +118,7 @@ class TrainingContext {
     this.splitOutPtr = heap.alloc(48);
     this.sumOutPtr = heap.alloc(16);
     this.probsPtr = heap.alloc(K * 8);
-    k.setDataset(n, nf, width, binsPtr, colBinsPtr, slotBytesPtr, nbinsPtr, 0, rowIdxPtr, tmpPtr);
+    k.setDataset(n, nf, width, rowWidth, binsPtr, colBinsPtr, slotBytesPtr, nbinsPtr, 0, rowIdxPtr, tmpPtr);
 
     // Binning scratch lives above a mark and is released once every feature is binned.
     const mark = k.heapMark();
@@ -144,8 +148,8 @@ class TrainingContext {
     this.totalSlots = slots;
     heap.i32.set(nbins, nbinsPtr >>> 2);
     heap.i32.set(new Int32Array(slotBytes.buffer), slotBytesPtr >>> 2);
-    k.setDataset(n, nf, width, binsPtr, colBinsPtr, slotBytesPtr, nbinsPtr, slots, rowIdxPtr, tmpPtr);
-    if (width === 2 && slots <= 65536) k.globalizeRowCodes();
+    k.setDataset(n, nf, width, rowWidth, binsPtr, colBinsPtr, slotBytesPtr, nbinsPtr, slots, rowIdxPtr, tmpPtr);
+    if (rowWidth === 2 && slots <= 65536) k.globalizeRowCodes();
     k.setSplitParams(p.lambda, p.alpha, p.minChildWeight, p.maxDeltaStep);
   }
 
@@ -431,7 +435,7 @@ export function train(data: TrainData, params: GbdtParams, evals: EvalSet[] = []
 
   const ctx = new TrainingContext(data, p);
   const { k, heap } = ctx;
-  heap.f64.fill(margin0, ctx.marginPtr >>> 3, (ctx.marginPtr >>> 3) + n * K);
+  heap.f32.fill(margin0, ctx.marginPtr >>> 2, (ctx.marginPtr >>> 2) + n * K);
 
   const evalStates: EvalState[] = evals.map((set) => {
     const dataPtr = heap.put(set.data.values);
@@ -470,7 +474,7 @@ export function train(data: TrainData, params: GbdtParams, evals: EvalSet[] = []
       if (p.objective === 'reg:absoluteerror') refitAbsoluteLeaves(ctx, grower, data);
       const tree = grower.builder.build();
       for (const leaf of grower.leaves) {
-        k.addLeafValue(ctx.marginPtr, K, group, leaf.begin, leaf.end, tree.splitCondition[leaf.id]);
+        k.addLeafValue(ctx.marginPtr, group, leaf.begin, leaf.end, tree.splitCondition[leaf.id]);
       }
       trees.push(tree);
       treeInfo.push(group);
@@ -538,7 +542,7 @@ export function train(data: TrainData, params: GbdtParams, evals: EvalSet[] = []
 function refitAbsoluteLeaves(ctx: TrainingContext, grower: TreeGrower, data: TrainData): void {
   const { heap, p } = ctx;
   const { label, weight } = data;
-  const margin = heap.f64;
+  const margin = heap.f32;
   const rowIdx = heap.i32;
   const rowIdxBase = ctx.rowIdxPtr >>> 2;
   for (const leaf of grower.leaves) {
@@ -548,7 +552,7 @@ function refitAbsoluteLeaves(ctx: TrainingContext, grower: TreeGrower, data: Tra
     const w = weight ? new Float64Array(m) : undefined;
     for (let i = 0; i < m; i++) {
       const r = rowIdx[rowIdxBase + leaf.begin + i];
-      residual[i] = label[r] - margin[(ctx.marginPtr >>> 3) + r];
+      residual[i] = label[r] - margin[(ctx.marginPtr >>> 2) + r];
       if (w && weight) w[i] = weight[r];
     }
     grower.builder.setLeafValue(leaf.id, Math.fround(p.eta * xgbQuantile(0.5, residual, w)));

@@ -12,7 +12,7 @@ export interface GbdtKernels {
   alloc(bytes: number): number;
   heapMark(): number;
   heapRelease(mark: number): void;
-  setDataset(rows: number, feats: number, width: number, bins: number, colBins: number, slotBytes: number, nbins: number, slots: number, rowIdx: number, tmpIdx: number): void;
+  setDataset(rows: number, feats: number, width: number, rowWidth: number, bins: number, colBins: number, slotBytes: number, nbins: number, slots: number, rowIdx: number, tmpIdx: number): void;
   resetRowIndex(): void;
   globalizeRowCodes(): void;
   sketchFeature(col: number, weights: number, n: number, f: number, maxBin: number, cutsOut: number, scratchA: number, scratchB: number, counts: number): number;
@@ -24,7 +24,7 @@ export interface GbdtKernels {
   nodeGain(g: number, h: number): number;
   findBestSplit(hist: number, g: number, h: number, featMask: number, out: number): void;
   partitionRows(begin: number, end: number, f: number, splitBin: number, defaultLeft: number): number;
-  addLeafValue(margin: number, numClass: number, k: number, begin: number, end: number, value: number): void;
+  addLeafValue(margin: number, k: number, begin: number, end: number, value: number): void;
   maskGradients(gh: number, mask: number, n: number): void;
   gradLogistic(n: number, margin: number, label: number, weights: number, scalePosWeight: number, gh: number): void;
   gradSquared(n: number, margin: number, label: number, weights: number, gh: number): void;

@@ -53,8 +53,13 @@ export function heapRelease(mark: usize): void {
 let nRows: i32 = 0;
 let nFeat: i32 = 0;
 let binsPtr: usize = 0;
-/** Bytes per bin code: 1, or 2 when some feature may need 256 bins plus a missing-value code. */
+/** Bytes per column-major bin code: 1, or 2 when some feature may need 256 bins plus a missing-value code. */
 let binWidth: i32 = 1;
+/**
+ * Bytes per row-major code: 2 whenever every histogram slot index fits in 16 bits (so the
+ * codes can be globalized, see `rowCodesGlobal`), otherwise `binWidth`.
+ */
+let rowWidth: i32 = 1;
 /** The same codes column-major (feature f at colBins + f·rows): partitioning reads one feature. */
 let colBinsPtr: usize = 0;
 /** Byte offset of each feature's first slot in a histogram (slot index × 16). */
@@ -68,11 +73,13 @@ let tmpIdxPtr: usize = 0;
  * With two-byte codes the row-major matrix can hold each cell's histogram slot index
  * (feature offset + bin) instead of its bin, which saves a load and an add per cell in the
  * histogram loop; set by `globalizeRowCodes`. The column-major copy keeps plain bins.
+ * This is why the row-major codes are two bytes even when the bins fit in one.
  */
 let rowCodesGlobal = false;
 
-export function setDataset(rows: i32, feats: i32, width: i32, bins: usize, colBins: usize, slotBytes: usize, nbins: usize, slots: i32, rowIdx: usize, tmpIdx: usize): void {
+export function setDataset(rows: i32, feats: i32, width: i32, rowCodeWidth: i32, bins: usize, colBins: usize, slotBytes: usize, nbins: usize, slots: i32, rowIdx: usize, tmpIdx: usize): void {
   binWidth = width;
+  rowWidth = rowCodeWidth;
   rowCodesGlobal = false;
   nRows = rows;
   nFeat = feats;
@@ -428,13 +435,10 @@ function pruneEntries(src: usize, srcSize: i32, dst: usize, maxSize: i32): i32 {
 // @ts-ignore: decorator
 @inline
 function storeCode(row: usize, f: i32, code: i32): void {
-  if (binWidth == 2) {
-    store<u16>(binsPtr + ((row * <usize>nFeat + <usize>f) << 1), <u16>code);
-    store<u16>(colBinsPtr + ((<usize>f * <usize>nRows + row) << 1), <u16>code);
-  } else {
-    store<u8>(binsPtr + row * <usize>nFeat + <usize>f, <u8>code);
-    store<u8>(colBinsPtr + <usize>f * <usize>nRows + row, <u8>code);
-  }
+  if (rowWidth == 2) store<u16>(binsPtr + ((row * <usize>nFeat + <usize>f) << 1), <u16>code);
+  else store<u8>(binsPtr + row * <usize>nFeat + <usize>f, <u8>code);
+  if (binWidth == 2) store<u16>(colBinsPtr + ((<usize>f * <usize>nRows + row) << 1), <u16>code);
+  else store<u8>(colBinsPtr + <usize>f * <usize>nRows + row, <u8>code);
 }
 
 /**
@@ -587,7 +591,7 @@ export function sketchFeature(col: usize, weights: usize, n: i32, f: i32, maxBin
  */
 export function buildHist(hist: usize, gh: usize, begin: i32, end: i32, direct: bool): void {
   if (rowCodesGlobal) buildHistGlobal(hist, gh, begin, end, direct);
-  else if (binWidth == 2) buildHistOf<u16>(hist, gh, begin, end, direct);
+  else if (rowWidth == 2) buildHistOf<u16>(hist, gh, begin, end, direct);
   else buildHistOf<u8>(hist, gh, begin, end, direct);
 }
 
@@ -691,11 +695,23 @@ let alpha: f64 = 0;
 let minChildWeight: f64 = 1;
 let maxDeltaStep: f64 = 0;
 
+/** Split-search scratch: per-bin running sums (f64) and candidate gains (f32) of one feature. */
+let scanG: usize = 0;
+let scanH: usize = 0;
+let scanChg: usize = 0;
+/** Room for a feature's 256 bins plus a spare lane for the two-at-a-time loops. */
+const SCAN_BINS: usize = 260;
+
 export function setSplitParams(lambda_: f64, alpha_: f64, minChildWeight_: f64, maxDeltaStep_: f64): void {
   lambda = lambda_;
   alpha = alpha_;
   minChildWeight = minChildWeight_;
   maxDeltaStep = maxDeltaStep_;
+  if (scanG == 0) {
+    scanG = alloc(SCAN_BINS << 3);
+    scanH = alloc(SCAN_BINS << 3);
+    scanChg = alloc(SCAN_BINS << 2);
+  }
 }
 
 // @ts-ignore: decorator
@@ -738,6 +754,92 @@ export function nodeGain(g: f64, h: f64): f64 {
 }
 
 /**
+ * Two gains at once: gainInline for each lane of (g, h) when max_delta_step is 0, with the
+ * same operations in the same order (so the same bits): t = g − clamp(g, −α, α) is L1's
+ * soft threshold, and h ≤ 0 gives 0.
+ */
+// @ts-ignore: decorator
+@inline
+function gainX2(g: v128, h: v128, alphaV: v128, negAlphaV: v128, lambdaV: v128): v128 {
+  const t = f64x2.sub(g, f64x2.min(f64x2.max(g, negAlphaV), alphaV));
+  const q = f64x2.div(f64x2.mul(t, t), f64x2.add(h, lambdaV));
+  return v128.and(q, f64x2.gt(h, f64x2.splat(0)));
+}
+
+/**
+ * Loss changes of two candidate splits, as f32 in lanes 0 and 1 (XGBoost's
+ * <f32>(<f32>gain(left) + <f32>gain(right)) − parent gain); 0 where a side's hessian is below
+ * min_child_weight, which can never beat the running best (it starts at 0 and only grows).
+ */
+// @ts-ignore: decorator
+@inline
+function lossChangeX2(gl: v128, hl: v128, gr: v128, hr: v128, alphaV: v128, negAlphaV: v128, lambdaV: v128, mcwV: v128, parentV: v128): v128 {
+  const valid = v128.and(f64x2.ge(hl, mcwV), f64x2.ge(hr, mcwV));
+  const left = f32x4.demote_f64x2_zero(gainX2(gl, hl, alphaV, negAlphaV, lambdaV));
+  const right = f32x4.demote_f64x2_zero(gainX2(gr, hr, alphaV, negAlphaV, lambdaV));
+  const chg = f32x4.sub(f32x4.add(left, right), parentV);
+  // The two 64-bit masks narrowed to 32-bit lanes 0 and 1.
+  return v128.and(chg, i8x16.shuffle(valid, valid, 0, 1, 2, 3, 8, 9, 10, 11, 0, 1, 2, 3, 8, 9, 10, 11));
+}
+
+// The best split found so far by a split search; the first strictly better candidate wins.
+let best: f32 = 0;
+let bestGL: f64 = 0;
+let bestHL: f64 = 0;
+let bestF = -1;
+let bestBin = 0;
+let bestDefaultLeft = 0;
+
+// @ts-ignore: decorator
+@inline
+function resetBest(): void {
+  best = 0;
+  bestGL = 0;
+  bestHL = 0;
+  bestF = -1;
+  bestBin = 0;
+  bestDefaultLeft = 0;
+}
+
+// @ts-ignore: decorator
+@inline
+function offerSplit(chg: f32, gl: f64, hl: f64, f: i32, bin: i32, defaultLeft: i32): void {
+  if (chg > best) {
+    best = chg;
+    bestGL = gl;
+    bestHL = hl;
+    bestF = f;
+    bestBin = bin;
+    bestDefaultLeft = defaultLeft;
+  }
+}
+
+/** The layout findBestSplit documents. */
+function writeBest(out: usize): void {
+  store<f64>(out, <f64>best);
+  store<f64>(out, bestGL, 8);
+  store<f64>(out, bestHL, 16);
+  store<i32>(out, bestF, 24);
+  store<i32>(out, bestBin, 28);
+  store<i32>(out, bestDefaultLeft, 32);
+}
+
+/** scanG/scanH[b] = sums of bins from..b (step +1) or b..from (step −1), for b from `from` up to (not incl.) `to`. */
+// @ts-ignore: decorator
+@inline
+function runningSums(base: usize, from: i32, to: i32, step: i32): void {
+  let gs: f64 = 0;
+  let hs: f64 = 0;
+  for (let b = from; b != to; b += step) {
+    const p = base + (<usize>b << 4);
+    gs += load<f64>(p);
+    hs += load<f64>(p, 8);
+    store<f64>(scanG + (<usize>b << 3), gs);
+    store<f64>(scanH + (<usize>b << 3), hs);
+  }
+}
+
+/**
  * Finds the best split of a node from its histogram over the features whose byte in
  * `featMask` is non-zero. Each feature is scanned forward with missing values going right
  * and, when the node has missing values for it, backward with them going left (XGBoost's
@@ -746,16 +848,59 @@ export function nodeGain(g: f64, h: f64): f64 {
  * bin (i32; left = bins ≤ it, −1 = only missing values left), [32] default-left (i32).
  */
 export function findBestSplit(hist: usize, g: f64, h: f64, featMask: usize, out: usize): void {
+  if (maxDeltaStep != 0) {
+    findBestSplitScalar(hist, g, h, featMask, out);
+    return;
+  }
+  // The same candidates, gains and order as findBestSplitScalar (the reference), in three
+  // passes per feature: running sums, then two candidates' gains at a time with SIMD (the
+  // divisions dominate), then a scan in XGBoost's order keeping the first strictly best.
+  const parentGain = <f32>gainInline(g, h);
+  const gV = f64x2.splat(g);
+  const hV = f64x2.splat(h);
+  const mcwV = f64x2.splat(minChildWeight);
+  const alphaV = f64x2.splat(alpha);
+  const negAlphaV = f64x2.splat(-alpha);
+  const lambdaV = f64x2.splat(lambda);
+  const parentV = f32x4.splat(parentGain);
+  resetBest();
+  for (let f = 0; f < nFeat; f++) {
+    if (load<u8>(featMask + f) == 0) continue;
+    const base = hist + <usize>load<u32>(slotBytePtr + (<usize>f << 2));
+    const nb = load<i32>(nbinsPtr + (<usize>f << 2));
+    // Forward: missing values go right; a split after bin b has bins 0..b on the left.
+    runningSums(base, 0, nb, 1);
+    for (let b = 0; b < nb; b += 2) {
+      const gl = v128.load(scanG + (<usize>b << 3));
+      const hl = v128.load(scanH + (<usize>b << 3));
+      v128.store(scanChg + (<usize>b << 2), lossChangeX2(gl, hl, f64x2.sub(gV, gl), f64x2.sub(hV, hl), alphaV, negAlphaV, lambdaV, mcwV, parentV));
+    }
+    for (let b = 0; b < nb; b++) {
+      offerSplit(load<f32>(scanChg + (<usize>b << 2)), load<f64>(scanG + (<usize>b << 3)), load<f64>(scanH + (<usize>b << 3)), f, b, 0);
+    }
+    const mp = base + (<usize>nb << 4);
+    if (load<f64>(mp) == 0 && load<f64>(mp, 8) == 0) continue;
+    // Backward: missing values go left; the candidate at b has bins b..nb−1 on the right.
+    runningSums(base, nb - 1, -1, -1);
+    for (let b = 0; b < nb; b += 2) {
+      const gr = v128.load(scanG + (<usize>b << 3));
+      const hr = v128.load(scanH + (<usize>b << 3));
+      v128.store(scanChg + (<usize>b << 2), lossChangeX2(f64x2.sub(gV, gr), f64x2.sub(hV, hr), gr, hr, alphaV, negAlphaV, lambdaV, mcwV, parentV));
+    }
+    for (let b = nb - 1; b >= 0; b--) {
+      offerSplit(load<f32>(scanChg + (<usize>b << 2)), g - load<f64>(scanG + (<usize>b << 3)), h - load<f64>(scanH + (<usize>b << 3)), f, b - 1, 1);
+    }
+  }
+  writeBest(out);
+}
+
+/** The reference split search, one candidate at a time; used when max_delta_step is set. */
+function findBestSplitScalar(hist: usize, g: f64, h: f64, featMask: usize, out: usize): void {
   // Gains are compared as f32, as XGBoost's evaluator returns them: equal splits then tie
   // exactly and the first in feature/bin order wins, in both implementations.
   const parentGain = <f32>gainInline(g, h);
   const mcw = minChildWeight;
-  let best: f32 = 0;
-  let bestGL: f64 = 0;
-  let bestHL: f64 = 0;
-  let bestF = -1;
-  let bestBin = 0;
-  let bestDefaultLeft = 0;
+  resetBest();
   for (let f = 0; f < nFeat; f++) {
     if (load<u8>(featMask + f) == 0) continue;
     const base = hist + <usize>load<u32>(slotBytePtr + (<usize>f << 2));
@@ -774,15 +919,7 @@ export function findBestSplit(hist: usize, g: f64, h: f64, featMask: usize, out:
         const hr = h - hl;
         if (hr >= mcw) {
           const gr = g - gl;
-          const chg = <f32>(<f32>gainInline(gl, hl) + <f32>gainInline(gr, hr)) - parentGain;
-          if (chg > best) {
-            best = chg;
-            bestGL = gl;
-            bestHL = hl;
-            bestF = f;
-            bestBin = b;
-            bestDefaultLeft = 0;
-          }
+          offerSplit(<f32>(<f32>gainInline(gl, hl) + <f32>gainInline(gr, hr)) - parentGain, gl, hl, f, b, 0);
         }
       }
     }
@@ -803,26 +940,13 @@ export function findBestSplit(hist: usize, g: f64, h: f64, featMask: usize, out:
           const hl2 = h - hr;
           if (hl2 >= mcw) {
             const gl2 = g - gr;
-            const chg = <f32>(<f32>gainInline(gl2, hl2) + <f32>gainInline(gr, hr)) - parentGain;
-            if (chg > best) {
-              best = chg;
-              bestGL = gl2;
-              bestHL = hl2;
-              bestF = f;
-              bestBin = b - 1;
-              bestDefaultLeft = 1;
-            }
+            offerSplit(<f32>(<f32>gainInline(gl2, hl2) + <f32>gainInline(gr, hr)) - parentGain, gl2, hl2, f, b - 1, 1);
           }
         }
       }
     }
   }
-  store<f64>(out, <f64>best);
-  store<f64>(out, bestGL, 8);
-  store<f64>(out, bestHL, 16);
-  store<i32>(out, bestF, 24);
-  store<i32>(out, bestBin, 28);
-  store<i32>(out, bestDefaultLeft, 32);
+  writeBest(out);
 }
 
 /**
@@ -855,14 +979,14 @@ function partitionRowsOf<T>(begin: i32, end: i32, f: i32, splitBin: i32, default
   return <i32>(left - <usize>begin);
 }
 
-/** margin[rowIdx[i]·K + k] += value for i in [begin, end): a leaf's output on its rows. */
-export function addLeafValue(margin: usize, numClass: i32, k: i32, begin: i32, end: i32, value: f64): void {
-  const K = <usize>numClass;
+/** margin[k·rows + rowIdx[i]] += value for i in [begin, end): a leaf's output on its rows. */
+export function addLeafValue(margin: usize, k: i32, begin: i32, end: i32, value: f32): void {
+  // Margins are class-major f32 (XGBoost's prediction cache is float, so its gradients see
+  // the same values): a leaf's rows are ascending, so this walks one class's run in order.
+  const m = margin + ((<usize>k * <usize>nRows) << 2);
   for (let i = begin; i < end; i++) {
-    const r = <usize>load<u32>(rowIdxPtr + (<usize>i << 2));
-    const p = margin + ((r * K + <usize>k) << 3);
-    // XGBoost's prediction cache is float: accumulate in f32 so gradients match its own.
-    store<f64>(p, <f64>(<f32>load<f64>(p) + <f32>value));
+    const p = m + (<usize>load<u32>(rowIdxPtr + (<usize>i << 2)) << 2);
+    store<f32>(p, load<f32>(p) + value);
   }
 }
 
@@ -874,7 +998,7 @@ export function maskGradients(gh: usize, mask: usize, n: i32): void {
 }
 
 // ---------------------------------------------------------------------------------------
-// Gradients. `margin` is f64 (n·K, row-major) holding f32 values, labels and weights f32
+// Gradients. `margin` is f32, class-major for multi-class ([k][row], like `gh`), labels and weights f32
 // (weights 0 = none), `gh` receives (gradient, hessian) f32 pairs (8 bytes a row; the
 // histograms widen them to f64), class-major for multi-class: [k][row]. The arithmetic is f32, as XGBoost's objectives compute it (its GradientPair is
 // two floats), so both see the same gradients to the last bit in most cases and break
@@ -889,7 +1013,7 @@ function rowWeight(weights: usize, i: i32): f32 {
 // @ts-ignore: decorator
 @inline
 function marginAt(margin: usize, i: usize): f32 {
-  return <f32>load<f64>(margin + (i << 3));
+  return load<f32>(margin + (i << 2));
 }
 
 // @ts-ignore: decorator
@@ -953,12 +1077,11 @@ export function gradSoftmax(n: i32, numClass: i32, margin: usize, label: usize, 
   const K = <usize>numClass;
   const classStride = <usize>n;
   for (let i = 0; i < n; i++) {
-    const row = <usize>i * K;
-    let mx = marginAt(margin, row);
-    for (let k: usize = 1; k < K; k++) mx = max(mx, marginAt(margin, row + k));
+    let mx = marginAt(margin, <usize>i);
+    for (let k: usize = 1; k < K; k++) mx = max(mx, marginAt(margin, k * classStride + <usize>i));
     let sum: f32 = 0;
     for (let k: usize = 0; k < K; k++) {
-      const e = Mathf.exp(marginAt(margin, row + k) - mx);
+      const e = Mathf.exp(marginAt(margin, k * classStride + <usize>i) - mx);
       store<f32>(probs + (k << 2), e);
       sum += e;
     }
