@@ -2,16 +2,17 @@ import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { WeirError } from '../errors';
-import type { ArtifactRef, DatasetVersion, ModelAlias, ModelAliasEvent, ModelVersion, RunRecord, RunStatus, StepRunRecord, TrialRecord } from './records';
+import type { ArtifactRef, DatasetVersion, ModelAlias, ModelAliasEvent, ModelVersion, RunRecord, StepRunRecord, TrialRecord } from './records';
 import type { DatasetSnapshot, StoreChange, WorkspaceStore } from './storeApi';
-import { HOST_TAG, pathExists, readJsonFile, tempName, writeFileAtomic } from './durableFiles';
-import { checkRegistryName, encodeFileName, newRunId } from './fileNames';
-import { cancelOrphanedJobs, currentOwner, isOwnerAlive, isPidAlive, killOrphanedGroup } from './processOwner';
+import { HOST_TAG, readJsonFile, tempName, writeFileAtomic } from './durableFiles';
+import { checkRegistryName } from './fileNames';
+import { isPidAlive } from './processOwner';
 import { VersionedRegistry, type ModelRef } from './versionedRegistry';
 import { ModelAliases } from './modelAliases';
 import { RunIndex } from './runIndex';
 import { ArtifactStore } from './artifacts';
 import { ChangeJournal } from './changeJournal';
+import { RunStore } from './runStore';
 
 /**
  * The workspace store on plain files under `<root>/.weir/` (layout and reasons in
@@ -19,10 +20,7 @@ import { ChangeJournal } from './changeJournal';
  * claimed by exclusive create, and each live run is written only by its owning process.
  */
 
-const FINAL_RUN: ReadonlySet<RunStatus> = new Set(['Completed', 'Failed', 'Canceled']);
 const LAYOUT_VERSION = 1;
-/** A live-run marker with no run file yet is left alone this long (its creator may be mid-create). */
-const ORPHAN_MARKER_MS = 60_000;
 /** How often a store with watchers looks for live runs whose process died. */
 const OWNER_CHECK_MS = 2_000;
 
@@ -36,18 +34,13 @@ export class FileWorkspaceStore implements WorkspaceStore {
   readonly root: string;
   readonly dir: string;
   private readonly tmpDir: string;
-  private readonly runsDir: string;
-  private readonly reuseDir: string;
   private readonly datasets: VersionedRegistry<DatasetVersion>;
   private readonly models: VersionedRegistry<ModelVersion>;
   private readonly aliases: ModelAliases;
   private readonly runIndex: RunIndex;
   private readonly artifacts: ArtifactStore;
   private readonly journal: ChangeJournal;
-  /** Serializes read-modify-write of one run within this process (parallel steps update one run). */
-  private readonly runLocks = new Map<string, Promise<unknown>>();
-  /** Open log descriptors, one per step that is writing. */
-  private readonly logFds = new Map<string, number>();
+  private readonly runs: RunStore;
   private readonly tempDirs = new Set<string>();
   private disposed = false;
   private watchers = 0;
@@ -57,14 +50,13 @@ export class FileWorkspaceStore implements WorkspaceStore {
     this.root = root;
     this.dir = path.join(root, '.weir');
     this.tmpDir = path.join(this.dir, 'tmp');
-    this.runsDir = path.join(this.dir, 'runs');
-    this.reuseDir = path.join(this.dir, 'index', 'reuse');
     this.datasets = new VersionedRegistry('dataset', path.join(this.dir, 'datasets'), this.tmpDir);
     this.models = new VersionedRegistry('model', path.join(this.dir, 'models'), this.tmpDir);
     this.aliases = new ModelAliases(path.join(this.dir, 'models'), this.tmpDir);
     this.runIndex = new RunIndex(path.join(this.dir, 'index'));
     this.artifacts = new ArtifactStore(root, path.join(this.dir, 'artifacts'), this.tmpDir);
     this.journal = new ChangeJournal(path.join(this.dir, 'events'));
+    this.runs = new RunStore(path.join(this.dir, 'runs'), path.join(this.dir, 'index', 'reuse'), this.tmpDir, this.runIndex, this.artifacts, this.journal);
   }
 
   async open(): Promise<void> {
@@ -80,7 +72,7 @@ export class FileWorkspaceStore implements WorkspaceStore {
       throw new WeirError('BAD_INPUT', `${layoutFile} was written by a newer Weir (layout ${layout.version}; this one reads ${LAYOUT_VERSION})`, { hint: 'Update Weir.' });
     }
     await this.removeDeadTempFiles();
-    await this.recoverRuns();
+    await this.runs.recoverRuns();
   }
 
   /**
@@ -114,78 +106,6 @@ export class FileWorkspaceStore implements WorkspaceStore {
       if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && !isPidAlive(pid)) {
         await fsp.rm(path.join(this.tmpDir, name), { recursive: true, force: true });
       }
-    }
-  }
-
-  /**
-   * Finishes what killed processes left: runs whose owner is gone become Failed/Interrupted,
-   * and final runs that still have a live marker get their index line.
-   */
-  private async recoverRuns(): Promise<void> {
-    for (const { experiment, runId } of await this.runIndex.activeRuns()) {
-      const run = await readJsonFile<RunRecord>(this.runFile(runId)).catch(() => undefined);
-      if (!run) {
-        const marker = this.runIndex.markerPath(experiment, runId);
-        const age = Date.now() - ((await fsp.stat(marker).catch(() => undefined))?.mtimeMs ?? 0);
-        if (age > ORPHAN_MARKER_MS) {
-          await this.runIndex.removeMarker(experiment, runId);
-          await fsp.rm(path.join(this.runsDir, runId), { recursive: true, force: true });
-        }
-        continue;
-      }
-      if (FINAL_RUN.has(run.status)) {
-        this.runIndex.append(run);
-        await this.runIndex.removeMarker(run.experiment, run.id);
-        continue;
-      }
-      await this.reconcile(run);
-    }
-  }
-
-  /**
-   * A run that is not final but whose owner process is gone becomes Failed/Interrupted. Done on
-   * open, and again whenever a live run is read, so a long-lived process (the editor's engine)
-   * sees a CLI run that was killed without waiting for the next open.
-   */
-  private async reconcile(run: RunRecord): Promise<RunRecord> {
-    if (FINAL_RUN.has(run.status) || isOwnerAlive(run.owner)) return run;
-    // The dead owner can no longer write, so the record re-read under the lock is its last word.
-    // Only the caller that turns the run final kills its steps' process groups, so once.
-    let orphans: { pgid: number; procStart?: string }[] = [];
-    let jobs: string[] = [];
-    const updated = await this.updateRun(run.id, (r) => {
-      if (FINAL_RUN.has(r.status)) return;
-      const unfinished = r.steps.filter((s) => s.status === 'Running' || s.status === 'Queued');
-      orphans = unfinished.flatMap((s) => [s.process, this.readStepProcess(r.id, s.name)]).filter((g): g is { pgid: number; procStart?: string } => g !== undefined);
-      // Slurm jobs of unfinished steps would run on with nobody to record them.
-      jobs = unfinished.filter((s) => s.slurm).map((s) => s.slurm!.jobId);
-      markInterrupted(r);
-    });
-    for (const group of orphans) killOrphanedGroup(group);
-    cancelOrphanedJobs(jobs);
-    return updated;
-  }
-
-  private stepProcessFile(runId: string, step: string): string {
-    return path.join(this.runsDir, runId, 'processes', `${encodeFileName(step)}.json`);
-  }
-
-  recordStepProcess(runId: string, step: string, group: { pgid: number; procStart?: string }): void {
-    this.checkRunId(runId);
-    const file = this.stepProcessFile(runId, step);
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    // Not atomic on purpose: a torn file is ignored by readStepProcess, and the rename dance
-    // would cost more syscalls in the very window this record exists to close.
-    fs.writeFileSync(file, JSON.stringify(group));
-  }
-
-  private readStepProcess(runId: string, step: string): { pgid: number; procStart?: string } | undefined {
-    try {
-      const group = JSON.parse(fs.readFileSync(this.stepProcessFile(runId, step), 'utf8')) as { pgid?: unknown; procStart?: unknown };
-      if (typeof group.pgid !== 'number') return undefined;
-      return { pgid: group.pgid, ...(typeof group.procStart === 'string' ? { procStart: group.procStart } : {}) };
-    } catch {
-      return undefined;
     }
   }
 
@@ -337,278 +257,74 @@ export class FileWorkspaceStore implements WorkspaceStore {
     return this.aliases.history(name);
   }
 
-  // ----- runs -----
+  // ----- runs, logs, trials, reuse (runStore.ts) -----
 
-  private runFile(runId: string): string {
-    return path.join(this.runsDir, runId, 'run.json');
-  }
-
-  private checkRunId(runId: string): void {
-    if (!/^[A-Za-z0-9_.-]+$/.test(runId) || runId.startsWith('.')) throw new WeirError('BAD_INPUT', `invalid run id '${runId}'`);
-  }
-
-  async createRun(init: Omit<RunRecord, 'id' | 'createdAt' | 'status' | 'owner'>): Promise<RunRecord> {
-    let id = '';
-    const now = new Date();
-    // The exclusive mkdir is what makes the id unique across processes.
-    for (;;) {
-      id = newRunId(now);
-      try {
-        await fsp.mkdir(path.join(this.runsDir, id));
-        break;
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-      }
-    }
-    const run: RunRecord = { ...structuredClone(init), id, createdAt: now.toISOString(), status: 'Queued', owner: currentOwner() };
-    try {
-      await this.runIndex.addMarker(run.experiment, id);
-      await writeFileAtomic(this.tmpDir, this.runFile(id), JSON.stringify(run));
-    } catch (e) {
-      // A full disk or an unusable experiment name: leave no empty run folder or marker behind.
-      await this.runIndex.removeMarker(run.experiment, id).catch(() => undefined);
-      await fsp.rm(path.join(this.runsDir, id), { recursive: true, force: true }).catch(() => undefined);
-      throw e;
-    }
-    this.journal.record({ type: 'run', runId: id, experiment: run.experiment });
-    return run;
+  createRun(init: Omit<RunRecord, 'id' | 'createdAt' | 'status' | 'owner'>): Promise<RunRecord> {
+    return this.runs.createRun(init);
   }
 
   updateRun(runId: string, change: (run: RunRecord) => void): Promise<RunRecord> {
-    const previous = this.runLocks.get(runId) ?? Promise.resolve();
-    const next = previous.catch(() => undefined).then(() => this.updateRunNow(runId, change));
-    this.runLocks.set(runId, next);
-    const cleanup = () => {
-      if (this.runLocks.get(runId) === next) this.runLocks.delete(runId);
-    };
-    next.then(cleanup, cleanup);
-    return next;
+    return this.runs.updateRun(runId, change);
   }
 
-  private async updateRunNow(runId: string, change: (run: RunRecord) => void): Promise<RunRecord> {
-    const before = await this.readRun(runId);
-    const run = structuredClone(before);
-    change(run);
-    if (run.id !== runId) throw new WeirError('INTERNAL', `updateRun must not change the run id (${runId} → ${run.id})`);
-    const live = !FINAL_RUN.has(run.status);
-    // A run that becomes live again (or moves experiment) needs its marker before the record
-    // says so, for the same reason a finished run's index line comes before the marker goes.
-    const needsMarker = live && (FINAL_RUN.has(before.status) || before.experiment !== run.experiment);
-    if (needsMarker) await this.runIndex.addMarker(run.experiment, runId);
-    await writeFileAtomic(this.tmpDir, this.runFile(runId), JSON.stringify(run));
-    if (needsMarker && before.experiment !== run.experiment) await this.runIndex.removeMarker(before.experiment, runId);
-
-    const beforeSteps = new Map(before.steps.map((s) => [s.name, s]));
-    for (const step of run.steps) {
-      const old = beforeSteps.get(step.name);
-      if (step.status === 'Completed' && step.fingerprint && (old?.status !== 'Completed' || old.fingerprint !== step.fingerprint)) {
-        await this.recordReusable(step.fingerprint, runId, step.name);
-      }
-      if (step.status !== 'Running' && step.status !== 'Queued') this.closeLog(runId, step.name);
-    }
-    if (!live) {
-      this.runIndex.append(run);
-      if (before.experiment !== run.experiment) this.runIndex.append({ id: runId, experiment: before.experiment, deleted: true });
-      await this.runIndex.removeMarker(before.experiment, runId);
-      for (const step of run.steps) this.closeLog(runId, step.name);
-    }
-    this.journal.record({ type: 'run', runId, experiment: run.experiment });
-    return run;
+  getRun(runId: string): Promise<RunRecord> {
+    return this.runs.getRun(runId);
   }
 
-  private async readRun(runId: string): Promise<RunRecord> {
-    this.checkRunId(runId);
-    const run = await readJsonFile<RunRecord>(this.runFile(runId));
-    if (!run) throw new WeirError('NOT_FOUND', `no run '${runId}'`, { hint: 'List runs with `weir runs`.' });
-    return run;
+  listRuns(filter?: { experiment?: string; limit?: number }): Promise<RunRecord[]> {
+    return this.runs.listRuns(filter);
   }
 
-  async getRun(runId: string): Promise<RunRecord> {
-    return this.reconcile(await this.readRun(runId));
+  listExperiments(): Promise<{ name: string; runCount: number; lastRunAt?: string }[]> {
+    return this.runs.listExperiments();
   }
 
-  async listRuns(filter: { experiment?: string; limit?: number } = {}): Promise<RunRecord[]> {
-    // Markers first, then the index: a run that finishes in between is then in the index.
-    const active = await this.runIndex.activeRuns(filter.experiment);
-    const experiments = filter.experiment !== undefined ? [filter.experiment] : await this.runIndex.experiments();
-    const byId = new Map<string, RunRecord>();
-    // On case-insensitive file systems `Exp` and `exp` share an index file, so a filtered
-    // listing checks each record's experiment; an unfiltered one reads every file whole.
-    for (const e of experiments) {
-      for (const [id, r] of this.runIndex.finishedRuns(e)) if (filter.experiment === undefined || r.experiment === filter.experiment) byId.set(id, r);
-    }
-    const live = await Promise.all(
-      active.map(async (a) => {
-        const run = await readJsonFile<RunRecord>(this.runFile(a.runId)).catch(() => undefined);
-        return run && this.reconcile(run).catch(() => run);
-      }),
-    );
-    for (const r of live) if (r && (filter.experiment === undefined || r.experiment === filter.experiment)) byId.set(r.id, r);
-    const runs = [...byId.values()].sort(newestFirst);
-    return filter.limit !== undefined ? runs.slice(0, filter.limit) : runs;
+  deleteRun(runId: string): Promise<void> {
+    return this.runs.deleteRun(runId);
   }
 
-  async listExperiments(): Promise<{ name: string; runCount: number; lastRunAt?: string }[]> {
-    const runs = await this.listRuns();
-    const stats = new Map<string, { name: string; runCount: number; lastRunAt?: string }>();
-    for (const r of runs) {
-      const s = stats.get(r.experiment) ?? { name: r.experiment, runCount: 0 };
-      s.runCount += 1;
-      if (s.lastRunAt === undefined || r.createdAt > s.lastRunAt) s.lastRunAt = r.createdAt;
-      stats.set(r.experiment, s);
-    }
-    return [...stats.values()].sort((a, b) => a.name.localeCompare(b.name));
-  }
-
-  async deleteRun(runId: string): Promise<void> {
-    const run = await this.getRun(runId);
-    if (!FINAL_RUN.has(run.status) && isOwnerAlive(run.owner)) {
-      throw new WeirError('BUSY', `run ${runId} is ${run.status}`, { hint: `Cancel it first: weir run cancel ${runId}` });
-    }
-    for (const step of run.steps) this.closeLog(runId, step.name);
-    this.runIndex.append({ id: runId, experiment: run.experiment, deleted: true });
-    await this.runIndex.removeMarker(run.experiment, runId);
-    // Renaming out of runs/ first makes the deletion atomic for readers.
-    const trash = path.join(this.tmpDir, tempName('deleted'));
-    await fsp.rename(path.join(this.runsDir, runId), trash);
-    await fsp.rm(trash, { recursive: true, force: true });
-    this.journal.record({ type: 'run', runId, experiment: run.experiment });
-  }
-
-  async requestCancel(runId: string): Promise<void> {
-    const run = await this.getRun(runId);
-    await writeFileAtomic(this.tmpDir, path.join(this.runsDir, runId, 'cancel'), `${JSON.stringify({ requestedAt: new Date().toISOString(), pid: process.pid })}\n`);
-    this.journal.record({ type: 'run', runId, experiment: run.experiment });
+  requestCancel(runId: string): Promise<void> {
+    return this.runs.requestCancel(runId);
   }
 
   isCancelRequested(runId: string): Promise<boolean> {
-    this.checkRunId(runId);
-    return pathExists(path.join(this.runsDir, runId, 'cancel'));
+    return this.runs.isCancelRequested(runId);
   }
 
-  // ----- logs and trials -----
+  recordStepProcess(runId: string, step: string, group: { pgid: number; procStart?: string }): void {
+    this.runs.recordStepProcess(runId, step, group);
+  }
+
+  appendLog(runId: string, step: string, text: string): Promise<void> {
+    return this.runs.appendLog(runId, step, text);
+  }
 
   logPath(runId: string, step: string): string {
-    return path.join(this.runsDir, runId, 'logs', `${encodeFileName(step)}.log`);
+    return this.runs.logPath(runId, step);
   }
 
-  async appendLog(runId: string, step: string, text: string): Promise<void> {
-    const key = `${runId}\0${step}`;
-    let fd = this.logFds.get(key);
-    if (fd === undefined) {
-      this.checkRunId(runId);
-      const file = this.logPath(runId, step);
-      try {
-        fd = fs.openSync(file, 'a');
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
-        if (!(await pathExists(path.join(this.runsDir, runId)))) throw new WeirError('NOT_FOUND', `no run '${runId}'`);
-        await fsp.mkdir(path.dirname(file), { recursive: true });
-        fd = fs.openSync(file, 'a');
-      }
-      this.logFds.set(key, fd);
-    }
-    // A synchronous write keeps lines in call order (async writes on the thread pool may
-    // reorder) and costs microseconds for the page cache.
-    fs.writeSync(fd, text);
+  readLog(runId: string, step?: string): Promise<string> {
+    return this.runs.readLog(runId, step);
   }
 
-  private closeLog(runId: string, step: string): void {
-    const key = `${runId}\0${step}`;
-    const fd = this.logFds.get(key);
-    if (fd === undefined) return;
-    this.logFds.delete(key);
-    fs.closeSync(fd);
+  addTrial(runId: string, step: string, trial: TrialRecord): Promise<void> {
+    return this.runs.addTrial(runId, step, trial);
   }
 
-  async readLog(runId: string, step?: string): Promise<string> {
-    if (step !== undefined) {
-      const run = await this.getRun(runId);
-      if (!run.steps.some((s) => s.name === step)) {
-        throw new WeirError('NOT_FOUND', `run ${runId} has no step '${step}'; steps: ${run.steps.map((s) => s.name).join(', ')}`);
-      }
-      return fsp.readFile(this.logPath(runId, step), 'utf8').catch(() => '');
-    }
-    const run = await this.getRun(runId);
-    const parts: string[] = [];
-    for (const s of run.steps) {
-      const text = await fsp.readFile(this.logPath(runId, s.name), 'utf8').catch(() => undefined);
-      if (text !== undefined) parts.push(`== ${s.name} ==\n${text}${text.endsWith('\n') || text === '' ? '' : '\n'}`);
-    }
-    return parts.join('');
+  listTrials(runId: string, step: string): Promise<TrialRecord[]> {
+    return this.runs.listTrials(runId, step);
   }
 
-  private trialsDir(runId: string, step: string): string {
-    return path.join(this.runsDir, runId, 'trials', encodeFileName(step));
+  findReusableStep(fingerprint: string): Promise<{ runId: string; step: StepRunRecord } | undefined> {
+    return this.runs.findReusableStep(fingerprint);
   }
-
-  async addTrial(runId: string, step: string, trial: TrialRecord): Promise<void> {
-    this.checkRunId(runId);
-    const dir = this.trialsDir(runId, step);
-    await fsp.mkdir(dir, { recursive: true });
-    await writeFileAtomic(this.tmpDir, path.join(dir, `${String(trial.iteration).padStart(6, '0')}.json`), JSON.stringify(trial));
-    this.journal.record({ type: 'run', runId });
-  }
-
-  async listTrials(runId: string, step: string): Promise<TrialRecord[]> {
-    this.checkRunId(runId);
-    let files: string[];
-    try {
-      files = (await fsp.readdir(this.trialsDir(runId, step))).filter((f) => /^\d+\.json$/.test(f));
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
-      throw e;
-    }
-    const trials = await Promise.all(files.map((f) => readJsonFile<TrialRecord>(path.join(this.trialsDir(runId, step), f))));
-    return trials.filter((t): t is TrialRecord => t !== undefined).sort((a, b) => a.iteration - b.iteration);
-  }
-
-  // ----- reuse -----
-
-  private reuseFile(fingerprint: string): string {
-    return path.join(this.reuseDir, `${encodeFileName(fingerprint)}.json`);
-  }
-
-  private async recordReusable(fingerprint: string, runId: string, step: string): Promise<void> {
-    await writeFileAtomic(this.tmpDir, this.reuseFile(fingerprint), JSON.stringify({ runId, step }));
-  }
-
-  async findReusableStep(fingerprint: string): Promise<{ runId: string; step: StepRunRecord } | undefined> {
-    const pointer = await readJsonFile<{ runId: string; step: string }>(this.reuseFile(fingerprint)).catch(() => undefined);
-    if (!pointer) return undefined;
-    const run = await readJsonFile<RunRecord>(this.runFile(pointer.runId)).catch(() => undefined);
-    const step = run?.steps.find((s) => s.name === pointer.step);
-    if (!run || !step || step.status !== 'Completed' || step.fingerprint !== fingerprint) return undefined;
-    for (const ref of Object.values(step.outputs)) if (!(await this.artifacts.exists(ref))) return undefined;
-    return { runId: run.id, step };
-  }
-
-  // ----- index maintenance -----
 
   /**
    * Rebuilds the run index from the run files (for a damaged or deleted `index/`). Safe to run
    * while other processes work: it only rewrites lines for final runs and markers for live ones.
    */
-  async rebuildRunIndex(): Promise<{ runs: number }> {
-    const byExperiment = new Map<string, RunRecord[]>();
-    let count = 0;
-    for (const id of await fsp.readdir(this.runsDir)) {
-      const run = await readJsonFile<RunRecord>(this.runFile(id)).catch(() => undefined);
-      if (!run) continue;
-      count += 1;
-      if (!FINAL_RUN.has(run.status)) {
-        await this.runIndex.addMarker(run.experiment, run.id);
-        continue;
-      }
-      const list = byExperiment.get(run.experiment) ?? [];
-      list.push(run);
-      byExperiment.set(run.experiment, list);
-    }
-    await this.runIndex.removeIndexFiles();
-    for (const [experiment, runs] of byExperiment) {
-      await this.runIndex.rewrite(experiment, runs, this.tmpDir);
-    }
-    return { runs: count };
+  rebuildRunIndex(): Promise<{ runs: number }> {
+    return this.runs.rebuildRunIndex();
   }
 
   // ----- garbage collection -----
@@ -635,32 +351,7 @@ export class FileWorkspaceStore implements WorkspaceStore {
     };
     // Deleted dataset and model versions are tombstones without an artifact, so they hold nothing.
     for (const sub of ['datasets', 'models', 'runs', 'index/reuse']) await scan(path.join(this.dir, sub));
-    return this.artifacts.collectGarbage(referenced, { minAgeMs: options.minAgeMs ?? 3_600_000, dryRun: options.dryRun ?? false, keepSinceMs: await this.oldestLiveRunStart() });
-  }
-
-  /**
-   * When the oldest live run (or a run being created) started, in ms since the epoch; undefined
-   * when nothing is live. A live run may have stored an artifact and not yet recorded it (a
-   * step output between `putArtifact` and its status update, a `file:` input's snapshot), so
-   * garbage collection keeps everything stored or touched since then, whatever `--min-age`.
-   */
-  private async oldestLiveRunStart(): Promise<number | undefined> {
-    let oldest: number | undefined;
-    const consider = (ms: number) => {
-      if (Number.isFinite(ms)) oldest = oldest === undefined ? ms : Math.min(oldest, ms);
-    };
-    for (const { experiment, runId } of await this.runIndex.activeRuns()) {
-      const run = await readJsonFile<RunRecord>(this.runFile(runId)).catch(() => undefined);
-      if (!run) {
-        // A marker without a run file is a run being created (or one whose creator died, which
-        // the open cleans up after a minute): count it from the marker's birth.
-        const marker = await fsp.stat(this.runIndex.markerPath(experiment, runId)).catch(() => undefined);
-        if (marker) consider(marker.mtimeMs);
-      } else if (!FINAL_RUN.has(run.status) && isOwnerAlive(run.owner)) {
-        consider(Date.parse(run.createdAt));
-      }
-    }
-    return oldest;
+    return this.artifacts.collectGarbage(referenced, { minAgeMs: options.minAgeMs ?? 3_600_000, dryRun: options.dryRun ?? false, keepSinceMs: await this.runs.oldestLiveRunStart() });
   }
 
   // ----- change notification -----
@@ -668,7 +359,7 @@ export class FileWorkspaceStore implements WorkspaceStore {
   watch(listener: (change: StoreChange) => void): { dispose(): void } {
     // A process killed with SIGKILL writes no change, so watchers also look for dead owners.
     if (this.watchers++ === 0) {
-      this.ownerCheck = setInterval(() => void this.recoverRuns().catch(() => undefined), OWNER_CHECK_MS);
+      this.ownerCheck = setInterval(() => void this.runs.recoverRuns().catch(() => undefined), OWNER_CHECK_MS);
       this.ownerCheck.unref();
     }
     const subscription = this.journal.watch(listener);
@@ -697,31 +388,8 @@ export class FileWorkspaceStore implements WorkspaceStore {
     if (this.ownerCheck) clearInterval(this.ownerCheck);
     this.ownerCheck = undefined;
     this.journal.dispose();
-    for (const fd of this.logFds.values()) fs.closeSync(fd);
-    this.logFds.clear();
-    await Promise.allSettled([...this.runLocks.values()]);
+    await this.runs.dispose();
     for (const dir of [...this.tempDirs]) await this.removeTempDir(dir);
-  }
-}
-
-function newestFirst(a: RunRecord, b: RunRecord): number {
-  if (a.createdAt !== b.createdAt) return a.createdAt < b.createdAt ? 1 : -1;
-  return a.id < b.id ? 1 : a.id > b.id ? -1 : 0;
-}
-
-/** What a run looks like after its process died: Failed/Interrupted, unfinished steps too. */
-export function markInterrupted(run: RunRecord): void {
-  const now = new Date().toISOString();
-  const message = `the process running it (pid ${run.owner?.pid ?? '?'}) ended before the run finished`;
-  run.status = 'Failed';
-  run.endedAt ??= now;
-  run.error = { code: 'RUN_FAILED', message, reason: 'Interrupted' };
-  for (const step of run.steps) {
-    if (step.status === 'Running' || step.status === 'Queued') {
-      step.status = 'Failed';
-      step.endedAt ??= now;
-      step.error = { code: 'RUN_FAILED', message, reason: 'Interrupted', step: step.name };
-    }
   }
 }
 
