@@ -18,7 +18,7 @@ describe('weir validate never runs SQL that writes, attaches, installs or loads'
     const before = outsideState(box);
     const r = weir(box.ws, ['validate', 'p.pipeline.yaml']);
     expect(r.code).toBe(0);
-    expect(r.out.split('\n')[0]).toMatch(/^p\.pipeline\.yaml:\d+:\d+: warning: the SQL line 1: COPY statement not run while checking/);
+    expect(r.out.split('\n')[0]).toMatch(/^warning: p\.pipeline\.yaml:\d+:\d+: the SQL line 1: COPY statement not run while checking/);
     expect(existsSync(target)).toBe(false);
     expect(outsideState(box)).toEqual(before);
   });
@@ -30,7 +30,7 @@ describe('weir validate never runs SQL that writes, attaches, installs or loads'
     const store = storeHash(box.ws);
     const r = weir(box.ws, ['validate', 'p.pipeline.yaml']);
     expect(r.code).toBe(0);
-    expect(r.out.split('\n')[0]).toMatch(/warning: the SQL line 1: ATTACH statement not run while checking/);
+    expect(r.out.split('\n')[0]).toMatch(/^warning: p\.pipeline\.yaml:\d+:\d+: the SQL line 1: ATTACH statement not run while checking/);
     expect(existsSync(db)).toBe(false);
     expect(existsSync(`${db}.wal`)).toBe(false);
     expect(storeHash(box.ws)).toBe(store);

@@ -1,4 +1,4 @@
-import { readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import path from 'node:path';
 import { isWeirError } from '../errors';
 import { findExpressions, substituteDeep } from '../util/expressions';
@@ -9,6 +9,7 @@ import { inferSqlSchema, type SqlSchemaResult } from '../steps/sqlCheck';
 import { substituteSqlParameters } from '../steps/sqlParameters';
 import { describeRelation, withPrivateDuckDB } from '../data/duckdb';
 import { tableReader } from '../data/formats';
+import { readRegularFileSync, specialKind } from '../store/fileKinds';
 import type { WorkspaceStore } from '../store/storeApi';
 import type { ColumnSchema } from '../store/records';
 import type { ParsedPipeline, PipelineDiagnostic, PipelineSpec } from './types';
@@ -50,6 +51,12 @@ export async function checkPipeline(parsed: ParsedPipeline, ctx: CheckOptions): 
     if (source.type === 'file') {
       const files = matchFiles(ctx.pipelineDir, source.path);
       if (!files.length) report('missing-file', `input '${input.name}': no file matches ${source.path} (relative to ${ctx.pipelineDir})`, at, 'Paths in `file:` inputs are relative to the pipeline file.');
+      // A FIFO, device or socket would block (or never end) the schema read below, and the run.
+      const special = files.map((f) => ({ f, kind: specialKindOf(f) })).find((x) => x.kind);
+      if (special) {
+        report('special-file', `input '${input.name}': ${special.f}: is ${special.kind}, not a regular file or folder`, at, 'Copy the data into a regular file first.');
+        continue;
+      }
       fileInputs[input.name] = files;
       continue;
     }
@@ -146,8 +153,9 @@ function sqlParameterProblems(config: string, spec: PipelineSpec): string[] {
   if (!isSqlFile(config)) return [];
   let text: string;
   try {
-    text = readFileSync(path.resolve(spec.dir, config.trim()), 'utf8');
+    text = readRegularFileSync(path.resolve(spec.dir, config.trim()), 'a SQL file');
   } catch {
+    // A missing or special file is the step kind's check to report.
     return [];
   }
   return findExpressions(text)
@@ -173,6 +181,14 @@ function cached(key: string, compute: () => Promise<ColumnSchema[]>): Promise<Co
   return hit;
 }
 
+function specialKindOf(file: string): string | undefined {
+  try {
+    return specialKind(statSync(file));
+  } catch {
+    return undefined;
+  }
+}
+
 function describeFile(file: string): Promise<ColumnSchema[]> {
   const stat = statSync(file);
   return cached(`file\0${file}\0${stat.size}\0${stat.mtimeMs}`, () => describeFileNow(file));
@@ -187,7 +203,7 @@ async function describeFileNow(file: string): Promise<ColumnSchema[]> {
  * and the statements it did not run.
  */
 async function sqlOutputSchema(config: string, inputs: Record<string, ColumnSchema[]>, spec: PipelineSpec): Promise<SqlSchemaResult> {
-  const text = isSqlFile(config) ? readFileSync(path.resolve(spec.dir, config.trim()), 'utf8') : config;
+  const text = isSqlFile(config) ? readRegularFileSync(path.resolve(spec.dir, config.trim()), 'a SQL file') : config;
   // Inline SQL arrives with its parameters substituted already; a file's are substituted here.
   const defaults = Object.fromEntries(Object.entries(spec.parameters).map(([n, p]) => [n, p.default]));
   const substituted = isSqlFile(config) ? substituteSqlParameters(text, defaults, { label: config.trim(), unknown: 'keep' }) : text;

@@ -7,10 +7,14 @@ import { checkPipeline } from './check';
 import { parsePipelineText } from './parse';
 import type { ParsedPipeline, PipelineDiagnostic, PipelineSpec } from './types';
 
-/** `file:line:col: message` for one diagnostic, 1-based as editors print it. */
+/**
+ * `error: file:line:col: message` (or `warning:`, `information:`) for one diagnostic, 1-based
+ * as editors print positions: the CLI's one error shape, `error: <file>: <reason>`, so the
+ * first line of `weir validate` and of `weir run` on the same bad file read the same.
+ */
 export function formatDiagnostic(filePath: string, d: PipelineDiagnostic): string {
   const where = `${filePath}:${d.range.start.line + 1}:${d.range.start.character + 1}`;
-  return `${where}: ${d.severity === 'error' ? '' : `${d.severity}: `}${d.message}${d.hint ? `\n  ${d.hint}` : ''}`;
+  return `${d.severity}: ${where}: ${d.message}${d.hint ? `\n  ${d.hint}` : ''}`;
 }
 
 /** Reads and parses a pipeline file; NOT_FOUND when it cannot be read. */

@@ -1,10 +1,10 @@
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { WeirError } from '../errors';
+import { readRegularFile } from '../store/fileKinds';
 import { processStartTicks } from '../store/processOwner';
 import { outputPathFor, type StepContext, type StepKind } from './stepKind';
 
@@ -258,9 +258,9 @@ export const scriptStep: StepKind<ScriptConfig> = {
       const abs = path.resolve(ctx.pipelineDir, candidate);
       if (path.relative(ctx.pipelineDir, abs).startsWith('..')) continue;
       try {
-        parts.push(`${candidate}\0${await readFile(abs, 'utf8')}`);
+        parts.push(`${candidate}\0${await readRegularFile(abs, 'a script file')}`);
       } catch {
-        // Not a readable file beside the pipeline: an ordinary argument.
+        // Not a readable regular file beside the pipeline (a FIFO is not waited for): an ordinary argument.
       }
     }
     return parts.join('\n');

@@ -1,8 +1,8 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { WeirError } from '../errors';
+import { readRegularFile, readRegularFileSync } from '../store/fileKinds';
 import { findExpressions, substituteDeep } from '../util/expressions';
 import { substituteSqlParameters } from './sqlParameters';
 import type { StepKind } from './stepKind';
@@ -32,8 +32,9 @@ async function readSqlSource(config: SqlConfig, pipelineDir: string): Promise<Sq
   if (!isSqlFile(config)) return { text: config };
   const file = path.resolve(pipelineDir, config.trim());
   try {
-    return { text: await readFile(file, 'utf8'), file };
-  } catch {
+    return { text: await readRegularFile(file, 'a SQL file'), file };
+  } catch (e) {
+    if (e instanceof WeirError) throw e;
     throw new WeirError('NOT_FOUND', `SQL file not found: ${file}`, { hint: 'The `sql:` path is relative to the pipeline file.' });
   }
 }
@@ -72,7 +73,12 @@ export const sqlStep: StepKind<SqlConfig> = {
       return [{ path: [], message: `SQL file not found: ${path.resolve(ctx.pipelineDir, config.trim())}` }];
     }
     if (isSqlFile(config)) {
-      const text = readFileSync(path.resolve(ctx.pipelineDir, config.trim()), 'utf8');
+      let text: string;
+      try {
+        text = readRegularFileSync(path.resolve(ctx.pipelineDir, config.trim()), 'a SQL file');
+      } catch (e) {
+        return [{ path: [], message: e instanceof WeirError ? e.message : `${config.trim()}: cannot be read: ${(e as Error).message}` }];
+      }
       const bad = findExpressions(text).filter((e) => e.ref?.scope !== 'parameters');
       if (bad.length) return [{ path: [], message: `${config.trim()} uses ${bad[0]!.text}; a SQL file may only use \${{ parameters.NAME }} (inputs are views by name)` }];
     }

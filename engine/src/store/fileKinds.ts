@@ -19,7 +19,40 @@ export function specialKind(stat: fs.Stats): string | undefined {
 }
 
 function refuse(file: string, kind: string, what: string): WeirError {
-  return new WeirError('BAD_INPUT', `${file}: is ${kind}, not a regular file${what === 'a pipeline file' ? '' : ' or folder'}; ${what} must be one`, { hint: 'Copy the data into a regular file first.' });
+  const folderToo = what === 'a data input' || what === 'an artifact';
+  return new WeirError('BAD_INPUT', `${file}: is ${kind}, not a regular file${folderToo ? ' or folder' : ''}; ${what} must be one`, { hint: 'Copy the data into a regular file first.' });
+}
+
+/** Opening without O_NONBLOCK would wait for a FIFO's writer; it changes nothing for regular files. */
+const OPEN_NO_WAIT = fs.constants.O_RDONLY | fs.constants.O_NONBLOCK;
+
+/**
+ * Reads a text file that must be a regular file (a pipeline's SQL file, …). It is opened
+ * without waiting and checked with `fstat` on the open descriptor, so a FIFO, device or socket
+ * is refused at once (BAD_INPUT naming the file) instead of blocking the checker, the language
+ * server or a run. Other failures (ENOENT, EISDIR, …) are thrown as they are.
+ */
+export function readRegularFileSync(file: string, what: string): string {
+  const fd = fs.openSync(file, OPEN_NO_WAIT);
+  try {
+    const kind = specialKind(fs.fstatSync(fd));
+    if (kind) throw refuse(file, kind, what);
+    return fs.readFileSync(fd, 'utf8');
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** readRegularFileSync without blocking the event loop. */
+export async function readRegularFile(file: string, what: string): Promise<string> {
+  const handle = await fsp.open(file, OPEN_NO_WAIT);
+  try {
+    const kind = specialKind(await handle.stat());
+    if (kind) throw refuse(file, kind, what);
+    return await handle.readFile('utf8');
+  } finally {
+    await handle.close();
+  }
 }
 
 /**

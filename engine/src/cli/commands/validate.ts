@@ -6,7 +6,7 @@ import { checkPipeline, formatDiagnostic, readPipelineFile } from '../../pipelin
 import { openWorkspace } from '../../store/workspace';
 import type { WorkspaceStore } from '../../store/storeApi';
 
-/** `weir validate FILE`: every problem the editor would underline, as `file:line:col`. */
+/** `weir validate FILE`: every problem the editor would underline, as `error: file:line:col: …`. */
 export const validateCommands: CliCommand[] = [
   {
     path: ['validate'],
