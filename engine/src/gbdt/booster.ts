@@ -136,7 +136,8 @@ export class GbdtBooster implements Booster {
   }
 
   toXGBoostJSONText(): string {
-    return stringifyXGBoostJSON(this.toXGBoostJSON());
+    // toXGBoostJSON's floats are already f32Number's shortest form (which it leaves as is).
+    return stringifyXGBoostJSON(this.toXGBoostJSON(), '', true);
   }
 
   dispose(): void {
@@ -182,11 +183,28 @@ export function checkMatrix(data: FeatureMatrix, what: string): void {
 export function f32Number(x: number): number {
   const f = Math.fround(x);
   if (!Number.isFinite(f) || f === 0) return f;
-  for (let p = 1; p < 9; p++) {
-    const v = Number(f.toPrecision(p));
-    if (Math.fround(v) === f) return v;
+  // The shortest p in 1..9 whose rounding reads back as f. Rounding to p + 1 digits is never
+  // farther from f than rounding to p (every p-digit decimal has p + 1 digits), so "reads
+  // back" is monotone in p and the search can start where most floats land (7–9 digits)
+  // and bisect below; a model's hundred thousands of numbers made this a visible cost.
+  const at = (p: number) => Number(f.toPrecision(p));
+  const v8 = at(8);
+  if (Math.fround(v8) !== f) return at(9);
+  let v = at(7);
+  if (Math.fround(v) !== f) return v8;
+  let lo = 1;
+  let hi = 7;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    const c = at(mid);
+    if (Math.fround(c) === f) {
+      hi = mid;
+      v = c;
+    } else {
+      lo = mid + 1;
+    }
   }
-  return Number(f.toPrecision(9));
+  return v;
 }
 
 function f32List(a: Float32Array): number[] {
@@ -266,8 +284,8 @@ export function boosterToXGBoostJSON(model: BoosterModel): unknown {
 /** The tree arrays XGBoost's JSON reader insists are floats, not integers. */
 const FLOAT_ARRAYS = new Set(['base_weights', 'loss_changes', 'split_conditions', 'sum_hessian']);
 
-function floatText(x: number): string {
-  const s = String(f32Number(x));
+function floatText(x: number, shortest: boolean): string {
+  const s = String(shortest ? x : f32Number(x));
   return /[.eE]/.test(s) || !Number.isFinite(x) ? s : `${s}.0`;
 }
 
@@ -275,15 +293,17 @@ function floatText(x: number): string {
  * Serialises a model object as XGBoost's reader needs it: its typed JSON parser rejects
  * an integer where a float is expected, so float arrays always carry a decimal point
  * (0.0, 250.0), which plain JSON.stringify cannot do. Compact, like XGBoost's own files.
+ * `floatsShortest`: the float arrays already hold f32Number's output (as toXGBoostJSON's do),
+ * so they are printed as they are.
  */
-export function stringifyXGBoostJSON(value: unknown, key = ''): string {
+export function stringifyXGBoostJSON(value: unknown, key = '', floatsShortest = false): string {
   if (Array.isArray(value)) {
-    if (FLOAT_ARRAYS.has(key)) return `[${value.map((v) => floatText(v as number)).join(',')}]`;
-    return `[${value.map((v) => stringifyXGBoostJSON(v)).join(',')}]`;
+    if (FLOAT_ARRAYS.has(key)) return `[${value.map((v) => floatText(v as number, floatsShortest)).join(',')}]`;
+    return `[${value.map((v) => stringifyXGBoostJSON(v, '', floatsShortest)).join(',')}]`;
   }
   if (value !== null && typeof value === 'object') {
     return `{${Object.entries(value as Record<string, unknown>)
-      .map(([k, v]) => `${JSON.stringify(k)}:${stringifyXGBoostJSON(v, k)}`)
+      .map(([k, v]) => `${JSON.stringify(k)}:${stringifyXGBoostJSON(v, k, floatsShortest)}`)
       .join(',')}}`;
   }
   return JSON.stringify(value);

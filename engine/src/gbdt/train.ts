@@ -319,9 +319,23 @@ class TreeGrower {
   }
 
   /**
-   * Gives both children histograms — the smaller one built from its rows, the larger one
-   * as parent − smaller in the parent's buffer — and evaluates them. Returns false (and
-   * records two leaves) when the children are at the depth limit.
+   * Whether a node may still be split, judged before its histogram is built: it has two
+   * rows or more, the tree has room for another leaf, and its hessian sum can give both
+   * children min_child_weight. A node that fails this would find no valid split anyway
+   * (every candidate needs hl ≥ mcw and h − hl ≥ mcw, so h ≥ 2·mcw less rounding), so
+   * skipping its histogram and search leaves the tree unchanged.
+   */
+  private maySplit(node: GrowNode): boolean {
+    const p = this.ctx.p;
+    if (node.end - node.begin < 2) return false;
+    if (p.maxLeaves > 0 && this.numLeaves >= p.maxLeaves) return false;
+    return node.hess >= 2 * p.minChildWeight * (1 - 1e-9);
+  }
+
+  /**
+   * Gives the children that may split histograms — the smaller one built from its rows, the
+   * larger one as parent − smaller in the parent's buffer — and evaluates them. Returns false
+   * (and records two leaves) when the children are at the depth limit.
    */
   private withChildHistograms(parent: GrowNode, left: GrowNode, right: GrowNode): boolean {
     const { ctx } = this;
@@ -332,13 +346,30 @@ class TreeGrower {
       return false;
     }
     const [small, large] = left.end - left.begin <= right.end - right.begin ? [left, right] : [right, left];
-    small.hist = ctx.allocHist();
-    ctx.k.buildHist(small.hist, this.gh, small.begin, small.end, 0);
-    large.hist = parent.hist;
+    const smallSplits = this.maySplit(small);
+    const largeSplits = this.maySplit(large);
+    if (smallSplits || largeSplits) {
+      // The smaller child's histogram is needed for itself or to derive the larger one's.
+      small.hist = ctx.allocHist();
+      ctx.k.buildHist(small.hist, this.gh, small.begin, small.end, 0);
+    }
+    if (largeSplits) {
+      large.hist = parent.hist;
+      parent.hist = -1;
+      ctx.k.subtractHist(large.hist, large.hist, small.hist);
+    }
+    ctx.releaseHist(parent.hist);
     parent.hist = -1;
-    ctx.k.subtractHist(large.hist, large.hist, small.hist);
-    this.evaluate(left);
-    this.evaluate(right);
+    if (!smallSplits) {
+      ctx.releaseHist(small.hist);
+      small.hist = -1;
+    }
+    // Left first, as always: colsample_bynode draws from one stream, and a skipped child
+    // still takes its draw so the nodes after it sample the same features as before.
+    for (const child of [left, right]) {
+      if (child.hist >= 0) this.evaluate(child);
+      else if (child.end - child.begin >= 2) this.nodeFeatures();
+    }
     return true;
   }
 
@@ -349,14 +380,19 @@ class TreeGrower {
     for (const f of features) u8[at + f] = 1;
   }
 
+  /** With colsample_bynode < 1, the features a node may split on (one draw per node with two rows or more). */
+  private nodeFeatures(): number[] | undefined {
+    const p = this.ctx.p;
+    if (p.colsampleBynode >= 1) return undefined;
+    const count = Math.max(1, Math.floor(p.colsampleBynode * this.treeFeatures.length));
+    return sampleSorted(this.treeFeatures, count, this.rand);
+  }
+
   private evaluate(node: GrowNode): void {
     const { ctx } = this;
     if (node.end - node.begin < 2) return;
-    const p = ctx.p;
-    if (p.colsampleBynode < 1) {
-      const count = Math.max(1, Math.floor(p.colsampleBynode * this.treeFeatures.length));
-      this.writeFeatureMask(sampleSorted(this.treeFeatures, count, this.rand));
-    }
+    const features = this.nodeFeatures();
+    if (features) this.writeFeatureMask(features);
     ctx.k.findBestSplit(node.hist, node.grad, node.hess, ctx.featMaskPtr, ctx.splitOutPtr);
     const f64 = ctx.heap.f64;
     const i32 = ctx.heap.i32;
