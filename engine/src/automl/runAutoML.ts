@@ -13,6 +13,7 @@ import { type AutoMLConfig, type ResolvedSettings, resolveSettings, testSetPlan 
 import { Leaderboard, fmt, formatLeaderboard } from './search/leaderboard';
 import type { TrialResult } from './search/runSearch';
 import { searchInWorkers } from './search/searchInWorkers';
+import type { TrialPoolFactory } from './trials/clusterTrialPool';
 import type { ColumnarTable, Guardrail } from './types';
 
 export { MIN_TRAINING_ROWS } from './prepareData';
@@ -33,6 +34,8 @@ export interface AutoMLRunArgs {
   concurrency?: number;
   /** Overrides the trial worker script (tests). */
   workerPath?: string;
+  /** Runs the trials elsewhere (workers on cluster nodes) instead of in worker threads here. */
+  trialPool?: TrialPoolFactory;
 }
 
 export interface AutoMLRunResult {
@@ -83,7 +86,7 @@ export async function runAutoML(a: AutoMLRunArgs): Promise<AutoMLRunResult> {
   const baselineSpecs =
     task === 'forecasting' ? await scoreBaselines({ X, allowedModels: settings.allowedModels, primaryMetric: metric, evaluator, onTrial }) : new Map<number, EstimatorSpec>();
   const firstIteration = baselineSpecs.size;
-  const stopReason = await searchInWorkers({ settings, prepared, evaluator, started, firstIteration, signal: a.signal, log, onTrial, workerPath: a.workerPath });
+  const stopReason = await searchInWorkers({ settings, prepared, evaluator, started, firstIteration, signal: a.signal, log, onTrial, workerPath: a.workerPath, trialPool: a.trialPool });
   a.log(`search stopped: ${stopReason}`);
 
   const completed = board.trials.filter((t) => t.status === 'Completed' && Number.isFinite(t.score));

@@ -14,6 +14,7 @@ import { prepareStep, resolveStepInputs, type StepRunHooks } from './stepRunner'
 import { resolveExecutors, type ExecutorOverrides, type ExecutorProgress, type StepExecutor } from './executors/executor';
 import { LocalExecutor } from './executors/local';
 import { SlurmExecutor, checkSlurmSetup } from './executors/slurm';
+import { clusterTrialWorkers, trialWorkerArgs } from './executors/trialWorkers';
 
 export { resolveParameters, selectSteps } from './plan';
 
@@ -83,7 +84,7 @@ export async function startRun(store: WorkspaceStore, pipelineFile: string, opti
   }
 
   const executors = resolveExecutors(spec, selected, options.executor);
-  await checkSlurmSetup(executors);
+  await checkSlurmSetup(executors, (name) => trialWorkerArgs(clusterTrialWorkers(spec.steps[name]!, executors.get(name)!, params), executors.get(name)!));
 
   const relFile = path.relative(store.root, spec.filePath).split(path.sep).join('/');
   const run = await store.createRun({

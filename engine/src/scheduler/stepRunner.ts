@@ -78,6 +78,7 @@ export interface StepRunHooks {
   log(text: string): void;
   signal: AbortSignal;
   concurrency: number;
+  trialPool?: StepContext['trialPool'];
   reportTrial(trial: TrialRecord): Promise<void>;
   lineage: StepContext['lineage'];
   recordProcess?: StepContext['recordProcess'];
@@ -108,6 +109,7 @@ export async function runPreparedStep(step: StepSpec, prepared: PreparedStep, in
       log: hooks.log,
       signal: hooks.signal,
       concurrency: hooks.concurrency,
+      ...(hooks.trialPool ? { trialPool: hooks.trialPool } : {}),
       ...(prepared.environment ? { environment: prepared.environment } : {}),
       reportTrial: hooks.reportTrial,
       reportMetrics: (m) => Object.assign(metrics, m),

@@ -95,6 +95,7 @@ export const automlStep: StepKind<AutoMLConfig> = {
       reportTrial: (trial) => ctx.reportTrial(trial),
       signal: ctx.signal,
       concurrency: ctx.concurrency,
+      ...(ctx.trialPool ? { trialPool: ctx.trialPool } : {}),
     });
     const headline: Record<string, number> = {};
     // The primary metric first: the editor shows a step's first metric as its headline.

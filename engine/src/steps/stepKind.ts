@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { z } from 'zod';
+import type { TrialPoolFactory } from '../automl/trials/clusterTrialPool';
 import type { WorkspaceStore } from '../store/storeApi';
 import type { ArtifactRef, ColumnSchema, TrialRecord } from '../store/records';
 
@@ -101,6 +102,8 @@ export interface StepContext {
   environment?: { interpreter?: string; variables: Record<string, string> };
   /** Max worker threads/processes this step may use. */
   concurrency: number;
+  /** Where an AutoML step's trials run when not in worker threads here (trial workers on a Slurm job's nodes). */
+  trialPool?: TrialPoolFactory;
   /** Records an AutoML child run. */
   reportTrial(trial: TrialRecord): Promise<void>;
   /** Records headline metrics on the step run (e.g. the best trial's primary metric). */

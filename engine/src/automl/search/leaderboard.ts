@@ -60,6 +60,7 @@ export function toTrialRecord(t: TrialResult): TrialRecord {
     startedAt: t.startedAt,
     durationMs: t.durationMs,
     error: t.error,
+    ...(t.node ? { node: t.node } : {}),
   };
 }
 

@@ -35,6 +35,8 @@ export interface TrialResult {
   /** Fitted fold models (kept for the best trials only). */
   states?: unknown[];
   importances?: Record<string, number>;
+  /** The cluster node the trial ran on, when its worker was on another machine. */
+  node?: string;
 }
 
 export interface SearchOptions {
@@ -393,7 +395,7 @@ function lossOf(metric: string, r: TrialResult): number {
 }
 
 function toResult(o: SearchOptions, p: Proposal, startedAt: string, reply: TrialReply, metrics: MetricValues | undefined, scoringError: string | undefined): TrialResult {
-  const base = { iteration: p.iteration + (o.firstIteration ?? 0), algorithm: p.family, params: p.params, startedAt, durationMs: Math.round(reply.durationMs), cost: p.cost };
+  const base = { iteration: p.iteration + (o.firstIteration ?? 0), algorithm: p.family, params: p.params, startedAt, durationMs: Math.round(reply.durationMs), cost: p.cost, ...(reply.node ? { node: reply.node } : {}) };
   if (reply.status !== 'Completed') return { ...base, status: reply.status, metrics: {}, score: NaN, error: reply.error };
   if (!metrics) return { ...base, status: 'Failed', metrics: {}, score: NaN, error: `scoring failed: ${scoringError ?? 'no metrics'}` };
   const score = metrics[o.primaryMetric] ?? NaN;

@@ -5,6 +5,7 @@ import type { Prepared } from '../prepareData';
 import type { ResolvedSettings } from '../settings';
 import type { Fold } from '../splitFolds';
 import { TrialPool, shareTrialData } from '../trials/trialPool';
+import type { TrialPoolFactory } from '../trials/clusterTrialPool';
 import type { SearchFamily } from './costFrugalSearch';
 import { fmt } from './leaderboard';
 import { type TrialResult, runSearch } from './runSearch';
@@ -26,6 +27,8 @@ export async function searchInWorkers(a: {
   log(text: string): void;
   onTrial(t: TrialResult): Promise<void>;
   workerPath?: string;
+  /** Runs the trials elsewhere (workers on cluster nodes) instead of in worker threads here. */
+  trialPool?: TrialPoolFactory;
 }): Promise<string> {
   const { settings, prepared } = a;
   const { X, y, weight, folds, classes } = prepared;
@@ -42,7 +45,7 @@ export async function searchInWorkers(a: {
   const shared = shareTrialData({ task, numClasses, X, y, weight, folds });
   const workers = workersForMemory(settings.concurrency, X, folds);
   if (workers < settings.concurrency) a.log(`running ${workers} worker${workers > 1 ? 's' : ''} instead of ${settings.concurrency}: each needs about ${Math.round(workerBytes(X, folds) / 2 ** 20)} MB for its copy of the folds`);
-  const pool = new TrialPool(shared, workers, a.workerPath);
+  const pool = a.trialPool ? a.trialPool(shared, workers) : new TrialPool(shared, workers, a.workerPath);
   const searchStarted = performance.now();
   try {
     const outcome = await runSearch({

@@ -7,11 +7,15 @@ import type { Fold } from '../splitFolds';
 import type { Task } from '../types';
 import type { SharedTrialData, TrialRequest, WorkerReply } from './protocol';
 
-export type TrialReply =
+export type TrialReply = (
   /** `states` holds the fold models when `keep` asked for them and they arrived. */
   | { status: 'Completed'; reply: Extract<WorkerReply, { type: 'done' }>; states?: unknown[]; durationMs: number }
   | { status: 'Failed'; error: string; durationMs: number }
-  | { status: 'Canceled'; error: string; durationMs: number };
+  | { status: 'Canceled'; error: string; durationMs: number }
+) & {
+  /** The cluster node the trial ran on, when its worker is on another machine (ClusterTrialPool). */
+  node?: string;
+};
 
 interface Slot {
   worker?: Worker;

@@ -192,7 +192,22 @@ const runsCommand: CliCommand = {
   },
 };
 
-function showRun(run: RunRecord): string {
+/**
+ * Where the trials of each step ran, for steps whose trials ran on cluster nodes: one row per
+ * node with its iterations, e.g. `train  n2  3  1, 3, 5`.
+ */
+async function trialNodeLines(store: WorkspaceStore, run: RunRecord): Promise<string[]> {
+  const rows: string[][] = [];
+  for (const s of run.steps) {
+    if (s.kind !== 'automl' || !s.slurm || s.status === 'Reused') continue;
+    const byNode = new Map<string, number[]>();
+    for (const t of await store.listTrials(run.id, s.name).catch(() => [])) if (t.node) byNode.set(t.node, [...(byNode.get(t.node) ?? []), t.iteration]);
+    for (const [node, iterations] of [...byNode].sort(([a], [b]) => a.localeCompare(b))) rows.push([s.name, node, String(iterations.length), iterations.sort((a, b) => a - b).join(', ')]);
+  }
+  return rows.length ? ['', 'Trials by node:', formatTable([['STEP', 'NODE', 'TRIALS', 'ITERATIONS'], ...rows])] : [];
+}
+
+function showRun(run: RunRecord, extra: string[] = []): string {
   const lines = [
     `Run ${run.id}  ${run.status}${run.error?.reason ? ` (${run.error.reason})` : ''}`,
     `  experiment  ${run.experiment}`,
@@ -208,7 +223,7 @@ function showRun(run: RunRecord): string {
       ? formatTable([['STEP', 'KIND', 'STATUS', 'DURATION', 'JOB', 'NODE', 'NOTE'], ...run.steps.map((s) => [s.name, s.kind, s.status, duration(s.startedAt, s.endedAt), s.slurm ? `${s.slurm.jobId} ${s.slurm.state}` : '', s.slurm?.node ?? '', stepNote(s)])])
       : formatTable([['STEP', 'KIND', 'STATUS', 'DURATION', 'NOTE'], ...run.steps.map((s) => [s.name, s.kind, s.status, duration(s.startedAt, s.endedAt), stepNote(s)])]),
   ];
-  lines.push(...testSetLines(run));
+  lines.push(...testSetLines(run), ...extra);
   const stepOutputs = run.steps.flatMap((s) => Object.entries(s.outputs).map(([o, ref]) => [`${s.name}.${o}`, ref] as const));
   if (Object.keys(run.outputs).length || stepOutputs.length) {
     lines.push('', 'Outputs:', ...describeOutputs({ ...run.outputs, ...Object.fromEntries(stepOutputs) }));
@@ -246,7 +261,7 @@ const runShowCommand: CliCommand = {
     return withStore(args, async (store) => {
       const run = await store.getRun(await resolveRunId(store, args.positionals[0]));
       if (args.json) io.json(run);
-      else io.out(showRun(run));
+      else io.out(showRun(run, await trialNodeLines(store, run)));
       return 0;
     });
   },

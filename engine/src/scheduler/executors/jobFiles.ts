@@ -30,8 +30,10 @@ export interface JobSpec {
   pipelineInputs: Record<string, ResolvedInput>;
   /** Dataset versions the run had read when the job was submitted, for lineage. */
   datasetsRead: { name: string; version: number }[];
-  /** How many workers the step may use (its job's CPUs). */
+  /** How many workers the step may use (its job's CPUs, or its trial workers across the cluster). */
   concurrency: number;
+  /** An AutoML step's trial workers started with srun across the job's nodes (see trialWorkers.ts); absent: trials in threads. */
+  trialWorkers?: number;
 }
 
 /** Written by the job as soon as it starts. */

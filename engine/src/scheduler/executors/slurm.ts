@@ -7,6 +7,7 @@ import type { SlurmJobInfo } from '../../store/records';
 import type { WorkspaceStore } from '../../store/storeApi';
 import type { ExecutorJob, ExecutorOutcome, StepExecutor } from './executor';
 import { jobFile, readJobFile, writeJobFile, type JobResult } from './jobFiles';
+import { clusterTrialWorkers, trialWorkerArgs } from './trialWorkers';
 import { FINAL_JOB_STATES, cancelJobs, describeEndState, firstLine, jobStates, slurmCommand } from './slurmCommands';
 
 /**
@@ -40,7 +41,7 @@ export function resourceArgs(e: ExecutorSpec): string[] {
  * exists so bad input leaves the store as it was: sbatch missing, the controller not
  * answering, an unknown partition, resources Slurm would reject (`sbatch --test-only`).
  */
-export async function checkSlurmSetup(executors: Map<string, ExecutorSpec>): Promise<void> {
+export async function checkSlurmSetup(executors: Map<string, ExecutorSpec>, extraArgs: (step: string) => string[] = () => []): Promise<void> {
   const slurmSteps = [...executors].filter(([, e]) => e.kind === 'slurm');
   if (!slurmSteps.length) return;
   for (const [step, e] of slurmSteps) {
@@ -70,7 +71,7 @@ export async function checkSlurmSetup(executors: Map<string, ExecutorSpec>): Pro
   // run such a job (enough CPUs and memory on some node, within the partition's limits).
   const tried = new Map<string, string>();
   for (const [step, e] of slurmSteps) {
-    const args = resourceArgs(e);
+    const args = [...resourceArgs(e), ...extraArgs(step)];
     const key = args.join('\0');
     if (tried.has(key)) continue;
     tried.set(key, step);
@@ -135,6 +136,7 @@ export class SlurmExecutor implements StepExecutor {
 
   async run(job: ExecutorJob): Promise<ExecutorOutcome> {
     const name = job.step.name;
+    const workers = clusterTrialWorkers(job.step, job.executor, job.hooks.params);
     await writeJobFile(this.store, this.runId, name, 'spec', {
       v: 1,
       runId: this.runId,
@@ -144,7 +146,8 @@ export class SlurmExecutor implements StepExecutor {
       noReuse: job.noReuse,
       pipelineInputs: job.pipelineInputs,
       datasetsRead: job.hooks.lineage().datasets,
-      concurrency: job.executor.cpusPerTask ?? 1,
+      concurrency: workers > 1 ? workers : (job.executor.cpusPerTask ?? 1),
+      ...(workers > 1 ? { trialWorkers: workers } : {}),
     });
     const after = job.after.map((a) => a.handle);
     const command = [...this.engine, 'step-exec', this.runId, name, '--workspace', this.store.root].map(shellQuote).join(' ');
@@ -155,6 +158,7 @@ export class SlurmExecutor implements StepExecutor {
       `--output=${jobFile(this.store, this.runId, name, 'out')}`,
       ...(after.length ? [`--dependency=afterok:${after.join(':')}`, '--kill-on-invalid-dep=yes'] : []),
       ...resourceArgs(job.executor),
+      ...trialWorkerArgs(workers, job.executor),
       `--wrap=exec ${command}`,
     ];
     if (job.hooks.signal.aborted) throw new WeirError('CANCELED', 'canceled');

@@ -7,6 +7,8 @@ import type { ArtifactRef, RunRecord, StepRunRecord, TrialRecord } from '../../s
 import type { WorkspaceStore } from '../../store/storeApi';
 import { prepareStep, resolveStepInputs, runPreparedStep } from '../stepRunner';
 import { readJobFile, writeJobFile, type JobResult, type JobSpec } from './jobFiles';
+import { engineCommand } from './slurm';
+import { srunTrialPool } from './trialWorkers';
 
 /**
  * The job side of the Slurm executor: `weir step-exec RUN STEP`, which a step's `sbatch` job
@@ -123,8 +125,10 @@ async function runJobStep(store: WorkspaceStore, spec: JobSpec, signal: AbortSig
     log,
     signal,
     concurrency: spec.concurrency,
+    ...(spec.trialWorkers && spec.trialWorkers > 1 ? { trialPool: srunTrialPool(store, runId, stepName, engineCommand(), log) } : {}),
     reportTrial: async (trial: TrialRecord) => {
-      await store.addTrial(runId, stepName, node ? { ...trial, node } : trial);
+      // A trial run by a worker on another node names that node; others ran here.
+      await store.addTrial(runId, stepName, node ? { node, ...trial } : trial);
       trialCount += 1;
     },
     lineage: () => ({ datasets: lineageDatasets(run, spec, prepared.datasets) }),
