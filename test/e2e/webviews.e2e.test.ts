@@ -1,14 +1,14 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { rmSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { Frame, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { previewPage } from '../../engine/src/lsp/webviewData';
 import type { RunRecord, TrialRecord } from '../../engine/src/store/records';
 import { openWorkspace } from '../../engine/src/store/workspace';
-import { launchVsCode, type VsCode } from './harness/vscode';
+import { closeSession, launchVsCode, screenshotOnFailure as failureScreenshot, type VsCode } from './harness/vscode';
 import { repoRoot } from './harness/paths';
 import { exampleWorkspace } from './harness/workspace';
+import { webviewFrame, workbenchTheme } from './harness/webviews';
 
 const cliBundle = path.join(repoRoot, 'dist', 'cli.js');
 
@@ -42,15 +42,9 @@ describe('Weir webviews in a real VS Code', () => {
     vscode = await launchVsCode(workspace.folder);
   });
 
-  afterAll(async () => {
-    await vscode?.close();
-    if (workspace) rmSync(workspace.folder, { recursive: true, force: true });
-  });
+  afterAll(() => closeSession(vscode, workspace?.folder));
 
-  const screenshotOnFailure = (name: string) =>
-    onTestFailed(async () => {
-      await vscode?.screenshot(`webviews-failed-${name}`).catch(() => undefined);
-    });
+  const screenshotOnFailure = (name: string) => failureScreenshot(() => vscode, 'webviews', name);
 
   it('opens run details: every step with its status, one leaderboard row per trial, a ROC chart', async () => {
     screenshotOnFailure('run-details');
@@ -230,32 +224,6 @@ async function runsOf(folder: string, experiment: string): Promise<number> {
   } finally {
     await store.dispose();
   }
-}
-
-async function workbenchTheme(page: Page): Promise<'light' | 'dark'> {
-  const classes = (await page.locator('.monaco-workbench').first().getAttribute('class')) ?? '';
-  return /\bvs-dark\b|\bhc-black\b/.test(classes) ? 'dark' : 'light';
-}
-
-/**
- * The content frame of the visible webview that has `selector`. VS Code nests each webview
- * in two iframes and rebuilds them when a panel is shown again, so this polls the frames.
- */
-async function webviewFrame(page: Page, selector: string, timeoutMs = 60_000): Promise<Frame> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    for (const frame of page.frames()) {
-      if (frame.isDetached()) continue;
-      const found = await frame
-        .locator(selector)
-        .first()
-        .isVisible()
-        .catch(() => false);
-      if (found) return frame;
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`no visible webview shows ${selector} after ${timeoutMs} ms`);
 }
 
 function luminance(cssColor: string): number {

@@ -4,6 +4,7 @@ import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium, type BrowserContext, type Page, type Locator } from 'playwright-core';
+import { onTestFailed } from 'vitest';
 import { chromiumPath, codeServerEntry, node24, resultsDir, vsixPath } from './paths';
 
 /**
@@ -211,4 +212,19 @@ export async function launchVsCode(workspace: string): Promise<VsCode> {
     await stop();
     throw e;
   }
+}
+
+/** A spec's afterAll: closes VS Code and removes the throwaway workspace. */
+export async function closeSession(vscode: VsCode | undefined, folder: string | undefined): Promise<void> {
+  await vscode?.close();
+  if (folder) rmSync(folder, { recursive: true, force: true });
+}
+
+/** Saves `test-results/e2e/<prefix>-failed-<name>.png` if the running test fails. */
+export function screenshotOnFailure(vscode: () => VsCode | undefined, prefix: string, name: string): void {
+  onTestFailed(async () => {
+    await vscode()
+      ?.screenshot(`${prefix}-failed-${name}`)
+      .catch(() => undefined);
+  });
 }

@@ -88,4 +88,17 @@ describe('explanation view logic', () => {
       expect(container.textContent).toContain('Sex');
     }
   });
+
+  it('draws a dot for every sampled row of a text column too, in grey', async () => {
+    const v = explanationsFixture();
+    const dots = dotPoints(v, false, 1);
+    const container = document.createElement('div');
+    document.body.appendChild(container);
+    await renderVegaLite(container, dotPlotSpec(dots.points, dots.order));
+    const symbols = [...container.querySelectorAll('.mark-symbol path')];
+    expect(symbols).toHaveLength(dots.points.length);
+    const textPoints = dots.points.filter((p) => p.level === null).length;
+    expect(textPoints).toBeGreaterThan(0);
+    expect(symbols.filter((s) => s.getAttribute('fill') === '#8a8a8a')).toHaveLength(textPoints);
+  });
 });

@@ -128,13 +128,23 @@ export function dotPlotSpec(points: DotPoint[], order: string[]): TopLevelSpec {
     width,
     height: Math.max(80, order.length * 28),
     data: { values: points },
-    mark: { type: 'circle', size: 22, opacity: 0.8, tooltip: true },
+    // `invalid: null` keeps the rows of text columns (level null), which Vega-Lite would
+    // otherwise drop from a quantitative colour scale, leaving their band empty.
+    mark: { type: 'circle', size: 22, opacity: 0.8, tooltip: true, invalid: null },
     encoding: {
       y: { field: 'feature', type: 'nominal', sort: order, title: null },
       yOffset: { field: 'jitter', type: 'quantitative', scale: { domain: [-0.5, 0.5] } },
       x: { field: 'shap', type: 'quantitative', title: 'SHAP value (effect on the prediction)' },
-      // The theme's ramp (charts.ts) runs from blue (low) to red (high), as SHAP plots do.
-      color: { field: 'level', type: 'quantitative', title: 'value', scale: { domain: [0, 1] }, legend: { orient: 'bottom', labelExpr: "datum.value === 0 ? 'low' : datum.value === 1 ? 'high' : ''" } },
+      // The theme's ramp (charts.ts) runs from blue (low) to red (high), as SHAP plots do; text
+      // values and missing ones have no low or high and are grey (readable on light and dark themes).
+      color: {
+        condition: { test: 'datum.level === null', value: '#8a8a8a' },
+        field: 'level',
+        type: 'quantitative',
+        title: 'value',
+        scale: { domain: [0, 1] },
+        legend: { orient: 'bottom', labelExpr: "datum.value === 0 ? 'low' : datum.value === 1 ? 'high' : ''" },
+      },
       tooltip: [
         { field: 'feature', title: 'feature' },
         { field: 'value', title: 'value' },

@@ -47,7 +47,9 @@ export const serveCommands: CliCommand[] = [
           if (e.code === 'EADDRNOTAVAIL' || e.code === 'ENOTFOUND') throw new WeirError('BAD_INPUT', `cannot listen on host '${host}': ${e.message}`);
           throw e;
         });
-        const label = `${formatModelRef(ref)} → ${version.name}:${version.version} (${model.algorithm}, ${model.task})`;
+        // `NAME:VERSION` already names what is served; a bare name or an alias says what it resolved to.
+        const resolved = `${version.name}:${version.version}`;
+        const label = `${formatModelRef(ref) === resolved ? resolved : `${formatModelRef(ref)} → ${resolved}`} (${model.algorithm}, ${model.task})`;
         if (args.json) io.json({ url: server.url, model: version.name, version: version.version, alias: ref.alias, columns: model.inputSchema });
         else {
           io.out(`Serving ${label}`);
