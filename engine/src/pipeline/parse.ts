@@ -34,245 +34,26 @@ type YamlPath = (string | number)[];
 export function parsePipelineText(text: string, filePath: string): ParsedPipeline {
   const { doc, lineCounter } = parseYaml(text);
   const parsed: ParsedPipeline = { diagnostics: [], doc, lineCounter, text, filePath };
-  const diagnostics = parsed.diagnostics;
-  const report = (severity: PipelineDiagnostic['severity'], code: string, message: string, range: Range, hint?: string) => {
-    diagnostics.push({ severity, code, message, range, ...(hint ? { hint } : {}) });
-  };
-  const at = (p: YamlPath, target: 'value' | 'key' = 'value') => rangeOfPath(parsed, p, target);
+  const ctx = parseContext(parsed);
 
-  for (const e of doc.errors) {
-    const duplicate = e.code === 'DUPLICATE_KEY';
-    if (/call stack/i.test(e.message)) {
-      report('error', 'yaml-syntax', 'the YAML is nested too deeply to read', rangeOf(lineCounter, e.pos[0], e.pos[1]), 'A pipeline file is a few levels deep; look for runaway brackets.');
-      continue;
-    }
-    report(
-      'error',
-      duplicate ? 'duplicate-key' : 'yaml-syntax',
-      duplicate ? `duplicate key: ${duplicateKeyName(text, e.pos[0])}` : `YAML syntax error: ${e.message.split('\n')[0]}`,
-      rangeOf(lineCounter, e.pos[0], e.pos[1]),
-      duplicate ? 'Each key may appear once in a mapping; remove or rename one.' : yamlHint(text, e.pos[0]),
-    );
-  }
-  for (const w of doc.warnings) report('warning', 'yaml-warning', w.message.split('\n')[0]!, rangeOf(lineCounter, w.pos[0], w.pos[1]));
   // Syntax errors leave no trustworthy tree; duplicate keys do (the first one wins), so checking goes on.
-  if (doc.errors.some((e) => e.code !== 'DUPLICATE_KEY')) return parsed;
-
-  let raw: unknown;
-  try {
-    raw = doc.toJS({ maxAliasCount: 100 });
-  } catch (e) {
-    const message = (e as Error).message;
-    const bomb = /alias/i.test(message);
-    report('error', 'yaml-syntax', bomb ? 'YAML aliases expand too much (more than 100 uses of aliases)' : `the YAML cannot be read: ${/call stack/i.test(message) ? 'it is nested too deeply' : message}`, at([]), bomb ? 'Write the values out instead of reusing them through `*alias`.' : undefined);
-    return parsed;
-  }
-  if (raw === null || raw === undefined || typeof raw !== 'object' || Array.isArray(raw) || !isMap(doc.contents)) {
-    report('error', 'schema', 'a pipeline file is a mapping with at least `steps:`', at([]), 'Start from `name:`, `inputs:` and `steps:` as in examples/titanic/titanic.pipeline.yaml.');
-    return parsed;
-  }
-  const top = raw as Record<string, unknown>;
-
+  if (!reportYamlProblems(ctx)) return parsed;
+  const top = readTopMapping(ctx);
+  if (!top) return parsed;
   const topResult = pipelineTopSchema.safeParse(top);
   if (!topResult.success) reportZodIssues(topResult.error.issues, [], parsed, top, Object.keys(pipelineTopSchema.shape));
 
-  // ----- parameters -----
-  const parameters: Record<string, ParameterSpec> = {};
-  for (const [name, value] of Object.entries(asRecord(top.parameters))) {
-    if (!identifier.safeParse(name).success) continue;
-    if (isParamValue(value)) parameters[name] = { name, default: value };
-    else if (value && typeof value === 'object' && isParamValue((value as { default?: unknown }).default)) {
-      const v = value as { default: ParamValue; description?: string };
-      parameters[name] = { name, default: v.default, ...(typeof v.description === 'string' ? { description: v.description } : {}) };
-    }
-  }
-
-  // ----- pipeline inputs -----
-  const inputs: Record<string, PipelineInputSpec> = {};
-  for (const [name, value] of Object.entries(asRecord(top.inputs))) {
-    if (typeof value !== 'string') continue;
-    const source = parseInputSource(value);
-    if (source) inputs[name] = { name, source, text: value };
-  }
-
-  // ----- steps: shape and kinds -----
-  const steps: Record<string, StepSpec> = {};
-  // Steps whose settings failed their schema: their outputs are unknown, so references to
-  // them are not blamed again (the settings error already says what to fix).
-  const outputsUnknown = new Set<string>();
-  const kindNames = allStepKinds().map((k) => k.kind);
-  for (const [stepName, stepRaw] of Object.entries(asRecord(top.steps))) {
-    const stepPath: YamlPath = ['steps', stepName];
-    if (!stepRaw || typeof stepRaw !== 'object' || Array.isArray(stepRaw)) continue; // reported by the top-level schema
-    const keys = Object.keys(stepRaw as object);
-    const kindKeys = keys.filter((k) => getStepKind(k));
-    const otherKeys = keys.filter((k) => !getStepKind(k) && !COMMON_STEP_KEYS.includes(k));
-    if (kindKeys.length === 0) {
-      if (otherKeys.length) {
-        for (const k of otherKeys) {
-          report('error', 'unknown-step-kind', `unknown step kind '${k}' in step '${stepName}'`, at([...stepPath, k], 'key'), `Known kinds: ${kindNames.join(', ')}.`);
-        }
-      } else {
-        report('error', 'no-step-kind', `step '${stepName}' has no kind`, at(stepPath, 'key'), `Add one of: ${kindNames.join(', ')}.`);
-      }
-      continue;
-    }
-    if (kindKeys.length > 1) {
-      report('error', 'two-step-kinds', `step '${stepName}' has ${kindKeys.length} kinds (${kindKeys.join(', ')}); a step has exactly one`, at([...stepPath, kindKeys[1]!], 'key'), 'Split it into one step per kind.');
-      continue;
-    }
-    const kindName = kindKeys[0]!;
-    const kind = getStepKind(kindName)!;
-    const stepObj = stepRaw as Record<string, unknown>;
-    const common: Record<string, unknown> = {};
-    for (const k of keys) if (k !== kindName) common[k] = stepObj[k];
-    const commonResult = stepCommonSchema.safeParse(common);
-    if (!commonResult.success) reportZodIssues(commonResult.error.issues, stepPath, parsed, common, [...COMMON_STEP_KEYS, kindName]);
-
-    const config = stepObj[kindName];
-    const configRefs = collectReferences(config, [...stepPath, kindName]);
-    const configResult = kind.configSchema.safeParse(substituteParameterDefaults(config, parameters));
-    if (!configResult.success) reportZodIssues(configResult.error.issues, [...stepPath, kindName], parsed, config);
-
-    const declaredOutputs: Record<string, string> = {};
-    for (const [k, v] of Object.entries(asRecord(stepObj.outputs))) if (typeof v === 'string') declaredOutputs[k] = v;
-    let outputs: Record<string, ArtifactRef['kind']> = declaredOutputs as Record<string, ArtifactRef['kind']>;
-    if (!configResult.success || !commonResult.success) outputsUnknown.add(stepName);
-    if (configResult.success && commonResult.success) {
-      try {
-        outputs = kind.outputs(configResult.data, declaredOutputs);
-      } catch (e) {
-        // A kind's outputs() rejecting the declaration is a diagnostic; so is a bug in it,
-        // because parsing must never throw while the user types.
-        const message = isWeirError(e) ? e.message : `step kind '${kindName}' could not work out its outputs: ${(e as Error)?.message ?? String(e)}`;
-        report('error', 'bad-outputs', message, at([...stepPath, 'outputs'], stepObj.outputs === undefined ? 'key' : 'value'), isWeirError(e) ? e.hint : undefined);
-      }
-    }
-
-    const stepInputs: Record<string, Reference> = {};
-    for (const [inputName, binding] of Object.entries(asRecord(stepObj.inputs))) {
-      if (typeof binding !== 'string') continue;
-      const expr = wholeExpression(binding);
-      if (expr?.ref) stepInputs[inputName] = expr.ref;
-    }
-
-    let environment: StepEnvironment | undefined;
-    if (commonResult.success && commonResult.data.environment) {
-      const env = commonResult.data.environment;
-      environment = { ...(env.interpreter ? { interpreter: env.interpreter } : {}), variables: Object.fromEntries(Object.entries(env.variables ?? {}).map(([k, v]) => [k, String(v)])) };
-    }
-    steps[stepName] = {
-      name: stepName,
-      kind: kindName,
-      config,
-      inputs: stepInputs,
-      configRefs,
-      declaredOutputs,
-      outputs,
-      allowReuse: commonResult.success ? commonResult.data.allow_reuse !== false : true,
-      ...(environment ? { environment } : {}),
-      ...(typeof stepObj.description === 'string' ? { description: stepObj.description } : {}),
-      ...(commonResult.success && commonResult.data.executor ? { executor: executorSpec(commonResult.data.executor) } : {}),
-      dependsOn: [],
-    };
-  }
-
-  // ----- references -----
-  const checkRef = (use: ReferenceUse, where: 'step-input' | 'config' | 'pipeline-output', step?: StepSpec): string | undefined => {
-    const range = expressionRange(parsed, use.path, use.text);
-    const r = use.ref;
-    const fail = (message: string, hint?: string, code = 'unknown-reference') => {
-      report('error', code, message, range, hint);
-      return undefined;
-    };
-    switch (r.scope) {
-      case 'parameters':
-        if (where !== 'config') return fail(`${use.text}: a parameter is not data; use it inside a step's settings`, undefined, 'bad-reference');
-        if (!(r.name in parameters)) return fail(`unknown parameter '${r.name}' in ${use.text}`, listHint('Declared parameters', Object.keys(parameters), 'Declare it under `parameters:`.'), 'unknown-parameter');
-        return undefined;
-      case 'inputs':
-        if (where === 'config' && step && r.name in step.inputs) return undefined;
-        if (!(r.name in inputs)) {
-          const names = where === 'config' && step ? [...Object.keys(step.inputs), ...Object.keys(inputs)] : Object.keys(inputs);
-          return fail(`unknown input '${r.name}' in ${use.text}`, listHint('Known inputs', names, 'Declare it under the pipeline\'s `inputs:`.'));
-        }
-        return undefined;
-      case 'outputs':
-        if (where !== 'config' || !step) return fail(`${use.text}: \`outputs.NAME\` means a step's own output and works only inside a step's settings`, 'Use `${{ steps.STEP.outputs.NAME }}`.', 'bad-reference');
-        if (!(r.name in step.outputs)) return fail(`step '${step.name}' has no output '${r.name}' (${use.text})`, listHint('Its outputs', Object.keys(step.outputs), 'Declare it under the step\'s `outputs:`.'));
-        return undefined;
-      case 'steps': {
-        const target = steps[r.step];
-        if (!target) {
-          if (asRecord(top.steps)[r.step] !== undefined) return undefined; // that step has its own error already
-          return fail(`unknown step '${r.step}' in ${use.text}`, listHint('Steps', Object.keys(steps)));
-        }
-        if (step && r.step === step.name) return fail(`step '${step.name}' reads its own output (${use.text}): that is a cycle`, 'A step can read only earlier steps\' outputs; use `${{ outputs.NAME }}` for its own output path.', 'cycle');
-        if (!(r.output in target.outputs) && !outputsUnknown.has(r.step)) return fail(`step '${r.step}' has no output '${r.output}' (${use.text})`, listHint(`Outputs of '${r.step}'`, Object.keys(target.outputs)));
-        return r.step;
-      }
-    }
-  };
-
-  const firstUse = new Map<string, Map<string, ReferenceUse>>();
-  for (const step of Object.values(steps)) {
-    const deps = new Set<string>();
-    const uses = new Map<string, ReferenceUse>();
-    for (const [inputName, binding] of Object.entries(asRecord(asRecord(asRecord(top.steps)[step.name]).inputs))) {
-      if (typeof binding !== 'string') continue;
-      const p = ['steps', step.name, 'inputs', inputName];
-      const expr = wholeExpression(binding);
-      if (!expr) continue; // the schema already said it must be one reference
-      if (!expr.ref) {
-        report('error', 'bad-expression', `cannot read ${expr.text}`, expressionRange(parsed, p, expr.text), EXPRESSION_HINT);
-        continue;
-      }
-      if (expr.ref.scope === 'parameters' || expr.ref.scope === 'outputs') {
-        report('error', 'bad-reference', `a step input must be \`inputs.NAME\` or \`steps.STEP.outputs.NAME\`, not ${expr.text}`, expressionRange(parsed, p, expr.text));
-        continue;
-      }
-      const use = { ref: expr.ref, text: expr.text, path: p };
-      const dep = checkRef(use, 'step-input', step);
-      if (dep) {
-        deps.add(dep);
-        if (!uses.has(dep)) uses.set(dep, use);
-      }
-    }
-    for (const use of step.configRefs) {
-      const dep = checkRef(use, 'config', step);
-      if (dep) {
-        deps.add(dep);
-        if (!uses.has(dep)) uses.set(dep, use);
-      }
-    }
-    step.dependsOn = [...deps];
-    firstUse.set(step.name, uses);
-  }
-  for (const use of collectReferences(top.outputs, ['outputs'])) checkRef(use, 'pipeline-output');
-  for (const bad of collectBadExpressions(top, parsed)) report('error', 'bad-expression', bad.message, bad.range, EXPRESSION_HINT);
-
-  // ----- cycles and order -----
-  const { order, cycles } = topologicalOrder(steps);
-  for (const cycle of cycles) {
-    // The cycle lists steps in data-flow order: cycle[1] reads cycle[0]'s output.
-    const reader = cycle[1] ?? cycle[0]!;
-    const use = firstUse.get(reader)?.get(cycle[0]!);
-    const range = use ? expressionRange(parsed, use.path, use.text) : at(['steps', reader], 'key');
-    report('error', 'cycle', `steps form a cycle: ${[...cycle, cycle[0]].join(' → ')}`, range, 'A step can read only the outputs of steps that do not read its own.');
-  }
-
-  const outputs: PipelineSpec['outputs'] = {};
-  for (const [name, value] of Object.entries(asRecord(top.outputs))) {
-    const expr = typeof value === 'string' ? wholeExpression(value) : undefined;
-    if (expr?.ref?.scope === 'steps') outputs[name] = expr.ref;
-    else if (expr?.ref) report('error', 'bad-reference', `a pipeline output must be \`\${{ steps.STEP.outputs.NAME }}\`, not ${expr.text}`, expressionRange(parsed, ['outputs', name], expr.text));
-  }
-
+  const parameters = readParameters(top);
+  const inputs = readPipelineInputs(top);
+  const { steps, outputsUnknown } = readSteps(ctx, top, parameters);
+  const firstUse = linkReferences(ctx, { top, parameters, inputs, steps, outputsUnknown });
+  const order = orderSteps(ctx, steps, firstUse);
+  const outputs = readPipelineOutputs(ctx, top);
   if (Object.keys(asRecord(top.steps)).length === 0 && topResult.success) {
-    report('error', 'no-steps', 'the pipeline has no steps', at(['steps'], 'key'), 'Add a step under `steps:`, e.g. a `sql` step.');
+    ctx.report('error', 'no-steps', 'the pipeline has no steps', ctx.at(['steps'], 'key'), 'Add a step under `steps:`, e.g. a `sql` step.');
   }
 
-  if (!diagnostics.some((d) => d.severity === 'error')) {
+  if (!parsed.diagnostics.some((d) => d.severity === 'error')) {
     const fileName = path.basename(filePath).replace(/\.pipeline\.ya?ml$|\.ya?ml$/i, '');
     const name = typeof top.name === 'string' ? top.name : fileName;
     const compute = top.compute as { max_concurrent_steps?: number } | string | undefined;
@@ -292,6 +73,311 @@ export function parsePipelineText(text: string, filePath: string): ParsedPipelin
     };
   }
   return parsed;
+}
+
+/** What the phases of `parsePipelineText` share: the file being parsed and how to report on it. */
+interface ParseContext {
+  parsed: ParsedPipeline;
+  report(severity: PipelineDiagnostic['severity'], code: string, message: string, range: Range, hint?: string): void;
+  /** The range of the value (or key) at a YAML path. */
+  at(p: YamlPath, target?: 'value' | 'key'): Range;
+}
+
+function parseContext(parsed: ParsedPipeline): ParseContext {
+  return {
+    parsed,
+    report: (severity, code, message, range, hint) => {
+      parsed.diagnostics.push({ severity, code, message, range, ...(hint ? { hint } : {}) });
+    },
+    at: (p, target = 'value') => rangeOfPath(parsed, p, target),
+  };
+}
+
+/** Phase 1: YAML syntax errors, duplicate keys and warnings. False when the tree cannot be trusted. */
+function reportYamlProblems({ parsed, report }: ParseContext): boolean {
+  const { doc, lineCounter, text } = parsed;
+  for (const e of doc.errors) {
+    const duplicate = e.code === 'DUPLICATE_KEY';
+    if (/call stack/i.test(e.message)) {
+      report('error', 'yaml-syntax', 'the YAML is nested too deeply to read', rangeOf(lineCounter, e.pos[0], e.pos[1]), 'A pipeline file is a few levels deep; look for runaway brackets.');
+      continue;
+    }
+    report(
+      'error',
+      duplicate ? 'duplicate-key' : 'yaml-syntax',
+      duplicate ? `duplicate key: ${duplicateKeyName(text, e.pos[0])}` : `YAML syntax error: ${e.message.split('\n')[0]}`,
+      rangeOf(lineCounter, e.pos[0], e.pos[1]),
+      duplicate ? 'Each key may appear once in a mapping; remove or rename one.' : yamlHint(text, e.pos[0]),
+    );
+  }
+  for (const w of doc.warnings) report('warning', 'yaml-warning', w.message.split('\n')[0]!, rangeOf(lineCounter, w.pos[0], w.pos[1]));
+  return !doc.errors.some((e) => e.code !== 'DUPLICATE_KEY');
+}
+
+/** Phase 2: the document as plain values, which must be a mapping (aliases bounded). */
+function readTopMapping({ parsed, report, at }: ParseContext): Record<string, unknown> | undefined {
+  const { doc } = parsed;
+  let raw: unknown;
+  try {
+    raw = doc.toJS({ maxAliasCount: 100 });
+  } catch (e) {
+    const message = (e as Error).message;
+    const bomb = /alias/i.test(message);
+    report('error', 'yaml-syntax', bomb ? 'YAML aliases expand too much (more than 100 uses of aliases)' : `the YAML cannot be read: ${/call stack/i.test(message) ? 'it is nested too deeply' : message}`, at([]), bomb ? 'Write the values out instead of reusing them through `*alias`.' : undefined);
+    return undefined;
+  }
+  if (raw === null || raw === undefined || typeof raw !== 'object' || Array.isArray(raw) || !isMap(doc.contents)) {
+    report('error', 'schema', 'a pipeline file is a mapping with at least `steps:`', at([]), 'Start from `name:`, `inputs:` and `steps:` as in examples/titanic/titanic.pipeline.yaml.');
+    return undefined;
+  }
+  return raw as Record<string, unknown>;
+}
+
+/** `parameters:`: a value, or `{ default, description }`; malformed entries were reported by the schema. */
+function readParameters(top: Record<string, unknown>): Record<string, ParameterSpec> {
+  const parameters: Record<string, ParameterSpec> = {};
+  for (const [name, value] of Object.entries(asRecord(top.parameters))) {
+    if (!identifier.safeParse(name).success) continue;
+    if (isParamValue(value)) parameters[name] = { name, default: value };
+    else if (value && typeof value === 'object' && isParamValue((value as { default?: unknown }).default)) {
+      const v = value as { default: ParamValue; description?: string };
+      parameters[name] = { name, default: v.default, ...(typeof v.description === 'string' ? { description: v.description } : {}) };
+    }
+  }
+  return parameters;
+}
+
+/** The pipeline's `inputs:` (`dataset:`, `model:`, `file:` sources). */
+function readPipelineInputs(top: Record<string, unknown>): Record<string, PipelineInputSpec> {
+  const inputs: Record<string, PipelineInputSpec> = {};
+  for (const [name, value] of Object.entries(asRecord(top.inputs))) {
+    if (typeof value !== 'string') continue;
+    const source = parseInputSource(value);
+    if (source) inputs[name] = { name, source, text: value };
+  }
+  return inputs;
+}
+
+/**
+ * Phase 3: each step's kind, common keys and settings against their schemas. `outputsUnknown`
+ * holds the steps whose settings failed their schema: their outputs are unknown, so references
+ * to them are not blamed again (the settings error already says what to fix).
+ */
+function readSteps(ctx: ParseContext, top: Record<string, unknown>, parameters: Record<string, ParameterSpec>): { steps: Record<string, StepSpec>; outputsUnknown: Set<string> } {
+  const steps: Record<string, StepSpec> = {};
+  const outputsUnknown = new Set<string>();
+  for (const [stepName, stepRaw] of Object.entries(asRecord(top.steps))) {
+    if (!stepRaw || typeof stepRaw !== 'object' || Array.isArray(stepRaw)) continue; // reported by the top-level schema
+    const kindName = stepKindOf(ctx, stepName, stepRaw as Record<string, unknown>);
+    if (kindName === undefined) continue;
+    const step = readStep(ctx, stepName, stepRaw as Record<string, unknown>, kindName, parameters);
+    if (!step.settingsValid) outputsUnknown.add(stepName);
+    steps[stepName] = step.spec;
+  }
+  return { steps, outputsUnknown };
+}
+
+/** The one step kind key of a step; reports no kind, unknown kinds and two kinds. */
+function stepKindOf({ report, at }: ParseContext, stepName: string, stepObj: Record<string, unknown>): string | undefined {
+  const stepPath: YamlPath = ['steps', stepName];
+  const kindNames = allStepKinds().map((k) => k.kind);
+  const keys = Object.keys(stepObj);
+  const kindKeys = keys.filter((k) => getStepKind(k));
+  const otherKeys = keys.filter((k) => !getStepKind(k) && !COMMON_STEP_KEYS.includes(k));
+  if (kindKeys.length === 0) {
+    if (otherKeys.length) {
+      for (const k of otherKeys) {
+        report('error', 'unknown-step-kind', `unknown step kind '${k}' in step '${stepName}'`, at([...stepPath, k], 'key'), `Known kinds: ${kindNames.join(', ')}.`);
+      }
+    } else {
+      report('error', 'no-step-kind', `step '${stepName}' has no kind`, at(stepPath, 'key'), `Add one of: ${kindNames.join(', ')}.`);
+    }
+    return undefined;
+  }
+  if (kindKeys.length > 1) {
+    report('error', 'two-step-kinds', `step '${stepName}' has ${kindKeys.length} kinds (${kindKeys.join(', ')}); a step has exactly one`, at([...stepPath, kindKeys[1]!], 'key'), 'Split it into one step per kind.');
+    return undefined;
+  }
+  return kindKeys[0]!;
+}
+
+/** One step of a known kind: its common keys and settings checked, outputs, inputs, environment. */
+function readStep(ctx: ParseContext, stepName: string, stepObj: Record<string, unknown>, kindName: string, parameters: Record<string, ParameterSpec>): { spec: StepSpec; settingsValid: boolean } {
+  const { parsed, report, at } = ctx;
+  const stepPath: YamlPath = ['steps', stepName];
+  const kind = getStepKind(kindName)!;
+  const common: Record<string, unknown> = {};
+  for (const k of Object.keys(stepObj)) if (k !== kindName) common[k] = stepObj[k];
+  const commonResult = stepCommonSchema.safeParse(common);
+  if (!commonResult.success) reportZodIssues(commonResult.error.issues, stepPath, parsed, common, [...COMMON_STEP_KEYS, kindName]);
+
+  const config = stepObj[kindName];
+  const configRefs = collectReferences(config, [...stepPath, kindName]);
+  const configResult = kind.configSchema.safeParse(substituteParameterDefaults(config, parameters));
+  if (!configResult.success) reportZodIssues(configResult.error.issues, [...stepPath, kindName], parsed, config);
+
+  const declaredOutputs: Record<string, string> = {};
+  for (const [k, v] of Object.entries(asRecord(stepObj.outputs))) if (typeof v === 'string') declaredOutputs[k] = v;
+  let outputs: Record<string, ArtifactRef['kind']> = declaredOutputs as Record<string, ArtifactRef['kind']>;
+  if (configResult.success && commonResult.success) {
+    try {
+      outputs = kind.outputs(configResult.data, declaredOutputs);
+    } catch (e) {
+      // A kind's outputs() rejecting the declaration is a diagnostic; so is a bug in it,
+      // because parsing must never throw while the user types.
+      const message = isWeirError(e) ? e.message : `step kind '${kindName}' could not work out its outputs: ${(e as Error)?.message ?? String(e)}`;
+      report('error', 'bad-outputs', message, at([...stepPath, 'outputs'], stepObj.outputs === undefined ? 'key' : 'value'), isWeirError(e) ? e.hint : undefined);
+    }
+  }
+
+  const stepInputs: Record<string, Reference> = {};
+  for (const [inputName, binding] of Object.entries(asRecord(stepObj.inputs))) {
+    if (typeof binding !== 'string') continue;
+    const expr = wholeExpression(binding);
+    if (expr?.ref) stepInputs[inputName] = expr.ref;
+  }
+
+  let environment: StepEnvironment | undefined;
+  if (commonResult.success && commonResult.data.environment) {
+    const env = commonResult.data.environment;
+    environment = { ...(env.interpreter ? { interpreter: env.interpreter } : {}), variables: Object.fromEntries(Object.entries(env.variables ?? {}).map(([k, v]) => [k, String(v)])) };
+  }
+  const spec: StepSpec = {
+    name: stepName,
+    kind: kindName,
+    config,
+    inputs: stepInputs,
+    configRefs,
+    declaredOutputs,
+    outputs,
+    allowReuse: commonResult.success ? commonResult.data.allow_reuse !== false : true,
+    ...(environment ? { environment } : {}),
+    ...(typeof stepObj.description === 'string' ? { description: stepObj.description } : {}),
+    ...(commonResult.success && commonResult.data.executor ? { executor: executorSpec(commonResult.data.executor) } : {}),
+    dependsOn: [],
+  };
+  return { spec, settingsValid: configResult.success && commonResult.success };
+}
+
+/** What references are checked against. */
+interface ReferenceScope {
+  top: Record<string, unknown>;
+  parameters: Record<string, ParameterSpec>;
+  inputs: Record<string, PipelineInputSpec>;
+  steps: Record<string, StepSpec>;
+  outputsUnknown: Set<string>;
+}
+
+/**
+ * Phase 4: every reference in step inputs, step settings and pipeline outputs checked, each
+ * step's `dependsOn` set from them, and expressions of no known form reported. Returns, per
+ * step, the first use of each step it depends on (where a cycle is blamed).
+ */
+function linkReferences(ctx: ParseContext, scope: ReferenceScope): Map<string, Map<string, ReferenceUse>> {
+  const firstUse = new Map<string, Map<string, ReferenceUse>>();
+  for (const step of Object.values(scope.steps)) {
+    const deps = new Set<string>();
+    const uses = new Map<string, ReferenceUse>();
+    const depend = (use: ReferenceUse, where: 'step-input' | 'config') => {
+      const dep = checkReference(ctx, scope, use, where, step);
+      if (dep) {
+        deps.add(dep);
+        if (!uses.has(dep)) uses.set(dep, use);
+      }
+    };
+    for (const use of stepInputUses(ctx, scope.top, step)) depend(use, 'step-input');
+    for (const use of step.configRefs) depend(use, 'config');
+    step.dependsOn = [...deps];
+    firstUse.set(step.name, uses);
+  }
+  for (const use of collectReferences(scope.top.outputs, ['outputs'])) checkReference(ctx, scope, use, 'pipeline-output');
+  for (const bad of collectBadExpressions(scope.top, ctx.parsed)) ctx.report('error', 'bad-expression', bad.message, bad.range, EXPRESSION_HINT);
+  return firstUse;
+}
+
+/**
+ * A step's `inputs:` bindings as references, one at a time (so each binding's problems are
+ * reported in file order with those of its reference); reports bindings that are no
+ * reference or the wrong kind.
+ */
+function* stepInputUses({ parsed, report }: ParseContext, top: Record<string, unknown>, step: StepSpec): Generator<ReferenceUse> {
+  for (const [inputName, binding] of Object.entries(asRecord(asRecord(asRecord(top.steps)[step.name]).inputs))) {
+    if (typeof binding !== 'string') continue;
+    const p = ['steps', step.name, 'inputs', inputName];
+    const expr = wholeExpression(binding);
+    if (!expr) continue; // the schema already said it must be one reference
+    if (!expr.ref) {
+      report('error', 'bad-expression', `cannot read ${expr.text}`, expressionRange(parsed, p, expr.text), EXPRESSION_HINT);
+      continue;
+    }
+    if (expr.ref.scope === 'parameters' || expr.ref.scope === 'outputs') {
+      report('error', 'bad-reference', `a step input must be \`inputs.NAME\` or \`steps.STEP.outputs.NAME\`, not ${expr.text}`, expressionRange(parsed, p, expr.text));
+      continue;
+    }
+    yield { ref: expr.ref, text: expr.text, path: p };
+  }
+}
+
+/** Checks one reference where it is used; returns the step it depends on, if any. */
+function checkReference({ parsed, report }: ParseContext, scope: ReferenceScope, use: ReferenceUse, where: 'step-input' | 'config' | 'pipeline-output', step?: StepSpec): string | undefined {
+  const { parameters, inputs, steps } = scope;
+  const range = expressionRange(parsed, use.path, use.text);
+  const r = use.ref;
+  const fail = (message: string, hint?: string, code = 'unknown-reference') => {
+    report('error', code, message, range, hint);
+    return undefined;
+  };
+  switch (r.scope) {
+    case 'parameters':
+      if (where !== 'config') return fail(`${use.text}: a parameter is not data; use it inside a step's settings`, undefined, 'bad-reference');
+      if (!(r.name in parameters)) return fail(`unknown parameter '${r.name}' in ${use.text}`, listHint('Declared parameters', Object.keys(parameters), 'Declare it under `parameters:`.'), 'unknown-parameter');
+      return undefined;
+    case 'inputs':
+      if (where === 'config' && step && r.name in step.inputs) return undefined;
+      if (!(r.name in inputs)) {
+        const names = where === 'config' && step ? [...Object.keys(step.inputs), ...Object.keys(inputs)] : Object.keys(inputs);
+        return fail(`unknown input '${r.name}' in ${use.text}`, listHint('Known inputs', names, 'Declare it under the pipeline\'s `inputs:`.'));
+      }
+      return undefined;
+    case 'outputs':
+      if (where !== 'config' || !step) return fail(`${use.text}: \`outputs.NAME\` means a step's own output and works only inside a step's settings`, 'Use `${{ steps.STEP.outputs.NAME }}`.', 'bad-reference');
+      if (!(r.name in step.outputs)) return fail(`step '${step.name}' has no output '${r.name}' (${use.text})`, listHint('Its outputs', Object.keys(step.outputs), 'Declare it under the step\'s `outputs:`.'));
+      return undefined;
+    case 'steps': {
+      const target = steps[r.step];
+      if (!target) {
+        if (asRecord(scope.top.steps)[r.step] !== undefined) return undefined; // that step has its own error already
+        return fail(`unknown step '${r.step}' in ${use.text}`, listHint('Steps', Object.keys(steps)));
+      }
+      if (step && r.step === step.name) return fail(`step '${step.name}' reads its own output (${use.text}): that is a cycle`, 'A step can read only earlier steps\' outputs; use `${{ outputs.NAME }}` for its own output path.', 'cycle');
+      if (!(r.output in target.outputs) && !scope.outputsUnknown.has(r.step)) return fail(`step '${r.step}' has no output '${r.output}' (${use.text})`, listHint(`Outputs of '${r.step}'`, Object.keys(target.outputs)));
+      return r.step;
+    }
+  }
+}
+
+/** Phase 5: the steps in dependency order; each cycle reported at the reference that closes it. */
+function orderSteps({ parsed, report, at }: ParseContext, steps: Record<string, StepSpec>, firstUse: Map<string, Map<string, ReferenceUse>>): string[] {
+  const { order, cycles } = topologicalOrder(steps);
+  for (const cycle of cycles) {
+    // The cycle lists steps in data-flow order: cycle[1] reads cycle[0]'s output.
+    const reader = cycle[1] ?? cycle[0]!;
+    const use = firstUse.get(reader)?.get(cycle[0]!);
+    const range = use ? expressionRange(parsed, use.path, use.text) : at(['steps', reader], 'key');
+    report('error', 'cycle', `steps form a cycle: ${[...cycle, cycle[0]].join(' → ')}`, range, 'A step can read only the outputs of steps that do not read its own.');
+  }
+  return order;
+}
+
+/** Phase 6: the pipeline's `outputs:`, each one step output. */
+function readPipelineOutputs({ parsed, report }: ParseContext, top: Record<string, unknown>): PipelineSpec['outputs'] {
+  const outputs: PipelineSpec['outputs'] = {};
+  for (const [name, value] of Object.entries(asRecord(top.outputs))) {
+    const expr = typeof value === 'string' ? wholeExpression(value) : undefined;
+    if (expr?.ref?.scope === 'steps') outputs[name] = expr.ref;
+    else if (expr?.ref) report('error', 'bad-reference', `a pipeline output must be \`\${{ steps.STEP.outputs.NAME }}\`, not ${expr.text}`, expressionRange(parsed, ['outputs', name], expr.text));
+  }
+  return outputs;
 }
 
 const EXPRESSION_HINT = 'References are `${{ inputs.NAME }}`, `${{ parameters.NAME }}`, `${{ steps.STEP.outputs.NAME }}` or, inside a step\'s settings, `${{ outputs.NAME }}`.';
