@@ -55,11 +55,19 @@ export function loadModel(modelPath: string): AutoMLModel {
     const missing = (e as NodeJS.ErrnoException).code === 'ENOENT';
     throw new WeirError(missing ? 'NOT_FOUND' : 'BAD_INPUT', missing ? `no AutoML model at ${file}` : `${file} is not a readable model file: ${(e as Error).message}`);
   }
-  if (artifact.format !== 'weir-automl' || artifact.version !== 1) {
-    throw new WeirError('BAD_INPUT', `${file} is not a Weir AutoML model (format ${String(artifact.format)}, version ${String(artifact.version)})`);
+  if (!isObject(artifact) || artifact.format !== 'weir-automl' || artifact.version !== 1) {
+    const { format, version } = isObject(artifact) ? artifact : ({} as Partial<ModelArtifact>);
+    throw new WeirError('BAD_INPUT', `${file}: not a Weir AutoML model (format ${String(format)}, version ${String(version)})`);
   }
+  const problem = artifactProblem(artifact);
+  if (problem) throw new WeirError('BAD_INPUT', `${file}: not a model Weir can load: ${problem}`);
   const width = artifact.task === 'classification' ? artifact.classes!.length : 1;
-  const estimator = restoreEstimator(artifact.estimator, width);
+  let estimator: ReturnType<typeof restoreEstimator>;
+  try {
+    estimator = restoreEstimator(artifact.estimator, width);
+  } catch (e) {
+    throw new WeirError('BAD_INPUT', `${file}: not a model Weir can load: ${(e as Error)?.message ?? String(e)}`, { cause: e });
+  }
   return {
     task: artifact.task,
     algorithm: artifact.algorithm,
@@ -70,6 +78,7 @@ export function loadModel(modelPath: string): AutoMLModel {
     predict(input) {
       const table = Array.isArray(input) ? rowsToTable(input, artifact.featurizer.inputSchema) : input;
       checkColumns(table, artifact.featurizer.inputSchema);
+      checkCells(table, artifact.featurizer);
       let horizon: Float64Array | undefined;
       let base: Float64Array | undefined;
       let X;
@@ -86,6 +95,7 @@ export function loadModel(modelPath: string): AutoMLModel {
     explain(input) {
       const table = Array.isArray(input) ? rowsToTable(input, artifact.featurizer.inputSchema) : input;
       checkColumns(table, artifact.featurizer.inputSchema);
+      checkCells(table, artifact.featurizer);
       return explainTable(artifact, table);
     },
     dispose: () => estimator.dispose(),
@@ -101,6 +111,60 @@ function checkColumns(table: ColumnarTable, schema: FeaturizerState['inputSchema
     });
   }
 }
+
+/**
+ * What in a parsed model.json would make predicting fail or quietly predict nothing, in words
+ * (undefined when nothing): `classes: []` would score every row as no class at all.
+ */
+function artifactProblem(a: ModelArtifact): string | undefined {
+  if (!['classification', 'regression', 'forecasting'].includes(a.task)) return `unknown task ${JSON.stringify(a.task)}`;
+  if (a.task === 'classification') {
+    const classes: unknown = a.classes;
+    if (!Array.isArray(classes)) return 'a classification model needs its list of `classes`';
+    if (classes.length < 2) return `a classification model needs at least two \`classes\`, this one has ${classes.length}`;
+    if (!classes.every((c) => typeof c === 'string')) return '`classes` must be a list of strings';
+    if (new Set(classes).size !== classes.length) return '`classes` lists a class twice';
+  }
+  if (!['number', 'string', 'boolean'].includes(a.labelType)) return `unknown labelType ${JSON.stringify(a.labelType)}`;
+  const featurizer: unknown = a.featurizer;
+  if (!isObject(featurizer) || !Array.isArray(featurizer.inputSchema) || !Array.isArray(featurizer.columns)) return '`featurizer` must be an object with `inputSchema` and `columns` lists';
+  if (!featurizer.inputSchema.every((c) => isObject(c) && typeof c.name === 'string' && typeof c.duckType === 'string')) return '`featurizer.inputSchema` must list {name, duckType} objects';
+  if (!isObject(a.estimator) || typeof a.estimator.type !== 'string') return '`estimator` must be an object with a `type`';
+  return undefined;
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/**
+ * Text where the model expects a number would be read as a missing value and scored as one,
+ * silently. A numeric input column that arrives as text (a CSV column with a stray word makes
+ * DuckDB type the whole column VARCHAR) must hold numbers or the usual spellings of a missing
+ * value; the first other cell is an error naming the column, the row (from 0, as the scoring
+ * server's 400 errors count) and the value, in the server's words. Columns the featurizer
+ * dropped (`Ignore`) are not read, so they are not checked.
+ */
+function checkCells(table: ColumnarTable, featurizer: FeaturizerState): void {
+  const ignored = new Set(featurizer.columns.filter((c) => c.purpose === 'Ignore').map((c) => c.name));
+  for (const s of featurizer.inputSchema) {
+    if (ignored.has(s.name) || !NUMERIC_TYPE.test(s.duckType)) continue;
+    const column = table.columns.find((c) => c.name === s.name);
+    if (column?.type !== 'string') continue;
+    for (let r = 0; r < table.rows; r++) {
+      const v = column.values[r];
+      if (v === null || MISSING_TEXT.test(v) || Number.isFinite(Number(v.trim()))) continue;
+      const shown = JSON.stringify(v);
+      throw new WeirError('BAD_INPUT', `column '${s.name}' expects a number (${s.duckType}); row ${r} has ${shown.length > 60 ? `${shown.slice(0, 57)}...` : shown}`, {
+        hint: 'Fix the value, or leave the cell empty (or NA) for a missing value.',
+      });
+    }
+  }
+}
+
+const NUMERIC_TYPE = /INT|DOUBLE|FLOAT|DECIMAL|REAL|NUMERIC/i;
+/** Text that stands for a missing value: empty, NA, NaN, null (any case, spaces around). */
+const MISSING_TEXT = /^\s*(|nan|null|na)\s*$/i;
 
 function makePredictions(artifact: ModelArtifact, raw: Float64Array, width: number, rows: number, horizon?: Float64Array): Predictions {
   let prediction: Predictions['prediction'];

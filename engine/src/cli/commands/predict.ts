@@ -40,7 +40,14 @@ export const predictCommands: CliCommand[] = [
         try {
           const started = performance.now();
           const table = await readTableFile(data);
-          const predictions = model.predict(table).toTable();
+          let predictions;
+          try {
+            predictions = model.predict(table).toTable();
+          } catch (e) {
+            // A missing column or a mistyped cell is the data file's fault: name it.
+            if (e instanceof WeirError && e.code === 'BAD_INPUT') throw new WeirError('BAD_INPUT', `${data}: ${e.message}`, { hint: e.hint, cause: e });
+            throw e;
+          }
           const target = path.resolve(out);
           await writeTableFile(args.values['predictions-only'] === true ? predictions : appendColumns(table, predictions), target);
           const summary = { model: version.name, version: version.version, rows: table.rows, out: target, ms: Math.round(performance.now() - started) };
