@@ -5,6 +5,7 @@ import { defaultPrimaryMetric } from '../../automl/metrics/metricCatalog';
 import { MODEL_FILE, GUARDRAILS_FILE, IMPORTANCES_FILE, TEST_CHARTS_FILE, type ModelArtifact } from '../../automl/model/modelArtifact';
 import type { Task } from '../../automl/types';
 import { WeirError } from '../../errors';
+import { findExpressions } from '../../pipeline';
 import { parseYaml } from '../../pipeline/yamlSource';
 import type { AutomlStepDetails, AutomlTestSetView, GuardrailView, PipelineGraph, RunDetailsData } from '../../protocol';
 import type { RunRecord, StepRunRecord, TrialRecord } from '../../store/records';
@@ -44,8 +45,6 @@ export async function readPipelineFile(store: WorkspaceStore, run: RunRecord): P
   }
 }
 
-const referencePattern = /\$\{\{\s*(steps|inputs)\.([A-Za-z_][A-Za-z0-9_]*)/g;
-
 /**
  * The graph of a run: its steps, the pipeline inputs they read, and an edge wherever a step
  * refers to another step's outputs or to a pipeline input. References are read from the
@@ -63,8 +62,11 @@ export function pipelineGraph(run: RunRecord, pipeline: PipelineDocument): Pipel
     const definition = pipeline?.steps?.[step.name];
     if (!definition) continue;
     const seen = new Set<string>();
-    for (const match of JSON.stringify(definition).matchAll(referencePattern)) {
-      const [, scope, name] = match;
+    // The one `${{ }}` parser, over every string of the step's definition at once.
+    for (const { ref } of findExpressions(JSON.stringify(definition))) {
+      if (ref?.scope !== 'steps' && ref?.scope !== 'inputs') continue;
+      const scope = ref.scope;
+      const name = scope === 'steps' ? ref.step : ref.name;
       const from = scope === 'steps' ? name : `input:${name}`;
       if (seen.has(from) || name === step.name) continue;
       if (scope === 'steps' && !stepNames.has(name)) continue;
