@@ -57,6 +57,10 @@ describe('layering lint rules', () => {
     expect(await importErrors('extension/src/x.ts', "import { openWorkspace } from '../../engine/src/store/workspace';\nexport const x = openWorkspace;\n")).toEqual([expect.stringMatching(/only through engine\/src\/protocol/)]);
     expect(await importErrors('webview/src/views/x.ts', "import { sqlString } from '../../../engine/src/data/duckdb';\nexport const x = sqlString;\n")).toEqual([expect.stringMatching(/only through engine\/src\/protocol/)]);
     expect(await importErrors('extension/src/x.ts', "import type { RunSummary } from '../../engine/src/protocol';\nexport type X = RunSummary;\n")).toEqual([]);
+    // The one shared leaf: durations and sizes formatted alike on both sides; util/'s other files stay closed.
+    expect(await importErrors('webview/src/shared/x.ts', "import { formatBytes } from '../../../engine/src/util/format';\nexport const x = formatBytes;\n")).toEqual([]);
+    expect(await importErrors('webview/src/shared/x.ts', "import { median } from '../../../engine/src/util/median';\nexport const x = median;\n")).toEqual([expect.stringMatching(/only through engine\/src\/protocol/)]);
+    expect(await importErrors('extension/src/x.ts', "import { WeirError } from '../../engine/src/errors';\nexport const x = WeirError;\n")).toEqual([expect.stringMatching(/only through engine\/src\/protocol/)]);
   });
 
   it('the engine still never imports vscode', async () => {

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Readable, Transform } from 'node:stream';
 import { WeirError } from '../errors';
+import { formatBytes } from '../util/format';
 
 /**
  * Downloads an http(s) URL to a file, reporting progress. The engine downloads sources itself
@@ -49,11 +50,4 @@ export async function downloadToFile(url: string, dest: string, onProgress?: (me
   }
   const fromUrl = path.basename(new URL(response.url || url).pathname);
   return { bytes: received, fileName: decodeURIComponent(fromUrl) };
-}
-
-export function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KB`;
-  if (n < 1024 ** 3) return `${(n / 1024 / 1024).toFixed(1)} MB`;
-  return `${(n / 1024 ** 3).toFixed(2)} GB`;
 }

@@ -1,6 +1,7 @@
 import type { CodeLens } from 'vscode-languageserver';
 import { rangeOfPath, type ParsedPipeline } from '../pipeline';
 import type { RunRecord, StepRunRecord } from '../store/records';
+import { formatDuration } from '../util/format';
 import { outlineOf } from './pipelineOutline';
 
 /** The extension's command ids the lenses invoke (they are declared in extension/src/commands/ids.ts). */
@@ -11,15 +12,9 @@ export const LensCommands = {
   openRunLogs: 'weir.openRunLogs',
 } as const;
 
-export function formatSeconds(ms: number): string {
-  if (ms < 1000) return `${Math.round(ms)} ms`;
-  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
-  return `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`;
-}
-
 /** "✓ 2.1 s · reused", "✗ failed", "⟳ running" — a step's status in its last run. */
 export function stepStatusText(step: StepRunRecord, now: number = Date.now()): string {
-  const took = step.startedAt ? formatSeconds((step.endedAt ? Date.parse(step.endedAt) : now) - Date.parse(step.startedAt)) : undefined;
+  const took = step.startedAt ? formatDuration((step.endedAt ? Date.parse(step.endedAt) : now) - Date.parse(step.startedAt)) : undefined;
   switch (step.status) {
     case 'Completed':
       return `✓ ${took ?? ''}`.trim();
@@ -39,7 +34,7 @@ export function stepStatusText(step: StepRunRecord, now: number = Date.now()): s
 }
 
 export function runStatusText(run: RunRecord): string {
-  const took = run.startedAt && run.endedAt ? ` in ${formatSeconds(Date.parse(run.endedAt) - Date.parse(run.startedAt))}` : '';
+  const took = run.startedAt && run.endedAt ? ` in ${formatDuration(Date.parse(run.endedAt) - Date.parse(run.startedAt))}` : '';
   const mark = run.status === 'Completed' ? '✓' : run.status === 'Failed' ? '✗' : run.status === 'Canceled' ? '⊘' : '⟳';
   const why = run.error?.reason === 'Interrupted' ? ' (interrupted)' : '';
   return `Last run: ${mark} ${run.status}${why}${took}`;

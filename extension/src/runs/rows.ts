@@ -1,4 +1,8 @@
 import type { DatasetVersion, ExperimentSummary, ModelVersion, RunSummary, StepRunRecord, TrialRecord } from '../../../engine/src/protocol';
+import { formatDuration } from '../../../engine/src/util/format';
+
+/** The engine's one duration format, as the trees, tooltips and status bar show it. */
+export { formatDuration };
 
 /**
  * What each tree row shows, computed without VS Code so it can be unit-tested and benchmarked.
@@ -22,16 +26,6 @@ export interface Row {
 
 /** Runs fetched per page when an experiment expands (and per "Show older runs"). */
 export const runsPageSize = 500;
-
-export function formatDuration(ms: number | undefined): string {
-  if (ms === undefined || !Number.isFinite(ms)) return '';
-  if (ms < 1000) return `${Math.round(ms)} ms`;
-  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
-  const minutes = Math.floor(ms / 60_000);
-  const seconds = Math.round((ms % 60_000) / 1000);
-  if (minutes < 60) return seconds ? `${minutes} min ${seconds} s` : `${minutes} min`;
-  return `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
-}
 
 export function formatMetric(value: number): string {
   if (!Number.isFinite(value)) return String(value);

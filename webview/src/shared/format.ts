@@ -1,5 +1,8 @@
+import { formatBytes as formatBytesText, formatDuration as formatDurationText } from '../../../engine/src/util/format';
+
 /**
- * Number, duration and date formatting shared by the views (one place, so columns line up).
+ * Number, duration and date formatting shared by the views (one place, so columns line up);
+ * durations and sizes are the engine's `util/format.ts`, the one format everywhere.
  * No `toLocaleString`: its first call loads ICU data, which cost ~70 ms of a run-details
  * first paint in Chromium.
  */
@@ -13,14 +16,9 @@ export function formatNumber(value: number | null | undefined, digits = 4): stri
   return value.toFixed(digits).replace(/\.?0+$/, '');
 }
 
+/** The engine's one duration format (`1.68 s`, `2 min 5 s`), `—` when unknown. */
 export function formatDuration(ms: number | undefined): string {
-  if (ms === undefined || !Number.isFinite(ms)) return '—';
-  if (ms < 1000) return `${Math.round(ms)} ms`;
-  const s = ms / 1000;
-  if (s < 60) return `${s.toFixed(s < 10 ? 2 : 1)} s`;
-  const m = Math.floor(s / 60);
-  if (m < 60) return `${m} min ${Math.round(s - m * 60)} s`;
-  return `${Math.floor(m / 60)} h ${m % 60} min`;
+  return formatDurationText(ms, '—');
 }
 
 export function durationBetween(start?: string, end?: string, now = Date.now()): number | undefined {
@@ -30,16 +28,9 @@ export function durationBetween(start?: string, end?: string, now = Date.now()):
   return Number.isFinite(t0) && Number.isFinite(t1) ? Math.max(0, t1 - t0) : undefined;
 }
 
+/** The engine's one size format (`117.2 KiB`), `—` when unknown. */
 export function formatBytes(bytes: number | undefined): string {
-  if (bytes === undefined) return '—';
-  const units = ['B', 'KiB', 'MiB', 'GiB'];
-  let v = bytes;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${i === 0 ? v : v.toFixed(1)} ${units[i]}`;
+  return formatBytesText(bytes, '—');
 }
 
 function groupThousands(value: number): string {

@@ -2,20 +2,9 @@ import type { CliCommand } from '../command';
 import { WeirError } from '../../errors';
 import { FileWorkspaceStore } from '../../store/workspace';
 import { withStore } from './dataset';
+import { formatBytes } from '../../util/format';
 
 /** `weir gc`: frees artifacts no run, dataset version or model version refers to any more. */
-
-function formatBytes(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes / 1024;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit += 1;
-  }
-  return `${value.toFixed(1)} ${units[unit]}`;
-}
 
 const gcCommand: CliCommand = {
   path: ['gc'],

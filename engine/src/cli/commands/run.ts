@@ -7,6 +7,7 @@ import { parseParamFlags } from '../../scheduler/plan';
 import type { ExecutorOverrides } from '../../scheduler/executors/executor';
 import type { WorkspaceStore } from '../../store/storeApi';
 import type { ArtifactRef, RunRecord, StepRunRecord } from '../../store/records';
+import { formatDuration } from '../../util/format';
 import { colorStatus } from '../statusColor';
 import { formatTable, localTime, withStore } from './dataset';
 
@@ -23,10 +24,7 @@ function clock(iso: string | undefined): string {
 
 export function duration(from?: string, to?: string): string {
   if (!from) return '';
-  const ms = (to ? Date.parse(to) : Date.now()) - Date.parse(from);
-  if (ms < 1000) return `${ms} ms`;
-  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
-  return `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`;
+  return formatDuration((to ? Date.parse(to) : Date.now()) - Date.parse(from));
 }
 
 /** A run id as given, or `latest` for the newest run. */
