@@ -42,7 +42,7 @@ import { summarizeRun } from './runSummary';
 import { createExample } from './example';
 import { exportAzureML, submitAzureML } from '../export/azureml';
 import { outlineOf, parameterDefault } from './pipelineOutline';
-import { toResponseError } from './responseErrors';
+import { weirHandler } from './responseErrors';
 
 export interface EngineRequestContext {
   connection: Connection;
@@ -56,14 +56,7 @@ export interface EngineRequestContext {
 
 /** Registers a handler whose errors become ResponseErrors (and bugs are logged with their stack). */
 function handle<P, R>(ctx: EngineRequestContext, type: { method: string }, fn: (params: P) => Promise<R>): void {
-  ctx.connection.onRequest(type.method, async (params: P) => {
-    try {
-      return await fn(params);
-    } catch (e) {
-      if (!isWeirError(e)) ctx.log(`${type.method} failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
-      return toResponseError(e);
-    }
-  });
+  ctx.connection.onRequest(type.method, weirHandler(type.method, ctx.log, fn));
 }
 
 /** Runs executed by this engine process, for cancel and for forwarding their events. */

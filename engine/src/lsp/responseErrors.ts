@@ -19,3 +19,19 @@ export function toResponseError(e: unknown): ResponseError<WeirErrorData> {
   const message = e instanceof Error ? e.message : String(e);
   return new ResponseError(WeirResponseErrorCodes.INTERNAL, `internal error in the Weir engine: ${message}`, { weirCode: 'INTERNAL' });
 }
+
+/**
+ * The one wrapper of the engine's request handlers: `fn`'s result, or its error as a
+ * ResponseError (above). An error that is not a WeirError is a bug, so it is logged with its
+ * stack first; the editor shows only the short message.
+ */
+export function weirHandler<P, R>(method: string, log: (message: string) => void, fn: (params: P) => Promise<R>): (params: P) => Promise<R | ResponseError<WeirErrorData>> {
+  return async (params) => {
+    try {
+      return await fn(params);
+    } catch (e) {
+      if (!isWeirError(e)) log(`${method} failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+      return toResponseError(e);
+    }
+  };
+}

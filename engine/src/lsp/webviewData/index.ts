@@ -1,4 +1,4 @@
-import type { Connection, ResponseError } from 'vscode-languageserver';
+import type { Connection, RequestType } from 'vscode-languageserver';
 import {
   CompareRunsRequest,
   ModelCardRequest,
@@ -12,7 +12,7 @@ import {
   type WeirErrorData,
 } from '../../protocol';
 import type { WorkspaceStore } from '../../store/storeApi';
-import { toResponseError } from '../responseErrors';
+import { weirHandler } from '../responseErrors';
 import { compareRuns } from './compareRuns';
 import { previewInfo, previewPage, previewProfile } from './dataPreview';
 import { modelCard } from './modelCard';
@@ -44,21 +44,18 @@ export function registerWebviewDataHandlers(connection: Connection, getStore: ()
     }
     return s;
   };
-  const handle = <P, R>(run: (s: WorkspaceStore, params: P) => Promise<R>) => async (params: P): Promise<R | ResponseError<WeirErrorData>> => {
-    try {
-      return await run(await store(), params);
-    } catch (e) {
-      return toResponseError(e);
-    }
+  const log = (message: string) => connection.console.log(message);
+  const on = <P, R>(type: RequestType<P, R, WeirErrorData>, run: (s: WorkspaceStore, params: P) => Promise<R>): void => {
+    connection.onRequest(type, weirHandler(type.method, log, async (params: P) => run(await store(), params)));
   };
-  connection.onRequest(RunDetailsRequest.type, handle((s, p) => runDetails(s, p.runId)));
-  connection.onRequest(StepLogTailRequest.type, handle((s, p) => stepLogTail(s, p.runId, p.step, p.maxBytes)));
-  connection.onRequest(TrialChartsRequest.type, handle((s, p) => trialCharts(s, p.runId, p.step, p.iteration)));
-  connection.onRequest(PreviewInfoRequest.type, handle((s, p) => previewInfo(s, p.target)));
-  connection.onRequest(PreviewPageRequest.type, handle((s, p) => previewPage(s, p.target, p.offset, p.limit)));
-  connection.onRequest(PreviewProfileRequest.type, handle((s, p) => previewProfile(s, p.target)));
-  connection.onRequest(ModelCardRequest.type, handle((s, p) => modelCard(s, p.name, p.version)));
-  connection.onRequest(CompareRunsRequest.type, handle((s, p) => compareRuns(s, p.runIds)));
+  on(RunDetailsRequest.type, (s, p) => runDetails(s, p.runId));
+  on(StepLogTailRequest.type, (s, p) => stepLogTail(s, p.runId, p.step, p.maxBytes));
+  on(TrialChartsRequest.type, (s, p) => trialCharts(s, p.runId, p.step, p.iteration));
+  on(PreviewInfoRequest.type, (s, p) => previewInfo(s, p.target));
+  on(PreviewPageRequest.type, (s, p) => previewPage(s, p.target, p.offset, p.limit));
+  on(PreviewProfileRequest.type, (s, p) => previewProfile(s, p.target));
+  on(ModelCardRequest.type, (s, p) => modelCard(s, p.name, p.version));
+  on(CompareRunsRequest.type, (s, p) => compareRuns(s, p.runIds));
 }
 
 /**
