@@ -52,19 +52,11 @@ export interface ExperimentSummary {
 
 /**
  * A run as a tree row needs it: small enough that 10,000 of them cross the pipe quickly.
- * `getRun` gives the full record.
+ * `getRun` gives the full record. The fields it shares with `RunRecord` are that record's;
+ * `startedAt` is set only while the run is live (so the editor can tick its duration) and
+ * `endedAt` is not sent in listings (the duration says it; kept optional for compatibility).
  */
-export interface RunSummary {
-  id: string;
-  experiment: string;
-  pipelineName: string;
-  pipelineFile: string;
-  status: RunStatus;
-  createdAt: string;
-  /** Set while the run is live, so the editor can tick its duration. */
-  startedAt?: string;
-  /** Not sent in listings (the duration says it); kept optional for compatibility. */
-  endedAt?: string;
+export interface RunSummary extends Pick<RunRecord, 'id' | 'experiment' | 'pipelineName' | 'pipelineFile' | 'status' | 'createdAt' | 'startedAt' | 'endedAt' | 'rerunOf'> {
   /** Wall time so far (running) or in total (finished). */
   durationMs?: number;
   /** The headline metric: the first automl step's primary metric, else the first metric any step reported. */
@@ -73,7 +65,6 @@ export interface RunSummary {
   /** `Interrupted`, `Canceled`, `StepFailed`, … when the run did not complete. */
   errorReason?: string;
   errorMessage?: string;
-  rerunOf?: string;
 }
 
 /** What the editor needs to start a run of a pipeline file: parameters to prompt for, steps to pick. */
