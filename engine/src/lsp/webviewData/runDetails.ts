@@ -5,7 +5,7 @@ import { defaultPrimaryMetric } from '../../automl/metrics/metricCatalog';
 import { MODEL_FILE, GUARDRAILS_FILE, IMPORTANCES_FILE, TEST_CHARTS_FILE, type ModelArtifact } from '../../automl/model/modelArtifact';
 import type { Task } from '../../automl/types';
 import { WeirError } from '../../errors';
-import { findExpressions } from '../../pipeline';
+import { findExpressions } from '../../util/expressions';
 import { parseYaml } from '../../pipeline/yamlSource';
 import type { AutomlStepDetails, AutomlTestSetView, GuardrailView, PipelineGraph, RunDetailsData } from '../../protocol';
 import type { RunRecord, StepRunRecord, TrialRecord } from '../../store/records';
