@@ -28,7 +28,8 @@ import { python } from '../test/helpers/paths';
  *
  * Flags: `--tables=titanic,churn` (names below), `--budgets=1,0.2` (minutes; the first is
  * judged against every peer, 0.2 against HGB), `--peer-seconds=60`, `--seed=0`, `--verbose`
- * (Weir's whole run log), `--data=DIR` (the dev tables' folder).
+ * (Weir's whole run log), `--data=DIR` (the dev tables' folder), `--weir-only` (skip the peers and
+ * the table: Weir's runs and their test metric only, for quick measurements while tuning).
  */
 const root = path.resolve(__dirname, '..', '..');
 
@@ -57,6 +58,7 @@ const budgets = (flag('budgets') ?? '1,0.2').split(',').map(Number).filter((b) =
 const peerSeconds = Number(flag('peer-seconds') ?? 60);
 const seed = Number(flag('seed') ?? 0);
 const verbose = args.includes('--verbose');
+const weirOnly = args.includes('--weir-only');
 /** The dev tables: ../shared/data/automl-dev beside the repository, or `--data=DIR` (a worktree elsewhere). */
 const devData = path.resolve(flag('data') ?? path.join(root, '..', 'shared', 'data', 'automl-dev'));
 
@@ -195,7 +197,8 @@ async function main(): Promise<void> {
         console.log(`  Weir ${b} min: ${r.seconds.toFixed(1)} s, ${r.trials} trials, best ${r.best} CV ${f4(r.cv)}`);
       }
       const t0 = performance.now();
-      const py = spawnSync(python, [path.join(root, 'bench', 'automl_quality_peers.py'), trainCsv, testCsv, t.label, t.task, String(peerSeconds), String(seed), String(cores), ...runs.map((r) => r.predFile)], {
+      const peerArgs = weirOnly ? ['0', String(seed), String(cores), ...runs.map((r) => r.predFile), '--weir-only'] : [String(peerSeconds), String(seed), String(cores), ...runs.map((r) => r.predFile)];
+      const py = spawnSync(python, [path.join(root, 'bench', 'automl_quality_peers.py'), trainCsv, testCsv, t.label, t.task, ...peerArgs], {
         encoding: 'utf8',
         // OpenMP's default busy-waiting makes 2-thread XGBoost and HGB fits 10-20x slower on a
         // shared, loaded machine; passive waiting keeps both threads while others run.
@@ -215,6 +218,7 @@ async function main(): Promise<void> {
       rmSync(dir, { recursive: true, force: true });
     }
   }
+  if (weirOnly) return;
   if (rows.length === 0) {
     if (failed.length) process.exitCode = 1;
     return;

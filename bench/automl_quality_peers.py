@@ -15,7 +15,8 @@ every number in the bench's table comes from one metric implementation: AUC_weig
 one-vs-rest AUC of each class present in the test split, weighted by its rows; the plain
 AUC for a binary label) or r2.
 
-Usage: python3 automl_quality_peers.py TRAIN.csv TEST.csv LABEL TASK SECONDS SEED THREADS [WEIR_PRED.json ...]
+Usage: python3 automl_quality_peers.py TRAIN.csv TEST.csv LABEL TASK SECONDS SEED THREADS [WEIR_PRED.json ...] [--weir-only]
+(`--weir-only`: score Weir's predictions only, no peers.)
 Prints one JSON line: {"peers": {name: score}, "weir": {file: score}, "xgb_trials": n}.
 """
 import json
@@ -142,7 +143,8 @@ def xgb_search(X, y, task, k, seconds, seed, threads):
 
 def main():
     train_path, test_path, label, task, seconds, seed, threads = sys.argv[1:8]
-    weir_files = sys.argv[8:]
+    weir_files = [a for a in sys.argv[8:] if a != "--weir-only"]
+    weir_only = "--weir-only" in sys.argv[8:]
     seconds, seed, threads = float(seconds), int(seed), int(threads)
     train, test = read(train_path, label), read(test_path, label)
     Xtr, Xte = encode(train, test, label)
@@ -170,7 +172,9 @@ def main():
         return p
 
     peers = {}
-    if task == "classification":
+    if weir_only:
+        pass
+    elif task == "classification":
         hgb = HistGradientBoostingClassifier(random_state=seed).fit(Xtr, ytr)
         peers["hgb"] = score(proba_of(hgb, Xte))
         imp = SimpleImputer(strategy="median", keep_empty_features=True).fit(Xtr)

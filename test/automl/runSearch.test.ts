@@ -54,12 +54,17 @@ function fakeRunner(sim: Sim, clock: { t: number }, deadline?: number): TrialRun
   };
 }
 
-async function search(sim: Sim, o: { budgetMs?: number; iterations?: number; earlyStopping?: boolean }) {
+async function search(
+  sim: Sim,
+  o: { budgetMs?: number; iterations?: number; earlyStopping?: boolean; families?: SearchFamily[]; folds?: number; runner?: (clock: { t: number }) => TrialRunner },
+) {
   const clock = { t: 0 };
-  const runner = fakeRunner(sim, clock, o.budgetMs);
+  // A custom runner (fold-parallel test) does not record what it started.
+  const runner = (o.runner?.(clock) ?? fakeRunner(sim, clock, o.budgetMs)) as ReturnType<typeof fakeRunner>;
   const outcome = await runSearch({
     runner,
-    families,
+    families: o.families ?? families,
+    folds: o.folds,
     iterations: o.iterations ?? 1000,
     primaryMetric: 'AUC_weighted',
     seed: 0,
@@ -86,10 +91,11 @@ describe('runSearch budget rules', () => {
     const budgetMs = 60_000;
     const { outcome, runner } = await search(boostSim, { budgetMs });
     const slow = outcome.families.find((f) => f.family === 'Slow')!;
-    // Its first trial (time unknown) is stopped at the first-trial cap; it is not tried again.
+    // Its first trial (time unknown) starts after the booster has a model, so it is stopped at
+    // the other families' cap, not the booster's; it is not tried again.
     expect(slow.trials).toBe(1);
-    expect(slow.seconds).toBeLessThanOrEqual((MAX_BOOSTER_SHARE * budgetMs) / 1000 + 1e-9);
-    expect(slow.seconds).toBeGreaterThan((MAX_TRIAL_SHARE * budgetMs) / 1000);
+    expect(slow.seconds).toBeLessThanOrEqual((MAX_TRIAL_SHARE * budgetMs) / 1000 + 1e-9);
+    expect(slow.seconds).toBeLessThan((MAX_BOOSTER_SHARE * budgetMs) / 1000);
     expect(runner.started.filter((r) => r.family === 'Boost').length).toBeGreaterThan(100);
     expect(outcome.trials.find((t) => t.algorithm === 'Slow')?.status).toBe('Canceled');
   });
@@ -148,6 +154,33 @@ describe('runSearch budget rules', () => {
     // The next ones are estimated past half the budget and shrunk until they fit.
     expect(boost.length).toBeGreaterThan(1);
     for (const t of boost.slice(1)) expect(Number(t.params.n_estimators)).toBeLessThanOrEqual(25);
+  });
+
+  it('asks for a fold-parallel trial for the booster when not yet timed or estimated as large, only with a budget', async () => {
+    const runWith = async (budgetMs?: number) => {
+      const spreads: { family: string; spread: number }[] = [];
+      const twoWorkers = (clock: { t: number }): TrialRunner => ({
+        size: 2,
+        foldParallel: true,
+        async run(r, _timeoutMs, keep, spread) {
+          spreads.push({ family: r.family, spread: spread ?? 1 });
+          // 5 folds of 1 ms per tree on one worker; spread over workers, ⌈5 / workers⌉ folds' time.
+          const d = ((r.family === 'Boost' ? Number(r.params.n_estimators) * 5 : 50) * Math.ceil(5 / (spread ?? 1))) / 5;
+          clock.t += d;
+          const oof = Float64Array.of(r.family === 'Boost' ? 0.9 : 0.8);
+          keep?.({ oof, width: 1 });
+          return { status: 'Completed', reply: { type: 'done', iteration: r.iteration, oof, width: 1, foldMs: [d] }, states: [{}], durationMs: d };
+        },
+        cancel: () => undefined,
+        cancelAll: () => undefined,
+      });
+      await search(boostSim, { budgetMs, iterations: 6, folds: 5, runner: twoWorkers });
+      return spreads;
+    };
+    const budgeted = await runWith(60_000);
+    expect(budgeted[0]).toEqual({ family: 'Boost', spread: 2 });
+    expect(budgeted.filter((s) => s.family !== 'Boost').every((s) => s.spread === 1)).toBe(true);
+    expect((await runWith(undefined)).every((s) => s.spread === 1)).toBe(true);
   });
 
   it('reports where the time went per family', async () => {

@@ -102,7 +102,8 @@ export async function runAutoML(a: AutoMLRunArgs): Promise<AutoMLRunResult> {
   for (const e of ensembles) await board.add(e.trial);
 
   const leaderboard = board.ordered();
-  const best = leaderboard.find((t) => t.status === 'Completed' && (t.states || baselineSpecs.has(t.iteration) || ensembles.some((e) => e.trial === t)))!;
+  const best = leaderboard.find((t) => t.status === 'Completed' && (t.states || baselineSpecs.has(t.iteration) || ensembles.some((e) => e.trial === t)));
+  if (!best) throw new WeirError('RUN_FAILED', `no AutoML trial kept a model (${stopReason})`, { hint: 'Raise experiment_timeout_minutes.' });
   const estimator: EstimatorSpec = ensembles.find((e) => e.trial === best)?.spec ?? baselineSpecs.get(best.iteration) ?? { type: 'single', model: bagged(best) };
   a.log(formatLeaderboard(leaderboard, metric));
   a.log(`best: iteration ${best.iteration} ${best.algorithm} ${metric} ${fmt(best.score)}`);

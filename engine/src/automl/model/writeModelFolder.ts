@@ -1,6 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { explainModelFolder } from '../../explain/explanationsFile';
+import { estimatorCostPerRow, explainModelFolder } from '../../explain/explanationsFile';
 import { classificationCharts, forecastingCharts, regressionCharts } from '../charts';
 import type { EnsembleResult } from '../ensemble/buildEnsembles';
 import type { Evaluator } from '../evaluation/evaluator';
@@ -24,6 +24,10 @@ import {
   type ModelArtifact,
   type TestSetSummary,
 } from './modelArtifact';
+
+/** The fewest rows explanations are computed on, and about what one unit of their estimated work takes (see explain/explanationsFile.ts). */
+const EXPLAIN_MIN_ROWS = 50;
+const EXPLAIN_NS_PER_UNIT = 7;
 
 /**
  * Writes the AutoML step's outputs into `outDir`: the `model` folder (model.json with the
@@ -87,7 +91,14 @@ export async function writeModelFolder(a: {
     await writeFile(path.join(modelDir, TRIAL_CHARTS_DIR, `${t.iteration}.json`), JSON.stringify(chartsOf(t)));
   }
   await writeFile(path.join(modelDir, IMPORTANCES_FILE), JSON.stringify(importancesOf(best, a.ensembles, a.trials, settings.primaryMetric), null, 1));
-  await explainModelFolder(modelDir, artifact, { table: a.training, X: prepared.X, runMs: performance.now() - a.started, log: (text) => a.log(text) });
+  const explainMs = EXPLAIN_MIN_ROWS * estimatorCostPerRow(a.estimator) * EXPLAIN_NS_PER_UNIT * 1e-6;
+  const leftMs = settings.experimentTimeoutMs !== undefined ? a.started + settings.experimentTimeoutMs - performance.now() : Infinity;
+  if (explainMs > Math.max(leftMs, 1000)) {
+    // A big model (thousands of trees) can take longer to explain than the budget has left.
+    a.log(`explanations skipped: estimated ${(explainMs / 1000).toFixed(1)} s, ${(Math.max(0, leftMs) / 1000).toFixed(1)} s left of the experiment timeout; \`weir model explain\` computes them for the registered model`);
+  } else {
+    await explainModelFolder(modelDir, artifact, { table: a.training, X: prepared.X, runMs: performance.now() - a.started, log: (text) => a.log(text) });
+  }
   const metricsFile = path.join(a.outDir, 'metrics.json');
   await writeFile(metricsFile, JSON.stringify(metricsByIteration(a.trials), null, 1));
   return { modelDir, metricsFile, ...(artifact.test ? { test: artifact.test } : {}) };

@@ -8,10 +8,16 @@ import { CostFrugalSearch, type Proposal, type SearchFamily } from './costFrugal
 /** What runs trials: the worker pool, or an in-process runner in tests. */
 export interface TrialRunner {
   readonly size: number;
+  /** Whether `run` honours `spread` (fold-parallel trials); the search asks for it only then. */
+  readonly foldParallel?: boolean;
   /** Starts the workers before the clock of the first trial runs. */
   warmUp?(): Promise<void>;
-  /** `keep` says, from a finished trial's predictions, whether its fold models are wanted. */
-  run(request: TrialRequest, timeoutMs?: number, keep?: (reply: { oof: Float64Array; width: number }) => boolean): Promise<TrialReply>;
+  /**
+   * `keep` says, from a finished trial's predictions, whether its fold models are wanted.
+   * `spread` > 1 asks for a fold-parallel trial on up to that many free workers (a runner
+   * may ignore it and use one); the search counts the trial as that many busy workers.
+   */
+  run(request: TrialRequest, timeoutMs?: number, keep?: (reply: { oof: Float64Array; width: number }) => boolean, spread?: number): Promise<TrialReply>;
   cancel(iteration: number, reason: string): void;
   cancelAll(reason: string): void;
 }
@@ -45,6 +51,8 @@ export interface SearchOptions {
   iterations: number;
   primaryMetric: string;
   seed: number;
+  /** Folds per trial: a fold-parallel trial's wall time is its folds' time over the workers that share them. */
+  folds?: number;
   /** Absolute deadline (ms on the `now` clock) after which no trial runs. */
   deadline?: number;
   iterationTimeoutMs?: number;
@@ -92,6 +100,11 @@ const ESTIMATE_MARGIN = 1.25;
 export const MAX_TRIAL_SHARE = 0.2;
 /** The booster's trials may take up to this share of the budget; one that does not fit is shrunk (see `CostFrugalSearch.shrink`). */
 export const MAX_BOOSTER_SHARE = 0.5;
+/**
+ * With a time budget and a free worker besides, a booster trial estimated at more than this
+ * share of the budget (or not yet estimated) runs fold-parallel on every free worker.
+ */
+export const SPREAD_SHARE = 0.05;
 /** Why a proposal waits rather than being ruled out. */
 const WAITING = 'its first trial is still running';
 /** With a time budget, early stopping waits until this share of it is spent. */
@@ -137,6 +150,12 @@ export async function runSearch(o: SearchOptions): Promise<SearchOutcome> {
   const budgetMs = o.deadline !== undefined ? Math.max(1, o.deadline - searchStart) : undefined;
   /** The family of every trial in flight, by iteration. */
   const running = new Map<number, string>();
+  /** Workers each trial in flight occupies (more than one when fold-parallel). */
+  const widths = new Map<number, number>();
+  const busyWorkers = () => [...widths.values()].reduce((a, b) => a + b, 0);
+  const folds = Math.max(1, o.folds ?? 1);
+  /** A trial's wall time on `spread` workers as a share of its time on one. */
+  const spreadFactor = (spread: number) => Math.ceil(folds / spread) / folds;
   /** The start time (on `now`) of every trial, for early stopping's time evidence. */
   const startedAtMs = new Map<number, number>();
   /** The largest time a trial took beyond its model fits (messages, scoring), added to every estimate. */
@@ -223,11 +242,27 @@ export async function runSearch(o: SearchOptions): Promise<SearchOutcome> {
    */
   const protectedFamily = (): string | undefined => search.portfolioFamily() ?? leader;
 
+  /**
+   * Workers a trial gets: with a time budget, the booster's trials estimated at more than
+   * `SPREAD_SHARE` of it (or not yet estimated) run fold-parallel on every free worker, so
+   * one large trial uses every core; everything else runs on one worker.
+   */
+  const spreadFor = (p: Proposal): number => {
+    if (budgetMs === undefined || !o.runner.foldParallel || folds < 2 || p.family !== protectedFamily()) return 1;
+    const free = concurrency - busyWorkers();
+    if (free < 2) return 1;
+    // Past half the budget without any model, the other workers go to cheaper families instead.
+    if (now() - searchStart > 0.5 * budgetMs && ![...results.values()].some((r) => r.status === 'Completed')) return 1;
+    const estimate = estimateMs(p);
+    return estimate === undefined || estimate > SPREAD_SHARE * budgetMs ? Math.min(free, folds) : 1;
+  };
+
   /** Why a proposal may not start now (undefined when it may). */
   const blocked = (p: Proposal): string | undefined => {
     if (o.deadline === undefined) return undefined;
     const remaining = o.deadline - now();
-    const estimate = estimateMs(p);
+    const single = estimateMs(p);
+    const estimate = single === undefined ? undefined : single * spreadFactor(spreadFor(p));
     if (remaining <= 0) return 'no time left';
     // Before a family's first trial is timed, a second one in parallel could double a slow start.
     if (estimate === undefined && [...running.values()].includes(p.family)) return WAITING;
@@ -263,13 +298,19 @@ export async function runSearch(o: SearchOptions): Promise<SearchOutcome> {
     // at once: a trial that passes it is stopped only once another has completed, so a
     // large table where every first trial is slow still ends with a model.
     let timeoutMs = o.iterationTimeoutMs;
-    // A family's first trial (its cheapest start) gets the booster's share: its time is unknown,
-    // and stopping every family's start on a large table would leave only the weakest model.
-    const share = p.family === protectedFamily() || !measured.has(p.family) ? MAX_BOOSTER_SHARE : MAX_TRIAL_SHARE;
+    // A family's first trial (its cheapest start) gets the booster's share while the booster
+    // has no model yet: its time is unknown, and stopping every family's start on a large
+    // table would leave only the weakest model. Once the booster has one, a slow start (a
+    // linear model's first fit on many rows and classes) may not hold a worker past the
+    // other families' share.
+    const boosterDone = [...results.values()].some((r) => r.status === 'Completed' && r.algorithm === protectedFamily());
+    const share = p.family === protectedFamily() || (!measured.has(p.family) && !boosterDone) ? MAX_BOOSTER_SHARE : MAX_TRIAL_SHARE;
     let capTimer: ReturnType<typeof setInterval> | undefined;
+    const spread = spreadFor(p);
     if (budgetMs !== undefined) {
       const capMs = Math.max(1000, share * budgetMs);
-      if (Number.isFinite(bestFed) || [...results.values()].some((r) => r.status === 'Completed')) {
+      // A trial on every worker is capped at once: no other trial can complete beside it.
+      if (Number.isFinite(bestFed) || [...results.values()].some((r) => r.status === 'Completed') || (spread > 1 && spread >= concurrency)) {
         timeoutMs = Math.min(timeoutMs ?? Infinity, capMs);
       } else {
         const startedMs = now();
@@ -285,8 +326,10 @@ export async function runSearch(o: SearchOptions): Promise<SearchOutcome> {
     const s = spend.get(p.family) ?? { family: p.family, trials: 0, completed: 0, seconds: 0, best: NaN };
     spend.set(p.family, s);
     s.trials++;
+    widths.set(p.iteration, spread);
+    if (spread > 1) o.onNote?.(`${p.family} iteration ${p.iteration + (o.firstIteration ?? 0)}: fold-parallel on ${spread} workers`);
     const done = o.runner
-      .run(request, Number.isFinite(timeoutMs) ? timeoutMs : undefined, keep)
+      .run(request, Number.isFinite(timeoutMs) ? timeoutMs : undefined, keep, spread > 1 ? spread : undefined)
       .then(async (reply) => {
         const result = toResult(o, p, startedAt, reply, metrics, scoringError);
         s.seconds += reply.durationMs / 1000;
@@ -303,7 +346,7 @@ export async function runSearch(o: SearchOptions): Promise<SearchOutcome> {
         } else if (reply.status === 'Canceled' && !deadlineHit && !o.signal.aborted && p.cost > 0) {
           // Stopped at its time cap: at least that long, which keeps the family's next such trial out.
           const list = measured.get(p.family) ?? [];
-          list.push({ cost: p.cost, ms: reply.durationMs, stopped: true });
+          list.push({ cost: p.cost, ms: reply.durationMs / spreadFactor(spread), stopped: true });
           measured.set(p.family, list);
           if (p.family === protectedFamily() && search.shrink(p.family, p.params)) {
             o.onNote?.(`${p.family} iteration ${p.iteration + (o.firstIteration ?? 0)} passed ${(reply.durationMs / 1000).toFixed(1)} s, its share of the budget: trying a smaller configuration next`);
@@ -317,6 +360,7 @@ export async function runSearch(o: SearchOptions): Promise<SearchOutcome> {
         if (capTimer) clearInterval(capTimer);
         inFlight.delete(p.iteration);
         running.delete(p.iteration);
+        widths.delete(p.iteration);
       });
     inFlight.set(p.iteration, done);
     running.set(p.iteration, p.family);
@@ -325,7 +369,7 @@ export async function runSearch(o: SearchOptions): Promise<SearchOutcome> {
   try {
     await o.runner.warmUp?.();
     for (;;) {
-      while (!stopReason && !deadlineHit && inFlight.size < concurrency && next < o.iterations && !o.signal.aborted) {
+      while (!stopReason && !deadlineHit && busyWorkers() < concurrency && next < o.iterations && !o.signal.aborted) {
         // Without a time limit a free worker waits for the results the next proposal depends
         // on (determinism). With one, it does not: a long trial would otherwise hold every
         // other worker idle; the search then proposes from the results fed so far, in order.

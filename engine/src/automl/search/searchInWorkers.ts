@@ -38,7 +38,8 @@ export async function searchInWorkers(a: {
     .filter((f) => f.tasks.includes(task) && settings.allowedModels.includes(f.name))
     .map((f) => {
       const dims = { rows: y.length, features: X.cols, classes: numClasses };
-      return { name: f.name, initialCost: f.initialCost, space: f.space(task, dims), lowCost: f.lowCostConfig(task, dims), portfolio: f.portfolio?.(task, dims) };
+      const budgetSeconds = settings.experimentTimeoutMs !== undefined ? settings.experimentTimeoutMs / 1000 : undefined;
+      return { name: f.name, initialCost: f.initialCost, space: f.space(task, dims), lowCost: f.lowCostConfig(task, dims), portfolio: f.portfolio?.(task, { ...dims, budgetSeconds }) };
     });
   if (families.length === 0) return 'no model families to search';
 
@@ -52,7 +53,9 @@ export async function searchInWorkers(a: {
       runner: {
         size: pool.size,
         warmUp: () => pool.warmUp(),
-        run: (request, timeoutMs, keep) => pool.run(request, timeoutMs, keep),
+        // Worker threads here can share one trial's folds; a cluster pool runs a trial on one worker.
+        foldParallel: pool instanceof TrialPool,
+        run: (request, timeoutMs, keep, spread) => (pool instanceof TrialPool ? pool.run(request, timeoutMs, keep, spread) : pool.run(request, timeoutMs, keep)),
         cancel: (i, r) => pool.cancel(i, r),
         cancelAll: (r) => pool.cancelAll(r),
       },
@@ -60,6 +63,7 @@ export async function searchInWorkers(a: {
       iterations: Math.max(0, settings.iterations - a.firstIteration),
       primaryMetric: settings.primaryMetric,
       seed: settings.seed,
+      folds: folds.length,
       deadline: searchDeadline(a.started, settings),
       iterationTimeoutMs: settings.iterationTimeoutMs,
       earlyStopping: settings.earlyStopping,

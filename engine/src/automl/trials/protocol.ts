@@ -27,6 +27,8 @@ export interface TrialRequest {
   family: string;
   params: Record<string, number | string>;
   seed: number;
+  /** Only these folds (a fold-parallel trial's share on one worker); all folds when absent. */
+  folds?: number[];
 }
 
 /**

@@ -25,8 +25,8 @@ interface FoldMatrices {
 }
 
 /**
- * Runs one trial: fits the family on every fold's training rows and predicts its
- * validation rows. Folds are all finished or the trial fails whole; partial out-of-fold
+ * Runs one trial: fits the family on every fold's training rows (or on the folds the request
+ * names: its share of a fold-parallel trial) and predicts their validation rows. Folds are all finished or the trial fails whole; partial out-of-fold
  * predictions are never reported. Fold matrices are gathered once per worker and reused
  * by every later trial. The fitted fold models are returned to the caller, which keeps
  * them until they are asked for or the next trial starts.
@@ -34,13 +34,15 @@ interface FoldMatrices {
 export function runTrial(data: TrialData, request: TrialRequest, cache: Map<number, FoldMatrices>): { reply: Extract<WorkerReply, { type: 'done' }>; models: FittedModel[] } {
   const family = getFamily(request.family);
   const width = data.task === 'classification' ? data.numClasses ?? 2 : 1;
-  const total = data.folds.reduce((n, f) => n + f.valid.length, 0);
+  const selected = request.folds ?? data.folds.map((_, f) => f);
+  const total = selected.reduce((n, f) => n + data.folds[f].valid.length, 0);
   const oof = new Float64Array(total * width);
   const foldMs: number[] = [];
   const models: FittedModel[] = [];
   let importances: Record<string, number> | undefined;
   let offset = 0;
-  data.folds.forEach((fold, f) => {
+  for (const f of selected) {
+    const fold = data.folds[f];
     let m = cache.get(f);
     if (!m) {
       m = {
@@ -79,7 +81,7 @@ export function runTrial(data: TrialData, request: TrialRequest, cache: Map<numb
       throw e;
     }
     foldMs.push(performance.now() - started);
-  });
+  }
   return { reply: { type: 'done', iteration: request.iteration, oof, width, foldMs, importances }, models };
 }
 

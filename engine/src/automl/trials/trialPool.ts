@@ -7,9 +7,14 @@ import type { Fold } from '../splitFolds';
 import type { Task } from '../types';
 import type { SharedTrialData, TrialRequest, WorkerReply } from './protocol';
 
+type DoneReply = Extract<WorkerReply, { type: 'done' }>;
+
+/** How long a stopped trial whose fits are done may still take to send its models. */
+const MODELS_GRACE_MS = 2_000;
+
 export type TrialReply = (
   /** `states` holds the fold models when `keep` asked for them and they arrived. */
-  | { status: 'Completed'; reply: Extract<WorkerReply, { type: 'done' }>; states?: unknown[]; durationMs: number }
+  | { status: 'Completed'; reply: DoneReply; states?: unknown[]; durationMs: number }
   | { status: 'Failed'; error: string; durationMs: number }
   | { status: 'Canceled'; error: string; durationMs: number }
 ) & {
@@ -31,7 +36,7 @@ interface Slot {
  */
 export class TrialPool {
   private readonly slots: Slot[];
-  private readonly inFlight = new Map<number, { slot: Slot; stop: (reason: string) => void }>();
+  private readonly inFlight = new Map<number, { stop: (reason: string) => void }>();
   private closed = false;
 
   constructor(
@@ -57,82 +62,130 @@ export class TrialPool {
   }
 
   /**
-   * Runs a trial on a free worker. The caller keeps at most `size` trials in flight. When
-   * the trial is done, `keep` decides from its result whether to fetch its fold models.
+   * Runs a trial on a free worker, or with `spread` > 1 on up to that many free workers at
+   * once, each fitting a contiguous share of the folds (fold-parallel: one large trial uses
+   * every core). The folds' seeds and data do not depend on the split, so a spread trial's
+   * predictions and models are the same as on one worker. The caller keeps at most `size`
+   * workers busy. When the trial is done, `keep` decides from its (merged) result whether to
+   * fetch its fold models. A failure or crash of any share fails the whole trial: a trial
+   * reports all folds or none.
    */
-  run(request: TrialRequest, timeoutMs?: number, keep?: (reply: Extract<WorkerReply, { type: 'done' }>) => boolean): Promise<TrialReply> {
-    const slot = this.slots.find((s) => !s.busy);
-    if (!slot || this.closed) throw new Error('TrialPool.run called with no free worker');
-    slot.busy = true;
-    if (!slot.worker) this.attach(slot);
-    const worker = slot.worker!;
-    const ready = slot.ready!;
+  run(request: TrialRequest, timeoutMs?: number, keep?: (reply: DoneReply) => boolean, spread = 1): Promise<TrialReply> {
+    const free = this.slots.filter((s) => !s.busy);
+    if (free.length === 0 || this.closed) throw new Error('TrialPool.run called with no free worker');
+    const folds = this.shared.folds.length;
+    const slots = free.slice(0, Math.max(1, Math.min(Math.floor(spread), free.length, folds)));
+    const shares = slots.length === 1 ? [undefined] : foldShares(folds, slots.length);
+    for (const slot of slots) {
+      slot.busy = true;
+      if (!slot.worker) this.attach(slot);
+    }
+    const workers = slots.map((slot) => slot.worker!);
     let started = performance.now();
     return new Promise<TrialReply>((resolve) => {
       let settled = false;
       let timer: ReturnType<typeof setTimeout> | undefined;
-      /** Set once the trial itself is done; the worker may still be sending its models. */
-      let done: { reply: Extract<WorkerReply, { type: 'done' }>; durationMs: number } | undefined;
+      const replies: DoneReply[] = [];
+      /** Set once every share is done; the workers may still be sending their models. */
+      let done: { reply: DoneReply; durationMs: number } | undefined;
+      const states: (unknown[] | undefined)[] = [];
+      let statesPending = 0;
+      const detach: (() => void)[] = [];
       const finish = (result: TrialReply) => {
         if (settled) return;
         settled = true;
         if (timer) clearTimeout(timer);
-        worker.off('message', onMessage);
-        worker.off('error', onError);
-        worker.off('exit', onExit);
+        for (const off of detach) off();
         this.inFlight.delete(request.iteration);
-        slot.busy = false;
+        for (const slot of slots) slot.busy = false;
         resolve(result);
       };
-      const kill = () => {
-        slot.worker = undefined;
-        void worker.terminate();
+      const kill = (k: number) => {
+        if (slots[k].worker === workers[k]) slots[k].worker = undefined;
+        void workers[k].terminate();
       };
-      const onMessage = (reply: WorkerReply) => {
-        if (reply.type === 'ready' || reply.iteration !== request.iteration) return;
+      /** Ends the trial with every share's worker that may still be fitting stopped. */
+      const end = (result: TrialReply, except?: number) => {
+        if (!done) workers.forEach((_, k) => k !== except && replies[k] === undefined && kill(k));
+        finish(result);
+      };
+      // Once the trial is done, losing a worker loses only the models, not the result.
+      const lost = (k: number, error: string) => {
         if (done) {
-          // The answer to the models request; a failure to serialise them costs the models only.
-          finish({ status: 'Completed', ...done, states: reply.type === 'states' ? reply.states : undefined });
+          finish({ status: 'Completed', ...done });
           return;
         }
-        const durationMs = performance.now() - started;
-        if (reply.type === 'failed') {
-          finish({ status: 'Failed', error: reply.error, durationMs });
-        } else if (reply.type === 'done') {
-          if (timer) clearTimeout(timer);
-          if (keep?.(reply)) {
-            done = { reply, durationMs };
-            worker.postMessage({ type: 'states', iteration: request.iteration });
-          } else {
-            finish({ status: 'Completed', reply, durationMs });
+        end({ status: 'Failed', error, durationMs: performance.now() - started }, k);
+      };
+      workers.forEach((worker, k) => {
+        const onMessage = (reply: WorkerReply) => {
+          if (reply.type === 'ready' || reply.iteration !== request.iteration) return;
+          if (done) {
+            // The answer to the models request; a failure to serialise them costs the models only.
+            states[k] = reply.type === 'states' ? reply.states : undefined;
+            if (--statesPending === 0) {
+              const all = states.every((s) => s !== undefined) ? states.flatMap((s) => s!) : undefined;
+              finish({ status: 'Completed', ...done, ...(all ? { states: all } : {}) });
+            }
+            return;
           }
-        }
-      };
-      // Once the trial is done, losing the worker loses only its models, not the result.
-      const onError = (e: Error) => {
-        kill();
-        finish(done ? { status: 'Completed', ...done } : { status: 'Failed', error: `trial worker crashed: ${e.message}`, durationMs: performance.now() - started });
-      };
-      const onExit = (code: number) => {
-        slot.worker = undefined;
-        finish(done ? { status: 'Completed', ...done } : { status: 'Failed', error: `trial worker exited with code ${code}`, durationMs: performance.now() - started });
-      };
+          if (reply.type === 'failed') {
+            end({ status: 'Failed', error: reply.error, durationMs: performance.now() - started }, k);
+          } else if (reply.type === 'done') {
+            replies[k] = reply;
+            if (replies.filter(Boolean).length < workers.length) return;
+            if (timer) clearTimeout(timer);
+            const merged = mergeShares(request.iteration, replies);
+            const durationMs = performance.now() - started;
+            if (keep?.(merged)) {
+              done = { reply: merged, durationMs };
+              statesPending = workers.length;
+              for (const w of workers) w.postMessage({ type: 'states', iteration: request.iteration });
+            } else {
+              finish({ status: 'Completed', reply: merged, durationMs });
+            }
+          }
+        };
+        const onError = (e: Error) => {
+          kill(k);
+          lost(k, `trial worker crashed: ${e.message}`);
+        };
+        const onExit = (code: number) => {
+          if (slots[k].worker === worker) slots[k].worker = undefined;
+          lost(k, `trial worker exited with code ${code}`);
+        };
+        worker.on('message', onMessage);
+        worker.on('error', onError);
+        worker.on('exit', onExit);
+        detach.push(() => {
+          worker.off('message', onMessage);
+          worker.off('error', onError);
+          worker.off('exit', onExit);
+        });
+      });
       const stop = (reason: string) => {
-        kill();
-        finish(done ? { status: 'Completed', ...done } : { status: 'Canceled', error: reason, durationMs: performance.now() - started });
+        if (done) {
+          // The fits are done and the models are on their way (serialising takes moments):
+          // stopping now would leave a completed trial without a model, which cannot be chosen.
+          setTimeout(() => {
+            if (settled) return;
+            workers.forEach((_, k) => kill(k));
+            finish({ status: 'Completed', ...done! });
+          }, MODELS_GRACE_MS).unref();
+          return;
+        }
+        workers.forEach((_, k) => kill(k));
+        finish({ status: 'Canceled', error: reason, durationMs: performance.now() - started });
       };
-      worker.on('message', onMessage);
-      worker.on('error', onError);
-      worker.on('exit', onExit);
-      this.inFlight.set(request.iteration, { slot, stop });
+      this.inFlight.set(request.iteration, { stop });
       // A replacement worker (after a stopped trial) starts up first; its start-up is not the trial's time.
-      void ready.then(() => {
+      void Promise.all(slots.map((slot) => slot.ready)).then(() => {
         if (settled) return;
         started = performance.now();
         if (timeoutMs !== undefined && Number.isFinite(timeoutMs)) {
           timer = setTimeout(() => stop(`stopped after iteration_timeout_minutes (${(timeoutMs / 60_000).toFixed(4)} min)`), Math.max(1, timeoutMs));
         }
-        worker.postMessage({ type: 'run', request });
+        workers.forEach((worker, k) => worker.postMessage({ type: 'run', request: shares[k] ? { ...request, folds: shares[k] } : request }));
       });
     });
   }
@@ -177,6 +230,35 @@ export class TrialPool {
     });
     worker.postMessage({ type: 'init', data: this.shared });
   }
+}
+
+/** Contiguous shares of the folds, one per worker, the first ones one fold larger when they do not divide evenly. */
+export function foldShares(folds: number, workers: number): number[][] {
+  const out: number[][] = [];
+  let next = 0;
+  for (let k = 0; k < workers; k++) {
+    const size = Math.floor(folds / workers) + (k < folds % workers ? 1 : 0);
+    out.push(Array.from({ length: size }, (_, i) => next + i));
+    next += size;
+  }
+  return out;
+}
+
+/**
+ * One trial's result from its shares (in fold order): predictions concatenated, fold times
+ * listed, importances summed (each share already divides by the trial's number of folds).
+ */
+function mergeShares(iteration: number, shares: DoneReply[]): DoneReply {
+  if (shares.length === 1) return shares[0];
+  const oof = new Float64Array(shares.reduce((n, s) => n + s.oof.length, 0));
+  let offset = 0;
+  let importances: Record<string, number> | undefined;
+  for (const s of shares) {
+    oof.set(s.oof, offset);
+    offset += s.oof.length;
+    for (const [k, v] of Object.entries(s.importances ?? {})) (importances ??= {})[k] = (importances[k] ?? 0) + v;
+  }
+  return { type: 'done', iteration, oof, width: shares[0].width, foldMs: shares.flatMap((s) => s.foldMs), importances };
 }
 
 /**

@@ -1,0 +1,40 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { fitFeaturizer } from '../../engine/src/automl/featurize';
+import { readTableFile } from '../../engine/src/automl/model/tableFiles';
+import { stratifiedKFold } from '../../engine/src/automl/splitFolds';
+import type { TrialRequest } from '../../engine/src/automl/trials/protocol';
+import { TrialPool, foldShares, shareTrialData } from '../../engine/src/automl/trials/trialPool';
+import { titanicCsv } from '../helpers/paths';
+
+/**
+ * Fold-parallel trials: one trial's folds shared by several workers must give exactly what
+ * it gives on one worker (needs dist/worker.js: `npm run build`). When the search asks for
+ * one is tested in runSearch.test.ts.
+ */
+describe('fold-parallel trials', async () => {
+  const table = await readTableFile(titanicCsv);
+  const f = fitFeaturizer(table, 'Survived', { mode: 'auto' }, { task: 'classification' });
+  const folds = stratifiedKFold(f.y.values, 5, 0);
+  const pool = new TrialPool(shareTrialData({ task: 'classification', numClasses: 2, X: f.X, y: f.y.values, folds }), 2);
+  afterAll(() => pool.close());
+
+  it('splits the folds into contiguous shares', () => {
+    expect(foldShares(5, 2)).toEqual([[0, 1, 2], [3, 4]]);
+    expect(foldShares(3, 3)).toEqual([[0], [1], [2]]);
+  });
+
+  it('gives the same predictions and fold models on two workers as on one', async () => {
+    const request = (iteration: number): TrialRequest => ({ iteration, family: 'XGBoostClassifier', params: { n_estimators: 30, learning_rate: 0.3, max_leaves: 8 }, seed: 7 });
+    const one = await pool.run(request(0), undefined, () => true);
+    const two = await pool.run(request(1), undefined, () => true, 2);
+    expect(one.status).toBe('Completed');
+    expect(two.status).toBe('Completed');
+    if (one.status !== 'Completed' || two.status !== 'Completed') return;
+    expect(Array.from(two.reply.oof)).toEqual(Array.from(one.reply.oof));
+    expect(two.reply.foldMs).toHaveLength(5);
+    expect(two.states).toHaveLength(5);
+    expect(JSON.stringify(two.states)).toBe(JSON.stringify(one.states));
+    expect(Object.keys(two.reply.importances ?? {}).sort()).toEqual(Object.keys(one.reply.importances ?? {}).sort());
+    for (const [k, v] of Object.entries(one.reply.importances ?? {})) expect(two.reply.importances![k]).toBeCloseTo(v, 9);
+  });
+});
