@@ -43,9 +43,9 @@ function localLauncher(dir: string, lines: string[]) {
       writeFileSync(file, bytes);
       return file;
     },
-    start({ port, token, dataFile, size }: { port: number; token: string; dataFile: string; size: number }) {
-      const script = Array.from({ length: size }, (_, r) => `SLURMD_NODENAME=local${r} "$NODE" "$CLI" trial-worker --host 127.0.0.1 --port ${port} --data "$DATA" --rank ${r} &`).join('\n');
-      return spawn('sh', ['-c', `${script}\nwait`], { env: { ...process.env, NODE: process.execPath, CLI: cliBundle, DATA: dataFile, WEIR_TRIAL_TOKEN: token, WEIR_CLI_MAIN: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    start({ port, token, size }: { port: number; token: string; size: number }) {
+      const script = Array.from({ length: size }, (_, r) => `SLURMD_NODENAME=local${r} "$NODE" "$CLI" trial-worker --host 127.0.0.1 --port ${port} --rank ${r} &`).join('\n');
+      return spawn('sh', ['-c', `${script}\nwait`], { env: { ...process.env, NODE: process.execPath, CLI: cliBundle, WEIR_TRIAL_TOKEN: token, WEIR_CLI_MAIN: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
     },
   };
 }
@@ -59,12 +59,15 @@ describe('ClusterTrialPool with worker processes connected over TCP', () => {
   it('gives the worker threads\' results, names each trial\'s node, fetches fold models only when kept, and survives a timed-out trial', { timeout: 120_000 }, async () => {
     const shared = data();
     const lines: string[] = [];
-    const remote = new ClusterTrialPool(shared, 2, localLauncher(tempDir('weir-cluster-pool-'), lines));
+    // Launched before the data exists, as the Slurm executor does at the step's start.
+    const launched = new ClusterTrialPool(2, localLauncher(tempDir('weir-cluster-pool-'), lines));
+    await launched.launch();
+    const remote = launched.forSearch(shared, 2);
     const threads = new TrialPool(shared, 1);
     pools.push(remote, threads);
     await remote.warmUp();
     await threads.warmUp();
-    expect(lines.some((l) => /trial workers ready in [\d.]+ s .*: 1 on local0, 1 on local1/.test(l))).toBe(true);
+    expect(lines.some((l) => /trial workers ready: 1 on local0, 1 on local1 \(launched [\d.]+ s before the data was ready/.test(l))).toBe(true);
 
     const families = ['DecisionTree', 'LogisticRegression', 'RandomForest', 'XGBoostClassifier'];
     const remoteReplies: TrialReply[] = [];

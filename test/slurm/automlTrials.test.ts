@@ -67,7 +67,7 @@ describe.skipIf(slurmSkipReason !== undefined)('AutoML trials across the nodes o
       return JSON.parse(readFileSync(path.join(root, model.path, 'leaderboard.json'), 'utf8')) as unknown;
     };
     expect(JSON.stringify(withoutTimes(board(onSlurm, slurmRun)))).toBe(JSON.stringify(withoutTimes(board(local, localRun))));
-    expect(weir(onSlurm, ['run', 'logs', slurmRun.id, 'train']).out).toMatch(/trial workers ready in [\d.]+ s \(launch [\d.]+ s, engine start-up on the node [\d.]+ s\): 1 on n[12], 1 on n[12]/);
+    expect(weir(onSlurm, ['run', 'logs', slurmRun.id, 'train']).out).toMatch(/trial workers ready: 1 on n[12], 1 on n[12] \(launched [\d.]+ s before the data was ready, processes began after [\d.]+ s; the search waited [\d.]+ s for them\)/);
     const shown = weir(onSlurm, ['run', 'show', slurmRun.id]).out;
     expect(shown).toMatch(/Trials by node:[\s\S]*train\s+n1\s+\d+\s+[\d, ]+\n\s*train\s+n2\s+\d+\s+[\d, ]+/);
   });

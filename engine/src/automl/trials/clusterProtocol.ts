@@ -7,8 +7,8 @@ import type { TrialReply } from './trialPool';
  * What the search (the coordinator, in the AutoML step's Slurm job) and a trial worker host
  * (one `srun` task on some node of the job's allocation) say to each other over the TCP
  * connection the worker opens to the coordinator. The trial data does not travel this way:
- * the coordinator writes it once into the run's folder in the shared store (see
- * `writeTrialData`), and every worker reads it from there.
+ * the coordinator writes it once into the run's folder in the shared store and sends its
+ * path (`init`), and every worker reads it from there.
  *
  * Frames are a 4-byte big-endian length and a V8-serialized value (structured clone, as
  * between threads: typed arrays and model states pass unchanged). Both ends run the same
@@ -23,6 +23,8 @@ export type ToCoordinator =
   | { type: 'states'; iteration: number; states?: unknown[] };
 
 export type ToWorker =
+  /** The trial data is ready in the shared store (workers are launched before it exists). */
+  | { type: 'init'; dataFile: string }
   | { type: 'run'; request: TrialRequest; timeoutMs?: number }
   /** Asks for the fold models of the worker's last trial (only trials that rank among the best). */
   | { type: 'states'; iteration: number }

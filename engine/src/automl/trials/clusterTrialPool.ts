@@ -9,7 +9,7 @@ import type { TrialReply } from './trialPool';
 /** What runs a search's trials: `TrialPool` (threads here) or `ClusterTrialPool` (processes on other nodes). */
 export type TrialPoolLike = Pick<ClusterTrialPool, 'size' | 'warmUp' | 'run' | 'cancel' | 'cancelAll' | 'close'>;
 
-/** Makes the pool for one search; the Slurm executor passes one that starts workers on the job's nodes. */
+/** Makes the pool for one search; the Slurm executor passes one whose workers on the job's nodes it launched at the step's start. */
 export type TrialPoolFactory = (shared: SharedTrialData, size: number) => TrialPoolLike;
 
 /** How workers are started once the coordinator listens: e.g. one `srun` with a task per worker. */
@@ -17,7 +17,7 @@ export interface WorkerLauncher {
   /** Writes the trial data where every worker can read it (the shared store). */
   writeData(bytes: Buffer): Promise<string>;
   /** Starts `size` workers that connect to `port` on this host with `token`; the process ends when they all have. */
-  start(args: { port: number; token: string; dataFile: string; size: number }): ChildProcess;
+  start(args: { port: number; token: string; size: number }): ChildProcess;
   log(text: string): void;
 }
 
@@ -25,9 +25,10 @@ interface RemoteSlot {
   socket?: Socket;
   node?: string;
   rank: number;
-  /** When the worker's process began and when it was ready (epoch ms). */
+  /** When the worker's process began (epoch ms). */
   startedAt?: number;
-  readyAt?: number;
+  /** Whether it was sent the data (or let go). */
+  greeted?: boolean;
   ready: boolean;
   /** False once its connection closed; a trial given to it fails at once. */
   alive: boolean;
@@ -59,60 +60,87 @@ const START_TIMEOUT_MS = 180_000;
  */
 export class ClusterTrialPool {
   private readonly slots: RemoteSlot[];
+  /** How many of the launched workers the search uses (fewer when memory limits the workers). */
+  private active: number;
   private readonly token = randomBytes(16).toString('hex');
   private server?: Server;
   private launched?: ChildProcess;
+  private launching?: Promise<void>;
+  private launchedAt = 0;
+  private output = '';
+  private shared?: SharedTrialData;
+  private dataFile?: string;
   private started?: Promise<void>;
   private closed = false;
 
   constructor(
-    private readonly shared: SharedTrialData,
     size: number,
     private readonly launcher: WorkerLauncher,
   ) {
     this.slots = Array.from({ length: Math.max(1, size) }, (_, rank) => ({ rank, ready: false, alive: true, busy: false }));
+    this.active = this.slots.length;
   }
 
   get size(): number {
-    return this.slots.length;
+    return this.active;
   }
 
-  /** Nodes of the workers, by rank, once they are connected. */
-  get nodes(): (string | undefined)[] {
-    return this.slots.map((s) => s.node);
+  /**
+   * Starts the workers before the data exists, so their start-up (the launcher, Node, the
+   * engine) overlaps the step's own (reading inputs, featurization, folds). Idempotent.
+   */
+  launch(): Promise<void> {
+    this.launching ??= (async () => {
+      const server = createServer((socket) => this.accept(socket));
+      this.server = server;
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(0, () => resolve());
+      });
+      const port = (server.address() as { port: number }).port;
+      this.launchedAt = Date.now();
+      const child = this.launcher.start({ port, token: this.token, size: this.slots.length });
+      this.launched = child;
+      const collect = (d: Buffer) => {
+        const text = d.toString();
+        this.output = (this.output + text).slice(-4000);
+        for (const line of text.split('\n')) if (line.trim()) this.launcher.log(`trial workers: ${line.trim()}`);
+      };
+      child.stdout?.on('data', collect);
+      child.stderr?.on('data', collect);
+      child.on('error', (e) => (this.output += `\n${e.message}`));
+    })();
+    return this.launching;
   }
 
+  /** The pool for one search: its data, and how many of the launched workers it uses. */
+  forSearch(shared: SharedTrialData, size: number): this {
+    this.shared = shared;
+    this.active = Math.max(1, Math.min(size, this.slots.length));
+    return this;
+  }
+
+  /** Gives every worker the data (through the shared store) and waits until each is ready. */
   warmUp(): Promise<void> {
     this.started ??= this.start();
     return this.started;
   }
 
   private async start(): Promise<void> {
-    const dataFile = await this.launcher.writeData(encodeTrialData(this.shared));
-    const server = createServer((socket) => this.accept(socket));
-    this.server = server;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(0, () => resolve());
-    });
-    const port = (server.address() as { port: number }).port;
-    const launchedAt = Date.now();
-    const child = this.launcher.start({ port, token: this.token, dataFile, size: this.slots.length });
-    this.launched = child;
-    let output = '';
-    const collect = (d: Buffer) => {
-      const text = d.toString();
-      output = (output + text).slice(-4000);
-      for (const line of text.split('\n')) if (line.trim()) this.launcher.log(`trial workers: ${line.trim()}`);
-    };
-    child.stdout?.on('data', collect);
-    child.stderr?.on('data', collect);
+    if (!this.shared) throw new Error('ClusterTrialPool.warmUp before forSearch');
+    const launching = this.launch();
+    this.dataFile = await this.launcher.writeData(encodeTrialData(this.shared));
+    await launching;
+    const dataAt = Date.now();
+    for (const s of this.slots) this.greet(s);
+    const child = this.launched!;
+    const used = this.slots.slice(0, this.active);
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => fail(`the trial workers did not all start within ${START_TIMEOUT_MS / 1000} s`), START_TIMEOUT_MS);
       const check = setInterval(() => {
-        if (this.slots.every((s) => s.ready)) done();
-      }, 20);
-      const onExit = (code: number | null) => fail(`the trial workers' launcher exited (code ${code}) before all ${this.slots.length} workers were ready${output.trim() ? `:\n${output.trim()}` : ''}`);
+        if (used.every((s) => s.ready)) done();
+      }, 10);
+      const onExit = (code: number | null) => fail(`the trial workers' launcher exited (code ${code}) before all ${used.length} workers were ready${this.output.trim() ? `:\n${this.output.trim()}` : ''}`);
       const done = () => {
         clearTimeout(timer);
         clearInterval(check);
@@ -125,20 +153,30 @@ export class ClusterTrialPool {
         child.off('exit', onExit);
         reject(new WeirError('RUN_FAILED', message));
       };
-      child.once('exit', onExit);
-      child.once('error', (e) => fail(`the trial workers could not be started: ${e.message}`));
+      if (child.exitCode !== null || child.signalCode !== null) onExit(child.exitCode);
+      else child.once('exit', onExit);
     });
-    if (!this.slots.some((s) => s.alive)) throw new WeirError('RUN_FAILED', `every trial worker was lost while starting${output.trim() ? `:\n${output.trim()}` : ''}`);
+    if (!used.some((s) => s.alive)) throw new WeirError('RUN_FAILED', `every trial worker was lost while starting${this.output.trim() ? `:\n${this.output.trim()}` : ''}`);
     const nodes = new Map<string, number>();
-    for (const s of this.slots) nodes.set(s.node ?? '?', (nodes.get(s.node ?? '?') ?? 0) + 1);
-    // The launcher's own latency (srun → the worker process began) and the engine's start-up
-    // on the node (Node, the bundle, reading the data, the worker thread) are told apart.
-    const started = this.slots.filter((s) => s.startedAt !== undefined && s.readyAt !== undefined);
-    const launchMs = Math.max(0, ...started.map((s) => s.startedAt! - launchedAt));
-    const startUpMs = Math.max(0, ...started.map((s) => s.readyAt! - s.startedAt!));
+    for (const s of used) nodes.set(s.node ?? '?', (nodes.get(s.node ?? '?') ?? 0) + 1);
+    // The launcher's own latency (launch → the worker processes began) and how long the search
+    // waited for the workers once its data was ready are told apart.
+    const began = used.filter((s) => s.startedAt !== undefined);
+    const launchMs = Math.max(0, ...began.map((s) => s.startedAt! - this.launchedAt));
     this.launcher.log(
-      `trial workers ready in ${((Date.now() - launchedAt) / 1000).toFixed(2)} s (launch ${(launchMs / 1000).toFixed(2)} s, engine start-up on the node ${(startUpMs / 1000).toFixed(2)} s): ${[...nodes].map(([n, c]) => `${c} on ${n}`).join(', ')}`,
+      `trial workers ready: ${[...nodes].map(([n, c]) => `${c} on ${n}`).join(', ')} (launched ${((dataAt - this.launchedAt) / 1000).toFixed(2)} s before the data was ready, processes began after ${(launchMs / 1000).toFixed(2)} s; the search waited ${((Date.now() - dataAt) / 1000).toFixed(2)} s for them)`,
     );
+  }
+
+  /** Sends a connected worker the data, or lets a worker the search does not use go. */
+  private greet(slot: RemoteSlot): void {
+    if (!slot.socket || !this.dataFile || slot.greeted) return;
+    slot.greeted = true;
+    if (slot.rank >= this.active) {
+      slot.socket.end();
+      return;
+    }
+    this.send(slot, { type: 'init', dataFile: this.dataFile });
   }
 
   private accept(socket: Socket): void {
@@ -156,6 +194,7 @@ export class ClusterTrialPool {
         slot.socket = socket;
         slot.node = m.node;
         slot.startedAt = m.startedAt;
+        this.greet(slot);
         return;
       }
       this.onMessage(slot, m);
@@ -173,7 +212,6 @@ export class ClusterTrialPool {
   private onMessage(slot: RemoteSlot, m: ToCoordinator): void {
     if (m.type === 'ready') {
       slot.ready = true;
-      slot.readyAt = Date.now();
       return;
     }
     const c = slot.current;
@@ -197,7 +235,7 @@ export class ClusterTrialPool {
   }
 
   run(request: TrialRequest, timeoutMs?: number, keep?: (reply: Extract<WorkerReply, { type: 'done' }>) => boolean): Promise<TrialReply> {
-    const slot = this.slots.find((s) => !s.busy);
+    const slot = this.slots.slice(0, this.active).find((s) => !s.busy);
     if (!slot || this.closed) throw new Error('ClusterTrialPool.run called with no free worker');
     slot.busy = true;
     return new Promise<TrialReply>((resolve) => {

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { decodeTrialData, onFrames, sendFrame, type ToCoordinator, type ToWorker } from './clusterProtocol';
-import { TrialPool } from './trialPool';
+import { TrialPool, type TrialReply } from './trialPool';
 
 export interface ClusterWorkerOptions {
   host: string;
@@ -11,14 +11,13 @@ export interface ClusterWorkerOptions {
   rank: number;
   /** The node this worker runs on, recorded with each of its trials. */
   node: string;
-  /** The trial data the coordinator wrote into the shared store. */
-  dataFile: string;
   log(text: string): void;
 }
 
 /**
  * A trial worker host on a cluster node (`weir trial-worker`, one per `srun` task): connects to
- * the coordinator, loads the trial data from the shared store once, and runs the trials it is
+ * the coordinator, loads the trial data from the shared store once it is told where (the
+ * workers start before the data exists), and runs the trials it is
  * sent one at a time in a worker thread of its own (the same worker as local runs, so a
  * timeout or cancel stops the trial without ending this process). It keeps its last trial's
  * fold models until the coordinator asks for them or sends the next trial. Resolves when the
@@ -35,7 +34,7 @@ export async function serveClusterTrials(o: ClusterWorkerOptions): Promise<void>
     if (!socket.destroyed) sendFrame(socket, m);
   };
   send({ type: 'hello', token: o.token, node: o.node, rank: o.rank, startedAt: Math.round(performance.timeOrigin) });
-  const pool = new TrialPool(decodeTrialData(await readFile(o.dataFile)), 1);
+  let pool: TrialPool | undefined;
   let last: { iteration: number; states?: unknown[] } | undefined;
   const closed = new Promise<void>((resolve) => {
     socket.on('close', () => resolve());
@@ -44,8 +43,28 @@ export async function serveClusterTrials(o: ClusterWorkerOptions): Promise<void>
       resolve();
     });
   });
+  const report = (reply: TrialReply, iteration: number) => {
+    if (reply.status === 'Completed') {
+      last = { iteration, ...(reply.states ? { states: reply.states } : {}) };
+      const { states: _kept, ...rest } = reply;
+      send({ type: 'result', iteration, reply: rest });
+    } else {
+      send({ type: 'result', iteration, reply });
+    }
+  };
   onFrames<ToWorker>(socket, (m) => {
-    if (m.type === 'cancel') {
+    if (m.type === 'init') {
+      void (async () => {
+        pool = new TrialPool(decodeTrialData(await readFile(m.dataFile)), 1);
+        await pool.warmUp();
+        send({ type: 'ready' });
+      })().catch((e: Error) => {
+        o.log(`could not load the trial data: ${e.message}`);
+        socket.destroy();
+      });
+    } else if (!pool) {
+      return;
+    } else if (m.type === 'cancel') {
       pool.cancel(m.iteration, m.reason);
     } else if (m.type === 'states') {
       send({ type: 'states', iteration: m.iteration, ...(last?.iteration === m.iteration && last.states ? { states: last.states } : {}) });
@@ -53,19 +72,9 @@ export async function serveClusterTrials(o: ClusterWorkerOptions): Promise<void>
     } else if (m.type === 'run') {
       last = undefined;
       // The models are always fetched from the thread here; they cross the network only when asked for.
-      void pool.run(m.request, m.timeoutMs, () => true).then((reply) => {
-        if (reply.status === 'Completed') {
-          last = { iteration: m.request.iteration, ...(reply.states ? { states: reply.states } : {}) };
-          const { states: _kept, ...rest } = reply;
-          send({ type: 'result', iteration: m.request.iteration, reply: rest });
-        } else {
-          send({ type: 'result', iteration: m.request.iteration, reply });
-        }
-      });
+      void pool.run(m.request, m.timeoutMs, () => true).then((reply) => report(reply, m.request.iteration));
     }
   });
-  await pool.warmUp();
-  send({ type: 'ready' });
   await closed;
-  await pool.close();
+  await pool?.close();
 }

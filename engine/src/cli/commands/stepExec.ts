@@ -23,29 +23,28 @@ const stepExecCommand: CliCommand = {
 };
 
 /**
- * `weir trial-worker --port P --data FILE`: one AutoML trial worker on a cluster node, started
+ * `weir trial-worker --port P`: one AutoML trial worker on a cluster node, started
  * by the AutoML step's job with `srun` (see scheduler/executors/trialWorkers.ts). It connects
  * to the search at `--host` (default: the address of the node srun ran on, which Slurm gives
- * as SLURM_LAUNCH_NODE_IPADDR) with the token in WEIR_TRIAL_TOKEN, and runs trials until the
- * search closes the connection.
+ * as SLURM_LAUNCH_NODE_IPADDR) with the token in WEIR_TRIAL_TOKEN, is told where the trial data
+ * is in the shared store, and runs trials until the search closes the connection.
  */
 const trialWorkerCommand: CliCommand = {
   path: ['trial-worker'],
-  usage: '--port P --data FILE [--host H] [--rank N]',
+  usage: '--port P [--host H] [--rank N]',
   summary: 'Runs AutoML trials for a search on another node (started by an AutoML step on Slurm).',
   hidden: true,
-  options: { host: { type: 'string' }, port: { type: 'string' }, data: { type: 'string' }, rank: { type: 'string' } },
+  options: { host: { type: 'string' }, port: { type: 'string' }, rank: { type: 'string' } },
   async run(args, io) {
     const text = (name: string) => (typeof args.values[name] === 'string' ? (args.values[name] as string) : undefined);
     const port = Number(text('port'));
     const rank = Number(text('rank') ?? process.env.SLURM_PROCID ?? '0');
-    const dataFile = text('data');
     const token = process.env.WEIR_TRIAL_TOKEN;
-    if (!Number.isInteger(port) || port <= 0 || !dataFile || !Number.isInteger(rank) || rank < 0) throw new WeirError('BAD_INPUT', 'usage: weir trial-worker --port P --data FILE [--host H] [--rank N]');
+    if (!Number.isInteger(port) || port <= 0 || !Number.isInteger(rank) || rank < 0) throw new WeirError('BAD_INPUT', 'usage: weir trial-worker --port P [--host H] [--rank N]');
     if (!token) throw new WeirError('BAD_INPUT', 'weir trial-worker needs WEIR_TRIAL_TOKEN (it is started by an AutoML step on Slurm, not by hand)');
     const host = text('host') ?? process.env.SLURM_LAUNCH_NODE_IPADDR ?? '127.0.0.1';
     const node = process.env.SLURMD_NODENAME ?? os.hostname();
-    await serveClusterTrials({ host, port, token, rank, node, dataFile, log: (line) => io.err(`trial worker ${rank} on ${node}: ${line}`) });
+    await serveClusterTrials({ host, port, token, rank, node, log: (line) => io.err(`trial worker ${rank} on ${node}: ${line}`) });
     return 0;
   },
 };

@@ -8,7 +8,8 @@ import type { WorkspaceStore } from '../../store/storeApi';
 import { prepareStep, resolveStepInputs, runPreparedStep } from '../stepRunner';
 import { readJobFile, writeJobFile, type JobResult, type JobSpec } from './jobFiles';
 import { engineCommand } from './slurm';
-import { srunTrialPool } from './trialWorkers';
+import { launchSrunTrialWorkers } from './trialWorkers';
+import type { TrialPoolFactory } from '../../automl/trials/clusterTrialPool';
 
 /**
  * The job side of the Slurm executor: `weir step-exec RUN STEP`, which a step's `sbatch` job
@@ -34,8 +35,11 @@ export async function execStepJob(store: WorkspaceStore, runId: string, stepName
   });
   let stepStartedAt: string | undefined;
   let result: JobResult;
+  // An AutoML step's trial workers start first, so their start-up overlaps the step's own.
+  const log = (text: string) => void store.appendLog(runId, stepName, text.endsWith('\n') ? text : `${text}\n`).catch(() => undefined);
+  const trialWorkers = spec.trialWorkers && spec.trialWorkers > 1 ? launchSrunTrialWorkers(store, runId, stepName, spec.trialWorkers, engineCommand(), log) : undefined;
   try {
-    const outcome = await runJobStep(store, spec, signal, node, () => (stepStartedAt = new Date().toISOString()));
+    const outcome = await runJobStep(store, spec, signal, node, () => (stepStartedAt = new Date().toISOString()), log, trialWorkers?.factory);
     result = { ...outcome, ...(node ? { node } : {}), jobStartedAt, ...(stepStartedAt ? { stepStartedAt } : {}), stepEndedAt: new Date().toISOString() };
   } catch (e) {
     const canceled = signal.aborted || (isWeirError(e) && e.code === 'CANCELED');
@@ -55,17 +59,25 @@ export async function execStepJob(store: WorkspaceStore, runId: string, stepName
       stepEndedAt: new Date().toISOString(),
     };
   }
+  await trialWorkers?.close();
   await writeJobFile(store, runId, stepName, 'result', result);
   return result.status === 'Completed' || result.status === 'Reused' ? 0 : 1;
 }
 
-async function runJobStep(store: WorkspaceStore, spec: JobSpec, signal: AbortSignal, node: string | undefined, onStart: () => void): Promise<Omit<JobResult, 'jobStartedAt' | 'stepEndedAt' | 'node'>> {
+async function runJobStep(
+  store: WorkspaceStore,
+  spec: JobSpec,
+  signal: AbortSignal,
+  node: string | undefined,
+  onStart: () => void,
+  log: (text: string) => void,
+  trialPool: TrialPoolFactory | undefined,
+): Promise<Omit<JobResult, 'jobStartedAt' | 'stepEndedAt' | 'node'>> {
   const { runId, step: stepName } = spec;
   const pipeline = await loadPipeline(spec.pipelineFile, store);
   const step = pipeline.steps[stepName];
   if (!step) throw new WeirError('BAD_INPUT', `${spec.pipelineFile} no longer has a step '${stepName}'`, { hint: 'The pipeline file changed after the run was submitted.' });
   const run = await store.getRun(runId);
-  const log = (text: string) => void store.appendLog(runId, stepName, text.endsWith('\n') ? text : `${text}\n`).catch(() => undefined);
   log(`running on node ${node ?? os.hostname()}${process.env.SLURM_JOB_ID ? ` (Slurm job ${process.env.SLURM_JOB_ID})` : ''}`);
 
   const upstream = new Map<string, { outputs: Record<string, ArtifactRef>; metrics: Record<string, number>; reusedFrom?: { runId: string } }>();
@@ -125,7 +137,7 @@ async function runJobStep(store: WorkspaceStore, spec: JobSpec, signal: AbortSig
     log,
     signal,
     concurrency: spec.concurrency,
-    ...(spec.trialWorkers && spec.trialWorkers > 1 ? { trialPool: srunTrialPool(store, runId, stepName, engineCommand(), log) } : {}),
+    ...(trialPool ? { trialPool } : {}),
     reportTrial: async (trial: TrialRecord) => {
       // A trial run by a worker on another node names that node; others ran here.
       await store.addTrial(runId, stepName, node ? { node, ...trial } : trial);

@@ -33,34 +33,37 @@ export function trialWorkerArgs(workers: number, executor: ExecutorSpec): string
 }
 
 /**
- * The trial pool of an AutoML step running as a Slurm job: its workers are the tasks of one
- * `srun` inside the job's allocation. `engine` is the command that runs Weir on a node.
+ * The trial workers of an AutoML step running as a Slurm job: the tasks of one `srun` inside
+ * the job's allocation, launched at once — before the step has read its inputs — so their
+ * start-up overlaps the step's own; the search's pool (`factory`) then hands them the data.
+ * `close` ends them whatever happened (the step reused, failed or canceled before its search).
+ * `engine` is the command that runs Weir on a node.
  */
-export function srunTrialPool(store: WorkspaceStore, runId: string, step: string, engine: string[], log: (text: string) => void): TrialPoolFactory {
-  return (shared, size) =>
-    new ClusterTrialPool(shared, size, {
-      log,
-      async writeData(bytes) {
-        const file = path.join(jobsDir(store, runId), `${encodeFileName(step)}.trials.bin`);
-        await mkdir(path.dirname(file), { recursive: true });
-        await writeFileAtomic(path.join(store.dir, 'tmp'), file, bytes);
-        return file;
-      },
-      start({ port, token, dataFile, size: tasks }) {
-        const cpus = process.env.SLURM_CPUS_PER_TASK;
-        const args = [
-          `--ntasks=${tasks}`,
-          ...(cpus ? [`--cpus-per-task=${cpus}`] : []),
-          // One lost worker fails its trials, not the whole step.
-          '--kill-on-bad-exit=0',
-          ...engine,
-          'trial-worker',
-          '--port',
-          String(port),
-          '--data',
-          dataFile,
-        ];
-        return spawn('srun', args, { env: { ...process.env, WEIR_TRIAL_TOKEN: token, WEIR_CLI_MAIN: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
-      },
-    });
+export function launchSrunTrialWorkers(store: WorkspaceStore, runId: string, step: string, workers: number, engine: string[], log: (text: string) => void): { factory: TrialPoolFactory; close(): Promise<void> } {
+  const pool = new ClusterTrialPool(workers, {
+    log,
+    async writeData(bytes) {
+      const file = path.join(jobsDir(store, runId), `${encodeFileName(step)}.trials.bin`);
+      await mkdir(path.dirname(file), { recursive: true });
+      await writeFileAtomic(path.join(store.dir, 'tmp'), file, bytes);
+      return file;
+    },
+    start({ port, token, size: tasks }) {
+      const cpus = process.env.SLURM_CPUS_PER_TASK;
+      const args = [
+        `--ntasks=${tasks}`,
+        ...(cpus ? [`--cpus-per-task=${cpus}`] : []),
+        // One lost worker fails its trials, not the whole step.
+        '--kill-on-bad-exit=0',
+        ...engine,
+        'trial-worker',
+        '--port',
+        String(port),
+      ];
+      return spawn('srun', args, { env: { ...process.env, WEIR_TRIAL_TOKEN: token, WEIR_CLI_MAIN: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    },
+  });
+  // A failure to launch shows when the search waits for its workers (warmUp).
+  pool.launch().catch(() => undefined);
+  return { factory: (shared, size) => pool.forSearch(shared, size), close: () => pool.close() };
 }
