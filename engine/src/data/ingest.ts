@@ -6,7 +6,7 @@ import { WeirError } from '../errors';
 import type { ColumnSchema } from '../store/records';
 import { countRows, describe, describeRelation, sqlIdentifier, sqlString, withConnection } from './duckdb';
 import { formatOfName, type SourceFormat } from './formats';
-import { inspectDelimitedFile } from './inspectDelimited';
+import { inspectDelimitedFile, type TextEncoding } from './inspectDelimited';
 import { loadArrowIntoTable } from './loadArrow';
 import { downloadToFile } from './download';
 
@@ -38,6 +38,8 @@ export interface IngestOptions {
   cwd: string;
   onProgress?: (message: string) => void;
   signal?: AbortSignal;
+  /** The text encoding of CSV/TSV sources (default UTF-8, checked; Latin-1 is converted). */
+  encoding?: TextEncoding;
 }
 
 interface SourceFile {
@@ -112,7 +114,7 @@ function readerFailure(source: SourceFile, format: SourceFormat, e: unknown): We
  * its view then names the column types, because a view that sniffs would sniff again every
  * time it is used (counting, describing, copying), which for a 100 MB file cost seconds each.
  */
-async function attachSource(connection: DuckDBConnection, source: SourceFile, table: string, sniffAllRows: boolean): Promise<ColumnSchema[]> {
+async function attachSource(connection: DuckDBConnection, source: SourceFile, table: string, sniffAllRows: boolean, encoding: TextEncoding = 'utf-8'): Promise<ColumnSchema[]> {
   const stat = await fsp.stat(source.file);
   if (stat.size === 0) throw new WeirError('BAD_INPUT', `${source.display}: the file is empty`, { hint: 'Give a file with a header row and data.' });
   const { format, delimiter } = await detectFormat(source.file, source.formatHint);
@@ -127,8 +129,8 @@ async function attachSource(connection: DuckDBConnection, source: SourceFile, ta
       // dialect. Types come from DuckDB's sample of the rows, so the file is parsed in full
       // once, by the snapshot's copy; when a later value does not fit a sampled type, the copy
       // fails and ingestSources sniffs again over every row (`sniffAllRows`).
-      const shape = await inspectDelimitedFile(source.file, source.display, { delimiter, gzip: gzipped });
-      const dialect = `delim=${sqlString(shape.delimiter)}, quote='"', escape='"', header=true${gzipped ? ", compression='gzip'" : ''}`;
+      const shape = await inspectDelimitedFile(source.file, source.display, { delimiter, gzip: gzipped, encoding });
+      const dialect = `delim=${sqlString(shape.delimiter)}, quote='"', escape='"', header=true${gzipped ? ", compression='gzip'" : ''}${encoding === 'utf-8' ? '' : `, encoding=${sqlString(encoding)}`}`;
       const sniffed = await describe(connection, `SELECT * FROM read_csv(${sqlString(source.file)}, ${dialect}${sniffAllRows ? ', sample_size=-1' : ''})`);
       const reader = (schema: ColumnSchema[]) => `read_csv(${sqlString(source.file)}, ${dialect}, auto_detect=false, columns={${schema.map((c) => `${sqlString(c.name)}: ${sqlString(c.type)}`).join(', ')}})`;
       const schema = await keepTextBooleans(connection, sniffed, reader);
@@ -218,7 +220,7 @@ async function ingestOnce(sources: string[], outParquet: string, options: Ingest
         const name = `${prefix}_${i}`;
         options.onProgress?.(`reading ${f.display}`);
         created.push(name);
-        const schema = await attachSource(connection, f, name, sniffAllRows);
+        const schema = await attachSource(connection, f, name, sniffAllRows, options.encoding);
         if (schemas.length > 0) {
           const mismatch = schemaMismatch(files[0], schemas[0], f, schema);
           if (mismatch) throw mismatch;

@@ -6,11 +6,14 @@ import type { WorkspaceStore } from '../store/storeApi';
 import { assertNotSpecial } from '../store/fileKinds';
 import { checkRegistryName } from '../store/fileNames';
 import { ingestSources } from './ingest';
+import type { TextEncoding } from './inspectDelimited';
 
 export interface RegisterDatasetOptions {
   description?: string;
   onProgress?: (message: string) => void;
   signal?: AbortSignal;
+  /** The text encoding of CSV/TSV sources (`--encoding`; default UTF-8). */
+  encoding?: TextEncoding;
 }
 
 /**
@@ -27,7 +30,7 @@ export async function registerDataset(store: WorkspaceStore, name: string, sourc
   const work = await store.makeTempDir('ingest');
   try {
     const parquet = path.join(work, 'data.parquet');
-    const ingested = await ingestSources(sources, parquet, { tmpDir: work, cwd: store.root, onProgress: options.onProgress, signal: options.signal });
+    const ingested = await ingestSources(sources, parquet, { tmpDir: work, cwd: store.root, onProgress: options.onProgress, signal: options.signal, encoding: options.encoding });
     return await store.addDatasetVersion(name, { parquet, ...ingested }, { description: options.description });
   } finally {
     await rm(work, { recursive: true, force: true });

@@ -9,6 +9,7 @@ import { inferSqlSchema, type SqlSchemaResult } from '../steps/sqlCheck';
 import { substituteSqlParameters } from '../steps/sqlParameters';
 import { describeRelation, withPrivateDuckDB } from '../data/duckdb';
 import { tableReader } from '../data/formats';
+import { notUtf8Failure } from '../data/inspectDelimited';
 import { readRegularFileSync, specialKind } from '../store/fileKinds';
 import type { WorkspaceStore } from '../store/storeApi';
 import type { ColumnSchema } from '../store/records';
@@ -91,7 +92,13 @@ export async function checkPipeline(parsed: ParsedPipeline, ctx: CheckOptions): 
 
   if (inferSchemas) {
     for (const [name, files] of Object.entries(fileInputs)) {
-      if (files.length === 1) inputSchemas[name] = await describeFile(files[0]!).catch(() => undefined);
+      if (files.length !== 1) continue;
+      inputSchemas[name] = await describeFile(files[0]!).catch((e: unknown) => {
+        // Other read failures are the run's to report; text that is not UTF-8 has a known way out.
+        const notUtf8 = notUtf8Failure(e, `input '${name}': ${files[0]}`);
+        if (notUtf8) report('not-utf8', notUtf8.message, ['inputs', name], notUtf8.hint);
+        return undefined;
+      });
     }
   }
 

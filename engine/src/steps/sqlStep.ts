@@ -8,6 +8,7 @@ import { substituteSqlParameters } from './sqlParameters';
 import type { StepKind } from './stepKind';
 import { sqlIdentifier, sqlString, withPrivateDuckDB } from '../data/duckdb';
 import { tableReader } from '../data/formats';
+import { notUtf8Failure } from '../data/inspectDelimited';
 
 const sqlConfigSchema = z
   .string()
@@ -109,7 +110,9 @@ export const sqlStep: StepKind<SqlConfig> = {
             // that reads an input several times (statistics, then rows) does not re-parse it.
             const reader = tableReader(input.path, `input '${name}'`);
             const relation = reader.startsWith('read_parquet(') ? 'VIEW' : 'TEMP TABLE';
-            await connection.run(`CREATE ${relation} ${sqlIdentifier(name)} AS SELECT * FROM ${reader}`);
+            await connection.run(`CREATE ${relation} ${sqlIdentifier(name)} AS SELECT * FROM ${reader}`).catch((e: unknown) => {
+              throw notUtf8Failure(e, `input '${name}'`) ?? e;
+            });
           }
           const last = statements[statements.length - 1]!;
           for (const statement of statements) {

@@ -6,6 +6,7 @@ import type { WorkspaceStore } from '../../store/storeApi';
 import type { DatasetVersion } from '../../store/records';
 import { parseNameVersion } from '../../store/versionedRegistry';
 import { registerDataset } from '../../data/registerDataset';
+import { TEXT_ENCODINGS, type TextEncoding } from '../../data/inspectDelimited';
 
 /** `weir dataset register | list | show | preview | profile | delete`. */
 
@@ -52,17 +53,18 @@ function cell(value: unknown): string {
 
 const register: CliCommand = {
   path: ['dataset', 'register'],
-  usage: 'NAME PATH|GLOB|URL… [--description D]',
+  usage: 'NAME PATH|GLOB|URL… [--description D] [--encoding utf-8|latin-1]',
   summary: 'Snapshots CSV/TSV, Parquet, JSON/NDJSON or Arrow files (paths, globs, http(s) URLs; several files are unioned) as a new version.',
-  options: { description: { type: 'string' } },
+  options: { description: { type: 'string' }, encoding: { type: 'string' } },
   async run(args, io) {
     const [name, ...sources] = args.positionals;
     if (!name || sources.length === 0) throw new WeirError('BAD_INPUT', 'give a dataset name and at least one path, glob or URL', { hint: `Usage: weir dataset register ${this.usage}` });
     const description = typeof args.values.description === 'string' ? args.values.description : undefined;
+    const encoding = textEncoding(args.values.encoding);
     return withStore(args, async (store) => {
       // Paths on the command line are relative to where the user is, not to the workspace.
       const resolved = sources.map((s) => (/^https?:\/\//i.test(s) ? s : path.resolve(s)));
-      const { version, created } = await registerDataset(store, name, resolved, { description, onProgress: (m) => io.err(m), signal: io.signal });
+      const { version, created } = await registerDataset(store, name, resolved, { description, encoding, onProgress: (m) => io.err(m), signal: io.signal });
       if (args.json) io.json({ created, dataset: version });
       else if (created) io.out(`Registered ${summaryLine(version)}`);
       else io.out(`Unchanged: the content equals ${version.name}:${version.version} (sha256 ${version.hash.slice(0, 12)}); no new version was made.`);
@@ -70,6 +72,15 @@ const register: CliCommand = {
     });
   },
 };
+
+/** `--encoding` of CSV/TSV sources: utf-8 (the default) or latin-1, with spellings people use. */
+function textEncoding(value: unknown): TextEncoding | undefined {
+  if (value === undefined) return undefined;
+  const v = String(value).toLowerCase().replace(/_/g, '-');
+  if (['utf-8', 'utf8'].includes(v)) return 'utf-8';
+  if (['latin-1', 'latin1', 'iso-8859-1', 'iso8859-1'].includes(v)) return 'latin-1';
+  throw new WeirError('BAD_INPUT', `--encoding ${String(value)}: Weir reads CSV/TSV as ${TEXT_ENCODINGS.join(' or ')}`, { hint: 'Convert other encodings to UTF-8 first (e.g. iconv -f WINDOWS-1252 -t UTF-8).' });
+}
 
 const list: CliCommand = {
   path: ['dataset', 'list'],
