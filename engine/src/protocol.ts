@@ -138,16 +138,21 @@ export namespace ListDatasetVersionsRequest {
   export const type = new RequestType<{ name: string }, DatasetVersion[], WeirErrorData>(method);
 }
 
+/** A model version as the Models view lists it, with the aliases that point at it (sorted). */
+export interface ModelListing extends ModelVersion {
+  aliases: string[];
+}
+
 /** extension → engine: the latest version of every model. */
 export namespace ListModelsRequest {
   export const method = 'weir/listModels' as const;
-  export const type = new RequestType0<ModelVersion[], WeirErrorData>(method);
+  export const type = new RequestType0<ModelListing[], WeirErrorData>(method);
 }
 
 /** extension → engine: every version of one model, newest first. */
 export namespace ListModelVersionsRequest {
   export const method = 'weir/listModelVersions' as const;
-  export const type = new RequestType<{ name: string }, ModelVersion[], WeirErrorData>(method);
+  export const type = new RequestType<{ name: string }, ModelListing[], WeirErrorData>(method);
 }
 
 /** extension → engine: a run's log (one step's, or all steps' with headers). */

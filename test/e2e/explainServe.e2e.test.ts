@@ -13,7 +13,8 @@ import { exampleWorkspace } from './harness/workspace';
  * run the CLI made: the Explanations tab of run details draws one importance bar per raw
  * column of the registered model (checked against the model folder's explanations.json), and
  * "Serve Model" on a model version in the Models view starts a server that answers the
- * model card's `curl` example, run as the card shows it. Screenshots go to
+ * model card's `curl` example, run as the card shows it; an alias set beforehand shows on the
+ * Models view's rows and in the card's title. Screenshots go to
  * test-results/e2e/explain-*.png.
  */
 describe('Explanations and serving in a real VS Code', () => {
@@ -31,6 +32,8 @@ describe('Explanations and serving in a real VS Code', () => {
       const explanations = JSON.parse(readFileSync(path.join(store.artifactPath(model.artifact), 'explanations.json'), 'utf8')) as { global: { raw: { name: string }[] }; outputs: string[] };
       rawColumns = explanations.global.raw.map((g) => g.name);
       classes = explanations.outputs;
+      // An alias, as `weir model alias set` in a terminal would set it: the Models view and the card show it.
+      await store.setModelAlias(model.name, 'champion', model.version);
     } finally {
       await store.dispose();
     }
@@ -73,8 +76,11 @@ describe('Explanations and serving in a real VS Code', () => {
     const modelRow = vscode.page.locator(`.monaco-list-row[aria-level="1"][aria-label^="Model ${model.name} "]`);
     await modelRow.waitFor({ timeout: 60_000 });
     if ((await modelRow.getAttribute('aria-expanded')) !== 'true') await modelRow.locator('.monaco-tl-twistie').click();
-    const versionRow = vscode.page.locator(`.monaco-list-row[aria-level="2"][aria-label^="Model ${model.name} version ${model.version}"]`);
+    // The rows carry the aliases on their version.
+    expect(await modelRow.getAttribute('aria-label')).toBe(`Model ${model.name} version ${model.version} @champion`);
+    const versionRow = vscode.page.locator(`.monaco-list-row[aria-level="2"][aria-label="Model ${model.name} version ${model.version} @champion"]`);
     await versionRow.waitFor({ timeout: 30_000 });
+    expect(await versionRow.locator('.label-description').innerText()).toMatch(/^@champion · /);
     await versionRow.click({ button: 'right' });
     // The context menu ignores a click that comes right after it opened; hovering focuses the
     // entry and Enter runs it, as a keyboard user would.
@@ -95,6 +101,7 @@ describe('Explanations and serving in a real VS Code', () => {
     await vscode.page.locator('.quick-input-list .monaco-list-row', { hasText: model.name }).first().waitFor({ timeout: 30_000 });
     await vscode.page.keyboard.press('Enter');
     const card = await webviewFrame(vscode.page, '.curl-example');
+    expect(await card.locator('h1 .model-alias').allInnerTexts()).toEqual(['@champion']);
     const curl = await card.locator('.curl-example').innerText();
     expect(curl).toContain('http://127.0.0.1:5000/invocations');
     // The card's example calls port 5000, which the server takes when it is free; otherwise the

@@ -29,10 +29,13 @@ import {
   DeleteRunRequest,
   PredictRequest,
   CancelRunRequest,
+  ListModelsRequest,
+  ListModelVersionsRequest,
   WeirResponseErrorCodes,
   type RunEvent,
 } from '../../engine/src/protocol';
 import { tempDir, vegaData } from '../helpers/paths';
+import { openWorkspace } from '../../engine/src/store/workspace';
 import { startLsp, type LspSession } from './lspHarness';
 
 const pipelineText = [
@@ -369,6 +372,18 @@ describe('language server over in-memory streams', () => {
     const predicted = await lsp.client.sendRequest(PredictRequest.type, { model: 'rain', data: path.join(vegaData, 'seattle-weather.csv'), out });
     expect(predicted).toEqual({ out, rows: 1461 });
     expect(readFileSync(out, 'utf8').split('\n').filter(Boolean)).toHaveLength(1462);
+
+    // The Models view's listings carry the aliases on each version, set from another process's store.
+    expect((await lsp.client.sendRequest(ListModelsRequest.type)).find((m) => m.name === 'rain')).toMatchObject({ version: 1, aliases: [] });
+    const other = await openWorkspace(workspace);
+    try {
+      await other.setModelAlias('rain', 'prod', 1);
+      await other.setModelAlias('rain', 'champion', 1);
+    } finally {
+      await other.dispose();
+    }
+    expect((await lsp.client.sendRequest(ListModelsRequest.type)).find((m) => m.name === 'rain')).toMatchObject({ version: 1, aliases: ['champion', 'prod'] });
+    expect((await lsp.client.sendRequest(ListModelVersionsRequest.type, { name: 'rain' })).map((v) => [v.version, v.aliases])).toEqual([[1, ['champion', 'prod']]]);
   });
 
   it('cancels a run it is executing', async () => {

@@ -27,6 +27,7 @@ import {
   StartRunRequest,
   SubmitAzureMLRequest,
   type ExperimentSummary,
+  type ModelListing,
   type PipelineInfo,
   type RunEvent as ProtocolRunEvent,
 } from '../protocol';
@@ -34,7 +35,7 @@ import { WeirError, isWeirError } from '../errors';
 import { checkPipeline, parsePipelineText } from '../pipeline';
 import { startRun, type RunHandle, type RunEvent } from '../scheduler';
 import type { WorkspaceStore } from '../store/storeApi';
-import type { ArtifactRef, RunRecord } from '../store/records';
+import type { ArtifactRef, ModelVersion, RunRecord } from '../store/records';
 import { registerDataset } from '../data/registerDataset';
 import { loadModel } from '../automl/model/loadModel';
 import { appendColumns, readTableFile, writeTableFile } from '../automl/model/tableFiles';
@@ -186,8 +187,11 @@ export function registerEngineRequests(ctx: EngineRequestContext, active: Active
   handle(ctx, ListTrialsRequest.type, async ({ runId, step }: { runId: string; step: string }) => (await store()).listTrials(runId, step));
   handle(ctx, ListDatasetsRequest.type, async () => listing((s) => s.listDatasets()));
   handle(ctx, ListDatasetVersionsRequest.type, async ({ name }: { name: string }) => (await store()).listDatasetVersions(name));
-  handle(ctx, ListModelsRequest.type, async () => listing((s) => s.listModels()));
-  handle(ctx, ListModelVersionsRequest.type, async ({ name }: { name: string }) => (await store()).listModelVersions(name));
+  handle(ctx, ListModelsRequest.type, async () => listing(async (s) => withAliases(s, await s.listModels())));
+  handle(ctx, ListModelVersionsRequest.type, async ({ name }: { name: string }) => {
+    const s = await store();
+    return withAliases(s, await s.listModelVersions(name));
+  });
   handle(ctx, ReadLogRequest.type, async ({ runId, step }: { runId: string; step?: string }) => ({ text: await (await store()).readLog(runId, step) }));
 
   handle(ctx, PipelineInfoRequest.type, async ({ file }: { file: string }): Promise<PipelineInfo> => {
@@ -302,4 +306,15 @@ export function registerEngineRequests(ctx: EngineRequestContext, active: Active
       return { jobName: result.jobName, studioUrl: result.studioUrl, warnings: result.warnings };
     },
   );
+}
+
+/** Each version with the (live) aliases that point at it, for the Models view's rows. */
+async function withAliases(s: WorkspaceStore, versions: ModelVersion[]): Promise<ModelListing[]> {
+  const byModel = new Map<string, Map<number, string[]>>();
+  for (const name of new Set(versions.map((v) => v.name))) {
+    const at = new Map<number, string[]>();
+    for (const a of await s.listModelAliases(name)) if (!a.dangling) at.set(a.version, [...(at.get(a.version) ?? []), a.alias].sort());
+    byModel.set(name, at);
+  }
+  return versions.map((v) => ({ ...v, aliases: byModel.get(v.name)?.get(v.version) ?? [] }));
 }

@@ -1,4 +1,4 @@
-import { ListModelsRequest, ListModelVersionsRequest, type ModelVersion } from '../../../engine/src/protocol';
+import { ListModelsRequest, ListModelVersionsRequest, type ModelListing } from '../../../engine/src/protocol';
 import type { EngineClient } from '../client/engineClient';
 import { CommandIds } from '../commands/ids';
 import { VersionedTree, type VersionedNode } from '../registry/versionedTree';
@@ -6,8 +6,8 @@ import { modelRow, modelVersionRow } from '../runs/rows';
 
 export type ModelNode = VersionedNode<'model'>;
 
-/** Models › Versions; clicking a version opens its model card. */
-export class ModelsTree extends VersionedTree<'model', ModelVersion> {
+/** Models › Versions, each row with the aliases on that version; clicking a version opens its model card. */
+export class ModelsTree extends VersionedTree<'model', ModelListing> {
   constructor(engine: EngineClient) {
     super(engine, {
       kind: 'model',

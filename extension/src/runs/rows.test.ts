@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { formatDuration, formatMetric, runRow, runTooltip, stepRow } from './rows';
-import type { RunSummary, StepRunRecord } from '../../../engine/src/protocol';
+import { formatDuration, formatMetric, modelRow, modelVersionRow, runRow, runTooltip, stepRow } from './rows';
+import type { ModelListing, RunSummary, StepRunRecord } from '../../../engine/src/protocol';
 
 describe('tree rows', () => {
   it('formats durations the way the CodeLens and tree show them', () => {
@@ -41,5 +41,28 @@ describe('tree rows', () => {
     const row = stepRow('r1', step);
     expect(row.description).toBe('Completed · 1.0 s · job 12 on n2');
     expect(row.tooltip).toContain('Slurm job 12: COMPLETED on node n2');
+  });
+
+  it('shows the aliases that point at a model version on its row and on the model row', () => {
+    const v3: ModelListing = {
+      name: 'Titanic',
+      version: 3,
+      createdAt: '2026-01-01T10:00:00Z',
+      tags: {},
+      artifact: { hash: 'h', kind: 'model', path: '.weir/artifacts/h/model', bytes: 1 },
+      framework: 'weir-automl',
+      metrics: { AUC_weighted: 0.91 },
+      aliases: ['champion', 'prod'],
+    };
+    const version = modelVersionRow(v3);
+    expect(version.label).toBe('v3');
+    expect(version.description).toMatch(/^@champion @prod · AUC_weighted 0.91 · /);
+    expect(version.ariaLabel).toBe('Model Titanic version 3 @champion @prod');
+    expect(version.tooltip).toContain('Aliases: `Titanic@champion`, `Titanic@prod`');
+    expect(modelRow(v3).description).toBe('v3 · @champion @prod · weir-automl');
+    const plain = modelVersionRow({ ...v3, aliases: [] });
+    expect(plain.description).toMatch(/^AUC_weighted 0.91 · /);
+    expect(plain.ariaLabel).toBe('Model Titanic version 3');
+    expect(modelRow({ ...v3, aliases: [] }).description).toBe('v3 · weir-automl');
   });
 });

@@ -1,4 +1,4 @@
-import type { DatasetVersion, ExperimentSummary, ModelVersion, RunSummary, StepRunRecord, TrialRecord } from '../../../engine/src/protocol';
+import type { DatasetVersion, ExperimentSummary, ModelListing, RunSummary, StepRunRecord, TrialRecord } from '../../../engine/src/protocol';
 import { formatDuration } from '../../../engine/src/util/format';
 
 /** The engine's one duration format, as the trees, tooltips and status bar show it. */
@@ -223,36 +223,46 @@ export function datasetVersionRow(dataset: DatasetVersion): Row {
   };
 }
 
-export function modelRow(model: ModelVersion): Row {
+/** `@prod @champion`, the aliases that point at a version ('' when none). */
+function aliasTags(model: ModelListing): string {
+  return (model.aliases ?? []).map((a) => `@${a}`).join(' ');
+}
+
+/** A model: its latest version, and the aliases on that version. */
+export function modelRow(model: ModelListing): Row {
+  const tags = aliasTags(model);
   return {
     id: `model:${model.name}`,
     label: model.name,
-    description: `v${model.version}${model.framework ? ` · ${model.framework}` : ''}`,
+    description: [`v${model.version}`, tags, model.framework ?? ''].filter(Boolean).join(' · '),
     tooltip: modelTooltip(model),
     icon: { id: 'symbol-class' },
     contextValue: 'model',
     collapsible: true,
-    ariaLabel: `Model ${model.name} version ${model.version}`,
+    ariaLabel: `Model ${model.name} version ${model.version}${tags ? ` ${tags}` : ''}`,
   };
 }
 
-export function modelVersionRow(model: ModelVersion): Row {
+/** One version: `v3 · @prod @champion · AUC_weighted 0.91 · date`. */
+export function modelVersionRow(model: ModelListing): Row {
   const metric = Object.entries(model.metrics ?? {})[0];
+  const tags = aliasTags(model);
   return {
     id: `model:${model.name}:${model.version}`,
     label: `v${model.version}`,
-    description: [metric ? `${metric[0]} ${formatMetric(metric[1])}` : '', formatTimestamp(model.createdAt)].filter(Boolean).join(' · '),
+    description: [tags, metric ? `${metric[0]} ${formatMetric(metric[1])}` : '', formatTimestamp(model.createdAt)].filter(Boolean).join(' · '),
     tooltip: modelTooltip(model),
     icon: { id: 'versions' },
     contextValue: 'modelVersion',
     collapsible: false,
-    ariaLabel: `Model ${model.name} version ${model.version}`,
+    ariaLabel: `Model ${model.name} version ${model.version}${tags ? ` ${tags}` : ''}`,
   };
 }
 
-function modelTooltip(model: ModelVersion): string {
+function modelTooltip(model: ModelListing): string {
   return [
     `**${model.name}:${model.version}**`,
+    model.aliases?.length ? `Aliases: ${model.aliases.map((a) => `\`${model.name}@${a}\``).join(', ')}` : '',
     model.description ?? '',
     model.framework ? `Framework: ${model.framework}` : '',
     model.lineage ? `From run \`${model.lineage.runId}\` (${model.lineage.experiment}, step ${model.lineage.step})` : '',

@@ -62,6 +62,9 @@ describe('ModelCardView', () => {
     expect(rows[0]![3]).toBe('ada');
     const history = [...root.querySelectorAll('.alias-history tbody tr')].map((tr) => tr.children[1]!.textContent);
     expect(history).toEqual(['set to 1', 'moved 1 → 2', 'set to 1']);
+    // The version shown (2) carries its alias beside its number; a short history is open.
+    expect([...root.querySelectorAll('h1 .model-alias')].map((e) => e.textContent)).toEqual(['@champion']);
+    expect(root.querySelector<HTMLDetailsElement>('.alias-history')!.open).toBe(true);
     [...root.querySelectorAll<HTMLElement>('.aliases a')].find((a) => a.textContent === '1')!.click();
     expect(host.sent).toContainEqual({ type: 'showVersion', version: 1 });
   });

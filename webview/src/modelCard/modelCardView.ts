@@ -61,7 +61,15 @@ export class ModelCardView {
     const featurization = new Map((d.featurization ?? []).map((f) => [f.name, f]));
     replaceChildren(
       this.root,
-      h('h1', null, m.name, ' ', h('span', { class: 'tag model-version' }, `version ${m.version}`)),
+      h(
+        'h1',
+        null,
+        m.name,
+        ' ',
+        h('span', { class: 'tag model-version' }, `version ${m.version}`),
+        // The aliases on this version, as the Models view shows them (`@champion`).
+        (d.aliases ?? []).filter((a) => a.version === m.version && !a.dangling).map((a) => [' ', h('span', { class: 'tag outline model-alias' }, `@${a.alias}`)]),
+      ),
       h(
         'div',
         { class: 'subtitle row' },
@@ -205,7 +213,8 @@ export class ModelCardView {
       history.length
         ? h(
             'details',
-            { class: 'alias-history' },
+            // Open while short: the audit trail is what a reader of this section looks for.
+            { class: 'alias-history', open: history.length <= 10 },
             h('summary', null, `Alias history (${history.length} change${history.length === 1 ? '' : 's'})`),
             h(
               'table',
