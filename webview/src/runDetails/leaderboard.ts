@@ -26,6 +26,7 @@ function sortValue(t: TrialRecord, key: string): number | string | undefined {
   if (key === 'algorithm') return t.algorithm;
   if (key === 'duration') return t.durationMs;
   if (key === 'status') return t.status;
+  if (key === 'node') return t.node;
   return undefined;
 }
 
@@ -66,6 +67,8 @@ export interface LeaderboardOptions {
 
 export function renderLeaderboard(o: LeaderboardOptions): HTMLElement {
   if (o.trials.length === 0) return h('div', { class: 'empty' }, 'No trials yet.');
+  // Trials that ran on cluster nodes name theirs; a local run's leaderboard has no such column.
+  const withNodes = o.trials.some((t) => t.node);
   const metrics = metricColumns(o.trials, o.primaryMetric);
   const sorted = sortTrials(o.trials, o.sort);
   const header = (key: string, label: string, numeric: boolean, titleText?: string): HTMLElement => {
@@ -110,6 +113,7 @@ export function renderLeaderboard(o: LeaderboardOptions): HTMLElement {
       ),
       h('td', null, h('span', { class: `status status-${t.status}`, title: t.error ?? t.status }, t.status)),
       h('td', { class: 'num' }, formatDuration(t.durationMs)),
+      withNodes ? h('td', { class: 'trial-node' }, t.node ?? '') : null,
       metrics.map((m) => h('td', { class: 'num' }, formatNumber(t.metrics[m]))),
     );
   // The rows a screen can show are built at once; the rest follow in later tasks, so a
@@ -143,6 +147,7 @@ export function renderLeaderboard(o: LeaderboardOptions): HTMLElement {
           header('algorithm', 'Algorithm', false),
           header('status', 'Status', false),
           header('duration', 'Duration', true),
+          withNodes ? header('node', 'Node', false, 'The cluster node the trial ran on (AutoML trials across a Slurm job\'s nodes)') : null,
           metrics.map((m) => header(`metric:${m}`, m, true, m === o.primaryMetric ? `Primary metric (${lowerIsBetter(m) ? 'lower' : 'higher'} is better)` : undefined)),
         ),
       ),

@@ -52,6 +52,20 @@ describe('RunDetailsView', () => {
     expect(root.querySelectorAll('.leaderboard .tag.best')).toHaveLength(1);
   });
 
+  it('shows the node of each trial when its trials ran across cluster nodes, and none for a local run', () => {
+    expect([...setup(6).root.querySelectorAll('.leaderboard thead th')].map((th) => th.textContent)).not.toContain('Node');
+    document.body.innerHTML = '<div id="root"></div>';
+    const root = document.getElementById('root')!;
+    const view = new RunDetailsView(root, recordingHost<RunDetailsWebviewMessage, RunDetailsViewState>(), recordingRenderer(), { kind: 'runDetails', runId: 'run-0001-abcdef' });
+    const data = runDetailsFixture(6);
+    data.automl[0].trials.forEach((t, i) => (t.node = i % 2 ? 'n2' : 'n1'));
+    view.handle({ type: 'runDetails', data });
+    const headers = [...root.querySelectorAll('.leaderboard thead th')].map((th) => th.textContent);
+    expect(headers[5]).toMatch(/^Node/);
+    const nodeOf = new Map([...root.querySelectorAll<HTMLElement>('.leaderboard tbody tr')].map((tr) => [Number(tr.dataset.iteration), tr.querySelector('.trial-node')!.textContent]));
+    for (const t of data.automl[0].trials) expect(nodeOf.get(t.iteration)).toBe(t.node);
+  });
+
   it('builds a long leaderboard in chunks after the first paint, in order', async () => {
     const { root, data } = setup(200);
     const board = root.querySelector<HTMLElement>('.leaderboard')!;
