@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { WeirError } from '../../engine/src/errors';
 import { WEIR_MODELS, automlConfigSchema, parseAutoMLConfig, resolveSettings } from '../../engine/src/automl/settings';
 import { allFamilies } from '../../engine/src/automl/families';
+import { defaultPrimaryMetric, primaryMetrics } from '../../engine/src/automl/metrics/metricCatalog';
 
 const base = { task: 'classification', label_column_name: 'Survived' } as const;
 
@@ -119,5 +120,18 @@ describe('automl settings', () => {
     const undocumented = Object.entries(fields).filter(([, f]) => !f.description).map(([k]) => k);
     expect(Object.keys(fields).length).toBeGreaterThan(25);
     expect(undocumented).toEqual([]);
+  });
+});
+
+describe('primary_metric documentation', () => {
+  it('is written from the metric catalog, defaults marked', () => {
+    const text = (automlConfigSchema as unknown as { shape: { primary_metric: { description?: string } } }).shape.primary_metric.description!;
+    for (const task of ['classification', 'regression', 'forecasting'] as const) {
+      expect(text).toContain(`${defaultPrimaryMetric[task]} (default)`);
+      for (const metric of primaryMetrics[task]) expect(text).toContain(metric);
+    }
+    // One sentence names regression and forecasting together: they must allow the same metrics.
+    expect([...primaryMetrics.regression].sort()).toEqual([...primaryMetrics.forecasting].sort());
+    expect(defaultPrimaryMetric.regression).toBe(defaultPrimaryMetric.forecasting);
   });
 });

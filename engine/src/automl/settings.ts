@@ -58,14 +58,18 @@ const featurizationConfig = z
 
 const positive = (what: string) => z.number({ error: `${what} must be a number` }).positive({ error: `${what} must be greater than 0` });
 
+/** A task's allowed primary metrics for the docs, its default first and marked, from the one catalog. */
+function metricChoices(task: Task): string {
+  const fallback = defaultPrimaryMetric[task];
+  return [fallback, ...primaryMetrics[task].filter((m) => m !== fallback)].map((m) => (m === fallback ? `${m} (default)` : m)).join(', ');
+}
+
 const automlConfigObject = z.strictObject({
   task: z.enum(['classification', 'regression', 'forecasting']).describe('What to learn: `classification` (a class label), `regression` (a number) or `forecasting` (a number over time).'),
   primary_metric: z
     .string()
     .optional()
-    .describe(
-      'The metric the search optimises and the leaderboard is sorted by. Classification: accuracy (default), AUC_weighted, average_precision_score_weighted, norm_macro_recall, precision_score_weighted. Regression and forecasting: normalized_root_mean_squared_error (default), r2_score, normalized_mean_absolute_error, spearman_correlation.',
-    ),
+    .describe(`The metric the search optimises and the leaderboard is sorted by. Classification: ${metricChoices('classification')}. Regression and forecasting: ${metricChoices('forecasting')}.`),
   label_column_name: z.string().min(1).describe('The column to predict.'),
   iterations: z.number().int().min(1).max(1000).optional().describe('Maximum number of trials (model configurations) to try. Default 1000; ensembles are extra rows.'),
   iteration_timeout_minutes: positive('iteration_timeout_minutes').optional().describe('A trial still running after this many minutes is stopped and recorded as Canceled. Default: no limit.'),
