@@ -117,7 +117,7 @@ class TrainingContext {
     this.featMaskPtr = heap.alloc(nf);
     this.splitOutPtr = heap.alloc(48);
     this.sumOutPtr = heap.alloc(16);
-    this.probsPtr = heap.alloc(K * 8);
+    this.probsPtr = heap.alloc(k.softmaxScratchBytes(K));
     k.setDataset(n, nf, width, rowWidth, binsPtr, colBinsPtr, slotBytesPtr, nbinsPtr, 0, rowIdxPtr, tmpPtr);
 
     // Binning scratch lives above a mark and is released once every feature is binned.

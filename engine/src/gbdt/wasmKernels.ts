@@ -31,7 +31,8 @@ export interface GbdtKernels {
   gradAbsolute(n: number, margin: number, label: number, weights: number, gh: number): void;
   gradPseudoHuber(n: number, margin: number, label: number, weights: number, slope: number, gh: number): void;
   gradPoisson(n: number, margin: number, label: number, weights: number, maxDelta: number, gh: number): void;
-  gradSoftmax(n: number, numClass: number, margin: number, label: number, weights: number, gh: number, probs: number): void;
+  softmaxScratchBytes(numClass: number): number;
+  gradSoftmax(n: number, numClass: number, margin: number, label: number, weights: number, gh: number, scratch: number): void;
   predictTrees(data: number, rows: number, nf: number, nodes: number, roots: number, groups: number, depths: number, tBegin: number, tEnd: number, numClass: number, out: number, buf: number): void;
   sigmoidInPlace(out: number, n: number): void;
 }

@@ -1072,25 +1072,80 @@ export function gradPoisson(n: i32, margin: usize, label: usize, weights: usize,
   }
 }
 
-/** Softmax gradients; `probs` is scratch for numClass f32. */
-export function gradSoftmax(n: i32, numClass: i32, margin: usize, label: usize, weights: usize, gh: usize, probs: usize): void {
+/** Rows per block of gradSoftmax (a multiple of 4). */
+const SOFTMAX_BLOCK: i32 = 64;
+
+/** Bytes of scratch gradSoftmax needs for `numClass` classes. */
+export function softmaxScratchBytes(numClass: i32): i32 {
+  return (numClass + 2) * SOFTMAX_BLOCK * 4;
+}
+
+/**
+ * Softmax gradients; `scratch` holds softmaxScratchBytes(numClass). Rows go in blocks of 64,
+ * class by class, so every load and store walks one class's run in row order and four rows
+ * share each SIMD operation; the arithmetic per row is the reference's (softmaxRow) in the
+ * same order, so the gradients are the same bits. Rows past the last multiple of 4 go one
+ * at a time.
+ */
+export function gradSoftmax(n: i32, numClass: i32, margin: usize, label: usize, weights: usize, gh: usize, scratch: usize): void {
   const K = <usize>numClass;
-  const classStride = <usize>n;
-  for (let i = 0; i < n; i++) {
-    let mx = marginAt(margin, <usize>i);
-    for (let k: usize = 1; k < K; k++) mx = max(mx, marginAt(margin, k * classStride + <usize>i));
-    let sum: f32 = 0;
-    for (let k: usize = 0; k < K; k++) {
-      const e = Mathf.exp(marginAt(margin, k * classStride + <usize>i) - mx);
-      store<f32>(probs + (k << 2), e);
-      sum += e;
+  const N = <usize>n;
+  const mx = scratch;
+  const sum = scratch + (<usize>SOFTMAX_BLOCK << 2);
+  const ex = sum + (<usize>SOFTMAX_BLOCK << 2);
+  const full = n & ~3;
+  for (let r0 = 0; r0 < full; r0 += SOFTMAX_BLOCK) {
+    const B = <usize>min(SOFTMAX_BLOCK, full - r0);
+    const row0 = <usize>r0;
+    for (let j: usize = 0; j < B; j += 4) v128.store(mx + (j << 2), v128.load(margin + ((row0 + j) << 2)));
+    for (let k: usize = 1; k < K; k++) {
+      const mk = margin + ((k * N + row0) << 2);
+      for (let j: usize = 0; j < B; j += 4) v128.store(mx + (j << 2), f32x4.max(v128.load(mx + (j << 2)), v128.load(mk + (j << 2))));
     }
-    const y = <usize>(<i32>labelAt(label, i));
-    const w = rowWeight(weights, i);
+    for (let j: usize = 0; j < B; j += 4) v128.store(sum + (j << 2), f32x4.splat(0));
     for (let k: usize = 0; k < K; k++) {
-      const p = load<f32>(probs + (k << 2)) / sum;
-      storeGH(gh, k * classStride + <usize>i, (k == y ? p - <f32>1.0 : p) * w, max(<f32>2.0 * p * (<f32>1.0 - p) * w, <f32>1e-16));
+      const mk = margin + ((k * N + row0) << 2);
+      const ek = ex + ((k * <usize>SOFTMAX_BLOCK) << 2);
+      for (let j: usize = 0; j < B; j++) store<f32>(ek + (j << 2), Mathf.exp(load<f32>(mk + (j << 2)) - load<f32>(mx + (j << 2))));
+      for (let j: usize = 0; j < B; j += 4) v128.store(sum + (j << 2), f32x4.add(v128.load(sum + (j << 2)), v128.load(ek + (j << 2))));
     }
+    const one = f32x4.splat(1);
+    const two = f32x4.splat(2);
+    const tiny = f32x4.splat(1e-16);
+    for (let k: usize = 0; k < K; k++) {
+      const ek = ex + ((k * <usize>SOFTMAX_BLOCK) << 2);
+      const ghk = gh + ((k * N + row0) << 3);
+      const kv = i32x4.splat(<i32>k);
+      for (let j: usize = 0; j < B; j += 4) {
+        const p = f32x4.div(v128.load(ek + (j << 2)), v128.load(sum + (j << 2)));
+        const y = i32x4.trunc_sat_f32x4_s(v128.load(label + ((row0 + j) << 2)));
+        const w = weights != 0 ? v128.load(weights + ((row0 + j) << 2)) : one;
+        const g = f32x4.mul(f32x4.sub(p, v128.and(i32x4.eq(y, kv), one)), w);
+        const h = f32x4.max(f32x4.mul(f32x4.mul(f32x4.mul(two, p), f32x4.sub(one, p)), w), tiny);
+        // Interleave to (g, h) pairs: rows j, j+1 then j+2, j+3.
+        v128.store(ghk + (j << 3), i8x16.shuffle(g, h, 0, 1, 2, 3, 16, 17, 18, 19, 4, 5, 6, 7, 20, 21, 22, 23));
+        v128.store(ghk + (j << 3), i8x16.shuffle(g, h, 8, 9, 10, 11, 24, 25, 26, 27, 12, 13, 14, 15, 28, 29, 30, 31), 16);
+      }
+    }
+  }
+  for (let i = full; i < n; i++) softmaxRow(i, K, N, margin, label, weights, gh, ex);
+}
+
+/** One row's softmax gradients, the reference arithmetic; `probs` is scratch for numClass f32. */
+function softmaxRow(i: i32, K: usize, classStride: usize, margin: usize, label: usize, weights: usize, gh: usize, probs: usize): void {
+  let mx = marginAt(margin, <usize>i);
+  for (let k: usize = 1; k < K; k++) mx = max(mx, marginAt(margin, k * classStride + <usize>i));
+  let sum: f32 = 0;
+  for (let k: usize = 0; k < K; k++) {
+    const e = Mathf.exp(marginAt(margin, k * classStride + <usize>i) - mx);
+    store<f32>(probs + (k << 2), e);
+    sum += e;
+  }
+  const y = <usize>(<i32>labelAt(label, i));
+  const w = rowWeight(weights, i);
+  for (let k: usize = 0; k < K; k++) {
+    const p = load<f32>(probs + (k << 2)) / sum;
+    storeGH(gh, k * classStride + <usize>i, (k == y ? p - <f32>1.0 : p) * w, max(<f32>2.0 * p * (<f32>1.0 - p) * w, <f32>1e-16));
   }
 }
 
