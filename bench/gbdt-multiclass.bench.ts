@@ -99,7 +99,7 @@ function main(): void {
   const weir = cases.map((c) => {
     let best = { wall: Infinity, cpu: Infinity };
     let mlogloss = NaN;
-    let pred = new Float32Array(0);
+    let pred: Float32Array = new Float32Array(0);
     for (let rep = 0; rep < REPEATS; rep++) {
       const t0 = performance.now();
       const c0 = process.cpuUsage();
