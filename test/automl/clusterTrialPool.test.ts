@@ -102,4 +102,11 @@ describe('ClusterTrialPool with worker processes connected over TCP', () => {
     const after = await remote.run(request(11, 'DecisionTree'));
     expect(after.status).toBe('Completed');
   });
+
+  it('fails the search\'s warm-up with the reason when the workers cannot be launched', { timeout: 30_000 }, async () => {
+    const launcher = { ...localLauncher(tempDir('weir-cluster-pool-'), []), start: () => spawn('/nonexistent/srun', [], { stdio: ['ignore', 'pipe', 'pipe'] }) };
+    const pool = new ClusterTrialPool(2, launcher).forSearch(data(), 2);
+    pools.push(pool);
+    await expect(pool.warmUp()).rejects.toThrow(/the trial workers could not be started: spawn \/nonexistent\/srun ENOENT/);
+  });
 });

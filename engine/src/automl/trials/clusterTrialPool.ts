@@ -68,6 +68,8 @@ export class ClusterTrialPool {
   private launching?: Promise<void>;
   private launchedAt = 0;
   private output = '';
+  /** Why the launcher could not be started (e.g. srun not on PATH). */
+  private launchError?: string;
   private shared?: SharedTrialData;
   private dataFile?: string;
   private started?: Promise<void>;
@@ -108,7 +110,7 @@ export class ClusterTrialPool {
       };
       child.stdout?.on('data', collect);
       child.stderr?.on('data', collect);
-      child.on('error', (e) => (this.output += `\n${e.message}`));
+      child.on('error', (e) => (this.launchError = e.message));
     })();
     return this.launching;
   }
@@ -138,7 +140,8 @@ export class ClusterTrialPool {
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => fail(`the trial workers did not all start within ${START_TIMEOUT_MS / 1000} s`), START_TIMEOUT_MS);
       const check = setInterval(() => {
-        if (used.every((s) => s.ready)) done();
+        if (this.launchError) fail(`the trial workers could not be started: ${this.launchError}`);
+        else if (used.every((s) => s.ready)) done();
       }, 10);
       const onExit = (code: number | null) => fail(`the trial workers' launcher exited (code ${code}) before all ${used.length} workers were ready${this.output.trim() ? `:\n${this.output.trim()}` : ''}`);
       const done = () => {
