@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { inspectDelimitedFile } from '../../engine/src/data/inspectDelimited';
-import { expectUserError, sandbox, unchanged, weir, write, type CliResult } from './helpers';
+import { expectUserError, sandbox, unchanged, weir, withoutProgress, write } from './helpers';
 
 /**
  * The stack-trace list's "a latin-1 CSV error does not name the encoding": text that is not
@@ -12,12 +12,6 @@ import { expectUserError, sandbox, unchanged, weir, write, type CliResult } from
 
 /** `name,city` with José / München in Latin-1 bytes on the third line. */
 const LATIN1 = Buffer.from('name,city\nAna,Paris\nJos\xe9,M\xfcnchen\n', 'latin1');
-
-/** `dataset register` prints progress (`reading FILE`) on stderr before the message. */
-function withoutProgress(r: CliResult): CliResult {
-  const err = r.err.replace(/^reading .*\n/gm, '');
-  return { ...r, err, first: err.split('\n')[0] ?? '' };
-}
 
 describe('weir dataset register of a Latin-1 CSV', () => {
   test('refused naming the file, line, column, byte and the fix; exit 2; nothing stored', () => {

@@ -163,6 +163,12 @@ export function expectUserError(r: CliResult, first: RegExp, code = 2): void {
   expect(r.code).toBe(code);
 }
 
+/** The result without the progress lines `dataset register` prints on stderr (`reading FILE`, `writing snapshot`). */
+export function withoutProgress(r: CliResult): CliResult {
+  const err = r.err.replace(/^(reading .*|writing snapshot)\n/gm, '');
+  return { ...r, err, first: err.split('\n')[0] ?? '' };
+}
+
 /** Runs `spawnSync` for a shell one-liner (test set-up only). */
 export function sh(line: string, cwd: string): string {
   return spawnSync('/bin/sh', ['-c', line], { cwd, encoding: 'utf8' }).stdout;

@@ -233,6 +233,10 @@ async function ingestOnce(sources: string[], outParquet: string, options: Ingest
         await connection.run(`COPY (${union}) TO ${sqlString(outParquet)} (FORMAT parquet, COMPRESSION zstd)`);
       } catch (e) {
         const message = (e as Error).message.split('\n')[0];
+        // DuckDB's full-disk error is a full disk: the one error path names the file it could not write.
+        if (/No space left on device|Disk quota exceeded/i.test(message)) {
+          throw Object.assign(new Error(`ENOSPC: no space left on device, write '${outParquet}'`), { code: 'ENOSPC', syscall: 'write', path: outParquet });
+        }
         const failure = new WeirError('BAD_INPUT', `could not snapshot ${files.length === 1 ? files[0].display : `${files.length} files`}: ${message}`, { cause: e });
         if (!sniffAllRows && isConversionError(e)) sampledTypeFailures.add(failure);
         throw failure;

@@ -441,7 +441,8 @@ class RunExecution {
       // The failed step's partial outputs are already gone (runPreparedStep removes its scratch
       // folder before its error arrives here): on a full disk they are what frees the space
       // that recording the failure needs.
-      const message = isWeirError(e) ? e.format() : ((e as Error)?.stack ?? String(e));
+      // A file-system error (a full disk) is the user's to fix: its message, not Weir's stack.
+      const message = isWeirError(e) ? e.format() : (e as NodeJS.ErrnoException)?.code ? (e as Error).message : ((e as Error)?.stack ?? String(e));
       log(canceled ? 'canceled' : `error: ${message}`);
       await logChain;
       const error: RunError = {

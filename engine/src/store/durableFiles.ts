@@ -55,7 +55,14 @@ export async function renameReplacing(from: string, to: string): Promise<void> {
 /** Replaces `dest` with `data` atomically (temp file in `tmpDir`, fsync, rename). */
 export async function writeFileAtomic(tmpDir: string, dest: string, data: string | Uint8Array): Promise<void> {
   const temp = path.join(tmpDir, tempName('w'));
-  await writeAndSync(temp, data);
+  try {
+    await writeAndSync(temp, data);
+  } catch (e) {
+    await fsp.rm(temp, { force: true }).catch(() => undefined);
+    // A write through a file handle names no file: name the record that could not be written.
+    if (e && typeof e === 'object' && (e as NodeJS.ErrnoException).path === undefined) (e as NodeJS.ErrnoException).path = dest;
+    throw e;
+  }
   try {
     await renameReplacing(temp, dest);
   } catch (e) {

@@ -19,6 +19,17 @@ import type { ChangeJournal } from './changeJournal';
  */
 
 const FINAL_RUN: ReadonlySet<RunStatus> = new Set(['Completed', 'Failed', 'Canceled']);
+
+/**
+ * Space set aside for a live run's own record: `runs/<id>/reserve`, written when the run is
+ * created and deleted when it is final. A write of `run.json` that fails because the disk is
+ * full (a step filled it with files that are not its outputs, or another program did) deletes
+ * the reserve and tries once more, so the step's and the run's final status is recorded even
+ * then. 64 KiB holds the record of a run with hundreds of steps.
+ */
+const RESERVE_FILE = 'reserve';
+const RESERVE_BYTES = 64 * 1024;
+const FULL_DISK = new Set(['ENOSPC', 'EDQUOT']);
 /** A live-run marker with no run file yet is left alone this long (its creator may be mid-create). */
 const ORPHAN_MARKER_MS = 60_000;
 
@@ -138,6 +149,8 @@ export class RunStore {
     try {
       await this.runIndex.addMarker(run.experiment, id);
       await writeFileAtomic(this.tmpDir, this.runFile(id), JSON.stringify(run));
+      // Best effort: without it the run still runs, and a full disk is handled as before.
+      await fsp.writeFile(this.reserveFile(id), Buffer.alloc(RESERVE_BYTES), { flag: 'wx' }).catch(() => fsp.rm(this.reserveFile(id), { force: true }).catch(() => undefined));
     } catch (e) {
       // A full disk or an unusable experiment name: leave no empty run folder or marker behind.
       await this.runIndex.removeMarker(run.experiment, id).catch(() => undefined);
@@ -169,7 +182,7 @@ export class RunStore {
     // says so, for the same reason a finished run's index line comes before the marker goes.
     const needsMarker = live && (FINAL_RUN.has(before.status) || before.experiment !== run.experiment);
     if (needsMarker) await this.runIndex.addMarker(run.experiment, runId);
-    await writeFileAtomic(this.tmpDir, this.runFile(runId), JSON.stringify(run));
+    await this.writeRunFile(runId, run);
     if (needsMarker && before.experiment !== run.experiment) await this.runIndex.removeMarker(before.experiment, runId);
 
     const beforeSteps = new Map(before.steps.map((s) => [s.name, s]));
@@ -181,6 +194,7 @@ export class RunStore {
       if (step.status !== 'Running' && step.status !== 'Queued') this.closeLog(runId, step.name);
     }
     if (!live) {
+      await fsp.rm(this.reserveFile(runId), { force: true }).catch(() => undefined);
       this.runIndex.append(run);
       if (before.experiment !== run.experiment) this.runIndex.append({ id: runId, experiment: before.experiment, deleted: true });
       await this.runIndex.removeMarker(before.experiment, runId);
@@ -188,6 +202,21 @@ export class RunStore {
     }
     this.journal.record({ type: 'run', runId, experiment: run.experiment });
     return run;
+  }
+
+  private reserveFile(runId: string): string {
+    return path.join(this.runsDir, runId, RESERVE_FILE);
+  }
+
+  /** Writes run.json; on a full disk, spends the run's reserve and tries once more. */
+  private async writeRunFile(runId: string, run: RunRecord): Promise<void> {
+    try {
+      await writeFileAtomic(this.tmpDir, this.runFile(runId), JSON.stringify(run));
+    } catch (e) {
+      if (!FULL_DISK.has((e as NodeJS.ErrnoException).code ?? '') || !(await pathExists(this.reserveFile(runId)))) throw e;
+      await fsp.rm(this.reserveFile(runId), { force: true });
+      await writeFileAtomic(this.tmpDir, this.runFile(runId), JSON.stringify(run));
+    }
   }
 
   private async readRun(runId: string): Promise<RunRecord> {
