@@ -11,13 +11,15 @@ import { ingestSources } from '../engine/src/data/ingest';
  * Reads that parse once (issue 9): a generated 300,000 × 20 numeric CSV read by Weir into the
  * booster's matrix (`weir gbdt train`'s reader) and into a dataset snapshot (`weir dataset
  * register`), beside DuckDB's own `CREATE TABLE AS SELECT * FROM read_csv(...)` of the same
- * file, with the same thread count. Bar: each Weir read ≤ 1.5× DuckDB's time.
+ * file, with the same thread count. Bar: each Weir read ≤ 1.5× DuckDB's time (medians of
+ * `--rounds=N` interleaved rounds, default 3).
  *
  * Then dataset registration of a large real CSV: vega-datasets flights-3m written out as a
  * 106 MB CSV, the structural check alone and the whole snapshot.
  */
 const ROWS = 300_000;
 const COLS = 20;
+const ROUNDS = Number(process.argv.find((a) => a.startsWith('--rounds='))?.slice('--rounds='.length) ?? 3);
 
 async function timed<T>(fn: () => Promise<T>): Promise<{ ms: number; value: T }> {
   const t0 = performance.now();
@@ -34,19 +36,44 @@ async function readOnce(dir: string): Promise<void> {
   });
   const mb = fs.statSync(csv).size / 1e6;
   const threads = await withConnection(async (c) => String((await c.runAndReadAll("SELECT current_setting('threads') AS t")).getRowObjectsJS()[0]!.t));
-  // Each contender once to warm the page cache and the native module, then measured.
+  // Each contender once to warm the page cache and the native module, then measured in
+  // interleaved rounds (so load on a shared machine falls on all three alike); medians compared.
   const duck = () => withPrivateDuckDB((c) => c.run(`CREATE TABLE t AS SELECT * FROM read_csv(${sqlString(csv)})`), { threads: Number(threads) });
   const matrix = () => readFeatureTable(csv, { label: 'c0' });
-  const snapshot = () => ingestSources([csv], path.join(dir, `snap-${Math.random()}.parquet`), { tmpDir: dir, cwd: dir });
+  let snapshots = 0;
+  const snapshot = () => ingestSources([csv], path.join(dir, `snap-${snapshots++}.parquet`), { tmpDir: dir, cwd: dir });
   await duck();
-  const d = await timed(duck);
   await matrix();
-  const m = await timed(matrix);
-  const sn = await timed(snapshot);
-  console.log(`read once: ${ROWS.toLocaleString('en')} × ${COLS} CSV, ${mb.toFixed(0)} MB, ${threads} DuckDB threads`);
-  console.log(`  DuckDB CREATE TABLE AS read_csv     ${d.ms.toFixed(0).padStart(6)} ms`);
-  console.log(`  Weir → booster matrix               ${m.ms.toFixed(0).padStart(6)} ms  ${(m.ms / d.ms).toFixed(2)}× DuckDB (bar ≤ 1.5×) ${m.value.rows} rows × ${m.value.cols} features`);
-  console.log(`  Weir → dataset snapshot (Parquet)   ${sn.ms.toFixed(0).padStart(6)} ms  ${(sn.ms / d.ms).toFixed(2)}× DuckDB (bar ≤ 1.5×) ${sn.value.rows} rows`);
+  await snapshot();
+  const times = { duck: [] as number[], matrix: [] as number[], snapshot: [] as number[] };
+  let m: Awaited<ReturnType<typeof matrix>> | undefined;
+  let sn: Awaited<ReturnType<typeof snapshot>> | undefined;
+  for (let round = 0; round < ROUNDS; round++) {
+    times.duck.push((await timed(duck)).ms);
+    const mr = await timed(matrix);
+    times.matrix.push(mr.ms);
+    m = mr.value;
+    const sr = await timed(snapshot);
+    times.snapshot.push(sr.ms);
+    sn = sr.value;
+  }
+  const d = median(times.duck);
+  const mm = median(times.matrix);
+  const sm = median(times.snapshot);
+  const snapshotMb = fs.statSync(path.join(dir, `snap-${snapshots - 1}.parquet`)).size / 1e6;
+  console.log(`read once: ${ROWS.toLocaleString('en')} × ${COLS} CSV, ${mb.toFixed(0)} MB, ${threads} DuckDB threads, median of ${ROUNDS} interleaved rounds, load ${os.loadavg()[0]!.toFixed(1)}`);
+  console.log(`  DuckDB CREATE TABLE AS read_csv     ${d.toFixed(0).padStart(6)} ms  (${spread(times.duck)})`);
+  console.log(`  Weir → booster matrix               ${mm.toFixed(0).padStart(6)} ms  ${(mm / d).toFixed(2)}× DuckDB (bar ≤ 1.5×) ${m!.rows} rows × ${m!.cols} features  (${spread(times.matrix)})`);
+  console.log(`  Weir → dataset snapshot (Parquet)   ${sm.toFixed(0).padStart(6)} ms  ${(sm / d).toFixed(2)}× DuckDB (bar ≤ 1.5×) ${sn!.rows} rows, ${snapshotMb.toFixed(1)} MB  (${spread(times.snapshot)})`);
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
+function spread(values: number[]): string {
+  return values.map((v) => v.toFixed(0)).join(', ');
 }
 
 async function main(): Promise<void> {

@@ -168,6 +168,33 @@ describe('ingest rules', () => {
     expect((await ingestError([multiline])).message).toBe(`row has 1 field, the header has 2`);
   });
 
+  it('names the line of a ragged row, a short row, an unclosed quote or a non-UTF-8 byte past the checked head of a large CSV', async () => {
+    // Past the first MiB only DuckDB's strict reader sees the rows; its failure is re-scanned for the line.
+    const rows = Array.from({ length: 60_000 }, (_v, i) => `${i},${i * 0.5},name ${i % 7}`);
+    const body = `id,x,label\n${rows.join('\n')}\n`;
+    expect(Buffer.byteLength(body)).toBeGreaterThan(1 << 20);
+    const line = 60_002; // the header is line 1, data rows lines 2..60001
+    const ragged = write('large-ragged.csv', `${body}1,2,3,4\n5,6,seven\n`);
+    const e = await ingestError([ragged]);
+    expect(e.message).toBe('row has 4 fields, the header has 3');
+    expect(e.location).toEqual({ file: ragged, line, column: 1 });
+    const short = write('large-short.csv', `${body}1,2\n`);
+    expect((await ingestError([short])).location).toEqual({ file: short, line, column: 1 });
+    const unclosed = write('large-unclosed.csv', `${body}1,"open,3\n5,6,7\n`);
+    expect((await ingestError([unclosed])).message).toBe(`${unclosed}:${line}: a quoted field starting in this row is never closed`);
+    const latin1 = write('large-latin1.csv', Buffer.concat([Buffer.from(`${body}1,2,caf`), Buffer.from([0xe9]), Buffer.from('\n')]));
+    const notUtf8 = await ingestError([latin1]);
+    expect(notUtf8.message).toMatch(/^not valid UTF-8 \(byte 0xE9\)/);
+    expect(notUtf8.location).toEqual({ file: latin1, line, column: 8 });
+    const raggedGz = write('large-ragged.csv.gz', zlib.gzipSync(`${body}1,2,3,4\n`));
+    expect((await ingestError([raggedGz])).location).toEqual({ file: raggedGz, line, column: 1 });
+    // In a union, the large file's row is named even when it is the second source.
+    const small = write('small-first.csv', 'id,x,label\n1,2,a\n');
+    expect((await ingestError([small, ragged])).location).toEqual({ file: ragged, line, column: 1 });
+    // And a large file that is well formed passes whole, with every row.
+    expect((await ingest([write('large-good.csv', body)])).rows).toBe(60_000);
+  });
+
   it('rejects empty files and header-only files', async () => {
     const empty = write('empty.csv', '');
     expect((await ingestError([empty])).message).toBe(`${empty}: the file is empty`);

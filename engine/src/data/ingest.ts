@@ -6,7 +6,7 @@ import { WeirError } from '../errors';
 import type { ColumnSchema } from '../store/records';
 import { countRows, describe, describeRelation, sqlIdentifier, sqlString, withConnection } from './duckdb';
 import { formatOfName, type SourceFormat } from './formats';
-import { inspectDelimitedFile, type TextEncoding } from './inspectDelimited';
+import { inspectDelimitedFile, inspectDelimitedHead, type TextEncoding } from './inspectDelimited';
 import { loadArrowIntoTable } from './loadArrow';
 import { downloadToFile } from './download';
 
@@ -108,33 +108,28 @@ function readerFailure(source: SourceFile, format: SourceFormat, e: unknown): We
   return new WeirError('BAD_INPUT', `${source.display}: could not read it as ${format.toUpperCase()}: ${message}`, { cause: e });
 }
 
+/** A CSV file's head, checked before DuckDB reads it; above this size DuckDB's strict reader checks the rest. */
+const CHECKED_HEAD_BYTES = 1 << 20;
+
 /**
  * Makes `table` a view (or, for Arrow and JSON, a table) over one source file and returns its
  * schema. Each file is parsed as few times as possible: a CSV is sniffed once over all rows and
  * its view then names the column types, because a view that sniffs would sniff again every
  * time it is used (counting, describing, copying), which for a 100 MB file cost seconds each.
+ * Returns `checked: false` for a CSV whose rows past its head only DuckDB's reader checks.
  */
-async function attachSource(connection: DuckDBConnection, source: SourceFile, table: string, sniffAllRows: boolean, encoding: TextEncoding = 'utf-8'): Promise<ColumnSchema[]> {
+async function attachSource(connection: DuckDBConnection, source: SourceFile, table: string, sniffAllRows: boolean, encoding: TextEncoding = 'utf-8'): Promise<{ schema: ColumnSchema[]; checked: boolean }> {
   const stat = await fsp.stat(source.file);
   if (stat.size === 0) throw new WeirError('BAD_INPUT', `${source.display}: the file is empty`, { hint: 'Give a file with a header row and data.' });
   const { format, delimiter } = await detectFormat(source.file, source.formatHint);
   const id = sqlIdentifier(table);
   const noRows = () => new WeirError('BAD_INPUT', `${source.display}: the file has no rows`);
+  let checked = true;
   try {
     if (format === 'arrow') {
       if ((await loadArrowIntoTable(connection, source.file, source.display, table)) === 0) throw noRows();
     } else if (format === 'csv') {
-      const gzipped = /\.gz$/i.test(source.formatHint);
-      // The structure is already checked (and empty files refused), so DuckDB is told the
-      // dialect. Types come from DuckDB's sample of the rows, so the file is parsed in full
-      // once, by the snapshot's copy; when a later value does not fit a sampled type, the copy
-      // fails and ingestSources sniffs again over every row (`sniffAllRows`).
-      const shape = await inspectDelimitedFile(source.file, source.display, { delimiter, gzip: gzipped, encoding });
-      const dialect = `delim=${sqlString(shape.delimiter)}, quote='"', escape='"', header=true${gzipped ? ", compression='gzip'" : ''}${encoding === 'utf-8' ? '' : `, encoding=${sqlString(encoding)}`}`;
-      const sniffed = await describe(connection, `SELECT * FROM read_csv(${sqlString(source.file)}, ${dialect}${sniffAllRows ? ', sample_size=-1' : ''})`);
-      const reader = (schema: ColumnSchema[]) => `read_csv(${sqlString(source.file)}, ${dialect}, auto_detect=false, columns={${schema.map((c) => `${sqlString(c.name)}: ${sqlString(c.type)}`).join(', ')}})`;
-      const schema = await keepTextBooleans(connection, sniffed, reader);
-      await connection.run(`CREATE VIEW ${id} AS SELECT * FROM ${reader(schema)}`);
+      checked = await attachCsv(connection, source, id, { delimiter, sniffAllRows, encoding });
     } else if (format === 'parquet') {
       await connection.run(`CREATE VIEW ${id} AS SELECT * FROM read_parquet(${sqlString(source.file)})`);
       // Parquet row counts come from the footer, so this does not read the data.
@@ -143,9 +138,51 @@ async function attachSource(connection: DuckDBConnection, source: SourceFile, ta
       await connection.run(`CREATE TABLE ${id} AS SELECT * FROM read_json_auto(${sqlString(source.file)}, sample_size=-1)`);
       if ((await countRows(connection, id)) === 0) throw noRows();
     }
-    return await describeRelation(connection, id);
+    return { schema: await describeRelation(connection, id), checked };
   } catch (e) {
     throw readerFailure(source, format, e);
+  }
+}
+
+/**
+ * A CSV source as a view with named types. Its head is checked first (`inspectDelimitedHead`:
+ * the delimiter, a ragged row there by its line; a small file whole), so DuckDB is told the
+ * dialect. Types come from DuckDB's sample of the rows, so the file is parsed in full once, by
+ * the snapshot's copy, whose strict reader fails on a later row with the wrong field count;
+ * `structuralFailure` then names its line. When a later value does not fit a sampled type,
+ * the copy fails and ingestSources sniffs again over every row (`sniffAllRows`). Returns
+ * whether the whole file was checked.
+ */
+async function attachCsv(connection: DuckDBConnection, source: SourceFile, id: string, options: { delimiter?: string; sniffAllRows: boolean; encoding: TextEncoding }): Promise<boolean> {
+  const { encoding } = options;
+  const gzip = /\.gz$/i.test(source.formatHint);
+  const head = await inspectDelimitedHead(source.file, source.display, { delimiter: options.delimiter, gzip, encoding, bytes: CHECKED_HEAD_BYTES });
+  const dialect = `delim=${sqlString(head.delimiter)}, quote='"', escape='"', header=true${gzip ? ", compression='gzip'" : ''}${encoding === 'utf-8' ? '' : `, encoding=${sqlString(encoding)}`}`;
+  let sniffed: ColumnSchema[];
+  try {
+    sniffed = await describe(connection, `SELECT * FROM read_csv(${sqlString(source.file)}, ${dialect}${options.sniffAllRows ? ', sample_size=-1' : ''})`);
+  } catch (e) {
+    throw (head.complete ? undefined : await structuralFailure(source, encoding)) ?? e;
+  }
+  // The sniffer settled on another field count than the header's: a ragged row in its sample.
+  if (!head.complete && sniffed.length !== head.columns) {
+    const failure = await structuralFailure(source, encoding);
+    if (failure) throw failure;
+  }
+  const reader = (schema: ColumnSchema[]) => `read_csv(${sqlString(source.file)}, ${dialect}, auto_detect=false, strict_mode=true, columns={${schema.map((c) => `${sqlString(c.name)}: ${sqlString(c.type)}`).join(', ')}})`;
+  const schema = await keepTextBooleans(connection, sniffed, reader);
+  await connection.run(`CREATE VIEW ${id} AS SELECT * FROM ${reader(schema)}`);
+  return head.complete;
+}
+
+/** The whole structural check of a CSV source: its error (ragged row by line, unclosed quote, no data rows, not UTF-8), or undefined when it passes. */
+async function structuralFailure(source: SourceFile, encoding: TextEncoding | undefined): Promise<WeirError | undefined> {
+  try {
+    await inspectDelimitedFile(source.file, source.display, { gzip: /\.gz$/i.test(source.formatHint), encoding });
+    return undefined;
+  } catch (e) {
+    if (e instanceof WeirError) return e;
+    throw e;
   }
 }
 
@@ -215,12 +252,14 @@ async function ingestOnce(sources: string[], outParquet: string, options: Ingest
         files.push(...expanded.files);
       }
       const schemas: ColumnSchema[][] = [];
+      const unchecked: SourceFile[] = [];
       for (const [i, f] of files.entries()) {
         if (options.signal?.aborted) throw new WeirError('CANCELED', 'dataset registration canceled');
         const name = `${prefix}_${i}`;
         options.onProgress?.(`reading ${f.display}`);
         created.push(name);
-        const schema = await attachSource(connection, f, name, sniffAllRows, options.encoding);
+        const { schema, checked } = await attachSource(connection, f, name, sniffAllRows, options.encoding);
+        if (!checked) unchecked.push(f);
         if (schemas.length > 0) {
           const mismatch = schemaMismatch(files[0], schemas[0], f, schema);
           if (mismatch) throw mismatch;
@@ -230,8 +269,16 @@ async function ingestOnce(sources: string[], outParquet: string, options: Ingest
       const union = files.map((_f, i) => `SELECT * FROM ${sqlIdentifier(`${prefix}_${i}`)}`).join(' UNION ALL ');
       options.onProgress?.('writing snapshot');
       try {
-        await connection.run(`COPY (${union}) TO ${sqlString(outParquet)} (FORMAT parquet, COMPRESSION zstd)`);
+        // Snappy, not zstd: the write then costs about what DuckDB's own parse into a table does
+        // (`npm run bench -- ingest`); both are deterministic, so the hash still names the content.
+        await connection.run(`COPY (${union}) TO ${sqlString(outParquet)} (FORMAT parquet, COMPRESSION snappy)`);
       } catch (e) {
+        // A CSV whose rows past its head only DuckDB's strict reader saw: a ragged row there is
+        // named by its line, as one in the head would be.
+        for (const f of unchecked) {
+          const structural = await structuralFailure(f, options.encoding);
+          if (structural) throw structural;
+        }
         const message = (e as Error).message.split('\n')[0];
         // DuckDB's full-disk error is a full disk: the one error path names the file it could not write.
         if (/No space left on device|Disk quota exceeded/i.test(message)) {

@@ -12,6 +12,8 @@ import { WeirError } from '../errors';
  * lines). One pass over the bytes, which also checks that the text is UTF-8 (unless the caller
  * says the file is Latin-1): DuckDB refuses other bytes with a message that names a wrong line
  * and no fix, so the first bad byte is reported here with its line, column and the way out.
+ * Ingest checks a file's head before DuckDB reads it (`inspectDelimitedHead`) and the whole
+ * file only when DuckDB's strict read of it fails, to name the line (docs/store.md).
  */
 export interface DelimitedShape {
   delimiter: string;
@@ -75,69 +77,82 @@ export function notUtf8Failure(e: unknown, what: string): WeirError | undefined 
   });
 }
 
-export async function inspectDelimitedFile(file: string, displayName: string, options: { delimiter?: string; gzip?: boolean; encoding?: TextEncoding } = {}): Promise<DelimitedShape> {
-  const raw = fs.createReadStream(file, { highWaterMark: 1 << 20 });
-  // DuckDB reads gzipped CSV itself; the check reads it through gunzip.
-  const stream = options.gzip ? raw.pipe(zlib.createGunzip()) : raw;
-  let delimiter = options.delimiter;
-  let delimiterByte = 0;
-  let inQuotes = false;
-  let line = 1;
-  let recordLine = 1;
-  let fields = 1;
-  let recordHasContent = false;
-  let headerColumns = -1;
-  let records = 0;
-  let sawAnyByte = false;
-  let fieldStart = true;
-  let justClosedQuote = false;
+/**
+ * The record-by-record state of the check, fed chunk by chunk. Throws at the first record
+ * whose field count differs from the header's, or the first byte that is not UTF-8, naming
+ * its line.
+ */
+class RecordScanner {
+  delimiter: string | undefined;
+  headerColumns = -1;
+  records = 0;
+  sawAnyByte = false;
+  private inQuotes = false;
+  private line = 1;
+  private recordLine = 1;
+  private fields = 1;
+  private recordHasContent = false;
+  private fieldStart = true;
+  private justClosedQuote = false;
   // UTF-8: continuation bytes still expected, where the current sequence and line started.
-  const checkUtf8 = (options.encoding ?? 'utf-8') === 'utf-8';
-  let utf8Need = 0;
-  let sequenceStart = 0;
-  let sequenceByte = 0;
-  let lineStart = 0;
-  let chunkStart = 0;
-  const notUtf8 = (at: number, byte?: number): WeirError =>
-    new WeirError('BAD_INPUT', `not valid UTF-8 (${byte === undefined ? 'a character cut off at the end of the file' : `byte 0x${byte.toString(16).toUpperCase().padStart(2, '0')}`}); the file is probably Latin-1 (ISO-8859-1) or Windows-1252`, {
-      location: { file: displayName, line, column: at - lineStart + 1 },
-      hint: 'Re-save it as UTF-8, or register it with `weir dataset register NAME FILE --encoding latin-1` (the snapshot is UTF-8 Parquet, usable everywhere).',
-    });
-  /** One byte of the UTF-8 check (called only for bytes ≥ 0x80 or inside a sequence). */
-  const utf8Byte = (b: number, at: number) => {
-    if (utf8Need > 0) {
-      if (b >= 0x80 && b <= 0xbf) {
-        utf8Need -= 1;
-        return;
-      }
-      throw notUtf8(sequenceStart, sequenceByte);
-    }
-    sequenceStart = at;
-    sequenceByte = b;
-    if (b >= 0xc2 && b <= 0xdf) utf8Need = 1;
-    else if (b >= 0xe0 && b <= 0xef) utf8Need = 2;
-    else if (b >= 0xf0 && b <= 0xf4) utf8Need = 3;
-    else throw notUtf8(at, b);
-  };
+  private readonly checkUtf8: boolean;
+  private utf8Need = 0;
+  private sequenceStart = 0;
+  private sequenceByte = 0;
+  private lineStart = 0;
+  private chunkStart = 0;
 
-  const endRecord = () => {
+  constructor(private readonly displayName: string, options: { delimiter?: string; encoding?: TextEncoding }) {
+    this.delimiter = options.delimiter;
+    this.checkUtf8 = (options.encoding ?? 'utf-8') === 'utf-8';
+  }
+
+  private endRecord(fields: number, recordHasContent: boolean): void {
     if (!recordHasContent && fields === 1) return; // Blank lines are skipped, as DuckDB does.
-    if (headerColumns < 0) headerColumns = fields;
-    else if (fields !== headerColumns) {
-      throw new WeirError('BAD_INPUT', `row has ${fields} field${fields === 1 ? '' : 's'}, the header has ${headerColumns}`, {
-        location: { file: displayName, line: recordLine, column: 1 },
+    if (this.headerColumns < 0) this.headerColumns = fields;
+    else if (fields !== this.headerColumns) {
+      throw new WeirError('BAD_INPUT', `row has ${fields} field${fields === 1 ? '' : 's'}, the header has ${this.headerColumns}`, {
+        location: { file: this.displayName, line: this.recordLine, column: 1 },
         hint: 'Fix the row (quote fields that contain the delimiter) or remove it.',
       });
-    } else records += 1;
-  };
+    } else this.records += 1;
+  }
 
-  for await (const chunk of stream as AsyncIterable<Buffer>) {
-    if (delimiter === undefined) delimiter = sniffDelimiter(chunk.subarray(0, 65536));
-    delimiterByte = delimiter.charCodeAt(0);
+  private notUtf8(line: number, at: number, byte?: number): WeirError {
+    return new WeirError('BAD_INPUT', `not valid UTF-8 (${byte === undefined ? 'a character cut off at the end of the file' : `byte 0x${byte.toString(16).toUpperCase().padStart(2, '0')}`}); the file is probably Latin-1 (ISO-8859-1) or Windows-1252`, {
+      location: { file: this.displayName, line, column: at - this.lineStart + 1 },
+      hint: 'Re-save it as UTF-8, or register it with `weir dataset register NAME FILE --encoding latin-1` (the snapshot is UTF-8 Parquet, usable everywhere).',
+    });
+  }
+
+  /** One byte of the UTF-8 check (called only for bytes ≥ 0x80 or inside a sequence). */
+  private utf8Byte(b: number, at: number, line: number): void {
+    if (this.utf8Need > 0) {
+      if (b >= 0x80 && b <= 0xbf) {
+        this.utf8Need -= 1;
+        return;
+      }
+      throw this.notUtf8(line, this.sequenceStart, this.sequenceByte);
+    }
+    this.sequenceStart = at;
+    this.sequenceByte = b;
+    if (b >= 0xc2 && b <= 0xdf) this.utf8Need = 1;
+    else if (b >= 0xe0 && b <= 0xef) this.utf8Need = 2;
+    else if (b >= 0xf0 && b <= 0xf4) this.utf8Need = 3;
+    else throw this.notUtf8(line, at, b);
+  }
+
+  feed(chunk: Buffer): void {
+    if (chunk.length === 0) return;
+    this.delimiter ??= sniffDelimiter(chunk.subarray(0, 65536));
+    const delimiterByte = this.delimiter.charCodeAt(0);
+    const { checkUtf8, chunkStart } = this;
+    this.sawAnyByte = true;
+    // The hot loop works on locals; the fields hold the state between chunks.
+    let { inQuotes, line, fields, recordHasContent, fieldStart, justClosedQuote } = this;
     for (let i = 0; i < chunk.length; i++) {
       const b = chunk[i];
-      sawAnyByte = true;
-      if (checkUtf8 && (b >= 0x80 || utf8Need > 0)) utf8Byte(b, chunkStart + i);
+      if (checkUtf8 && (b >= 0x80 || this.utf8Need > 0)) this.utf8Byte(b, chunkStart + i, line);
       const afterClosingQuote = justClosedQuote;
       justClosedQuote = false;
       if (inQuotes) {
@@ -146,7 +161,7 @@ export async function inspectDelimitedFile(file: string, displayName: string, op
           justClosedQuote = true;
         } else if (b === LF) {
           line += 1;
-          lineStart = chunkStart + i + 1;
+          this.lineStart = chunkStart + i + 1;
         }
       } else if (b === QUOTE && (fieldStart || afterClosingQuote)) {
         // A quote opens a quoted field only at its start (or is the second of an escaped `""`);
@@ -159,10 +174,10 @@ export async function inspectDelimitedFile(file: string, displayName: string, op
         fieldStart = true;
         recordHasContent = true;
       } else if (b === LF) {
-        endRecord();
+        this.endRecord(fields, recordHasContent);
         line += 1;
-        lineStart = chunkStart + i + 1;
-        recordLine = line;
+        this.lineStart = chunkStart + i + 1;
+        this.recordLine = line;
         fields = 1;
         fieldStart = true;
         recordHasContent = false;
@@ -171,20 +186,98 @@ export async function inspectDelimitedFile(file: string, displayName: string, op
         recordHasContent = true;
       }
     }
-    chunkStart += chunk.length;
+    this.chunkStart += chunk.length;
+    this.inQuotes = inQuotes;
+    this.line = line;
+    this.fields = fields;
+    this.recordHasContent = recordHasContent;
+    this.fieldStart = fieldStart;
+    this.justClosedQuote = justClosedQuote;
   }
-  if (utf8Need > 0) throw notUtf8(sequenceStart);
-  if (inQuotes) {
-    throw new WeirError('BAD_INPUT', `${displayName}:${recordLine}: a quoted field starting in this row is never closed`, {
-      location: { file: displayName, line: recordLine, column: 1 },
-    });
+
+  /** The end of the file: the last record, and the file-level errors. */
+  finish(): DelimitedShape {
+    const { displayName } = this;
+    if (this.utf8Need > 0) throw this.notUtf8(this.line, this.sequenceStart);
+    if (this.inQuotes) {
+      throw new WeirError('BAD_INPUT', `${displayName}:${this.recordLine}: a quoted field starting in this row is never closed`, {
+        location: { file: displayName, line: this.recordLine, column: 1 },
+      });
+    }
+    this.endRecord(this.fields, this.recordHasContent);
+    if (!this.sawAnyByte || this.headerColumns < 0) {
+      throw new WeirError('BAD_INPUT', `${displayName}: the file is empty`, { hint: 'A CSV file needs a header row and at least one data row.' });
+    }
+    if (this.records === 0) {
+      throw new WeirError('BAD_INPUT', `${displayName}: the file has a header but no data rows`, { location: { file: displayName, line: 1, column: 1 } });
+    }
+    return { delimiter: this.delimiter ?? ',', columns: this.headerColumns, records: this.records };
   }
-  endRecord();
-  if (!sawAnyByte || headerColumns < 0) {
-    throw new WeirError('BAD_INPUT', `${displayName}: the file is empty`, { hint: 'A CSV file needs a header row and at least one data row.' });
+}
+
+/** The file's bytes (gunzipped for `.gz`), and a way to stop reading early. */
+function openDelimited(file: string, gzip: boolean | undefined): { chunks: AsyncIterable<Buffer>; close(): void } {
+  const raw = fs.createReadStream(file, { highWaterMark: 1 << 20 });
+  // DuckDB reads gzipped CSV itself; the check reads it through gunzip.
+  const gunzip = gzip ? raw.pipe(zlib.createGunzip()) : undefined;
+  return {
+    chunks: (gunzip ?? raw) as AsyncIterable<Buffer>,
+    close: () => {
+      gunzip?.destroy();
+      raw.destroy();
+    },
+  };
+}
+
+/** The whole check: every record of the file. */
+export async function inspectDelimitedFile(file: string, displayName: string, options: { delimiter?: string; gzip?: boolean; encoding?: TextEncoding } = {}): Promise<DelimitedShape> {
+  const scanner = new RecordScanner(displayName, options);
+  const input = openDelimited(file, options.gzip);
+  try {
+    for await (const chunk of input.chunks) scanner.feed(chunk);
+  } finally {
+    input.close();
   }
-  if (records === 0) {
-    throw new WeirError('BAD_INPUT', `${displayName}: the file has a header but no data rows`, { location: { file: displayName, line: 1, column: 1 } });
+  return scanner.finish();
+}
+
+/** What the check of a file's head found: the dialect, and whether that was the whole file. */
+export interface DelimitedHead {
+  delimiter: string;
+  columns: number;
+  /** True when the head was the whole file, so the check is complete (as `inspectDelimitedFile`). */
+  complete: boolean;
+}
+
+/**
+ * The check over the first `bytes` of the file (after gunzip): the delimiter, the header's
+ * field count, and a ragged row there named by its line. A file no longer than that is checked
+ * whole. For a longer one the rest is left to DuckDB's strict reader, which fails on a row
+ * with the wrong field count; `inspectDelimitedFile` then finds its line. A head that holds
+ * no data row yet (a huge header) is checked whole too.
+ */
+export async function inspectDelimitedHead(file: string, displayName: string, options: { delimiter?: string; gzip?: boolean; encoding?: TextEncoding; bytes: number }): Promise<DelimitedHead> {
+  const scanner = new RecordScanner(displayName, options);
+  const input = openDelimited(file, options.gzip);
+  let read = 0;
+  let truncated = false;
+  try {
+    for await (const chunk of input.chunks) {
+      const room = options.bytes - read;
+      if (chunk.length > room) {
+        // The record cut at the limit is not judged: only whole records before it count.
+        scanner.feed(chunk.subarray(0, room));
+        truncated = true;
+        break;
+      }
+      scanner.feed(chunk);
+      read += chunk.length;
+    }
+  } finally {
+    input.close();
   }
-  return { delimiter: delimiter ?? ',', columns: headerColumns, records };
+  const whole = (shape: DelimitedShape): DelimitedHead => ({ delimiter: shape.delimiter, columns: shape.columns, complete: true });
+  if (!truncated) return whole(scanner.finish());
+  if (scanner.headerColumns < 0 || scanner.records === 0) return whole(await inspectDelimitedFile(file, displayName, options));
+  return { delimiter: scanner.delimiter ?? ',', columns: scanner.headerColumns, complete: false };
 }
