@@ -125,21 +125,21 @@ class RecordScanner {
     });
   }
 
-  /** One byte of the UTF-8 check (called only for bytes ≥ 0x80 or inside a sequence). */
-  private utf8Byte(b: number, at: number, line: number): void {
-    if (this.utf8Need > 0) {
-      if (b >= 0x80 && b <= 0xbf) {
-        this.utf8Need -= 1;
-        return;
-      }
+  /**
+   * One byte of the UTF-8 check (called only for bytes ≥ 0x80 or inside a sequence): the
+   * continuation bytes still expected after it.
+   */
+  private utf8Byte(b: number, at: number, line: number, need: number): number {
+    if (need > 0) {
+      if (b >= 0x80 && b <= 0xbf) return need - 1;
       throw this.notUtf8(line, this.sequenceStart, this.sequenceByte);
     }
     this.sequenceStart = at;
     this.sequenceByte = b;
-    if (b >= 0xc2 && b <= 0xdf) this.utf8Need = 1;
-    else if (b >= 0xe0 && b <= 0xef) this.utf8Need = 2;
-    else if (b >= 0xf0 && b <= 0xf4) this.utf8Need = 3;
-    else throw this.notUtf8(line, at, b);
+    if (b >= 0xc2 && b <= 0xdf) return 1;
+    if (b >= 0xe0 && b <= 0xef) return 2;
+    if (b >= 0xf0 && b <= 0xf4) return 3;
+    throw this.notUtf8(line, at, b);
   }
 
   feed(chunk: Buffer): void {
@@ -149,10 +149,10 @@ class RecordScanner {
     const { checkUtf8, chunkStart } = this;
     this.sawAnyByte = true;
     // The hot loop works on locals; the fields hold the state between chunks.
-    let { inQuotes, line, fields, recordHasContent, fieldStart, justClosedQuote } = this;
+    let { inQuotes, line, fields, recordHasContent, fieldStart, justClosedQuote, utf8Need } = this;
     for (let i = 0; i < chunk.length; i++) {
       const b = chunk[i];
-      if (checkUtf8 && (b >= 0x80 || this.utf8Need > 0)) this.utf8Byte(b, chunkStart + i, line);
+      if (checkUtf8 && (b >= 0x80 || utf8Need > 0)) utf8Need = this.utf8Byte(b, chunkStart + i, line, utf8Need);
       const afterClosingQuote = justClosedQuote;
       justClosedQuote = false;
       if (inQuotes) {
@@ -193,6 +193,7 @@ class RecordScanner {
     this.recordHasContent = recordHasContent;
     this.fieldStart = fieldStart;
     this.justClosedQuote = justClosedQuote;
+    this.utf8Need = utf8Need;
   }
 
   /** The end of the file: the last record, and the file-level errors. */
