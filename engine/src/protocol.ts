@@ -577,6 +577,27 @@ export namespace PreviewProfileRequest {
   export const type = new RequestType<{ target: PreviewTarget }, PreviewProfile, WeirErrorData>(method);
 }
 
+/**
+ * SHAP values of rows picked in a data preview, under one registered model: the model card's
+ * waterfall shows them beside the stored training sample. `rows` are the previewed table's
+ * 0-based rows; the samples hold one entry per row in that order.
+ */
+export interface ExplainedRowsView {
+  model: { name: string; version: number };
+  /** The previewed table's title (`titanic_ds:3`, `prep.clean · pipeline run …`). */
+  source: string;
+  rows: number[];
+  outputs: string[];
+  base: number[];
+  sample: { raw: ExplanationSampleView; engineered: ExplanationSampleView };
+}
+
+/** extension → engine: explain rows of a previewed table with a registered model (at most 50 rows). */
+export namespace ExplainRowsRequest {
+  export const method = 'weir/webview/explainRows' as const;
+  export const type = new RequestType<{ name: string; version?: number; target: PreviewTarget; rows: number[] }, ExplainedRowsView, WeirErrorData>(method);
+}
+
 /** extension → engine: a model version with what its artifact says about inputs and importances. */
 export namespace ModelCardRequest {
   export const method = 'weir/webview/modelCard' as const;

@@ -5,9 +5,10 @@ import { describe, expect, it } from 'vitest';
 import { startRun } from '../../engine/src/scheduler';
 import { openWorkspace } from '../../engine/src/store/workspace';
 import { loadModel } from '../../engine/src/automl/model/loadModel';
-import { buildExplanations, EXPLANATIONS_FILE, type ExplanationsFile } from '../../engine/src/explain/explanationsFile';
+import { buildExplanations, EXPLANATIONS_FILE, pickTableRows, type ExplanationsFile } from '../../engine/src/explain/explanationsFile';
+import { registerDataset } from '../../engine/src/data/registerDataset';
 import { readTableFile } from '../../engine/src/automl/model/tableFiles';
-import { modelCard, runDetails } from '../../engine/src/lsp/webviewData';
+import { explainRows, modelCard, runDetails } from '../../engine/src/lsp/webviewData';
 import { cliBundle, titanicCsv, tempDir } from '../helpers/paths';
 
 /**
@@ -52,6 +53,26 @@ describe('explanations of a registered AutoML model', () => {
       expect(card.explanations?.sample.raw.shap.length).toBeLessThanOrEqual(100);
       const details = await runDetails(store, run.id);
       expect(details.automl[0].explanations?.outputs).toEqual(['0', '1']);
+
+      // Rows picked in a data preview (here of a registered dataset) are explained by the model:
+      // the same values as the JS API on those rows, each adding up to the model's prediction.
+      await registerDataset(store, 'titanic', [titanicCsv]);
+      const picked = await explainRows(store, { name: 'Titanic', target: { dataset: 'titanic' }, rows: [5, 0] });
+      expect(picked).toMatchObject({ model: { name: 'Titanic', version: 1 }, source: 'titanic:1', rows: [5, 0], outputs: ['0', '1'] });
+      const all = await readTableFile(titanicCsv);
+      const own = loadModel(store.artifactPath(model.artifact));
+      const rowsOf = pickTableRows(all, Uint32Array.from([5, 0]));
+      const e = own.explain(rowsOf);
+      const probabilities = own.predict(rowsOf).probabilities!['1']!;
+      const p = e.rawColumns.length;
+      [5, 0].forEach((_, i) => {
+        const shap = picked.sample.raw.shap[i]![1]!;
+        picked.sample.raw.columns.forEach((c, j) => expect(shap[j]).toBeCloseTo(e.raw[(i * 2 + 1) * p + e.rawColumns.indexOf(c)]!, 5));
+        expect(picked.base[1]! + shap.reduce((a, b) => a + b, 0)).toBeCloseTo(probabilities[i]!, 4);
+      });
+      expect(picked.sample.raw.values[0]![picked.sample.raw.columns.indexOf('Sex')]).toBe(rowsOf.columns.find((c) => c.name === 'Sex')!.values[0]);
+      own.dispose();
+      await expect(explainRows(store, { name: 'Titanic', target: { dataset: 'titanic' }, rows: [100_000] })).rejects.toThrow(/has rows 1 to 891; there is no row 100001/);
     } finally {
       await store.dispose();
     }

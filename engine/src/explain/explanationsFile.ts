@@ -6,6 +6,7 @@ import type { ExplanationImportance, ExplanationSampleView, ExplanationsView } f
 import { EXPLANATIONS_FILE, type ModelArtifact } from '../automl/model/modelArtifact';
 import { explainFeatures, explainTable, type ModelExplanation } from './explainModel';
 import { treeDepth } from './treeShap';
+import { WeirError } from '../errors';
 
 /** `explanations.json` in an AutoML model folder, beside model.json. */
 export { EXPLANATIONS_FILE };
@@ -94,6 +95,24 @@ export function buildExplanations(artifact: ModelArtifact, data: { table: Column
     sample: {
       raw: sampleOf(e.raw, e.outputs.length, e.rawColumns, storedAt, (i, r) => (table ? cellValue(table.columns.find((c) => c.name === e.rawColumns[r]), i) : featureValue(e.X, i, r))),
       engineered: sampleOf(e.engineered, e.outputs.length, e.engineeredFeatures, storedAt, (i, j) => featureValue(e.X, i, j)),
+    },
+  };
+}
+
+/**
+ * Every row of `table` explained, as the views' per-row samples (raw columns with the user's
+ * cells, engineered features with their values): what the waterfall draws for picked rows.
+ */
+export function explainRowsSample(artifact: ModelArtifact, table: ColumnarTable): { outputs: string[]; base: number[]; sample: ExplanationsFile['sample'] } {
+  if (artifact.forecast) throw new WeirError('BAD_INPUT', 'a forecasting model explains rows of its own lag and window features, which one picked row does not carry; its explanations show the training sample only');
+  const e = explainTable(artifact, table);
+  const all = evenRows(e.rows, e.rows);
+  return {
+    outputs: e.outputs,
+    base: e.base.map(round),
+    sample: {
+      raw: sampleOf(e.raw, e.outputs.length, e.rawColumns, all, (i, r) => cellValue(table.columns.find((c) => c.name === e.rawColumns[r]), i)),
+      engineered: sampleOf(e.engineered, e.outputs.length, e.engineeredFeatures, all, (i, j) => featureValue(e.X, i, j)),
     },
   };
 }

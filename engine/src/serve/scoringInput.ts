@@ -78,6 +78,11 @@ export function decodeJsonRequest(text: string, schema: InputColumn[]): ScoringR
   return { table: toTable(source, schema), params };
 }
 
+/** Row objects (a data preview's cells) as the model's typed columns, with the same checks as a request's. */
+export function decodeRecords(rows: Record<string, unknown>[], schema: InputColumn[]): ColumnarTable {
+  return toTable(recordsSource(rows, 'rows'), schema);
+}
+
 export function decodeCsvRequest(text: string, schema: InputColumn[]): ScoringRequest {
   let parsed: { header: string[]; rows: string[][] };
   try {

@@ -1,6 +1,7 @@
 import type { Connection, RequestType } from 'vscode-languageserver';
 import {
   CompareRunsRequest,
+  ExplainRowsRequest,
   ModelCardRequest,
   PreviewInfoRequest,
   PreviewPageRequest,
@@ -15,12 +16,14 @@ import type { WorkspaceStore } from '../../store/storeApi';
 import { weirHandler } from '../responseErrors';
 import { compareRuns } from './compareRuns';
 import { previewInfo, previewPage, previewProfile } from './dataPreview';
+import { explainRows } from './explainRows';
 import { modelCard } from './modelCard';
 import { runDetails, stepLogTail } from './runDetails';
 import { trialCharts } from './trialCharts';
 
 export { compareRuns } from './compareRuns';
 export { maxPageRows, previewInfo, previewPage, previewProfile } from './dataPreview';
+export { explainRows } from './explainRows';
 export { modelCard } from './modelCard';
 export { pipelineGraph, runDetails, stepLogTail } from './runDetails';
 export { normaliseCharts, trialCharts } from './trialCharts';
@@ -55,6 +58,7 @@ export function registerWebviewDataHandlers(connection: Connection, getStore: ()
   on(PreviewPageRequest.type, (s, p) => previewPage(s, p.target, p.offset, p.limit));
   on(PreviewProfileRequest.type, (s, p) => previewProfile(s, p.target));
   on(ModelCardRequest.type, (s, p) => modelCard(s, p.name, p.version));
+  on(ExplainRowsRequest.type, (s, p) => explainRows(s, p));
   on(CompareRunsRequest.type, (s, p) => compareRuns(s, p.runIds));
 }
 
