@@ -138,6 +138,7 @@ function engineHost(store: WorkspaceStore, runId: string, target: PreviewTarget)
       case 'showVersion':
       case 'serveModel':
       case 'copyText':
+      case 'explainRow':
         return [];
       default:
         return assertNever(m);

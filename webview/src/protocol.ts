@@ -17,6 +17,7 @@
  */
 import type {
   CompareRunData,
+  ExplainedRowsView,
   ModelCardData,
   PreviewInfo,
   PreviewPage,
@@ -28,6 +29,7 @@ import type {
 
 export type {
   AutomlStepDetails,
+  ExplainedRowsView,
   AutomlTestSetView,
   ChartSeries,
   ColumnProfile,
@@ -127,7 +129,9 @@ export type DataPreviewWebviewMessage =
   | ReadyMessage
   /** Rows `offset … offset + limit − 1`; the host answers with one `previewPage`. */
   | { type: 'requestPage'; offset: number; limit: number }
-  | { type: 'requestProfile' };
+  | { type: 'requestProfile' }
+  /** "Explain row N with a model…": the host asks which model and shows the row's waterfall on its card. */
+  | { type: 'explainRow'; row: number };
 
 // ---------------------------------------------------------------------------------------------
 // Model card
@@ -144,6 +148,8 @@ export type ModelCardHostMessage =
   | { type: 'modelCard'; data: ModelCardData }
   /** The outcome of "Predict on a file…", shown under the button. */
   | { type: 'predictResult'; out: string; rows: number }
+  /** Rows picked in a data preview, explained by this model: the waterfall offers them first. */
+  | { type: 'explainedRows'; rows: ExplainedRowsView }
   | ErrorMessage;
 
 export type ModelCardWebviewMessage =

@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type * as vscodeTypes from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
-import { CompareRunsRequest, PreviewInfoRequest, PreviewPageRequest, RunDetailsRequest, StepLogTailRequest } from '../../../engine/src/protocol';
+import { CompareRunsRequest, ExplainRowsRequest, ListModelsRequest, ModelCardRequest, PreviewInfoRequest, PreviewPageRequest, RunDetailsRequest, StepLogTailRequest } from '../../../engine/src/protocol';
 import { previewInfoFixture, previewPageFixture, runDetailsFixture } from '../../../webview/src/testing/fixtures';
 
 /**
@@ -91,7 +91,7 @@ describe('webview controllers', () => {
       [RunDetailsRequest.method]: () => (version++, runDetailsFixture(5)),
       [StepLogTailRequest.method]: (p: { step: string }) => ({ text: `log of ${p.step}`, truncated: false }),
     });
-    const controller = new RunDetailsController(panel as never, { path: '/ext' } as vscodeTypes.Uri, { kind: 'runDetails', runId: 'run-0001-abcdef' }, client as unknown as LanguageClient, { openRunDetails: vi.fn(), openDataPreview: vi.fn(), openModelCard: vi.fn() }, () => undefined);
+    const controller = new RunDetailsController(panel as never, { path: '/ext' } as vscodeTypes.Uri, { kind: 'runDetails', runId: 'run-0001-abcdef' }, client as unknown as LanguageClient, { openRunDetails: vi.fn(), openDataPreview: vi.fn(), openModelCard: vi.fn(), explainInModelCard: vi.fn() }, () => undefined);
     expect(panel.webview.html).toContain('script-src &#39;nonce-');
     expect(panel.webview.html).toContain('https://resource.test/ext/dist/webview/runDetails.js');
     controller.runChanged();
@@ -138,7 +138,7 @@ describe('webview controllers', () => {
         return previewPageFixture(p.offset, p.limit);
       },
     });
-    new DataPreviewController(panel as never, { path: '/ext' } as vscodeTypes.Uri, { kind: 'dataPreview', target: { dataset: 'flights' } }, client as unknown as LanguageClient, () => undefined);
+    new DataPreviewController(panel as never, { path: '/ext' } as vscodeTypes.Uri, { kind: 'dataPreview', target: { dataset: 'flights' } }, client as unknown as LanguageClient, { openRunDetails: vi.fn(), openDataPreview: vi.fn(), openModelCard: vi.fn(), explainInModelCard: vi.fn() }, () => undefined);
     panel.fromPage({ type: 'ready' });
     await flush();
     expect(panel.title).toBe('Preview: flights:1');
@@ -161,10 +161,41 @@ describe('webview controllers', () => {
         throw Object.assign(new Error('run run-9 not found\nmore detail'), { data: { hint: 'list runs with weir runs' } });
       },
     });
-    new CompareRunsController(panel as never, { path: '/ext' } as vscodeTypes.Uri, { kind: 'compareRuns', runIds: ['run-1', 'run-9'] }, client as unknown as LanguageClient, { openRunDetails: vi.fn(), openDataPreview: vi.fn(), openModelCard: vi.fn() }, () => undefined);
+    new CompareRunsController(panel as never, { path: '/ext' } as vscodeTypes.Uri, { kind: 'compareRuns', runIds: ['run-1', 'run-9'] }, client as unknown as LanguageClient, { openRunDetails: vi.fn(), openDataPreview: vi.fn(), openModelCard: vi.fn(), explainInModelCard: vi.fn() }, () => undefined);
     panel.fromPage({ type: 'ready' });
     await flush();
     expect(panel.posted).toEqual([{ type: 'error', message: 'run run-9 not found (list runs with weir runs)' }]);
     expect(logged.at(-1)).toMatch(/^compareRuns panel: runs run-1, run-9: Error: run run-9 not found\nmore detail\n\s+at /);
+  });
+
+  it('a row picked in the data preview is explained on the card of the only registered model', async () => {
+    const { DataPreviewController, ModelCardController } = await import('./controllers');
+    const links = { openRunDetails: vi.fn(), openDataPreview: vi.fn(), openModelCard: vi.fn(), explainInModelCard: vi.fn() };
+    const client = fakeClient({
+      [PreviewInfoRequest.method]: () => previewInfoFixture(1000),
+      [ListModelsRequest.method]: () => [{ name: 'Titanic', version: 3, aliases: ['champion'] }],
+      [ModelCardRequest.method]: () => ({ model: { name: 'Titanic', version: 3 }, versions: [3] }),
+      [ExplainRowsRequest.method]: (p: { rows: number[] }) => ({ model: { name: 'Titanic', version: 3 }, source: 'flights:1', rows: p.rows }),
+    });
+    const preview = fakePanel();
+    new DataPreviewController(preview as never, { path: '/ext' } as vscodeTypes.Uri, { kind: 'dataPreview', target: { dataset: 'flights' } }, client as unknown as LanguageClient, links, () => undefined);
+    preview.fromPage({ type: 'ready' });
+    preview.fromPage({ type: 'explainRow', row: 7 });
+    await flush();
+    expect(links.explainInModelCard).toHaveBeenCalledWith('Titanic', 3, { target: { dataset: 'flights' }, rows: [7] });
+
+    // The card asked before its page is ready explains the rows after sending the card, and again after a reload.
+    const card = fakePanel();
+    const controller = new ModelCardController(card as never, { path: '/ext' } as vscodeTypes.Uri, { kind: 'modelCard', name: 'Titanic', version: 3 }, client as unknown as LanguageClient, links, () => undefined);
+    await controller.explainRows({ target: { dataset: 'flights' }, rows: [7] });
+    expect(card.posted).toEqual([]);
+    card.fromPage({ type: 'ready' });
+    await flush();
+    expect(card.posted.map((m) => m.type)).toEqual(['modelCard', 'explainedRows']);
+    expect(client.calls.at(-1)).toEqual({ method: ExplainRowsRequest.method, params: { name: 'Titanic', version: 3, target: { dataset: 'flights' }, rows: [7] } });
+    card.fromPage({ type: 'ready' });
+    await flush();
+    expect(card.posted.map((m) => m.type)).toEqual(['modelCard', 'explainedRows', 'modelCard', 'explainedRows']);
+    controller.dispose();
   });
 });

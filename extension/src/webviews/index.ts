@@ -34,7 +34,7 @@ export function registerWebviews(context: vscode.ExtensionContext, client: Langu
   };
   const attachPreview = (panel: vscode.WebviewPanel, target: PreviewTarget, state: ViewState): void => {
     const key = previewKey(target);
-    const controller = new DataPreviewController(panel, extensionUri, { ...(state.kind === 'dataPreview' ? state : {}), kind: 'dataPreview', target }, client, () => {
+    const controller = new DataPreviewController(panel, extensionUri, { ...(state.kind === 'dataPreview' ? state : {}), kind: 'dataPreview', target }, client, links, () => {
       if (previews.get(key) === controller) previews.delete(key);
     });
     previews.set(key, controller);
@@ -74,6 +74,10 @@ export function registerWebviews(context: vscode.ExtensionContext, client: Langu
         return;
       }
       attachModelCard(createPanel('modelCard', `Model: ${name}${version === undefined ? '' : `:${version}`}`, extensionUri), name, version);
+    },
+    explainInModelCard(name, version, pick) {
+      links.openModelCard(name, version);
+      void modelCards.get(name)?.explainRows(pick);
     },
     openCompare(runIds) {
       const ids = [...new Set(runIds)];

@@ -62,4 +62,17 @@ describe('DataPreviewView', () => {
     view.handle({ type: 'error', message: 'output not found' });
     expect(root.querySelector('.error-banner')!.textContent).toBe('output not found');
   });
+
+  it('selects a clicked row and offers to explain it with a model', () => {
+    const { root, host, view } = setup(1000);
+    view.handle({ type: 'previewPage', page: previewPageFixture(0, pageSize) });
+    expect(root.querySelector('.explain-row')).toBeNull();
+    root.querySelector<HTMLElement>('.vt-body .vt-row[data-row="2"] .vt-cell')!.click();
+    expect(root.querySelector('.vt-body .vt-row[data-row="2"]')!.classList.contains('selected')).toBe(true);
+    expect(root.querySelectorAll('.vt-body .vt-row.selected')).toHaveLength(1);
+    const button = root.querySelector<HTMLElement>('.explain-row')!;
+    expect(button.textContent).toBe('Explain row 3 with a model…');
+    button.click();
+    expect(host.sent.at(-1)).toEqual({ type: 'explainRow', row: 2 });
+  });
 });

@@ -24,6 +24,8 @@ export class DataPreviewView {
   private error?: string;
   private readonly tableHost = h('div', { class: 'table-host' });
   private readonly profileHost = h('div', { class: 'profile-host' }, h('div', { class: 'loading' }, 'Profiling columns…'));
+  /** "Explain row N with a model…" once a row is selected (a click on it). */
+  private readonly explainHost = h('span', { class: 'explain-row-host muted' }, 'Select a row to explain it with a model.');
 
   constructor(
     private readonly root: HTMLElement,
@@ -47,6 +49,7 @@ export class DataPreviewView {
             this.state = { ...this.state, scrollRow: row };
             this.host.setState(this.state);
           },
+          (row) => this.selectRow(row),
         );
         this.render();
         this.table.render();
@@ -69,6 +72,13 @@ export class DataPreviewView {
       default:
         assertNever(message);
     }
+  }
+
+  private selectRow(row: number): void {
+    replaceChildren(
+      this.explainHost,
+      h('vscode-button', { class: 'explain-row', appearance: 'secondary', dataset: { row: String(row) }, on: { click: () => this.host.post({ type: 'explainRow', row }) } }, `Explain row ${formatNumber(row + 1)} with a model…`),
+    );
   }
 
   private requestProfile(): void {
@@ -94,6 +104,7 @@ export class DataPreviewView {
         h('span', null, `${info.schema.length} columns`),
         info.bytes !== undefined ? h('span', null, formatBytes(info.bytes)) : null,
         h('code', { title: info.path }, info.path),
+        this.explainHost,
       ),
       this.error ? h('div', { class: 'error-banner' }, this.error) : null,
       h(

@@ -29,12 +29,16 @@ export class VirtualTable {
   private frame = 0;
   private readonly pool: { row: HTMLElement; cells: HTMLElement[] }[] = [];
   private readonly numeric: boolean[];
+  /** The row a click selected (0-based), drawn highlighted; undefined when none. */
+  private selected: number | undefined;
 
   constructor(
     private readonly schema: ColumnSchema[],
     private readonly rows: number,
     private readonly requestPage: (offset: number, limit: number) => void,
     private readonly onFirstRowChange: (row: number) => void = () => undefined,
+    /** A click on a row selects it; this hears which (0-based). */
+    private readonly onSelect: (row: number) => void = () => undefined,
   ) {
     this.numeric = schema.map((c) => isNumeric(c.type));
     // A column is as wide as its type needs, or its name when that is longer (up to 320 px).
@@ -51,6 +55,12 @@ export class VirtualTable {
     this.scroller = h('div', { class: 'vt-scroller', tabindex: 0 }, this.spacer, this.body);
     this.element = h('div', { class: 'virtual-table', dataset: { rows: String(rows) } }, h('div', { class: 'vt-header-wrap' }, this.header), this.scroller);
     this.spacer.style.height = `${Math.min(rows * rowHeight, maxSpacerHeight)}px`;
+    this.body.addEventListener('click', (e) => {
+      const row = (e.target as Element).closest<HTMLElement>('.vt-row[data-row]');
+      if (!row || row.classList.contains('pending')) return;
+      this.select(Number(row.dataset.row));
+      this.onSelect(Number(row.dataset.row));
+    });
     this.scroller.addEventListener('scroll', () => {
       this.header.style.transform = `translateX(${-this.scroller.scrollLeft}px)`;
       if (!this.frame) this.frame = requestAnimationFrame(() => {
@@ -108,6 +118,12 @@ export class VirtualTable {
     this.inFlight.clear();
   }
 
+  /** Highlights one row (or none). */
+  select(row: number | undefined): void {
+    this.selected = row;
+    this.render();
+  }
+
   render(): void {
     const started = performance.now();
     if (this.rows === 0) {
@@ -139,7 +155,7 @@ export class VirtualTable {
       const r = first + i;
       const page = this.pages.get(Math.floor(r / pageSize));
       row.dataset.row = String(r);
-      row.className = page ? 'vt-row' : 'vt-row pending';
+      row.className = `${page ? 'vt-row' : 'vt-row pending'}${r === this.selected ? ' selected' : ''}`;
       setCell(cells[0], String(r + 1), 'vt-cell num muted');
       for (let c = 0; c < this.schema.length; c++) {
         if (!page) setCell(cells[c + 1], '…', 'vt-cell vt-pending');

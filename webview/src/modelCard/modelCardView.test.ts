@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ModelCardViewState, ModelCardWebviewMessage } from '../protocol';
 import { modelCardFixture } from '../testing/fixtures';
+import { explanationsFixture } from '../testing/explanationsFixture';
 import { recordingHost } from '../testing/recorder';
 import { ModelCardView } from './modelCardView';
 
@@ -67,5 +68,22 @@ describe('ModelCardView', () => {
     expect(root.querySelector<HTMLDetailsElement>('.alias-history')!.open).toBe(true);
     [...root.querySelectorAll<HTMLElement>('.aliases a')].find((a) => a.textContent === '1')!.click();
     expect(host.sent).toContainEqual({ type: 'showVersion', version: 1 });
+  });
+
+  it('shows rows picked in a data preview first in the waterfall of the version that explained them', () => {
+    const { root, host, view } = setup();
+    const v = explanationsFixture();
+    view.handle({ type: 'modelCard', data: { ...modelCardFixture(), explanations: v } });
+    const sample = v.sample;
+    const picked = { model: { name: 'TitanicSurvivalInitial', version: 2 }, source: 'titanic_ds:1', rows: [9], outputs: v.outputs, base: v.base, sample: { raw: { ...sample.raw, shap: sample.raw.shap.slice(1, 2), values: sample.raw.values.slice(1, 2) }, engineered: { ...sample.engineered, shap: sample.engineered.shap.slice(1, 2), values: sample.engineered.values.slice(1, 2) } } };
+    view.handle({ type: 'explainedRows', rows: picked });
+    const options = [...root.querySelectorAll<HTMLOptionElement>('.model-explanations .explain-row option')];
+    expect(options).toHaveLength(5);
+    expect(options[0]!.textContent).toBe('picked: titanic_ds:1 row 10: Sex=male, Age=22, Pclass=3');
+    expect(options[0]!.selected).toBe(true);
+    expect(host.state.explanations?.row).toBe(0);
+    // Rows explained by another version are not offered with this one's explanations.
+    view.handle({ type: 'explainedRows', rows: { ...picked, model: { name: 'TitanicSurvivalInitial', version: 1 } } });
+    expect(root.querySelectorAll('.model-explanations .explain-row option')).toHaveLength(4);
   });
 });

@@ -1,4 +1,4 @@
-import { assertNever, type ModelCardData, type ModelCardHostMessage, type ModelCardViewState, type ModelCardWebviewMessage } from '../protocol';
+import { assertNever, type ExplainedRowsView, type ModelCardData, type ModelCardHostMessage, type ModelCardViewState, type ModelCardWebviewMessage } from '../protocol';
 import { h, replaceChildren, type Child } from '../shared/dom';
 import { renderBars } from '../shared/bars';
 import type { ChartRenderer } from '../shared/charts';
@@ -12,6 +12,8 @@ export class ModelCardView {
   private error?: string;
   private predictResult?: { out: string; rows: number };
   private predicting = false;
+  /** Rows picked in a data preview and explained by this model (the waterfall offers them first). */
+  private picked?: ExplainedRowsView;
 
   constructor(
     private readonly root: HTMLElement,
@@ -33,6 +35,16 @@ export class ModelCardView {
         this.state = { kind: 'modelCard', name: message.data.model.name, version: message.data.model.version, ...(this.state.explanations ? { explanations: this.state.explanations } : {}) };
         this.host.setState(this.state);
         break;
+      case 'explainedRows':
+        this.picked = message.rows;
+        this.error = undefined;
+        // Show the first picked row's waterfall.
+        this.state = { ...this.state, explanations: { ...this.state.explanations, row: 0 } };
+        this.host.setState(this.state);
+        this.render();
+        // (jsdom has no scrollIntoView.)
+        this.root.querySelector<HTMLElement>('[data-chart="explain-waterfall"]')?.scrollIntoView?.({ block: 'center' });
+        return;
       case 'predictResult':
         this.predicting = false;
         this.predictResult = { out: message.out, rows: message.rows };
@@ -160,6 +172,8 @@ export class ModelCardView {
             this.render();
           },
           this.renderChart,
+          // Picked rows belong to the version that explained them.
+          this.picked && this.picked.model.version === m.version ? this.picked : undefined,
         ),
       ),
       h('h2', null, 'Lineage'),

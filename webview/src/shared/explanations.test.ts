@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { explanationsFixture } from '../testing/explanationsFixture';
 import { recordingRenderer } from '../testing/recorder';
 import { renderVegaLite } from './charts';
-import { barsSpec, defaultOutput, dotPlotSpec, dotPoints, globalBars, renderExplanations, waterfallSpec, waterfallSteps, type ExplanationsUi } from './explanations';
+import { barsSpec, defaultOutput, dotPlotSpec, dotPoints, globalBars, renderExplanations, waterfallChoices, waterfallSpec, waterfallSteps, type ExplanationsUi } from './explanations';
+import type { ExplainedRowsView } from '../protocol';
 
 describe('explanation view logic', () => {
   it('shows the positive class of a binary model by default and bars largest first', () => {
@@ -100,5 +101,37 @@ describe('explanation view logic', () => {
     const textPoints = dots.points.filter((p) => p.level === null).length;
     expect(textPoints).toBeGreaterThan(0);
     expect(symbols.filter((s) => s.getAttribute('fill') === '#8a8a8a')).toHaveLength(textPoints);
+  });
+
+  it('offers rows picked in a data preview first in the waterfall, in the sample\'s column order', () => {
+    const v = explanationsFixture();
+    // The engine's columns may come in another order; the picker aligns them by name.
+    const picked: ExplainedRowsView = {
+      model: { name: 'Titanic', version: 2 },
+      source: 'titanic_ds:1',
+      rows: [41],
+      outputs: ['0', '1'],
+      base: v.base,
+      sample: {
+        raw: { columns: ['Pclass', 'Sex', 'Age'], shap: [[[-0.03, 0.1, 0.02], [0.03, -0.1, -0.02]]], values: [[3, 'male', 40]] },
+        engineered: { columns: v.sample.engineered.columns, shap: [[v.sample.engineered.columns.map(() => 0), v.sample.engineered.columns.map(() => 0)]], values: [v.sample.engineered.columns.map(() => 0)] },
+      },
+    };
+    const { view, labels } = waterfallChoices(v, picked);
+    expect(labels).toHaveLength(5);
+    expect(labels[0]).toBe('picked: titanic_ds:1 row 42: Pclass=3, Sex=male, Age=40');
+    expect(view.sample.raw.shap[0]![1]).toEqual([-0.1, -0.02, 0.03]);
+    expect(view.sample.raw.values[0]).toEqual(['male', 40, 3]);
+    const steps = waterfallSteps(view, false, 1, 0);
+    expect(steps.at(-1)!.end).toBeCloseTo(0.38 - 0.1 - 0.02 + 0.03, 10);
+    // Rendered: the picker's first option is the picked row, selected; the hint is gone.
+    const panel = renderExplanations(v, {}, () => undefined, undefined, picked) as HTMLElement;
+    const first = panel.querySelector<HTMLOptionElement>('.explain-row option')!;
+    expect(first.textContent).toMatch(/^picked: titanic_ds:1 row 42/);
+    expect(first.selected).toBe(true);
+    expect(panel.querySelector('.explain-pick-hint')).toBeNull();
+    expect((renderExplanations(v, {}, () => undefined, undefined) as HTMLElement).querySelector('.explain-pick-hint')).not.toBeNull();
+    // Another model's outputs do not mix in.
+    expect(waterfallChoices(v, { ...picked, outputs: ['a', 'b', 'c'] }).labels).toHaveLength(4);
   });
 });

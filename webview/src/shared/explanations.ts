@@ -1,5 +1,5 @@
 import type { TopLevelSpec } from 'vega-lite';
-import type { ExplanationsView, ExplanationsViewState } from '../protocol';
+import type { ExplainedRowsView, ExplanationSampleView, ExplanationsView, ExplanationsViewState } from '../protocol';
 import { h, type Child } from './dom';
 import type { ChartRenderer } from './charts';
 import { formatNumber } from './format';
@@ -183,15 +183,42 @@ export function rowLabel(v: ExplanationsView, i: number): string {
 }
 
 /**
- * The whole panel. `onChange` stores the UI choice (in the view's state) and redraws;
- * `renderChart` is the view's chart renderer (Vega through the interpreter).
+ * The rows the waterfall offers: rows picked in a data preview and explained by the engine
+ * (first, labelled with their table and row number), then the stored training sample. The
+ * returned view is `v` with the picked rows put before its sample (their columns in the
+ * sample's order), for `waterfallSteps`; the dot plot keeps drawing the training sample only.
  */
-export function renderExplanations(v: ExplanationsView | undefined, ui: ExplanationsUi, onChange: (ui: ExplanationsUi) => void, renderChart: ChartRenderer | undefined): Child {
+export function waterfallChoices(v: ExplanationsView, picked?: ExplainedRowsView): { view: ExplanationsView; labels: string[] } {
+  const sampleLabels = v.sample.raw.shap.map((_, i) => rowLabel(v, i));
+  if (!picked || picked.outputs.join('\u0000') !== v.outputs.join('\u0000')) return { view: v, labels: sampleLabels };
+  const before = (into: ExplanationSampleView, from: ExplanationSampleView): ExplanationSampleView => {
+    const at = into.columns.map((c) => from.columns.indexOf(c));
+    return {
+      columns: into.columns,
+      shap: [...from.shap.map((outputs) => outputs.map((row) => at.map((j) => (j < 0 ? 0 : row[j] ?? 0)))), ...into.shap],
+      values: [...from.values.map((row) => at.map((j) => (j < 0 ? null : row[j] ?? null))), ...into.values],
+    };
+  };
+  const raw = picked.sample.raw;
+  const labels = picked.rows.map((r, i) => `picked: ${picked.source} row ${r + 1}: ${raw.columns.slice(0, 4).map((c, j) => `${c}=${raw.values[i]?.[j] ?? 'missing'}`).join(', ')}`);
+  return {
+    view: { ...v, sampleRowIndex: [...picked.rows, ...v.sampleRowIndex], sample: { raw: before(v.sample.raw, raw), engineered: before(v.sample.engineered, picked.sample.engineered) } },
+    labels: [...labels, ...sampleLabels],
+  };
+}
+
+/**
+ * The whole panel. `onChange` stores the UI choice (in the view's state) and redraws;
+ * `renderChart` is the view's chart renderer (Vega through the interpreter); `picked`: rows
+ * explained from a data preview, offered first in the waterfall's row picker.
+ */
+export function renderExplanations(v: ExplanationsView | undefined, ui: ExplanationsUi, onChange: (ui: ExplanationsUi) => void, renderChart: ChartRenderer | undefined, picked?: ExplainedRowsView): Child {
   if (!v) return h('div', { class: 'empty explanations-empty' }, 'No explanations were written for this model (models trained before Weir computed them, or the step has not finished).');
   const engineered = ui.engineered ?? false;
   const output = Math.min(ui.output ?? defaultOutput(v), v.outputs.length - 1);
   const sampleSize = sampleOf(v, engineered).shap.length;
-  const row = Math.min(ui.row ?? 0, Math.max(0, sampleSize - 1));
+  const choices = waterfallChoices(v, picked);
+  const row = Math.min(ui.row ?? 0, Math.max(0, choices.labels.length - 1));
   const toggle = h('vscode-checkbox', { toggle: true, checked: engineered, class: 'explain-engineered' }, 'Engineered features');
   toggle.addEventListener('change', () => onChange({ ...ui, engineered: !engineered }));
   const classPicker =
@@ -210,14 +237,14 @@ export function renderExplanations(v: ExplanationsView | undefined, ui: Explanat
   const rowPicker = h(
     'select',
     { class: 'explain-row', on: { change: (e: Event) => onChange({ ...ui, row: Number((e.target as HTMLSelectElement).value) }) } },
-    Array.from({ length: sampleSize }, (_, i) => h('option', { value: String(i), selected: i === row }, rowLabel(v, i))),
+    choices.labels.map((label, i) => h('option', { value: String(i), selected: i === row }, label)),
   );
   const charts: { id: string; title: string; spec: TopLevelSpec }[] = [];
   const bars = globalBars(v, engineered, output);
   charts.push({ id: 'explain-global', title: `Importance (mean |SHAP|) of ${engineered ? 'engineered features' : 'columns'}`, spec: barsSpec(bars) });
   const dots = dotPoints(v, engineered, output);
   if (dots.points.length) charts.push({ id: 'explain-dots', title: `Per-row values (${sampleSize} sampled rows)`, spec: dotPlotSpec(dots.points, dots.order) });
-  const steps = sampleSize ? waterfallSteps(v, engineered, output, row) : [];
+  const steps = choices.labels.length ? waterfallSteps(choices.view, engineered, output, row) : [];
   const panels = charts.map((c) => {
     const target = h('div', { class: `chart-canvas chart-${c.id}` });
     if (renderChart) renderChart(target, c.spec).catch((e: unknown) => target.appendChild(h('div', { class: 'error-banner' }, `Chart failed: ${String(e)}`)));
@@ -236,6 +263,6 @@ export function renderExplanations(v: ExplanationsView | undefined, ui: Explanat
       `${v.method}; ${v.sampleRows} of ${v.totalRows} training rows.`,
     ),
     h('div', { class: 'row explain-controls' }, toggle, classPicker),
-    h('div', { class: 'chart-grid' }, panels, h('div', { class: 'chart', dataset: { chart: 'explain-waterfall' } }, h('h3', null, 'One row, from the base value to its prediction'), rowPicker, waterfallTarget)),
+    h('div', { class: 'chart-grid' }, panels, h('div', { class: 'chart', dataset: { chart: 'explain-waterfall' } }, h('h3', null, 'One row, from the base value to its prediction'), rowPicker, picked ? null : h('div', { class: 'muted explain-pick-hint' }, 'Or explain a row of any table: select it in a data preview and choose "Explain row…".'), waterfallTarget)),
   );
 }

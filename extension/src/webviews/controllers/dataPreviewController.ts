@@ -1,12 +1,22 @@
-import type * as vscode from 'vscode';
+import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
-import { PreviewInfoRequest, PreviewPageRequest, PreviewProfileRequest } from '../../../../engine/src/protocol';
+import { ListModelsRequest, PreviewInfoRequest, PreviewPageRequest, PreviewProfileRequest } from '../../../../engine/src/protocol';
 import { assertNever, type DataPreviewHostMessage, type DataPreviewViewState, type DataPreviewWebviewMessage, type PreviewTarget } from '../../../../webview/src/protocol';
-import { PanelController } from './panelController';
+import { PanelController, type PanelLinks } from './panelController';
 
-/** Data preview: info at `ready`, then pages and the profile as the page asks for them. */
+/**
+ * Data preview: info at `ready`, then pages and the profile as the page asks for them;
+ * "Explain row N with a model…" asks which registered model and shows the row on its card.
+ */
 export class DataPreviewController extends PanelController<DataPreviewHostMessage, DataPreviewWebviewMessage, DataPreviewViewState> {
-  constructor(panel: vscode.WebviewPanel, extensionUri: vscode.Uri, state: DataPreviewViewState, client: LanguageClient, onDispose: () => void) {
+  constructor(
+    panel: vscode.WebviewPanel,
+    extensionUri: vscode.Uri,
+    state: DataPreviewViewState,
+    client: LanguageClient,
+    private readonly links: PanelLinks,
+    onDispose: () => void,
+  ) {
     super(panel, extensionUri, 'dataPreview', state, client, onDispose);
   }
 
@@ -33,8 +43,24 @@ export class DataPreviewController extends PanelController<DataPreviewHostMessag
         this.host.post({ type: 'previewProfile', profile });
         break;
       }
+      case 'explainRow':
+        await this.explainRow(message.row);
+        break;
       default:
         assertNever(message);
     }
+  }
+
+  /** The model to explain with: the only registered one, or the one the user picks. */
+  private async explainRow(row: number): Promise<void> {
+    const models = await this.client.sendRequest(ListModelsRequest.type);
+    if (models.length === 0) {
+      void vscode.window.showInformationMessage('Weir: no registered model to explain the row with. A pipeline\'s register_model step or `weir model register` adds one.');
+      return;
+    }
+    const items = models.map((m) => ({ label: m.name, description: [`v${m.version}`, ...m.aliases.map((a) => `@${a}`), m.framework ?? ''].filter(Boolean).join(' · '), model: m }));
+    const chosen = items.length === 1 ? items[0] : await vscode.window.showQuickPick(items, { title: `Weir: explain row ${row + 1} with which model?` });
+    if (!chosen) return;
+    this.links.explainInModelCard(chosen.model.name, chosen.model.version, { target: this.target, rows: [row] });
   }
 }

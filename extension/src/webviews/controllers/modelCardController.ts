@@ -1,8 +1,8 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
-import { ModelCardRequest, PredictRequest } from '../../../../engine/src/protocol';
-import { assertNever, type ModelCardHostMessage, type ModelCardViewState, type ModelCardWebviewMessage } from '../../../../webview/src/protocol';
+import { ExplainRowsRequest, ModelCardRequest, PredictRequest } from '../../../../engine/src/protocol';
+import { assertNever, type ModelCardHostMessage, type ModelCardViewState, type ModelCardWebviewMessage, type PreviewTarget } from '../../../../webview/src/protocol';
 import { CommandIds } from '../../commands/ids';
 import { PanelController, type PanelLinks } from './panelController';
 
@@ -19,10 +19,32 @@ export class ModelCardController extends PanelController<ModelCardHostMessage, M
     super(panel, extensionUri, 'modelCard', state, client, onDispose);
   }
 
+  /** Rows picked in a data preview to explain with this card's version; sent again on every `ready`. */
+  private picked: { target: PreviewTarget; rows: number[] } | undefined;
+
   /** Shows another version in this panel. */
   async show(version: number | undefined): Promise<void> {
     this.state = { ...this.state, version };
+    this.picked = undefined;
     await this.sendCard();
+  }
+
+  /** Explains rows of a previewed table with this card's version; the page's waterfall shows them. */
+  async explainRows(pick: { target: PreviewTarget; rows: number[] }): Promise<void> {
+    this.picked = pick;
+    // A page that is not ready yet gets them after its card (see `ready`).
+    if (this.host.isReady) await this.sendExplained();
+  }
+
+  private async sendExplained(): Promise<void> {
+    const pick = this.picked;
+    if (!pick) return;
+    try {
+      const rows = await this.client.sendRequest(ExplainRowsRequest.type, { name: this.state.name, version: this.state.version, target: pick.target, rows: pick.rows });
+      this.host.post({ type: 'explainedRows', rows });
+    } catch (e) {
+      this.reportError(e, `explaining rows ${pick.rows.join(', ')} with ${this.state.name}:${this.state.version ?? 'latest'}`, 'Explaining the picked row failed: ');
+    }
   }
 
   private async sendCard(): Promise<void> {
@@ -39,6 +61,7 @@ export class ModelCardController extends PanelController<ModelCardHostMessage, M
     switch (message.type) {
       case 'ready':
         await this.sendCard();
+        await this.sendExplained();
         break;
       case 'predictOnFile':
         await this.predict();

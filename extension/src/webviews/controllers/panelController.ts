@@ -10,6 +10,8 @@ export interface PanelLinks {
   openRunDetails(runId: string): void;
   openDataPreview(target: PreviewTarget): void;
   openModelCard(name: string, version?: number): void;
+  /** Opens (or shows) a model version's card and explains rows of a previewed table there. */
+  explainInModelCard(name: string, version: number, pick: { target: PreviewTarget; rows: number[] }): void;
 }
 
 /**
