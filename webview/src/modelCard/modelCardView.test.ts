@@ -81,7 +81,7 @@ describe('ModelCardView', () => {
     expect(options).toHaveLength(5);
     expect(options[0]!.textContent).toBe('picked: titanic_ds:1 row 10: Sex=male, Age=22, Pclass=3');
     expect(options[0]!.selected).toBe(true);
-    expect(host.state.explanations?.row).toBe(0);
+    expect(host.state?.explanations?.row).toBe(0);
     // Rows explained by another version are not offered with this one's explanations.
     view.handle({ type: 'explainedRows', rows: { ...picked, model: { name: 'TitanicSurvivalInitial', version: 1 } } });
     expect(root.querySelectorAll('.model-explanations .explain-row option')).toHaveLength(4);
