@@ -48,6 +48,8 @@ interface GrowNode {
   /** Pointer to this node's histogram, or −1 when it has none. */
   hist: number;
   split: Split | undefined;
+  /** The split's loss change, −Infinity without one: lossguide's queue order. */
+  priority: number;
 }
 
 export interface GrownLeaf {
@@ -222,7 +224,7 @@ class TreeGrower {
     k.resetRowIndex();
     k.sumGradients(this.gh, 0, n, 1, ctx.sumOutPtr);
     const f64 = ctx.heap.f64;
-    const root: GrowNode = { id: 0, depth: 0, begin: 0, end: n, grad: f64[ctx.sumOutPtr >>> 3], hess: f64[(ctx.sumOutPtr >>> 3) + 1], hist: -1, split: undefined };
+    const root: GrowNode = { id: 0, depth: 0, begin: 0, end: n, grad: f64[ctx.sumOutPtr >>> 3], hess: f64[(ctx.sumOutPtr >>> 3) + 1], hist: -1, split: undefined, priority: -Infinity };
     this.builder.addLeaf(-1, ctx.leafValue(root.grad, root.hess), root.hess);
     this.writeFeatureMask(this.treeFeatures);
     if (this.mayHaveChildren(0)) {
@@ -259,10 +261,13 @@ class TreeGrower {
     while (open.length > 0) {
       // Highest loss change first; ties go to the older node, as in XGBoost's queue.
       let best = 0;
+      let bestPriority = open[0].priority;
       for (let i = 1; i < open.length; i++) {
-        const a = open[i].split?.lossChange ?? -Infinity;
-        const b = open[best].split?.lossChange ?? -Infinity;
-        if (a > b || (a === b && open[i].id < open[best].id)) best = i;
+        const a = open[i].priority;
+        if (a > bestPriority || (a === bestPriority && open[i].id < open[best].id)) {
+          best = i;
+          bestPriority = a;
+        }
       }
       const node = open.splice(best, 1)[0];
       if (!this.isValid(node)) {
@@ -313,8 +318,8 @@ class TreeGrower {
     );
     this.numLeaves += 1;
     const mid = node.begin + nLeft;
-    const left: GrowNode = { id: leftId, depth: node.depth + 1, begin: node.begin, end: mid, grad: gl, hess: hl, hist: -1, split: undefined };
-    const right: GrowNode = { id: leftId + 1, depth: node.depth + 1, begin: mid, end: node.end, grad: gr, hess: hr, hist: -1, split: undefined };
+    const left: GrowNode = { id: leftId, depth: node.depth + 1, begin: node.begin, end: mid, grad: gl, hess: hl, hist: -1, split: undefined, priority: -Infinity };
+    const right: GrowNode = { id: leftId + 1, depth: node.depth + 1, begin: mid, end: node.end, grad: gr, hess: hr, hist: -1, split: undefined, priority: -Infinity };
     return [left, right];
   }
 
@@ -407,6 +412,7 @@ class TreeGrower {
       splitBin: i32[(o + 28) >>> 2],
       defaultLeft: i32[(o + 32) >>> 2] !== 0,
     };
+    node.priority = node.split.lossChange;
   }
 }
 
