@@ -79,7 +79,7 @@ export interface ModelFamily {
    * search (which then starts from the best of them). Without one the search starts from
    * `lowCostConfig`.
    */
-  portfolio?(task: Task, data: { rows: number; features: number; classes?: number; budgetSeconds?: number }): Record<string, number | string>[];
+  portfolio?(task: Task, data: { rows: number; features: number; classes?: number }): Record<string, number | string>[];
   fit(args: FitArgs): FittedModel;
 }
 

@@ -23,6 +23,12 @@ export async function ensembleTrials(a: {
 }): Promise<EnsembleResult[]> {
   const { settings, evaluator } = a;
   if (!(settings.votingEnsemble || settings.stackEnsemble) || a.searched.length < 2 || a.signal.aborted) return [];
+  const deadline = settings.experimentTimeoutMs !== undefined ? a.started + settings.experimentTimeoutMs - reserveMs(settings.experimentTimeoutMs) : undefined;
+  if (deadline !== undefined && performance.now() >= deadline) {
+    // Even a first selection round over many classes and rows takes seconds on a busy machine.
+    a.log('ensembles skipped: no time left in the experiment timeout');
+    return [];
+  }
   let ensembles: EnsembleResult[] = [];
   const ensemblesStarted = performance.now();
   try {
@@ -40,7 +46,7 @@ export async function ensembleTrials(a: {
       voting: settings.votingEnsemble,
       stack: settings.stackEnsemble,
       firstIteration: a.firstIteration,
-      deadline: settings.experimentTimeoutMs !== undefined ? a.started + settings.experimentTimeoutMs - reserveMs(settings.experimentTimeoutMs) : undefined,
+      deadline,
       signal: a.signal,
       log: (text) => a.log(text),
     });

@@ -44,8 +44,7 @@ function lowCostConfig(): Record<string, number> {
 /**
  * Configurations tried first, best-known first, in the spirit of FLAML's zero-shot defaults
  * and AutoGluon's and Azure's portfolios (written for Weir, not copied). The first is a fast
- * one (HistGradientBoosting's trees at learning rate 0.3, at most 100 rounds, fewer under a
- * budget shorter than 50 s): about a third
+ * one (HistGradientBoosting's trees at learning rate 0.3, at most 100 rounds): about a third
  * of the next one's rounds, so on a table where every round is expensive (many rows times many
  * classes: 26 trees a round) a strong model finishes early in the budget, and its measured time
  * sizes the configurations after it. The second is HistGradientBoosting's defaults (learning
@@ -56,15 +55,12 @@ function lowCostConfig(): Record<string, number> {
  * local search grows them when that pays. Leaves are
  * capped by the data so a small table does not get trees with more leaves than it can fill.
  */
-function portfolio(task: Task, data: { rows: number; budgetSeconds?: number }): Record<string, number>[] {
+function portfolio(task: Task, data: { rows: number }): Record<string, number>[] {
   void task;
-  // The fast first configuration's round cap follows a short budget (2 rounds a second of it):
-  // on a table where a round is expensive its trial must end well inside the budget.
-  const fastRounds = data.budgetSeconds === undefined ? 100 : Math.max(20, Math.min(100, Math.round(2 * data.budgetSeconds)));
   const leaves = (n: number) => Math.max(4, Math.min(n, Math.floor(data.rows / 8)));
   const base = { reg_alpha: 1 / 1024 };
   return [
-    { ...base, n_estimators: fastRounds, learning_rate: 0.3, max_leaves: leaves(31), min_child_weight: 1, subsample: 1, colsample_bytree: 1, reg_lambda: 1 },
+    { ...base, n_estimators: 100, learning_rate: 0.3, max_leaves: leaves(31), min_child_weight: 1, subsample: 1, colsample_bytree: 1, reg_lambda: 1 },
     { ...base, n_estimators: 300, learning_rate: 0.1, max_leaves: leaves(31), min_child_weight: 1, subsample: 1, colsample_bytree: 1, reg_lambda: 1 },
     { ...base, n_estimators: 500, learning_rate: 0.05, max_leaves: leaves(63), min_child_weight: 3, subsample: 0.8, colsample_bytree: 0.7, reg_lambda: 3 },
     { ...base, n_estimators: 300, learning_rate: 0.1, max_leaves: leaves(15), min_child_weight: 1, subsample: 0.9, colsample_bytree: 0.5, reg_lambda: 10 },

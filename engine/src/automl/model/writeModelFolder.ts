@@ -28,6 +28,7 @@ import {
 /** The fewest rows explanations are computed on, and about what one unit of their estimated work takes (see explain/explanationsFile.ts). */
 const EXPLAIN_MIN_ROWS = 50;
 const EXPLAIN_NS_PER_UNIT = 7;
+const EXPLAIN_MARGIN = 4;
 
 /**
  * Writes the AutoML step's outputs into `outDir`: the `model` folder (model.json with the
@@ -82,18 +83,29 @@ export async function writeModelFolder(a: {
   }
   const chartsOf = (t: TrialResult) => chartsFor(task, ev.toScale(t.oof!), ev.yTrueEval, ev.wEval, prepared.classes, prepared.forecast, ev.evalRows);
   await writeFile(path.join(modelDir, MODEL_FILE), JSON.stringify(artifact));
-  await writeFile(path.join(modelDir, CHARTS_FILE), JSON.stringify(chartsOf(best)));
+  const bestCharts = chartsOf(best);
+  await writeFile(path.join(modelDir, CHARTS_FILE), JSON.stringify(bestCharts));
   await writeFile(path.join(modelDir, LEADERBOARD_FILE), JSON.stringify(withTestMetrics(leaderboard.map(leaderboardRow), artifact.test), null, 1));
   await writeFile(path.join(modelDir, GUARDRAILS_FILE), JSON.stringify(prepared.guardrails, null, 1));
   // The editor shows charts for any of the best rows, not only the chosen one.
   await mkdir(path.join(modelDir, TRIAL_CHARTS_DIR));
+  // Past the experiment timeout only the chosen row's are written: with many classes and rows
+  // each row's charts take a noticeable time (26 classes × 16k rows: about half a second).
+  const budgetEnd = settings.experimentTimeoutMs !== undefined ? a.started + settings.experimentTimeoutMs : Infinity;
+  let skipped = 0;
   for (const t of leaderboard.filter((r) => r.status === 'Completed' && r.oof).slice(0, TRIAL_CHARTS_KEPT)) {
-    await writeFile(path.join(modelDir, TRIAL_CHARTS_DIR, `${t.iteration}.json`), JSON.stringify(chartsOf(t)));
+    if (t !== best && performance.now() > budgetEnd) {
+      skipped++;
+      continue;
+    }
+    await writeFile(path.join(modelDir, TRIAL_CHARTS_DIR, `${t.iteration}.json`), JSON.stringify(t === best ? bestCharts : chartsOf(t)));
   }
+  if (skipped) a.log(`trial charts: ${skipped} of the best rows' charts not written, past the experiment timeout`);
   await writeFile(path.join(modelDir, IMPORTANCES_FILE), JSON.stringify(importancesOf(best, a.ensembles, a.trials, settings.primaryMetric), null, 1));
   const explainMs = EXPLAIN_MIN_ROWS * estimatorCostPerRow(a.estimator) * EXPLAIN_NS_PER_UNIT * 1e-6;
   const leftMs = settings.experimentTimeoutMs !== undefined ? a.started + settings.experimentTimeoutMs - performance.now() : Infinity;
-  if (explainMs > Math.max(leftMs, 1000)) {
+  // The estimate is for an idle core; a loaded machine took 3-4 times as long.
+  if (explainMs * EXPLAIN_MARGIN > leftMs) {
     // A big model (thousands of trees) can take longer to explain than the budget has left.
     a.log(`explanations skipped: estimated ${(explainMs / 1000).toFixed(1)} s, ${(Math.max(0, leftMs) / 1000).toFixed(1)} s left of the experiment timeout; \`weir model explain\` computes them for the registered model`);
   } else {

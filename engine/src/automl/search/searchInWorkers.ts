@@ -38,8 +38,7 @@ export async function searchInWorkers(a: {
     .filter((f) => f.tasks.includes(task) && settings.allowedModels.includes(f.name))
     .map((f) => {
       const dims = { rows: y.length, features: X.cols, classes: numClasses };
-      const budgetSeconds = settings.experimentTimeoutMs !== undefined ? settings.experimentTimeoutMs / 1000 : undefined;
-      return { name: f.name, initialCost: f.initialCost, space: f.space(task, dims), lowCost: f.lowCostConfig(task, dims), portfolio: f.portfolio?.(task, { ...dims, budgetSeconds }) };
+      return { name: f.name, initialCost: f.initialCost, space: f.space(task, dims), lowCost: f.lowCostConfig(task, dims), portfolio: f.portfolio?.(task, dims) };
     });
   if (families.length === 0) return 'no model families to search';
 
