@@ -1,4 +1,4 @@
-import { rm } from 'node:fs/promises';
+import { chmod, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { WeirError } from '../errors';
 import type { DatasetVersion } from '../store/records';
@@ -22,6 +22,20 @@ export interface RegisterDatasetOptions {
  * the store (`addDatasetVersion`), which records a new version unless the content equals the
  * latest one (`created: false`). The store itself never reads tables: the DuckDB work is here.
  */
+/**
+ * A snapshot is never readable by more people than its sources: it is created with the umask's
+ * mode for a new file (DuckDB writes it), then loses every permission bit that some local
+ * source file lacks, so a private (0600) CSV gives a private snapshot. Downloads do not narrow.
+ */
+async function narrowToSources(snapshot: string, files: string[]): Promise<void> {
+  let mode = (await stat(snapshot)).mode & 0o777;
+  for (const file of files) {
+    if (/^[a-z][a-z0-9+.-]*:\/\//i.test(file)) continue;
+    mode &= (await stat(file)).mode | 0o111;
+  }
+  await chmod(snapshot, mode);
+}
+
 export async function registerDataset(store: WorkspaceStore, name: string, sources: string[], options: RegisterDatasetOptions = {}): Promise<{ version: DatasetVersion; created: boolean }> {
   checkRegistryName('dataset', name);
   if (sources.length === 0) throw new WeirError('BAD_INPUT', `dataset '${name}': no sources given`, { hint: 'Give one or more paths, globs or URLs.' });
@@ -31,6 +45,7 @@ export async function registerDataset(store: WorkspaceStore, name: string, sourc
   try {
     const parquet = path.join(work, 'data.parquet');
     const ingested = await ingestSources(sources, parquet, { tmpDir: work, cwd: store.root, onProgress: options.onProgress, signal: options.signal, encoding: options.encoding });
+    await narrowToSources(parquet, ingested.files);
     return await store.addDatasetVersion(name, { parquet, ...ingested }, { description: options.description });
   } finally {
     await rm(work, { recursive: true, force: true });
