@@ -1,6 +1,6 @@
 import { statSync } from 'node:fs';
 import path from 'node:path';
-import { isWeirError } from '../errors';
+import { isWeirError, type WeirError } from '../errors';
 import { findExpressions, substituteDeep } from '../util/expressions';
 import { matchFiles } from './fileGlob';
 import { getStepKind } from '../steps/registry';
@@ -13,7 +13,7 @@ import { notUtf8Failure } from '../data/inspectDelimited';
 import { readRegularFileSync, specialKind } from '../store/fileKinds';
 import type { WorkspaceStore } from '../store/storeApi';
 import type { ColumnSchema } from '../store/records';
-import type { ParsedPipeline, PipelineDiagnostic, PipelineSpec } from './types';
+import type { ParsedPipeline, PipelineDiagnostic, PipelineInputSource, PipelineSpec } from './types';
 import { rangeOfPath } from './yamlSource';
 
 export interface CheckOptions {
@@ -38,12 +38,35 @@ export async function checkPipeline(parsed: ParsedPipeline, ctx: CheckOptions): 
   const spec = parsed.spec;
   if (!spec) return [];
   const diagnostics: PipelineDiagnostic[] = [];
-  const inferSchemas = ctx.inferSchemas !== false;
-  const report = (code: string, message: string, at: (string | number)[], hint?: string, severity: PipelineDiagnostic['severity'] = 'error') => {
+  const report: Report = (code, message, at, hint, severity = 'error') => {
     diagnostics.push({ severity, code, message, range: rangeOfPath(parsed, at), ...(hint ? { hint } : {}) });
   };
+  const check: CheckRun = { spec, ctx, report, inferSchemas: ctx.inferSchemas !== false };
 
   // Schemas of data flowing along references: `inputs.X` and `steps.S.outputs.O`.
+  const { inputSchemas, fileInputs } = await checkPipelineInputs(check);
+  if (check.inferSchemas) await describeFileInputs(check, fileInputs, inputSchemas);
+  const outputSchemas: Record<string, ColumnSchema[] | undefined> = {};
+  for (const stepName of spec.stepOrder) await checkStep(check, stepName, inputSchemas, outputSchemas);
+  return diagnostics;
+}
+
+type Report = (code: string, message: string, at: (string | number)[], hint?: string, severity?: PipelineDiagnostic['severity']) => void;
+
+/** What the parts of one `checkPipeline` share. */
+interface CheckRun {
+  spec: PipelineSpec;
+  ctx: CheckOptions;
+  report: Report;
+  inferSchemas: boolean;
+}
+
+/**
+ * The pipeline's inputs: `file:` inputs matched on disk (special files refused), datasets and
+ * models looked up in the store. Returns the datasets' schemas and the files each `file:`
+ * input matched.
+ */
+async function checkPipelineInputs({ spec, ctx, report }: CheckRun): Promise<{ inputSchemas: Record<string, ColumnSchema[] | undefined>; fileInputs: Record<string, string[]> }> {
   const inputSchemas: Record<string, ColumnSchema[] | undefined> = {};
   const fileInputs: Record<string, string[]> = {};
   for (const input of Object.values(spec.inputs)) {
@@ -71,89 +94,99 @@ export async function checkPipeline(parsed: ParsedPipeline, ctx: CheckOptions): 
       }
     } catch (e) {
       if (!isWeirError(e) || e.code !== 'NOT_FOUND') throw e;
-      if (source.type === 'model' && source.alias !== undefined && (await ctx.store.listModelVersions(source.name).catch(() => [])).length > 0) {
-        // The model exists; the store's message says which aliases it has (or that the alias's version was deleted).
-        report('unknown-model-alias', e.message, at, e.hint);
-        continue;
-      }
-      const versions = source.type === 'dataset' ? await ctx.store.listDatasetVersions(source.name).catch(() => []) : await ctx.store.listModelVersions(source.name).catch(() => []);
-      const what = source.type === 'dataset' ? 'dataset' : 'model';
-      const message = versions.length
-        ? `${what} '${source.name}' has no version ${source.version} (versions: ${versions.map((v) => v.version).join(', ')})`
-        : `unknown ${what} '${source.name}'`;
-      const hint = versions.length
-        ? `Use ${source.type}:${source.name} for the latest version.`
-        : source.type === 'dataset'
-          ? `Register it first: weir dataset register ${source.name} FILE_OR_URL…`
-          : `Register it first (weir model list shows what exists).`;
-      report(`unknown-${what}`, message, at, hint);
+      await reportUnknownStoreInput(ctx.store, source, e, at, report);
     }
   }
+  return { inputSchemas, fileInputs };
+}
 
-  if (inferSchemas) {
-    for (const [name, files] of Object.entries(fileInputs)) {
-      if (files.length !== 1) continue;
-      inputSchemas[name] = await describeFile(files[0]!).catch((e: unknown) => {
-        // Other read failures are the run's to report; text that is not UTF-8 has a known way out.
-        const notUtf8 = notUtf8Failure(e, `input '${name}': ${files[0]}`);
-        if (notUtf8) report('not-utf8', notUtf8.message, ['inputs', name], notUtf8.hint);
-        return undefined;
-      });
-    }
+/** A dataset or model input the store does not have: which versions it does have, or how to register it. */
+async function reportUnknownStoreInput(store: WorkspaceStore, source: Exclude<PipelineInputSource, { type: 'file' }>, e: WeirError, at: (string | number)[], report: Report): Promise<void> {
+  if (source.type === 'model' && source.alias !== undefined && (await store.listModelVersions(source.name).catch(() => [])).length > 0) {
+    // The model exists; the store's message says which aliases it has (or that the alias's version was deleted).
+    report('unknown-model-alias', e.message, at, e.hint);
+    return;
   }
+  const versions = source.type === 'dataset' ? await store.listDatasetVersions(source.name).catch(() => []) : await store.listModelVersions(source.name).catch(() => []);
+  const what = source.type === 'dataset' ? 'dataset' : 'model';
+  const message = versions.length
+    ? `${what} '${source.name}' has no version ${source.version} (versions: ${versions.map((v) => v.version).join(', ')})`
+    : `unknown ${what} '${source.name}'`;
+  const hint = versions.length
+    ? `Use ${source.type}:${source.name} for the latest version.`
+    : source.type === 'dataset'
+      ? `Register it first: weir dataset register ${source.name} FILE_OR_URL…`
+      : `Register it first (weir model list shows what exists).`;
+  report(`unknown-${what}`, message, at, hint);
+}
 
-  const outputSchemas: Record<string, ColumnSchema[] | undefined> = {};
-  for (const stepName of spec.stepOrder) {
-    const step = spec.steps[stepName]!;
-    const kind = getStepKind(step.kind);
-    if (!kind) continue;
-    const defaults = Object.fromEntries(Object.entries(spec.parameters).map(([n, p]) => [n, p.default]));
-    let withDefaults: unknown;
-    try {
-      withDefaults = kind.substituteParameters ? kind.substituteParameters(step.config, defaults) : substituteDeep(step.config, (ref, text) => (ref.scope === 'parameters' ? spec.parameters[ref.name]?.default : text));
-    } catch {
-      // A default that cannot stand where it is used (or a parameter without one) is the run's to report.
-      continue;
-    }
-    const parsedConfig = kind.configSchema.safeParse(withDefaults);
-    if (!parsedConfig.success) continue;
-    const schemas: Record<string, ColumnSchema[] | undefined> = {};
-    for (const [inputName, ref] of Object.entries(step.inputs)) {
-      schemas[inputName] = ref.scope === 'inputs' ? inputSchemas[ref.name] : ref.scope === 'steps' ? outputSchemas[`${ref.step}.${ref.output}`] : undefined;
-    }
-    ctx.onStepInputSchemas?.(stepName, schemas);
-    const kindPath = ['steps', stepName, step.kind];
-    if (step.kind === 'sql' && typeof parsedConfig.data === 'string') {
-      for (const problem of sqlParameterProblems(parsedConfig.data, spec)) report('unknown-parameter', problem, kindPath, 'Declare it under `parameters:`.');
-    }
-    let problems;
-    try {
-      problems = kind.check?.(parsedConfig.data, { pipelineDir: ctx.pipelineDir, inputSchemas: schemas }) ?? [];
-    } catch (e) {
-      problems = [{ path: [], message: `could not check step '${stepName}': ${(e as Error).message}`, severity: 'warning' as const }];
-    }
-    for (const problem of problems) {
-      const code = /not found/.test(problem.message) ? 'missing-file' : 'step-check';
-      report(code, problem.message, [...kindPath, ...problem.path], undefined, problem.severity ?? 'error');
-    }
-    if (inferSchemas && step.kind === 'sql' && typeof parsedConfig.data === 'string' && !problems.length) {
-      const [outputName] = Object.keys(step.outputs);
-      if (outputName && Object.values(schemas).every((s) => s !== undefined)) {
-        const inferred = await sqlOutputSchema(parsedConfig.data, schemas as Record<string, ColumnSchema[]>, spec).catch(() => undefined);
-        outputSchemas[`${stepName}.${outputName}`] = inferred?.schema;
-        for (const s of inferred?.skipped ?? []) {
-          report(
-            'sql-not-checked',
-            `${isSqlFile(parsedConfig.data) ? parsedConfig.data.trim() : 'the SQL'} line ${s.line}: ${s.what} statement not run while checking (checks never write, attach, install or load); \`weir run\` runs it`,
-            kindPath,
-            'Checking describes the last statement over empty tables shaped like the inputs and runs only statements that stay inside that database.',
-            'warning',
-          );
-        }
+/** The schema of each `file:` input that matched one file. */
+async function describeFileInputs({ report }: CheckRun, fileInputs: Record<string, string[]>, inputSchemas: Record<string, ColumnSchema[] | undefined>): Promise<void> {
+  for (const [name, files] of Object.entries(fileInputs)) {
+    if (files.length !== 1) continue;
+    inputSchemas[name] = await describeFile(files[0]!).catch((e: unknown) => {
+      // Other read failures are the run's to report; text that is not UTF-8 has a known way out.
+      const notUtf8 = notUtf8Failure(e, `input '${name}': ${files[0]}`);
+      if (notUtf8) report('not-utf8', notUtf8.message, ['inputs', name], notUtf8.hint);
+      return undefined;
+    });
+  }
+}
+
+/**
+ * One step, in order: its settings with the parameters' defaults, its kind's `check()` with
+ * its inputs' schemas, unknown parameters in its SQL file, and (for sql) its output's schema
+ * for the steps after it.
+ */
+async function checkStep({ spec, ctx, report, inferSchemas }: CheckRun, stepName: string, inputSchemas: Record<string, ColumnSchema[] | undefined>, outputSchemas: Record<string, ColumnSchema[] | undefined>): Promise<void> {
+  const step = spec.steps[stepName]!;
+  const kind = getStepKind(step.kind);
+  if (!kind) return;
+  const defaults = Object.fromEntries(Object.entries(spec.parameters).map(([n, p]) => [n, p.default]));
+  let withDefaults: unknown;
+  try {
+    withDefaults = kind.substituteParameters ? kind.substituteParameters(step.config, defaults) : substituteDeep(step.config, (ref, text) => (ref.scope === 'parameters' ? spec.parameters[ref.name]?.default : text));
+  } catch {
+    // A default that cannot stand where it is used (or a parameter without one) is the run's to report.
+    return;
+  }
+  const parsedConfig = kind.configSchema.safeParse(withDefaults);
+  if (!parsedConfig.success) return;
+  const schemas: Record<string, ColumnSchema[] | undefined> = {};
+  for (const [inputName, ref] of Object.entries(step.inputs)) {
+    schemas[inputName] = ref.scope === 'inputs' ? inputSchemas[ref.name] : ref.scope === 'steps' ? outputSchemas[`${ref.step}.${ref.output}`] : undefined;
+  }
+  ctx.onStepInputSchemas?.(stepName, schemas);
+  const kindPath = ['steps', stepName, step.kind];
+  if (step.kind === 'sql' && typeof parsedConfig.data === 'string') {
+    for (const problem of sqlParameterProblems(parsedConfig.data, spec)) report('unknown-parameter', problem, kindPath, 'Declare it under `parameters:`.');
+  }
+  let problems;
+  try {
+    problems = kind.check?.(parsedConfig.data, { pipelineDir: ctx.pipelineDir, inputSchemas: schemas }) ?? [];
+  } catch (e) {
+    problems = [{ path: [], message: `could not check step '${stepName}': ${(e as Error).message}`, severity: 'warning' as const }];
+  }
+  for (const problem of problems) {
+    const code = /not found/.test(problem.message) ? 'missing-file' : 'step-check';
+    report(code, problem.message, [...kindPath, ...problem.path], undefined, problem.severity ?? 'error');
+  }
+  if (inferSchemas && step.kind === 'sql' && typeof parsedConfig.data === 'string' && !problems.length) {
+    const [outputName] = Object.keys(step.outputs);
+    if (outputName && Object.values(schemas).every((s) => s !== undefined)) {
+      const inferred = await sqlOutputSchema(parsedConfig.data, schemas as Record<string, ColumnSchema[]>, spec).catch(() => undefined);
+      outputSchemas[`${stepName}.${outputName}`] = inferred?.schema;
+      for (const s of inferred?.skipped ?? []) {
+        report(
+          'sql-not-checked',
+          `${isSqlFile(parsedConfig.data) ? parsedConfig.data.trim() : 'the SQL'} line ${s.line}: ${s.what} statement not run while checking (checks never write, attach, install or load); \`weir run\` runs it`,
+          kindPath,
+          'Checking describes the last statement over empty tables shaped like the inputs and runs only statements that stay inside that database.',
+          'warning',
+        );
       }
     }
   }
-  return diagnostics;
 }
 
 function sqlParameterProblems(config: string, spec: PipelineSpec): string[] {
