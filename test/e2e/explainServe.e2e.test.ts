@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ModelVersion } from '../../engine/src/store/records';
+import type { ModelVersion, RunRecord } from '../../engine/src/store/records';
 import { openWorkspace } from '../../engine/src/store/workspace';
 import { closeSession, launchVsCode, screenshotOnFailure as failureScreenshot, type VsCode } from './harness/vscode';
 import { webviewFrame, workbenchTheme } from './harness/webviews';
@@ -23,12 +23,14 @@ describe('Explanations and serving in a real VS Code', () => {
   let model: ModelVersion;
   let rawColumns: string[];
   let classes: string[];
+  let run: RunRecord;
 
   beforeAll(async () => {
     workspace = await exampleWorkspace();
     const store = await openWorkspace(workspace.folder);
     try {
       [model] = await store.listModels();
+      run = await store.getRun(workspace.cliRunId);
       const explanations = JSON.parse(readFileSync(path.join(store.artifactPath(model.artifact), 'explanations.json'), 'utf8')) as { global: { raw: { name: string }[] }; outputs: string[] };
       rawColumns = explanations.global.raw.map((g) => g.name);
       classes = explanations.outputs;
@@ -44,15 +46,20 @@ describe('Explanations and serving in a real VS Code', () => {
 
   const screenshotOnFailure = (name: string) => failureScreenshot(() => vscode, 'explain', name);
 
-  it('shows a bar per raw column in the Explanations tab of run details', async () => {
-    screenshotOnFailure('explanations');
-    expect(rawColumns.length).toBeGreaterThan(1);
+  /** Run details of the CLI's run, opened from the Experiments view. */
+  async function openRunDetails() {
     await vscode.openWeir();
     const experiment = vscode.treeItem(/^Experiment penguins, 1 run$/);
     await experiment.waitFor({ timeout: 60_000 });
     if ((await experiment.getAttribute('aria-expanded')) !== 'true') await experiment.click();
     await vscode.treeItem(new RegExp(`^Run ${workspace.cliRunId} `)).click();
-    const details = await webviewFrame(vscode.page, '.pipeline-graph');
+    return webviewFrame(vscode.page, '.pipeline-graph');
+  }
+
+  it('shows a bar per raw column in the Explanations tab of run details', async () => {
+    screenshotOnFailure('explanations');
+    expect(rawColumns.length).toBeGreaterThan(1);
+    const details = await openRunDetails();
     await details.locator(`.pipeline-graph [data-node="${model.lineage!.step}"]`).click();
     await details.locator('vscode-tab-header', { hasText: 'Explanations' }).click();
     const bars = details.locator('.chart-explain-global svg .mark-rect path');
@@ -114,5 +121,33 @@ describe('Explanations and serving in a real VS Code', () => {
     expect(classes).toContain(String(body.predictions[0]));
     await card.locator('.curl-example').scrollIntoViewIfNeeded();
     await vscode.screenshot(`explain-04-model-card-serve-${await workbenchTheme(vscode.page)}`);
+  });
+
+  it('explains a row picked in the data preview on the model card', async () => {
+    screenshotOnFailure('pick-row');
+    // A step output holding every column the model reads (the table the model was trained on).
+    const found = run.steps.flatMap((st) => Object.entries(st.outputs).map(([output, ref]) => ({ step: st.name, output, ref }))).find(({ ref }) => ref.kind === 'parquet' && rawColumns.every((c) => ref.schema?.some((col) => col.name === c)))!;
+    expect(found).toBeTruthy();
+    const details = await openRunDetails();
+    await details.locator(`.pipeline-graph [data-node="${found.step}"]`).click();
+    await details.locator(`.step-detail[data-step="${found.step}"] .preview-output`).first().click();
+    const preview = await webviewFrame(vscode.page, '.virtual-table');
+    const row = preview.locator('.vt-body .vt-row[data-row="4"]:not(.pending)');
+    await row.waitFor({ timeout: 60_000 });
+    await row.click();
+    await preview.locator('.vt-body .vt-row.selected[data-row="4"]').waitFor({ timeout: 10_000 });
+    await vscode.screenshot(`explain-05-preview-row-selected-${await workbenchTheme(vscode.page)}`);
+    await preview.locator('.explain-row', { hasText: 'Explain row 5 with a model' }).click();
+
+    // The only registered model is used without asking; its card lists the picked row first.
+    const card = await webviewFrame(vscode.page, '.model-explanations');
+    const first = card.locator('.model-explanations .explain-row option').first();
+    await expect.poll(async () => (await first.textContent()) ?? '', { timeout: 60_000 }).toMatch(/^picked: .* row 5: /);
+    expect(await card.locator('.model-explanations .explain-row').evaluate((e) => (e as HTMLSelectElement).selectedIndex)).toBe(0);
+    await card.locator('.chart-explain-waterfall svg .mark-rect path').first().waitFor({ timeout: 30_000 });
+    // The last step of the waterfall is the row's prediction: as many bars as steps.
+    expect(await card.locator('.chart-explain-waterfall svg .mark-rect path').count()).toBeGreaterThan(2);
+    await card.locator('.chart-explain-waterfall').scrollIntoViewIfNeeded();
+    await vscode.screenshot(`explain-06-picked-row-waterfall-${await workbenchTheme(vscode.page)}`);
   });
 });
