@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { cutShellLine, shellLineWithPositionals, splitPlainLine } from '../../engine/src/steps/scriptStep';
-import { outsideState, sandbox, write, weir } from './helpers';
+import { outsideState, processesWith, sandbox, uniqueSeconds, write, weir } from './helpers';
 
 /** Issue 11 item 1: values substituted into a script's command are data, never code. */
 
@@ -75,7 +75,9 @@ describe('weir run with hostile parameters', () => {
       'show.sh': 'printf "%s\\n" "$1"\n',
     });
     const before = outsideState(box);
-    const values = [`$(touch ${pwned})`, `\`touch ${pwned}\``, `x'; touch ${pwned}; echo '`, `x"; touch ${pwned}; echo "`, `a b; touch ${pwned}`];
+    // A value that would leave a process behind if it ran: none may survive the runs.
+    const marker = `sleep ${uniqueSeconds()}`;
+    const values = [`$(touch ${pwned})`, `\`touch ${pwned}\``, `x'; touch ${pwned}; echo '`, `x"; touch ${pwned}; echo "`, `a b; touch ${pwned}`, `$(setsid ${marker} >/dev/null 2>&1 &)`];
     for (const value of values) {
       const r = weir(box.ws, ['run', 'p.pipeline.yaml', '--no-reuse', '--param', `p=${value}`]);
       expect(r.code, r.out + r.err).toBe(0);
@@ -89,6 +91,9 @@ describe('weir run with hostile parameters', () => {
     }
     expect(outsideState(box)).toEqual(before);
     expect(readdirSync(box.outside)).toEqual(['keep.txt']);
+    const survivors = processesWith(marker);
+    for (const pid of survivors) process.kill(pid, 'SIGKILL');
+    expect(survivors).toEqual([]);
   });
 
   test('paths with spaces still reach the program as single arguments', () => {
