@@ -11,6 +11,14 @@ import type { WorkspaceStore } from '../store/storeApi';
 import { resolveParameters, selectSteps } from './plan';
 import { snapshotPipelineInput } from './pipelineInputs';
 import { prepareStep, resolveStepInputs, type StepRunHooks } from './stepRunner';
+
+/** A step prepared by this process: what `prepareStep` worked out, and its resolved inputs. */
+type PreparedStep = { prepared: Awaited<ReturnType<typeof prepareStep>>; inputs: Record<string, ResolvedInput> };
+
+interface StepLog {
+  log(text: string): void;
+  flushed(): Promise<void>;
+}
 import { resolveExecutors, type ExecutorOverrides, type ExecutorProgress, type StepExecutor } from './executors/executor';
 import { LocalExecutor } from './executors/local';
 import { SlurmExecutor, checkSlurmSetup } from './executors/slurm';
@@ -309,14 +317,70 @@ class RunExecution {
     const step = this.spec.steps[name]!;
     const executor = this.executorFor(name);
     const startedAt = new Date().toISOString();
-    let logChain: Promise<void> = Promise.resolve();
-    const log = (text: string) => {
-      const line = text.endsWith('\n') ? text : `${text}\n`;
-      this.emit({ type: 'log', runId: this.run.id, step: name, text: line });
-      logChain = logChain.then(() => this.store.appendLog(this.run.id, name, line)).catch(() => undefined);
+    const stepLog = this.stepLog(name);
+    const { log } = stepLog;
+    try {
+      let prepared: PreparedStep | undefined;
+      if (!handedOver) {
+        prepared = await this.prepareOrReuse(name, startedAt, log, executor === this.local);
+        if (!prepared) {
+          await stepLog.flushed();
+          return;
+        }
+      }
+      const pipelineInputs = executor !== this.local ? await this.remotePipelineInputs(name) : {};
+      const outcome = await executor.run({
+        step,
+        executor: this.executors.get(name)!,
+        ...(prepared ? { prepared } : {}),
+        pipelineInputs,
+        after: step.dependsOn.filter((d) => this.handles.has(d)).map((d) => ({ step: d, handle: this.handles.get(d)! })),
+        noReuse: this.noReuse,
+        pipelineFile: this.spec.filePath,
+        hooks: this.stepHooks(name, log),
+        emitLog: (text) => this.emit({ type: 'log', runId: this.run.id, step: name, text }),
+        onProgress: (update) => this.progress(name, update),
+      });
+      if (this.abort.signal.aborted) throw new WeirError('CANCELED', 'canceled');
+      await stepLog.flushed();
+      this.handles.delete(name);
+      for (const d of outcome.datasets ?? []) this.datasetsRead.set(`${d.name}:${d.version}`, d);
+      if (outcome.status === 'Reused' && outcome.reusedFrom) log(`reused outputs of ${outcome.reusedFrom.runId} / ${outcome.reusedFrom.step} (decided on the node: identical kind, settings, code, parameters and inputs)`);
+      await stepLog.flushed();
+      await this.saveStep(name, (s) => {
+        s.status = outcome.status;
+        s.startedAt ??= startedAt;
+        s.endedAt = new Date().toISOString();
+        s.outputs = outcome.outputs;
+        s.metrics = { ...s.metrics, ...outcome.metrics };
+        if (outcome.fingerprint) s.fingerprint = outcome.fingerprint;
+        if (outcome.reusedFrom) s.reusedFrom = outcome.reusedFrom;
+        if (outcome.datasets?.length) s.datasets = outcome.datasets;
+        if (outcome.trialCount !== undefined) s.trialCount = outcome.trialCount;
+        if (outcome.slurm) s.slurm = outcome.slurm;
+      });
+    } catch (e) {
+      await this.recordStepFailure(name, e, { handedOver, startedAt, stepLog });
+    }
+  }
+
+  /** A step's log: each line to watchers at once and appended to the store in order; `flushed()` waits for the appends so far. */
+  private stepLog(name: string): StepLog {
+    let chain: Promise<void> = Promise.resolve();
+    return {
+      log: (text: string) => {
+        const line = text.endsWith('\n') ? text : `${text}\n`;
+        this.emit({ type: 'log', runId: this.run.id, step: name, text: line });
+        chain = chain.then(() => this.store.appendLog(this.run.id, name, line)).catch(() => undefined);
+      },
+      flushed: () => chain,
     };
+  }
+
+  /** What a step running here may do with the run: log, report trials and processes, read lineage. */
+  private stepHooks(name: string, log: (text: string) => void): StepRunHooks {
     let trialCount = 0;
-    const hooks: StepRunHooks = {
+    return {
       store: this.store,
       runId: this.run.id,
       experiment: this.run.experiment,
@@ -347,119 +411,101 @@ class RunExecution {
         });
       },
     };
-    try {
-      let prepared: { prepared: Awaited<ReturnType<typeof prepareStep>>; inputs: Record<string, ResolvedInput> } | undefined;
-      if (!handedOver) {
-        const inputs = await resolveStepInputs(step, (ref) => this.resolveReference(ref));
-        for (const i of Object.values(inputs)) if (i.dataset) this.datasetsRead.set(`${i.dataset.name}:${i.dataset.version}`, i.dataset);
-        const ready = await prepareStep(step, inputs, this.params, this.spec.dir);
-        const { fingerprint, datasets } = ready;
+  }
 
-        if (step.allowReuse && !this.noReuse) {
-          const previous = await this.store.findReusableStep(fingerprint);
-          if (previous) {
-            log(`reused outputs of ${previous.runId} / ${previous.step.name} (identical kind, settings, code, parameters and inputs)`);
-            await this.saveStep(name, (s) => {
-              s.status = 'Reused';
-              s.startedAt = startedAt;
-              s.endedAt = new Date().toISOString();
-              s.fingerprint = fingerprint;
-              s.reusedFrom = previous.step.reusedFrom ?? { runId: previous.runId, step: previous.step.name };
-              s.outputs = structuredClone(previous.step.outputs);
-              s.metrics = structuredClone(previous.step.metrics);
-              if (previous.step.trialCount !== undefined) s.trialCount = previous.step.trialCount;
-              if (datasets.length) s.datasets = datasets;
-            });
-            await logChain;
-            return;
-          }
-        }
-        prepared = { prepared: ready, inputs };
-        if (executor === this.local) {
-          await this.saveStep(name, (s) => {
-            s.status = 'Running';
-            s.startedAt = startedAt;
-            s.fingerprint = fingerprint;
-            if (datasets.length) s.datasets = datasets;
-          });
-        }
-      }
-      const pipelineInputs: Record<string, ResolvedInput> = {};
-      if (executor !== this.local) {
-        for (const ref of [...Object.values(step.inputs), ...step.configRefs.map((u) => u.ref)]) {
-          if (ref.scope === 'inputs' && this.spec.inputs[ref.name]) {
-            const input = await this.resolvePipelineInput(ref.name);
-            pipelineInputs[ref.name] = input;
-            if (input.dataset) this.datasetsRead.set(`${input.dataset.name}:${input.dataset.version}`, input.dataset);
-          }
-        }
-      }
-      const outcome = await executor.run({
-        step,
-        executor: this.executors.get(name)!,
-        ...(prepared ? { prepared } : {}),
-        pipelineInputs,
-        after: step.dependsOn.filter((d) => this.handles.has(d)).map((d) => ({ step: d, handle: this.handles.get(d)! })),
-        noReuse: this.noReuse,
-        pipelineFile: this.spec.filePath,
-        hooks,
-        emitLog: (text) => this.emit({ type: 'log', runId: this.run.id, step: name, text }),
-        onProgress: (update) => this.progress(name, update),
-      });
-      if (this.abort.signal.aborted) throw new WeirError('CANCELED', 'canceled');
-      await logChain;
-      this.handles.delete(name);
-      for (const d of outcome.datasets ?? []) this.datasetsRead.set(`${d.name}:${d.version}`, d);
-      if (outcome.status === 'Reused' && outcome.reusedFrom) log(`reused outputs of ${outcome.reusedFrom.runId} / ${outcome.reusedFrom.step} (decided on the node: identical kind, settings, code, parameters and inputs)`);
-      await logChain;
-      await this.saveStep(name, (s) => {
-        s.status = outcome.status;
-        s.startedAt ??= startedAt;
-        s.endedAt = new Date().toISOString();
-        s.outputs = outcome.outputs;
-        s.metrics = { ...s.metrics, ...outcome.metrics };
-        if (outcome.fingerprint) s.fingerprint = outcome.fingerprint;
-        if (outcome.reusedFrom) s.reusedFrom = outcome.reusedFrom;
-        if (outcome.datasets?.length) s.datasets = outcome.datasets;
-        if (outcome.trialCount !== undefined) s.trialCount = outcome.trialCount;
-        if (outcome.slurm) s.slurm = outcome.slurm;
-      });
-    } catch (e) {
-      this.handles.delete(name);
-      // A handed-over step whose upstream step failed was canceled for that reason: it is Skipped.
-      const upstreamFailed = step.dependsOn.some((d) => ['Failed', 'Canceled', 'Skipped'].includes(this.status.get(d) ?? ''));
-      if (handedOver && upstreamFailed && !this.abort.signal.aborted) {
-        await logChain;
+  /**
+   * A step this process decides on: its inputs resolved and its reuse key worked out. Returns
+   * undefined when an earlier run's outputs are reused (the step is then recorded Reused);
+   * otherwise the prepared step, recorded Running when `markRunning` (it runs here).
+   */
+  private async prepareOrReuse(name: string, startedAt: string, log: (text: string) => void, markRunning: boolean): Promise<PreparedStep | undefined> {
+    const step = this.spec.steps[name]!;
+    const inputs = await resolveStepInputs(step, (ref) => this.resolveReference(ref));
+    for (const i of Object.values(inputs)) if (i.dataset) this.datasetsRead.set(`${i.dataset.name}:${i.dataset.version}`, i.dataset);
+    const ready = await prepareStep(step, inputs, this.params, this.spec.dir);
+    const { fingerprint, datasets } = ready;
+
+    if (step.allowReuse && !this.noReuse) {
+      const previous = await this.store.findReusableStep(fingerprint);
+      if (previous) {
+        log(`reused outputs of ${previous.runId} / ${previous.step.name} (identical kind, settings, code, parameters and inputs)`);
         await this.saveStep(name, (s) => {
-          s.status = 'Skipped';
+          s.status = 'Reused';
+          s.startedAt = startedAt;
           s.endedAt = new Date().toISOString();
+          s.fingerprint = fingerprint;
+          s.reusedFrom = previous.step.reusedFrom ?? { runId: previous.runId, step: previous.step.name };
+          s.outputs = structuredClone(previous.step.outputs);
+          s.metrics = structuredClone(previous.step.metrics);
+          if (previous.step.trialCount !== undefined) s.trialCount = previous.step.trialCount;
+          if (datasets.length) s.datasets = datasets;
         });
-        await this.cancelHandedOverDependants(name);
-        return;
+        return undefined;
       }
-      const canceled = this.abort.signal.aborted || (isWeirError(e) && e.code === 'CANCELED');
-      // The failed step's partial outputs are already gone (runPreparedStep removes its scratch
-      // folder before its error arrives here): on a full disk they are what frees the space
-      // that recording the failure needs.
-      // A file-system error (a full disk) is the user's to fix: its message, not Weir's stack.
-      const message = isWeirError(e) ? e.format() : (e as NodeJS.ErrnoException)?.code ? (e as Error).message : ((e as Error)?.stack ?? String(e));
-      log(canceled ? 'canceled' : `error: ${message}`);
-      await logChain;
-      const error: RunError = {
-        code: isWeirError(e) ? e.code : 'INTERNAL',
-        message: isWeirError(e) ? e.format() : ((e as Error)?.message ?? String(e)),
-        reason: canceled ? 'Canceled' : 'StepFailed',
-        step: name,
-      };
-      if (!canceled) this.failure ??= { ...error, message: `step '${name}' failed: ${error.message}` };
+    }
+    if (markRunning) {
       await this.saveStep(name, (s) => {
-        s.status = canceled ? 'Canceled' : 'Failed';
-        s.startedAt ??= startedAt;
+        s.status = 'Running';
+        s.startedAt = startedAt;
+        s.fingerprint = fingerprint;
+        if (datasets.length) s.datasets = datasets;
+      });
+    }
+    return { prepared: ready, inputs };
+  }
+
+  /** The pipeline inputs a step that runs elsewhere reads (snapshotted here, handed to the executor). */
+  private async remotePipelineInputs(name: string): Promise<Record<string, ResolvedInput>> {
+    const step = this.spec.steps[name]!;
+    const pipelineInputs: Record<string, ResolvedInput> = {};
+    for (const ref of [...Object.values(step.inputs), ...step.configRefs.map((u) => u.ref)]) {
+      if (ref.scope === 'inputs' && this.spec.inputs[ref.name]) {
+        const input = await this.resolvePipelineInput(ref.name);
+        pipelineInputs[ref.name] = input;
+        if (input.dataset) this.datasetsRead.set(`${input.dataset.name}:${input.dataset.version}`, input.dataset);
+      }
+    }
+    return pipelineInputs;
+  }
+
+  /** A step that threw: Skipped (a handed-over step whose upstream failed), Canceled or Failed, with its error. */
+  private async recordStepFailure(name: string, e: unknown, at: { handedOver: boolean; startedAt: string; stepLog: StepLog }): Promise<void> {
+    const step = this.spec.steps[name]!;
+    const { handedOver, startedAt, stepLog } = at;
+    this.handles.delete(name);
+    // A handed-over step whose upstream step failed was canceled for that reason: it is Skipped.
+    const upstreamFailed = step.dependsOn.some((d) => ['Failed', 'Canceled', 'Skipped'].includes(this.status.get(d) ?? ''));
+    if (handedOver && upstreamFailed && !this.abort.signal.aborted) {
+      await stepLog.flushed();
+      await this.saveStep(name, (s) => {
+        s.status = 'Skipped';
         s.endedAt = new Date().toISOString();
-        s.error = error;
       });
       await this.cancelHandedOverDependants(name);
+      return;
     }
+    const canceled = this.abort.signal.aborted || (isWeirError(e) && e.code === 'CANCELED');
+    // The failed step's partial outputs are already gone (runPreparedStep removes its scratch
+    // folder before its error arrives here): on a full disk they are what frees the space
+    // that recording the failure needs.
+    // A file-system error (a full disk) is the user's to fix: its message, not Weir's stack.
+    const message = isWeirError(e) ? e.format() : (e as NodeJS.ErrnoException)?.code ? (e as Error).message : ((e as Error)?.stack ?? String(e));
+    stepLog.log(canceled ? 'canceled' : `error: ${message}`);
+    await stepLog.flushed();
+    const error: RunError = {
+      code: isWeirError(e) ? e.code : 'INTERNAL',
+      message: isWeirError(e) ? e.format() : ((e as Error)?.message ?? String(e)),
+      reason: canceled ? 'Canceled' : 'StepFailed',
+      step: name,
+    };
+    if (!canceled) this.failure ??= { ...error, message: `step '${name}' failed: ${error.message}` };
+    await this.saveStep(name, (s) => {
+      s.status = canceled ? 'Canceled' : 'Failed';
+      s.startedAt ??= startedAt;
+      s.endedAt = new Date().toISOString();
+      s.error = error;
+    });
+    await this.cancelHandedOverDependants(name);
   }
 
   /** A step that did not complete: the jobs of steps already handed over that read it will never run, so they are canceled. */
