@@ -2,7 +2,7 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
 import type { RunRecord } from '../../engine/src/store/records';
-import { processesWith, sandbox, startWeir, uniqueSeconds, waitFor, weir, write } from './helpers';
+import { outsideState, processesWith, sandbox, startWeir, uniqueSeconds, waitFor, weir, write } from './helpers';
 
 /** Issue 11 items 6 and 10: a step ends when its main process ends; no child outlives its run. */
 
@@ -105,4 +105,42 @@ describe('kill -9 right after a script step starts next to a sql step', () => {
       killAll(processesWith(`sleep ${a}`));
     }
   });
+});
+
+describe('a label with 1,000 classes (item 5)', () => {
+  test('the ensemble phase yields to `weir run cancel`: the run ends Canceled, no step left Running', async () => {
+    const box = sandbox();
+    const rows = Array.from({ length: 2000 }, (_, i) => `${(i * 7919) % 1000 / 1000},${(i * 104729) % 997 / 997},c${i % 1000}`);
+    write(box.ws, {
+      'd.csv': `a,b,label\n${rows.join('\n')}\n`,
+      'k.pipeline.yaml': [
+        'inputs: { d: "file:d.csv" }',
+        'steps:',
+        '  train:',
+        '    automl:',
+        '      task: classification',
+        '      label_column_name: label',
+        '      primary_metric: accuracy',
+        '      iterations: 2',
+        '      experiment_timeout_minutes: 1',
+        '    inputs: { training_data: ${{ inputs.d }} }',
+        '',
+      ].join('\n'),
+    });
+    const outside = outsideState(box);
+    const run = startWeir(box.ws, ['run', 'k.pipeline.yaml']);
+    try {
+      // The search is over and the ensembles are being built (before the fix: minutes on the main thread).
+      await waitFor(() => /search stopped/.test(run.output()), 120_000);
+      const cancel = weir(box.ws, ['run', 'cancel', 'latest']);
+      expect(cancel.code, cancel.err).toBe(0);
+      expect(await run.exited).toBe(1);
+      const shown = JSON.parse(weir(box.ws, ['run', 'show', 'latest', '--json']).out) as RunRecord;
+      expect(shown.status).toBe('Canceled');
+      expect(shown.steps.map((s) => s.status)).toEqual(['Canceled']);
+      expect(outsideState(box)).toEqual(outside);
+    } finally {
+      run.child.kill('SIGKILL');
+    }
+  }, 180_000);
 });
