@@ -344,14 +344,15 @@ async function measure(exportDir: string): Promise<void> {
   const [main, ...others] = budgets;
   if (multi) console.log(`\nMeans over seeds ${seeds.join(',')}; Weir−best and −HGB are means of the per-seed differences.`);
   const header = ['table', 'metric', `Weir ${main}m`, 'HGB', 'RF', 'XGB srch', 'Weir−best', ...others.flatMap((b) => [`Weir ${b}m`, `−HGB`])];
-  console.log(`\n${header.map((h, i) => (i < 2 ? h.padEnd(9) : h.padStart(10))).join(' ')}`);
+  const nameWidth = Math.max(9, ...rows.map((r) => r.table.length + 1));
+  console.log(`\n${header.map((h, i) => (i === 0 ? h.padEnd(nameWidth) : i === 1 ? h.padEnd(9) : h.padStart(10))).join(' ')}`);
   const gaps: number[] = [];
   const misses: string[] = failed.map((name) => `${name} failed`);
   for (const r of rows) {
     const gap = mean(r.gaps);
     gaps.push(gap);
     if (!(gap >= 0)) misses.push(`${r.table} ${main} min vs best peer (${signed(gap)})`);
-    const cells = [r.table.padEnd(9), r.metric.padEnd(9), f4(r.weir[main]), f4(r.peers.hgb), f4(r.peers.rf), f4(r.peers.xgb_search), signed(gap)].map((c, i) => (i < 2 ? c : c.padStart(10)));
+    const cells = [r.table.padEnd(nameWidth), r.metric.padEnd(9), f4(r.weir[main]), f4(r.peers.hgb), f4(r.peers.rf), f4(r.peers.xgb_search), signed(gap)].map((c, i) => (i < 2 ? c : c.padStart(10)));
     for (const b of others) {
       const g = mean(r.hgbGaps[b]);
       if (!(g >= 0)) misses.push(`${r.table} ${b} min vs HGB (${signed(g)})`);
