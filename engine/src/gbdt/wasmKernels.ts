@@ -23,6 +23,8 @@ export interface GbdtKernels {
   leafWeight(g: number, h: number): number;
   nodeGain(g: number, h: number): number;
   findBestSplit(hist: number, g: number, h: number, featMask: number, out: number): void;
+  /** The one-candidate-at-a-time reference findBestSplit must agree with (for tests). */
+  findBestSplitReference(hist: number, g: number, h: number, featMask: number, out: number): void;
   partitionRows(begin: number, end: number, f: number, splitBin: number, defaultLeft: number): number;
   addLeafValue(margin: number, k: number, begin: number, end: number, value: number): void;
   maskGradients(gh: number, mask: number, n: number): void;

@@ -180,6 +180,7 @@ function fit(args: FitArgs): FittedModel {
   }
   if (evals) params.early_stopping_rounds = patienceRounds(params.eta ?? 0.3);
   const result = train(fitData, params, evals);
+  const info: FitInfo = { rounds: result.booster.numTrees / Math.max(1, numClasses > 2 ? numClasses : 1), bestIteration: result.bestIteration, fitRows: fitData.rows };
   if (heldOut && result.bestIteration !== undefined && args.X.rows < REFIT_BELOW_ROWS) {
     // A small table cannot spare the held-out rows: refit on all of them with the rounds
     // early stopping chose, scaled up for the larger sample (more rows support more rounds).
@@ -187,13 +188,31 @@ function fit(args: FitArgs): FittedModel {
     result.booster.dispose();
     const refitRounds = Math.max(1, Math.round((best * args.X.rows) / fitData.rows));
     const full = train(trainData(args.X, args.y, args.weight), { ...params, num_boost_round: refitRounds, early_stopping_rounds: undefined });
-    return new XGBoostModel(args.task === 'classification' ? 'XGBoostClassifier' : 'XGBoostRegressor', args.task, numClasses, full.booster, undefined, args.X.featureNames);
+    const model = new XGBoostModel(args.task === 'classification' ? 'XGBoostClassifier' : 'XGBoostRegressor', args.task, numClasses, full.booster, undefined, args.X.featureNames);
+    model.fitInfo = { ...info, refitRounds };
+    return model;
   }
   const iterationEnd = result.bestIteration !== undefined && evals ? result.bestIteration + 1 : undefined;
-  return new XGBoostModel(args.task === 'classification' ? 'XGBoostClassifier' : 'XGBoostRegressor', args.task, numClasses, result.booster, iterationEnd, args.X.featureNames);
+  const model = new XGBoostModel(args.task === 'classification' ? 'XGBoostClassifier' : 'XGBoostRegressor', args.task, numClasses, result.booster, iterationEnd, args.X.featureNames);
+  model.fitInfo = info;
+  return model;
 }
 
-class XGBoostModel implements FittedModel {
+/** How a fit went (not saved with the model): for benches and tests. */
+export interface FitInfo {
+  /** Rounds the first (or only) fit ran. */
+  rounds: number;
+  /** The round early stopping kept, when it watched held-out rows. */
+  bestIteration?: number;
+  /** Rows that fit trained on (fewer than the fold's when a share was held out). */
+  fitRows: number;
+  /** Rounds of the refit on all rows, when there was one. */
+  refitRounds?: number;
+}
+
+export class XGBoostModel implements FittedModel {
+  fitInfo?: FitInfo;
+
   constructor(
     readonly family: string,
     private readonly task: Task,

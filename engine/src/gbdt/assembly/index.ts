@@ -695,10 +695,14 @@ let alpha: f64 = 0;
 let minChildWeight: f64 = 1;
 let maxDeltaStep: f64 = 0;
 
-/** Split-search scratch: per-bin running sums (f64) and candidate gains (f32) of one feature. */
+/**
+ * Split-search scratch, one feature's candidates (its non-empty bins, see packBins): running
+ * sums (f64), gains (f32) and the bin each candidate splits after (i32).
+ */
 let scanG: usize = 0;
 let scanH: usize = 0;
 let scanChg: usize = 0;
+let scanBin: usize = 0;
 /** Room for a feature's 256 bins plus a spare lane for the two-at-a-time loops. */
 const SCAN_BINS: usize = 260;
 
@@ -711,6 +715,7 @@ export function setSplitParams(lambda_: f64, alpha_: f64, minChildWeight_: f64, 
     scanG = alloc(SCAN_BINS << 3);
     scanH = alloc(SCAN_BINS << 3);
     scanChg = alloc(SCAN_BINS << 2);
+    scanBin = alloc(SCAN_BINS << 2);
   }
 }
 
@@ -824,18 +829,55 @@ function writeBest(out: usize): void {
   store<i32>(out, bestDefaultLeft, 32);
 }
 
-/** scanG/scanH[b] = sums of bins from..b (step +1) or b..from (step −1), for b from `from` up to (not incl.) `to`. */
+/**
+ * Lists the non-empty bins of one feature (gradient or hessian sum not 0) in scanBin, in
+ * bin order; returns how many. Its histogram starts at `base`.
+ *
+ * An empty bin adds nothing, so its candidate has the same sums, hence the same gain, as the
+ * candidate just before it in scan order (forward or backward) and can never win the strict
+ * comparison in offerSplit; before the first non-empty bin a side is empty, which is invalid
+ * (hessian 0 < min_child_weight) or, with min_child_weight 0, has loss change 0, which cannot
+ * beat the running best either. Dropping them leaves the chosen split unchanged
+ * (findBestSplitScalar, the reference, skips them the same way), while small nodes, whose
+ * few rows fill a handful of a feature's up to 256 bins, pay for their gains (two divisions
+ * each) and running sums only where they have rows. Branch-free: every bin is written at the
+ * cursor, which moves past it only when the bin is non-empty.
+ */
 // @ts-ignore: decorator
 @inline
-function runningSums(base: usize, from: i32, to: i32, step: i32): void {
+function packBins(base: usize, nb: i32): i32 {
+  let k: usize = 0;
+  for (let b = 0; b < nb; b++) {
+    const p = base + (<usize>b << 4);
+    store<i32>(scanBin + (k << 2), b);
+    // Either sum non-zero (−0 counts as 0): the bits without the sign are not all zero.
+    k += <usize>(((load<u64>(p) | load<u64>(p, 8)) << 1) != 0);
+  }
+  return <i32>k;
+}
+
+/** scanG/scanH[j] = the sums of listed bins 0..j (forward) or j..n−1 (backward), for j in 0..n−1. */
+// @ts-ignore: decorator
+@inline
+function packedSums(base: usize, n: i32, forward: bool): void {
   let gs: f64 = 0;
   let hs: f64 = 0;
-  for (let b = from; b != to; b += step) {
-    const p = base + (<usize>b << 4);
-    gs += load<f64>(p);
-    hs += load<f64>(p, 8);
-    store<f64>(scanG + (<usize>b << 3), gs);
-    store<f64>(scanH + (<usize>b << 3), hs);
+  if (forward) {
+    for (let j = 0; j < n; j++) {
+      const p = base + (<usize>load<i32>(scanBin + (<usize>j << 2)) << 4);
+      gs += load<f64>(p);
+      hs += load<f64>(p, 8);
+      store<f64>(scanG + (<usize>j << 3), gs);
+      store<f64>(scanH + (<usize>j << 3), hs);
+    }
+  } else {
+    for (let j = n - 1; j >= 0; j--) {
+      const p = base + (<usize>load<i32>(scanBin + (<usize>j << 2)) << 4);
+      gs += load<f64>(p);
+      hs += load<f64>(p, 8);
+      store<f64>(scanG + (<usize>j << 3), gs);
+      store<f64>(scanH + (<usize>j << 3), hs);
+    }
   }
 }
 
@@ -852,9 +894,10 @@ export function findBestSplit(hist: usize, g: f64, h: f64, featMask: usize, out:
     findBestSplitScalar(hist, g, h, featMask, out);
     return;
   }
-  // The same candidates, gains and order as findBestSplitScalar (the reference), in three
-  // passes per feature: running sums, then two candidates' gains at a time with SIMD (the
-  // divisions dominate), then a scan in XGBoost's order keeping the first strictly best.
+  // The same candidates, gains and order as findBestSplitScalar (the reference), in passes
+  // per feature: the non-empty bins listed (packBins), then per direction their running sums,
+  // two candidates' gains at a time with SIMD (the divisions dominate), and a scan in
+  // XGBoost's order keeping the first strictly best.
   const parentGain = <f32>gainInline(g, h);
   const gV = f64x2.splat(g);
   const hV = f64x2.splat(h);
@@ -868,30 +911,39 @@ export function findBestSplit(hist: usize, g: f64, h: f64, featMask: usize, out:
     if (load<u8>(featMask + f) == 0) continue;
     const base = hist + <usize>load<u32>(slotBytePtr + (<usize>f << 2));
     const nb = load<i32>(nbinsPtr + (<usize>f << 2));
+    const n = packBins(base, nb);
     // Forward: missing values go right; a split after bin b has bins 0..b on the left.
-    runningSums(base, 0, nb, 1);
-    for (let b = 0; b < nb; b += 2) {
-      const gl = v128.load(scanG + (<usize>b << 3));
-      const hl = v128.load(scanH + (<usize>b << 3));
-      v128.store(scanChg + (<usize>b << 2), lossChangeX2(gl, hl, f64x2.sub(gV, gl), f64x2.sub(hV, hl), alphaV, negAlphaV, lambdaV, mcwV, parentV));
+    packedSums(base, n, true);
+    for (let j = 0; j < n; j += 2) {
+      const gl = v128.load(scanG + (<usize>j << 3));
+      const hl = v128.load(scanH + (<usize>j << 3));
+      v128.store(scanChg + (<usize>j << 2), lossChangeX2(gl, hl, f64x2.sub(gV, gl), f64x2.sub(hV, hl), alphaV, negAlphaV, lambdaV, mcwV, parentV));
     }
-    for (let b = 0; b < nb; b++) {
-      offerSplit(load<f32>(scanChg + (<usize>b << 2)), load<f64>(scanG + (<usize>b << 3)), load<f64>(scanH + (<usize>b << 3)), f, b, 0);
+    for (let j = 0; j < n; j++) {
+      offerSplit(load<f32>(scanChg + (<usize>j << 2)), load<f64>(scanG + (<usize>j << 3)), load<f64>(scanH + (<usize>j << 3)), f, load<i32>(scanBin + (<usize>j << 2)), 0);
     }
     const mp = base + (<usize>nb << 4);
     if (load<f64>(mp) == 0 && load<f64>(mp, 8) == 0) continue;
     // Backward: missing values go left; the candidate at b has bins b..nb−1 on the right.
-    runningSums(base, nb - 1, -1, -1);
-    for (let b = 0; b < nb; b += 2) {
-      const gr = v128.load(scanG + (<usize>b << 3));
-      const hr = v128.load(scanH + (<usize>b << 3));
-      v128.store(scanChg + (<usize>b << 2), lossChangeX2(f64x2.sub(gV, gr), f64x2.sub(hV, hr), gr, hr, alphaV, negAlphaV, lambdaV, mcwV, parentV));
+    packedSums(base, n, false);
+    for (let j = 0; j < n; j += 2) {
+      const gr = v128.load(scanG + (<usize>j << 3));
+      const hr = v128.load(scanH + (<usize>j << 3));
+      v128.store(scanChg + (<usize>j << 2), lossChangeX2(f64x2.sub(gV, gr), f64x2.sub(hV, hr), gr, hr, alphaV, negAlphaV, lambdaV, mcwV, parentV));
     }
-    for (let b = nb - 1; b >= 0; b--) {
-      offerSplit(load<f32>(scanChg + (<usize>b << 2)), g - load<f64>(scanG + (<usize>b << 3)), h - load<f64>(scanH + (<usize>b << 3)), f, b - 1, 1);
+    for (let j = n - 1; j >= 0; j--) {
+      offerSplit(load<f32>(scanChg + (<usize>j << 2)), g - load<f64>(scanG + (<usize>j << 3)), h - load<f64>(scanH + (<usize>j << 3)), f, load<i32>(scanBin + (<usize>j << 2)) - 1, 1);
     }
   }
   writeBest(out);
+}
+
+/**
+ * The reference split search (findBestSplitScalar) whatever max_delta_step is: tests check
+ * findBestSplit against it.
+ */
+export function findBestSplitReference(hist: usize, g: f64, h: f64, featMask: usize, out: usize): void {
+  findBestSplitScalar(hist, g, h, featMask, out);
 }
 
 /** The reference split search, one candidate at a time; used when max_delta_step is set. */

@@ -1,0 +1,180 @@
+// `npm run bench -- gbdt-trial`: what one AutoML booster trial costs on a small table.
+//
+// For each table of ../shared/data/automl-dev that is present (Life expectancy, regression,
+// 1,319 training rows; Soybean, 19 classes, 546 rows), featurized as AutoML does and split in
+// 5 folds: every configuration of the booster's portfolio fitted on each fold as a trial
+// does (XGBoostRegressor/Classifier `fit`: held-out share, early stopping, refit), with the
+// wall and CPU time per trial, the rounds the held-out fit ran, the round early stopping
+// chose and the trees in the final model.
+//
+// First, always (synthetic data, no files needed): tables shaped like those two against Debian's
+// XGBoost 1.7.4 (`hist`, nthread=1) training the same configuration, CPU seconds of training
+// each, Weir's best of 3 (and its model equal to XGBoost's: the largest prediction gap).
+//
+// Options: --tables=life,soybean  --configs=0,1,2 (portfolio indices; default all)
+//          --reference-only / --trials-only
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { xgboostClassifier, xgboostRegressor, type XGBoostModel } from '../engine/src/automl/families/xgboost';
+import { fitFeaturizer } from '../engine/src/automl/featurize';
+import { readTableFile } from '../engine/src/automl/model/tableFiles';
+import { kFold, stratifiedKFold } from '../engine/src/automl/splitFolds';
+import { gatherRows } from '../engine/src/automl/families/familyUtils';
+import { computeMetrics } from '../engine/src/automl/metrics';
+import { existsSync, mkdirSync } from 'node:fs';
+import os from 'node:os';
+import { train } from '../engine/src/gbdt';
+import type { GbdtParams } from '../engine/src/gbdt/api';
+import { mulberry32 } from '../engine/src/util/mulberry32';
+import { hasPythonXGBoost, runReferences } from '../test/gbdt/reference';
+
+const args = process.argv.slice(2);
+const flag = (name: string): string | undefined => args.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
+const devData = path.resolve(flag('data') ?? path.join(process.cwd(), '..', 'shared', 'data', 'automl-dev'));
+const wantedTables = (flag('tables') ?? 'life,soybean').split(',');
+const wantedConfigs = flag('configs')?.split(',').map(Number);
+
+const tables = [
+  { name: 'life', file: 'Life_Expectancy_Data.csv', label: 'Life expectancy', task: 'regression' as const },
+  { name: 'soybean', file: 'Soybean.csv', label: 'Class', task: 'classification' as const },
+];
+
+const cpu = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e3;
+};
+
+/** ~Life expectancy: 1,300 rows, 18 continuous features (many distinct values) and 5 binary, a noisy non-linear target. */
+function lifeLike(rows: number): { values: Float32Array; label: Float32Array; cols: number } {
+  const cols = 23;
+  const rand = mulberry32(11);
+  const values = new Float32Array(rows * cols);
+  for (let f = 0; f < cols; f++) for (let i = 0; i < rows; i++) values[f * rows + i] = f < 18 ? Math.round(rand() * 1000 * (1 + f)) / 10 : rand() < 0.3 ? 1 : 0;
+  const label = new Float32Array(rows);
+  for (let i = 0; i < rows; i++) {
+    const x = (f: number) => values[f * rows + i] / (100 * (1 + f));
+    label[i] = 60 + 10 * Math.sin(3 * x(0)) + 8 * x(1) * x(2) - 5 * x(3) + 4 * values[18 * rows + i] + 3 * (x(4) > 0.5 ? 1 : 0) + 2 * (rand() - 0.5);
+  }
+  return { values, label, cols };
+}
+
+/** ~Soybean: 546 rows, 90 binary (one-hot) features, 19 classes each set off by a few features. */
+function soybeanLike(rows: number, classes: number): { values: Float32Array; label: Float32Array; cols: number } {
+  const cols = 90;
+  const rand = mulberry32(12);
+  const label = Float32Array.from({ length: rows }, () => Math.floor(rand() * classes));
+  const values = new Float32Array(rows * cols);
+  for (let i = 0; i < rows; i++) {
+    for (let f = 0; f < cols; f++) {
+      const own = f % classes === label[i] || (f * 7) % classes === label[i];
+      values[f * rows + i] = rand() < (own ? 0.8 : 0.1) ? 1 : 0;
+    }
+  }
+  return { values, label, cols };
+}
+
+/** Weir's training CPU seconds (best of 3, after a warm-up) against XGBoost's, same data and parameters. */
+function againstReference(): void {
+  if (!hasPythonXGBoost()) {
+    console.log('reference: python3 with xgboost not found, skipped');
+    return;
+  }
+  const life = lifeLike(1300);
+  const soy = soybeanLike(546, 19);
+  const cases: { name: string; data: { values: Float32Array; label: Float32Array; cols: number }; rows: number; params: GbdtParams }[] = [
+    { name: '1,300 × 23, reg, 127 leaves, eta 0.03, 300 rounds', data: life, rows: 1300, params: { objective: 'reg:squarederror', grow_policy: 'lossguide', max_depth: 0, max_leaves: 127, eta: 0.03, num_boost_round: 300 } },
+    { name: '1,300 × 23, reg, 31 leaves, eta 0.1, 300 rounds', data: life, rows: 1300, params: { objective: 'reg:squarederror', grow_policy: 'lossguide', max_depth: 0, max_leaves: 31, eta: 0.1, num_boost_round: 300 } },
+    { name: '546 × 90, 19 classes, 31 leaves, eta 0.1, 100 rounds', data: soy, rows: 546, params: { objective: 'multi:softprob', num_class: 19, grow_policy: 'lossguide', max_depth: 0, max_leaves: 31, eta: 0.1, num_boost_round: 100 } },
+  ];
+  const jobs = cases.map((c, i) => {
+    const dir = path.join(process.cwd(), 'bench', '.cache', `gbdt-trial-ref-${i}`);
+    mkdirSync(dir, { recursive: true });
+    return { dir, train: { rows: c.rows, cols: c.data.cols, values: c.data.values, label: c.data.label }, test: { rows: c.rows, cols: c.data.cols, values: c.data.values }, params: c.params };
+  });
+  const weir = jobs.map((job) => {
+    let best = Infinity;
+    let pred: Float32Array | undefined;
+    for (let rep = 0; rep < 4; rep++) {
+      const before = process.cpuUsage();
+      const { booster } = train(job.train, job.params);
+      const used = process.cpuUsage(before);
+      if (rep > 0) best = Math.min(best, (used.user + used.system) / 1e6);
+      pred ??= booster.predict(job.test);
+      booster.dispose();
+    }
+    return { cpu: best, pred: pred! };
+  });
+  const native = runReferences(jobs);
+  console.log(`\nWeir against XGBoost 1.7.4 (hist, nthread=1), training CPU seconds, same data and parameters (load ${loadavg()})`);
+  const table = [['case', 'Weir', 'XGBoost', 'ratio', 'max |Δ pred|']];
+  cases.forEach((c, i) => {
+    const n = native[i].trainCpuSeconds ?? NaN;
+    let gap = 0;
+    const np = native[i].nativePred!;
+    for (let j = 0; j < np.length; j++) gap = Math.max(gap, Math.abs(np[j] - weir[i].pred[j]));
+    table.push([c.name, weir[i].cpu.toFixed(3), n.toFixed(3), `${(weir[i].cpu / n).toFixed(2)}×`, gap.toExponential(1)]);
+  });
+  const widths = table[0].map((_, col) => Math.max(...table.map((r) => r[col].length)));
+  for (const r of table) console.log(r.map((cell, col) => cell.padEnd(widths[col])).join('  '));
+}
+
+async function main(): Promise<void> {
+  if (!args.includes('--trials-only')) againstReference();
+  if (args.includes('--reference-only')) return;
+  for (const t of tables.filter((x) => wantedTables.includes(x.name))) {
+    const file = path.join(devData, t.file);
+    if (!existsSync(file)) {
+      console.log(`${t.name}: ${file} is absent, skipped`);
+      continue;
+    }
+    const table = await readTableFile(file);
+    // The bench's 80% training split is about this size; all rows here (the cost is what matters).
+    const fitted = fitFeaturizer(table, t.label, { mode: 'auto' }, { task: t.task });
+    const X = fitted.X;
+    const y = fitted.y.values;
+    const numClasses = fitted.y.classes?.length;
+    const folds = t.task === 'classification' ? stratifiedKFold(y, 5, 1) : kFold(y.length, 5, 1);
+    const family = t.task === 'classification' ? xgboostClassifier : xgboostRegressor;
+    const portfolio = family.portfolio!(t.task, { rows: folds[0].train.length, features: X.cols });
+    console.log(`\n${t.name}: ${X.rows} rows × ${X.cols} features, ${t.task}${numClasses ? `, ${numClasses} classes` : ''}, 5 folds (load ${loadavg()})`);
+    console.log('config                                   trial wall ms  CPU ms  trees/fold  score');
+    let totalWall = 0;
+    portfolio.forEach((params, ci) => {
+      if (wantedConfigs && !wantedConfigs.includes(ci)) return;
+      const w0 = performance.now();
+      const c0 = cpu();
+      let trees = 0;
+      let stateMs = 0;
+      const fits: string[] = [];
+      const oof = new Float64Array(y.length * (numClasses && numClasses > 2 ? numClasses : t.task === 'classification' ? 2 : 1));
+      const width = oof.length / y.length;
+      for (let f = 0; f < folds.length; f++) {
+        const fold = folds[f];
+        const model = family.fit({ task: t.task, X: gatherRows(X, fold.train), y: Float32Array.from(fold.train, (i) => y[i]), numClasses, params, seed: 1 + f });
+        const pred = model.predict(gatherRows(X, fold.valid));
+        fold.valid.forEach((r, i) => oof.set(pred.subarray(i * width, (i + 1) * width), r * width));
+        const info = (model as XGBoostModel).fitInfo;
+        if (info) fits.push(`${info.rounds}${info.bestIteration !== undefined ? `/${info.bestIteration + 1}` : ''}${info.refitRounds !== undefined ? `+${info.refitRounds}` : ''}`);
+        const s0 = performance.now();
+        const state = model.state() as { model: { learner: { gradient_booster: { model: { trees: unknown[] } } } } };
+        stateMs += performance.now() - s0;
+        trees += state.model.learner.gradient_booster.model.trees.length;
+        model.dispose?.();
+      }
+      const wall = performance.now() - w0 - stateMs;
+      totalWall += wall;
+      const m = computeMetrics(t.task === 'classification' ? { task: 'classification', yTrue: y, pred: oof, numClasses: width } : { task: 'regression', yTrue: y, pred: oof });
+      const score = t.task === 'classification' ? m.AUC_weighted : m.r2_score;
+      const desc = `${params.n_estimators}r lr${params.learning_rate} ${params.max_leaves}l`;
+      console.log(`#${ci} ${desc.padEnd(36)} ${wall.toFixed(0).padStart(13)}  ${(cpu() - c0).toFixed(0).padStart(6)}  ${(trees / folds.length).toFixed(0).padStart(10)}  ${Number(score).toFixed(4)}  (state() ${stateMs.toFixed(0)} ms, not counted)`);
+      console.log(`    rounds run/best+refit per fold: ${fits.join(' ')}`);
+    });
+    console.log(`${t.name}: all configurations ${totalWall.toFixed(0)} ms wall`);
+  }
+}
+
+function loadavg(): string {
+  return os.loadavg().map((x) => x.toFixed(1)).join(' ');
+}
+
+void main();
