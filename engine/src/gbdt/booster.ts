@@ -176,35 +176,61 @@ export function checkMatrix(data: FeatureMatrix, what: string): void {
   }
 }
 
+/** 10^0 … 10^22: every one an exact double, so a product or quotient with one is correctly rounded. */
+const POW10 = Array.from({ length: 23 }, (_, k) => Number(`1e${k}`));
+
+/** m × 10^k as the nearest double, as Number(`${m}e${k}`) reads it (m an integer below 2^53). */
+function scaled(m: number, k: number): number {
+  if (k >= 0 && k <= 22) {
+    const v = m * POW10[k];
+    if (v <= Number.MAX_SAFE_INTEGER) return v;
+  } else if (k < 0 && k >= -22) {
+    return m / POW10[-k];
+  }
+  return Number(`${m}e${k}`);
+}
+
 /**
  * The shortest decimal that reads back as the same float32, as a number: JSON then prints
  * 0.57551026 where the float64 view would print 0.5755102634429932, like XGBoost does.
+ * That is Number(f.toPrecision(p)) for the smallest p in 1..9 that reads back as f.
+ *
+ * A model has hundreds of thousands of these numbers (and an AutoML trial's kept models are
+ * serialised with them), so this avoids calling toPrecision once per p: whole numbers below
+ * 2^24 are their own shortest form (every integer there is a float32, so a shorter decimal —
+ * another integer — reads back as another float32); otherwise the 9 significant digits of
+ * toPrecision(9) are rounded to p digits in integer arithmetic, which is toPrecision(p)'s
+ * rounding except when the dropped digits are exactly one half (toPrecision(9) may have
+ * rounded the true tail up to that), where toPrecision(p) itself decides; the candidate's
+ * value is m × 10^k, correctly rounded as Number() reads the string.
  */
 export function f32Number(x: number): number {
   const f = Math.fround(x);
   if (!Number.isFinite(f) || f === 0) return f;
-  // The shortest p in 1..9 whose rounding reads back as f. Rounding to p + 1 digits is never
-  // farther from f than rounding to p (every p-digit decimal has p + 1 digits), so "reads
-  // back" is monotone in p and the search can start where most floats land (7–9 digits)
-  // and bisect below; a model's hundred thousands of numbers made this a visible cost.
-  const at = (p: number) => Number(f.toPrecision(p));
-  const v8 = at(8);
-  if (Math.fround(v8) !== f) return at(9);
-  let v = at(7);
-  if (Math.fround(v) !== f) return v8;
-  let lo = 1;
-  let hi = 7;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    const c = at(mid);
-    if (Math.fround(c) === f) {
-      hi = mid;
-      v = c;
+  const a = Math.abs(f);
+  if (a < 16777216 && Number.isInteger(a)) return f;
+  // a ≈ m × 10^e with m the 9 significant digits of toPrecision(9) as an integer.
+  const s = a.toPrecision(9);
+  const ei = s.indexOf('e');
+  const mant = ei < 0 ? s : s.slice(0, ei);
+  const dot = mant.indexOf('.');
+  const digits = dot < 0 ? mant : mant.slice(0, dot) + mant.slice(dot + 1);
+  const m = Number(digits);
+  const e = (dot < 0 ? mant.length : dot) - digits.length + (ei < 0 ? 0 : Number(s.slice(ei + 1)));
+  for (let p = 1; p < 9; p++) {
+    const q = POW10[9 - p];
+    const r = m % q;
+    let v: number;
+    if (2 * r === q) {
+      v = Number(a.toPrecision(p));
     } else {
-      lo = mid + 1;
+      const base = (m - r) / q;
+      v = scaled(2 * r > q ? base + 1 : base, e + 9 - p);
     }
+    if (Math.fround(v) === a) return f < 0 ? -v : v;
   }
-  return v;
+  const v = scaled(m, e);
+  return f < 0 ? -v : v;
 }
 
 function f32List(a: Float32Array): number[] {
