@@ -61,8 +61,10 @@ async function search(
   const clock = { t: 0 };
   // A custom runner (fold-parallel test) does not record what it started.
   const runner = (o.runner?.(clock) ?? fakeRunner(sim, clock, o.budgetMs)) as ReturnType<typeof fakeRunner>;
+  const notes: string[] = [];
   const outcome = await runSearch({
     runner,
+    onNote: (text) => notes.push(text),
     families: o.families ?? families,
     folds: o.folds,
     iterations: o.iterations ?? 1000,
@@ -77,7 +79,7 @@ async function search(
     onTrial: () => undefined,
     now: () => clock.t,
   });
-  return { outcome, runner, clock };
+  return { outcome, runner, clock, notes };
 }
 
 /** Boost improves with trees (to a plateau); its trials take 10 ms plus 1 ms per 10 trees. */
@@ -121,6 +123,39 @@ describe('runSearch budget rules', () => {
     expect(clock.t).toBeLessThan(budgetMs);
   });
 
+  it('with a budget, a stalled best turns the rest to the families close to it, and stops early only when none improves its own best', async () => {
+    // Boost's first trial (0.800) stays its best, the rest land a little below it; Slow trails
+    // it closely and improves its own best with C (up to C = 100).
+    const sim: Sim = {
+      duration: () => 100,
+      score: (r) => (r.family === 'Slow' ? 0.797 + 0.0005 * Math.log10(Number(r.params.C) * 1000) : r.iteration === 0 ? 0.8 : 0.795 + 0.004 * Math.abs(Math.sin(r.iteration))),
+    };
+    const budgetMs = 60_000;
+    const { outcome, clock, notes, runner } = await search(sim, { budgetMs, earlyStopping: true });
+    const stall = notes.find((n) => n.startsWith('search stalled: '));
+    expect(stall).toMatch(
+      /^search stalled: \d+ trials over the last [\d.]+ s \(\d+% of the budget\) without improving AUC_weighted by more than 0.0001, \d+% of the budget spent; best AUC_weighted 0.8000 from iteration 0; the rest of the budget goes to the families within 0\.\d{4} of the best \(3 × the spread of Boost's 5 best trials; contending: Boost, Slow\)/,
+    );
+    expect(outcome.stopReason).toMatch(
+      /^early stopping: \d+ trials over the last [\d.]+ s \(\d+% of the budget\) without any family within 0\.\d{4} of the best improving its own best AUC_weighted by more than 0.0001, \d+% of the budget spent; the best stalled at \d+% of the budget and the trials since went to (Boost|Slow) \d+ \(best 0\.\d{4}\)/,
+    );
+    // Stalled at half the budget at the earliest; the stop after it needs another quarter.
+    expect(clock.t).toBeGreaterThanOrEqual(0.75 * budgetMs);
+    expect(clock.t).toBeLessThan(budgetMs);
+    // Before the stall the leader (Boost) took most trials; after it the contending family gets its share.
+    const slowShare = (xs: { family: string }[]) => xs.filter((x) => x.family === 'Slow').length / Math.max(1, xs.length);
+    const n = runner.started.length;
+    expect(slowShare(runner.started.slice(Math.floor((2 * n) / 3)))).toBeGreaterThan(slowShare(runner.started.slice(0, Math.floor(n / 3))));
+  });
+
+  it('when no other family is close to the best, a stalled best stops the search and says so', async () => {
+    const sim: Sim = { duration: () => 100, score: (r) => (r.family === 'Slow' ? 0.7 : 0.8) };
+    const { outcome, notes, clock } = await search(sim, { budgetMs: 60_000, earlyStopping: true });
+    expect(notes.some((n) => n.startsWith('search stalled'))).toBe(false);
+    expect(outcome.stopReason).toMatch(/^early stopping: \d+ trials over the last [\d.]+ s \(\d+% of the budget\) without improving AUC_weighted.*; no other family within 0\.\d{4} of the best/);
+    expect(clock.t).toBeLessThan(0.75 * 60_000);
+  });
+
   it('with a budget, early stopping waits while a result that finished behind a slower trial improves on the best', () => {
     const done = (score: number) => ({ status: 'Completed' as const, score });
     // Iterations 0–2 are fed (best 0.80); 4 finished early with 0.85 while 3 still runs.
@@ -141,6 +176,10 @@ describe('runSearch budget rules', () => {
     const b = await search(flat, { earlyStopping: true, iterations: 200 });
     expect(a.outcome.stopReason).toMatch(/^early stopping: 20 trials in a row/);
     expect(a.runner.started).toEqual(b.runner.started);
+    // Without a time limit a close family does not keep the search going either.
+    const tie = await search({ duration: () => 100, score: () => 0.8 }, { earlyStopping: true, iterations: 200 });
+    expect(tie.outcome.stopReason).toMatch(/^early stopping: 20 trials in a row/);
+    expect(tie.notes.some((n) => n.startsWith('search stalled'))).toBe(false);
   });
 
   it('shrinks a booster configuration that passes its share of the budget, so the booster still gets a trial that finishes', async () => {

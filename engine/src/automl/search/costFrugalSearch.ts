@@ -19,7 +19,9 @@ import { type Config, type UnitSpace, configCost, configKey, fromUnit, toUnit, u
  *    best loss), so the family that is winning gets the time; otherwise sampled with
  *    probability ∝ 1 / ECI, FLAML's estimated cost for improvement: the cost a family spent
  *    since its last improvement, or between its last two, stretched when it trails the
- *    global best by more than its recent rate of improvement would close.
+ *    global best by more than its recent rate of improvement would close. Once the caller
+ *    says the best has stalled (`diversify`), only ECI sampling, without the stretch for
+ *    the families close enough to the best to contend.
  *
  * Costs are relative config costs (see `configCost`) unless the caller feeds back what a
  * trial really cost (`observe`'s `spent`, seconds when the run has a time budget): without
@@ -88,6 +90,8 @@ export class CostFrugalSearch {
   private globalBest = Infinity;
   private globalFirst = Infinity;
   private totalSpent = 0;
+  /** Once the best has stalled (see `diversify`): how far behind the best a family may be and still contend. */
+  private contentionMargin: number | undefined;
 
   constructor(families: SearchFamily[], seed: number) {
     if (families.length === 0) throw new Error('the search needs at least one model family');
@@ -183,6 +187,18 @@ export class CostFrugalSearch {
     return true;
   }
 
+  /**
+   * Switches the family choice to diversity: called when the best has stalled with budget
+   * left. From then on no family gets trials for leading outright, and a family whose best is
+   * within `margin` (in loss units) of the best is no longer penalised for trailing (its ECI
+   * is its own cost for improving its own best), so the budget goes to the contending
+   * families by how cheaply each still improves itself — members for the ensembles rather
+   * than more near-ties of the leader. Families further behind keep the trailing penalty.
+   */
+  diversify(margin: number): void {
+    this.contentionMargin = margin;
+  }
+
   /** The family the search starts with when it has a portfolio (the booster), else undefined. */
   portfolioFamily(): string | undefined {
     return this.families[0].def.portfolio?.length ? this.families[0].def.name : undefined;
@@ -258,7 +274,7 @@ export class CostFrugalSearch {
     // The leading family gets every other trial on average: it is where gains are likeliest.
     const leaderName = this.leader();
     const leader = candidates.find((f) => f.def.name === leaderName);
-    if (leader && this.rng.next() < LEADER_SHARE) return leader;
+    if (leader && this.contentionMargin === undefined && this.rng.next() < LEADER_SHARE) return leader;
     const weights = candidates.map((f) => 1 / Math.max(this.estimatedCostForImprovement(f), 1e-9));
     const total = weights.reduce((a, b) => a + b, 0);
     let r = this.rng.next() * total;
@@ -274,7 +290,8 @@ export class CostFrugalSearch {
     const betweenImprovements = f.costAtLastImprovement - f.costAtPrevImprovement;
     let eci = Math.max(sinceImprovement, betweenImprovements, f.minCost);
     if (!Number.isFinite(f.bestLoss)) return eci * 4;
-    if (f.bestLoss > this.globalBest) {
+    const contends = this.contentionMargin !== undefined && f.bestLoss - this.globalBest <= this.contentionMargin;
+    if (f.bestLoss > this.globalBest && !contends) {
       const gain = Number.isFinite(f.prevBestLoss) ? f.prevBestLoss - f.bestLoss : 0;
       // A family that has not improved measurably is judged by the search's overall rate of improvement.
       const globalRate = this.totalSpent > 0 && this.globalFirst > this.globalBest ? (this.globalFirst - this.globalBest) / this.totalSpent : 0;

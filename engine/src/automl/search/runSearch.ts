@@ -111,6 +111,10 @@ const WAITING = 'its first trial is still running';
 export const EARLY_STOP_MIN_SHARE = 0.5;
 /** A trial counts as an improvement for early stopping only when better by more than this. */
 export const IMPROVEMENT_TOLERANCE = 1e-4;
+/** The least distance from the best at which another family still contends once the best has stalled. */
+const MIN_CONTENTION_MARGIN = 10 * IMPROVEMENT_TOLERANCE;
+/** The leading family's best trials whose spread sizes the contention margin. */
+const CONTENTION_TRIALS = 5;
 
 /**
  * Runs the search: proposes trials, runs up to `runner.size` at once, feeds results back in
@@ -135,7 +139,13 @@ export const IMPROVEMENT_TOLERANCE = 1e-4;
  * improvement over `IMPROVEMENT_TOLERANCE`; with a time budget also only once half of it is
  * spent and the trials since the last improvement took a quarter of it — a search that is
  * still cheap to continue is not cut short — and never while a result that finished behind a
- * slower trial (not yet fed) already improves on the best.
+ * slower trial (not yet fed) already improves on the best. With a time budget, when another
+ * family's best is close to the best (within 3 × the spread of the leading family's 5 best trials),
+ * that first verdict does not stop the search: the best has *stalled*, and the rest of the
+ * budget goes to the contending families by their own cost for improvement (no leader share,
+ * no penalty for trailing; members for the ensembles). The search then stops early only after
+ * `patience` more trials, taking a quarter of the budget, in which no contending family
+ * improved its own best; both verdicts are logged with their evidence.
  */
 export async function runSearch(o: SearchOptions): Promise<SearchOutcome> {
   const now = o.now ?? (() => performance.now());
@@ -165,6 +175,19 @@ export async function runSearch(o: SearchOptions): Promise<SearchOutcome> {
   let stopReason = '';
   let bestFed = NaN;
   let lastImprovement = -1;
+  /** Each family's best score among the results fed so far. */
+  const familyBest = new Map<string, number>();
+  /**
+   * With a time budget, set when the best stalled with budget left (the early-stopping
+   * condition first held): from then on the search spends the rest on every family by its own
+   * cost for improvement (see `CostFrugalSearch.diversify`) and stops early only when no family
+   * improves its own best either.
+   */
+  let stalled: { at: number; ms: number; margin: number } | undefined;
+  /** The last fed iteration that improved its family's best by more than the tolerance. */
+  let lastFamilyGain = -1;
+  /** Trials per family fed since the best stalled. */
+  const sinceStall = new Map<string, number>();
   let deadlineHit = false;
   let leader: string | undefined;
 
@@ -190,10 +213,36 @@ export async function runSearch(o: SearchOptions): Promise<SearchOutcome> {
         bestFed = r.score;
         if (gain > IMPROVEMENT_TOLERANCE) lastImprovement = fed;
       }
+      const own = familyBest.get(r.algorithm);
+      if (r.status === 'Completed' && Number.isFinite(r.score) && (own === undefined || compareScores(o.primaryMetric, r.score, own) < 0)) {
+        familyBest.set(r.algorithm, r.score);
+        // After the stall only a contending family's gains count: a far-behind family's own
+        // improvements add nothing the ensembles would use.
+        const contends = !stalled || Math.abs(r.score - bestFed) <= stalled.margin;
+        if ((own === undefined || Math.abs(r.score - own) > IMPROVEMENT_TOLERANCE) && contends) lastFamilyGain = fed;
+      }
+      if (stalled) sinceStall.set(r.algorithm, (sinceStall.get(r.algorithm) ?? 0) + 1);
       if (o.exitScore !== undefined && r.status === 'Completed' && compareScores(o.primaryMetric, r.score, o.exitScore) <= 0) {
         stopReason = `experiment_exit_score ${o.exitScore} reached by iteration ${fed}`;
-      } else if (o.earlyStopping && fed - lastImprovement >= o.patience) {
-        stopReason = earlyStop(fed) ?? '';
+      } else if (o.earlyStopping && stalled && fed - Math.max(lastFamilyGain, stalled.at) >= o.patience) {
+        stopReason = diversifiedStop(fed) ?? '';
+      } else if (o.earlyStopping && !stalled && fed - lastImprovement >= o.patience) {
+        const verdict = earlyStop(fed);
+        const margin = verdict !== undefined && budgetMs !== undefined ? contentionMargin() : 0;
+        const contenders = budgetMs === undefined ? [] : [...familyBest].filter(([f, b]) => f !== leader && Math.abs(b - bestFed) <= margin).map(([f]) => f);
+        if (verdict !== undefined && contenders.length > 0) {
+          // The best stalled with budget left and other families are close to it: what
+          // remains buys diversity (their own improvements, members for the ensembles), not
+          // more near-ties of the leader.
+          stalled = { at: fed, ms: now(), margin };
+          search.diversify(margin);
+          o.onNote?.(
+            `search stalled: ${verdict.replace(/^early stopping: /, '')}; the rest of the budget goes to the families within ${margin.toFixed(4)} of the best ` +
+              `(3 × the spread of ${leader}'s ${CONTENTION_TRIALS} best trials; contending: ${[leader, ...contenders].join(', ')}) by their own cost for improvement (members for the ensembles), until none improves its own best`,
+          );
+        } else if (verdict !== undefined && budgetMs !== undefined) {
+          stopReason = `${verdict}; no other family within ${margin.toFixed(4)} of the best (3 × the spread of ${leader}'s ${CONTENTION_TRIALS} best trials)`;
+        } else stopReason = verdict ?? '';
       }
       fed++;
     }
@@ -214,6 +263,40 @@ export async function runSearch(o: SearchOptions): Promise<SearchOutcome> {
       `early stopping: ${since} trials over the last ${(sinceMs / 1000).toFixed(1)} s (${Math.round((100 * sinceMs) / budgetMs)}% of the budget) ` +
       `without improving ${o.primaryMetric} by more than ${IMPROVEMENT_TOLERANCE}, ${Math.round((100 * elapsed) / budgetMs)}% of the budget spent; ${best}`
     );
+  };
+
+  /**
+   * After the best stalled: the early-stopping verdict once no family has improved its own
+   * best for `patience` trials that took at least a quarter of the budget, with the evidence.
+   */
+  const diversifiedStop = (at: number): string | undefined => {
+    const from = Math.max(lastFamilyGain, stalled!.at);
+    const since = fed - from;
+    const elapsed = now() - searchStart;
+    const sinceMs = now() - (startedAtMs.get(from + 1) ?? stalled!.ms);
+    if (sinceMs < 0.25 * budgetMs!) return undefined;
+    if (hasPendingImprovement(o.primaryMetric, results, at, bestFed)) return undefined;
+    const perFamily = [...sinceStall].map(([f, n]) => `${f} ${n} (best ${fmtScore(familyBest.get(f))})`).join(', ');
+    return (
+      `early stopping: ${since} trials over the last ${(sinceMs / 1000).toFixed(1)} s (${Math.round((100 * sinceMs) / budgetMs!)}% of the budget) ` +
+      `without any family within ${stalled!.margin.toFixed(4)} of the best improving its own best ${o.primaryMetric} by more than ${IMPROVEMENT_TOLERANCE}, ${Math.round((100 * elapsed) / budgetMs!)}% of the budget spent; ` +
+      `the best stalled at ${Math.round((100 * (stalled!.ms - searchStart)) / budgetMs!)}% of the budget and the trials since went to ${perFamily}; ` +
+      `best ${o.primaryMetric} ${bestFed.toFixed(4)} from iteration ${lastImprovement + (o.firstIteration ?? 0)}`
+    );
+  };
+
+  /**
+   * How far behind the best a family may be and still contend for the ensembles: three times
+   * the spread of the leading family's `CONTENTION_TRIALS` best completed trials — the CV
+   * noise and near-ties among its configurations — at least `MIN_CONTENTION_MARGIN`.
+   */
+  const contentionMargin = (): number => {
+    const scores = [...results.entries()]
+      .filter(([i, r]) => i <= fed && r.algorithm === leader && r.status === 'Completed' && Number.isFinite(r.score))
+      .map(([, r]) => r.score)
+      .sort((a, b) => compareScores(o.primaryMetric, a, b));
+    if (scores.length < 2) return MIN_CONTENTION_MARGIN;
+    return Math.max(MIN_CONTENTION_MARGIN, 3 * Math.abs(scores[0] - scores[Math.min(CONTENTION_TRIALS, scores.length) - 1]));
   };
 
   const estimateMs = (p: Proposal): number | undefined => {
@@ -430,6 +513,10 @@ export async function runSearch(o: SearchOptions): Promise<SearchOutcome> {
   if (!stopReason) stopReason = next >= o.iterations ? `all ${o.iterations + (o.firstIteration ?? 0)} iterations done` : 'search ended';
   const trials = [...results.values()].sort((a, b) => a.iteration - b.iteration);
   return { trials, stopReason, families: [...spend.values()] };
+}
+
+function fmtScore(x: number | undefined): string {
+  return x === undefined || !Number.isFinite(x) ? 'n/a' : x.toFixed(4);
 }
 
 function lossOf(metric: string, r: TrialResult): number {
