@@ -16,6 +16,10 @@ export async function greedyEnsembleSelection(args: {
   /** Score of averaged predictions; higher is better. */
   score: (pred: Float64Array) => number;
   rounds: number;
+  /** The candidates' own scores when already known (the same `score` of each alone): not scored again. */
+  singleScores?: number[];
+  /** Sorted initialisation (Caruana et al.): start from the blend of this many best single models (default 1). */
+  initial?: number;
   deadline?: number;
   signal?: AbortSignal;
   now?: () => number;
@@ -33,21 +37,39 @@ export async function greedyEnsembleSelection(args: {
   const m = candidates.length;
   const len = candidates[0].length;
   const counts = new Array<number>(m).fill(0);
-  const singleScores: number[] = [];
-  for (const c of candidates) {
-    singleScores.push(score(c));
-    // Past the deadline before every single model is scored: no blend, the best scored alone.
-    if (await pause()) break;
-  }
-  let first = 0;
-  for (let i = 1; i < singleScores.length; i++) if (safe(singleScores[i]) > safe(singleScores[first])) first = i;
+  const singleScores: number[] = args.singleScores?.slice() ?? [];
+  if (!args.singleScores) {
+    for (const c of candidates) {
+      singleScores.push(score(c));
+      // Past the deadline before every single model is scored: no blend, the best scored alone.
+      if (await pause()) break;
+    }
+  } else await pause();
+  const order = singleScores.map((_, i) => i).sort((a, b) => safe(singleScores[b]) - safe(singleScores[a]) || a - b);
+  const first = order[0];
   counts[first] = 1;
   const sum = Float64Array.from(candidates[first]);
   let size = 1;
   let bestCounts = counts.slice();
   let bestScore = singleScores[first];
   const trial = new Float64Array(len);
-  for (let round = 1; round < rounds && !stoppedEarly; round++) {
+  const initial = Math.min(args.initial ?? 1, singleScores.length);
+  if (initial > 1 && !stoppedEarly) {
+    for (const i of order.slice(1, initial)) {
+      const c = candidates[i];
+      for (let j = 0; j < len; j++) sum[j] += c[j];
+      counts[i]++;
+      size++;
+    }
+    for (let j = 0; j < len; j++) trial[j] = sum[j] / size;
+    const s = safe(score(trial));
+    if (s > safe(bestScore)) {
+      bestScore = s;
+      bestCounts = counts.slice();
+    }
+    await pause();
+  }
+  for (let round = size; round < rounds && !stoppedEarly; round++) {
     let pick = -1;
     let pickScore = -Infinity;
     for (let i = 0; i < m; i++) {
@@ -88,4 +110,13 @@ export function weightedAverage(preds: Float64Array[], weights: number[]): Float
 
 function safe(x: number): number {
   return Number.isFinite(x) ? x : -Infinity;
+}
+
+/** Predictions (rows × width) of the given rows. */
+export function gatherPred(pred: Float64Array, width: number, rows: Uint32Array): Float64Array {
+  const out = new Float64Array(rows.length * width);
+  rows.forEach((r, i) => {
+    for (let c = 0; c < width; c++) out[i * width + c] = pred[r * width + c];
+  });
+  return out;
 }

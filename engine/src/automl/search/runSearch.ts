@@ -1,5 +1,6 @@
 import { WeirError } from '../../errors';
 import { compareScores } from '../metrics';
+import { type KeepPolicy, keptTrials, wouldKeep } from '../ensemble/candidatePool';
 import type { TrialReply } from '../trials/trialPool';
 import type { TrialRequest } from '../trials/protocol';
 import type { MetricValues } from '../types';
@@ -63,6 +64,8 @@ export interface SearchOptions {
   evaluate(oof: Float64Array, width: number): MetricValues;
   /** How many of the best trials keep their predictions and models. */
   keepTop: number;
+  /** Beside those, how many of each family's best keep them (for diverse ensembles); 0 when absent. */
+  keepPerFamily?: number;
   signal: AbortSignal;
   onTrial(result: TrialResult): void | Promise<void>;
   /** Added to the search's 0-based iteration numbers in results (forecasting baselines come first). */
@@ -363,7 +366,7 @@ export async function runSearch(o: SearchOptions): Promise<SearchOutcome> {
     const startedAt = new Date().toISOString();
     const request: TrialRequest = { iteration: p.iteration, family: p.family, params: p.params, seed: o.seed * 1000 + p.iteration };
     // Metrics are computed once, when the predictions arrive, and decide whether the fold
-    // models are worth fetching: only trials that rank among the `keepTop` best so far.
+    // models are worth fetching: only trials that rank among the kept ones so far (`ranksAmongKept`).
     let metrics: MetricValues | undefined;
     let scoringError: string | undefined;
     const keep = (reply: { oof: Float64Array; width: number }): boolean => {
@@ -373,7 +376,7 @@ export async function runSearch(o: SearchOptions): Promise<SearchOutcome> {
         scoringError = (e as Error).message;
         return false;
       }
-      return ranksAmongKept(o, results, metrics[o.primaryMetric] ?? NaN, p.iteration + (o.firstIteration ?? 0));
+      return ranksAmongKept(o, results, p.family, metrics[o.primaryMetric] ?? NaN, p.iteration + (o.firstIteration ?? 0));
     };
     // The deadline has its own timer (which stops every running trial); this one is per
     // trial, a share of the budget (tighter for a family other than the booster) so one trial
@@ -544,11 +547,6 @@ function toResult(o: SearchOptions, p: Proposal, startedAt: string, reply: Trial
 }
 
 /**
- * Whether a finished trial with this score ranks among the `keepTop` best trials that kept
- * their models (ties broken by iteration, so the final kept set does not depend on the
- * order trials finish in).
- */
-/**
  * Whether a completed result after iteration `at` (finished, but not yet fed because an
  * earlier trial is still running) beats `best` by more than the improvement tolerance.
  */
@@ -560,23 +558,29 @@ export function hasPendingImprovement(metric: string, results: ReadonlyMap<numbe
   return false;
 }
 
-function ranksAmongKept(o: SearchOptions, results: Map<number, TrialResult>, score: number, iteration: number): boolean {
-  if (!Number.isFinite(score)) return false;
+/**
+ * Whether a finished trial with this score would keep its models: among the `keepTop` best
+ * trials or the `keepPerFamily` best of its family (ties broken by iteration, so the final
+ * kept set does not depend on the order trials finish in).
+ */
+function ranksAmongKept(o: SearchOptions, results: Map<number, TrialResult>, family: string, score: number, iteration: number): boolean {
   const kept = [...results.values()].filter((r) => r.states);
-  if (kept.length < o.keepTop) return true;
-  const worse = kept.filter((r) => (compareScores(o.primaryMetric, score, r.score) || iteration - r.iteration) < 0).length;
-  return worse > 0;
+  return wouldKeep(o.primaryMetric, kept, { algorithm: family, score, iteration }, keepPolicy(o));
 }
 
-/** Drops predictions and models of trials outside the best `keepTop`, to bound memory. */
+/** Drops predictions and models of trials no longer kept (see `ranksAmongKept`), to bound memory. */
 function trimKept(o: SearchOptions, results: Map<number, TrialResult>): void {
   const kept = [...results.values()].filter((r) => r.states);
-  if (kept.length <= o.keepTop) return;
-  kept.sort((a, b) => compareScores(o.primaryMetric, a.score, b.score) || a.iteration - b.iteration);
-  for (const r of kept.slice(o.keepTop)) {
+  const keep = new Set(keptTrials(o.primaryMetric, kept, keepPolicy(o)));
+  for (const r of kept) {
+    if (keep.has(r)) continue;
     r.oof = undefined;
     r.states = undefined;
   }
+}
+
+function keepPolicy(o: SearchOptions): KeepPolicy {
+  return { top: o.keepTop, perFamily: o.keepPerFamily ?? 0 };
 }
 
 /** Trials sorted best first (ties by iteration), failed and canceled last. */

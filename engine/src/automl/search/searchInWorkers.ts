@@ -9,6 +9,7 @@ import type { TrialPoolFactory } from '../trials/clusterTrialPool';
 import type { SearchFamily } from './costFrugalSearch';
 import { fmt } from './leaderboard';
 import { type TrialResult, runSearch } from './runSearch';
+import { KEEP_PER_FAMILY, KEEP_TOP } from '../ensemble/candidatePool';
 
 /**
  * The budgeted search over the allowed families, run in worker threads that share one copy of
@@ -69,7 +70,8 @@ export async function searchInWorkers(a: {
       patience: settings.earlyStoppingPatience,
       exitScore: settings.exitScore,
       evaluate: (oof) => a.evaluator.evaluate(oof),
-      keepTop: 15,
+      keepTop: KEEP_TOP,
+      keepPerFamily: KEEP_PER_FAMILY,
       signal: a.signal,
       onNote: (text) => a.log(text),
       firstIteration: a.firstIteration,

@@ -1,0 +1,136 @@
+import { describe, expect, it } from 'vitest';
+import { buildEnsembles } from '../../engine/src/automl/ensemble/buildEnsembles';
+import type { TrialResult } from '../../engine/src/automl/search/runSearch';
+import { diversePool, keptTrials, wouldKeep } from '../../engine/src/automl/ensemble/candidatePool';
+import { greedyEnsembleSelection } from '../../engine/src/automl/ensemble/greedySelection';
+import { mulberry32 } from '../../engine/src/util/mulberry32';
+
+/** 20 boosters scoring 0.90 down to 0.881, then 4 forests (0.87…) and 2 linear models (0.85…). */
+function board() {
+  const rows = [
+    ...Array.from({ length: 20 }, (_, i) => ({ algorithm: 'XGBoostClassifier', score: 0.9 - i / 1000 })),
+    ...Array.from({ length: 4 }, (_, i) => ({ algorithm: 'RandomForest', score: 0.87 - i / 1000 })),
+    ...Array.from({ length: 2 }, (_, i) => ({ algorithm: 'LogisticRegression', score: 0.85 - i / 1000 })),
+  ];
+  // Iterations in an order unrelated to the score.
+  return rows.map((r, i) => ({ ...r, iteration: (i * 7) % rows.length }));
+}
+
+describe('the ensembles\' candidates', () => {
+  it('keep the best overall and the best few of each family', () => {
+    const kept = keptTrials('AUC_weighted', board(), { top: 15, perFamily: 3 });
+    expect(kept.filter((t) => t.algorithm === 'XGBoostClassifier')).toHaveLength(15);
+    expect(kept.filter((t) => t.algorithm === 'RandomForest').map((t) => t.score)).toEqual([0.87, 0.869, 0.868]);
+    expect(kept.filter((t) => t.algorithm === 'LogisticRegression')).toHaveLength(2);
+    // Azure's policy alone (15 best) keeps only boosters.
+    expect(new Set(keptTrials('AUC_weighted', board(), { top: 15, perFamily: 0 }).map((t) => t.algorithm))).toEqual(new Set(['XGBoostClassifier']));
+  });
+
+  it('decide a new trial by the same rule, so the kept set does not depend on finishing order', () => {
+    const kept = keptTrials('AUC_weighted', board(), { top: 15, perFamily: 3 });
+    const policy = { top: 15, perFamily: 3 };
+    // A fourth-best forest is not kept; a forest better than the third one is.
+    expect(wouldKeep('AUC_weighted', kept, { algorithm: 'RandomForest', score: 0.8675, iteration: 99 }, policy)).toBe(false);
+    expect(wouldKeep('AUC_weighted', kept, { algorithm: 'RandomForest', score: 0.8685, iteration: 99 }, policy)).toBe(true);
+    // A new family's first trial is kept however poor; an unscored one never.
+    expect(wouldKeep('AUC_weighted', kept, { algorithm: 'DecisionTree', score: 0.6, iteration: 99 }, policy)).toBe(true);
+    expect(wouldKeep('AUC_weighted', kept, { algorithm: 'DecisionTree', score: NaN, iteration: 99 }, policy)).toBe(false);
+    // Lower is better for an error metric.
+    const errors = board().map((t) => ({ ...t, score: 1 - t.score }));
+    expect(keptTrials('normalized_root_mean_squared_error', errors, { top: 2, perFamily: 1 }).map((t) => t.score.toFixed(3))).toEqual(['0.100', '0.101', '0.130', '0.150']);
+  });
+
+  it('put the best of each family first, so a memory cap drops near-duplicates of the leader', () => {
+    const pool = diversePool('AUC_weighted', board(), 3, 8);
+    expect(pool.map((t) => `${t.algorithm} ${t.score}`)).toEqual([
+      'XGBoostClassifier 0.9',
+      'RandomForest 0.87',
+      'LogisticRegression 0.85',
+      'XGBoostClassifier 0.899',
+      'RandomForest 0.869',
+      'LogisticRegression 0.849',
+      'XGBoostClassifier 0.898',
+      'RandomForest 0.868',
+    ]);
+    // Without per-family picks: the best by score, Azure's way.
+    expect(diversePool('AUC_weighted', board(), 0, 5).every((t) => t.algorithm === 'XGBoostClassifier')).toBe(true);
+  });
+});
+
+/** Candidate "models" predicting a binary label (width 1 here: a score per row). */
+function predictions(rows: number, models: number, noise: number[], seed = 3) {
+  const rand = mulberry32(seed);
+  const y = Float64Array.from({ length: rows }, () => (rand() < 0.5 ? 1 : 0));
+  const preds = Array.from({ length: models }, (_, m) => Float64Array.from(y, (v) => v + noise[m] * (rand() * 2 - 1)));
+  return { y, preds };
+}
+
+/** Negative squared error of averaged predictions (higher is better). */
+const negMse = (y: Float64Array) => (p: Float64Array) => {
+  let s = 0;
+  for (let i = 0; i < p.length; i++) {
+    const d = p[i] - y[i];
+    s += d * d;
+  }
+  return -s / p.length;
+};
+
+describe('greedy selection', () => {
+  it('with sorted initialisation starts from the blend of the best few', async () => {
+    const { y, preds } = predictions(400, 4, [1, 1.02, 1.04, 3]);
+    const one = await greedyEnsembleSelection({ candidates: preds, score: negMse(y), rounds: 1 });
+    expect(one.counts).toEqual([1, 0, 0, 0]);
+    const sorted = await greedyEnsembleSelection({ candidates: preds, score: negMse(y), rounds: 3, initial: 3 });
+    // Three independent equally good models average to a better one than each alone.
+    expect(sorted.counts).toEqual([1, 1, 1, 0]);
+    expect(sorted.score).toBeGreaterThan(one.score);
+  });
+});
+
+describe('the VotingEnsemble and StackEnsemble', () => {
+  it('mix a weaker family with different errors into 15 near-identical boosters', async () => {
+    const rows = 500;
+    const rand = mulberry32(5);
+    const y = Float64Array.from({ length: rows }, () => rand());
+    const shared = Float64Array.from(y, () => rand() * 2 - 1);
+    const own = () => Float64Array.from(y, () => rand() * 2 - 1);
+    // Boosters share most of their error; the forest and the linear model err on their own (and more).
+    const make = (algorithm: string, iteration: number, oof: Float64Array): TrialResult => {
+      const score = negMse(y)(oof);
+      return { iteration, algorithm, params: {}, status: 'Completed', metrics: { r2_score: score }, score, startedAt: '', durationMs: 1, cost: 1, oof, width: 1, states: [{}] };
+    };
+    const boosters = Array.from({ length: 16 }, (_, k) => {
+      const e = own();
+      return make('XGBoostRegressor', k, Float64Array.from(y, (v, i) => v + 0.3 * shared[i] + (0.05 + k / 1000) * e[i]));
+    });
+    const forestError = own();
+    const forest = make('RandomForest', 16, Float64Array.from(y, (v, i) => v + 0.33 * forestError[i]));
+    const linearError = own();
+    const linear = make('ElasticNet', 17, Float64Array.from(y, (v, i) => v + 0.5 * linearError[i]));
+    const trials = [...boosters, forest, linear];
+    // Azure's way (the 15 best) would not see them: both rank below every booster.
+    expect(trials.filter((t) => t.score > forest.score)).toHaveLength(16);
+    const out = await buildEnsembles({
+      task: 'regression',
+      width: 1,
+      primaryMetric: 'r2_score',
+      trials,
+      yEval: Float32Array.from(y),
+      evaluate: (oof) => ({ r2_score: negMse(y)(oof) }),
+      primaryScore: (pred) => negMse(y)(pred),
+      seed: 0,
+      voting: true,
+      stack: true,
+      firstIteration: 18,
+    });
+    const [voting, stack] = out;
+    expect(voting.trial.algorithm).toBe('VotingEnsemble');
+    expect(voting.trial.params).toHaveProperty('iteration_16');
+    expect(voting.trial.score).toBeGreaterThan(boosters[0].score);
+    expect(voting.spec.type === 'voting' && voting.spec.members.some((m) => m.model.algorithm === 'RandomForest')).toBe(true);
+    expect(stack.trial.algorithm).toBe('StackEnsemble');
+    // The stack's bases: the best of each family, then the next best by score up to 5.
+    const byScore = [...boosters].sort((p, q) => q.score - p.score).map((t) => t.iteration);
+    expect(String(stack.trial.params.base_iterations).split(',').map(Number)).toEqual([byScore[0], 16, 17, byScore[1], byScore[2]]);
+  });
+});
