@@ -111,6 +111,23 @@ describe('CostFrugalSearch with a portfolio', () => {
     expect(trials.filter((t) => t.family === 'Boost').length).toBeGreaterThan(45);
   });
 
+  it("runs a shrunk configuration before other families' starts, and keeps it first when discarded", () => {
+    const s = new CostFrugalSearch(withPortfolio, 0);
+    const start = s.propose(0);
+    expect(start.family).toBe('Boost');
+    // The start passed its share of the budget before Linear had started.
+    s.observe(0, Infinity);
+    expect(s.shrink('Boost', start.params)).toBe(true);
+    const retry = s.propose(1);
+    expect(retry.family).toBe('Boost');
+    expect(retry.params).toEqual({ n_estimators: 75, eta: 0.1 });
+    s.discard(1);
+    expect(s.propose(1).params).toEqual({ n_estimators: 75, eta: 0.1 });
+    s.observe(1, loss('Boost', retry.params));
+    // Then the starts and the rest of the portfolio as usual.
+    expect(s.propose(2).family).toBe('Linear');
+  });
+
   it('puts a discarded portfolio configuration back in line', () => {
     const s = new CostFrugalSearch(withPortfolio, 0);
     s.observe(0, loss('Boost', s.propose(0).params));

@@ -64,6 +64,8 @@ interface FamilyState {
   minCost: number;
   /** Portfolio configurations still to run, in order. */
   queue: Config[];
+  /** The head of `queue` is a shrunk configuration (see `shrink`): it goes before every other proposal. */
+  shrunk: boolean;
   tried: Set<string>;
 }
 
@@ -73,6 +75,8 @@ interface ProposalMeta {
   first: boolean;
   /** The proposal came from the family's portfolio queue (put back on discard). */
   queued?: Config;
+  /** The queued configuration was a shrunk one (it is put back as such on discard). */
+  shrunk?: boolean;
   point: number[];
   /** The opposite point, tried next when this one does not improve. */
   mirror?: number[];
@@ -119,6 +123,7 @@ export class CostFrugalSearch {
           costAtPrevImprovement: 0,
           minCost: def.initialCost,
           queue: (def.portfolio ?? []).slice(1),
+          shrunk: false,
           tried: new Set<string>(),
         };
       });
@@ -129,7 +134,15 @@ export class CostFrugalSearch {
     const open = this.families.filter((f) => !exclude.has(f.def.name));
     // Starts first, then the rest of the portfolios (known-strong configurations are the
     // likeliest gains), then the family choice.
-    const family = open.find((f) => !f.started) ?? open.find((f) => f.queue.length > 0) ?? this.chooseFamily(open.length ? open : this.families);
+    // A shrunk configuration of a family whose trial did not fit goes first: on a slow
+    // machine the booster's start can pass its share before any model exists, and the other
+    // families' starts must not take the rest of the budget before its smaller retry runs.
+    const family =
+      open.find((f) => f.shrunk && f.queue.length > 0) ??
+      open.find((f) => !f.started) ??
+      open.find((f) => f.queue.length > 0) ??
+      this.chooseFamily(open.length ? open : this.families);
+    const shrunk = family.shrunk && family.queue.length > 0;
     const first = !family.started;
     let point: number[];
     let mirror: number[] | undefined;
@@ -140,6 +153,7 @@ export class CostFrugalSearch {
       point = family.incumbent.slice();
       params = { ...(family.def.portfolio?.[0] ?? family.def.lowCost) };
     } else if (family.queue.length > 0) {
+      family.shrunk = false;
       queued = family.queue.shift()!;
       params = { ...queued };
       point = toUnit(family.us, params);
@@ -151,7 +165,7 @@ export class CostFrugalSearch {
     }
     family.tried.add(configKey(params));
     const cost = configCost(family.def.initialCost, family.def.space, family.def.lowCost, params);
-    this.pending.set(iteration, { family, first, queued, point, mirror, cost });
+    this.pending.set(iteration, { family, first, queued, shrunk: shrunk && queued !== undefined, point, mirror, cost });
     return { iteration, family: family.def.name, params, cost };
   }
 
@@ -165,6 +179,7 @@ export class CostFrugalSearch {
     this.pending.delete(iteration);
     if (meta.first) meta.family.started = false;
     if (meta.queued) meta.family.queue.unshift(meta.queued);
+    if (meta.shrunk) meta.family.shrunk = true;
   }
 
   /**
@@ -184,6 +199,7 @@ export class CostFrugalSearch {
     // A configuration taken back (discarded) is first in line again: the smaller one replaces it.
     if (f.queue.length > 0 && configKey(f.queue[0]) === configKey(params)) f.queue[0] = smaller;
     else f.queue.unshift(smaller);
+    f.shrunk = true;
     return true;
   }
 
