@@ -1,4 +1,4 @@
-import { computeMetrics } from '../metrics';
+import { computeMetric, computeMetrics } from '../metrics';
 import type { Fold } from '../splitFolds';
 import type { MetricValues, Task } from '../types';
 
@@ -65,14 +65,14 @@ export function makeEvaluator(a: {
     toScale,
     evaluate: (oof) => computeMetrics({ task, yTrue: yTrueEval, pred: toScale(oof), numClasses, weight: wEval, labelRange }),
     primaryScore: (pred, rows) =>
-      computeMetrics({
+      computeMetric(a.primaryMetric, {
         task,
         yTrue: rows ? labelsOf(rows).yTrue : yTrueEval,
         pred: toScale(pred, rows),
         numClasses,
         weight: rows ? labelsOf(rows).weight : wEval,
         labelRange,
-      })[a.primaryMetric] ?? NaN,
+      }),
   };
 }
 

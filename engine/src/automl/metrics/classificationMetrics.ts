@@ -142,6 +142,33 @@ export function classificationMetrics(input: ClassificationInput): Record<Classi
   };
 }
 
+/**
+ * `classificationMetrics(input).AUC_weighted` alone, by the same steps (per-class sweeps
+ * weighted by the class's support from the confusion matrix), so the value is identical.
+ */
+export function aucWeighted(input: ClassificationInput): number {
+  const { yTrue, proba, numClasses: k, weight } = input;
+  const n = yTrue.length;
+  if (proba.length !== n * k) throw new RangeError(`aucWeighted: proba has ${proba.length} values, expected rows × classes = ${n} × ${k}`);
+  const confusion = new Float64Array(k * k);
+  for (let i = 0; i < n; i++) {
+    let best = 0;
+    let bestP = proba[i * k];
+    for (let c = 0; c < k; c++) {
+      if (proba[i * k + c] > bestP) {
+        bestP = proba[i * k + c];
+        best = c;
+      }
+    }
+    confusion[yTrue[i] * k + best] += weight ? weight[i] : 1;
+  }
+  const support = new Float64Array(k);
+  for (let t = 0; t < k; t++) for (let p = 0; p < k; p++) support[t] += confusion[t * k + p];
+  const auc = new Float64Array(k);
+  for (let c = 0; c < k; c++) auc[c] = rocAuc(binarySweep(n, (i) => proba[i * k + c], (i) => yTrue[i] === c, weight));
+  return finiteWeightedMean(auc, support);
+}
+
 function clip(p: number): number {
   return p < LOG_LOSS_EPS ? LOG_LOSS_EPS : p > 1 - LOG_LOSS_EPS ? 1 - LOG_LOSS_EPS : p;
 }

@@ -1,7 +1,7 @@
 import type { MetricValues, Task } from '../types';
-import { classificationMetrics } from './classificationMetrics';
+import { aucWeighted, classificationMetrics } from './classificationMetrics';
 import { isHigherBetter } from './metricCatalog';
-import { regressionMetrics } from './regressionMetrics';
+import { regressionMetrics, squaredErrorMetric } from './regressionMetrics';
 
 export * from './metricCatalog';
 export { classificationMetrics, type ClassificationInput } from './classificationMetrics';
@@ -37,4 +37,20 @@ export function compareScores(metric: string, a: number, b: number): number {
   const bBad = !Number.isFinite(b);
   if (aBad || bBad) return aBad === bBad ? 0 : aBad ? 1 : -1;
   return isHigherBetter(metric) ? b - a : a - b;
+}
+
+/**
+ * One metric of a task, as `computeMetrics(args)[metric]` gives it (the same value, bit for
+ * bit), computed alone for the common primary metrics: ensemble selection scores hundreds
+ * of blends, and every metric of a 26-class label (a pooled sweep over rows × classes among
+ * them) costs many times its primary one. Other metrics fall back to `computeMetrics`.
+ */
+export function computeMetric(metric: string, args: Parameters<typeof computeMetrics>[0]): number {
+  if (args.task === 'classification' && metric === 'AUC_weighted' && args.numClasses) {
+    return aucWeighted({ yTrue: args.yTrue, proba: args.pred, numClasses: args.numClasses, weight: args.weight });
+  }
+  if (args.task !== 'classification' && (metric === 'r2_score' || metric === 'normalized_root_mean_squared_error')) {
+    return squaredErrorMetric(metric, { yTrue: args.yTrue, pred: args.pred, weight: args.weight, labelRange: args.labelRange });
+  }
+  return computeMetrics(args)[metric as keyof MetricValues] ?? NaN;
 }

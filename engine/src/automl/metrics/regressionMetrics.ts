@@ -22,31 +22,9 @@ export interface RegressionInput {
 export function regressionMetrics(input: RegressionInput): Record<RegressionMetricName, number> {
   const { yTrue, pred, weight } = input;
   const n = yTrue.length;
-  if (pred.length !== n) throw new RangeError(`regressionMetrics: ${pred.length} predictions for ${n} rows`);
   const w = (i: number): number => (weight ? weight[i] : 1);
+  const { min, max, sw, errMean, sse, sst } = squaredErrors(input);
 
-  let min = Infinity;
-  let max = -Infinity;
-  let sw = 0;
-  let yMean = 0;
-  let errMean = 0;
-  for (let i = 0; i < n; i++) {
-    const y = yTrue[i];
-    if (y < min) min = y;
-    if (y > max) max = y;
-    sw += w(i);
-    yMean += w(i) * y;
-    errMean += w(i) * (y - pred[i]);
-  }
-  yMean /= sw;
-  errMean /= sw;
-  if (input.labelRange) {
-    min = input.labelRange.min;
-    max = input.labelRange.max;
-  }
-
-  let sse = 0;
-  let sst = 0;
   let sae = 0;
   let errVar = 0;
   let sle = 0;
@@ -58,8 +36,6 @@ export function regressionMetrics(input: RegressionInput): Record<RegressionMetr
     const y = yTrue[i];
     const e = y - pred[i];
     const wi = w(i);
-    sse += wi * e * e;
-    sst += wi * (y - yMean) * (y - yMean);
     absErr[i] = Math.abs(e);
     sae += wi * absErr[i];
     errVar += wi * (e - errMean) * (e - errMean);
@@ -95,6 +71,53 @@ export function regressionMetrics(input: RegressionInput): Record<RegressionMetr
     normalized_root_mean_squared_error: normalize(rmse, range),
     normalized_root_mean_squared_log_error: normalize(rmsle, logRange),
   };
+}
+
+/**
+ * `regressionMetrics(input)[metric]` for `r2_score` or `normalized_root_mean_squared_error`
+ * alone, by the same sums in the same order (so the value is identical), without the sorts
+ * the median and Spearman metrics need.
+ */
+export function squaredErrorMetric(metric: 'r2_score' | 'normalized_root_mean_squared_error', input: RegressionInput): number {
+  const { min, max, sw, sse, sst } = squaredErrors(input);
+  if (metric === 'r2_score') return Math.max(-1, sst === 0 ? (sse === 0 ? 1 : 0) : 1 - sse / sst);
+  return normalize(Math.sqrt(sse / sw), max - min);
+}
+
+/** The label's range (or `labelRange`), weight, means, and the squared error and total sums. */
+function squaredErrors(input: RegressionInput) {
+  const { yTrue, pred, weight } = input;
+  const n = yTrue.length;
+  if (pred.length !== n) throw new RangeError(`regressionMetrics: ${pred.length} predictions for ${n} rows`);
+  const w = (i: number): number => (weight ? weight[i] : 1);
+  let min = Infinity;
+  let max = -Infinity;
+  let sw = 0;
+  let yMean = 0;
+  let errMean = 0;
+  for (let i = 0; i < n; i++) {
+    const y = yTrue[i];
+    if (y < min) min = y;
+    if (y > max) max = y;
+    sw += w(i);
+    yMean += w(i) * y;
+    errMean += w(i) * (y - pred[i]);
+  }
+  yMean /= sw;
+  errMean /= sw;
+  if (input.labelRange) {
+    min = input.labelRange.min;
+    max = input.labelRange.max;
+  }
+  let sse = 0;
+  let sst = 0;
+  for (let i = 0; i < n; i++) {
+    const y = yTrue[i];
+    const e = y - pred[i];
+    sse += w(i) * e * e;
+    sst += w(i) * (y - yMean) * (y - yMean);
+  }
+  return { min, max, sw, errMean, sse, sst };
 }
 
 /** A constant label has no range; the error is then only meaningful when it is 0. */
