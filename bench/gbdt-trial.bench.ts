@@ -1,8 +1,8 @@
 // `npm run bench -- gbdt-trial`: what one AutoML booster trial costs on a small table.
 //
-// For each table of ../shared/data/automl-dev that is present (Life expectancy, regression,
-// 1,319 training rows; Soybean, 19 classes, 546 rows), featurized as AutoML does and split in
-// 5 folds: every configuration of the booster's portfolio fitted on each fold as a trial
+// For each table of ../shared/data that is present (--tables=, default Life expectancy,
+// regression, 1,649 rows; Soybean, 19 classes, 683 rows; also titanic, spam), featurized as
+// AutoML does and split in 5 folds: every configuration of the booster's portfolio fitted on each fold as a trial
 // does (XGBoostRegressor/Classifier `fit`: held-out share, early stopping, refit), with the
 // wall and CPU time per trial, the rounds the held-out fit ran, the round early stopping
 // chose and the trees in the final model.
@@ -11,20 +11,23 @@
 // XGBoost 1.7.4 (`hist`, nthread=1) training the same configuration, CPU seconds of training
 // each, Weir's best of 3 (and its model equal to XGBoost's: the largest prediction gap).
 //
-// Options: --tables=life,soybean  --configs=0,1,2 (portfolio indices; default all)
+// Options: --tables=life,soybean,titanic,spam  --configs=0,1,2 (portfolio indices; default all)
 //          --reference-only / --trials-only
+//          --compare-refit: each configuration also without the refit on all rows (the held-out
+//          fit's best rounds kept), its out-of-fold score and CPU time beside the refit's
+//          --fold-seed=N: the folds' seed (default 1)
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { xgboostClassifier, xgboostRegressor, type XGBoostModel } from '../engine/src/automl/families/xgboost';
+import { fitBooster, xgboostClassifier, xgboostRegressor } from '../engine/src/automl/families/xgboost';
 import { fitFeaturizer } from '../engine/src/automl/featurize';
 import { readTableFile } from '../engine/src/automl/model/tableFiles';
-import { kFold, stratifiedKFold } from '../engine/src/automl/splitFolds';
+import { type Fold, kFold, stratifiedKFold } from '../engine/src/automl/splitFolds';
 import { gatherRows } from '../engine/src/automl/families/familyUtils';
 import { computeMetrics } from '../engine/src/automl/metrics';
 import { existsSync, mkdirSync } from 'node:fs';
 import os from 'node:os';
 import { train } from '../engine/src/gbdt';
-import type { GbdtParams } from '../engine/src/gbdt/api';
+import type { FeatureMatrix, GbdtParams } from '../engine/src/gbdt/api';
 import { mulberry32 } from '../engine/src/util/mulberry32';
 import { hasPythonXGBoost, runReferences } from '../test/gbdt/reference';
 
@@ -37,6 +40,8 @@ const wantedConfigs = flag('configs')?.split(',').map(Number);
 const tables = [
   { name: 'life', file: 'Life_Expectancy_Data.csv', label: 'Life expectancy', task: 'regression' as const },
   { name: 'soybean', file: 'Soybean.csv', label: 'Class', task: 'classification' as const },
+  { name: 'titanic', file: path.join('..', 'titanic.csv'), label: 'Survived', task: 'classification' as const },
+  { name: 'spam', file: 'spam.csv', label: 'type', task: 'classification' as const },
 ];
 
 const cpu = () => {
@@ -118,9 +123,55 @@ function againstReference(): void {
   for (const r of table) console.log(r.map((cell, col) => cell.padEnd(widths[col])).join('  '));
 }
 
+interface TrialRun {
+  wallMs: number;
+  cpuMs: number;
+  stateMs: number;
+  treesPerFold: number;
+  score: number;
+  fits: string[];
+}
+
+/** One booster trial as AutoML runs it: the configuration fitted on every fold, scored on the out-of-fold predictions. */
+function trial(task: 'regression' | 'classification', X: FeatureMatrix, y: Float32Array, numClasses: number | undefined, folds: Fold[], params: Record<string, number | string>, refit: boolean): TrialRun {
+  const width = t2width(task, numClasses);
+  const oof = new Float64Array(y.length * width);
+  const run: TrialRun = { wallMs: 0, cpuMs: 0, stateMs: 0, treesPerFold: 0, score: NaN, fits: [] };
+  let stateCpu = 0;
+  const w0 = performance.now();
+  const c0 = cpu();
+  for (let f = 0; f < folds.length; f++) {
+    const fold = folds[f];
+    const model = fitBooster({ task, X: gatherRows(X, fold.train), y: Float32Array.from(fold.train, (i) => y[i]), numClasses, params, seed: 1 + f }, { refit });
+    const pred = model.predict(gatherRows(X, fold.valid));
+    fold.valid.forEach((r, i) => oof.set(pred.subarray(i * width, (i + 1) * width), r * width));
+    const info = model.fitInfo;
+    if (info) run.fits.push(`${info.rounds}${info.bestIteration !== undefined ? `/${info.bestIteration + 1}` : ''}${info.refitRounds !== undefined ? `+${info.refitRounds}` : ''}`);
+    // The kept trial's models are serialised too (when they rank among the best); timed apart.
+    const s0 = performance.now();
+    const sc0 = cpu();
+    const state = model.state() as { model: { learner: { gradient_booster: { model: { trees: unknown[] } } } } };
+    run.stateMs += performance.now() - s0;
+    stateCpu += cpu() - sc0;
+    run.treesPerFold += state.model.learner.gradient_booster.model.trees.length / folds.length;
+    model.dispose();
+  }
+  run.wallMs = performance.now() - w0 - run.stateMs;
+  run.cpuMs = cpu() - c0 - stateCpu;
+  const m = computeMetrics(task === 'classification' ? { task, yTrue: y, pred: oof, numClasses: width } : { task, yTrue: y, pred: oof });
+  run.score = Number(task === 'classification' ? m.AUC_weighted : m.r2_score);
+  return run;
+}
+
+function t2width(task: string, numClasses: number | undefined): number {
+  return task === 'regression' ? 1 : numClasses && numClasses > 2 ? numClasses : 2;
+}
+
 async function main(): Promise<void> {
   if (!args.includes('--trials-only')) againstReference();
   if (args.includes('--reference-only')) return;
+  const compareRefit = args.includes('--compare-refit');
+  const foldSeed = Number(flag('fold-seed') ?? 1);
   for (const t of tables.filter((x) => wantedTables.includes(x.name))) {
     const file = path.join(devData, t.file);
     if (!existsSync(file)) {
@@ -128,48 +179,37 @@ async function main(): Promise<void> {
       continue;
     }
     const table = await readTableFile(file);
-    // The bench's 80% training split is about this size; all rows here (the cost is what matters).
+    // All the table's rows (the automl-quality bench trains on 80% of them): the cost is what matters.
     const fitted = fitFeaturizer(table, t.label, { mode: 'auto' }, { task: t.task });
     const X = fitted.X;
     const y = fitted.y.values;
     const numClasses = fitted.y.classes?.length;
-    const folds = t.task === 'classification' ? stratifiedKFold(y, 5, 1) : kFold(y.length, 5, 1);
+    const folds = t.task === 'classification' ? stratifiedKFold(y, 5, foldSeed) : kFold(y.length, 5, foldSeed);
     const family = t.task === 'classification' ? xgboostClassifier : xgboostRegressor;
     const portfolio = family.portfolio!(t.task, { rows: folds[0].train.length, features: X.cols });
-    console.log(`\n${t.name}: ${X.rows} rows × ${X.cols} features, ${t.task}${numClasses ? `, ${numClasses} classes` : ''}, 5 folds (load ${loadavg()})`);
-    console.log('config                                   trial wall ms  CPU ms  trees/fold  score');
-    let totalWall = 0;
+    console.log(`\n${t.name}: ${X.rows} rows × ${X.cols} features, ${t.task}${numClasses ? `, ${numClasses} classes` : ''}, 5 folds (seed ${foldSeed}), load ${loadavg()}`);
+    console.log(`config                      trial wall ms  CPU ms  state() ms  trees/fold  score${compareRefit ? '    | no refit: CPU ms  score    Δ score' : ''}`);
+    let total = 0;
+    let diff = 0;
+    let cpuRatio = 0;
+    let n = 0;
     portfolio.forEach((params, ci) => {
       if (wantedConfigs && !wantedConfigs.includes(ci)) return;
-      const w0 = performance.now();
-      const c0 = cpu();
-      let trees = 0;
-      let stateMs = 0;
-      const fits: string[] = [];
-      const oof = new Float64Array(y.length * (numClasses && numClasses > 2 ? numClasses : t.task === 'classification' ? 2 : 1));
-      const width = oof.length / y.length;
-      for (let f = 0; f < folds.length; f++) {
-        const fold = folds[f];
-        const model = family.fit({ task: t.task, X: gatherRows(X, fold.train), y: Float32Array.from(fold.train, (i) => y[i]), numClasses, params, seed: 1 + f });
-        const pred = model.predict(gatherRows(X, fold.valid));
-        fold.valid.forEach((r, i) => oof.set(pred.subarray(i * width, (i + 1) * width), r * width));
-        const info = (model as XGBoostModel).fitInfo;
-        if (info) fits.push(`${info.rounds}${info.bestIteration !== undefined ? `/${info.bestIteration + 1}` : ''}${info.refitRounds !== undefined ? `+${info.refitRounds}` : ''}`);
-        const s0 = performance.now();
-        const state = model.state() as { model: { learner: { gradient_booster: { model: { trees: unknown[] } } } } };
-        stateMs += performance.now() - s0;
-        trees += state.model.learner.gradient_booster.model.trees.length;
-        model.dispose?.();
-      }
-      const wall = performance.now() - w0 - stateMs;
-      totalWall += wall;
-      const m = computeMetrics(t.task === 'classification' ? { task: 'classification', yTrue: y, pred: oof, numClasses: width } : { task: 'regression', yTrue: y, pred: oof });
-      const score = t.task === 'classification' ? m.AUC_weighted : m.r2_score;
+      const r = trial(t.task, X, y, numClasses, folds, params, true);
+      total += r.wallMs;
       const desc = `${params.n_estimators}r lr${params.learning_rate} ${params.max_leaves}l`;
-      console.log(`#${ci} ${desc.padEnd(36)} ${wall.toFixed(0).padStart(13)}  ${(cpu() - c0).toFixed(0).padStart(6)}  ${(trees / folds.length).toFixed(0).padStart(10)}  ${Number(score).toFixed(4)}  (state() ${stateMs.toFixed(0)} ms, not counted)`);
-      console.log(`    rounds run/best+refit per fold: ${fits.join(' ')}`);
+      let line = `#${ci} ${desc.padEnd(22)} ${r.wallMs.toFixed(0).padStart(13)}  ${r.cpuMs.toFixed(0).padStart(6)}  ${r.stateMs.toFixed(0).padStart(10)}  ${r.treesPerFold.toFixed(0).padStart(10)}  ${r.score.toFixed(5)}`;
+      if (compareRefit) {
+        const q = trial(t.task, X, y, numClasses, folds, params, false);
+        line += `  |           ${q.cpuMs.toFixed(0).padStart(6)}  ${q.score.toFixed(5)}  ${(q.score - r.score >= 0 ? '+' : '') + (q.score - r.score).toFixed(5)}`;
+        diff += q.score - r.score;
+        cpuRatio += q.cpuMs / r.cpuMs;
+        n++;
+      }
+      console.log(line);
+      console.log(`    rounds run/best+refit per fold: ${r.fits.join(' ')}`);
     });
-    console.log(`${t.name}: all configurations ${totalWall.toFixed(0)} ms wall`);
+    console.log(`${t.name}: all configurations ${total.toFixed(0)} ms wall${n ? `; without the refit: mean Δ score ${diff / n >= 0 ? '+' : ''}${(diff / n).toFixed(5)}, mean CPU ${(cpuRatio / n).toFixed(2)}×` : ''}`);
   }
 }
 

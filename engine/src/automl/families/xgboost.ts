@@ -163,6 +163,15 @@ function trainData(X: FeatureMatrix, y: Float32Array, weight?: Float32Array): Tr
 }
 
 function fit(args: FitArgs): FittedModel {
+  return fitBooster(args);
+}
+
+/**
+ * The family's fit; `refit: false` skips the refit on all rows below REFIT_BELOW_ROWS and
+ * keeps the held-out fit's best rounds instead (`npm run bench -- gbdt-trial --compare-refit`
+ * measures what the refit buys).
+ */
+export function fitBooster(args: FitArgs, options: { refit: boolean } = { refit: true }): XGBoostModel {
   const numClasses = args.task === 'classification' ? classCount(args.numClasses, args.y) : 1;
   const params = gbdtParams(args, numClasses);
   let fitData = trainData(args.X, args.y, args.weight);
@@ -181,7 +190,7 @@ function fit(args: FitArgs): FittedModel {
   if (evals) params.early_stopping_rounds = patienceRounds(params.eta ?? 0.3);
   const result = train(fitData, params, evals);
   const info: FitInfo = { rounds: result.booster.numTrees / Math.max(1, numClasses > 2 ? numClasses : 1), bestIteration: result.bestIteration, fitRows: fitData.rows };
-  if (heldOut && result.bestIteration !== undefined && args.X.rows < REFIT_BELOW_ROWS) {
+  if (options.refit && heldOut && result.bestIteration !== undefined && args.X.rows < REFIT_BELOW_ROWS) {
     // A small table cannot spare the held-out rows: refit on all of them with the rounds
     // early stopping chose, scaled up for the larger sample (more rows support more rounds).
     const best = result.bestIteration + 1;
