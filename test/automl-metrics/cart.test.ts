@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { binMatrix, growTree } from '../../engine/src/automl/families/cart';
+import { addTreePredictions, binMatrix, growTree } from '../../engine/src/automl/families/cart';
 import { seededRandom } from '../../engine/src/automl/families/random';
 
 describe('CART builder', () => {
@@ -28,4 +28,47 @@ describe('CART builder', () => {
       expect(a.feature.filter((f) => f >= 0).length).toBeGreaterThan(10);
     });
   }
+
+  // Integer labels keep every sum exact, so both split searches score cuts identically.
+  const yInt = Float32Array.from(yReg, (v) => Math.round(v));
+  // A noisy label, so a full-depth tree is large.
+  const yNoisy = Float32Array.from(yClass, (v) => (rand() < 0.3 ? (v + 1) % 3 : v));
+  for (const [label, y, numClasses, criterion] of [
+    ['classification', yNoisy, 3, 'entropy'],
+    ['regression', yInt, 0, 'squared_error'],
+  ] as const) {
+    it(`grows the same full-depth ${label} tree whether small nodes search sorted rows or histograms`, () => {
+      const options = { numClasses, criterion, maxDepth: 64, minSamplesLeaf: 1, maxFeatures: 3, randomSplits: false } as const;
+      const a = growTree(binned, y, weight, { ...options, rand: seededRandom(4) });
+      const b = growTree(binned, y, weight, { ...options, rand: seededRandom(4), smallNodeRows: 0 });
+      expect(a.feature).toEqual(b.feature);
+      expect(a.threshold).toEqual(b.threshold);
+      expect(a.missingLeft).toEqual(b.missingLeft);
+      expect(a.value).toEqual(b.value);
+      // Deep: far past the old cap of 24 levels is allowed, and most nodes are small.
+      expect(a.feature.length).toBeGreaterThan(1000);
+    });
+  }
+
+  it('grows full-depth ExtraTrees whose leaves separate the training rows', () => {
+    const distinct = new Float32Array(n * p);
+    for (let t = 0; t < distinct.length; t++) distinct[t] = rand();
+    const Xd = { rows: n, cols: p, values: distinct };
+    const tree = growTree(binMatrix(Xd, seededRandom(3)), yClass, weight, {
+      numClasses: 3,
+      criterion: 'gini',
+      maxDepth: 64,
+      minSamplesLeaf: 1,
+      maxFeatures: 2,
+      randomSplits: true,
+      rand: seededRandom(5),
+    });
+    const out = new Float64Array(n * 3);
+    addTreePredictions(tree, Xd, out, 3, 1);
+    // Rows only share a leaf when they share every feature's bin: nearly all are fitted exactly.
+    let right = 0;
+    for (let i = 0; i < n; i++) if (out[i * 3 + yClass[i]] > 0.5) right++;
+    expect(right / n).toBeGreaterThan(0.97);
+  });
 });
+

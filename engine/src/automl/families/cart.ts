@@ -95,6 +95,8 @@ export interface TreeOptions {
   leafPseudoCount?: number;
   /** Derive the larger child's histograms by subtraction (default on when all features are considered). */
   histogramSubtraction?: boolean;
+  /** Nodes of at most this many rows search from sorted rows (default `SMALL_NODE_ROWS`; tests compare the paths). */
+  smallNodeRows?: number;
 }
 
 /** A fitted tree as flat arrays (plain JSON in a model's state). Leaves have feature −1. */
@@ -115,8 +117,21 @@ export interface TreeArrays {
 }
 
 /**
+ * Nodes with at most this many rows find their split from their rows sorted by bin instead of
+ * from 64-bin histograms: a full-depth tree has mostly such nodes, and scanning (and clearing)
+ * every feature's 64 bins for a handful of rows was most of a deep forest's time.
+ */
+export const SMALL_NODE_ROWS = 48;
+
+/**
  * Grows one tree on the rows with positive weight. `weight` combines sample weights and,
  * for forests, bootstrap counts.
+ *
+ * A node's split is searched one of three ways, all over the same candidate cuts (after bin t
+ * for each bin t present in the node but its last): ExtraTrees draw one cut per feature and
+ * sum the node's rows once for it (no histograms); other nodes with at most `SMALL_NODE_ROWS`
+ * rows sort their rows by bin per feature; larger ones build per-bin histograms (derived by
+ * subtraction when every feature is considered).
  */
 export function growTree(data: BinnedMatrix, y: Float32Array, weight: Float64Array, options: TreeOptions): TreeArrays {
   const n = data.rows;
@@ -135,8 +150,14 @@ export function growTree(data: BinnedMatrix, y: Float32Array, weight: Float64Arr
     N: Float64Array;
     S: Float64Array;
   }
-  const newHist = (): Hist => ({ W: new Float64Array(p * slots), N: new Float64Array(p * slots), S: new Float64Array(p * slots * width) });
+  // Histograms are reused: a deep tree would otherwise allocate one per node.
+  const pool: Hist[] = [];
+  const acquire = (): Hist => pool.pop() ?? { W: new Float64Array(p * slots), N: new Float64Array(p * slots), S: new Float64Array(p * slots * width) };
+  const release = (h: Hist | undefined): void => {
+    if (h) pool.push(h);
+  };
   const codes = data.codes;
+  const minLeaf = options.minSamplesLeaf;
   const fillHist = (h: Hist, begin: number, end: number, considered: number[]): void => {
     const { W, N, S } = h;
     for (const j of considered) {
@@ -166,8 +187,10 @@ export function growTree(data: BinnedMatrix, y: Float32Array, weight: Float64Arr
   // be derived: scan the smaller child, subtract it from the parent for the larger one (the
   // subtraction trick), which at least halves the row scans. Kept for modest histograms:
   // each pending node holds one.
-  const subtract = (options.histogramSubtraction ?? true) && options.maxFeatures >= p && p * slots * (2 + width) <= 400_000;
-  const scratch = newHist();
+  const subtract = (options.histogramSubtraction ?? true) && !options.randomSplits && options.maxFeatures >= p && p * slots * (2 + width) <= 400_000;
+  /** Whether a node of this many rows searches its split from histograms. */
+  const smallNode = Math.min(SMALL_NODE_ROWS, options.smallNodeRows ?? SMALL_NODE_ROWS);
+  const usesHist = (count: number): boolean => !options.randomSplits && count > smallNode;
 
   interface Pending {
     node: number;
@@ -195,90 +218,207 @@ export function growTree(data: BinnedMatrix, y: Float32Array, weight: Float64Arr
   const totals = new Float64Array(width);
   const leftS = new Float64Array(width);
   const rightS = new Float64Array(width);
+  /** Label sums, weight and rows of the node's rows missing the feature at hand. */
+  const missS = new Float64Array(width);
+  let missW = 0;
+  let missN = 0;
+  // Small nodes: the rows' bins and row numbers, sorted by bin.
+  const sortBins = new Uint8Array(SMALL_NODE_ROWS);
+  const sortRows = new Uint32Array(SMALL_NODE_ROWS);
+
+  // The node being split and the best cut found so far.
+  let count = 0;
+  let totalW = 0;
+  let parentImpurity = 0;
+  let bestGain = 0;
+  let bestFeature = -1;
+  let bestBin = 0;
+  let bestMissingLeft = false;
+  /**
+   * Scores the cut after bin t of feature j, given the non-missing rows left of it in
+   * (leftS, lw, ln) and the node's missing rows in (missS, missW, missN): missing values
+   * right, then left.
+   */
+  const consider = (j: number, t: number, lw: number, ln: number): void => {
+    for (let side = 0; side < 2; side++) {
+      const missingLeft = side === 1;
+      if (missingLeft && missN === 0) continue;
+      const lwAll = lw + (missingLeft ? missW : 0);
+      const lnAll = ln + (missingLeft ? missN : 0);
+      if (lnAll < minLeaf || count - lnAll < minLeaf) continue;
+      const rw = totalW - lwAll;
+      if (lwAll <= 0 || rw <= 0) continue;
+      let leftImp: number;
+      if (missingLeft) {
+        for (let c = 0; c < width; c++) rightS[c] = leftS[c] + missS[c];
+        leftImp = impurity(rightS, lwAll, options.criterion);
+        for (let c = 0; c < width; c++) rightS[c] = totals[c] - leftS[c] - missS[c];
+      } else {
+        leftImp = impurity(leftS, lwAll, options.criterion);
+        for (let c = 0; c < width; c++) rightS[c] = totals[c] - leftS[c];
+      }
+      const gain = parentImpurity - leftImp - impurity(rightS, rw, options.criterion);
+      if (gain > bestGain) {
+        bestGain = gain;
+        bestFeature = j;
+        bestBin = t;
+        bestMissingLeft = missingLeft;
+      }
+    }
+  };
+
+  /** Histogram path: cumulative sums over the feature's bins. */
+  const searchHist = (h: Hist, j: number): void => {
+    const histW = h.W;
+    const histN = h.N;
+    const histS = h.S;
+    const hb = j * slots;
+    let minBin = slots;
+    let maxBin = 0;
+    for (let b = 1; b < slots; b++) {
+      if (histN[hb + b] > 0) {
+        if (b < minBin) minBin = b;
+        maxBin = b;
+      }
+    }
+    if (maxBin <= minBin) return;
+    missW = histW[hb];
+    missN = histN[hb];
+    for (let c = 0; c < width; c++) missS[c] = histS[hb * width + c];
+    leftS.fill(0);
+    let leftW = 0;
+    let leftN = 0;
+    for (let t = minBin; t < maxBin; t++) {
+      leftW += histW[hb + t];
+      leftN += histN[hb + t];
+      for (let c = 0; c < width; c++) leftS[c] += histS[(hb + t) * width + c];
+      consider(j, t, leftW, leftN);
+    }
+  };
+
+  const addRow = (target: Float64Array, i: number): void => {
+    const wi = weight[i];
+    if (k > 0) target[y[i]] += wi;
+    else {
+      const yi = y[i];
+      target[0] += wi * yi;
+      target[1] += wi * yi * yi;
+    }
+  };
+
+  const clearMissing = (): void => {
+    missS.fill(0);
+    missW = 0;
+    missN = 0;
+  };
+  const addMissing = (i: number): void => {
+    missW += weight[i];
+    missN++;
+    addRow(missS, i);
+  };
+
+  /** Small-node path: the node's rows sorted by the feature's bin, cuts between distinct bins. */
+  const searchSorted = (begin: number, end: number, j: number): void => {
+    clearMissing();
+    let m = 0;
+    for (let r = begin; r < end; r++) {
+      const i = rows[r];
+      const b = codes[i * p + j];
+      if (b === 0) {
+        addMissing(i);
+        continue;
+      }
+      // Insertion sort as the rows arrive (stable: equal bins keep row order).
+      let q = m++;
+      while (q > 0 && sortBins[q - 1] > b) {
+        sortBins[q] = sortBins[q - 1];
+        sortRows[q] = sortRows[q - 1];
+        q--;
+      }
+      sortBins[q] = b;
+      sortRows[q] = i;
+    }
+    if (m < 2 || sortBins[0] === sortBins[m - 1]) return;
+    leftS.fill(0);
+    let leftW = 0;
+    for (let q = 0; q < m - 1; q++) {
+      const i = sortRows[q];
+      leftW += weight[i];
+      addRow(leftS, i);
+      if (sortBins[q + 1] !== sortBins[q]) consider(j, sortBins[q], leftW, q + 1);
+    }
+  };
+
+  /** ExtraTrees: one random cut between the node's lowest and highest bin, its sums from one pass. */
+  const searchRandom = (begin: number, end: number, j: number): void => {
+    let minBin = slots;
+    let maxBin = 0;
+    for (let r = begin; r < end; r++) {
+      const b = codes[rows[r] * p + j];
+      if (b === 0) continue;
+      if (b < minBin) minBin = b;
+      if (b > maxBin) maxBin = b;
+    }
+    if (maxBin <= minBin) return;
+    const t = minBin + Math.floor(options.rand() * (maxBin - minBin));
+    clearMissing();
+    leftS.fill(0);
+    let leftW = 0;
+    let leftN = 0;
+    for (let r = begin; r < end; r++) {
+      const i = rows[r];
+      const b = codes[i * p + j];
+      if (b === 0) addMissing(i);
+      else if (b <= t) {
+        leftW += weight[i];
+        leftN++;
+        addRow(leftS, i);
+      }
+    }
+    consider(j, t, leftW, leftN);
+  };
+
   while (stack.length > 0) {
     const { node, begin, end, depth, hist } = stack.pop()!;
-    const count = end - begin;
-    if (depth >= options.maxDepth || count < 2 * options.minSamplesLeaf) continue;
+    count = end - begin;
+    if (depth >= options.maxDepth || count < 2 * minLeaf) {
+      release(hist);
+      continue;
+    }
     totals.fill(0);
-    let totalW = 0;
+    totalW = 0;
     for (let r = begin; r < end; r++) {
       const i = rows[r];
       totalW += weight[i];
       addLabel(totals, 0, y[i], weight[i], k);
     }
-    const parentImpurity = impurity(totals, totalW, options.criterion);
-    if (parentImpurity <= 1e-12 * Math.max(1, totalW)) continue;
+    parentImpurity = impurity(totals, totalW, options.criterion);
+    if (parentImpurity <= 1e-12 * Math.max(1, totalW)) {
+      release(hist);
+      continue;
+    }
 
-    let bestGain = 1e-9 * Math.max(1, Math.abs(parentImpurity));
-    let bestFeature = -1;
-    let bestBin = 0;
-    let bestMissingLeft = false;
+    bestGain = 1e-9 * Math.max(1, Math.abs(parentImpurity));
+    bestFeature = -1;
+    bestBin = 0;
+    bestMissingLeft = false;
     const considered = options.maxFeatures >= p ? features : sampleFeatures(features, options.maxFeatures, options.rand);
     let h = hist;
-    if (!h) {
-      h = subtract ? newHist() : scratch;
-      fillHist(h, begin, end, considered);
+    if (options.randomSplits) {
+      for (const j of considered) searchRandom(begin, end, j);
+    } else if (!usesHist(count)) {
+      for (const j of considered) searchSorted(begin, end, j);
+    } else {
+      if (!h) {
+        h = acquire();
+        fillHist(h, begin, end, considered);
+      }
+      for (const j of considered) searchHist(h, j);
     }
-    const histW = h.W;
-    const histN = h.N;
-    const histS = h.S;
-    for (const j of considered) {
-      const hb = j * slots;
-      let minBin = slots;
-      let maxBin = 0;
-      for (let b = 1; b < slots; b++) {
-        if (histN[hb + b] > 0) {
-          if (b < minBin) minBin = b;
-          maxBin = b;
-        }
-      }
-      if (maxBin <= minBin) continue;
-      // Candidate cuts: after bin t, for t in [minBin, maxBin); ExtraTrees draws one.
-      let tFrom = minBin;
-      let tTo = maxBin - 1;
-      if (options.randomSplits) tFrom = tTo = minBin + Math.floor(options.rand() * (maxBin - minBin));
-      leftS.fill(0);
-      let leftW = 0;
-      let leftN = 0;
-      for (let t = 1; t < tFrom; t++) {
-        leftW += histW[hb + t];
-        leftN += histN[hb + t];
-        for (let c = 0; c < width; c++) leftS[c] += histS[(hb + t) * width + c];
-      }
-      for (let t = tFrom; t <= tTo; t++) {
-        leftW += histW[hb + t];
-        leftN += histN[hb + t];
-        for (let c = 0; c < width; c++) leftS[c] += histS[(hb + t) * width + c];
-        // Missing values right, then left.
-        for (let side = 0; side < 2; side++) {
-          const missingLeft = side === 1;
-          if (missingLeft && histN[hb] === 0) continue;
-          const lw = leftW + (missingLeft ? histW[hb] : 0);
-          const ln = leftN + (missingLeft ? histN[hb] : 0);
-          const rn = count - ln;
-          if (ln < options.minSamplesLeaf || rn < options.minSamplesLeaf) continue;
-          const rw = totalW - lw;
-          if (lw <= 0 || rw <= 0) continue;
-          let leftImp: number;
-          if (missingLeft) {
-            for (let c = 0; c < width; c++) rightS[c] = leftS[c] + histS[hb * width + c];
-            leftImp = impurity(rightS, lw, options.criterion);
-            for (let c = 0; c < width; c++) rightS[c] = totals[c] - leftS[c] - histS[hb * width + c];
-          } else {
-            leftImp = impurity(leftS, lw, options.criterion);
-            for (let c = 0; c < width; c++) rightS[c] = totals[c] - leftS[c];
-          }
-          const gain = parentImpurity - leftImp - impurity(rightS, rw, options.criterion);
-          if (gain > bestGain) {
-            bestGain = gain;
-            bestFeature = j;
-            bestBin = t;
-            bestMissingLeft = missingLeft;
-          }
-        }
-      }
+    if (bestFeature < 0) {
+      release(h);
+      continue;
     }
-    if (bestFeature < 0) continue;
     if (options.importance) options.importance[bestFeature] += bestGain;
 
     // Partition rows in place: left part first.
@@ -302,11 +442,13 @@ export function growTree(data: BinnedMatrix, y: Float32Array, weight: Float64Arr
     tree.right[node] = rightNode;
     let leftHist: Hist | undefined;
     let rightHist: Hist | undefined;
-    const splittable = (rowsInChild: number): boolean => depth + 1 < options.maxDepth && rowsInChild >= 2 * options.minSamplesLeaf;
-    if (subtract && (splittable(mid - begin) || splittable(end - mid))) {
+    // A child gets a histogram when it will search from one (it may still split).
+    const wantsHist = (rowsInChild: number): boolean => depth + 1 < options.maxDepth && rowsInChild >= 2 * minLeaf && usesHist(rowsInChild);
+    if (subtract && h && (wantsHist(mid - begin) || wantsHist(end - mid))) {
       const leftSmaller = mid - begin <= end - mid;
-      const small = newHist();
+      const small = acquire();
       fillHist(small, leftSmaller ? begin : mid, leftSmaller ? mid : end, features);
+      const { W: histW, N: histN, S: histS } = h;
       for (let t = 0; t < histW.length; t++) {
         histW[t] -= small.W[t];
         histN[t] -= small.N[t];
@@ -314,7 +456,15 @@ export function growTree(data: BinnedMatrix, y: Float32Array, weight: Float64Arr
       for (let t = 0; t < histS.length; t++) histS[t] -= small.S[t];
       leftHist = leftSmaller ? small : h;
       rightHist = leftSmaller ? h : small;
-    }
+      if (!wantsHist(mid - begin)) {
+        release(leftHist);
+        leftHist = undefined;
+      }
+      if (!wantsHist(end - mid)) {
+        release(rightHist);
+        rightHist = undefined;
+      }
+    } else release(h);
     stack.push({ node: rightNode, begin: mid, end, depth: depth + 1, hist: rightHist });
     stack.push({ node: leftNode, begin, end: mid, depth: depth + 1, hist: leftHist });
   }
