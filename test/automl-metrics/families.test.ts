@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { allFamilies, getFamily, restoreModel } from '../../engine/src/automl/families';
+import { FULL_DEPTH } from '../../engine/src/automl/families/treeFamilies';
 import { fitFeaturizer } from '../../engine/src/automl/featurize';
 import { computeMetrics } from '../../engine/src/automl/metrics';
 import type { FeatureMatrix } from '../../engine/src/gbdt/api';
@@ -131,3 +132,91 @@ function widerConfig(name: string): Record<string, number | string> {
       return { n_estimators: 40, max_depth: 10, min_samples_leaf: 2 };
   }
 }
+
+describe('forest portfolios', async () => {
+  const titanic = await load(titanicCsv, 'Survived', 'classification', 'titanic');
+  const cars = await load(path.join(vegaData, 'cars.json'), 'Miles_per_Gallon', 'regression', 'cars');
+  const shapes = [
+    { task: 'classification' as Task, rows: 700, features: 50, classes: 2 },
+    { task: 'classification' as Task, rows: 16_000, features: 16, classes: 26 },
+    { task: 'regression' as Task, rows: 43_000, features: 26 },
+    { task: 'regression' as Task, rows: 300, features: 3 },
+  ];
+  for (const name of ['RandomForest', 'ExtremeRandomTrees']) {
+    it(`${name}: every portfolio configuration is in the space, full depth, with the same trees after a cheaper probe`, () => {
+      const family = getFamily(name);
+      for (const shape of shapes) {
+        const configs = family.portfolio!(shape.task, shape);
+        expect(configs.length).toBeGreaterThanOrEqual(2);
+        const space = family.space(shape.task, shape);
+        for (const config of configs) {
+          expect(Object.keys(config).sort(), `${name} ${JSON.stringify(config)}`).toEqual(Object.keys(space).sort());
+          for (const [key, value] of Object.entries(config)) {
+            const dim = space[key];
+            if (dim.type === 'choice') expect(dim.values).toContain(value);
+            else {
+              expect(value as number, key).toBeGreaterThanOrEqual(dim.low);
+              expect(value as number, key).toBeLessThanOrEqual(dim.high);
+            }
+          }
+          expect(config.max_depth).toBe(space.max_depth.type === 'int' ? space.max_depth.high : NaN);
+          expect(config.n_estimators as number).toBeGreaterThanOrEqual(8);
+        }
+        // The first configuration is the cheapest (a probe with fewer trees when the forest is large enough).
+        if (configs[0].n_estimators !== configs[1].n_estimators) {
+          expect(configs[0].n_estimators as number).toBeLessThan(configs[1].n_estimators as number);
+          expect({ ...configs[0], n_estimators: 0 }).toEqual({ ...configs[1], n_estimators: 0 });
+          configs.shift();
+        }
+        for (const config of configs) expect(config.n_estimators).toBe(configs[0].n_estimators);
+      }
+      // Millions of rows: still 8 trees, depth-limited, so the first trial stays cheap.
+      const huge = family.portfolio!('regression', { rows: 3_000_000, features: 12 });
+      expect(huge[0].n_estimators).toBe(8);
+      expect(huge[0].max_depth as number).toBeLessThan(12);
+      // Small tables get scikit-learn's few hundred trees; large ones fewer, so the first trial stays cheap.
+      expect(family.portfolio!('classification', shapes[0])[1].n_estimators as number).toBeGreaterThanOrEqual(200);
+      expect(family.portfolio!('classification', shapes[1])[0].n_estimators as number).toBeLessThan(100);
+      expect(family.portfolio!('regression', shapes[2])[0].n_estimators as number).toBeLessThan(50);
+    });
+  }
+
+  for (const d of [titanic, cars]) {
+    for (const name of ['RandomForest', 'ExtremeRandomTrees']) {
+      it(`${name}: the first full-size portfolio configuration grows full-depth trees on ${d.name} that predict the same after a restore`, () => {
+        const family = getFamily(name);
+        const { train, test } = split(d.X.rows);
+        const Xtrain = pickRows(d.X, train);
+        const Xtest = pickRows(d.X, test);
+        const yTrain = Float32Array.from(train, (r) => d.y[r]);
+        // The first full-size configuration (after the probe).
+        const params = family.portfolio!(d.task, { rows: train.length, features: d.X.cols, classes: d.numClasses })[1];
+        const model = family.fit({ task: d.task, X: Xtrain, y: yTrain, numClasses: d.numClasses, params, seed: 5 });
+        const state = model.state() as { trees: { feature: number[]; left: number[]; right: number[]; value: number[][] }[] };
+        expect(state.trees.length).toBe(params.n_estimators);
+        expect(params.max_depth).toBe(FULL_DEPTH);
+        // Deeper than the old cap of 24 levels is allowed; on these tables pure or single-row
+        // leaves end the growth well before it, so trees are deeper than the old start's 6.
+        const depth = (t: (typeof state.trees)[0], node = 0): number => (t.feature[node] < 0 ? 0 : 1 + Math.max(depth(t, t.left[node]), depth(t, t.right[node])));
+        expect(Math.max(...state.trees.map((t) => depth(t)))).toBeGreaterThan(6);
+        if (d.task === 'classification') {
+          // Full-depth leaves hold 0/1 shares; their average is still a distribution.
+          const pred = model.predict(Xtest);
+          for (let i = 0; i < test.length; i++) {
+            const row = Array.from(pred.subarray(i * 2, i * 2 + 2));
+            expect(row[0] + row[1]).toBeCloseTo(1, 9);
+            expect(Math.min(...row)).toBeGreaterThanOrEqual(0);
+          }
+          const { score, baseline } = baselineAndScore(d, train, test, pred);
+          expect(Number.isFinite(score)).toBe(true);
+          expect(score).toBeLessThan(baseline);
+        }
+        const pred = model.predict(Xtest);
+        const again = restoreModel(model.family, JSON.parse(JSON.stringify(model.state()))).predict(Xtest);
+        expect(Array.from(again)).toEqual(Array.from(pred));
+        const twice = family.fit({ task: d.task, X: Xtrain, y: yTrain, numClasses: d.numClasses, params, seed: 5 }).predict(Xtest);
+        expect(Array.from(twice)).toEqual(Array.from(pred));
+      });
+    }
+  }
+});

@@ -33,6 +33,8 @@ interface TreeEnsembleState {
   numClasses: number;
   features: number;
   trees: TreeArrays[];
+  /** Forests: class shares averaged in as one more, constant tree (it adds to the base value only). */
+  prior?: number[];
 }
 export interface LinearState {
   scaler: { mean: number[]; scale: number[] };
@@ -165,11 +167,13 @@ export function cartContributions(s: TreeEnsembleState, X: FeatureMatrix): Contr
   const trees = cartShapTrees(s, X);
   const outputs = s.numClasses > 0 ? s.numClasses : 1;
   const base = new Float64Array(outputs);
-  const scale = 1 / Math.max(1, trees.length);
+  const prior = s.prior?.length === outputs ? s.prior : undefined;
+  const scale = 1 / Math.max(1, trees.length + (prior ? 1 : 0));
   for (const t of trees) {
     const e = treeExpectedValue(t);
     for (let c = 0; c < outputs; c++) base[c] += scale * e[c];
   }
+  if (prior) for (let c = 0; c < outputs; c++) base[c] += scale * prior[c];
   const values = new Float64Array(X.rows * outputs * X.cols);
   addTreeShap(trees, X, values, outputs, scale);
   return { rows: X.rows, outputs, features: X.cols, space: s.numClasses > 0 ? 'probability' : 'value', base, values };

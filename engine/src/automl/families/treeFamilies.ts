@@ -19,6 +19,11 @@ interface TreeEnsembleState {
   features: number;
   trees: TreeArrays[];
   importances?: Record<string, number>;
+  /**
+   * Forests (classification): the training class shares, averaged in as one more tree (see
+   * `predict`). Absent in models saved before it was added, which predict as they did.
+   */
+  prior?: number[];
 }
 
 type Kind = 'single' | 'forest' | 'extra';
@@ -53,7 +58,7 @@ function fitTrees(kind: Kind, family: string, args: FitArgs): FittedModel {
       growTree(binned, y, weight, {
         numClasses: k,
         criterion: criterionFor(task, params),
-        maxDepth: Math.max(1, Math.round(numParam(params, 'max_depth', kind === 'single' ? 4 : 12))),
+        maxDepth: Math.max(1, Math.round(numParam(params, 'max_depth', kind === 'single' ? 4 : FULL_DEPTH))),
         minSamplesLeaf: Math.max(1, Math.round(numParam(params, 'min_samples_leaf', 1))),
         maxFeatures: Math.max(1, Math.round(maxFeaturesShare * p)),
         randomSplits: kind === 'extra',
@@ -66,7 +71,23 @@ function fitTrees(kind: Kind, family: string, args: FitArgs): FittedModel {
   const total = importance.reduce((s, v) => s + v, 0);
   const importances: Record<string, number> = {};
   importance.forEach((v, j) => (importances[X.featureNames?.[j] ?? `f${j}`] = total > 0 ? v / total : 0));
-  return new TreeEnsembleModel({ family, task, numClasses: k, features: p, trees: grown, importances });
+  // Full-depth trees have pure leaves, so every tree of a forest may give a class share 0,
+  // which log loss punishes without limit; the class prior averaged in as one more tree keeps
+  // each share above prior / (trees + 1). It moves every class's column by the same affine
+  // map, so AUC is unchanged, and 300 trees barely move an argmax.
+  const prior = kind !== 'single' && k > 0 ? classShares(y, k, sampleWeight) : undefined;
+  return new TreeEnsembleModel({ family, task, numClasses: k, features: p, trees: grown, importances, ...(prior ? { prior } : {}) });
+}
+
+function classShares(y: Float32Array, k: number, weight?: Float32Array): number[] {
+  const shares = new Array<number>(k).fill(0);
+  let total = 0;
+  for (let i = 0; i < y.length; i++) {
+    const w = weight ? weight[i] : 1;
+    shares[y[i]] += w;
+    total += w;
+  }
+  return shares.map((v) => (total > 0 ? v / total : 1 / k));
 }
 
 /** Knuth's Poisson sampler; λ ≤ 1 here, so it takes a couple of draws. */
@@ -91,8 +112,10 @@ class TreeEnsembleModel implements FittedModel {
     checkColumns(this.family, X, this.s.features);
     const width = this.s.numClasses > 0 ? this.s.numClasses : 1;
     const out = new Float64Array(X.rows * width);
-    const scale = 1 / this.s.trees.length;
+    const prior = this.s.prior?.length === width ? this.s.prior : undefined;
+    const scale = 1 / (this.s.trees.length + (prior ? 1 : 0));
     for (const tree of this.s.trees) addTreePredictions(tree, X, out, width, scale);
+    if (prior) for (let i = 0; i < X.rows; i++) for (let c = 0; c < width; c++) out[i * width + c] += scale * prior[c];
     return out;
   }
 
@@ -130,10 +153,16 @@ export const decisionTree: ModelFamily = {
   fit: (args) => fitTrees('single', 'DecisionTree', args),
 };
 
+/**
+ * The forests' depth limit that means "grow until the leaves are pure or too small" (scikit-learn's
+ * max_depth=None): the space's top, on a log scale so the local search's steps from it matter.
+ */
+export const FULL_DEPTH = 64;
+
 function forestSpace(task: Task, data: { rows: number }, bootstrap: boolean): HyperparameterSpace {
   return {
     n_estimators: { type: 'int', low: 4, high: Math.min(512, Math.max(8, data.rows)), log: true },
-    max_depth: { type: 'int', low: 4, high: 24 },
+    max_depth: { type: 'int', low: 2, high: FULL_DEPTH, log: true },
     max_features: { type: 'float', low: 0.1, high: 1 },
     min_samples_leaf: { type: 'int', low: 1, high: 64, log: true },
     ...(bootstrap ? { max_samples: { type: 'float', low: 0.1, high: 1 } } : {}),
@@ -141,19 +170,125 @@ function forestSpace(task: Task, data: { rows: number }, bootstrap: boolean): Hy
   };
 }
 
-function forestLowCost(task: Task, data: { rows: number; features: number }, bootstrap: boolean): Record<string, number | string> {
-  // The cheap start considers few features per split: √p for classification (scikit-learn's
-  // default), a third for regression; the search widens it when that pays.
-  const sqrtShare = data.features > 0 ? Math.min(1, Math.max(0.1, Math.sqrt(data.features) / data.features)) : 1;
+/** √p of p features as a share (scikit-learn's classification default), at least the space's 0.1. */
+function sqrtShare(features: number): number {
+  return features > 0 ? Number(Math.min(1, Math.max(0.1, Math.sqrt(features) / features)).toFixed(4)) : 1;
+}
+
+/** On big data a tree bootstraps about 200k rows (at least a tenth of them). */
+function maxSamplesFor(rows: number): number {
+  return Number(Math.min(1, Math.max(0.1, 200_000 / Math.max(1, rows))).toFixed(4));
+}
+
+function forestLowCost(task: Task, data: { rows: number; features: number; classes?: number }, bootstrap: boolean): Record<string, number | string> {
+  // The cheap reference point: 8 trees, full depth where the table allows it (as the
+  // portfolio), on √p features for classification (a third for regression). Its depth is the
+  // portfolio's, so a configuration's cost (its growth over this one, see search/space.ts)
+  // counts trees, not depth: a full-depth tree's work is bounded by its rows, not by 64 levels.
+  const maxFeatures = task === 'classification' ? sqrtShare(data.features) : Number((1 / 3).toFixed(4));
+  const maxSamples = bootstrap ? maxSamplesFor(data.rows) : 1;
+  const size = forestSize(task, data, maxFeatures * data.features, maxSamples);
   return {
-    n_estimators: 4,
-    max_depth: 6,
-    max_features: Number((task === 'classification' ? sqrtShare : 1 / 3).toFixed(4)),
-    min_samples_leaf: 1,
-    // On big data the cheap start bootstraps about 200k rows per tree (at least a tenth).
-    ...(bootstrap ? { max_samples: Number(Math.min(1, Math.max(0.1, 200_000 / Math.max(1, data.rows))).toFixed(4)) } : {}),
+    n_estimators: 8,
+    max_depth: size.maxDepth,
+    max_features: maxFeatures,
+    min_samples_leaf: size.minSamplesLeaf,
+    ...(bootstrap ? { max_samples: maxSamples } : {}),
     ...(task === 'classification' ? { criterion: 'gini', class_weight: 'none' } : {}),
   };
+}
+
+/**
+ * Work per fold and memory per fold model a portfolio forest may take: about 1.2 CPU s of
+ * Weir's CART on a quiet core (so 5 folds fit in the 20% of a 1-minute budget a family other
+ * than the booster may take), and 40 MB of trees in the JS state. Work per tree ≈ rows used ×
+ * log2(rows) × features per split, three times that with 26 classes (measured with `npm run
+ * bench -- forest`: 100 full-depth trees took 2.9 CPU s on 16k rows × 4 of 16 features × 26
+ * classes, 17 s on 43k rows × 26 features, regression). Nodes per tree ≈ a third of the rows
+ * for classification (pure leaves come early), about the rows for regression, each ≈ 150
+ * bytes plus 8 a class in a leaf.
+ */
+const WORK_PER_FOLD = 1.2e8;
+const BYTES_PER_FOLD_MODEL = 40e6;
+/** At most this many nodes a tree: min_samples_leaf grows beyond 1 on tables large enough to pass it. */
+const MAX_TREE_NODES = 40_000;
+
+export interface ForestSize {
+  trees: number;
+  maxDepth: number;
+  minSamplesLeaf: number;
+}
+
+/**
+ * The size of a portfolio forest on this table: scikit-learn's and AutoGluon's few hundred
+ * (300) full-depth trees where the table is small; fewer where one fold's forest would be slow
+ * or large (at least 8), then larger leaves (a tree within `MAX_TREE_NODES`), then, on tables
+ * of millions of rows, a depth limit, so the portfolio's first trial stays cheap there. The
+ * memory bound only lowers the trees when at least 4 fit (else leaves and depth bound it).
+ */
+export function forestSize(task: Task, data: { rows: number; classes?: number }, featuresPerSplit: number, rowShare = 1): ForestSize {
+  const rows = Math.max(2, data.rows * rowShare);
+  const mtry = Math.max(1, featuresPerSplit);
+  const k = task === 'classification' ? Math.max(2, data.classes ?? 2) : 0;
+  const classFactor = k > 2 ? 1 + k / 13 : 1;
+  const nodeShare = k > 0 ? 0.35 : 1.1;
+  const minSamplesLeaf = Math.max(1, Math.ceil((rows * nodeShare) / MAX_TREE_NODES));
+  const nodeBytes = 150 + 4 * k;
+  const nodes = (rows * nodeShare) / minSamplesLeaf;
+  const perTree = rows * Math.log2(rows) * mtry * classFactor;
+  const trees = Math.min(300, Math.floor(WORK_PER_FOLD / perTree), Math.floor(BYTES_PER_FOLD_MODEL / (nodes * nodeBytes)));
+  // Up to twice the work, 8 full-depth trees still run (43k rows × 26 features, regression).
+  if (trees >= 4) return { trees: Math.max(8, trees), maxDepth: FULL_DEPTH, minSamplesLeaf };
+  // Millions of rows: 8 trees whose depth keeps the work (rows × levels × features) and nodes in bounds.
+  const byWork = Math.floor(WORK_PER_FOLD / (8 * rows * mtry * classFactor));
+  const byMemory = Math.floor(Math.log2(BYTES_PER_FOLD_MODEL / (8 * nodeBytes)));
+  return { trees: 8, maxDepth: Math.max(4, Math.min(FULL_DEPTH, byWork, byMemory)), minSamplesLeaf };
+}
+
+/**
+ * Configurations tried first (see `ModelFamily.portfolio`), in the spirit of scikit-learn's and
+ * AutoGluon's forest defaults, written for Weir: full-depth trees with min_samples_leaf 1 on √p
+ * features per split for classification (all of them for regression, as scikit-learn), then
+ * variants that most often matter (entropy instead of gini, smoother leaves, more or fewer
+ * features per split). The first is a probe, the second's configuration with an eighth of the
+ * trees (at least 8; skipped when the forest has no more): fast, so a table where a forest is
+ * slow learns that early, a run of a few `iterations` stays quick, and its measured time
+ * prices the rest (the search scales time by trees).
+ * The others have the same trees and depth, sized (`forestSize`) for the widest of them.
+ */
+function forestPortfolio(task: Task, data: { rows: number; features: number; classes?: number }, bootstrap: boolean): Record<string, number | string>[] {
+  const p = Math.max(1, data.features);
+  const classification = task === 'classification';
+  const sqrt = sqrtShare(p);
+  const wider = Number(Math.min(1, Math.max(sqrt, 0.5)).toFixed(4));
+  const third = Number(Math.max(0.1, 1 / 3).toFixed(4));
+  const maxSamples = bootstrap ? maxSamplesFor(data.rows) : 1;
+  const widest = classification ? (bootstrap ? wider : sqrt) : 1;
+  const size = forestSize(task, data, widest * p, maxSamples);
+  const base = {
+    n_estimators: size.trees,
+    max_depth: size.maxDepth,
+    min_samples_leaf: size.minSamplesLeaf,
+    ...(bootstrap ? { max_samples: maxSamples } : {}),
+  };
+  const smoother = Math.max(size.minSamplesLeaf, bootstrap ? 5 : 3);
+  let configs: Record<string, number | string>[];
+  if (classification) {
+    const cls = { class_weight: 'none' };
+    configs = [
+      { ...base, ...cls, max_features: sqrt, criterion: 'gini' },
+      { ...base, ...cls, max_features: sqrt, criterion: 'entropy' },
+    ];
+    // Random forests also try smoother leaves on more features per split (where AutoGluon's
+    // and FLAML's searches often land on noisy tables).
+    if (bootstrap) configs.push({ ...base, ...cls, max_features: wider, min_samples_leaf: Math.max(size.minSamplesLeaf, 3), criterion: 'gini' });
+  } else {
+    configs = [{ ...base, max_features: 1 }];
+    if (bootstrap) configs.push({ ...base, max_features: third });
+    configs.push({ ...base, max_features: 1, min_samples_leaf: smoother });
+  }
+  const probeTrees = Math.max(8, Math.round(size.trees / 8));
+  return probeTrees < size.trees ? [{ ...configs[0], n_estimators: probeTrees }, ...configs] : configs;
 }
 
 export const randomForest: ModelFamily = {
@@ -162,6 +297,7 @@ export const randomForest: ModelFamily = {
   initialCost: 3,
   space: (task, data) => forestSpace(task, data, true),
   lowCostConfig: (task, data) => forestLowCost(task, data, true),
+  portfolio: (task, data) => forestPortfolio(task, data, true),
   fit: (args) => fitTrees('forest', 'RandomForest', args),
 };
 
@@ -171,5 +307,6 @@ export const extraTrees: ModelFamily = {
   initialCost: 2.5,
   space: (task, data) => forestSpace(task, data, false),
   lowCostConfig: (task, data) => forestLowCost(task, data, false),
+  portfolio: (task, data) => forestPortfolio(task, data, false),
   fit: (args) => fitTrees('extra', 'ExtremeRandomTrees', args),
 };
