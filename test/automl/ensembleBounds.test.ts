@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { buildEnsembles } from '../../engine/src/automl/ensemble/buildEnsembles';
 import type { TrialResult } from '../../engine/src/automl/search/runSearch';
 import { WeirError } from '../../engine/src/errors';
@@ -70,6 +70,23 @@ describe('ensembles are bounded and cancelable', () => {
     expect(out.map((e) => e.trial.algorithm)).toEqual(['VotingEnsemble']);
     expect(logs.join('\n')).toMatch(/selection stopped at the experiment timeout/);
     expect(logs.join('\n')).toMatch(/StackEnsemble skipped: no time left/);
+  });
+
+  it('drops the stack when its first meta-model fold says the rest would pass the deadline', async () => {
+    // A clock that moves 2 s on every reading: the first fold "takes" 2 s, so the other four
+    // and the final fit would need about 10.5 s where 2 s are left.
+    let clock = 0;
+    const now = vi.spyOn(performance, 'now').mockImplementation(() => (clock += 2000));
+    try {
+      const logs: string[] = [];
+      const out = await buildEnsembles(args(trials(6, 100, 3), 100, 3, { voting: false, deadline: 10_000, log: (l) => logs.push(l) }));
+      expect(out).toEqual([]);
+      expect(logs.join('\n')).toMatch(/StackEnsemble skipped: after 1 of 5 meta-model folds \(2\.0 s each\) the rest would take about 10\.5 s, 2\.0 s left/);
+    } finally {
+      now.mockRestore();
+    }
+    const full = await buildEnsembles(args(trials(6, 100, 3), 100, 3, { voting: false }));
+    expect(full.map((e) => e.trial.algorithm)).toEqual(['StackEnsemble']);
   });
 
   it('takes fewer candidates and skips the stack for a label with very many classes', async () => {

@@ -87,7 +87,11 @@ export async function buildEnsembles(a: EnsembleArgs): Promise<EnsembleResult[]>
     } else if (timeLeft() <= 0) {
       a.log?.('StackEnsemble skipped: no time left in the experiment timeout');
     } else {
-      out.push(await stackEnsemble(a, base, iteration++));
+      const stack = await stackEnsemble(a, base, iteration);
+      if (stack) {
+        out.push(stack);
+        iteration++;
+      }
     }
   }
   return out;
@@ -132,7 +136,13 @@ function ensembleRow(a: EnsembleArgs, algorithm: string, iteration: number, para
   return { iteration, algorithm, params, status: 'Completed', metrics, score: metrics[a.primaryMetric] ?? NaN, startedAt, durationMs, cost: 0, oof, width: a.width };
 }
 
-async function stackEnsemble(a: EnsembleArgs, base: TrialResult[], iteration: number): Promise<EnsembleResult> {
+/**
+ * The StackEnsemble row, or undefined when it would end past the deadline: the meta-model's
+ * fits run on the main thread and cannot be stopped inside, so after the first fold the rest
+ * (the other folds and the fit on all rows, about 1.25 folds) is estimated from it, and the
+ * stack is dropped with a log line when that would not fit in the time left.
+ */
+async function stackEnsemble(a: EnsembleArgs, base: TrialResult[], iteration: number): Promise<EnsembleResult | undefined> {
   const started = performance.now();
   const startedAt = new Date().toISOString();
   const rows = a.yEval.length;
@@ -144,9 +154,21 @@ async function stackEnsemble(a: EnsembleArgs, base: TrialResult[], iteration: nu
   const k = Math.min(5, Math.max(2, Math.floor(rows / 4)));
   const folds = a.task === 'classification' ? stratifiedKFold(a.yEval, k, a.seed + 101) : kFold(rows, k, a.seed + 101);
   const oof = new Float64Array(rows * a.width);
-  for (const fold of folds) {
+  const timeLeft = () => (a.deadline === undefined ? Infinity : a.deadline - performance.now());
+  for (const [f, fold] of folds.entries()) {
     await new Promise<void>((resolve) => setImmediate(resolve));
     if (a.signal?.aborted) throw new WeirError('CANCELED', 'the AutoML run was canceled while building ensembles');
+    if (f > 0) {
+      const perFold = (performance.now() - started) / f;
+      const rest = perFold * (folds.length - f + 1.25);
+      const left = timeLeft();
+      if (rest > left) {
+        a.log?.(
+          `StackEnsemble skipped: after ${f} of ${folds.length} meta-model folds (${(perFold / 1000).toFixed(1)} s each) the rest would take about ${(rest / 1000).toFixed(1)} s, ${(Math.max(0, left) / 1000).toFixed(1)} s left in the experiment timeout`,
+        );
+        return undefined;
+      }
+    }
     const model = meta.fit({
       task: metaTask,
       X: gatherRows(X, fold.train),
