@@ -128,6 +128,26 @@ describe('CostFrugalSearch with a portfolio', () => {
     expect(s.propose(2).family).toBe('Linear');
   });
 
+  it('drops a portfolio configuration estimated too slow, and goes on with the rest of the line', () => {
+    const s = new CostFrugalSearch(withPortfolio, 0);
+    s.observe(0, loss('Boost', s.propose(0).params));
+    s.observe(1, loss('Linear', s.propose(1).params));
+    let p = s.propose(2);
+    while (p.family !== 'Boost') {
+      s.discard(2);
+      p = s.propose(2);
+    }
+    expect(p.params).toEqual(strong[1]);
+    expect(s.drop(2)).toEqual(strong[1]);
+    expect(s.propose(2, new Set(['Linear'])).params).toEqual(strong[2]);
+    expect(s.drop(2)).toEqual(strong[2]);
+    // The line is empty: the family goes on with its local search, whose moves are only forgotten.
+    const move = s.propose(2, new Set(['Linear']));
+    expect(move.family).toBe('Boost');
+    expect(strong).not.toContainEqual(move.params);
+    expect(s.drop(2)).toBeUndefined();
+  });
+
   it('puts a discarded portfolio configuration back in line', () => {
     const s = new CostFrugalSearch(withPortfolio, 0);
     s.observe(0, loss('Boost', s.propose(0).params));

@@ -183,6 +183,23 @@ export class CostFrugalSearch {
   }
 
   /**
+   * Takes back a proposal that was estimated too slow to ever run in this budget (past the
+   * family's share, or past the deadline): as `discard`, except that a portfolio
+   * configuration is not put back in line. Otherwise a family whose next portfolio entry is
+   * too large would propose it again at every turn and never reach the rest of its line or
+   * its local search. Returns the configuration dropped, if it was a queued one.
+   */
+  drop(iteration: number): Config | undefined {
+    const meta = this.pending.get(iteration);
+    if (!meta?.queued || meta.shrunk) {
+      this.discard(iteration);
+      return undefined;
+    }
+    this.pending.delete(iteration);
+    return meta.queued;
+  }
+
+  /**
    * Puts a smaller version of a configuration first in its family's line: a quarter of the
    * rounds at twice the learning rate (at most 0.3), half the leaves. Used when a trial of
    * the booster does not fit the time it may take (a large table with many classes), so the

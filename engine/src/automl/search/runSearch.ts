@@ -484,7 +484,11 @@ export async function runSearch(o: SearchOptions): Promise<SearchOutcome> {
         }
         why = blocked(proposal);
         while (why !== undefined) {
-          search.discard(next);
+          // An estimate past the family's share of the budget will not shrink as the search
+          // goes: a portfolio configuration blocked by one leaves its family's line for good.
+          if (why.endsWith('for a family other than the booster') && proposal.family !== protectedFamily() && search.drop(next)) {
+            o.onNote?.(`${proposal.family}: portfolio configuration ${JSON.stringify(proposal.params)} dropped: ${why}`);
+          } else search.discard(next);
           tooSlow.set(proposal.family, why);
           if (tooSlow.size >= o.families.length || why === 'no time left') break;
           proposal = search.propose(next, new Set(tooSlow.keys()));
