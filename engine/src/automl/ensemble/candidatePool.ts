@@ -19,7 +19,7 @@ export interface KeepPolicy {
 }
 
 /** Best first; ties by iteration, so the order does not depend on when trials finished. */
-export function byScore<T extends Ranked>(metric: string, trials: readonly T[]): T[] {
+export function byScore<T extends Pick<Ranked, 'score' | 'iteration'>>(metric: string, trials: readonly T[]): T[] {
   return [...trials].sort((a, b) => compareScores(metric, a.score, b.score) || a.iteration - b.iteration);
 }
 

@@ -1,6 +1,6 @@
 import { WeirError } from '../../errors';
 import { compareScores } from '../metrics';
-import { type KeepPolicy, keptTrials, wouldKeep } from '../ensemble/candidatePool';
+import { type KeepPolicy, byScore, keptTrials, wouldKeep } from '../ensemble/candidatePool';
 import type { TrialReply } from '../trials/trialPool';
 import type { TrialRequest } from '../trials/protocol';
 import type { MetricValues } from '../types';
@@ -587,7 +587,5 @@ function keepPolicy(o: SearchOptions): KeepPolicy {
   return { top: o.keepTop, perFamily: o.keepPerFamily ?? 0 };
 }
 
-/** Trials sorted best first (ties by iteration), failed and canceled last. */
-export function leaderboardOrder<T extends { score: number; iteration: number }>(metric: string, trials: T[]): T[] {
-  return [...trials].sort((a, b) => compareScores(metric, a.score, b.score) || a.iteration - b.iteration);
-}
+/** Trials sorted best first (ties by iteration), failed and canceled last: the order the ensembles' candidates are ranked in too. */
+export const leaderboardOrder = byScore;
