@@ -194,6 +194,8 @@ describe('weir model serve: the scoring server', () => {
     expect(r.status).toBe(200);
     expect(r.json.predictions).toEqual(expected(2));
     expect(logs.some((l) => /^\S+ POST \/invocations 200 \d+\.\dms 2 rows$/.test(l))).toBe(true);
+    expect((await post('/invocations', JSON.stringify({ dataframe_records: records(1) }))).status).toBe(200);
+    expect(logs.some((l) => /^\S+ POST \/invocations 200 \d+\.\dms 1 row$/.test(l))).toBe(true);
     expect(logs.some((l) => /^\S+ POST \/invocations 400 \d+\.\dms 0 rows$/.test(l))).toBe(true);
     expect(logs.some((l) => /^\S+ POST \/nowhere 404 /.test(l))).toBe(true);
   });

@@ -28,7 +28,7 @@ export interface ServeOptions {
   port?: number;
   /** Largest request body accepted (default 64 MiB). */
   maxBodyBytes?: number;
-  /** One line per request (`METHOD PATH STATUS MS rows`); default: nothing. */
+  /** One line per request (`METHOD PATH STATUS MS N rows`, "1 row" for one); default: nothing. */
   log?: (line: string) => void;
 }
 
@@ -83,7 +83,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     const headers: Record<string, string | number> = { 'Content-Type': answer.contentType ?? 'application/json', 'Content-Length': Buffer.byteLength(answer.body), ...answer.headers };
     res.writeHead(answer.status, headers);
     res.end(req.method === 'HEAD' ? undefined : answer.body);
-    options.log?.(`${new Date().toISOString()} ${req.method} ${url.pathname} ${answer.status} ${(performance.now() - started).toFixed(1)}ms ${answer.rows ?? 0} rows`);
+    options.log?.(`${new Date().toISOString()} ${req.method} ${url.pathname} ${answer.status} ${(performance.now() - started).toFixed(1)}ms ${answer.rows ?? 0} row${answer.rows === 1 ? '' : 's'}`);
   }
 
   async function route(req: http.IncomingMessage, url: URL): Promise<Answer> {
