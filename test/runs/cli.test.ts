@@ -60,6 +60,8 @@ describe('weir CLI', () => {
     await store.dispose();
     write(root, {
       'ok.sql': 'SELECT * FROM d\n',
+      'bad.sql': 'SELECT 1 AS a;\n\nSELECT *\nFROMM d\n',
+      'bad-sql.pipeline.yaml': 'inputs:\n  d: dataset:penguins_ds\nsteps:\n  a:\n    sql: bad.sql\n    inputs: { d: ${{ inputs.d }} }\n    outputs: { t: parquet }\n',
       'malformed.pipeline.yaml': 'steps:\n  a:\n    sql: [unclosed\n  b: 1\n',
       'unknown-ref.pipeline.yaml': 'steps:\n  a:\n    sql: SELECT 1\n    outputs: { t: parquet }\n  b:\n    sql: SELECT * FROM x\n    inputs: { x: ${{ steps.a.outputs.nope }} }\n',
       'cycle.pipeline.yaml': 'steps:\n  a:\n    sql: SELECT * FROM x\n    inputs: { x: ${{ steps.b.outputs.t }} }\n    outputs: { t: parquet }\n  b:\n    sql: SELECT * FROM y\n    inputs: { y: ${{ steps.a.outputs.t }} }\n    outputs: { t: parquet }\n',
@@ -80,6 +82,7 @@ describe('weir CLI', () => {
       [['run', 'params.pipeline.yaml', '--param', 'm=3'], /unknown parameter 'm' \(--param m=3\)\n.*declares: n/],
       [['run', 'unknown-param-ref.pipeline.yaml'], /unknown-param-ref\.pipeline\.yaml:3:17: unknown parameter 'zz'/],
       [['validate', 'cycle.pipeline.yaml'], /cycle\.pipeline\.yaml:\d+:\d+: steps form a cycle/],
+      [['validate', 'bad-sql.pipeline.yaml'], /bad-sql\.pipeline\.yaml:5:10: bad\.sql line 4: Parser Error: syntax error at or near "d"/],
       [['run', 'show', 'run_nope'], /no run 'run_nope'/],
     ];
     for (const [args, message] of cases) {

@@ -5,7 +5,7 @@ import { findExpressions, substituteDeep } from '../util/expressions';
 import { matchFiles } from './fileGlob';
 import { getStepKind } from '../steps/registry';
 import { isSqlFile } from '../steps/sqlStep';
-import { inferSqlSchema, type SqlSchemaResult } from '../steps/sqlCheck';
+import { findSqlSyntaxError, inferSqlSchema, type SqlSchemaResult, type SqlSyntaxError } from '../steps/sqlCheck';
 import { substituteSqlParameters } from '../steps/sqlParameters';
 import { describeRelation, withPrivateDuckDB } from '../data/duckdb';
 import { tableReader } from '../data/formats';
@@ -158,9 +158,8 @@ async function checkStep({ spec, ctx, report, inferSchemas }: CheckRun, stepName
   }
   ctx.onStepInputSchemas?.(stepName, schemas);
   const kindPath = ['steps', stepName, step.kind];
-  if (step.kind === 'sql' && typeof parsedConfig.data === 'string') {
-    for (const problem of sqlParameterProblems(parsedConfig.data, spec)) report('unknown-parameter', problem, kindPath, 'Declare it under `parameters:`.');
-  }
+  const parameterProblems = step.kind === 'sql' && typeof parsedConfig.data === 'string' ? sqlParameterProblems(parsedConfig.data, spec) : [];
+  for (const problem of parameterProblems) report('unknown-parameter', problem, kindPath, 'Declare it under `parameters:`.');
   let problems;
   try {
     problems = kind.check?.(parsedConfig.data, { pipelineDir: ctx.pipelineDir, inputSchemas: schemas }) ?? [];
@@ -172,6 +171,13 @@ async function checkStep({ spec, ctx, report, inferSchemas }: CheckRun, stepName
     report(code, problem.message, [...kindPath, ...problem.path], undefined, problem.severity ?? 'error');
   }
   if (inferSchemas && step.kind === 'sql' && typeof parsedConfig.data === 'string' && !problems.length) {
+    // An unknown parameter stays as `${{ … }}` text, which cannot parse: reported above already.
+    const syntax = parameterProblems.length ? undefined : await sqlSyntax(parsedConfig.data, spec).catch(() => undefined);
+    if (syntax) {
+      const where = isSqlFile(parsedConfig.data) ? parsedConfig.data.trim() : 'the SQL';
+      report('sql-syntax', `${where} line ${syntax.line}: ${syntax.message}`, kindPath, 'DuckDB could not parse this statement; `weir run` would stop here.');
+      return;
+    }
     const [outputName] = Object.keys(step.outputs);
     if (outputName && Object.values(schemas).every((s) => s !== undefined)) {
       const inferred = await sqlOutputSchema(parsedConfig.data, schemas as Record<string, ColumnSchema[]>, spec).catch(() => undefined);
@@ -243,10 +249,7 @@ async function describeFileNow(file: string): Promise<ColumnSchema[]> {
  * and the statements it did not run.
  */
 async function sqlOutputSchema(config: string, inputs: Record<string, ColumnSchema[]>, spec: PipelineSpec): Promise<SqlSchemaResult> {
-  const text = isSqlFile(config) ? readRegularFileSync(path.resolve(spec.dir, config.trim()), 'a SQL file') : config;
-  // Inline SQL arrives with its parameters substituted already; a file's are substituted here.
-  const defaults = Object.fromEntries(Object.entries(spec.parameters).map(([n, p]) => [n, p.default]));
-  const substituted = isSqlFile(config) ? substituteSqlParameters(text, defaults, { label: config.trim(), unknown: 'keep' }) : text;
+  const substituted = sqlText(config, spec);
   const key = `sql\0${substituted}\0${JSON.stringify(inputs)}`;
   let hit = sqlCache.get(key);
   if (!hit) {
@@ -259,3 +262,26 @@ async function sqlOutputSchema(config: string, inputs: Record<string, ColumnSche
 }
 
 const sqlCache = new Map<string, Promise<SqlSchemaResult>>();
+
+/** A sql step's SQL as it will run: read from its file, parameters at their defaults. */
+function sqlText(config: string, spec: PipelineSpec): string {
+  const text = isSqlFile(config) ? readRegularFileSync(path.resolve(spec.dir, config.trim()), 'a SQL file') : config;
+  // Inline SQL arrives with its parameters substituted already; a file's are substituted here.
+  const defaults = Object.fromEntries(Object.entries(spec.parameters).map(([n, p]) => [n, p.default]));
+  return isSqlFile(config) ? substituteSqlParameters(text, defaults, { label: config.trim(), unknown: 'keep' }) : text;
+}
+
+/** The statement DuckDB's parser rejects, if any; needs no input schemas (cached like the schemas). */
+function sqlSyntax(config: string, spec: PipelineSpec): Promise<SqlSyntaxError | undefined> {
+  const text = sqlText(config, spec);
+  let hit = syntaxCache.get(text);
+  if (!hit) {
+    if (syntaxCache.size >= SCHEMA_CACHE_LIMIT) syntaxCache.delete(syntaxCache.keys().next().value!);
+    hit = findSqlSyntaxError(text);
+    syntaxCache.set(text, hit);
+    hit.catch(() => syntaxCache.delete(text));
+  }
+  return hit;
+}
+
+const syntaxCache = new Map<string, Promise<SqlSyntaxError | undefined>>();

@@ -1,6 +1,6 @@
 import { describe, sqlIdentifier, withPrivateDuckDB } from '../data/duckdb';
 import type { ColumnSchema } from '../store/records';
-import { splitStatements } from './sqlStep';
+import { errorLine, splitStatements } from './sqlStep';
 
 /**
  * Works out the columns a sql step will produce without side effects, for `weir validate` and
@@ -118,5 +118,43 @@ export async function inferSqlSchema(sql: string, inputs: Record<string, ColumnS
       }
     },
     { threads: 1, externalAccess: false, memoryLimit: '256MB' },
+  );
+}
+
+export interface SqlSyntaxError {
+  /** 1-based line in the SQL the parser points at. */
+  line: number;
+  /** DuckDB's message, first line (e.g. `Parser Error: syntax error at or near "FROMM"`). */
+  message: string;
+}
+
+/**
+ * The first statement DuckDB's parser rejects, if any. Parsing needs no tables, so this runs
+ * even when the inputs' columns are unknown (a dataset input with no store to read it from),
+ * and anything it reports the run would fail on too.
+ */
+export async function findSqlSyntaxError(sql: string, options: { timeoutMs?: number } = {}): Promise<SqlSyntaxError | undefined> {
+  const statements = splitStatements(sql);
+  if (!statements.length) return undefined;
+  return withPrivateDuckDB(
+    async (connection) => {
+      const timer = setTimeout(() => connection.interrupt(), options.timeoutMs ?? 5000);
+      try {
+        for (const statement of statements) {
+          try {
+            await connection.extractStatements(statement.text);
+          } catch (e) {
+            const message = (e as Error)?.message ?? String(e);
+            const parser = message.indexOf('Parser Error');
+            if (parser < 0) continue;
+            return { line: errorLine(message, statement), message: message.slice(parser).split('\n')[0]! };
+          }
+        }
+        return undefined;
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+    { threads: 1, externalAccess: false, memoryLimit: '64MB' },
   );
 }

@@ -143,8 +143,7 @@ export const sqlStep: StepKind<SqlConfig> = {
 /** Turns a DuckDB error into RUN_FAILED at the file and line it names. */
 function sqlError(e: unknown, statement: Statement, source: SqlSource, label: string): WeirError {
   const message = (e as Error)?.message ?? String(e);
-  const lineMatch = /LINE (\d+):/.exec(message);
-  const line = statement.line + (lineMatch ? Number(lineMatch[1]) - 1 : 0);
+  const line = errorLine(message, statement);
   const firstLine = message.split('\n')[0]!;
   const detail = message.split('\n').slice(1).join('\n').trim();
   return new WeirError('RUN_FAILED', `SQL error in ${label} at line ${line}: ${firstLine}${detail ? `\n${detail}` : ''}`, {
@@ -153,7 +152,13 @@ function sqlError(e: unknown, statement: Statement, source: SqlSource, label: st
   });
 }
 
-interface Statement {
+/** The source line a DuckDB error points at: its `LINE n:` (within the statement) from the statement's first line. */
+export function errorLine(message: string, statement: Statement): number {
+  const lineMatch = /LINE (\d+):/.exec(message);
+  return statement.line + (lineMatch ? Number(lineMatch[1]) - 1 : 0);
+}
+
+export interface Statement {
   text: string;
   /** 1-based line in the source where the statement starts. */
   line: number;
