@@ -52,6 +52,36 @@ describe('CostFrugalSearch', () => {
   });
 });
 
+describe('CostFrugalSearch convergence', () => {
+  it('gives no more trials to a family whose local search converged twice without a gain, while another has not', () => {
+    // Linear leads at a flat loss (its local search can only converge); Boost trails but keeps improving.
+    const s = new CostFrugalSearch(families, 2);
+    let boostTrials = 0;
+    const out = [];
+    for (let i = 0; i < 300; i++) {
+      const p = s.propose(i);
+      out.push({ ...p, converged: s.converged() });
+      const l = p.family === 'Linear' ? 0.05 : 0.3 - 0.0005 * boostTrials++;
+      s.observe(i, l);
+    }
+    const at = out.findIndex((p) => p.converged.includes('Linear'));
+    expect(at).toBeGreaterThan(10);
+    expect(out.slice(at).every((p) => p.family === 'Boost')).toBe(true);
+    expect(out.slice(0, at).filter((p) => p.family === 'Linear').length).toBeGreaterThan(10);
+    expect(s.converged()).toEqual(['Linear']);
+    // When every family has converged, they go on as before (nothing else is left to run).
+    const flat = new CostFrugalSearch(families, 2);
+    const families2 = new Set<string>();
+    for (let i = 0; i < 400; i++) {
+      const p = flat.propose(i);
+      if (i >= 300) families2.add(p.family);
+      flat.observe(i, p.family === 'Linear' ? 0.05 : 0.3);
+    }
+    expect(flat.converged().sort()).toEqual(['Boost', 'Linear']);
+    expect(families2.size).toBe(2);
+  });
+});
+
 describe('CostFrugalSearch after the best stalled', () => {
   it('gives a family within the margin a fair share once told to diversify, deterministically', () => {
     const go = (diversifyAt: number, margin = 0.25) => {

@@ -195,6 +195,37 @@ describe('runSearch budget rules', () => {
     for (const t of boost.slice(1)) expect(Number(t.params.n_estimators)).toBeLessThanOrEqual(25);
   });
 
+  it('runs a forest too large for the time it may take with fewer trees that fit, instead of trials of a weak family', async () => {
+    // 10 ms a tree: the 300-tree portfolio forests take 3 s, past 20% of a 12 s budget; the
+    // probe (38 trees) fits. Weak is cheap and far behind.
+    const forests: SearchFamily[] = [
+      families[0],
+      {
+        name: 'Forest',
+        initialCost: 3,
+        space: { n_estimators: { type: 'int', low: 4, high: 512, log: true }, max_features: { type: 'float', low: 0.1, high: 1 } },
+        lowCost: { n_estimators: 8, max_features: 0.3 },
+        portfolio: [{ n_estimators: 38, max_features: 0.3 }, { n_estimators: 300, max_features: 0.3 }, { n_estimators: 300, max_features: 0.6 }],
+      },
+      { name: 'Weak', initialCost: 0.5, space: { depth: { type: 'int', low: 2, high: 24 } }, lowCost: { depth: 4 } },
+    ];
+    const sim: Sim = {
+      duration: (r) => (r.family === 'Forest' ? 10 * Number(r.params.n_estimators) : r.family === 'Weak' ? 20 : 500),
+      score: (r) => (r.family === 'Forest' ? 0.9 - 0.1 / Number(r.params.n_estimators) : r.family === 'Weak' ? 0.7 : 0.85),
+    };
+    const budgetMs = 12_000;
+    const { outcome, notes } = await search(sim, { budgetMs, families: forests });
+    const forest = outcome.trials.filter((t) => t.algorithm === 'Forest');
+    // The portfolio's forests ran with fewer trees (each within the 20% share), not dropped.
+    expect(notes.some((n) => /^Forest: 300 trees estimated [\d.]+ s, more than 20% of the budget .*: \d+ trees instead$/.test(n))).toBe(true);
+    expect(notes.some((n) => n.includes('dropped'))).toBe(false);
+    const resized = forest.filter((t) => Number(t.params.n_estimators) > 38);
+    expect(resized.length).toBeGreaterThanOrEqual(2);
+    for (const t of forest) expect(t.durationMs).toBeLessThanOrEqual(MAX_TRIAL_SHARE * budgetMs);
+    expect(forest.some((t) => t.params.max_features === 0.6)).toBe(true);
+    expect(forest.length).toBeGreaterThan(outcome.trials.filter((t) => t.algorithm === 'Weak').length);
+  });
+
   it('asks for a fold-parallel trial for the booster when not yet timed or estimated as large, only with a budget', async () => {
     const runWith = async (budgetMs?: number) => {
       const spreads: { family: string; spread: number }[] = [];

@@ -4,7 +4,8 @@ import { type KeepPolicy, byScore, keptTrials, wouldKeep } from '../ensemble/can
 import type { TrialReply } from '../trials/trialPool';
 import type { TrialRequest } from '../trials/protocol';
 import type { MetricValues } from '../types';
-import { CostFrugalSearch, type Proposal, type SearchFamily } from './costFrugalSearch';
+import { CONVERGENCE_TOLERANCE, CostFrugalSearch, type Proposal, type SearchFamily } from './costFrugalSearch';
+import { configCost } from './space';
 
 /** What runs trials: the worker pool, or an in-process runner in tests. */
 export interface TrialRunner {
@@ -192,6 +193,8 @@ export async function runSearch(o: SearchOptions): Promise<SearchOutcome> {
   /** Trials per family fed since the best stalled. */
   const sinceStall = new Map<string, number>();
   let deadlineHit = false;
+  /** Families whose convergence (see `CostFrugalSearch.converged`) the log has told. */
+  const convergedNoted = new Set<string>();
   let leader: string | undefined;
 
   const deadlineTimer =
@@ -225,6 +228,15 @@ export async function runSearch(o: SearchOptions): Promise<SearchOutcome> {
         if ((own === undefined || Math.abs(r.score - own) > IMPROVEMENT_TOLERANCE) && contends) lastFamilyGain = fed;
       }
       if (stalled) sinceStall.set(r.algorithm, (sinceStall.get(r.algorithm) ?? 0) + 1);
+      for (const name of search.converged()) {
+        if (convergedNoted.has(name)) continue;
+        convergedNoted.add(name);
+        const n = [...results].filter(([i, x]) => i <= fed && x.algorithm === name).length;
+        o.onNote?.(
+          `${name}: its local search converged twice in a row without improving its best ${o.primaryMetric} ${fmtScore(familyBest.get(name))} by more than ${CONVERGENCE_TOLERANCE} ` +
+            `(${n} trials): no more trials for it while another family has not converged`,
+        );
+      }
       if (o.exitScore !== undefined && r.status === 'Completed' && compareScores(o.primaryMetric, r.score, o.exitScore) <= 0) {
         stopReason = `experiment_exit_score ${o.exitScore} reached by iteration ${fed}`;
       } else if (o.earlyStopping && stalled && fed - Math.max(lastFamilyGain, stalled.at) >= o.patience) {
@@ -362,6 +374,37 @@ export async function runSearch(o: SearchOptions): Promise<SearchOutcome> {
     return undefined;
   };
 
+  /**
+   * A smaller version of a proposal of a family other than the booster (fewer trees) that is
+   * estimated to fit the time it may take — the time left and its share of the budget — or
+   * undefined when it has no tree count or would keep fewer than its low-cost start's trees.
+   * A forest's fit time grows with its trees, so a strong forest with fewer trees is worth
+   * more than more trials of a weak family that happen to fit (0.2 min on Soybean: the
+   * 300-tree portfolio forests were estimated at 4–5.5 s, and DecisionTree took 15 of 23 trials).
+   */
+  const fitTrees = (p: Proposal): Proposal | undefined => {
+    const family = o.families.find((f) => f.name === p.family);
+    const trees = Number(p.params.n_estimators);
+    if (!family || budgetMs === undefined || o.deadline === undefined || p.family === protectedFamily() || !(trees > 0)) return undefined;
+    const dim = family.space.n_estimators;
+    const least = Math.max(dim && dim.type !== 'choice' ? dim.low : 1, Number(family.lowCost.n_estimators ?? 0) || 1);
+    const limit = Math.min(o.deadline - now(), MAX_TRIAL_SHARE * budgetMs);
+    let q = p;
+    // The estimate scales the fit time by the trees (not the overhead); a few passes settle it
+    // where a smaller configuration is priced from another measurement.
+    for (let pass = 0; pass < 3; pass++) {
+      const estimate = estimateMs(q);
+      if (estimate === undefined) return undefined;
+      if (estimate <= limit) return q === p ? undefined : q;
+      const current = Number(q.params.n_estimators);
+      const fewer = Math.floor((current * 0.95 * Math.max(0, limit - overheadMs)) / Math.max(1e-9, estimate - overheadMs));
+      if (fewer < least || fewer >= current) return undefined;
+      q = { ...q, params: { ...q.params, n_estimators: fewer } };
+      q = { ...q, cost: configCost(family.initialCost, family.space, family.lowCost, q.params) };
+    }
+    return estimateMs(q)! <= limit ? q : undefined;
+  };
+
   const start = (p: Proposal) => {
     const startedAt = new Date().toISOString();
     const request: TrialRequest = { iteration: p.iteration, family: p.family, params: p.params, seed: o.seed * 1000 + p.iteration };
@@ -484,6 +527,14 @@ export async function runSearch(o: SearchOptions): Promise<SearchOutcome> {
         }
         why = blocked(proposal);
         while (why !== undefined) {
+          // Too large for the time left or the family's share: the same configuration with fewer trees, when that fits.
+          const smaller = why.startsWith('estimated') ? fitTrees(proposal) : undefined;
+          if (smaller && blocked(smaller) === undefined) {
+            o.onNote?.(`${proposal.family}: ${proposal.params.n_estimators} trees ${why}: ${smaller.params.n_estimators} trees instead`);
+            proposal = search.resize(next, smaller.params);
+            why = undefined;
+            break;
+          }
           // An estimate past the family's share of the budget will not shrink as the search
           // goes: a portfolio configuration blocked by one leaves its family's line for good.
           if (why.endsWith('for a family other than the booster') && proposal.family !== protectedFamily() && search.drop(next)) {
