@@ -107,7 +107,7 @@ export async function writeModelFolder(a: {
   // The estimate is for an idle core; a loaded machine took 3-4 times as long.
   if (explainMs * EXPLAIN_MARGIN > leftMs) {
     // A big model (thousands of trees) can take longer to explain than the budget has left.
-    a.log(`explanations skipped: estimated ${(explainMs / 1000).toFixed(1)} s, ${(Math.max(0, leftMs) / 1000).toFixed(1)} s left of the experiment timeout; \`weir model explain\` computes them for the registered model`);
+    a.log(`explanations skipped: estimated ${(explainMs / 1000).toFixed(1)} s on an idle core (up to ${((explainMs * EXPLAIN_MARGIN) / 1000).toFixed(1)} s on a busy one), ${(Math.max(0, leftMs) / 1000).toFixed(1)} s left of the experiment timeout; \`weir model explain\` computes them for the registered model`);
   } else {
     await explainModelFolder(modelDir, artifact, { table: a.training, X: prepared.X, runMs: performance.now() - a.started, log: (text) => a.log(text) });
   }
