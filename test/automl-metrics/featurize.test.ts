@@ -109,6 +109,29 @@ describe('featurization rules on crafted tables', () => {
     expect(featureAt(fitted.X, 'numText=3', 5)).toBe(1);
   });
 
+  it('adds an ordinal code to one-hot columns of 3+ categories: numbers by value, then text; unseen between its neighbours', () => {
+    const size = ['10', '2', 'NA', '2', '10', 'low', '2', null];
+    const table = makeTable({ y: [1, 2, 3, 4, 5, 6, 7, 8], size, pair: ['a', 'b', 'a', 'b', 'a', 'b', 'a', 'b'] });
+    const fitted = fitFeaturizer(table, 'y', auto, { task: 'regression' });
+    const by = (name: string) => fitted.state.columns.find((c) => c.name === name)!;
+    expect(by('size').params).toMatchObject({ kind: 'onehot', order: ['2', '10', 'NA', 'low'] });
+    expect(by('pair').params).not.toHaveProperty('order');
+    expect(fitted.X.featureNames).toEqual(['size=2', 'size=10', 'size=NA', 'size=low', 'size_code', 'size_missing', 'pair=a', 'pair=b']);
+    // The missing row takes the most frequent category's code ('2' → 0), as its one-hot does.
+    expect(size.map((_, r) => featureAt(fitted.X, 'size_code', r))).toEqual([1, 0, 2, 0, 1, 3, 0, 0]);
+    const unseen = transform(fitted.state, makeTable({ size: ['5', '100', 'O', 'zzz', '-1'], pair: ['a', 'a', 'a', 'a', 'a'] }));
+    expect([0, 1, 2, 3, 4].map((r) => featureAt(unseen, 'size_code', r))).toEqual([0.5, 1.5, 2.5, 3.5, -0.5]);
+    expect([0, 1, 2, 3].map((c) => featureAt(unseen, ['size=2', 'size=10', 'size=NA', 'size=low'][c], 0))).toEqual([0, 0, 0, 0]);
+    // A plan stored before the code existed (no `order`) still writes exactly its old columns.
+    const old = JSON.parse(JSON.stringify(fitted.state));
+    const plan = old.columns.find((c: { name: string }) => c.name === 'size').params;
+    delete plan.order;
+    old.featureNames = old.featureNames.filter((f: string) => f !== 'size_code');
+    const before = transform(old, table);
+    expect(before.featureNames).toEqual(old.featureNames);
+    expect(featureAt(before, 'size_missing', 7)).toBe(1);
+  });
+
   it('rejects non-numeric columns when featurization is off, naming them', () => {
     expect(() => fitFeaturizer(makeTable(base), 'y', { mode: 'off' }, { task: 'classification' })).toThrow(/featurization: off needs numeric columns, but 'numText' \(VARCHAR\)/);
     const numeric = makeTable({ y: [1, 2, 3, 4], a: [1, null, 3, 4] });

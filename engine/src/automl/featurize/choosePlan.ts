@@ -1,7 +1,7 @@
 import { WeirError } from '../../errors';
 import { medianOf } from '../../util/median';
 import type { FeaturizationSettings, FeaturizedColumn, TableColumn } from '../types';
-import type { ColumnPlan, DatePart, ImputeStrategy } from './columnPlan';
+import { naturalOrder, type ColumnPlan, type DatePart, type ImputeStrategy } from './columnPlan';
 import { parseBoolean, parseDate, parseNumber, tokenize } from './columnValues';
 import { categoriesByFrequency, modeOf, type ColumnProfile } from './profileColumn';
 
@@ -99,7 +99,12 @@ export function choosePlan(column: TableColumn, profile: ColumnProfile, ctx: Pla
   }
   const oneHotMax = declared ? DECLARED_ONE_HOT_MAX : ONE_HOT_MAX_CATEGORIES;
   if (profile.distinct <= oneHotMax && !ctx.blocked.has('OneHotEncoder')) {
-    return { plan: { kind: 'onehot', categories: ranked.map(([c]) => c), fill, indicator }, purpose: 'Categorical', note: `one-hot, ${profile.distinct} categories` };
+    const categories = ranked.map(([c]) => c);
+    if (categories.length <= 2) {
+      return { plan: { kind: 'onehot', categories, fill, indicator }, purpose: 'Categorical', note: `one-hot, ${profile.distinct} categories` };
+    }
+    const order = [...categories].sort(naturalOrder);
+    return { plan: { kind: 'onehot', categories, fill, indicator, order }, purpose: 'Categorical', note: `one-hot, ${profile.distinct} categories, plus their ordinal code` };
   }
   const kept = ranked.slice(0, FREQUENCY_MAX_CATEGORIES);
   const rare = ranked.slice(FREQUENCY_MAX_CATEGORIES);

@@ -1,3 +1,5 @@
+import { parseNumber } from './columnValues';
+
 /**
  * How one input column becomes feature columns. A plan is plain JSON: it is stored in
  * `FeaturizedColumn.params` inside the model artifact and read back by `transform`.
@@ -10,8 +12,14 @@ export type ColumnPlan =
   | { kind: 'ignore' }
   /** A number (or 0/1 boolean); missing values replaced by `fill` (NaN = left missing, featurization off). */
   | { kind: 'numeric'; read: 'number' | 'boolean'; strategy: ImputeStrategy | 'none'; fill: number; indicator: boolean }
-  /** One 0/1 column per category seen in training; unseen categories give all zeros. */
-  | { kind: 'onehot'; categories: string[]; fill: string; indicator: boolean }
+  /**
+   * One 0/1 column per category seen in training; unseen categories give all zeros. With
+   * `order` (the categories in natural order, see `naturalOrder`), one more column
+   * `NAME_code` holds the category's position in it, so trees can split a column's categories
+   * in one cut; an unseen category sits half-way between the neighbours it sorts between.
+   * Plans stored without `order` (models trained before it) write no code column.
+   */
+  | { kind: 'onehot'; categories: string[]; fill: string; indicator: boolean; order?: string[] }
   /** Two columns: the category's share of training rows and its rank by frequency (unseen: the rank after the last). */
   | { kind: 'frequency'; categories: string[]; frequencies: number[]; otherFrequency: number; fill: string; indicator: boolean }
   /** One 0/1 column per hash bucket of the category (Azure's HashOneHotEncoder). */
@@ -37,6 +45,7 @@ export function planFeatureNames(column: string, plan: ColumnPlan): { names: str
       break;
     case 'onehot':
       for (const c of plan.categories) add(`${column}=${c}`, 'i');
+      if (plan.order) add(`${column}_code`, 'int');
       break;
     case 'frequency':
       add(`${column}_frequency`, 'q');
@@ -55,4 +64,34 @@ export function planFeatureNames(column: string, plan: ColumnPlan): { names: str
   }
   if ('indicator' in plan && plan.indicator) add(`${column}_missing`, 'i');
   return { names, types };
+}
+
+/**
+ * The natural order of category keys: keys that read as numbers by value, before the others
+ * by code point (`"2" < "10" < "NA" < "high" < "low"`), the order a user's ordinal codes or
+ * a number-coded column usually have.
+ */
+export function naturalOrder(a: string, b: string): number {
+  const x = parseNumber(a);
+  const y = parseNumber(b);
+  if (!Number.isNaN(x) || !Number.isNaN(y)) {
+    if (Number.isNaN(x)) return 1;
+    if (Number.isNaN(y)) return -1;
+    if (x !== y) return x < y ? -1 : 1;
+  }
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** The `NAME_code` value of a key: its position in `order`, or half-way between the keys it sorts between. */
+export function ordinalCode(order: string[], key: string): number {
+  let lo = 0;
+  let hi = order.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    const c = naturalOrder(order[mid], key);
+    if (c === 0) return mid;
+    if (c < 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo - 0.5;
 }

@@ -3,7 +3,7 @@ import type { FeatureMatrix } from '../../gbdt/api';
 import type { ColumnarTable, EncodedLabel, FeaturizationSettings, FeaturizedColumn, FeaturizerState, Guardrail, TableColumn, Task } from '../types';
 import { featurizationGuardrails, type ColumnFinding } from '../guardrails/featurizationGuardrails';
 import { choosePlan } from './choosePlan';
-import { planFeatureNames, type ColumnPlan, type DatePart } from './columnPlan';
+import { ordinalCode, planFeatureNames, type ColumnPlan, type DatePart } from './columnPlan';
 import { cellAsNumber, cellAsString, cellAsTime, fnv1a, parseBoolean, tokenize } from './columnValues';
 import { encodeLabel } from './encodeLabel';
 import { profileColumn } from './profileColumn';
@@ -151,7 +151,10 @@ function writePlan(plan: ColumnPlan, column: TableColumn, rows: Uint32Array | un
     }
     case 'onehot': {
       const index = categoryIndex(plan, plan.categories);
-      const indicatorBase = base + plan.categories.length * n;
+      const { order } = plan;
+      const codeBase = base + plan.categories.length * n;
+      const indicatorBase = codeBase + (order ? n : 0);
+      const codes = order ? categoryIndex(order, order) : undefined;
       for (let r = 0; r < n; r++) {
         let key = cellAsString(column, at(r));
         if (key === null || key.trim() === '') {
@@ -160,6 +163,7 @@ function writePlan(plan: ColumnPlan, column: TableColumn, rows: Uint32Array | un
         }
         const c = index.get(key);
         if (c !== undefined) out[base + c * n + r] = 1;
+        if (order) out[codeBase + r] = codes!.get(key) ?? ordinalCode(order, key);
       }
       return;
     }
@@ -220,7 +224,7 @@ function writePlan(plan: ColumnPlan, column: TableColumn, rows: Uint32Array | un
   }
 }
 
-/** Category → position maps, built once per plan object and reused across transforms. */
+/** Category → position maps, built once per plan object (or `order` array) and reused across transforms. */
 const indexCache = new WeakMap<object, Map<string, number>>();
 
 function categoryIndex(plan: object, categories: string[]): Map<string, number> {
