@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { SearchFamily } from '../../engine/src/automl/search/costFrugalSearch';
-import { MAX_BOOSTER_SHARE, MAX_TRIAL_SHARE, type TrialRunner, hasPendingImprovement, runSearch } from '../../engine/src/automl/search/runSearch';
+import { MAX_BOOSTER_SHARE, MAX_TRIAL_SHARE, type TrialRunner, hasPendingImprovement, runSearch, standardError } from '../../engine/src/automl/search/runSearch';
 import type { TrialReply } from '../../engine/src/automl/trials/trialPool';
 import type { TrialRequest } from '../../engine/src/automl/trials/protocol';
 
@@ -56,7 +56,15 @@ function fakeRunner(sim: Sim, clock: { t: number }, deadline?: number): TrialRun
 
 async function search(
   sim: Sim,
-  o: { budgetMs?: number; iterations?: number; earlyStopping?: boolean; families?: SearchFamily[]; folds?: number; runner?: (clock: { t: number }) => TrialRunner },
+  o: {
+    budgetMs?: number;
+    iterations?: number;
+    earlyStopping?: boolean;
+    families?: SearchFamily[];
+    folds?: number;
+    runner?: (clock: { t: number }) => TrialRunner;
+    foldScores?: (oof: Float64Array) => number[];
+  },
 ) {
   const clock = { t: 0 };
   // A custom runner (fold-parallel test) does not record what it started.
@@ -74,6 +82,7 @@ async function search(
     earlyStopping: o.earlyStopping ?? false,
     patience: 20,
     evaluate: (oof) => ({ AUC_weighted: oof[0] }),
+    foldScores: o.foldScores,
     keepTop: 5,
     signal: new AbortController().signal,
     onTrial: () => undefined,
@@ -154,6 +163,19 @@ describe('runSearch budget rules', () => {
     expect(notes.some((n) => n.startsWith('search stalled'))).toBe(false);
     expect(outcome.stopReason).toMatch(/^early stopping: \d+ trials over the last [\d.]+ s \(\d+% of the budget\) without improving AUC_weighted.*; no other family within 0\.\d{4} of the best/);
     expect(clock.t).toBeLessThan(0.75 * 60_000);
+  });
+
+  it('counts a family within the standard error of the best trial\'s fold scores as contending, though the leader\'s best trials are ties', async () => {
+    // As above (Slow 0.1 behind, Boost's trials all tie), but the folds disagree by ±0.25: the
+    // CV noise (standard error: their sample deviation 0.25 / √5 ≈ 0.112) covers the gap, so the search stalls instead of stopping.
+    const sim: Sim = { duration: () => 100, score: (r) => (r.family === 'Slow' ? 0.7 : 0.8) };
+    const noisy = (oof: Float64Array) => [oof[0] - 0.25, oof[0] + 0.25, oof[0] - 0.25, oof[0] + 0.25, oof[0]];
+    const { outcome, notes } = await search(sim, { budgetMs: 60_000, earlyStopping: true, foldScores: noisy });
+    expect(notes.find((n) => n.startsWith('search stalled'))).toMatch(
+      /the families within 0\.1\d{3} of the best \(the standard error of the best trial's 5 fold scores, iteration \d+; contending: Boost, Slow\)/,
+    );
+    expect(outcome.stopReason).not.toMatch(/no other family within/);
+    expect(standardError([1, 3])).toBeCloseTo(1, 12);
   });
 
   it('with a budget, early stopping waits while a result that finished behind a slower trial improves on the best', () => {

@@ -63,6 +63,8 @@ export interface SearchOptions {
   exitScore?: number;
   /** Metrics of a trial from its out-of-fold predictions. */
   evaluate(oof: Float64Array, width: number): MetricValues;
+  /** The primary metric on each fold's validation rows (the CV noise, for early stopping's contention margin); optional. */
+  foldScores?(oof: Float64Array, width: number): number[];
   /** How many of the best trials keep their predictions and models. */
   keepTop: number;
   /** Beside those, how many of each family's best keep them (for diverse ensembles); 0 when absent. */
@@ -144,7 +146,8 @@ const CONTENTION_TRIALS = 5;
  * spent and the trials since the last improvement took a quarter of it — a search that is
  * still cheap to continue is not cut short — and never while a result that finished behind a
  * slower trial (not yet fed) already improves on the best. With a time budget, when another
- * family's best is close to the best (within 3 × the spread of the leading family's 5 best trials),
+ * family's best is close to the best (within 3 × the spread of the leading family's 5 best trials,
+ * or the standard error of the best trial's fold scores when larger; see `contentionMargin`),
  * that first verdict does not stop the search: the best has *stalled*, and the rest of the
  * budget goes to the contending families by their own cost for improvement (no leader share,
  * no penalty for trailing; members for the ensembles). The search then stops early only after
@@ -193,6 +196,8 @@ export async function runSearch(o: SearchOptions): Promise<SearchOutcome> {
   /** Trials per family fed since the best stalled. */
   const sinceStall = new Map<string, number>();
   let deadlineHit = false;
+  /** The standard error of each completed trial's CV score (see `contentionMargin`), by search iteration, when `foldScores` is given. */
+  const standardErrors = new Map<number, { value: number; folds: number }>();
   /** Families whose convergence (see `CostFrugalSearch.converged`) the log has told. */
   const convergedNoted = new Set<string>();
   let leader: string | undefined;
@@ -243,7 +248,7 @@ export async function runSearch(o: SearchOptions): Promise<SearchOutcome> {
         stopReason = diversifiedStop(fed) ?? '';
       } else if (o.earlyStopping && !stalled && fed - lastImprovement >= o.patience) {
         const verdict = earlyStop(fed);
-        const margin = verdict !== undefined && budgetMs !== undefined ? contentionMargin() : 0;
+        const { margin, why: marginWhy } = verdict !== undefined && budgetMs !== undefined ? contentionMargin() : { margin: 0, why: '' };
         const contenders = budgetMs === undefined ? [] : [...familyBest].filter(([f, b]) => f !== leader && Math.abs(b - bestFed) <= margin).map(([f]) => f);
         if (verdict !== undefined && contenders.length > 0) {
           // The best stalled with budget left and other families are close to it: what
@@ -253,10 +258,10 @@ export async function runSearch(o: SearchOptions): Promise<SearchOutcome> {
           search.diversify(margin);
           o.onNote?.(
             `search stalled: ${verdict.replace(/^early stopping: /, '')}; the rest of the budget goes to the families within ${margin.toFixed(4)} of the best ` +
-              `(3 × the spread of ${leader}'s ${CONTENTION_TRIALS} best trials; contending: ${[leader, ...contenders].join(', ')}) by their own cost for improvement (members for the ensembles), until none improves its own best`,
+              `(${marginWhy}; contending: ${[leader, ...contenders].join(', ')}) by their own cost for improvement (members for the ensembles), until none improves its own best`,
           );
         } else if (verdict !== undefined && budgetMs !== undefined) {
-          stopReason = `${verdict}; no other family within ${margin.toFixed(4)} of the best (3 × the spread of ${leader}'s ${CONTENTION_TRIALS} best trials)`;
+          stopReason = `${verdict}; no other family within ${margin.toFixed(4)} of the best (${marginWhy})`;
         } else stopReason = verdict ?? '';
       }
       fed++;
@@ -302,16 +307,24 @@ export async function runSearch(o: SearchOptions): Promise<SearchOutcome> {
 
   /**
    * How far behind the best a family may be and still contend for the ensembles: three times
-   * the spread of the leading family's `CONTENTION_TRIALS` best completed trials — the CV
-   * noise and near-ties among its configurations — at least `MIN_CONTENTION_MARGIN`.
+   * the spread of the leading family's `CONTENTION_TRIALS` best completed trials — the near-ties
+   * among its configurations — or, when larger, the standard error of the best trial's CV
+   * score (its fold scores' spread / √folds: a family behind by less is within the CV noise,
+   * which the spread misses when the leader's best trials are repeats of one converged
+   * configuration), at least `MIN_CONTENTION_MARGIN`; with what set it, for the log.
    */
-  const contentionMargin = (): number => {
-    const scores = [...results.entries()]
+  const contentionMargin = (): { margin: number; why: string } => {
+    const fedLeader = [...results.entries()]
       .filter(([i, r]) => i <= fed && r.algorithm === leader && r.status === 'Completed' && Number.isFinite(r.score))
-      .map(([, r]) => r.score)
-      .sort((a, b) => compareScores(o.primaryMetric, a, b));
-    if (scores.length < 2) return MIN_CONTENTION_MARGIN;
-    return Math.max(MIN_CONTENTION_MARGIN, 3 * Math.abs(scores[0] - scores[Math.min(CONTENTION_TRIALS, scores.length) - 1]));
+      .sort(([ia, a], [ib, b]) => compareScores(o.primaryMetric, a.score, b.score) || ia - ib);
+    const scores = fedLeader.map(([, r]) => r.score);
+    const spread = scores.length < 2 ? 0 : 3 * Math.abs(scores[0] - scores[Math.min(CONTENTION_TRIALS, scores.length) - 1]);
+    const best = fedLeader[0];
+    const se = best ? standardErrors.get(best[0]) : undefined;
+    if (se !== undefined && se.value > spread && se.value > MIN_CONTENTION_MARGIN) {
+      return { margin: se.value, why: `the standard error of the best trial's ${se.folds} fold scores, iteration ${best[0] + (o.firstIteration ?? 0)}` };
+    }
+    return { margin: Math.max(MIN_CONTENTION_MARGIN, spread), why: `3 × the spread of ${leader}'s ${CONTENTION_TRIALS} best trials` };
   };
 
   const estimateMs = (p: Proposal): number | undefined => {
@@ -386,6 +399,8 @@ export async function runSearch(o: SearchOptions): Promise<SearchOutcome> {
     const family = o.families.find((f) => f.name === p.family);
     const trees = Number(p.params.n_estimators);
     if (!family || budgetMs === undefined || o.deadline === undefined || p.family === protectedFamily() || !(trees > 0)) return undefined;
+    // Only a completed trial prices it: one stopped at its cap says only "at least that long".
+    if (!measured.get(p.family)?.some((m) => !m.stopped)) return undefined;
     const dim = family.space.n_estimators;
     const least = Math.max(dim && dim.type !== 'choice' ? dim.low : 1, Number(family.lowCost.n_estimators ?? 0) || 1);
     const limit = Math.min(o.deadline - now(), MAX_TRIAL_SHARE * budgetMs);
@@ -418,6 +433,12 @@ export async function runSearch(o: SearchOptions): Promise<SearchOutcome> {
       } catch (e) {
         scoringError = (e as Error).message;
         return false;
+      }
+      try {
+        const folds = o.foldScores?.(reply.oof, reply.width).filter(Number.isFinite) ?? [];
+        if (folds.length >= 2) standardErrors.set(p.iteration, { value: standardError(folds), folds: folds.length });
+      } catch {
+        // A fold a metric is undefined on (one class in it) leaves the margin to the spread of the best trials.
       }
       return ranksAmongKept(o, results, p.family, metrics[o.primaryMetric] ?? NaN, p.iteration + (o.firstIteration ?? 0));
     };
@@ -571,6 +592,14 @@ export async function runSearch(o: SearchOptions): Promise<SearchOutcome> {
   if (!stopReason) stopReason = next >= o.iterations ? `all ${o.iterations + (o.firstIteration ?? 0)} iterations done` : 'search ended';
   const trials = [...results.values()].sort((a, b) => a.iteration - b.iteration);
   return { trials, stopReason, families: [...spend.values()] };
+}
+
+/** The sample standard deviation of the values over √n: the standard error of their mean. */
+export function standardError(values: number[]): number {
+  const n = values.length;
+  const mean = values.reduce((a, b) => a + b, 0) / n;
+  const variance = values.reduce((a, v) => a + (v - mean) ** 2, 0) / Math.max(1, n - 1);
+  return Math.sqrt(variance / n);
 }
 
 function fmtScore(x: number | undefined): string {
