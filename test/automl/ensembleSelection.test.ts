@@ -1,8 +1,9 @@
-import { describe, expect, it } from 'vitest';
-import { buildEnsembles } from '../../engine/src/automl/ensemble/buildEnsembles';
+import { describe, expect, it, vi } from 'vitest';
+import { buildEnsembles, crossFittedBestSingle } from '../../engine/src/automl/ensemble/buildEnsembles';
+import { chooseModel } from '../../engine/src/automl/ensemble/ensembleTrials';
 import type { TrialResult } from '../../engine/src/automl/search/runSearch';
 import { diversePool, keptTrials, wouldKeep } from '../../engine/src/automl/ensemble/candidatePool';
-import { greedyEnsembleSelection } from '../../engine/src/automl/ensemble/greedySelection';
+import { greedyEnsembleSelection, weightedAverage } from '../../engine/src/automl/ensemble/greedySelection';
 import { mulberry32 } from '../../engine/src/util/mulberry32';
 
 /** 20 boosters scoring 0.90 down to 0.881, then 4 forests (0.87…) and 2 linear models (0.85…). */
@@ -117,7 +118,7 @@ describe('the VotingEnsemble and StackEnsemble', () => {
       trials,
       yEval: Float32Array.from(y),
       evaluate: (oof) => ({ r2_score: negMse(y)(oof) }),
-      primaryScore: (pred) => negMse(y)(pred),
+      primaryScore: (pred, rows) => negMse(rows ? Float64Array.from(rows, (i) => y[i]) : y)(pred),
       seed: 0,
       voting: true,
       stack: true,
@@ -132,5 +133,100 @@ describe('the VotingEnsemble and StackEnsemble', () => {
     // The stack's bases: the best of each family, then the next best by score up to 5.
     const byScore = [...boosters].sort((p, q) => q.score - p.score).map((t) => t.iteration);
     expect(String(stack.trial.params.base_iterations).split(',').map(Number)).toEqual([byScore[0], 16, 17, byScore[1], byScore[2]]);
+  });
+});
+
+describe('honest ensemble scores', () => {
+  /** A small binary table: 16 weak models, mostly noise, that selection can fit by chance. */
+  function noisy(rows: number) {
+    const rand = mulberry32(17);
+    const y = Float64Array.from({ length: rows }, () => (rand() < 0.5 ? 1 : 0));
+    const make = (k: number, oof: Float64Array): TrialResult => {
+      const score = negMse(y)(oof);
+      return { iteration: k, algorithm: k === 0 ? 'XGBoostClassifier' : `Noise${k % 4}`, params: {}, status: 'Completed', metrics: { r2_score: score }, score, startedAt: '', durationMs: 1, cost: 1, oof, width: 1, states: [{}] };
+    };
+    const trials = Array.from({ length: 16 }, (_, k) => make(k, Float64Array.from(y, (v) => 0.5 + 0.1 * (v - 0.5) + 0.8 * (rand() - 0.5))));
+    const score = (pred: Float64Array, rows?: Uint32Array) => negMse(rows ? Float64Array.from(rows, (i) => y[i]) : y)(pred);
+    return {
+      y,
+      trials,
+      args: {
+        task: 'regression' as const,
+        width: 1,
+        primaryMetric: 'r2_score',
+        trials,
+        yEval: Float32Array.from(y),
+        evaluate: (oof: Float64Array) => ({ r2_score: score(oof) }),
+        primaryScore: score,
+        seed: 0,
+        voting: true,
+        stack: true,
+        firstIteration: 16,
+      },
+      score,
+    };
+  }
+
+  it('score the VotingEnsemble cross-fitted: below the in-sample score its weights were chosen on', async () => {
+    const { args, score } = noisy(60);
+    const logs: string[] = [];
+    const [voting, stack] = await buildEnsembles({ ...args, log: (l) => logs.push(l) });
+    expect(voting.trial.algorithm).toBe('VotingEnsemble');
+    const members = voting.spec.type === 'voting' ? voting.spec.members : [];
+    const inSample = weightedAverage(
+      members.map((m) => args.trials.find((t) => t.iteration === m.model.iteration)!.oof!),
+      members.map((m) => m.weight),
+    );
+    expect(voting.honestScore).toBe(voting.trial.score);
+    expect(voting.trial.metrics.r2_score).toBe(voting.trial.score);
+    expect(voting.trial.score).toBeLessThan(score(inSample));
+    expect(logs.join('\n')).toMatch(/VotingEnsemble: scored cross-fitted .*: r2_score -?\d\.\d{4}; with the weights chosen on all rows it would read -?\d\.\d{4} \(in-sample, optimistic\)/);
+    // The stack's score is its meta-model's own cross-validation: honest as it is.
+    expect(stack.honestScore).toBe(stack.trial.score);
+    // The same inputs give the same rows.
+    const again = await buildEnsembles(args);
+    expect(again.map((e) => [e.trial.score, e.trial.params])).toEqual([voting, stack].map((e) => [e.trial.score, e.trial.params]));
+  });
+
+  it('keep the in-sample score, and say so, when cross-fitting does not finish before the deadline', async () => {
+    const { args } = noisy(60);
+    // Every clock reading moves 1 s: the selection on all rows is cut at the deadline, and so is the first fold.
+    let clock = 0;
+    const now = vi.spyOn(performance, 'now').mockImplementation(() => (clock += 1000));
+    try {
+      const logs: string[] = [];
+      const [voting] = await buildEnsembles({ ...args, stack: false, deadline: 3_000, log: (l) => logs.push(l) });
+      expect(voting.honestScore).toBeUndefined();
+      expect(logs.join('\n')).toMatch(/VotingEnsemble: scored in-sample \(its weights chosen on the same out-of-fold predictions, optimistic\): cross-fitting did not finish/);
+    } finally {
+      now.mockRestore();
+    }
+  });
+
+  it('choose the model by honest scores: the stack unless another row beats it by more than 0.01, the best single trial by its pick cross-fitted', async () => {
+    const { args } = noisy(60);
+    const single = await crossFittedBestSingle(args);
+    // The best of 16 noisy models on all rows is worse held out.
+    const bestScore = Math.max(...args.trials.map((t) => t.score));
+    expect(single).toBeLessThan(bestScore);
+    expect(await crossFittedBestSingle({ ...args, trials: args.trials.slice(0, 1) })).toBeCloseTo(args.trials[0].score, 12);
+    const row = (algorithm: string, iteration: number, score: number) => ({ ...args.trials[0], algorithm, iteration, score });
+    const voting = { trial: row('VotingEnsemble', 16, 0.5), spec: { type: 'voting' as const, members: [] }, honestScore: 0.3 };
+    const stack = { trial: row('StackEnsemble', 17, 0.292), spec: { type: 'voting' as const, members: [] }, honestScore: 0.292 };
+    const best = row('XGBoostClassifier', 3, 0.9);
+    // The stack is the model unless another honest score beats it by more than 0.01; the
+    // single trial's plain score (0.9) is not what it is judged by.
+    expect(chooseModel('r2_score', [voting, stack], [best], 0.295)?.trial).toBe(stack.trial);
+    expect(chooseModel('r2_score', [voting, stack], [best], 0.305)?.trial).toBe(best);
+    expect(chooseModel('r2_score', [voting, { ...stack, honestScore: 0.28 }], [best], 0.2)?.trial).toBe(voting.trial);
+    expect(chooseModel('r2_score', [voting, stack], [best], 0.295)?.why).toMatch(
+      /the StackEnsemble is the model unless another row's honest score beats it by more than 0\.01 \(honest r2_score: VotingEnsemble 0\.3000, StackEnsemble 0\.2920, best single trial #3 XGBoostClassifier 0\.2950;/,
+    );
+    // Without a stack the highest honest score wins, ties to the ensemble; lower is better for an error metric.
+    expect(chooseModel('r2_score', [voting], [best], 0.3)?.trial).toBe(voting.trial);
+    expect(chooseModel('normalized_root_mean_squared_error', [voting], [best], 0.2)?.trial).toBe(best);
+    // A voting row scored in-sample takes no part: with no stack, no honest choice (the leaderboard's best row is the model).
+    expect(chooseModel('r2_score', [{ ...voting, honestScore: undefined }], [best], 0.3)).toBeUndefined();
+    expect(chooseModel('r2_score', [{ ...voting, honestScore: undefined }, stack], [best], undefined)?.trial).toBe(stack.trial);
   });
 });

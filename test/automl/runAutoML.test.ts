@@ -47,6 +47,9 @@ describe('runAutoML', () => {
     expect(readdirSync(path.join(result.modelDir, 'trial-charts')).length).toBeGreaterThanOrEqual(2);
     expect(readFileSync(path.join(result.modelDir, 'trial-charts', `${result.best.iteration}.json`), 'utf8')).toBe(readFileSync(path.join(result.modelDir, 'charts.json'), 'utf8'));
     expect(logs.some((l) => l.startsWith('leaderboard (AUC_weighted'))).toBe(true);
+    // The voting row's score is cross-fitted; the model is chosen by honest scores, and the log says how.
+    expect(logs.some((l) => l.startsWith('VotingEnsemble: scored cross-fitted'))).toBe(true);
+    expect(logs.find((l) => l.startsWith('best: '))).toMatch(new RegExp(`^best: iteration ${result.best.iteration} .*, (the StackEnsemble is the model unless|chosen by the highest honest score) .*honest AUC_weighted: VotingEnsemble`));
     expect(outDir).toBe(path.dirname(result.modelDir));
 
     const model = loadModel(result.modelDir);

@@ -98,15 +98,15 @@ export async function runAutoML(a: AutoMLRunArgs): Promise<AutoMLRunResult> {
   }
   const searched = completed.filter((t) => !baselineSpecs.has(t.iteration));
   const nextIteration = Math.max(...board.trials.map((t) => t.iteration)) + 1;
-  const ensembles = await ensembleTrials({ settings, evaluator, numClasses: classes?.length, searched, firstIteration: nextIteration, started, signal: a.signal, log });
+  const { ensembles, chosen } = await ensembleTrials({ settings, evaluator, numClasses: classes?.length, searched, firstIteration: nextIteration, started, signal: a.signal, log });
   for (const e of ensembles) await board.add(e.trial);
 
   const leaderboard = board.ordered();
-  const best = leaderboard.find((t) => t.status === 'Completed' && (t.states || baselineSpecs.has(t.iteration) || ensembles.some((e) => e.trial === t)));
+  const best = chosen?.trial ?? leaderboard.find((t) => t.status === 'Completed' && (t.states || baselineSpecs.has(t.iteration) || ensembles.some((e) => e.trial === t)));
   if (!best) throw new WeirError('RUN_FAILED', `no AutoML trial kept a model (${stopReason})`, { hint: 'Raise experiment_timeout_minutes.' });
   const estimator: EstimatorSpec = ensembles.find((e) => e.trial === best)?.spec ?? baselineSpecs.get(best.iteration) ?? { type: 'single', model: bagged(best) };
   a.log(formatLeaderboard(leaderboard, metric));
-  a.log(`best: iteration ${best.iteration} ${best.algorithm} ${metric} ${fmt(best.score)}`);
+  a.log(`best: iteration ${best.iteration} ${best.algorithm} ${metric} ${fmt(best.score)}${chosen ? `, ${chosen.why}` : ''}`);
 
   const outputsStarted = performance.now();
   const out = await writeModelFolder({ outDir: a.outDir, training: a.training, settings, prepared, evaluator, best, estimator, leaderboard, trials: board.trials, ensembles, test: held.test, started, log });

@@ -1,6 +1,7 @@
 import { WeirError } from '../../errors';
 import { getFamily } from '../families';
 import { isHigherBetter } from '../metrics';
+import { fmt } from '../search/leaderboard';
 import type { TrialResult } from '../search/runSearch';
 import { gatherRows } from '../trials/runTrial';
 import { kFold, stratifiedKFold } from '../splitFolds';
@@ -12,6 +13,12 @@ import { gatherPred, greedyEnsembleSelection, weightedAverage } from './greedySe
 export interface EnsembleResult {
   trial: TrialResult;
   spec: EstimatorSpec;
+  /**
+   * The row's score when it is out-of-sample for everything the ensemble fitted on the
+   * out-of-fold predictions (the stack's meta-model CV, the voting weights cross-fitted);
+   * absent when the voting row had to keep its in-sample score.
+   */
+  honestScore?: number;
 }
 
 export interface EnsembleArgs {
@@ -60,6 +67,13 @@ const STACK_MAX_INPUTS = 400;
 const PER_FAMILY = 3;
 const SELECTION_ROUNDS = 50;
 const SORTED_INITIAL = 3;
+/** Folds of the VotingEnsemble's cross-fitted score. */
+const CROSS_FIT_FOLDS = 5;
+/**
+ * Cross-fitting reruns selection 5 times: beyond this many prediction values per candidate
+ * (rows × classes) it is skipped, where a few dozen weights over so many values barely overfit.
+ */
+const CROSS_FIT_VALUES = 1_000_000;
 
 /**
  * The VotingEnsemble and StackEnsemble rows that close the leaderboard. Both are built from
@@ -72,12 +86,16 @@ const SORTED_INITIAL = 3;
  * both yield to the event loop as they go, so a cancel stops them (CANCELED).
  */
 export async function buildEnsembles(a: EnsembleArgs): Promise<EnsembleResult[]> {
-  const usable = a.trials.filter((t) => t.status === 'Completed' && t.oof && t.states && Number.isFinite(t.score));
+  const usable = usableTrials(a.trials);
   if (usable.length < 2) return [];
   const timeLeft = () => (a.deadline === undefined ? Infinity : a.deadline - performance.now());
   const out: EnsembleResult[] = [];
   let iteration = a.firstIteration;
-  if (a.voting) out.push(await votingEnsemble(a, usable, iteration++));
+  // The voting weights first, then the stack, then the voting row's cross-fitted score with
+  // the time left (the stack measured better on test: it should not wait for that score).
+  const plan = a.voting ? await votingSelection(a, usable) : undefined;
+  const votingIteration = plan ? iteration++ : -1;
+  let stack: EnsembleResult | undefined;
   if (a.stack) {
     // The best of each family, filled up to 5 by score.
     const base = diversePool(a.primaryMetric, usable, 1, Math.max(STACK_BASE_MODELS, new Set(usable.map((t) => t.algorithm)).size));
@@ -87,17 +105,25 @@ export async function buildEnsembles(a: EnsembleArgs): Promise<EnsembleResult[]>
     } else if (timeLeft() <= 0) {
       a.log?.('StackEnsemble skipped: no time left in the experiment timeout');
     } else {
-      const stack = await stackEnsemble(a, base, iteration);
-      if (stack) {
-        out.push(stack);
-        iteration++;
-      }
+      stack = await stackEnsemble(a, base, iteration);
     }
   }
+  if (plan) out.push(await votingEnsemble(a, plan, votingIteration));
+  if (stack) out.push(stack);
   return out;
 }
 
-async function votingEnsemble(a: EnsembleArgs, usable: TrialResult[], iteration: number): Promise<EnsembleResult> {
+/** The VotingEnsemble's weights, chosen on all out-of-fold rows, and what its honest score needs later. */
+interface VotingPlan {
+  pool: TrialResult[];
+  counts: number[];
+  sample?: Uint32Array;
+  /** Time the selection took (the row's duration adds the cross-fitting's). */
+  selectionMs: number;
+  startedAt: string;
+}
+
+async function votingSelection(a: EnsembleArgs, usable: TrialResult[]): Promise<VotingPlan> {
   const started = performance.now();
   const startedAt = new Date().toISOString();
   const sampleRows = Math.min(a.yEval.length, SELECTION_ROWS);
@@ -106,27 +132,118 @@ async function votingEnsemble(a: EnsembleArgs, usable: TrialResult[], iteration:
   if (maxCandidates < wanted) a.log?.(`VotingEnsemble: ${maxCandidates} candidates instead of ${wanted}: each holds ${sampleRows} rows × ${a.width} classes of predictions`);
   const pool = diversePool(a.primaryMetric, usable, PER_FAMILY, maxCandidates);
   const sample = subsampleRows(a.yEval.length, SELECTION_ROWS);
+  const { counts, stoppedEarly } = await select(a, pool, sample, sample ? undefined : pool.map((t) => t.score));
+  if (stoppedEarly) a.log?.(`VotingEnsemble: selection stopped at the experiment timeout with the best blend found so far`);
+  return { pool, counts, sample, selectionMs: performance.now() - started, startedAt };
+}
+
+/** Greedy selection over the pool's predictions on the given out-of-fold positions (all when absent). */
+function select(a: EnsembleArgs, pool: TrialResult[], rows: Uint32Array | undefined, singleScores?: number[]) {
   const sign = isHigherBetter(a.primaryMetric) ? 1 : -1;
-  const candidates = pool.map((t) => (sample ? gatherPred(t.oof!, a.width, sample) : t.oof!));
-  const { counts: weights, stoppedEarly } = await greedyEnsembleSelection({
-    candidates,
+  return greedyEnsembleSelection({
+    candidates: pool.map((t) => (rows ? gatherPred(t.oof!, a.width, rows) : t.oof!)),
     rounds: SELECTION_ROUNDS,
     initial: SORTED_INITIAL,
     // On every row a candidate's score is its trial's: no need to score it again.
-    singleScores: sample ? undefined : pool.map((t) => sign * t.score),
-    score: (pred) => sign * a.primaryScore(pred, sample),
+    singleScores: singleScores?.map((s) => sign * s),
+    score: (pred) => sign * a.primaryScore(pred, rows),
     deadline: a.deadline,
     signal: a.signal,
   });
-  if (stoppedEarly) a.log?.(`VotingEnsemble: selection stopped at the experiment timeout with the best blend found so far`);
-  const members = pool.map((t, i) => ({ t, weight: weights[i] })).filter((m) => m.weight > 0);
+}
+
+/**
+ * The VotingEnsemble's row. Its weights were chosen on the very out-of-fold predictions a
+ * plain score would be computed from, so that score is optimistic (on small tables by more
+ * than the gaps between rows). The row is scored cross-fitted instead: the same selection is
+ * rerun on 4/5 of the out-of-fold rows and its blend scored on the other fifth, rotated over
+ * 5 folds, and every metric comes from those held-out blends. When a fold's selection does
+ * not finish before the deadline, or the predictions are large (over 20,000 rows, or rows ×
+ * classes over 1M, where a few dozen weights barely overfit), the row keeps the in-sample
+ * score and the log says so.
+ */
+async function votingEnsemble(a: EnsembleArgs, plan: VotingPlan, iteration: number): Promise<EnsembleResult> {
+  const { pool, counts } = plan;
+  const started = performance.now() - plan.selectionMs;
+  const members = pool.map((t, i) => ({ t, weight: counts[i] })).filter((m) => m.weight > 0);
   const total = members.reduce((s, m) => s + m.weight, 0);
-  const oof = weightedAverage(members.map((m) => m.t.oof!), members.map((m) => m.weight));
+  const inSample = weightedAverage(members.map((m) => m.t.oof!), members.map((m) => m.weight));
+  const tooBig = plan.sample || a.yEval.length * a.width > CROSS_FIT_VALUES;
+  const honest = tooBig ? undefined : await crossFittedBlend(a, pool);
   const params = Object.fromEntries(members.map((m) => [`iteration_${m.t.iteration}`, Number((m.weight / total).toFixed(4))]));
+  const row = ensembleRow(a, 'VotingEnsemble', iteration, params, honest ?? inSample, started, plan.startedAt);
+  if (honest) {
+    const inSampleScore = a.primaryScore(inSample);
+    a.log?.(
+      `VotingEnsemble: scored cross-fitted (weights chosen on 4/5 of the out-of-fold rows, scored on the other fifth, 5 folds): ${a.primaryMetric} ${fmt(row.score)}; with the weights chosen on all rows it would read ${fmt(inSampleScore)} (in-sample, optimistic)`,
+    );
+  } else {
+    a.log?.(
+      `VotingEnsemble: scored in-sample (its weights chosen on the same out-of-fold predictions, optimistic): ${tooBig ? `${a.yEval.length} rows × ${a.width} classes, where the weights barely overfit and cross-fitting would rerun selection 5 times` : 'cross-fitting did not finish before the experiment timeout'}`,
+    );
+  }
   return {
-    trial: ensembleRow(a, 'VotingEnsemble', iteration, params, oof, started, startedAt),
+    trial: row,
     spec: { type: 'voting', members: members.map((m) => ({ weight: m.weight / total, model: bagged(m.t) })) },
+    honestScore: honest ? row.score : undefined,
   };
+}
+
+/** Folds over the out-of-fold rows for scoring an ensemble's fitted choices (stratified for classification). */
+function ensembleFolds(a: EnsembleArgs, k: number, salt: number) {
+  const rows = a.yEval.length;
+  return a.task === 'classification' ? stratifiedKFold(a.yEval, k, a.seed + salt) : kFold(rows, k, a.seed + salt);
+}
+
+/**
+ * The best single trial's choice scored the way the VotingEnsemble's weights are: on each of
+ * the same folds of out-of-fold rows, the kept trial with the best score on the other folds'
+ * rows, scored on the held-out fold. The best trial's own score is the maximum over every
+ * trial of the search and so optimistic too; this is what the run compares the ensembles'
+ * honest scores with. Undefined past the deadline or on more than 20,000 rows.
+ */
+export async function crossFittedBestSingle(a: EnsembleArgs): Promise<number | undefined> {
+  const usable = usableTrials(a.trials);
+  const rows = a.yEval.length;
+  if (usable.length === 0 || rows > SELECTION_ROWS) return undefined;
+  const sign = isHigherBetter(a.primaryMetric) ? 1 : -1;
+  const out = new Float64Array(rows * a.width);
+  for (const fold of ensembleFolds(a, Math.min(CROSS_FIT_FOLDS, Math.max(2, Math.floor(rows / 4))), 202)) {
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    if (a.signal?.aborted) throw new WeirError('CANCELED', 'the AutoML run was canceled while building ensembles');
+    if (a.deadline !== undefined && performance.now() > a.deadline) return undefined;
+    let pick = usable[0];
+    let pickScore = -Infinity;
+    for (const t of usable) {
+      const s = sign * a.primaryScore(gatherPred(t.oof!, a.width, fold.train), fold.train);
+      if (s > pickScore) {
+        pickScore = s;
+        pick = t;
+      }
+    }
+    const held = gatherPred(pick.oof!, a.width, fold.valid);
+    fold.valid.forEach((row, j) => {
+      for (let c = 0; c < a.width; c++) out[row * a.width + c] = held[j * a.width + c];
+    });
+  }
+  return a.primaryScore(out);
+}
+
+/** The voting blend's held-out predictions (rows × width): selection on the other folds' rows; undefined past the deadline. */
+async function crossFittedBlend(a: EnsembleArgs, pool: TrialResult[]): Promise<Float64Array | undefined> {
+  const rows = a.yEval.length;
+  const k = Math.min(CROSS_FIT_FOLDS, Math.max(2, Math.floor(rows / 4)));
+  const out = new Float64Array(rows * a.width);
+  for (const fold of ensembleFolds(a, k, 202)) {
+    if (a.deadline !== undefined && performance.now() > a.deadline) return undefined;
+    const { counts, stoppedEarly } = await select(a, pool, fold.train);
+    if (stoppedEarly) return undefined;
+    const held = weightedAverage(pool.map((t) => gatherPred(t.oof!, a.width, fold.valid)), counts);
+    fold.valid.forEach((row, j) => {
+      for (let c = 0; c < a.width; c++) out[row * a.width + c] = held[j * a.width + c];
+    });
+  }
+  return out;
 }
 
 /** An ensemble's leaderboard row, scored from its out-of-fold predictions. */
@@ -151,8 +268,7 @@ async function stackEnsemble(a: EnsembleArgs, base: TrialResult[], iteration: nu
   const meta = getFamily(metaName);
   const metaTask: Task = a.task === 'classification' ? 'classification' : 'regression';
   const params = meta.lowCostConfig(metaTask, { rows, features: X.cols, classes: a.numClasses });
-  const k = Math.min(5, Math.max(2, Math.floor(rows / 4)));
-  const folds = a.task === 'classification' ? stratifiedKFold(a.yEval, k, a.seed + 101) : kFold(rows, k, a.seed + 101);
+  const folds = ensembleFolds(a, Math.min(5, Math.max(2, Math.floor(rows / 4))), 101);
   const oof = new Float64Array(rows * a.width);
   const timeLeft = () => (a.deadline === undefined ? Infinity : a.deadline - performance.now());
   for (const [f, fold] of folds.entries()) {
@@ -188,7 +304,13 @@ async function stackEnsemble(a: EnsembleArgs, base: TrialResult[], iteration: nu
   const spec: EstimatorSpec = { type: 'stack', base: base.map(bagged), meta: { algorithm: metaName, state: final.state() }, width: a.width };
   final.dispose?.();
   const rowParams = { meta_learner: metaName, ...params, base_iterations: base.map((t) => t.iteration).join(',') };
-  return { trial: ensembleRow(a, 'StackEnsemble', iteration, rowParams, oof, started, startedAt), spec };
+  const trial = ensembleRow(a, 'StackEnsemble', iteration, rowParams, oof, started, startedAt);
+  return { trial, spec, honestScore: trial.score };
+}
+
+/** Completed trials that kept their predictions and models. */
+function usableTrials(trials: TrialResult[]): TrialResult[] {
+  return trials.filter((t) => t.status === 'Completed' && t.oof && t.states && Number.isFinite(t.score));
 }
 
 export function bagged(t: TrialResult): BaggedModelSpec {

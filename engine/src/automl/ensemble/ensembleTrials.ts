@@ -3,7 +3,17 @@ import type { Evaluator } from '../evaluation/evaluator';
 import type { TrialResult } from '../search/runSearch';
 import { reserveMs } from '../search/searchInWorkers';
 import type { ResolvedSettings } from '../settings';
-import { type EnsembleResult, buildEnsembles } from './buildEnsembles';
+import { compareScores } from '../metrics';
+import { fmt } from '../search/leaderboard';
+import { type EnsembleArgs, type EnsembleResult, buildEnsembles, crossFittedBestSingle } from './buildEnsembles';
+import { byScore } from './candidatePool';
+
+/** The ensembles, and the row chosen as the model when their honest scores decided it. */
+export interface EnsembleOutcome {
+  ensembles: EnsembleResult[];
+  /** Absent when a score was missing: the best row of the leaderboard is then the model. */
+  chosen?: { trial: TrialResult; why: string };
+}
 
 /**
  * The ensemble rows after the search, when enabled and at least two searched trials
@@ -20,19 +30,20 @@ export async function ensembleTrials(a: {
   started: number;
   signal: AbortSignal;
   log(text: string): void;
-}): Promise<EnsembleResult[]> {
+}): Promise<EnsembleOutcome> {
   const { settings, evaluator } = a;
-  if (!(settings.votingEnsemble || settings.stackEnsemble) || a.searched.length < 2 || a.signal.aborted) return [];
+  if (!(settings.votingEnsemble || settings.stackEnsemble) || a.searched.length < 2 || a.signal.aborted) return { ensembles: [] };
   const deadline = settings.experimentTimeoutMs !== undefined ? a.started + settings.experimentTimeoutMs - reserveMs(settings.experimentTimeoutMs) : undefined;
   if (deadline !== undefined && performance.now() >= deadline) {
     // Even a first selection round over many classes and rows takes seconds on a busy machine.
     a.log('ensembles skipped: no time left in the experiment timeout');
-    return [];
+    return { ensembles: [] };
   }
   let ensembles: EnsembleResult[] = [];
+  let chosen: EnsembleOutcome['chosen'];
   const ensemblesStarted = performance.now();
   try {
-    ensembles = await buildEnsembles({
+    const args: EnsembleArgs = {
       task: settings.task,
       numClasses: a.numClasses,
       width: evaluator.width,
@@ -49,11 +60,46 @@ export async function ensembleTrials(a: {
       deadline,
       signal: a.signal,
       log: (text) => a.log(text),
-    });
+    };
+    ensembles = await buildEnsembles(args);
+    if (ensembles.length) chosen = chooseModel(settings.primaryMetric, ensembles, a.searched, await crossFittedBestSingle(args));
   } catch (e) {
     if (e instanceof WeirError && e.code === 'CANCELED') throw e;
     a.log(`ensembles skipped: ${(e as Error).message}`);
   }
   a.log(`ensembles: ${ensembles.map((e) => e.trial.algorithm).join(', ') || 'none'} built in ${((performance.now() - ensemblesStarted) / 1000).toFixed(1)} s`);
-  return ensembles;
+  return { ensembles, chosen };
+}
+
+/**
+ * How far (in the primary metric) another row's honest score must beat the stack's for the
+ * stack not to be the model.
+ */
+export const STACK_MARGIN = 0.01;
+
+/**
+ * The model among the best single trial and the ensembles, by honest scores: the stack's
+ * meta-model CV, the voting weights cross-fitted, and the best single trial's pick
+ * cross-fitted over the same folds (`crossFittedBestSingle`; its plain score is the maximum
+ * over every trial of the search, optimistic too). The StackEnsemble is the model unless
+ * another row's honest score beats it by more than STACK_MARGIN: measured on 33 held-out test
+ * splits it was better on test than the highest honest score's row (docs/automl.md,
+ * "Ensembles"), its CV understating it. Without a stack the best honest score wins, ties to
+ * the ensemble. Rows without an honest score (a voting row scored in-sample) take no part;
+ * undefined, so the leaderboard's best row is the model, when no honest choice can be made.
+ */
+export function chooseModel(metric: string, ensembles: EnsembleResult[], searched: TrialResult[], single: number | undefined): EnsembleOutcome['chosen'] {
+  const best = byScore(metric, searched.filter((t) => t.states && Number.isFinite(t.score)))[0];
+  const contenders = ensembles.filter((e) => e.honestScore !== undefined).map((e) => ({ trial: e.trial, score: e.honestScore!, what: e.trial.algorithm }));
+  if (best && single !== undefined) contenders.push({ trial: best, score: single, what: `best single trial #${best.iteration} ${best.algorithm}` });
+  const stack = contenders.find((c) => c.trial.algorithm === 'StackEnsemble');
+  if (!stack && contenders.length < ensembles.length + 1) return undefined;
+  if (contenders.length < 2) return stack && { trial: stack.trial, why: 'the StackEnsemble is the model (no other row has an honest score)' };
+  const top = contenders.reduce((p, q) => (compareScores(metric, q.score, p.score) < 0 ? q : p));
+  const list = contenders.map((c) => `${c.what} ${fmt(c.score)}`).join(', ');
+  const scores = `honest ${metric}: ${list}; the voting weights and the best single trial's pick cross-fitted over 5 folds of the out-of-fold rows`;
+  if (stack && (top === stack || Math.abs(top.score - stack.score) <= STACK_MARGIN)) {
+    return { trial: stack.trial, why: `the StackEnsemble is the model unless another row's honest score beats it by more than ${STACK_MARGIN} (${scores})` };
+  }
+  return { trial: top.trial, why: `chosen by the highest honest score (${scores})` };
 }
