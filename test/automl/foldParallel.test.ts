@@ -37,4 +37,17 @@ describe('fold-parallel trials', async () => {
     expect(Object.keys(two.reply.importances ?? {}).sort()).toEqual(Object.keys(one.reply.importances ?? {}).sort());
     for (const [k, v] of Object.entries(one.reply.importances ?? {})) expect(two.reply.importances![k]).toBeCloseTo(v, 9);
   });
+
+  it('stops a trial once its first folds project it past the limit it is given, and says what they projected', async () => {
+    const request: TrialRequest = { iteration: 2, family: 'RandomForest', params: { n_estimators: 40, max_depth: 64, max_features: 0.3, min_samples_leaf: 1 }, seed: 3 };
+    // A limit no fold can meet: stopped after its first fold, with the projection for all five.
+    const stopped = await pool.run(request, undefined, undefined, 1, 1e-3);
+    expect(stopped.status).toBe('Canceled');
+    if (stopped.status !== 'Canceled') return;
+    expect(stopped.error).toMatch(/^stopped after 1 of 5 folds: projected [\d.]+ s, past its 0\.0 s/);
+    expect(stopped.projectedMs).toBeGreaterThan(stopped.durationMs * 2);
+    // Without a limit (or a generous one) the same trial completes, on one worker or spread.
+    expect((await pool.run({ ...request, iteration: 3 }, undefined, undefined, 1, 3_600_000)).status).toBe('Completed');
+    expect((await pool.run({ ...request, iteration: 4 }, undefined, undefined, 2, 3_600_000)).status).toBe('Completed');
+  });
 });

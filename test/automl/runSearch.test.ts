@@ -27,14 +27,19 @@ interface Sim {
 }
 
 /** Like the trial pool with the search's deadline timer: a trial still running at the deadline is stopped there. */
-function fakeRunner(sim: Sim, clock: { t: number }, deadline?: number): TrialRunner & { started: TrialRequest[] } {
+function fakeRunner(sim: Sim, clock: { t: number }, deadline?: number, projecting = false): TrialRunner & { started: TrialRequest[] } {
   const started: TrialRequest[] = [];
   return {
     size: 1,
     started,
-    async run(request, timeoutMs, keep): Promise<TrialReply> {
+    async run(request, timeoutMs, keep, _spread, projectLimitMs): Promise<TrialReply> {
       started.push(request);
       const d = sim.duration(request);
+      // As the trial pool: after the first of 5 equal folds, a trial projected past its limit is stopped.
+      if (projecting && projectLimitMs !== undefined && d > projectLimitMs * 1.1) {
+        clock.t += d / 5;
+        return { status: 'Canceled', error: 'stopped after 1 of 5 folds: projected', durationMs: d / 5, projectedMs: d };
+      }
       if (timeoutMs !== undefined && d > timeoutMs) {
         clock.t += timeoutMs;
         return { status: 'Canceled', error: 'past its time cap', durationMs: timeoutMs };
@@ -64,11 +69,12 @@ async function search(
     folds?: number;
     runner?: (clock: { t: number }) => TrialRunner;
     foldScores?: (oof: Float64Array) => number[];
+    projecting?: boolean;
   },
 ) {
   const clock = { t: 0 };
   // A custom runner (fold-parallel test) does not record what it started.
-  const runner = (o.runner?.(clock) ?? fakeRunner(sim, clock, o.budgetMs)) as ReturnType<typeof fakeRunner>;
+  const runner = (o.runner?.(clock) ?? fakeRunner(sim, clock, o.budgetMs, o.projecting)) as ReturnType<typeof fakeRunner>;
   const notes: string[] = [];
   const outcome = await runSearch({
     runner,
@@ -109,6 +115,17 @@ describe('runSearch budget rules', () => {
     expect(slow.seconds).toBeLessThan((MAX_BOOSTER_SHARE * budgetMs) / 1000);
     expect(runner.started.filter((r) => r.family === 'Boost').length).toBeGreaterThan(100);
     expect(outcome.trials.find((t) => t.algorithm === 'Slow')?.status).toBe('Canceled');
+  });
+
+  it('stops a trial whose first folds project it past its cap, and prices the family by that projection', async () => {
+    const budgetMs = 60_000;
+    const { outcome, runner } = await search(boostSim, { budgetMs, projecting: true });
+    const slow = outcome.families.find((f) => f.family === 'Slow')!;
+    // Its 40 s trial is stopped after its first fold (8 s), not at its 12 s cap, and not tried again.
+    expect(slow.trials).toBe(1);
+    expect(slow.seconds).toBeCloseTo(8, 6);
+    expect(outcome.trials.find((t) => t.algorithm === 'Slow')?.error).toMatch(/^stopped after 1 of 5 folds/);
+    expect(runner.started.filter((r) => r.family === 'Boost').length).toBeGreaterThan(100);
   });
 
   it('estimates a trial from the nearest cheaper measured one, so it spends the budget instead of stopping early', async () => {

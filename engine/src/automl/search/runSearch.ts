@@ -19,7 +19,14 @@ export interface TrialRunner {
    * `spread` > 1 asks for a fold-parallel trial on up to that many free workers (a runner
    * may ignore it and use one); the search counts the trial as that many busy workers.
    */
-  run(request: TrialRequest, timeoutMs?: number, keep?: (reply: { oof: Float64Array; width: number }) => boolean, spread?: number): Promise<TrialReply>;
+  run(
+    request: TrialRequest,
+    timeoutMs?: number,
+    keep?: (reply: { oof: Float64Array; width: number }) => boolean,
+    spread?: number,
+    /** A trial whose first folds project it past this (ms from its start) may be stopped then (see `TrialPool.run`); a runner may ignore it. */
+    projectLimitMs?: number,
+  ): Promise<TrialReply>;
   cancel(iteration: number, reason: string): void;
   cancelAll(reason: string): void;
 }
@@ -478,8 +485,11 @@ export async function runSearch(o: SearchOptions): Promise<SearchOutcome> {
     s.trials++;
     widths.set(p.iteration, spread);
     if (spread > 1) o.onNote?.(`${p.family} iteration ${p.iteration + (o.firstIteration ?? 0)}: fold-parallel on ${spread} workers`);
+    // With a budget, a trial whose first folds project it past its time cap or the deadline is
+    // stopped then: it would be stopped there anyway, discarded whole, after holding its worker.
+    const projectLimitMs = o.deadline !== undefined ? Math.min(timeoutMs ?? Infinity, o.deadline - now()) : undefined;
     const done = o.runner
-      .run(request, Number.isFinite(timeoutMs) ? timeoutMs : undefined, keep, spread > 1 ? spread : undefined)
+      .run(request, Number.isFinite(timeoutMs) ? timeoutMs : undefined, keep, spread > 1 ? spread : undefined, projectLimitMs)
       .then(async (reply) => {
         const result = toResult(o, p, startedAt, reply, metrics, scoringError);
         s.seconds += reply.durationMs / 1000;
@@ -496,10 +506,12 @@ export async function runSearch(o: SearchOptions): Promise<SearchOutcome> {
         } else if (reply.status === 'Canceled' && !deadlineHit && !o.signal.aborted && p.cost > 0) {
           // Stopped at its time cap: at least that long, which keeps the family's next such trial out.
           const list = measured.get(p.family) ?? [];
-          list.push({ cost: p.cost, ms: reply.durationMs / spreadFactor(spread), stopped: true });
+          // Stopped by its projection: what its folds projected (a lower bound only otherwise).
+          list.push({ cost: p.cost, ms: (reply.projectedMs ?? reply.durationMs) / spreadFactor(spread), stopped: true });
           measured.set(p.family, list);
           if (p.family === protectedFamily() && search.shrink(p.family, p.params)) {
-            o.onNote?.(`${p.family} iteration ${p.iteration + (o.firstIteration ?? 0)} passed ${(reply.durationMs / 1000).toFixed(1)} s, its share of the budget: trying a smaller configuration next`);
+            const passed = reply.projectedMs !== undefined ? `was projected at ${(reply.projectedMs / 1000).toFixed(1)} s` : `passed ${(reply.durationMs / 1000).toFixed(1)} s`;
+            o.onNote?.(`${p.family} iteration ${p.iteration + (o.firstIteration ?? 0)} ${passed}, past its share of the budget or the time left: trying a smaller configuration next`);
           }
         }
         results.set(p.iteration, result);

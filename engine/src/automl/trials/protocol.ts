@@ -49,5 +49,7 @@ export type WorkerReply =
       foldMs: number[];
       importances?: Record<string, number>;
     }
+  /** A fold of the running trial is done (fitted and predicted) after `ms`: the pool projects the trial's time from it. */
+  | { type: 'fold'; iteration: number; ms: number }
   | { type: 'states'; iteration: number; states: unknown[] }
   | { type: 'failed'; iteration: number; error: string };

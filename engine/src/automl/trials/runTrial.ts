@@ -31,7 +31,13 @@ interface FoldMatrices {
  * by every later trial. The fitted fold models are returned to the caller, which keeps
  * them until they are asked for or the next trial starts.
  */
-export function runTrial(data: TrialData, request: TrialRequest, cache: Map<number, FoldMatrices>): { reply: Extract<WorkerReply, { type: 'done' }>; models: FittedModel[] } {
+export function runTrial(
+  data: TrialData,
+  request: TrialRequest,
+  cache: Map<number, FoldMatrices>,
+  /** Called after each fold with its time (fit and predict), so the caller can report progress. */
+  onFold?: (ms: number) => void,
+): { reply: Extract<WorkerReply, { type: 'done' }>; models: FittedModel[] } {
   const family = getFamily(request.family);
   const width = data.task === 'classification' ? data.numClasses ?? 2 : 1;
   const selected = request.folds ?? data.folds.map((_, f) => f);
@@ -81,6 +87,7 @@ export function runTrial(data: TrialData, request: TrialRequest, cache: Map<numb
       throw e;
     }
     foldMs.push(performance.now() - started);
+    onFold?.(foldMs[foldMs.length - 1]);
   }
   return { reply: { type: 'done', iteration: request.iteration, oof, width, foldMs, importances }, models };
 }

@@ -11,12 +11,15 @@ type DoneReply = Extract<WorkerReply, { type: 'done' }>;
 
 /** How long a stopped trial whose fits are done may still take to send its models. */
 const MODELS_GRACE_MS = 2_000;
+/** A trial is stopped by its projection only when that passes its limit by this factor (fold times vary). */
+export const PROJECTION_MARGIN = 1.1;
 
 export type TrialReply = (
   /** `states` holds the fold models when `keep` asked for them and they arrived. */
   | { status: 'Completed'; reply: DoneReply; states?: unknown[]; durationMs: number }
   | { status: 'Failed'; error: string; durationMs: number }
-  | { status: 'Canceled'; error: string; durationMs: number }
+  /** `projectedMs`: when stopped by its projection (see `TrialPool.run`), the time its folds so far project for the whole trial. */
+  | { status: 'Canceled'; error: string; durationMs: number; projectedMs?: number }
 ) & {
   /** The cluster node the trial ran on, when its worker is on another machine (ClusterTrialPool). */
   node?: string;
@@ -69,8 +72,13 @@ export class TrialPool {
    * workers busy. When the trial is done, `keep` decides from its (merged) result whether to
    * fetch its fold models. A failure or crash of any share fails the whole trial: a trial
    * reports all folds or none.
+   *
+   * `projectLimitMs`: after each fold, a worker's time so far scaled to its share's folds
+   * projects when it ends; a trial projected past this limit (× `PROJECTION_MARGIN`) is stopped
+   * at once (Canceled, with `projectedMs`) instead of holding its workers until its timeout
+   * or the deadline stops it, which would discard it whole anyway.
    */
-  run(request: TrialRequest, timeoutMs?: number, keep?: (reply: DoneReply) => boolean, spread = 1): Promise<TrialReply> {
+  run(request: TrialRequest, timeoutMs?: number, keep?: (reply: DoneReply) => boolean, spread = 1, projectLimitMs?: number): Promise<TrialReply> {
     const free = this.slots.filter((s) => !s.busy);
     if (free.length === 0 || this.closed) throw new Error('TrialPool.run called with no free worker');
     const folds = this.shared.folds.length;
@@ -86,6 +94,7 @@ export class TrialPool {
       let settled = false;
       let timer: ReturnType<typeof setTimeout> | undefined;
       const replies: DoneReply[] = [];
+      const foldsDone = workers.map(() => 0);
       /** Set once every share is done; the workers may still be sending their models. */
       let done: { reply: DoneReply; durationMs: number } | undefined;
       const states: (unknown[] | undefined)[] = [];
@@ -120,6 +129,22 @@ export class TrialPool {
       workers.forEach((worker, k) => {
         const onMessage = (reply: WorkerReply) => {
           if (reply.type === 'ready' || reply.iteration !== request.iteration) return;
+          if (reply.type === 'fold') {
+            const share = shares[k]?.length ?? folds;
+            foldsDone[k]++;
+            if (projectLimitMs === undefined || foldsDone[k] >= share || settled) return;
+            const projected = ((performance.now() - started) * share) / foldsDone[k];
+            if (projected > projectLimitMs * PROJECTION_MARGIN) {
+              workers.forEach((_, j) => kill(j));
+              finish({
+                status: 'Canceled',
+                error: `stopped after ${foldsDone[k]} of ${share} folds: projected ${(projected / 1000).toFixed(1)} s, past its ${(projectLimitMs / 1000).toFixed(1)} s (its time cap or the experiment timeout)`,
+                durationMs: performance.now() - started,
+                projectedMs: projected,
+              });
+            }
+            return;
+          }
           if (done) {
             // The answer to the models request; a failure to serialise them costs the models only.
             states[k] = reply.type === 'states' ? reply.states : undefined;

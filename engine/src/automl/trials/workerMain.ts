@@ -43,7 +43,8 @@ export function serveTrials(): void {
     let reply: WorkerReply;
     try {
       if (!data) throw new Error('trial worker got a trial before its data');
-      const result = runTrial(data, message.request, cache);
+      const iteration = message.request.iteration;
+      const result = runTrial(data, message.request, cache, (ms) => port.postMessage({ type: 'fold', iteration, ms } satisfies WorkerReply));
       last = { iteration: message.request.iteration, models: result.models };
       reply = result.reply;
     } catch (e) {
