@@ -209,7 +209,8 @@ function distinctKeys(column: ColumnarTable['columns'][number], rows: number): s
   return [...seen];
 }
 
-function selectRows(table: ColumnarTable, rows: Uint32Array): ColumnarTable {
+/** The given rows of a table (every column). */
+export function selectRows(table: ColumnarTable, rows: Uint32Array): ColumnarTable {
   return {
     rows: rows.length,
     columns: table.columns.map((c) =>
