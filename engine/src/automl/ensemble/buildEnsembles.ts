@@ -91,10 +91,10 @@ export async function buildEnsembles(a: EnsembleArgs): Promise<EnsembleResult[]>
   const timeLeft = () => (a.deadline === undefined ? Infinity : a.deadline - performance.now());
   const out: EnsembleResult[] = [];
   let iteration = a.firstIteration;
-  // The voting weights first, then the stack, then the voting row's cross-fitted score with
-  // the time left (the stack measured better on test: it should not wait for that score).
-  const plan = a.voting ? await votingSelection(a, usable) : undefined;
-  const votingIteration = plan ? iteration++ : -1;
+  const votingIteration = a.voting ? iteration++ : -1;
+  // The stack first (it is the model unless another row's honest score beats it: chooseModel),
+  // so a tight deadline cuts the voting selection rather than the stack; then the voting
+  // weights, then their cross-fitted score with the time left.
   let stack: EnsembleResult | undefined;
   if (a.stack) {
     // The best of each family, filled up to 5 by score.
@@ -108,6 +108,7 @@ export async function buildEnsembles(a: EnsembleArgs): Promise<EnsembleResult[]>
       stack = await stackEnsemble(a, base, iteration);
     }
   }
+  const plan = a.voting ? await votingSelection(a, usable) : undefined;
   if (plan) out.push(await votingEnsemble(a, plan, votingIteration));
   if (stack) out.push(stack);
   return out;
