@@ -203,3 +203,29 @@ describe('calendar arithmetic', () => {
     expect(parseDate('2024-01-01T02:00+02:00')).toBe(Date.UTC(2024, 0, 1));
   });
 });
+
+describe('missing-value markers in text columns', () => {
+  // 40 rows: a measurement written with NA and ?, a region whose NA is North America, a label.
+  const n = 40;
+  const reading = Array.from({ length: n }, (_, i) => (i % 5 === 0 ? 'NA' : i % 7 === 0 ? ' ? ' : String(i * 1.5)));
+  const region = Array.from({ length: n }, (_, i) => ['NA', 'EU', 'APAC'][i % 3]!);
+  const y = Array.from({ length: n }, (_, i) => (i % 2 ? 'a' : 'b'));
+  const fitted = fitFeaturizer(makeTable({ reading, region, y }), 'y', auto, { task: 'classification' });
+  const column = (name: string) => fitted.state.columns.find((c) => c.name === name)!;
+
+  it('reads a column of numbers with NA and ? as numbers with missing cells, not as categories', () => {
+    expect(column('reading').purpose).toBe('Numeric');
+    expect(column('reading').note).toMatch(/^12 missing values \(12 written as 'NA', ' \? '\) imputed with the mean/);
+    expect(featureAt(fitted.X, 'reading', 1)).toBe(1.5);
+    expect(featureAt(fitted.X, 'reading_missing', 0)).toBe(1);
+    expect(featureAt(fitted.X, 'reading_missing', 7)).toBe(1);
+    expect(featureAt(fitted.X, 'reading_missing', 1)).toBe(0);
+    const guardrail = fitted.guardrails.find((g) => g.name === 'Missing feature values imputation')!;
+    expect(guardrail.details).toEqual([expect.objectContaining({ column: 'reading', missing: 12 })]);
+  });
+
+  it('keeps NA as a category in a text column', () => {
+    expect(column('region').purpose).toBe('Categorical');
+    expect(featureAt(fitted.X, 'region=NA', 0)).toBe(1);
+  });
+});

@@ -2,7 +2,7 @@ import { WeirError } from '../../errors';
 import { medianOf } from '../../util/median';
 import type { FeaturizationSettings, FeaturizedColumn, TableColumn } from '../types';
 import { naturalOrder, type ColumnPlan, type DatePart, type ImputeStrategy } from './columnPlan';
-import { parseBoolean, parseDate, parseNumber, tokenize } from './columnValues';
+import { isMissingMarker, parseBoolean, parseDate, parseNumber, tokenize } from './columnValues';
 import { categoriesByFrequency, modeOf, type ColumnProfile } from './profileColumn';
 
 /** Up to this many distinct values a categorical column is one-hot encoded (auto mode). */
@@ -28,6 +28,8 @@ export interface PlanChoice {
   note?: string;
   /** Set when the column was high-cardinality (guardrail detail). */
   highCardinality?: boolean;
+  /** Missing cells as the plan reads them, when more than the profile's (markers such as `NA` in a column read as numbers or dates). */
+  missing?: number;
 }
 
 export interface PlanContext {
@@ -58,7 +60,11 @@ export function choosePlan(column: TableColumn, profile: ColumnProfile, ctx: Pla
   if (!declared && profile.distinct === 1 && profile.missing === 0) return ignore('constant: one value in every row');
 
   const kind = declared ? declaredKind(declared) : inferKind(column, profile);
-  const indicator = profile.missing > 0;
+  // Text read as numbers or dates: `NA`, `?`, … are missing cells too (they parse as nothing).
+  const parsed = column.type === 'string' && (kind === 'numeric' || kind === 'datetime');
+  const missing = profile.missing + (parsed ? profile.markers : 0);
+  const indicator = missing > 0;
+  const marked = parsed && profile.markers > 0 ? { missing } : {};
 
   if (kind === 'numeric') {
     const read: 'number' | 'boolean' =
@@ -71,14 +77,20 @@ export function choosePlan(column: TableColumn, profile: ColumnProfile, ctx: Pla
     return {
       plan: { kind: 'numeric', read, strategy, fill, indicator },
       purpose: 'Numeric',
-      note: indicator ? `${profile.missing} missing values imputed with the ${strategy.replace('_', ' ')} (${round(fill)}) plus a missing indicator` : undefined,
+      note: indicator ? `${missing} missing values${markerNote(profile, parsed)} imputed with the ${strategy.replace('_', ' ')} (${round(fill)}) plus a missing indicator` : undefined,
+      ...marked,
     };
   }
 
   if (kind === 'datetime') {
     const parts: DatePart[] = ['year', 'month', 'day', 'weekday', 'dayofyear'];
     if (profile.timeOfDayVaries) parts.push('hour', 'minute');
-    return { plan: { kind: 'datetime', parts, fill: datetimeMedian(profile), indicator }, purpose: 'DateTime', note: `calendar parts: ${parts.join(', ')}` };
+    return {
+      plan: { kind: 'datetime', parts, fill: datetimeMedian(profile), indicator },
+      purpose: 'DateTime',
+      note: `calendar parts: ${parts.join(', ')}${marked.missing ? `; ${missing} missing values${markerNote(profile, parsed)}` : ''}`,
+      ...marked,
+    };
   }
 
   // Categorical or text: everything below works on category keys.
@@ -150,6 +162,13 @@ function inferKind(column: TableColumn, profile: ColumnProfile): Kind {
   const present = profile.rows - profile.missing;
   if (profile.distinct > ONE_HOT_MAX_CATEGORIES && profile.distinct > present / 2 && profile.meanTokens >= TEXT_MIN_TOKENS) return 'text';
   return 'categorical';
+}
+
+/** ` (12 written as a marker such as NA)` when markers were read as missing. */
+function markerNote(profile: ColumnProfile, parsed: boolean): string {
+  if (!parsed || !profile.markers) return '';
+  const examples = [...(profile.counts?.keys() ?? [])].filter(isMissingMarker).slice(0, 3).map((m) => `'${m}'`);
+  return ` (${profile.markers} written as ${examples.join(', ')})`;
 }
 
 function ignore(note: string, highCardinality = false): PlanChoice {

@@ -28,6 +28,19 @@ export function cellAsTime(column: TableColumn, i: number): number {
   return column.values[i];
 }
 
+/**
+ * Text that stands for a missing value in files written by R, pandas, spreadsheets and UCI-style
+ * tables (compared trimmed, in lower case). DuckDB's CSV reader takes only empty fields as NULL,
+ * so a numeric column with `NA` in it arrives as text; featurization reads such a column as
+ * numbers with these cells missing (choosePlan), never as categories. A text column keeps them
+ * as values: `NA` may be a real category (a region).
+ */
+const MISSING_MARKERS = new Set(['na', 'n/a', '#n/a', 'nan', 'null', 'none', 'nil', 'missing', '?', '-', '--', '.']);
+
+export function isMissingMarker(s: string): boolean {
+  return s.length <= 7 && MISSING_MARKERS.has(s.trim().toLowerCase());
+}
+
 export function parseNumber(s: string | null): number {
   if (s === null) return NaN;
   const t = s.trim();

@@ -71,7 +71,7 @@ export function fitFeaturizer(table: ColumnarTable, label: string, settings: Fea
     findings.push({
       column: column.name,
       rows: profile.rows,
-      missing: profile.missing,
+      missing: choice.missing ?? profile.missing,
       distinct: profile.distinct,
       plan: choice.plan,
       note: choice.note,

@@ -1,5 +1,5 @@
 import type { TableColumn } from '../types';
-import { parseBoolean, parseDate, parseNumber, tokenize } from './columnValues';
+import { isMissingMarker, parseBoolean, parseDate, parseNumber, tokenize } from './columnValues';
 
 /**
  * What featurization needs to know about a column, measured over the training rows in one
@@ -12,7 +12,9 @@ export interface ColumnProfile {
   distinct: number;
   /** Numbers (or numbers parsed from text): every non-missing value is an integer. */
   integers: boolean;
-  /** Text: share of non-missing rows whose value parses as a number / boolean word / ISO date. */
+  /** Text: non-missing rows whose value is a missing-value marker (`NA`, `?`, … see `isMissingMarker`). */
+  markers: number;
+  /** Text: share of non-missing rows, markers left out, whose value parses as a number / boolean word / ISO date. */
   numericShare: number;
   booleanShare: number;
   dateShare: number;
@@ -57,7 +59,12 @@ export function profileColumn(column: TableColumn, rows?: Uint32Array, tableRows
     let tokens = 0;
     let integers = true;
     let timeVaries = false;
+    let markers = 0;
     for (const [value, count] of counts) {
+      if (isMissingMarker(value)) {
+        markers += count;
+        continue;
+      }
       const num = parseNumber(value);
       if (!Number.isNaN(num)) {
         numeric += count;
@@ -71,14 +78,16 @@ export function profileColumn(column: TableColumn, rows?: Uint32Array, tableRows
       }
       tokens += tokenize(value).length * count;
     }
+    const valued = present - markers;
     return {
       rows: n,
       missing,
       distinct: counts.size,
       integers: integers && numeric > 0,
-      numericShare: present ? numeric / present : 0,
-      booleanShare: present ? boolean / present : 0,
-      dateShare: present ? date / present : 0,
+      markers,
+      numericShare: valued ? numeric / valued : 0,
+      booleanShare: valued ? boolean / valued : 0,
+      dateShare: valued ? date / valued : 0,
       meanTokens: present ? tokens / present : 0,
       timeOfDayVaries: timeVaries,
       counts,
@@ -117,6 +126,7 @@ export function profileColumn(column: TableColumn, rows?: Uint32Array, tableRows
     missing: n - m,
     distinct,
     integers: integers && m > 0,
+    markers: 0,
     numericShare: 1,
     booleanShare: column.type === 'boolean' ? 1 : 0,
     dateShare: column.type === 'datetime' ? 1 : 0,
