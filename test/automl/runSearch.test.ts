@@ -292,6 +292,62 @@ describe('runSearch budget rules', () => {
     expect((await runWith(undefined)).every((s) => s.spread === 1)).toBe(true);
   });
 
+  it('runs the cheapest configuration past the deadline when no trial completed before it, and logs the overrun', async () => {
+    const budgetMs = 12_000;
+    // A loaded machine: every trial takes 20 s, longer than the whole budget. Like the trial
+    // pool with the deadline timer, a trial still running at the deadline is stopped there; one
+    // started after it (the fallback) runs to its end.
+    const slowMachine = (clock: { t: number }): TrialRunner & { started: TrialRequest[] } => {
+      const started: TrialRequest[] = [];
+      return {
+        size: 1,
+        started,
+        async run(request, timeoutMs, keep, _spread, projectLimitMs) {
+          started.push(request);
+          const d = 20_000;
+          const startedAt = clock.t;
+          if (projectLimitMs !== undefined && d > projectLimitMs * 1.1) {
+            clock.t += d / 5;
+            return { status: 'Canceled', error: 'stopped after 1 of 5 folds: projected', durationMs: d / 5, projectedMs: d };
+          }
+          if (timeoutMs !== undefined && d > timeoutMs) {
+            clock.t += timeoutMs;
+            return { status: 'Canceled', error: 'past its time cap', durationMs: timeoutMs };
+          }
+          if (startedAt < budgetMs && startedAt + d > budgetMs) {
+            clock.t = budgetMs;
+            return { status: 'Canceled', error: 'stopped at the experiment timeout', durationMs: budgetMs - startedAt };
+          }
+          clock.t += d;
+          const oof = Float64Array.of(request.family === 'Boost' ? 0.9 : 0.7);
+          const kept = keep?.({ oof, width: 1 }) ?? false;
+          return { status: 'Completed', reply: { type: 'done', iteration: request.iteration, oof, width: 1, foldMs: [d] }, states: kept ? [{}] : undefined, durationMs: d };
+        },
+        cancel: () => undefined,
+        cancelAll: () => undefined,
+      };
+    };
+    const { outcome, notes, clock } = await search(boostSim, { budgetMs, runner: slowMachine });
+    const completed = outcome.trials.filter((t) => t.status === 'Completed');
+    expect(completed).toHaveLength(1);
+    // The cheapest family (Slow, initial cost 1) at its low-cost start, with its models kept.
+    expect(completed[0].algorithm).toBe('Slow');
+    expect(completed[0].params).toEqual({ C: 1 });
+    expect(completed[0].states).toBeDefined();
+    expect(outcome.trials.filter((t) => t.status === 'Canceled').length).toBeGreaterThan(0);
+    expect(clock.t).toBeGreaterThan(budgetMs);
+    expect(notes.some((n) => n.startsWith('no trial completed by the search') && n.includes('cheapest configuration'))).toBe(true);
+    const overrun = notes.find((n) => n.startsWith('budget overrun:'));
+    expect(overrun).toContain(`${((clock.t - budgetMs) / 1000).toFixed(1)} s past its deadline`);
+    expect(overrun).toContain('because no trial had completed');
+    expect(outcome.stopReason).toContain("Slow's cheapest configuration ran");
+  });
+
+  it('runs no fallback trial when a trial completed within the budget', async () => {
+    const { notes } = await search(boostSim, { budgetMs: 60_000 });
+    expect(notes.some((n) => n.startsWith('budget overrun:') || n.startsWith('no trial completed by'))).toBe(false);
+  });
+
   it('reports where the time went per family', async () => {
     const { outcome } = await search(boostSim, { iterations: 30 });
     const boost = outcome.families.find((f) => f.family === 'Boost')!;

@@ -146,7 +146,9 @@ const CONTENTION_TRIALS = 5;
  * one by the square root of the ratio), times 1.25, plus the largest per-trial overhead seen: fixed costs of small
  * trials are no longer multiplied up to big ones. A family other than the booster may not take
  * more than `MAX_TRIAL_SHARE` of the budget per trial. At the deadline every running trial
- * is stopped and recorded as Canceled, whole (its folds are discarded).
+ * is stopped and recorded as Canceled, whole (its folds are discarded). When none had
+ * completed by then, the cheapest family's low-cost start runs once past the deadline,
+ * uncapped, and the overrun is logged (see `runFallback`).
  *
  * Early stopping (`enable_early_stopping`): after `patience` trials in a row without an
  * improvement over `IMPROVEMENT_TOLERANCE`; with a time budget also only once half of it is
@@ -427,7 +429,11 @@ export async function runSearch(o: SearchOptions): Promise<SearchOutcome> {
     return estimateMs(q)! <= limit ? q : undefined;
   };
 
-  const start = (p: Proposal) => {
+  /**
+   * `fallback`: the trial run past the deadline because none had completed (see
+   * `runFallback`): no share cap, no projection, on every worker fold-parallel.
+   */
+  const start = (p: Proposal, fallback = false) => {
     const startedAt = new Date().toISOString();
     const request: TrialRequest = { iteration: p.iteration, family: p.family, params: p.params, seed: o.seed * 1000 + p.iteration };
     // Metrics are computed once, when the predictions arrive, and decide whether the fold
@@ -463,8 +469,8 @@ export async function runSearch(o: SearchOptions): Promise<SearchOutcome> {
     const boosterDone = [...results.values()].some((r) => r.status === 'Completed' && r.algorithm === protectedFamily());
     const share = p.family === protectedFamily() || (!measured.has(p.family) && !boosterDone) ? MAX_BOOSTER_SHARE : MAX_TRIAL_SHARE;
     let capTimer: ReturnType<typeof setInterval> | undefined;
-    const spread = spreadFor(p);
-    if (budgetMs !== undefined) {
+    const spread = fallback ? (o.runner.foldParallel ? Math.max(1, Math.min(concurrency, folds)) : 1) : spreadFor(p);
+    if (budgetMs !== undefined && !fallback) {
       const capMs = Math.max(1000, share * budgetMs);
       // A trial on every worker is capped at once: no other trial can complete beside it.
       if (Number.isFinite(bestFed) || [...results.values()].some((r) => r.status === 'Completed') || (spread > 1 && spread >= concurrency)) {
@@ -487,7 +493,7 @@ export async function runSearch(o: SearchOptions): Promise<SearchOutcome> {
     if (spread > 1) o.onNote?.(`${p.family} iteration ${p.iteration + (o.firstIteration ?? 0)}: fold-parallel on ${spread} workers`);
     // With a budget, a trial whose first folds project it past its time cap or the deadline is
     // stopped then: it would be stopped there anyway, discarded whole, after holding its worker.
-    const projectLimitMs = o.deadline !== undefined ? Math.min(timeoutMs ?? Infinity, o.deadline - now()) : undefined;
+    const projectLimitMs = o.deadline !== undefined && !fallback ? Math.min(timeoutMs ?? Infinity, o.deadline - now()) : undefined;
     const done = o.runner
       .run(request, Number.isFinite(timeoutMs) ? timeoutMs : undefined, keep, spread > 1 ? spread : undefined, projectLimitMs)
       .then(async (reply) => {
@@ -526,6 +532,36 @@ export async function runSearch(o: SearchOptions): Promise<SearchOutcome> {
       });
     inFlight.set(p.iteration, done);
     running.set(p.iteration, p.family);
+    return done;
+  };
+
+  /**
+   * With a time budget, when the deadline came and no trial had completed (every start was
+   * stopped at its share or the deadline on a slow or loaded machine), the run would end
+   * without a model. Then the cheapest family's cheapest configuration (its low-cost start)
+   * runs once more past the deadline, uncapped, and the log says by how much it overran.
+   */
+  const runFallback = async (): Promise<void> => {
+    if (o.deadline === undefined || o.signal.aborted || next >= o.iterations) return;
+    const all = [...results.values()];
+    if (all.some((r) => r.status === 'Completed')) return;
+    // Only when time was the reason: trials that all failed on their own would fail again.
+    if (all.length > 0 && !all.some((r) => r.status === 'Canceled')) return;
+    const family = o.families.reduce((a, b) => (b.initialCost < a.initialCost ? b : a));
+    const p: Proposal = { iteration: next, family: family.name, params: { ...family.lowCost }, cost: configCost(family.initialCost, family.space, family.lowCost, family.lowCost) };
+    const at = now();
+    o.onNote?.(
+      `no trial completed by the search's deadline (${all.length} stopped or failed): running ${family.name}'s cheapest configuration ${JSON.stringify(p.params)} ` +
+        `past it, uncapped, so the run ends with a model`,
+    );
+    next++;
+    await start(p, true);
+    const r = results.get(p.iteration);
+    const over = (now() - o.deadline) / 1000;
+    o.onNote?.(
+      `budget overrun: the search ended ${over.toFixed(1)} s past its deadline (the fallback ${family.name} trial took ${((now() - at) / 1000).toFixed(1)} s, ${r?.status ?? 'no result'}) because no trial had completed within the budget`,
+    );
+    if (r?.status === 'Completed') stopReason = `${stopReason || 'experiment timeout reached'}; no trial had completed, so ${family.name}'s cheapest configuration ran ${over.toFixed(1)} s past the deadline`;
   };
 
   try {
@@ -590,12 +626,14 @@ export async function runSearch(o: SearchOptions): Promise<SearchOutcome> {
           o.onNote?.(stopReason);
           break;
         }
-        start(proposal);
+        void start(proposal);
         next++;
       }
       if (inFlight.size === 0) break;
       await Promise.race(inFlight.values());
     }
+    if (deadlineTimer) clearTimeout(deadlineTimer);
+    await runFallback();
   } finally {
     if (deadlineTimer) clearTimeout(deadlineTimer);
     o.signal.removeEventListener('abort', onAbort);
