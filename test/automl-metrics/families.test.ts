@@ -181,6 +181,14 @@ describe('forest portfolios', async () => {
     });
   }
 
+  it('regression: RandomForest starts on a third of the features per split, ExtraTrees on all of them; then all / half, then smoother leaves', () => {
+    const shape = { rows: 400, features: 13 };
+    const share = (name: string) => getFamily(name).portfolio!('regression', shape).map((c) => [c.max_features, c.min_samples_leaf]);
+    // The probe (an eighth of the trees) is the first full configuration's.
+    expect(share('RandomForest')).toEqual([[0.3333, 1], [0.3333, 1], [1, 1], [1, 5]]);
+    expect(share('ExtremeRandomTrees')).toEqual([[1, 1], [1, 1], [0.5, 1], [1, 3]]);
+  });
+
   for (const d of [titanic, cars]) {
     for (const name of ['RandomForest', 'ExtremeRandomTrees']) {
       it(`${name}: the first full-size portfolio configuration grows full-depth trees on ${d.name} that predict the same after a restore`, () => {
