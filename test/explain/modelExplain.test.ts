@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { startRun } from '../../engine/src/scheduler';
 import { openWorkspace } from '../../engine/src/store/workspace';
 import { loadModel } from '../../engine/src/automl/model/loadModel';
-import { buildExplanations, EXPLANATIONS_FILE, pickTableRows, type ExplanationsFile } from '../../engine/src/explain/explanationsFile';
+import { buildExplanations, explainModelFolder, EXPLANATIONS_FILE, pickTableRows, type ExplanationsFile } from '../../engine/src/explain/explanationsFile';
 import { registerDataset } from '../../engine/src/data/registerDataset';
 import { readTableFile } from '../../engine/src/automl/model/tableFiles';
 import { explainRows, modelCard, runDetails } from '../../engine/src/lsp/webviewData';
@@ -99,6 +99,33 @@ describe('explanations of a registered AutoML model', () => {
     // Deterministic: the same model and table give the same bytes (cached and Slurm-run steps compare outputs by hash).
     const again = buildExplanations(loadModel(modelDir).artifact, { table: await readTableFile(titanicCsv) });
     expect(JSON.stringify(again)).toBe(readFileSync(path.join(modelDir, EXPLANATIONS_FILE), 'utf8'));
+    // With the experiment's end as a deadline: rows go in interleaved batches; not cut short, the same bytes.
+    const artifact = loadModel(modelDir).artifact;
+    const titanic = await readTableFile(titanicCsv);
+    expect(JSON.stringify(buildExplanations(artifact, { table: titanic }, { deadline: Infinity, batchRows: 7 }))).toBe(JSON.stringify(again));
+    // Cut short (a clock that passes the deadline after two batches): the file covers those rows and says so.
+    let tick = 0;
+    const cut = buildExplanations(artifact, { table: titanic }, { deadline: 3, now: () => ++tick, batchRows: 10 });
+    const batches = Math.ceil(again.sampleRows / 10);
+    expect(cut.plannedRows).toBe(again.sampleRows);
+    expect(cut.sampleRows).toBe(Math.ceil(again.sampleRows / batches) + Math.ceil((again.sampleRows - 1) / batches));
+    expect(again.plannedRows).toBeUndefined();
+    // Each covered row's values are those of the full sample (rows are explained independently).
+    const fullAt = new Map(again.sampleRowIndex.map((row, i) => [row, i]));
+    const shared = cut.sampleRowIndex.filter((row) => fullAt.has(row));
+    expect(shared.length).toBeGreaterThan(0);
+    for (const row of shared) expect(cut.sample.raw.shap[cut.sampleRowIndex.indexOf(row)]).toEqual(again.sample.raw.shap[fullAt.get(row)!]);
+    // Past the deadline before the first row: no file, and the log says it was skipped.
+    const late = tempDir('weir-explain-late-');
+    const lateLines: string[] = [];
+    await explainModelFolder(late, artifact, { table: titanic, runMs: 1, log: (t) => lateLines.push(t), until: { deadline: performance.now() - 1 } });
+    expect(existsSync(path.join(late, EXPLANATIONS_FILE))).toBe(false);
+    expect(lateLines).toEqual([expect.stringMatching(/^explanations skipped: the experiment timeout was reached before any of the \d+ rows was explained/)]);
+    // Cut short through the step's call: the log says how many of the planned rows.
+    tick = 0;
+    await explainModelFolder(late, artifact, { table: titanic, runMs: 1, log: (t) => lateLines.push(t), until: { deadline: 2, now: () => ++tick, batchRows: 10 } });
+    expect(lateLines[1]).toMatch(new RegExp(`^explanations: \\d+ of ${again.sampleRows} planned rows \\(stopped at the experiment timeout\\)`));
+    expect((JSON.parse(readFileSync(path.join(late, EXPLANATIONS_FILE), 'utf8')) as ExplanationsFile).plannedRows).toBe(again.sampleRows);
     const sexAt = raw.columns.indexOf('Sex');
     expect(raw.values.map((v) => v[sexAt])).toEqual(expect.arrayContaining(['male', 'female']));
 

@@ -4,7 +4,7 @@ import type { FeatureMatrix } from '../gbdt/api';
 import type { ColumnarTable, TableColumn } from '../automl/types';
 import type { ExplanationImportance, ExplanationSampleView, ExplanationsView } from '../protocol';
 import { EXPLANATIONS_FILE, type ModelArtifact } from '../automl/model/modelArtifact';
-import { explainFeatures, explainTable, type ModelExplanation } from './explainModel';
+import { explainFeatures, explainTable, featuresOf, type ModelExplanation } from './explainModel';
 import { treeDepth } from './treeShap';
 import { WeirError } from '../errors';
 
@@ -24,7 +24,23 @@ export interface ExplanationsFile extends ExplanationsView {
   task: ModelArtifact['task'];
   /** The cost model's estimate of one row's work (tree leaves × path length², linear terms). */
   costPerRow: number;
+  /**
+   * Present only when the experiment's end cut the sample short: the rows it was sized for.
+   * `sampleRows` (fewer) are the rows explained, spread evenly over the planned ones.
+   */
+  plannedRows?: number;
 }
+
+/** The AutoML step's deadline for explanations (ms on `now`, by default `performance.now`). */
+export interface ExplainUntil {
+  deadline: number;
+  now?: () => number;
+  /** Rows per batch; by default about `BATCH_WORK_UNITS` of estimated work. */
+  batchRows?: number;
+}
+
+/** With a deadline, rows are explained in batches of about this much estimated work (≈ 70 ms on an idle core), checking the clock between them. */
+const BATCH_WORK_UNITS = 1e7;
 
 /** Rows explained at least (even when the run was very short) and at most. */
 const MIN_ROWS = 50;
@@ -62,19 +78,34 @@ export function methodOf(artifact: ModelArtifact): string {
  * of estimated work allow. Forecasting models explain rows of their own feature matrix `X`
  * (their features are built from history the table's rows alone do not carry).
  */
-export async function writeExplanations(modelDir: string, artifact: ModelArtifact, data: { table: ColumnarTable; X?: FeatureMatrix }): Promise<ExplanationsFile> {
-  const file = buildExplanations(artifact, data);
+export async function writeExplanations(modelDir: string, artifact: ModelArtifact, data: { table: ColumnarTable; X?: FeatureMatrix }, until?: ExplainUntil): Promise<ExplanationsFile> {
+  const file = buildExplanations(artifact, data, until);
   await writeFile(path.join(modelDir, EXPLANATIONS_FILE), JSON.stringify(file));
   return file;
 }
 
-export function buildExplanations(artifact: ModelArtifact, data: { table: ColumnarTable; X?: FeatureMatrix }): ExplanationsFile {
+/**
+ * `until`: stop at this deadline. The planned rows are then explained in batches, each an
+ * evenly spaced subset of them, with the clock checked before each; when time is up the file
+ * covers the batches done (`sampleRows`, with `plannedRows` beside it), and when it is up
+ * before the first, no file is built (an error saying so). Rows are explained independently,
+ * so a sample not cut short has the same bytes as without a deadline.
+ */
+export function buildExplanations(artifact: ModelArtifact, data: { table: ColumnarTable; X?: FeatureMatrix }, until?: ExplainUntil): ExplanationsFile {
   const useX = artifact.forecast !== undefined && data.X !== undefined;
   const total = useX ? data.X!.rows : data.table.rows;
   const costPerRow = estimatorCostPerRow(artifact.estimator);
   const affordable = Math.floor(EXPLAIN_WORK_UNITS / Math.max(1, costPerRow));
-  const rows = evenRows(total, Math.min(total, MAX_ROWS, Math.max(MIN_ROWS, affordable)));
-  const e: ModelExplanation = useX ? explainFeatures(artifact, pickMatrixRows(data.X!, rows)) : explainTable(artifact, pickTableRows(data.table, rows));
+  const planned = evenRows(total, Math.min(total, MAX_ROWS, Math.max(MIN_ROWS, affordable)));
+  let rows = planned;
+  let e: ModelExplanation;
+  if (until) {
+    const X = useX ? pickMatrixRows(data.X!, planned) : featuresOf(artifact, pickTableRows(data.table, planned));
+    const batch = Math.max(1, until.batchRows ?? Math.floor(BATCH_WORK_UNITS / Math.max(1, costPerRow)));
+    const { e: done, covered } = explainBefore(artifact, X, batch, until);
+    e = done;
+    rows = Uint32Array.from(covered, (i) => planned[i]);
+  } else e = useX ? explainFeatures(artifact, pickMatrixRows(data.X!, rows)) : explainTable(artifact, pickTableRows(data.table, rows));
   const stored = Math.max(1, Math.min(rows.length, STORED_ROWS, Math.floor(STORED_NUMBERS / Math.max(1, e.outputs.length * (e.rawColumns.length + e.engineeredFeatures.length)))));
   const storedAt = evenRows(rows.length, stored);
   const table = useX ? undefined : pickTableRows(data.table, rows);
@@ -90,12 +121,47 @@ export function buildExplanations(artifact: ModelArtifact, data: { table: Column
     sampleRows: rows.length,
     totalRows: total,
     costPerRow,
+    ...(rows.length < planned.length ? { plannedRows: planned.length } : {}),
     global: { raw: globalImportance(e.raw, e.rows, e.outputs.length, e.rawColumns), engineered: globalImportance(e.engineered, e.rows, e.outputs.length, e.engineeredFeatures) },
     sampleRowIndex: Array.from(storedAt, (i) => rows[i]),
     sample: {
       raw: sampleOf(e.raw, e.outputs.length, e.rawColumns, storedAt, (i, r) => (table ? cellValue(table.columns.find((c) => c.name === e.rawColumns[r]), i) : featureValue(e.X, i, r))),
       engineered: sampleOf(e.engineered, e.outputs.length, e.engineeredFeatures, storedAt, (i, j) => featureValue(e.X, i, j)),
     },
+  };
+}
+
+/**
+ * Explains the rows of `X` in interleaved batches (batch b holds the positions ≡ b mod the
+ * batch count, so any prefix of batches is an evenly spaced subset), stopping before a batch
+ * once `until.deadline` has passed. Returns the explanation of the positions covered (sorted).
+ */
+function explainBefore(artifact: ModelArtifact, X: FeatureMatrix, batch: number, until: ExplainUntil): { e: ModelExplanation; covered: Uint32Array } {
+  const now = until.now ?? (() => performance.now());
+  const batches = Math.max(1, Math.ceil(X.rows / batch));
+  const parts: { at: Uint32Array; e: ModelExplanation }[] = [];
+  for (let b = 0; b < batches; b++) {
+    if (now() >= until.deadline) break;
+    const at = Uint32Array.from({ length: Math.ceil((X.rows - b) / batches) }, (_, k) => b + k * batches);
+    parts.push({ at, e: explainFeatures(artifact, pickMatrixRows(X, at)) });
+  }
+  if (parts.length === 0) throw new WeirError('RUN_FAILED', `the experiment timeout was reached before any of the ${X.rows} rows was explained`);
+  if (parts.length === 1 && batches === 1) return { e: parts[0].e, covered: parts[0].at };
+  const first = parts[0].e;
+  const covered = Uint32Array.from(parts.flatMap((p) => Array.from(p.at))).sort();
+  const slot = new Map<number, number>(Array.from(covered, (pos, i) => [pos, i]));
+  const width = first.outputs.length;
+  const gather = (pick: (e: ModelExplanation) => Float64Array, per: number): Float64Array => {
+    const out = new Float64Array(covered.length * width * per);
+    for (const p of parts) {
+      const values = pick(p.e);
+      p.at.forEach((pos, k) => out.set(values.subarray(k * width * per, (k + 1) * width * per), slot.get(pos)! * width * per));
+    }
+    return out;
+  };
+  return {
+    e: { ...first, rows: covered.length, engineered: gather((x) => x.engineered, first.engineeredFeatures.length), raw: gather((x) => x.raw, first.rawColumns.length), X: pickMatrixRows(X, covered) },
+    covered,
   };
 }
 
@@ -183,16 +249,21 @@ function pickMatrixRows(X: FeatureMatrix, rows: Uint32Array): FeatureMatrix {
  * share of the run it took). Explanations are an extra: a failure is logged and the run
  * goes on.
  */
-export async function explainModelFolder(modelDir: string, artifact: ModelArtifact, data: { table: ColumnarTable; X?: FeatureMatrix; runMs: number; log(text: string): void }): Promise<void> {
+export async function explainModelFolder(
+  modelDir: string,
+  artifact: ModelArtifact,
+  data: { table: ColumnarTable; X?: FeatureMatrix; runMs: number; log(text: string): void; until?: ExplainUntil },
+): Promise<void> {
   try {
     const started = performance.now();
-    const file = await writeExplanations(modelDir, artifact, { table: data.table, X: data.X });
+    const file = await writeExplanations(modelDir, artifact, { table: data.table, X: data.X }, data.until);
     const ms = performance.now() - started;
     const top = file.global.raw
       .slice(0, 3)
       .map((g) => `${g.name} ${g.importance.toPrecision(3)}`)
       .join(', ');
-    data.log(`explanations: ${file.sampleRows} rows in ${(ms / 1000).toFixed(1)} s (${((100 * ms) / Math.max(1, data.runMs)).toFixed(1)}% of the run; ${file.method}); top columns by mean |SHAP|: ${top}`);
+    const rows = file.plannedRows !== undefined ? `${file.sampleRows} of ${file.plannedRows} planned rows (stopped at the experiment timeout)` : `${file.sampleRows} rows`;
+    data.log(`explanations: ${rows} in ${(ms / 1000).toFixed(1)} s (${((100 * ms) / Math.max(1, data.runMs)).toFixed(1)}% of the run; ${file.method}); top columns by mean |SHAP|: ${top}`);
   } catch (e) {
     data.log(`explanations skipped: ${(e as Error).message}`);
   }
