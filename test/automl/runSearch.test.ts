@@ -42,7 +42,8 @@ function fakeRunner(sim: Sim, clock: { t: number }, deadline?: number, projectin
       }
       if (timeoutMs !== undefined && d > timeoutMs) {
         clock.t += timeoutMs;
-        return { status: 'Canceled', error: 'past its time cap', durationMs: timeoutMs };
+        // The pool's words for any time limit it is given.
+        return { status: 'Canceled', error: `stopped after iteration_timeout_minutes (${(timeoutMs / 60_000).toFixed(4)} min)`, durationMs: timeoutMs };
       }
       if (deadline !== undefined && clock.t + d > deadline) {
         const ran = deadline - clock.t;
@@ -115,6 +116,8 @@ describe('runSearch budget rules', () => {
     expect(slow.seconds).toBeLessThan((MAX_BOOSTER_SHARE * budgetMs) / 1000);
     expect(runner.started.filter((r) => r.family === 'Boost').length).toBeGreaterThan(100);
     expect(outcome.trials.find((t) => t.algorithm === 'Slow')?.status).toBe('Canceled');
+    // The user set no iteration_timeout_minutes: the log names the search's own cap.
+    expect(outcome.trials.find((t) => t.algorithm === 'Slow')?.error).toBe('stopped at 12.0 s, the 20% of the experiment timeout one trial may take');
   });
 
   it('stops a trial whose first folds project it past its cap, and prices the family by that projection', async () => {

@@ -498,6 +498,11 @@ export async function runSearch(o: SearchOptions): Promise<SearchOutcome> {
       .run(request, Number.isFinite(timeoutMs) ? timeoutMs : undefined, keep, spread > 1 ? spread : undefined, projectLimitMs)
       .then(async (reply) => {
         const result = toResult(o, p, startedAt, reply, metrics, scoringError);
+        // The pool names iteration_timeout_minutes for any time limit; when the limit was this
+        // search's cap (a share of the experiment timeout), say that instead.
+        if (result.status === 'Canceled' && timeoutMs !== o.iterationTimeoutMs && result.error?.startsWith('stopped after iteration_timeout_minutes')) {
+          result.error = `stopped at ${((timeoutMs ?? 0) / 1000).toFixed(1)} s, the ${Math.round(share * 100)}% of the experiment timeout one trial may take`;
+        }
         s.seconds += reply.durationMs / 1000;
         if (result.status === 'Completed') {
           s.completed++;
