@@ -89,6 +89,14 @@ describe('ensembles are bounded and cancelable', () => {
     expect(full.map((e) => e.trial.algorithm)).toEqual(['StackEnsemble']);
   });
 
+  it('does not start a stack whose meta-model is priced past the time left (its fits cannot be stopped)', async () => {
+    const logs: string[] = [];
+    // 5,000 rows × (5 models × 26 classes) inputs × 26 classes: about 5.4 s a fold on an idle core.
+    const out = await buildEnsembles(args(trials(5, 5000, 26), 5000, 26, { voting: false, deadline: performance.now() + 5000, log: (l) => logs.push(l) }));
+    expect(out).toEqual([]);
+    expect(logs.join('\n')).toMatch(/StackEnsemble skipped: its meta-model \(5000 rows × 130 inputs × 26 classes\) is estimated at 3\d\.\d s on an idle core for 5 folds and the final fit, [45]\.\d s left/);
+  });
+
   it('takes fewer candidates and skips the stack for a label with very many classes', async () => {
     const logs: string[] = [];
     const rows = 2000;
