@@ -222,6 +222,10 @@ describe('honest ensemble scores', () => {
     expect(chooseModel('r2_score', [voting, stack], [best], 0.295)?.why).toMatch(
       /the StackEnsemble is the model unless another row's honest score beats it by more than 0\.01 \(honest r2_score: VotingEnsemble 0\.3000, StackEnsemble 0\.2920, best single trial #3 XGBoostClassifier 0\.2950;/,
     );
+    // Near the ideal the margin is a tenth of the stack's distance from it: an AUC of 0.9960 loses to 0.9970.
+    const near = { ...stack, trial: row('StackEnsemble', 17, 0.996), honestScore: 0.996 };
+    expect(chooseModel('AUC_weighted', [{ ...voting, honestScore: 0.9962 }, near], [best], 0.997)?.trial).toBe(best);
+    expect(chooseModel('AUC_weighted', [{ ...voting, honestScore: 0.9962 }, near], [best], 0.9963)?.why).toMatch(/beats it by more than 0\.0004 /);
     // Without a stack the highest honest score wins, ties to the ensemble; lower is better for an error metric.
     expect(chooseModel('r2_score', [voting], [best], 0.3)?.trial).toBe(voting.trial);
     expect(chooseModel('normalized_root_mean_squared_error', [voting], [best], 0.2)?.trial).toBe(best);
