@@ -17,7 +17,8 @@ import { registerDataset } from '../engine/src/data/registerDataset';
  * (a) the article's Titanic pipeline (data prep → AutoML with `iterations: 2` → register
  *     model) in a fresh workspace, end to end — bar < 5 s — and its rerun with reuse — bar < 0.5 s;
  * (b) the same prepped table with a 60 s budget against a tuned Python baseline (a 60 s
- *     random search over XGBoost with 5-fold CV) — bar: Weir's CV AUC_weighted ≥ baseline − 0.005;
+ *     random search over XGBoost with 5-fold CV) — bar: the best CV AUC_weighted of Weir's search
+ *     ≥ the baseline's best − 0.005 (both the best CV over a search; the chosen model's CV is printed beside it);
  * (c) flights-3m.parquet regression (delay) through a prep step and AutoML with a small
  *     budget — bar: completes with peak memory (maxRSS) < 2 GB.
  *
@@ -123,8 +124,15 @@ async function versusBaseline(preppedParquet: string): Promise<void> {
   if (py.status !== 0) throw new Error(`python baseline failed: ${py.stderr}`);
   const baseline = JSON.parse(py.stdout.trim().split('\n').pop()!) as { best_cv_auc_weighted: number; trials: number; seconds: number };
   console.log(`Python baseline (xgboost hist, ${cores} threads, 5-fold CV): ${baseline.trials} configurations in ${baseline.seconds.toFixed(1)} s, best CV AUC_weighted ${baseline.best_cv_auc_weighted.toFixed(4)}`);
-  const gap = result.best.score - baseline.best_cv_auc_weighted;
-  bar('(b) AutoML quality vs tuned XGBoost', gap >= -0.005, `Weir ${result.best.score.toFixed(4)} vs baseline ${baseline.best_cv_auc_weighted.toFixed(4)} (difference ${gap >= 0 ? '+' : ''}${gap.toFixed(4)}; bar ≥ −0.005)`);
+  // Like against like: the baseline's figure is the best CV over its search, so Weir's is the
+  // best searched trial's CV. The chosen model's score is not that kind of number: a stack's is
+  // its meta-model's CV, and the model is chosen by honest scores (chooseModel), not the top CV.
+  const gap = bestSingle.score - baseline.best_cv_auc_weighted;
+  bar(
+    '(b) AutoML quality vs tuned XGBoost',
+    gap >= -0.005,
+    `Weir's best searched trial ${bestSingle.score.toFixed(4)} vs baseline ${baseline.best_cv_auc_weighted.toFixed(4)} (difference ${gap >= 0 ? '+' : ''}${gap.toFixed(4)}; bar ≥ −0.005); chosen model ${result.best.algorithm} CV ${result.best.score.toFixed(4)}`,
+  );
   rmSync(out, { recursive: true, force: true });
 }
 
