@@ -5,6 +5,7 @@ import { fitFeaturizer } from '../engine/src/automl/featurize';
 import { readTableFile } from '../engine/src/automl/model/tableFiles';
 import { stratifiedKFold } from '../engine/src/automl/splitFolds';
 import { TrialPool, shareTrialData } from '../engine/src/automl/trials/trialPool';
+import { devDataDir, flag, repoRoot } from './benchFlags';
 
 /**
  * `npm run bench -- automl-cores`: one large booster trial (5-fold CV) on one worker and
@@ -15,10 +16,8 @@ import { TrialPool, shareTrialData } from '../engine/src/automl/trials/trialPool
  * is absent. `--rounds=40` sets the trial's rounds, `--repeats=3` the pairs timed.
  * Prints each pair's wall times, the median speedup, and the load average beside it.
  */
-const root = path.resolve(__dirname, '..', '..');
-const args = process.argv.slice(2);
-const flag = (name: string): string | undefined => args.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
-const devData = path.resolve(flag('data') ?? path.join(root, '..', 'shared', 'data', 'automl-dev'));
+const root = repoRoot;
+const devData = devDataDir;
 const rounds = Number(flag('rounds') ?? 40);
 const repeats = Number(flag('repeats') ?? 3);
 

@@ -9,6 +9,7 @@ import { readTableFile, toCsv } from '../engine/src/automl/model/tableFiles';
 import type { ColumnarTable } from '../engine/src/automl/types';
 import { mulberry32 } from '../engine/src/util/mulberry32';
 import { python } from '../test/helpers/paths';
+import { args, devDataDir, flag, repoRoot } from './benchFlags';
 
 /**
  * `npm run bench -- automl-quality`: Weir's AutoML against Python peers on held-out test
@@ -49,7 +50,7 @@ import { python } from '../test/helpers/paths';
  * Weir's runs and their test metric only, with per-table means over seeds, for quick
  * measurements while tuning). Every table's wall time is printed.
  */
-const root = path.resolve(__dirname, '..', '..');
+const root = repoRoot;
 
 interface BenchTable {
   name: string;
@@ -77,8 +78,6 @@ const tables = (): BenchTable[] => [
 /** Proxy tables bench/automl_quality_tables.py writes from Debian's python3-sklearn (label and task come back from it). */
 const sklearnTables = ['breast_cancer', 'digits', 'wine', 'iris', 'diabetes', 'boston'];
 
-const args = process.argv.slice(2);
-const flag = (name: string): string | undefined => args.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
 const wanted = flag('tables')?.split(',').filter(Boolean);
 const set = flag('set') ?? 'dev';
 if (!['dev', 'proxy', 'all'].includes(set)) throw new Error(`--set=${set}: give dev, proxy or all`);
@@ -90,7 +89,7 @@ const multi = seeds.length > 1;
 const verbose = args.includes('--verbose');
 const weirOnly = args.includes('--weir-only');
 /** The dev tables: ../shared/data/automl-dev beside the repository, or `--data=DIR` (a worktree elsewhere). */
-const devData = path.resolve(flag('data') ?? path.join(root, '..', 'shared', 'data', 'automl-dev'));
+const devData = devDataDir;
 
 /** Writes the sklearn proxy tables into `dir`; none (with the reason printed) when Python or sklearn is absent. */
 function exportSklearnTables(names: string[], dir: string): BenchTable[] {

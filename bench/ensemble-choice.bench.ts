@@ -20,6 +20,7 @@ import type { TrialResult } from '../engine/src/automl/search/runSearch';
 import { parseAutoMLConfig, resolveSettings } from '../engine/src/automl/settings';
 import type { Task } from '../engine/src/automl/types';
 import { python } from '../test/helpers/paths';
+import { args, devDataDir, flag, repoRoot } from './benchFlags';
 
 /**
  * `npm run bench -- ensemble-choice`: which row should be the model, measured paired on the
@@ -43,10 +44,8 @@ import { python } from '../test/helpers/paths';
  * python3-sklearn by bench/automl_quality_tables.py, as automl-quality's proxy set),
  * `--seeds=0,1,2`, `--budget=1` (minutes), `--dir=DIR`.
  */
-const root = path.resolve(__dirname, '..', '..');
-const args = process.argv.slice(2);
-const flag = (name: string): string | undefined => args.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
-const dev = path.resolve(flag('data') ?? path.join(root, '..', 'shared', 'data', 'automl-dev'));
+const root = repoRoot;
+const dev = devDataDir;
 const vega = path.join(root, 'node_modules', 'vega-datasets', 'data');
 const dir = flag('dir') ?? path.join(os.tmpdir(), 'weir-ensemble-choice');
 const known: Record<string, [string, string, 'classification' | 'regression']> = {

@@ -10,6 +10,7 @@ import type { FeatureMatrix } from '../engine/src/gbdt/api';
 import type { ModelFamily } from '../engine/src/automl/types';
 import { mulberry32 } from '../engine/src/util/mulberry32';
 import { python } from '../test/helpers/paths';
+import { args, devDataDir, flag, repoRoot } from './benchFlags';
 
 /**
  * `npm run bench -- forest`: Weir's RandomForest and ExtremeRandomTrees (the CART builder of
@@ -24,10 +25,8 @@ import { python } from '../test/helpers/paths';
  *
  * Flags: `--tables=letter,diamonds`, `--trees=100`, `--seed=0`, `--data=DIR`, `--weir-only`.
  */
-const root = path.resolve(__dirname, '..', '..');
-const args = process.argv.slice(2);
-const flag = (name: string): string | undefined => args.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
-const devData = path.resolve(flag('data') ?? path.join(root, '..', 'shared', 'data', 'automl-dev'));
+const root = repoRoot;
+const devData = devDataDir;
 const trees = Number(flag('trees') ?? 100);
 const seed = Number(flag('seed') ?? 0);
 const weirOnly = args.includes('--weir-only');

@@ -30,10 +30,9 @@ import { train } from '../engine/src/gbdt';
 import type { FeatureMatrix, GbdtParams } from '../engine/src/gbdt/api';
 import { mulberry32 } from '../engine/src/util/mulberry32';
 import { hasPythonXGBoost, runReferences } from '../test/gbdt/reference';
+import { args, devDataDir, flag } from './benchFlags';
 
-const args = process.argv.slice(2);
-const flag = (name: string): string | undefined => args.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
-const devData = path.resolve(flag('data') ?? path.join(process.cwd(), '..', 'shared', 'data', 'automl-dev'));
+const devData = devDataDir;
 const wantedTables = (flag('tables') ?? 'life,soybean').split(',');
 const wantedConfigs = flag('configs')?.split(',').map(Number);
 
