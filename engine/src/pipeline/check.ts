@@ -171,8 +171,15 @@ async function checkStep({ spec, ctx, report, inferSchemas }: CheckRun, stepName
     report(code, problem.message, [...kindPath, ...problem.path], undefined, problem.severity ?? 'error');
   }
   if (inferSchemas && step.kind === 'sql' && typeof parsedConfig.data === 'string' && !problems.length) {
+    // Read once for both checks; a file that cannot be read is the step kind's check to report.
+    let text: string | undefined;
+    try {
+      text = sqlText(parsedConfig.data, spec);
+    } catch {
+      return;
+    }
     // An unknown parameter stays as `${{ … }}` text, which cannot parse: reported above already.
-    const syntax = parameterProblems.length ? undefined : await sqlSyntax(parsedConfig.data, spec).catch(() => undefined);
+    const syntax = parameterProblems.length ? undefined : await sqlSyntax(text).catch(() => undefined);
     if (syntax) {
       const where = isSqlFile(parsedConfig.data) ? parsedConfig.data.trim() : 'the SQL';
       report('sql-syntax', `${where} line ${syntax.line}: ${syntax.message}`, kindPath, 'DuckDB could not parse this statement; `weir run` would stop here.');
@@ -180,7 +187,7 @@ async function checkStep({ spec, ctx, report, inferSchemas }: CheckRun, stepName
     }
     const [outputName] = Object.keys(step.outputs);
     if (outputName && Object.values(schemas).every((s) => s !== undefined)) {
-      const inferred = await sqlOutputSchema(parsedConfig.data, schemas as Record<string, ColumnSchema[]>, spec).catch(() => undefined);
+      const inferred = await sqlOutputSchema(text, schemas as Record<string, ColumnSchema[]>).catch(() => undefined);
       outputSchemas[`${stepName}.${outputName}`] = inferred?.schema;
       for (const s of inferred?.skipped ?? []) {
         report(
@@ -216,13 +223,14 @@ function sqlParameterProblems(config: string, spec: PipelineSpec): string[] {
 const schemaCache = new Map<string, Promise<ColumnSchema[]>>();
 const SCHEMA_CACHE_LIMIT = 200;
 
-function cached(key: string, compute: () => Promise<ColumnSchema[]>): Promise<ColumnSchema[]> {
-  let hit = schemaCache.get(key);
+/** `compute()`'s promise kept in `cache` under `key` (oldest dropped past the limit; a failure is not kept). */
+function cachedIn<T>(cache: Map<string, Promise<T>>, key: string, compute: () => Promise<T>): Promise<T> {
+  let hit = cache.get(key);
   if (!hit) {
-    if (schemaCache.size >= SCHEMA_CACHE_LIMIT) schemaCache.delete(schemaCache.keys().next().value!);
+    if (cache.size >= SCHEMA_CACHE_LIMIT) cache.delete(cache.keys().next().value!);
     hit = compute();
-    schemaCache.set(key, hit);
-    hit.catch(() => schemaCache.delete(key));
+    cache.set(key, hit);
+    hit.catch(() => cache.delete(key));
   }
   return hit;
 }
@@ -237,7 +245,7 @@ function specialKindOf(file: string): string | undefined {
 
 function describeFile(file: string): Promise<ColumnSchema[]> {
   const stat = statSync(file);
-  return cached(`file\0${file}\0${stat.size}\0${stat.mtimeMs}`, () => describeFileNow(file));
+  return cachedIn(schemaCache, `file\0${file}\0${stat.size}\0${stat.mtimeMs}`, () => describeFileNow(file));
 }
 
 async function describeFileNow(file: string): Promise<ColumnSchema[]> {
@@ -248,17 +256,8 @@ async function describeFileNow(file: string): Promise<ColumnSchema[]> {
  * The columns a sql step will produce, worked out without side effects (steps/sqlCheck.ts),
  * and the statements it did not run.
  */
-async function sqlOutputSchema(config: string, inputs: Record<string, ColumnSchema[]>, spec: PipelineSpec): Promise<SqlSchemaResult> {
-  const substituted = sqlText(config, spec);
-  const key = `sql\0${substituted}\0${JSON.stringify(inputs)}`;
-  let hit = sqlCache.get(key);
-  if (!hit) {
-    if (sqlCache.size >= SCHEMA_CACHE_LIMIT) sqlCache.delete(sqlCache.keys().next().value!);
-    hit = inferSqlSchema(substituted, inputs);
-    sqlCache.set(key, hit);
-    hit.catch(() => sqlCache.delete(key));
-  }
-  return hit;
+function sqlOutputSchema(text: string, inputs: Record<string, ColumnSchema[]>): Promise<SqlSchemaResult> {
+  return cachedIn(sqlCache, `sql\0${text}\0${JSON.stringify(inputs)}`, () => inferSqlSchema(text, inputs));
 }
 
 const sqlCache = new Map<string, Promise<SqlSchemaResult>>();
@@ -272,16 +271,8 @@ function sqlText(config: string, spec: PipelineSpec): string {
 }
 
 /** The statement DuckDB's parser rejects, if any; needs no input schemas (cached like the schemas). */
-function sqlSyntax(config: string, spec: PipelineSpec): Promise<SqlSyntaxError | undefined> {
-  const text = sqlText(config, spec);
-  let hit = syntaxCache.get(text);
-  if (!hit) {
-    if (syntaxCache.size >= SCHEMA_CACHE_LIMIT) syntaxCache.delete(syntaxCache.keys().next().value!);
-    hit = findSqlSyntaxError(text);
-    syntaxCache.set(text, hit);
-    hit.catch(() => syntaxCache.delete(text));
-  }
-  return hit;
+function sqlSyntax(text: string): Promise<SqlSyntaxError | undefined> {
+  return cachedIn(syntaxCache, text, () => findSqlSyntaxError(text));
 }
 
 const syntaxCache = new Map<string, Promise<SqlSyntaxError | undefined>>();
