@@ -96,9 +96,10 @@ describe('ClusterTrialPool with worker processes connected over TCP', () => {
     // A trial past its timeout is stopped on its worker, which then runs the next trial.
     const long = request(10, 'XGBoostClassifier');
     long.params = { ...long.params, n_estimators: 50_000, learning_rate: 0.001, max_leaves: 64 };
-    const stopped = await remote.run(long, 100);
+    // What the limit is travels to the worker, which names it.
+    const stopped = await remote.run(long, 100, undefined, undefined, undefined, { timeout: 'iteration_timeout_minutes (0.00166667 min)' });
     expect(stopped.status).toBe('Canceled');
-    expect('error' in stopped && stopped.error).toMatch(/iteration_timeout_minutes/);
+    expect('error' in stopped && stopped.error).toBe('stopped at 0.1 s, iteration_timeout_minutes (0.00166667 min)');
     const after = await remote.run(request(11, 'DecisionTree'));
     expect(after.status).toBe('Completed');
   });

@@ -46,6 +46,11 @@ describe('fold-parallel trials', async () => {
     if (stopped.status !== 'Canceled') return;
     expect(stopped.error).toMatch(/^stopped after 1 of 5 folds: projected [\d.]+ s, past its 0\.0 s/);
     expect(stopped.projectedMs).toBeGreaterThan(stopped.durationMs * 2);
+    // The message names the limit as the caller says what it is.
+    const named = await pool.run({ ...request, iteration: 5 }, undefined, undefined, 1, 1e-3, { projection: 'the time left of the experiment timeout' });
+    expect(named.status === 'Canceled' && named.error).toMatch(/^stopped after 1 of 5 folds: projected [\d.]+ s, past its 0\.0 s limit, the time left of the experiment timeout$/);
+    const timedOut = await pool.run({ ...request, iteration: 6 }, 1, undefined, 1, undefined, { timeout: 'the 20% of the experiment timeout one trial may take' });
+    expect(timedOut.status === 'Canceled' && timedOut.error).toBe('stopped at 0.0 s, the 20% of the experiment timeout one trial may take');
     // Without a limit (or a generous one) the same trial completes, on one worker or spread.
     expect((await pool.run({ ...request, iteration: 3 }, undefined, undefined, 1, 3_600_000)).status).toBe('Completed');
     expect((await pool.run({ ...request, iteration: 4 }, undefined, undefined, 2, 3_600_000)).status).toBe('Completed');

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { SearchFamily } from '../../engine/src/automl/search/costFrugalSearch';
 import { MAX_BOOSTER_SHARE, MAX_TRIAL_SHARE, type TrialRunner, hasPendingImprovement, runSearch, standardError } from '../../engine/src/automl/search/runSearch';
-import type { TrialReply } from '../../engine/src/automl/trials/trialPool';
+import type { LimitReasons, TrialReply } from '../../engine/src/automl/trials/trialPool';
 import type { TrialRequest } from '../../engine/src/automl/trials/protocol';
 
 /**
@@ -32,18 +32,18 @@ function fakeRunner(sim: Sim, clock: { t: number }, deadline?: number, projectin
   return {
     size: 1,
     started,
-    async run(request, timeoutMs, keep, _spread, projectLimitMs): Promise<TrialReply> {
+    async run(request, timeoutMs, keep, _spread, projectLimitMs, why): Promise<TrialReply> {
       started.push(request);
       const d = sim.duration(request);
       // As the trial pool: after the first of 5 equal folds, a trial projected past its limit is stopped.
       if (projecting && projectLimitMs !== undefined && d > projectLimitMs * 1.1) {
         clock.t += d / 5;
-        return { status: 'Canceled', error: 'stopped after 1 of 5 folds: projected', durationMs: d / 5, projectedMs: d };
+        return { status: 'Canceled', error: `stopped after 1 of 5 folds: projected, past ${why?.projection}`, durationMs: d / 5, projectedMs: d };
       }
       if (timeoutMs !== undefined && d > timeoutMs) {
         clock.t += timeoutMs;
-        // The pool's words for any time limit it is given.
-        return { status: 'Canceled', error: `stopped after iteration_timeout_minutes (${(timeoutMs / 60_000).toFixed(4)} min)`, durationMs: timeoutMs };
+        // The pool's words for a time limit, with what the search says the limit is.
+        return { status: 'Canceled', error: `stopped at ${(timeoutMs / 1000).toFixed(1)} s, ${why?.timeout}`, durationMs: timeoutMs };
       }
       if (deadline !== undefined && clock.t + d > deadline) {
         const ran = deadline - clock.t;
@@ -71,6 +71,7 @@ async function search(
     runner?: (clock: { t: number }) => TrialRunner;
     foldScores?: (oof: Float64Array) => number[];
     projecting?: boolean;
+    iterationTimeoutMs?: number;
   },
 ) {
   const clock = { t: 0 };
@@ -86,6 +87,7 @@ async function search(
     primaryMetric: 'AUC_weighted',
     seed: 0,
     deadline: o.budgetMs,
+    iterationTimeoutMs: o.iterationTimeoutMs,
     earlyStopping: o.earlyStopping ?? false,
     patience: 20,
     evaluate: (oof) => ({ AUC_weighted: oof[0] }),
@@ -129,6 +131,30 @@ describe('runSearch budget rules', () => {
     expect(slow.seconds).toBeCloseTo(8, 6);
     expect(outcome.trials.find((t) => t.algorithm === 'Slow')?.error).toMatch(/^stopped after 1 of 5 folds/);
     expect(runner.started.filter((r) => r.family === 'Boost').length).toBeGreaterThan(100);
+  });
+
+  it('tells the runner which limit a trial is stopped at: the search\'s cap, the time left, or the user\'s iteration_timeout_minutes', async () => {
+    const budgetMs = 60_000;
+    const slowError = async (o: { iterationTimeoutMs?: number; projecting?: boolean }) =>
+      (await search(boostSim, { budgetMs, ...o })).outcome.trials.find((t) => t.algorithm === 'Slow')?.error;
+    // Under the search's cap: the user's setting, not the search's share.
+    expect(await slowError({ iterationTimeoutMs: 3_000 })).toBe('stopped at 3.0 s, iteration_timeout_minutes (0.05 min)');
+    // Above the search's cap: the cap, and why it is there.
+    expect(await slowError({ iterationTimeoutMs: 30_000 })).toBe('stopped at 12.0 s, the 20% of the experiment timeout one trial may take');
+    expect(await slowError({ projecting: true })).toBe('stopped after 1 of 5 folds: projected, past the 20% of the experiment timeout one trial may take');
+    // Less time left than the cap (the booster's trials near the end): the time left.
+    const limits: { timeoutMs?: number; projectLimitMs?: number; why?: LimitReasons }[] = [];
+    await search(boostSim, {
+      budgetMs,
+      runner: (clock) => {
+        const inner = fakeRunner(boostSim, clock, budgetMs);
+        return { ...inner, run: (request, timeoutMs, keep, spread, projectLimitMs, why) => (limits.push({ timeoutMs, projectLimitMs, why }), inner.run(request, timeoutMs, keep, spread, projectLimitMs, why)) };
+      },
+    });
+    const late = limits.filter((l) => l.projectLimitMs !== undefined && l.projectLimitMs < l.timeoutMs!);
+    expect(late.length).toBeGreaterThan(0);
+    for (const l of late) expect(l.why?.projection).toBe('the time left of the experiment timeout');
+    expect(limits.filter((l) => l.projectLimitMs === l.timeoutMs).every((l) => l.why?.projection === l.why?.timeout)).toBe(true);
   });
 
   it('estimates a trial from the nearest cheaper measured one, so it spends the budget instead of stopping early', async () => {

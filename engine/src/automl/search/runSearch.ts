@@ -1,7 +1,7 @@
 import { WeirError } from '../../errors';
 import { compareScores } from '../metrics';
 import { type KeepPolicy, byScore, keptTrials, wouldKeep } from '../ensemble/candidatePool';
-import type { TrialReply } from '../trials/trialPool';
+import type { LimitReasons, TrialReply } from '../trials/trialPool';
 import type { TrialRequest } from '../trials/protocol';
 import type { MetricValues } from '../types';
 import { CONVERGENCE_TOLERANCE, CostFrugalSearch, type Proposal, type SearchFamily } from './costFrugalSearch';
@@ -26,6 +26,8 @@ export interface TrialRunner {
     spread?: number,
     /** A trial whose first folds project it past this (ms from its start) may be stopped then (see `TrialPool.run`); a runner may ignore it. */
     projectLimitMs?: number,
+    /** What those limits are, for the message of a trial stopped at one. */
+    why?: LimitReasons,
   ): Promise<TrialReply>;
   cancel(iteration: number, reason: string): void;
   cancelAll(reason: string): void;
@@ -461,6 +463,7 @@ export async function runSearch(o: SearchOptions): Promise<SearchOutcome> {
     // at once: a trial that passes it is stopped only once another has completed, so a
     // large table where every first trial is slow still ends with a model.
     let timeoutMs = o.iterationTimeoutMs;
+    let capped = false;
     // A family's first trial (its cheapest start) gets the booster's share while the booster
     // has no model yet: its time is unknown, and stopping every family's start on a large
     // table would leave only the weakest model. Once the booster has one, a slow start (a
@@ -474,6 +477,7 @@ export async function runSearch(o: SearchOptions): Promise<SearchOutcome> {
       const capMs = Math.max(1000, share * budgetMs);
       // A trial on every worker is capped at once: no other trial can complete beside it.
       if (Number.isFinite(bestFed) || [...results.values()].some((r) => r.status === 'Completed') || (spread > 1 && spread >= concurrency)) {
+        capped = capMs < (timeoutMs ?? Infinity);
         timeoutMs = Math.min(timeoutMs ?? Infinity, capMs);
       } else {
         const startedMs = now();
@@ -494,15 +498,13 @@ export async function runSearch(o: SearchOptions): Promise<SearchOutcome> {
     // With a budget, a trial whose first folds project it past its time cap or the deadline is
     // stopped then: it would be stopped there anyway, discarded whole, after holding its worker.
     const projectLimitMs = o.deadline !== undefined && !fallback ? Math.min(timeoutMs ?? Infinity, o.deadline - now()) : undefined;
+    // The runner's message for a trial stopped at a limit names which one it was.
+    const timeoutWhy = capped ? `the ${Math.round(share * 100)}% of the experiment timeout one trial may take` : `iteration_timeout_minutes (${+((timeoutMs ?? 0) / 60_000).toPrecision(6)} min)`;
+    const why = { timeout: timeoutWhy, projection: projectLimitMs === timeoutMs ? timeoutWhy : 'the time left of the experiment timeout' };
     const done = o.runner
-      .run(request, Number.isFinite(timeoutMs) ? timeoutMs : undefined, keep, spread > 1 ? spread : undefined, projectLimitMs)
+      .run(request, Number.isFinite(timeoutMs) ? timeoutMs : undefined, keep, spread > 1 ? spread : undefined, projectLimitMs, why)
       .then(async (reply) => {
         const result = toResult(o, p, startedAt, reply, metrics, scoringError);
-        // The pool names iteration_timeout_minutes for any time limit; when the limit was this
-        // search's cap (a share of the experiment timeout), say that instead.
-        if (result.status === 'Canceled' && timeoutMs !== o.iterationTimeoutMs && result.error?.startsWith('stopped after iteration_timeout_minutes')) {
-          result.error = `stopped at ${((timeoutMs ?? 0) / 1000).toFixed(1)} s, the ${Math.round(share * 100)}% of the experiment timeout one trial may take`;
-        }
         s.seconds += reply.durationMs / 1000;
         if (result.status === 'Completed') {
           s.completed++;

@@ -55,8 +55,8 @@ export async function searchInWorkers(a: {
         warmUp: () => pool.warmUp(),
         // Worker threads here can share one trial's folds; a cluster pool runs a trial on one worker.
         foldParallel: pool instanceof TrialPool,
-        run: (request, timeoutMs, keep, spread, projectLimitMs) =>
-          pool instanceof TrialPool ? pool.run(request, timeoutMs, keep, spread, projectLimitMs) : pool.run(request, timeoutMs, keep),
+        run: (request, timeoutMs, keep, spread, projectLimitMs, why) =>
+          pool instanceof TrialPool ? pool.run(request, timeoutMs, keep, spread, projectLimitMs, why) : pool.run(request, timeoutMs, keep, undefined, undefined, why),
         cancel: (i, r) => pool.cancel(i, r),
         cancelAll: (r) => pool.cancelAll(r),
       },

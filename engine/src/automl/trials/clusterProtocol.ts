@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net';
 import { deserialize, serialize } from 'node:v8';
 import type { SharedTrialData, TrialRequest } from './protocol';
-import type { TrialReply } from './trialPool';
+import type { LimitReasons, TrialReply } from './trialPool';
 
 /**
  * What the search (the coordinator, in the AutoML step's Slurm job) and a trial worker host
@@ -25,7 +25,7 @@ export type ToCoordinator =
 export type ToWorker =
   /** The trial data is ready in the shared store (workers are launched before it exists). */
   | { type: 'init'; dataFile: string }
-  | { type: 'run'; request: TrialRequest; timeoutMs?: number }
+  | { type: 'run'; request: TrialRequest; timeoutMs?: number; why?: LimitReasons }
   /** Asks for the fold models of the worker's last trial (only trials that rank among the best). */
   | { type: 'states'; iteration: number }
   | { type: 'cancel'; iteration: number; reason: string };

@@ -4,7 +4,7 @@ import { type Server, type Socket, createServer } from 'node:net';
 import { WeirError } from '../../errors';
 import { type ToCoordinator, type ToWorker, encodeTrialData, onFrames, sendFrame } from './clusterProtocol';
 import type { SharedTrialData, TrialRequest, WorkerReply } from './protocol';
-import type { TrialReply } from './trialPool';
+import type { LimitReasons, TrialReply } from './trialPool';
 
 /** What runs a search's trials: `TrialPool` (threads here) or `ClusterTrialPool` (processes on other nodes). */
 export type TrialPoolLike = Pick<ClusterTrialPool, 'size' | 'warmUp' | 'run' | 'cancel' | 'cancelAll' | 'close'>;
@@ -237,7 +237,15 @@ export class ClusterTrialPool {
     if (slot.socket && slot.alive) sendFrame(slot.socket, message);
   }
 
-  run(request: TrialRequest, timeoutMs?: number, keep?: (reply: Extract<WorkerReply, { type: 'done' }>) => boolean): Promise<TrialReply> {
+  /** As `TrialPool.run`, on one remote worker: `_spread` and `_projectLimitMs` are not used here. */
+  run(
+    request: TrialRequest,
+    timeoutMs?: number,
+    keep?: (reply: Extract<WorkerReply, { type: 'done' }>) => boolean,
+    _spread?: number,
+    _projectLimitMs?: number,
+    why?: LimitReasons,
+  ): Promise<TrialReply> {
     const slot = this.slots.slice(0, this.active).find((s) => !s.busy);
     if (!slot || this.closed) throw new Error('ClusterTrialPool.run called with no free worker');
     slot.busy = true;
@@ -253,7 +261,7 @@ export class ClusterTrialPool {
         finish({ status: 'Failed', error: `the trial worker on ${slot.node ?? 'its node'} was lost`, durationMs: 0, ...(slot.node ? { node: slot.node } : {}) });
         return;
       }
-      this.send(slot, { type: 'run', request, ...(timeoutMs !== undefined && Number.isFinite(timeoutMs) ? { timeoutMs } : {}) });
+      this.send(slot, { type: 'run', request, ...(timeoutMs !== undefined && Number.isFinite(timeoutMs) ? { timeoutMs } : {}), ...(why ? { why } : {}) });
     });
   }
 

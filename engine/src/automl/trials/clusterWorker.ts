@@ -72,7 +72,7 @@ export async function serveClusterTrials(o: ClusterWorkerOptions): Promise<void>
     } else if (m.type === 'run') {
       last = undefined;
       // The models are always fetched from the thread here; they cross the network only when asked for.
-      void pool.run(m.request, m.timeoutMs, () => true).then((reply) => report(reply, m.request.iteration));
+      void pool.run(m.request, m.timeoutMs, () => true, 1, undefined, m.why).then((reply) => report(reply, m.request.iteration));
     }
   });
   await closed;

@@ -25,6 +25,18 @@ export type TrialReply = (
   node?: string;
 };
 
+/**
+ * What a trial's time limits are, for the message of a trial stopped at one: the caller
+ * knows whether a limit is the user's iteration_timeout_minutes, the search's own cap on one
+ * trial or the time left, the pool does not. Each completes "stopped at 2.1 s, …".
+ */
+export interface LimitReasons {
+  /** What `timeoutMs` is, e.g. "the 20% of the experiment timeout one trial may take". */
+  timeout?: string;
+  /** What `projectLimitMs` is, e.g. "the time left of the experiment timeout". */
+  projection?: string;
+}
+
 interface Slot {
   worker?: Worker;
   /** Settles when the worker has its data and its modules loaded. */
@@ -77,8 +89,10 @@ export class TrialPool {
    * projects when it ends; a trial projected past this limit (× `PROJECTION_MARGIN`) is stopped
    * at once (Canceled, with `projectedMs`) instead of holding its workers until its timeout
    * or the deadline stops it, which would discard it whole anyway.
+   *
+   * `why` names the limits in the message of a trial stopped at one (without it, only the times).
    */
-  run(request: TrialRequest, timeoutMs?: number, keep?: (reply: DoneReply) => boolean, spread = 1, projectLimitMs?: number): Promise<TrialReply> {
+  run(request: TrialRequest, timeoutMs?: number, keep?: (reply: DoneReply) => boolean, spread = 1, projectLimitMs?: number, why?: LimitReasons): Promise<TrialReply> {
     const free = this.slots.filter((s) => !s.busy);
     if (free.length === 0 || this.closed) throw new Error('TrialPool.run called with no free worker');
     const folds = this.shared.folds.length;
@@ -138,7 +152,7 @@ export class TrialPool {
               workers.forEach((_, j) => kill(j));
               finish({
                 status: 'Canceled',
-                error: `stopped after ${foldsDone[k]} of ${share} folds: projected ${(projected / 1000).toFixed(1)} s, past its ${(projectLimitMs / 1000).toFixed(1)} s (its time cap or the experiment timeout)`,
+                error: `stopped after ${foldsDone[k]} of ${share} folds: projected ${(projected / 1000).toFixed(1)} s, past its ${(projectLimitMs / 1000).toFixed(1)} s limit${why?.projection ? `, ${why.projection}` : ''}`,
                 durationMs: performance.now() - started,
                 projectedMs: projected,
               });
@@ -208,7 +222,7 @@ export class TrialPool {
         if (settled) return;
         started = performance.now();
         if (timeoutMs !== undefined && Number.isFinite(timeoutMs)) {
-          timer = setTimeout(() => stop(`stopped after iteration_timeout_minutes (${(timeoutMs / 60_000).toFixed(4)} min)`), Math.max(1, timeoutMs));
+          timer = setTimeout(() => stop(`stopped at ${(timeoutMs / 1000).toFixed(1)} s, ${why?.timeout ?? 'its time limit'}`), Math.max(1, timeoutMs));
         }
         workers.forEach((worker, k) => worker.postMessage({ type: 'run', request: shares[k] ? { ...request, folds: shares[k] } : request }));
       });
