@@ -74,7 +74,7 @@ const STACK_MS_PER_UNIT = 4e-4;
 const PER_FAMILY = 3;
 const SELECTION_ROUNDS = 50;
 const SORTED_INITIAL = 3;
-/** Folds of the VotingEnsemble's cross-fitted score. */
+/** Folds of the ensembles' cross-fitted scores and of the stack's meta-model (fewer on a small table: `ensembleFolds`). */
 const CROSS_FIT_FOLDS = 5;
 /**
  * Cross-fitting reruns selection 5 times: beyond this many prediction values per candidate
@@ -197,9 +197,13 @@ async function votingEnsemble(a: EnsembleArgs, plan: VotingPlan, iteration: numb
   };
 }
 
-/** Folds over the out-of-fold rows for scoring an ensemble's fitted choices (stratified for classification). */
-function ensembleFolds(a: EnsembleArgs, k: number, salt: number) {
+/**
+ * Folds over the out-of-fold rows for scoring an ensemble's fitted choices (stratified for
+ * classification): `CROSS_FIT_FOLDS`, fewer on a small table (about 4 rows a fold, at least 2 folds).
+ */
+function ensembleFolds(a: EnsembleArgs, salt: number) {
   const rows = a.yEval.length;
+  const k = Math.min(CROSS_FIT_FOLDS, Math.max(2, Math.floor(rows / 4)));
   return a.task === 'classification' ? stratifiedKFold(a.yEval, k, a.seed + salt) : kFold(rows, k, a.seed + salt);
 }
 
@@ -216,7 +220,7 @@ export async function crossFittedBestSingle(a: EnsembleArgs): Promise<number | u
   if (usable.length === 0 || rows > SELECTION_ROWS) return undefined;
   const sign = isHigherBetter(a.primaryMetric) ? 1 : -1;
   const out = new Float64Array(rows * a.width);
-  for (const fold of ensembleFolds(a, Math.min(CROSS_FIT_FOLDS, Math.max(2, Math.floor(rows / 4))), 202)) {
+  for (const fold of ensembleFolds(a, 202)) {
     await new Promise<void>((resolve) => setImmediate(resolve));
     if (a.signal?.aborted) throw new WeirError('CANCELED', 'the AutoML run was canceled while building ensembles');
     if (a.deadline !== undefined && performance.now() > a.deadline) return undefined;
@@ -240,9 +244,8 @@ export async function crossFittedBestSingle(a: EnsembleArgs): Promise<number | u
 /** The voting blend's held-out predictions (rows × width): selection on the other folds' rows; undefined past the deadline. */
 async function crossFittedBlend(a: EnsembleArgs, pool: TrialResult[]): Promise<Float64Array | undefined> {
   const rows = a.yEval.length;
-  const k = Math.min(CROSS_FIT_FOLDS, Math.max(2, Math.floor(rows / 4)));
   const out = new Float64Array(rows * a.width);
-  for (const fold of ensembleFolds(a, k, 202)) {
+  for (const fold of ensembleFolds(a, 202)) {
     if (a.deadline !== undefined && performance.now() > a.deadline) return undefined;
     const { counts, stoppedEarly } = await select(a, pool, fold.train);
     if (stoppedEarly) return undefined;
@@ -276,7 +279,7 @@ async function stackEnsemble(a: EnsembleArgs, base: TrialResult[], iteration: nu
   const meta = getFamily(metaName);
   const metaTask: Task = a.task === 'classification' ? 'classification' : 'regression';
   const params = meta.lowCostConfig(metaTask, { rows, features: X.cols, classes: a.numClasses });
-  const folds = ensembleFolds(a, Math.min(5, Math.max(2, Math.floor(rows / 4))), 101);
+  const folds = ensembleFolds(a, 101);
   const oof = new Float64Array(rows * a.width);
   const timeLeft = () => (a.deadline === undefined ? Infinity : a.deadline - performance.now());
   // Priced before the first fold too: that fold alone may be longer than the time left.
