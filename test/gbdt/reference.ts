@@ -28,6 +28,8 @@ export interface ReferenceRun {
   nativePred?: Float32Array;
   /** Python XGBoost's predictions with Weir's saved model. */
   weirModelPred?: Float32Array;
+  /** Python XGBoost's pred_contribs with Weir's saved model (rows × groups × (features + 1)), with weirContribs. */
+  weirModelContribs?: Float32Array;
   trainSeconds?: number;
   trainCpuSeconds?: number;
   predictSeconds?: number;
@@ -46,6 +48,8 @@ export interface ReferenceJob {
   test: FeatureMatrix;
   params: GbdtParams;
   weirModelFile?: string;
+  /** Also have Python compute SHAP values (pred_contribs) with Weir's model. */
+  weirContribs?: boolean;
   trainNative?: boolean;
   featureNames?: string[];
   /** Where Python should save its own model (XGBoost's JSON), if anywhere. */
@@ -72,6 +76,7 @@ export function runReferences(jobs: ReferenceJob[]): ReferenceRun[] {
       params: xgbParams,
       num_boost_round: num_boost_round ?? 10,
       weir_model: options.weirModelFile,
+      weir_contribs: options.weirContribs === true,
       train_native: options.trainNative ?? true,
       feature_names: options.featureNames,
       out: path.join(dir, 'result.json'),
@@ -86,6 +91,7 @@ export function runReferences(jobs: ReferenceJob[]): ReferenceRun[] {
     return {
       nativePred: job.train_native ? readF32(path.join(job.dir, 'native_pred.bin')) : undefined,
       weirModelPred: job.weir_model ? readF32(path.join(job.dir, 'weir_model_pred.bin')) : undefined,
+      weirModelContribs: job.weir_contribs ? readF32(path.join(job.dir, 'weir_model_contribs.bin')) : undefined,
       trainSeconds: result.train_seconds,
       trainCpuSeconds: result.train_cpu_seconds,
       predictSeconds: result.predict_seconds,

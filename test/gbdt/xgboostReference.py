@@ -6,6 +6,7 @@ JOB: {"dir": folder with raw little-endian float32 files, "rows", "cols",
       "test": {"x": "test_x.bin"}, "holdout": optional {"x", "rows"} predicted untimed,
       "params": {...}, "num_boost_round": N,
       "weir_model": optional path of a Weir JSON model to load and predict with,
+      "weir_contribs": optional, also write its pred_contribs (SHAP values),
       "out": result JSON path}
 Writes predictions as raw float32 files next to the inputs and timings to "out".
 """
@@ -66,6 +67,8 @@ def run(job):
         weir.set_param({"nthread": 1})
         dtest = xgb.DMatrix(x_test, nthread=1, feature_names=names)
         weir.predict(dtest).astype("<f4").tofile(os.path.join(d, "weir_model_pred.bin"))
+        if job.get("weir_contribs"):
+            weir.predict(dtest, pred_contribs=True).astype("<f4").tofile(os.path.join(d, "weir_model_contribs.bin"))
     result["max_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     json.dump(result, open(job["out"], "w"))
 

@@ -87,6 +87,7 @@ export function gbdtShapTrees(model: BoosterModel, iterationEnd?: number): ShapT
       feature: t.splitIndex,
       threshold: Float64Array.from(t.splitCondition),
       missingLeft: t.defaultLeft,
+      ...(t.categories ? { categories: t.categories } : {}),
       cover: Float64Array.from(t.sumHessian),
       value,
       width: 1,

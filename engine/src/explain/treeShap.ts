@@ -1,4 +1,5 @@
 import type { FeatureMatrix } from '../gbdt/api';
+import { categoryGoesLeft } from '../gbdt/treeModel';
 
 /**
  * Exact path-dependent TreeSHAP (Lundberg, Erion & Lee, "Consistent Individualized Feature
@@ -16,6 +17,11 @@ export interface ShapTree {
   feature: Int32Array;
   /** x goes left when x < threshold (both Weir's GBDT and its CART use this rule). */
   threshold: Float64Array;
+  /**
+   * GBDT categorical splits (XGBoost's split_type 1): node → the category values that go right;
+   * at these nodes `threshold` is not read and any other value goes left (categoryGoesLeft).
+   */
+  categories?: Map<number, Int32Array>;
   /** 1 when a missing value (NaN) goes left. */
   missingLeft: Uint8Array;
   /** Training weight (GBDT: hessian sum) that reached each node: the path-dependent "background". */
@@ -150,7 +156,8 @@ function recurse(t: ShapTree, node: number, x: Float64Array, phi: Float64Array, 
   const right = t.right[node];
   const split = t.feature[node];
   const v = x[split];
-  const goesLeft = v !== v ? t.missingLeft[node] === 1 : v < t.threshold[node];
+  const set = t.categories?.get(node);
+  const goesLeft = v !== v ? t.missingLeft[node] === 1 : set ? categoryGoesLeft(set, v) : v < t.threshold[node];
   const hot = goesLeft ? left : right;
   const cold = goesLeft ? right : left;
   const cover = t.cover[node];

@@ -1,7 +1,7 @@
 import { WeirError } from '../errors';
 import type { Booster, FeatureMatrix, GbdtObjective, GbdtParams } from './api';
 import { baseMargin, transformMargins } from './objectives';
-import { packTrees, type TreeModel } from './treeModel';
+import { addTreeOutputs, hasCategoricalSplits, packTrees, type TreeModel } from './treeModel';
 import { instantiateKernels, WasmHeap, type GbdtKernels } from './wasmKernels';
 
 /** Everything a trained or loaded model is. */
@@ -35,6 +35,7 @@ export class GbdtBooster implements Booster {
   private groupsPtr = 0;
   private depthsPtr = 0;
   private disposed = false;
+  private hasCategorical: boolean | undefined;
 
   constructor(readonly model: BoosterModel) {}
 
@@ -60,6 +61,7 @@ export class GbdtBooster implements Booster {
     const K = this.model.numGroups;
     const roundsAvailable = Math.floor(this.model.trees.length / K);
     const rounds = options?.iterationEnd === undefined || options.iterationEnd <= 0 ? roundsAvailable : Math.min(options.iterationEnd, roundsAvailable);
+    if (this.categorical) return this.predictWalking(data, rounds, options?.outputMargin === true);
     const { k, heap } = this.ensureKernels();
     const mark = k.heapMark();
     try {
@@ -89,6 +91,20 @@ export class GbdtBooster implements Booster {
       k.heapRelease(mark);
       if (k.memory.buffer.byteLength > KEEP_INSTANCE_BYTES) this.releaseKernels();
     }
+  }
+
+  private get categorical(): boolean {
+    this.hasCategorical ??= hasCategoricalSplits(this.model.trees);
+    return this.hasCategorical;
+  }
+
+  /** predict for models with categorical splits: each tree walked in TypeScript (set membership). */
+  private predictWalking(data: FeatureMatrix, rounds: number, outputMargin: boolean): Float32Array {
+    const K = this.model.numGroups;
+    const out = new Float32Array(data.rows * K).fill(Math.fround(baseMargin(this.model.objective, this.model.baseScore)));
+    for (let t = 0; t < rounds * K; t++) addTreeOutputs(this.model.trees[t], data.values, data.rows, this.model.treeInfo[t], K, out);
+    if (!outputMargin) transformMargins(this.model.objective, out, K);
+    return out;
   }
 
   featureImportance(type: 'weight' | 'gain' | 'total_gain' | 'cover' | 'total_cover'): Record<string, number> {
@@ -261,13 +277,27 @@ function objectiveJSON(model: BoosterModel): Record<string, unknown> {
 export function boosterToXGBoostJSON(model: BoosterModel): unknown {
   const trees = model.trees.map((t, id) => {
     const n = t.left.length;
-    const zeros = new Array<number>(n).fill(0);
+    const splitType = new Array<number>(n).fill(0);
+    const categories: number[] = [];
+    const categoriesNodes: number[] = [];
+    const categoriesSegments: number[] = [];
+    const categoriesSizes: number[] = [];
+    if (t.categories) {
+      for (const node of [...t.categories.keys()].sort((a, b) => a - b)) {
+        const set = t.categories.get(node) as Int32Array;
+        splitType[node] = 1;
+        categoriesNodes.push(node);
+        categoriesSegments.push(categories.length);
+        categoriesSizes.push(set.length);
+        categories.push(...set);
+      }
+    }
     return {
       base_weights: f32List(t.baseWeight),
-      categories: [],
-      categories_nodes: [],
-      categories_segments: [],
-      categories_sizes: [],
+      categories,
+      categories_nodes: categoriesNodes,
+      categories_segments: categoriesSegments,
+      categories_sizes: categoriesSizes,
       default_left: Array.from(t.defaultLeft),
       id,
       left_children: Array.from(t.left),
@@ -276,7 +306,7 @@ export function boosterToXGBoostJSON(model: BoosterModel): unknown {
       right_children: Array.from(t.right),
       split_conditions: f32List(t.splitCondition),
       split_indices: Array.from(t.splitIndex),
-      split_type: zeros,
+      split_type: splitType,
       sum_hessian: f32List(t.sumHessian),
       tree_param: { num_deleted: '0', num_feature: String(model.numFeature), num_nodes: String(n), size_leaf_vector: '0' },
     };

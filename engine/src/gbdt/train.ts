@@ -4,7 +4,7 @@ import { checkMatrix, GbdtBooster, type BoosterModel } from './booster';
 import { evalMetric, metricMaximizes } from './metrics';
 import { baseMargin, checkLabels, transformMargins, xgbQuantile } from './objectives';
 import { defaultMetric, resolveParams, type ResolvedParams } from './params';
-import { packTrees, TreeBuilder, type TreeModel } from './treeModel';
+import { addTreeOutputs, MAX_CATEGORY, packTrees, TreeBuilder, type TreeModel } from './treeModel';
 import { instantiateKernels, WasmHeap, type GbdtKernels } from './wasmKernels';
 import { mulberry32 } from '../util/mulberry32';
 
@@ -36,6 +36,10 @@ interface Split {
   /** Rows with bin ≤ splitBin go left; −1 sends only missing values left. */
   splitBin: number;
   defaultLeft: boolean;
+  /** A categorical split: per bin of the feature, 1 when its rows go left (missing: defaultLeft). */
+  leftBins?: Uint8Array;
+  /** A categorical split: the category values that go right, ascending. */
+  rightSet?: Int32Array;
 }
 
 interface GrowNode {
@@ -56,6 +60,28 @@ export interface GrownLeaf {
   id: number;
   begin: number;
   end: number;
+}
+
+/**
+ * The category values whose rows fall in each bin of categorical feature f. With at most
+ * max_bin categories every category has a bin of its own (the sketch keeps each distinct
+ * value as a cut); with more, neighbouring categories share a bin and move together.
+ */
+function categoriesOfBins(data: TrainData, f: number, cuts: Float32Array): number[][] {
+  const n = data.rows;
+  const seen = new Set<number>();
+  for (let i = f * n; i < (f + 1) * n; i++) {
+    const v = data.values[i];
+    if (v === v) seen.add(v);
+  }
+  const out: number[][] = Array.from({ length: cuts.length }, () => []);
+  // bin(x) = the number of cuts ≤ x, as the kernel bins it: one walk over both sorted lists.
+  let bin = 0;
+  for (const v of [...seen].sort((a, b) => a - b)) {
+    while (bin < cuts.length - 1 && v >= cuts[bin]) bin++;
+    out[bin].push(v);
+  }
+  return out;
 }
 
 /**
@@ -82,6 +108,15 @@ class TrainingContext {
   readonly splitOutPtr: number;
   readonly sumOutPtr: number;
   readonly probsPtr: number;
+  /** Per feature: whether it is categorical (feature type 'c') and split by partitions. */
+  readonly categorical: boolean[];
+  /** Per categorical feature and bin: the category values whose rows fall in that bin. */
+  readonly binCategories: (number[][] | undefined)[] = [];
+  /** Per feature: the first histogram slot (slot = 16 bytes: gradient, hessian f64). */
+  readonly slotStart: Uint32Array;
+  readonly nbins: Int32Array;
+  /** One byte per bin: a categorical split's left-going bins, for partitionRowsByBins. */
+  readonly leftBinsPtr: number;
   private readonly freeHists: number[] = [];
 
   constructor(
@@ -120,6 +155,8 @@ class TrainingContext {
     this.splitOutPtr = heap.alloc(48);
     this.sumOutPtr = heap.alloc(16);
     this.probsPtr = heap.alloc(k.softmaxScratchBytes(K));
+    this.leftBinsPtr = heap.alloc(264);
+    this.categorical = Array.from({ length: nf }, (_, f) => data.featureTypes?.[f] === 'c');
     k.setDataset(n, nf, width, rowWidth, binsPtr, colBinsPtr, slotBytesPtr, nbinsPtr, 0, rowIdxPtr, tmpPtr);
 
     // Binning scratch lives above a mark and is released once every feature is binned.
@@ -138,6 +175,7 @@ class TrainingContext {
       this.cuts.push(f32.slice(cutsOut >>> 2, (cutsOut >>> 2) + nb));
       this.minValues[f] = f32[(cutsOut >>> 2) + nb];
       nbins[f] = nb;
+      if (this.categorical[f]) this.binCategories[f] = categoriesOfBins(data, f, this.cuts[f]);
     }
     k.heapRelease(mark);
 
@@ -148,6 +186,8 @@ class TrainingContext {
       slots += nbins[f] + 1;
     }
     this.totalSlots = slots;
+    this.slotStart = Uint32Array.from(slotBytes, (b) => b / 16);
+    this.nbins = nbins;
     heap.i32.set(nbins, nbinsPtr >>> 2);
     heap.i32.set(new Int32Array(slotBytes.buffer), slotBytesPtr >>> 2);
     k.setDataset(n, nf, width, rowWidth, binsPtr, colBinsPtr, slotBytesPtr, nbinsPtr, slots, rowIdxPtr, tmpPtr);
@@ -166,6 +206,18 @@ class TrainingContext {
 
   releaseHist(ptr: number): void {
     if (ptr >= 0) this.freeHists.push(ptr);
+  }
+
+  /** The structure score of a node, identical to the kernel's gainInline. */
+  gain(g: number, h: number): number {
+    const p = this.p;
+    if (h <= 0) return 0;
+    if (p.maxDeltaStep === 0) {
+      const t = g > p.alpha ? g - p.alpha : g < -p.alpha ? g + p.alpha : 0;
+      return (t * t) / (h + p.lambda);
+    }
+    const w = Math.fround(this.leafWeight(g, h));
+    return -(2 * g * w + (h + p.lambda) * w * w);
   }
 
   /** The unscaled optimal weight, identical to the kernel's leafWeight. */
@@ -209,6 +261,8 @@ class TreeGrower {
   readonly builder = new TreeBuilder();
   readonly leaves: GrownLeaf[] = [];
   private numLeaves = 1;
+  /** The categorical features the current node may split on (the kernel's mask leaves them out). */
+  private catFeatures: number[] = [];
 
   constructor(
     private readonly ctx: TrainingContext,
@@ -300,22 +354,24 @@ class TreeGrower {
   private applySplit(node: GrowNode): [GrowNode, GrowNode] {
     const { ctx } = this;
     const s = node.split as Split;
-    const nLeft = ctx.k.partitionRows(node.begin, node.end, s.feature, s.splitBin, s.defaultLeft ? 1 : 0);
+    let nLeft: number;
+    if (s.leftBins) {
+      ctx.heap.u8.set(s.leftBins, ctx.leftBinsPtr);
+      nLeft = ctx.k.partitionRowsByBins(node.begin, node.end, s.feature, ctx.leftBinsPtr, s.defaultLeft ? 1 : 0);
+    } else {
+      nLeft = ctx.k.partitionRows(node.begin, node.end, s.feature, s.splitBin, s.defaultLeft ? 1 : 0);
+    }
     const gl = s.gradLeft;
     const hl = s.hessLeft;
     const gr = node.grad - gl;
     const hr = node.hess - hl;
     const condition = s.splitBin >= 0 ? ctx.cuts[s.feature][s.splitBin] : ctx.minValues[s.feature];
-    const leftId = this.builder.split(
-      node.id,
-      s.feature,
-      condition,
-      s.defaultLeft,
-      Math.fround(ctx.leafWeight(node.grad, node.hess)),
-      Math.fround(s.lossChange),
-      { value: ctx.leafValue(gl, hl), hess: hl },
-      { value: ctx.leafValue(gr, hr), hess: hr },
-    );
+    const leftOut = { value: ctx.leafValue(gl, hl), hess: hl };
+    const rightOut = { value: ctx.leafValue(gr, hr), hess: hr };
+    const weight = Math.fround(ctx.leafWeight(node.grad, node.hess));
+    const leftId = s.rightSet
+      ? this.builder.splitCategorical(node.id, s.feature, s.rightSet, s.defaultLeft, weight, Math.fround(s.lossChange), leftOut, rightOut)
+      : this.builder.split(node.id, s.feature, condition, s.defaultLeft, weight, Math.fround(s.lossChange), leftOut, rightOut);
     this.numLeaves += 1;
     const mid = node.begin + nLeft;
     const left: GrowNode = { id: leftId, depth: node.depth + 1, begin: node.begin, end: mid, grad: gl, hess: hl, hist: -1, split: undefined, priority: -Infinity };
@@ -381,8 +437,13 @@ class TreeGrower {
   private writeFeatureMask(features: number[]): void {
     const u8 = this.ctx.heap.u8;
     const at = this.ctx.featMaskPtr;
+    const categorical = this.ctx.categorical;
     u8.fill(0, at, at + this.ctx.cols);
-    for (const f of features) u8[at + f] = 1;
+    this.catFeatures = [];
+    for (const f of features) {
+      if (categorical[f]) this.catFeatures.push(f);
+      else u8[at + f] = 1;
+    }
   }
 
   /** With colsample_bynode < 1, the features a node may split on (one draw per node with two rows or more). */
@@ -403,16 +464,83 @@ class TreeGrower {
     const i32 = ctx.heap.i32;
     const o = ctx.splitOutPtr;
     const feature = i32[(o + 24) >>> 2];
-    if (feature < 0) return;
+    if (feature >= 0) {
+      node.split = {
+        lossChange: f64[o >>> 3],
+        gradLeft: f64[(o + 8) >>> 3],
+        hessLeft: f64[(o + 16) >>> 3],
+        feature,
+        splitBin: i32[(o + 28) >>> 2],
+        defaultLeft: i32[(o + 32) >>> 2] !== 0,
+      };
+    }
+    for (const f of this.catFeatures) this.evaluateCategorical(node, f);
+    if (node.split) node.priority = node.split.lossChange;
+  }
+
+  /**
+   * The best partition of categorical feature f's categories at this node, kept when it beats
+   * node.split: XGBoost's and LightGBM's partition search — the node's non-empty categories
+   * sorted by their optimal leaf weight −G/(H+λ), then every prefix of that order tried as the
+   * right-going set, with missing values once on each side (right first) when the node has any.
+   */
+  private evaluateCategorical(node: GrowNode, f: number): void {
+    const { ctx } = this;
+    const p = ctx.p;
+    const f64 = ctx.heap.f64;
+    const base = (node.hist >>> 3) + ctx.slotStart[f] * 2;
+    const nb = ctx.nbins[f];
+    const bins: number[] = [];
+    for (let b = 0; b < nb; b++) if (f64[base + 2 * b] !== 0 || f64[base + 2 * b + 1] !== 0) bins.push(b);
+    const gm = f64[base + 2 * nb];
+    const hm = f64[base + 2 * nb + 1];
+    const hasMissing = gm !== 0 || hm !== 0;
+    if (bins.length + (hasMissing ? 1 : 0) < 2) return;
+    const ratio = (b: number): number => -f64[base + 2 * b] / (f64[base + 2 * b + 1] + p.lambda);
+    bins.sort((a, b) => ratio(a) - ratio(b) || a - b);
+    const parentGain = Math.fround(ctx.gain(node.grad, node.hess));
+    let bestChg = node.split?.lossChange ?? 0;
+    let bestCount = -1;
+    let bestMissingLeft = false;
+    let bestGL = 0;
+    let bestHL = 0;
+    for (const missingLeft of hasMissing ? [false, true] : [false]) {
+      let gr = missingLeft ? 0 : gm;
+      let hr = missingLeft ? 0 : hm;
+      for (let j = 0; j < bins.length; j++) {
+        gr += f64[base + 2 * bins[j]];
+        hr += f64[base + 2 * bins[j] + 1];
+        const gl = node.grad - gr;
+        const hl = node.hess - hr;
+        if (!(hl >= p.minChildWeight && hr >= p.minChildWeight)) continue;
+        const chg = Math.fround(Math.fround(Math.fround(ctx.gain(gl, hl)) + Math.fround(ctx.gain(gr, hr))) - parentGain);
+        if (chg > bestChg) {
+          bestChg = chg;
+          bestCount = j + 1;
+          bestMissingLeft = missingLeft;
+          bestGL = gl;
+          bestHL = hl;
+        }
+      }
+    }
+    if (bestCount < 0) return;
+    const leftBins = new Uint8Array(nb).fill(1);
+    const right: number[] = [];
+    const cats = ctx.binCategories[f] as number[][];
+    for (let j = 0; j < bestCount; j++) {
+      leftBins[bins[j]] = 0;
+      right.push(...cats[bins[j]]);
+    }
     node.split = {
-      lossChange: f64[o >>> 3],
-      gradLeft: f64[(o + 8) >>> 3],
-      hessLeft: f64[(o + 16) >>> 3],
-      feature,
-      splitBin: i32[(o + 28) >>> 2],
-      defaultLeft: i32[(o + 32) >>> 2] !== 0,
+      lossChange: bestChg,
+      gradLeft: bestGL,
+      hessLeft: bestHL,
+      feature: f,
+      splitBin: -1,
+      defaultLeft: bestMissingLeft,
+      leftBins,
+      rightSet: Int32Array.from(right.sort((a, b) => a - b)),
     };
-    node.priority = node.split.lossChange;
   }
 }
 
@@ -438,6 +566,19 @@ function checkTrainData(data: TrainData, p: ResolvedParams, what: string): void 
     }
   }
   const v = data.values;
+  if (data.featureTypes !== undefined && data.featureTypes.length !== data.cols) {
+    throw new WeirError('BAD_INPUT', `${what}: ${data.featureTypes.length} feature types for ${data.cols} columns`);
+  }
+  data.featureTypes?.forEach((type, f) => {
+    if (type !== 'c') return;
+    for (let i = f * data.rows; i < (f + 1) * data.rows; i++) {
+      const x = v[i];
+      if (x === x && !(Number.isInteger(x) && x >= 0 && x < MAX_CATEGORY)) {
+        const name = data.featureNames?.[f] ?? `f${f}`;
+        throw new WeirError('BAD_INPUT', `${what}: categorical feature ${name} at row ${i - f * data.rows} is ${x}; categories must be whole numbers in [0, ${MAX_CATEGORY}) (NaN = missing)`);
+      }
+    }
+  });
   for (let i = 0; i < v.length; i++) {
     if (v[i] === Infinity || v[i] === -Infinity) {
       const col = Math.floor(i / data.rows);
@@ -520,7 +661,12 @@ export function train(data: TrainData, params: GbdtParams, evals: EvalSet[] = []
       }
       trees.push(tree);
       treeInfo.push(group);
-      if (evalStates.length) {
+      if (evalStates.length && tree.categories) {
+        for (const e of evalStates) {
+          const rows = e.set.data.rows;
+          addTreeOutputs(tree, e.set.data.values, rows, group, K, heap.f32.subarray(e.marginPtr >>> 2, (e.marginPtr >>> 2) + rows * K));
+        }
+      } else if (evalStates.length) {
         const { nodes, roots, depths } = packTrees([tree]);
         if (nodes.byteLength > evalNodesBytes) {
           evalNodesBytes = nodes.byteLength;

@@ -15,6 +15,59 @@ export interface TreeModel {
   baseWeight: Float32Array;
   lossChange: Float32Array;
   sumHessian: Float32Array;
+  /**
+   * Categorical (partition) splits, XGBoost's `split_type` 1: node id → the category values,
+   * ascending, that go RIGHT. Any other value (unseen, negative, ≥ 2^24) goes left, a missing
+   * one follows defaultLeft; the value is truncated to an integer first (XGBoost's rule).
+   * Absent when the tree has only numerical splits.
+   */
+  categories?: Map<number, Int32Array>;
+}
+
+/** XGBoost's largest category value + 1 (kMaxCat): larger and negative values are "not in the set". */
+export const MAX_CATEGORY = 1 << 24;
+
+/** Whether a categorical node sends feature value x left (x not NaN): not in its right-going set. */
+export function categoryGoesLeft(set: Int32Array, x: number): boolean {
+  if (!(x >= 0 && x < MAX_CATEGORY)) return true;
+  const c = Math.trunc(x);
+  let lo = 0;
+  let hi = set.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const v = set[mid];
+    if (v === c) return false;
+    if (v < c) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return true;
+}
+
+/** Whether any tree has a categorical split (then prediction walks the trees in TypeScript). */
+export function hasCategoricalSplits(trees: readonly TreeModel[]): boolean {
+  return trees.some((t) => t.categories !== undefined && t.categories.size > 0);
+}
+
+/**
+ * out[r·K + group] += the tree's leaf value for each row of a column-major matrix: the walk
+ * for trees with categorical splits, which the packed WASM kernel (numerical only) cannot take.
+ */
+export function addTreeOutputs(tree: TreeModel, values: Float32Array, rows: number, group: number, K: number, out: Float32Array, rowOffset = 0, chunkRows = rows): void {
+  const cats = tree.categories;
+  for (let r = 0; r < chunkRows; r++) {
+    let node = 0;
+    while (tree.left[node] >= 0) {
+      const x = values[tree.splitIndex[node] * rows + rowOffset + r];
+      let left: boolean;
+      if (x !== x) left = tree.defaultLeft[node] === 1;
+      else {
+        const set = cats?.get(node);
+        left = set ? categoryGoesLeft(set, x) : x < tree.splitCondition[node];
+      }
+      node = left ? tree.left[node] : tree.right[node];
+    }
+    out[r * K + group] += tree.splitCondition[node];
+  }
 }
 
 /** XGBoost's parent id of the root. */
@@ -31,6 +84,7 @@ export class TreeBuilder {
   readonly baseWeight: number[] = [];
   readonly lossChange: number[] = [];
   readonly sumHessian: number[] = [];
+  readonly categories = new Map<number, Int32Array>();
 
   get size(): number {
     return this.left.length;
@@ -64,6 +118,14 @@ export class TreeBuilder {
     return l;
   }
 
+  /** Like split, for a categorical split: `rightSet` (ascending category values) goes right. */
+  splitCategorical(id: number, feature: number, rightSet: Int32Array, defaultLeft: boolean, baseWeight: number, lossChange: number, left: { value: number; hess: number }, right: { value: number; hess: number }): number {
+    // XGBoost writes NaN as a categorical node's split_condition; 0 keeps the JSON standard (it is never read).
+    const l = this.split(id, feature, 0, defaultLeft, baseWeight, lossChange, left, right);
+    this.categories.set(id, rightSet);
+    return l;
+  }
+
   setLeafValue(id: number, value: number): void {
     this.splitCondition[id] = value;
   }
@@ -81,6 +143,7 @@ export class TreeBuilder {
       baseWeight: Float32Array.from(this.baseWeight),
       lossChange: Float32Array.from(this.lossChange),
       sumHessian: Float32Array.from(this.sumHessian),
+      ...(this.categories.size > 0 ? { categories: new Map(this.categories) } : {}),
     };
   }
 }

@@ -22,6 +22,26 @@ function numArray(v: unknown, where: string, n?: number): number[] {
   return v as number[];
 }
 
+/** A tree's categorical splits (split_type 1): node → the ascending category values that go right. */
+function readCategories(t: Record<string, unknown>, where: string, splitType: number[], n: number): Map<number, Int32Array> | undefined {
+  if (!splitType.some((s) => s !== 0)) return undefined;
+  const cats = numArray(t.categories, `${where}.categories`);
+  const nodes = numArray(t.categories_nodes, `${where}.categories_nodes`);
+  const segments = numArray(t.categories_segments, `${where}.categories_segments`, nodes.length);
+  const sizes = numArray(t.categories_sizes, `${where}.categories_sizes`, nodes.length);
+  const out = new Map<number, Int32Array>();
+  nodes.forEach((node, i) => {
+    if (!(Number.isInteger(node) && node >= 0 && node < n) || splitType[node] !== 1) throw bad(`${where}.categories_nodes[${i}] is ${node}, not a categorical split node`);
+    if (!(segments[i] >= 0 && sizes[i] >= 0 && segments[i] + sizes[i] <= cats.length)) throw bad(`${where}: categories of node ${node} run past the categories array`);
+    out.set(node, Int32Array.from(cats.slice(segments[i], segments[i] + sizes[i])).sort());
+  });
+  splitType.forEach((s, node) => {
+    if (s !== 0 && s !== 1) throw bad(`${where}.split_type[${node}] is ${s}`);
+    if (s === 1 && !out.has(node)) out.set(node, new Int32Array(0));
+  });
+  return out;
+}
+
 function numField(v: unknown, where: string): number {
   const n = typeof v === 'number' ? v : Number(v);
   if (!Number.isFinite(n)) throw bad(`${where} is ${JSON.stringify(v)}, not a number`);
@@ -37,7 +57,8 @@ export function loadXGBoostJSON(json: unknown): GbdtBooster {
   let root = json;
   if (typeof root === 'string') {
     try {
-      root = JSON.parse(root);
+      // XGBoost writes NaN (a categorical node's split_condition), which JSON.parse rejects.
+      root = JSON.parse(root.includes('NaN') ? root.replace(/([[,:])\s*NaN(?=\s*[\],}])/g, '$1null') : root);
     } catch (e) {
       throw bad(`invalid JSON (${(e as Error).message})`);
     }
@@ -67,7 +88,7 @@ export function loadXGBoostJSON(json: unknown): GbdtBooster {
     const left = numArray(t.left_children, `${where}.left_children`);
     const n = left.length;
     const splitType = t.split_type === undefined ? [] : numArray(t.split_type, `${where}.split_type`, n);
-    if (splitType.some((s) => s !== 0)) throw new WeirError('BAD_INPUT', `${where} has categorical splits, which Weir does not support`);
+    const categories = readCategories(t, where, splitType, n);
     const right = numArray(t.right_children, `${where}.right_children`, n);
     const splitIndex = numArray(t.split_indices, `${where}.split_indices`, n);
     const tree: TreeModel = {
@@ -75,11 +96,12 @@ export function loadXGBoostJSON(json: unknown): GbdtBooster {
       right: Int32Array.from(right),
       parent: Int32Array.from(numArray(t.parents, `${where}.parents`, n)),
       splitIndex: Int32Array.from(splitIndex),
-      splitCondition: Float32Array.from(numArray(t.split_conditions, `${where}.split_conditions`, n)),
+      splitCondition: Float32Array.from(numArray(Array.isArray(t.split_conditions) ? t.split_conditions.map((v: unknown) => (v === null ? NaN : v)) : t.split_conditions, `${where}.split_conditions`, n)),
       defaultLeft: Uint8Array.from(numArray(t.default_left, `${where}.default_left`, n)),
       baseWeight: Float32Array.from(numArray(t.base_weights, `${where}.base_weights`, n)),
       lossChange: Float32Array.from(numArray(t.loss_changes, `${where}.loss_changes`, n)),
       sumHessian: Float32Array.from(numArray(t.sum_hessian, `${where}.sum_hessian`, n)),
+      ...(categories ? { categories } : {}),
     };
     for (let i = 0; i < n; i++) {
       const isLeaf = left[i] === -1;

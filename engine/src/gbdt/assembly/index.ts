@@ -1007,10 +1007,23 @@ function findBestSplitScalar(hist: usize, g: f64, h: f64, featMask: usize, out: 
  * matching cursor advances.
  */
 export function partitionRows(begin: i32, end: i32, f: i32, splitBin: i32, defaultLeft: bool): i32 {
-  return binWidth == 2 ? partitionRowsOf<u16>(begin, end, f, splitBin, defaultLeft) : partitionRowsOf<u8>(begin, end, f, splitBin, defaultLeft);
+  return binWidth == 2 ? partitionRowsOf<u16, i32>(begin, end, f, splitBin, 0, defaultLeft) : partitionRowsOf<u8, i32>(begin, end, f, splitBin, 0, defaultLeft);
 }
 
-function partitionRowsOf<T>(begin: i32, end: i32, f: i32, splitBin: i32, defaultLeft: bool): i32 {
+/**
+ * partitionRows for a categorical split: a row goes left when the byte of its bin in
+ * `leftBins` (one per bin of feature f) is non-zero; a missing value (bin nb) follows
+ * `defaultLeft`. Stable, like partitionRows. Returns the number of rows sent left.
+ */
+export function partitionRowsByBins(begin: i32, end: i32, f: i32, leftBins: usize, defaultLeft: bool): i32 {
+  return binWidth == 2 ? partitionRowsOf<u16, u8>(begin, end, f, 0, leftBins, defaultLeft) : partitionRowsOf<u8, u8>(begin, end, f, 0, leftBins, defaultLeft);
+}
+
+/**
+ * T: the column-major code width. R: the rule, chosen at compile time — i32 for a threshold
+ * (bin ≤ splitBin goes left), u8 for a per-bin byte table at `leftBins`.
+ */
+function partitionRowsOf<T, R>(begin: i32, end: i32, f: i32, splitBin: i32, leftBins: usize, defaultLeft: bool): i32 {
   const nb = load<i32>(nbinsPtr + (<usize>f << 2));
   const w = <usize>sizeof<T>();
   const col = colBinsPtr + <usize>f * <usize>nRows * w;
@@ -1021,7 +1034,8 @@ function partitionRowsOf<T>(begin: i32, end: i32, f: i32, splitBin: i32, default
   for (let i = begin; i < end; i++) {
     const r = load<u32>(idx + (<usize>i << 2));
     const b = <i32>load<T>(col + <usize>r * w);
-    const goLeft: usize = b == nb ? <usize>defaultLeft : <usize>(b <= splitBin);
+    const inRule: usize = sizeof<R>() == 1 ? <usize>(load<u8>(leftBins + <usize>b) != 0) : <usize>(b <= splitBin);
+    const goLeft: usize = b == nb ? <usize>defaultLeft : inRule;
     store<u32>(idx + (left << 2), r);
     store<u32>(tmp + (right << 2), r);
     left += goLeft;
