@@ -5,7 +5,16 @@ import { describe, expect, it } from 'vitest';
 import { startRun } from '../../engine/src/scheduler';
 import { openWorkspace } from '../../engine/src/store/workspace';
 import { loadModel } from '../../engine/src/automl/model/loadModel';
-import { buildExplanations, explainModelFolder, EXPLANATIONS_FILE, pickTableRows, type ExplanationsFile } from '../../engine/src/explain/explanationsFile';
+import {
+  buildExplanations,
+  buildExplanationsInThreads,
+  explainModelFolder,
+  EXPLANATIONS_FILE,
+  pickTableRows,
+  plannedExplainRows,
+  type ExplanationsFile,
+  type ThreadsReport,
+} from '../../engine/src/explain/explanationsFile';
 import { registerDataset } from '../../engine/src/data/registerDataset';
 import { readTableFile } from '../../engine/src/automl/model/tableFiles';
 import { explainRows, modelCard, runDetails } from '../../engine/src/lsp/webviewData';
@@ -115,6 +124,13 @@ describe('explanations of a registered AutoML model', () => {
     const shared = cut.sampleRowIndex.filter((row) => fullAt.has(row));
     expect(shared.length).toBeGreaterThan(0);
     for (const row of shared) expect(cut.sample.raw.shap[cut.sampleRowIndex.indexOf(row)]).toEqual(again.sample.raw.shap[fullAt.get(row)!]);
+    // On two threads (this one and a trial worker from dist/worker.js, claiming batches of 3
+    // rows from one counter): the same bytes, whoever explained which rows.
+    let report: ThreadsReport | undefined;
+    const threaded = await buildExplanationsInThreads(artifact, { table: titanic }, { threads: 2, until: { deadline: Infinity, batchRows: 3 }, parallelMinUnits: 0, report: (r) => (report = r) });
+    expect(report).toMatchObject({ threads: 2, batches: Math.ceil(again.sampleRows / 3) });
+    console.log(`explanations on 2 threads: the helper thread explained ${report!.helperBatches} of ${report!.batches} batches`);
+    expect(JSON.stringify(threaded)).toBe(JSON.stringify(again));
     // Past the deadline before the first row: no file, and the log says it was skipped.
     const late = tempDir('weir-explain-late-');
     const lateLines: string[] = [];
@@ -186,4 +202,17 @@ describe('explanations of a registered AutoML model', () => {
     expect(badClass.stderr).toMatch(/the model's classes are 0, 1/);
     expect(existsSync(path.join(ws, 'y.csv'))).toBe(false);
   }, 240_000);
+});
+
+describe('the explanation sample size', () => {
+  it('follows the model: up to 2,000 rows when cheap, 50 when affordable, never fewer than 10', () => {
+    expect(plannedExplainRows(891, 100)).toBe(891);
+    expect(plannedExplainRows(100_000, 100)).toBe(2_000);
+    expect(plannedExplainRows(100_000, 1e6)).toBe(200);
+    expect(plannedExplainRows(100_000, 5e6)).toBe(50);
+    // 50 rows of a bagged deep forest would cost more than 4·10⁸ units: as many as that allows.
+    expect(plannedExplainRows(100_000, 1.1e7)).toBe(36);
+    expect(plannedExplainRows(100_000, 7e7)).toBe(10);
+    expect(plannedExplainRows(5, 7e7)).toBe(5);
+  });
 });

@@ -1,11 +1,15 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { Worker } from 'node:worker_threads';
 import type { FeatureMatrix } from '../gbdt/api';
 import type { ColumnarTable, TableColumn } from '../automl/types';
 import type { ExplanationImportance, ExplanationSampleView, ExplanationsView } from '../protocol';
 import { EXPLANATIONS_FILE, type ModelArtifact } from '../automl/model/modelArtifact';
 import { explainFeatures, explainTable, featuresOf, type ModelExplanation } from './explainModel';
 import { treeDepth } from './treeShap';
+import { batchPositions, claimCounter, explainClaimed, mergeParts, pickMatrixRows, type ExplainJob, type ExplainPart } from './explainBatches';
+import { resolveWorkerPath } from '../automl/trials/trialPool';
+import type { WorkerReply, WorkerRequest } from '../automl/trials/protocol';
 import { WeirError } from '../errors';
 
 /** `explanations.json` in an AutoML model folder, beside model.json. */
@@ -42,9 +46,14 @@ export interface ExplainUntil {
 /** With a deadline, rows are explained in batches of about this much estimated work (≈ 70 ms on an idle core), checking the clock between them. */
 const BATCH_WORK_UNITS = 1e7;
 
-/** Rows explained at least (even when the run was very short) and at most. */
+/** Rows explained at least (even when the run was very short) and at most: see plannedExplainRows. */
 const MIN_ROWS = 50;
+const FEWEST_ROWS = 10;
 const MAX_ROWS = 2_000;
+/** MIN_ROWS are explained when they cost at most this (≈ 2–3 s on one idle core). */
+const FLOOR_WORK_UNITS = 4e8;
+/** Below this much planned work (≈ 0.2 s) explanations stay on one thread. */
+const PARALLEL_MIN_UNITS = 3e7;
 /** The stored per-row sample: at most this many rows and numbers. */
 const STORED_ROWS = 200;
 const STORED_NUMBERS = 150_000;
@@ -74,14 +83,63 @@ export function methodOf(artifact: ModelArtifact): string {
 
 /**
  * Explains a bounded, evenly spaced sample of the training table and writes
- * explanations.json. The sample is as many rows (MIN_ROWS to MAX_ROWS) as EXPLAIN_WORK_UNITS
- * of estimated work allow. Forecasting models explain rows of their own feature matrix `X`
- * (their features are built from history the table's rows alone do not carry).
+ * explanations.json (see `plannedExplainRows` for its size). With `threads` > 1 the rows are
+ * shared with helper threads when the work is worth it (`buildExplanationsInThreads`).
+ * Forecasting models explain rows of their own feature matrix `X` (their features are built
+ * from history the table's rows alone do not carry).
  */
-export async function writeExplanations(modelDir: string, artifact: ModelArtifact, data: { table: ColumnarTable; X?: FeatureMatrix }, until?: ExplainUntil): Promise<ExplanationsFile> {
-  const file = buildExplanations(artifact, data, until);
+export async function writeExplanations(modelDir: string, artifact: ModelArtifact, data: ExplainData, until?: ExplainUntil, threads = 1, report?: (r: ThreadsReport) => void): Promise<ExplanationsFile> {
+  const file = await buildExplanationsInThreads(artifact, data, { until, threads, report });
   await writeFile(path.join(modelDir, EXPLANATIONS_FILE), JSON.stringify(file));
   return file;
+}
+
+type ExplainData = { table: ColumnarTable; X?: FeatureMatrix };
+
+/** How a threaded explanation went: batches in all and those the helper threads explained. */
+export interface ThreadsReport {
+  threads: number;
+  batches: number;
+  helperBatches: number;
+}
+
+/**
+ * The rows to explain for a model whose one row costs `costPerRow` work units, out of
+ * `total`: as many as EXPLAIN_WORK_UNITS allow, at least MIN_ROWS when they cost at most
+ * FLOOR_WORK_UNITS, and never fewer than FEWEST_ROWS (a bagged ensemble of deep forests can
+ * cost 10⁷–10⁸ units a row: 50 rows of it took 18 s on a 7 s search), at most MAX_ROWS.
+ * A function of the model alone, so the file has the same bytes on every machine.
+ */
+export function plannedExplainRows(total: number, costPerRow: number): number {
+  const affordable = Math.floor(EXPLAIN_WORK_UNITS / Math.max(1, costPerRow));
+  return Math.min(total, MAX_ROWS, Math.max(leastExplainRows(costPerRow), affordable));
+}
+
+/** The fewest rows a model of this cost is explained on (when the table has that many). */
+export function leastExplainRows(costPerRow: number): number {
+  return Math.max(FEWEST_ROWS, Math.min(MIN_ROWS, Math.floor(FLOOR_WORK_UNITS / Math.max(1, costPerRow))));
+}
+
+interface ExplainPlan {
+  useX: boolean;
+  total: number;
+  costPerRow: number;
+  planned: Uint32Array;
+}
+
+function planOf(artifact: ModelArtifact, data: ExplainData): ExplainPlan {
+  const useX = artifact.forecast !== undefined && data.X !== undefined;
+  const total = useX ? data.X!.rows : data.table.rows;
+  const costPerRow = estimatorCostPerRow(artifact.estimator);
+  return { useX, total, costPerRow, planned: evenRows(total, plannedExplainRows(total, costPerRow)) };
+}
+
+function plannedMatrix(artifact: ModelArtifact, data: ExplainData, plan: ExplainPlan): FeatureMatrix {
+  return plan.useX ? pickMatrixRows(data.X!, plan.planned) : featuresOf(artifact, pickTableRows(data.table, plan.planned));
+}
+
+function batchRowsOf(plan: ExplainPlan, until?: ExplainUntil): number {
+  return Math.max(1, until?.batchRows ?? Math.floor(BATCH_WORK_UNITS / Math.max(1, plan.costPerRow)));
 }
 
 /**
@@ -91,24 +149,86 @@ export async function writeExplanations(modelDir: string, artifact: ModelArtifac
  * before the first, no file is built (an error saying so). Rows are explained independently,
  * so a sample not cut short has the same bytes as without a deadline.
  */
-export function buildExplanations(artifact: ModelArtifact, data: { table: ColumnarTable; X?: FeatureMatrix }, until?: ExplainUntil): ExplanationsFile {
-  const useX = artifact.forecast !== undefined && data.X !== undefined;
-  const total = useX ? data.X!.rows : data.table.rows;
-  const costPerRow = estimatorCostPerRow(artifact.estimator);
-  const affordable = Math.floor(EXPLAIN_WORK_UNITS / Math.max(1, costPerRow));
-  const planned = evenRows(total, Math.min(total, MAX_ROWS, Math.max(MIN_ROWS, affordable)));
-  let rows = planned;
-  let e: ModelExplanation;
-  if (until) {
-    const X = useX ? pickMatrixRows(data.X!, planned) : featuresOf(artifact, pickTableRows(data.table, planned));
-    const batch = Math.max(1, until.batchRows ?? Math.floor(BATCH_WORK_UNITS / Math.max(1, costPerRow)));
-    const { e: done, covered } = explainBefore(artifact, X, batch, until);
-    e = done;
-    rows = Uint32Array.from(covered, (i) => planned[i]);
-  } else e = useX ? explainFeatures(artifact, pickMatrixRows(data.X!, rows)) : explainTable(artifact, pickTableRows(data.table, rows));
+export function buildExplanations(artifact: ModelArtifact, data: ExplainData, until?: ExplainUntil): ExplanationsFile {
+  const plan = planOf(artifact, data);
+  if (!until) {
+    const X = plannedMatrix(artifact, data, plan);
+    return fileOf(artifact, data, plan, plan.planned, explainFeatures(artifact, X));
+  }
+  const { e, covered } = explainBefore(artifact, plannedMatrix(artifact, data, plan), batchRowsOf(plan, until), until);
+  return fileOf(artifact, data, plan, Uint32Array.from(covered, (i) => plan.planned[i]), e);
+}
+
+/**
+ * `buildExplanations` on `threads` threads: this one and `threads − 1` helper threads (the
+ * AutoML trial worker, dist/worker.js) claim batches from one shared counter. Used when the
+ * planned work is over PARALLEL_MIN_UNITS (a helper thread takes ≈ 0.1 s to start); a helper
+ * that cannot start or fails leaves its batches to this thread. The values do not depend on
+ * the thread that computed them, so the file has the same bytes as on one thread. A test
+ * clock (`until.now`) keeps the work on this thread.
+ */
+export async function buildExplanationsInThreads(artifact: ModelArtifact, data: ExplainData, opts: { until?: ExplainUntil; threads: number; report?: (r: ThreadsReport) => void; parallelMinUnits?: number }): Promise<ExplanationsFile> {
+  const { until } = opts;
+  const plan = planOf(artifact, data);
+  const work = plan.planned.length * plan.costPerRow;
+  const workerPath = opts.threads > 1 && !until?.now && work >= (opts.parallelMinUnits ?? PARALLEL_MIN_UNITS) ? explainWorkerPath() : undefined;
+  if (!workerPath) return buildExplanations(artifact, data, until);
+  const X = plannedMatrix(artifact, data, plan);
+  const job: ExplainJob = { artifact, X, batches: Math.max(1, Math.ceil(X.rows / batchRowsOf(plan, until))), next: claimCounter(), deadline: until?.deadline };
+  const helpers = Array.from({ length: Math.min(opts.threads, job.batches) - 1 }, () => explainInWorker(workerPath, job));
+  const parts = explainClaimed(job, () => performance.now());
+  const mine = parts.length;
+  for (const theirs of await Promise.all(helpers)) parts.push(...theirs);
+  opts.report?.({ threads: helpers.length + 1, batches: job.batches, helperBatches: parts.length - mine });
+  // Batches a failed helper claimed and did not return: this thread does them, before the deadline.
+  const done = new Set(parts.map((p) => p.at[0]));
+  for (let b = 0; b < Math.min(job.batches, job.next[0]); b++) {
+    if (done.has(b) || (until && performance.now() >= until.deadline)) continue;
+    const at = batchPositions(X.rows, job.batches, b);
+    parts.push({ at, e: explainFeatures(artifact, pickMatrixRows(X, at)) });
+  }
+  if (parts.length === 0) throw notStarted(X.rows);
+  const { e, covered } = mergeParts(X, parts);
+  return fileOf(artifact, data, plan, Uint32Array.from(covered, (i) => plan.planned[i]), e);
+}
+
+/** The trial worker's bundle, when it is built (it serves `explain` requests too); else undefined. */
+function explainWorkerPath(): string | undefined {
+  try {
+    return resolveWorkerPath();
+  } catch {
+    return undefined;
+  }
+}
+
+/** One helper thread's share of the job: the parts it explained, or none when it failed. */
+function explainInWorker(workerPath: string, job: ExplainJob): Promise<ExplainPart[]> {
+  return new Promise((resolve) => {
+    let worker: Worker;
+    try {
+      worker = new Worker(workerPath);
+    } catch {
+      resolve([]);
+      return;
+    }
+    const finish = (parts: ExplainPart[]) => {
+      resolve(parts);
+      void worker.terminate();
+    };
+    worker.unref();
+    worker.on('message', (reply: WorkerReply) => finish(reply.type === 'explained' ? reply.parts : []));
+    worker.on('error', () => finish([]));
+    worker.on('exit', () => finish([]));
+    // Clocks differ between threads: the deadline travels as wall-clock (epoch) milliseconds.
+    const deadlineEpoch = job.deadline === undefined ? undefined : performance.timeOrigin + job.deadline;
+    worker.postMessage({ type: 'explain', artifact: job.artifact, X: job.X, batches: job.batches, next: job.next, deadlineEpoch } satisfies WorkerRequest);
+  });
+}
+
+function fileOf(artifact: ModelArtifact, data: ExplainData, plan: ExplainPlan, rows: Uint32Array, e: ModelExplanation): ExplanationsFile {
   const stored = Math.max(1, Math.min(rows.length, STORED_ROWS, Math.floor(STORED_NUMBERS / Math.max(1, e.outputs.length * (e.rawColumns.length + e.engineeredFeatures.length)))));
   const storedAt = evenRows(rows.length, stored);
-  const table = useX ? undefined : pickTableRows(data.table, rows);
+  const table = plan.useX ? undefined : pickTableRows(data.table, rows);
   return {
     format: 'weir-explanations',
     version: 1,
@@ -119,9 +239,9 @@ export function buildExplanations(artifact: ModelArtifact, data: { table: Column
     outputs: e.outputs,
     base: e.base.map(round),
     sampleRows: rows.length,
-    totalRows: total,
-    costPerRow,
-    ...(rows.length < planned.length ? { plannedRows: planned.length } : {}),
+    totalRows: plan.total,
+    costPerRow: plan.costPerRow,
+    ...(rows.length < plan.planned.length ? { plannedRows: plan.planned.length } : {}),
     global: { raw: globalImportance(e.raw, e.rows, e.outputs.length, e.rawColumns), engineered: globalImportance(e.engineered, e.rows, e.outputs.length, e.engineeredFeatures) },
     sampleRowIndex: Array.from(storedAt, (i) => rows[i]),
     sample: {
@@ -132,37 +252,18 @@ export function buildExplanations(artifact: ModelArtifact, data: { table: Column
 }
 
 /**
- * Explains the rows of `X` in interleaved batches (batch b holds the positions ≡ b mod the
- * batch count, so any prefix of batches is an evenly spaced subset), stopping before a batch
- * once `until.deadline` has passed. Returns the explanation of the positions covered (sorted).
+ * Explains the rows of `X` in interleaved batches (see explainBatches.ts), stopping before a
+ * batch once `until.deadline` has passed. Returns the explanation of the positions covered (sorted).
  */
 function explainBefore(artifact: ModelArtifact, X: FeatureMatrix, batch: number, until: ExplainUntil): { e: ModelExplanation; covered: Uint32Array } {
-  const now = until.now ?? (() => performance.now());
-  const batches = Math.max(1, Math.ceil(X.rows / batch));
-  const parts: { at: Uint32Array; e: ModelExplanation }[] = [];
-  for (let b = 0; b < batches; b++) {
-    if (now() >= until.deadline) break;
-    const at = Uint32Array.from({ length: Math.ceil((X.rows - b) / batches) }, (_, k) => b + k * batches);
-    parts.push({ at, e: explainFeatures(artifact, pickMatrixRows(X, at)) });
-  }
-  if (parts.length === 0) throw new WeirError('RUN_FAILED', `the experiment timeout was reached before any of the ${X.rows} rows was explained`);
-  if (parts.length === 1 && batches === 1) return { e: parts[0].e, covered: parts[0].at };
-  const first = parts[0].e;
-  const covered = Uint32Array.from(parts.flatMap((p) => Array.from(p.at))).sort();
-  const slot = new Map<number, number>(Array.from(covered, (pos, i) => [pos, i]));
-  const width = first.outputs.length;
-  const gather = (pick: (e: ModelExplanation) => Float64Array, per: number): Float64Array => {
-    const out = new Float64Array(covered.length * width * per);
-    for (const p of parts) {
-      const values = pick(p.e);
-      p.at.forEach((pos, k) => out.set(values.subarray(k * width * per, (k + 1) * width * per), slot.get(pos)! * width * per));
-    }
-    return out;
-  };
-  return {
-    e: { ...first, rows: covered.length, engineered: gather((x) => x.engineered, first.engineeredFeatures.length), raw: gather((x) => x.raw, first.rawColumns.length), X: pickMatrixRows(X, covered) },
-    covered,
-  };
+  const job: ExplainJob = { artifact, X, batches: Math.max(1, Math.ceil(X.rows / batch)), next: claimCounter(), deadline: until.deadline };
+  const parts = explainClaimed(job, until.now ?? (() => performance.now()));
+  if (parts.length === 0) throw notStarted(X.rows);
+  return mergeParts(X, parts);
+}
+
+function notStarted(rows: number): WeirError {
+  return new WeirError('RUN_FAILED', `the experiment timeout was reached before any of the ${rows} rows was explained`);
 }
 
 /**
@@ -238,11 +339,6 @@ export function pickTableRows(table: ColumnarTable, rows: Uint32Array): Columnar
   return { rows: rows.length, columns };
 }
 
-function pickMatrixRows(X: FeatureMatrix, rows: Uint32Array): FeatureMatrix {
-  const values = new Float32Array(rows.length * X.cols);
-  for (let j = 0; j < X.cols; j++) for (let i = 0; i < rows.length; i++) values[j * rows.length + i] = X.values[j * X.rows + rows[i]];
-  return { rows: rows.length, cols: X.cols, values, featureNames: X.featureNames, featureTypes: X.featureTypes };
-}
 
 /**
  * The AutoML step's one call: explanations.json for the best model (the log line says what
@@ -252,18 +348,21 @@ function pickMatrixRows(X: FeatureMatrix, rows: Uint32Array): FeatureMatrix {
 export async function explainModelFolder(
   modelDir: string,
   artifact: ModelArtifact,
-  data: { table: ColumnarTable; X?: FeatureMatrix; runMs: number; log(text: string): void; until?: ExplainUntil },
+  data: { table: ColumnarTable; X?: FeatureMatrix; runMs: number; log(text: string): void; until?: ExplainUntil; threads?: number },
 ): Promise<void> {
   try {
     const started = performance.now();
-    const file = await writeExplanations(modelDir, artifact, { table: data.table, X: data.X }, data.until);
+    let threads = '';
+    const file = await writeExplanations(modelDir, artifact, { table: data.table, X: data.X }, data.until, data.threads, (r) => {
+      threads = ` on ${r.threads} threads (the helper${r.threads > 2 ? 's' : ''} did ${r.helperBatches} of ${r.batches} batches)`;
+    });
     const ms = performance.now() - started;
     const top = file.global.raw
       .slice(0, 3)
       .map((g) => `${g.name} ${g.importance.toPrecision(3)}`)
       .join(', ');
     const rows = file.plannedRows !== undefined ? `${file.sampleRows} of ${file.plannedRows} planned rows (stopped at the experiment timeout)` : `${file.sampleRows} rows`;
-    data.log(`explanations: ${rows} in ${(ms / 1000).toFixed(1)} s (${((100 * ms) / Math.max(1, data.runMs)).toFixed(1)}% of the run; ${file.method}); top columns by mean |SHAP|: ${top}`);
+    data.log(`explanations: ${rows} in ${(ms / 1000).toFixed(1)} s${threads} (${((100 * ms) / Math.max(1, data.runMs)).toFixed(1)}% of the run; ${file.method}); top columns by mean |SHAP|: ${top}`);
   } catch (e) {
     data.log(`explanations skipped: ${(e as Error).message}`);
   }

@@ -43,23 +43,60 @@ export interface LinearState {
   intercept: number | number[];
 }
 
+/**
+ * A tree model made ready for TreeSHAP: its trees in the walk's format and its base values.
+ * Building this (parsing an XGBoost model, copying a forest's arrays, the trees' expected
+ * values) can cost more than explaining a few rows, and explanations go in batches of a few
+ * rows: so it is built once per stored state and kept while the state object lives.
+ */
+interface PreparedTrees {
+  trees: ShapTree[];
+  outputs: number;
+  space: Contributions['space'];
+  base: Float64Array;
+  /** Every tree's values are scaled by this (a forest is the mean of its trees). */
+  scale: number;
+  /** The feature count the model was fitted on. */
+  features: number;
+}
+const preparedStates = new WeakMap<object, PreparedTrees>();
+
+function treeContributions(t: PreparedTrees, X: FeatureMatrix): Contributions {
+  const values = new Float64Array(X.rows * t.outputs * X.cols);
+  addTreeShap(t.trees, X, values, t.outputs, t.scale);
+  return { rows: X.rows, outputs: t.outputs, features: X.cols, space: t.space, base: Float64Array.from(t.base), values };
+}
+
 /** Explains one model given its family name and `state()`. */
 export function familyContributions(family: string, state: unknown, X: FeatureMatrix): Contributions {
   switch (family) {
     case 'XGBoostClassifier':
     case 'XGBoostRegressor': {
       const s = state as XGBoostState;
-      const booster = loadXGBoostJSON(s.model);
-      try {
-        return gbdtContributions(booster.model, X, s.iterationEnd);
-      } finally {
-        booster.dispose();
+      let prepared = preparedStates.get(s);
+      if (!prepared) {
+        const booster = loadXGBoostJSON(s.model);
+        try {
+          prepared = gbdtPrepared(booster.model, s.iterationEnd);
+        } finally {
+          booster.dispose();
+        }
+        preparedStates.set(s, prepared);
       }
+      checkWidth(X, prepared.features, 'XGBoost');
+      return treeContributions(prepared, X);
     }
     case 'DecisionTree':
     case 'RandomForest':
-    case 'ExtremeRandomTrees':
-      return cartContributions(state as TreeEnsembleState, X);
+    case 'ExtremeRandomTrees': {
+      const s = state as TreeEnsembleState;
+      checkWidth(X, s.features, 'tree');
+      // Trees saved without covers count them on the rows explained: nothing to keep.
+      if (s.trees.some((t) => !t.cover)) return treeContributions(cartPrepared(s, X), X);
+      let prepared = preparedStates.get(s);
+      if (!prepared) preparedStates.set(s, (prepared = cartPrepared(s)));
+      return treeContributions(prepared, X);
+    }
     case 'LogisticRegression':
       return linearContributions(state as LinearState, X, 'margin');
     case 'ElasticNet':
@@ -100,14 +137,16 @@ export function gbdtShapTrees(model: BoosterModel, iterationEnd?: number): ShapT
 /** TreeSHAP of a GBDT in margin space: the same numbers as XGBoost's `pred_contribs=True`. */
 export function gbdtContributions(model: BoosterModel, X: FeatureMatrix, iterationEnd?: number): Contributions {
   checkWidth(X, model.numFeature, 'XGBoost');
+  return treeContributions(gbdtPrepared(model, iterationEnd), X);
+}
+
+function gbdtPrepared(model: BoosterModel, iterationEnd?: number): PreparedTrees {
   const trees = gbdtShapTrees(model, iterationEnd);
   const outputs = model.numGroups;
   const base = new Float64Array(outputs).fill(Math.fround(baseMargin(model.objective, model.baseScore)));
   for (const t of trees) base[t.output] += treeExpectedValue(t)[0];
-  const values = new Float64Array(X.rows * outputs * X.cols);
-  addTreeShap(trees, X, values, outputs);
   const classification = model.objective === 'binary:logistic' || model.objective === 'multi:softprob';
-  return { rows: X.rows, outputs, features: X.cols, space: classification ? 'margin' : 'value', base, values };
+  return { trees, outputs, space: classification ? 'margin' : 'value', base, scale: 1, features: model.numFeature };
 }
 
 /** CART trees as ShapTrees; without stored covers (older models) they are counted on `X`. */
@@ -165,6 +204,11 @@ function countCovers(tree: ShapTree, X: FeatureMatrix | undefined): void {
 /** TreeSHAP of a tree or forest: the forest is the mean of its trees, so are its values. */
 export function cartContributions(s: TreeEnsembleState, X: FeatureMatrix): Contributions {
   checkWidth(X, s.features, 'tree');
+  return treeContributions(cartPrepared(s, X), X);
+}
+
+/** `X` counts covers for trees saved without them. */
+function cartPrepared(s: TreeEnsembleState, X?: FeatureMatrix): PreparedTrees {
   const trees = cartShapTrees(s, X);
   const outputs = s.numClasses > 0 ? s.numClasses : 1;
   const base = new Float64Array(outputs);
@@ -175,9 +219,7 @@ export function cartContributions(s: TreeEnsembleState, X: FeatureMatrix): Contr
     for (let c = 0; c < outputs; c++) base[c] += scale * e[c];
   }
   if (prior) for (let c = 0; c < outputs; c++) base[c] += scale * prior[c];
-  const values = new Float64Array(X.rows * outputs * X.cols);
-  addTreeShap(trees, X, values, outputs, scale);
-  return { rows: X.rows, outputs, features: X.cols, space: s.numClasses > 0 ? 'probability' : 'value', base, values };
+  return { trees, outputs, space: s.numClasses > 0 ? 'probability' : 'value', base, scale, features: s.features };
 }
 
 /**

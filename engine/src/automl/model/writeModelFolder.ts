@@ -1,6 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { estimatorCostPerRow, explainModelFolder } from '../../explain/explanationsFile';
+import { estimatorCostPerRow, explainModelFolder, leastExplainRows } from '../../explain/explanationsFile';
 import { classificationCharts, forecastingCharts, regressionCharts } from '../charts';
 import type { EnsembleResult } from '../ensemble/buildEnsembles';
 import type { Evaluator } from '../evaluation/evaluator';
@@ -25,8 +25,7 @@ import {
   type TestSetSummary,
 } from './modelArtifact';
 
-/** The fewest rows explanations are computed on, and about what one unit of their estimated work takes (see explain/explanationsFile.ts). */
-const EXPLAIN_MIN_ROWS = 50;
+/** About what one unit of the explanations' estimated work takes on one core (see explain/explanationsFile.ts). */
 const EXPLAIN_NS_PER_UNIT = 7;
 const EXPLAIN_MARGIN = 4;
 
@@ -102,7 +101,8 @@ export async function writeModelFolder(a: {
   }
   if (skipped) a.log(`trial charts: ${skipped} of the best rows' charts not written, past the experiment timeout`);
   await writeFile(path.join(modelDir, IMPORTANCES_FILE), JSON.stringify(importancesOf(best, a.ensembles, a.trials, settings.primaryMetric), null, 1));
-  const explainMs = EXPLAIN_MIN_ROWS * estimatorCostPerRow(a.estimator) * EXPLAIN_NS_PER_UNIT * 1e-6;
+  const costPerRow = estimatorCostPerRow(a.estimator);
+  const explainMs = (Math.min(a.training.rows, leastExplainRows(costPerRow)) * costPerRow * EXPLAIN_NS_PER_UNIT * 1e-6);
   const leftMs = settings.experimentTimeoutMs !== undefined ? a.started + settings.experimentTimeoutMs - performance.now() : Infinity;
   // The estimate is for an idle core; a loaded machine took 3-4 times as long.
   if (explainMs * EXPLAIN_MARGIN > leftMs) {
@@ -112,7 +112,7 @@ export async function writeModelFolder(a: {
     // They stop at the experiment's end (the estimate is no guarantee on a loaded machine:
     // soybean at 0.2 min took 8.4 s estimated to fit), covering the rows done by then.
     const until = Number.isFinite(budgetEnd) ? { deadline: budgetEnd } : undefined;
-    await explainModelFolder(modelDir, artifact, { table: a.training, X: prepared.X, runMs: performance.now() - a.started, log: (text) => a.log(text), until });
+    await explainModelFolder(modelDir, artifact, { table: a.training, X: prepared.X, runMs: performance.now() - a.started, log: (text) => a.log(text), until, threads: settings.concurrency });
   }
   const metricsFile = path.join(a.outDir, 'metrics.json');
   await writeFile(metricsFile, JSON.stringify(metricsByIteration(a.trials), null, 1));

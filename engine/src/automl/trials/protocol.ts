@@ -1,3 +1,6 @@
+import type { FeatureMatrix } from '../../gbdt/api';
+import type { ExplainPart } from '../../explain/explainBatches';
+import type { ModelArtifact } from '../model/modelArtifact';
 import type { Task } from '../types';
 
 /**
@@ -36,10 +39,16 @@ export interface TrialRequest {
  * last trial's models until the next trial starts, and the main thread asks only for trials
  * that rank among the best so far — most trials' models never cross the thread boundary.
  */
-export type WorkerRequest = { type: 'init'; data: SharedTrialData } | { type: 'run'; request: TrialRequest } | { type: 'states'; iteration: number };
+export type WorkerRequest =
+  | { type: 'init'; data: SharedTrialData }
+  | { type: 'run'; request: TrialRequest }
+  | { type: 'states'; iteration: number }
+  /** Explain batches of a model's rows (explain/explainBatches.ts), claimed from the shared `next` counter; needs no `init`. */
+  | { type: 'explain'; artifact: ModelArtifact; X: FeatureMatrix; batches: number; next: Int32Array; deadlineEpoch?: number };
 
 export type WorkerReply =
   | { type: 'ready'; iteration: -1 }
+  | { type: 'explained'; iteration: -1; parts: ExplainPart[] }
   | {
       type: 'done';
       iteration: number;

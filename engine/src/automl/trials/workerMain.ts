@@ -1,4 +1,5 @@
 import { parentPort } from 'node:worker_threads';
+import { explainClaimed } from '../../explain/explainBatches';
 import type { FittedModel } from '../types';
 import type { SharedTrialData, WorkerReply, WorkerRequest } from './protocol';
 import { type TrialData, runTrial } from './runTrial';
@@ -19,6 +20,13 @@ export function serveTrials(): void {
     last = undefined;
   };
   port.on('message', (message: WorkerRequest) => {
+    if (message.type === 'explain') {
+      // A helper thread of explanations (explain/explanationsFile.ts): its share of the batches.
+      const deadline = message.deadlineEpoch === undefined ? undefined : message.deadlineEpoch - performance.timeOrigin;
+      const parts = explainClaimed({ artifact: message.artifact, X: message.X, batches: message.batches, next: message.next, deadline }, () => performance.now());
+      port.postMessage({ type: 'explained', iteration: -1, parts } satisfies WorkerReply);
+      return;
+    }
     if (message.type === 'states') {
       let reply: WorkerReply;
       try {
