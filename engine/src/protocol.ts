@@ -425,6 +425,8 @@ export interface ExplanationsView {
   base: number[];
   sampleRows: number;
   totalRows: number;
+  /** Present only when the experiment's end cut the sample short: the rows it was sized for (`sampleRows`, fewer, were explained). */
+  plannedRows?: number;
   global: { raw: ExplanationImportance[]; engineered: ExplanationImportance[] };
   /** Training-table rows (0-based) of the stored sample. */
   sampleRowIndex: number[];

@@ -18,6 +18,7 @@ import {
 import { registerDataset } from '../../engine/src/data/registerDataset';
 import { readTableFile } from '../../engine/src/automl/model/tableFiles';
 import { explainRows, modelCard, runDetails } from '../../engine/src/lsp/webviewData';
+import { explanationsOf } from '../../engine/src/lsp/webviewData/modelFolder';
 import { cliBundle, titanicCsv, tempDir } from '../helpers/paths';
 
 /**
@@ -142,6 +143,8 @@ describe('explanations of a registered AutoML model', () => {
     await explainModelFolder(late, artifact, { table: titanic, runMs: 1, log: (t) => lateLines.push(t), until: { deadline: 2, now: () => ++tick, batchRows: 10 } });
     expect(lateLines[1]).toMatch(new RegExp(`^explanations: \\d+ of ${again.sampleRows} planned rows \\(stopped at the experiment timeout\\)`));
     expect((JSON.parse(readFileSync(path.join(late, EXPLANATIONS_FILE), 'utf8')) as ExplanationsFile).plannedRows).toBe(again.sampleRows);
+    // The views get it too (they say the sample was cut short).
+    expect((await explanationsOf(late))?.plannedRows).toBe(again.sampleRows);
     const sexAt = raw.columns.indexOf('Sex');
     expect(raw.values.map((v) => v[sexAt])).toEqual(expect.arrayContaining(['male', 'female']));
 

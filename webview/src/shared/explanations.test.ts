@@ -73,6 +73,13 @@ describe('explanation view logic', () => {
     expect(root.textContent).toContain('probability of class 1');
   });
 
+  it('says when the experiment\'s end cut the explained sample short, and not otherwise', () => {
+    const full = renderExplanations(explanationsFixture(), {}, () => undefined, undefined) as HTMLElement;
+    expect(full.querySelector('.explain-cut-short')).toBeNull();
+    const cut = renderExplanations({ ...explanationsFixture(), plannedRows: 10 }, {}, () => undefined, undefined) as HTMLElement;
+    expect(cut.querySelector('.explain-cut-short')!.textContent).toMatch(/^Explained 4 of 10 planned rows: the experiment timeout was reached\./);
+  });
+
   it('says so when a model has no explanations', () => {
     const panel = renderExplanations(undefined, {}, () => undefined, undefined) as HTMLElement;
     expect(panel.textContent).toMatch(/No explanations/);

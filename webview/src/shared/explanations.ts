@@ -262,6 +262,9 @@ export function renderExplanations(v: ExplanationsView | undefined, ui: Explanat
       `SHAP values of ${what}: how far each ${engineered ? 'feature' : 'column'} moves a row's prediction from the base value ${formatNumber(v.base[output] ?? 0, 4)}. `,
       `${v.method}; ${v.sampleRows} of ${v.totalRows} training rows.`,
     ),
+    v.plannedRows !== undefined
+      ? h('div', { class: 'explain-cut-short' }, `Explained ${v.sampleRows} of ${v.plannedRows} planned rows: the experiment timeout was reached. The importances and the dots cover those rows only.`)
+      : null,
     h('div', { class: 'row explain-controls' }, toggle, classPicker),
     h('div', { class: 'chart-grid' }, panels, h('div', { class: 'chart', dataset: { chart: 'explain-waterfall' } }, h('h3', null, 'One row, from the base value to its prediction'), rowPicker, picked ? null : h('div', { class: 'muted explain-pick-hint' }, 'Or explain a row of any table: select it in a data preview and choose "Explain row…".'), waterfallTarget)),
   );
