@@ -21,6 +21,11 @@ describe('computeMetric (one metric alone, for ensemble selection)', () => {
       // Any other metric by the full computation.
       expect(computeMetric('log_loss', args)).toBe(computeMetrics(args).log_loss);
     }
+    // Unweighted, many classes (counted pairs, not the sweep), and a NaN score (the sweep's order).
+    const many = { task: 'classification' as const, numClasses: 19, ...data(437, 19, 5, false) };
+    expect(computeMetric('AUC_weighted', many)).toBe(computeMetrics(many).AUC_weighted);
+    many.pred[3 * 19 + 2] = NaN;
+    expect(computeMetric('AUC_weighted', many)).toBe(computeMetrics(many).AUC_weighted);
   });
 
   it('gives r2_score and normalized RMSE exactly as computeMetrics does', () => {

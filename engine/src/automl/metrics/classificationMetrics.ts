@@ -165,8 +165,46 @@ export function aucWeighted(input: ClassificationInput): number {
   const support = new Float64Array(k);
   for (let t = 0; t < k; t++) for (let p = 0; p < k; p++) support[t] += confusion[t * k + p];
   const auc = new Float64Array(k);
-  for (let c = 0; c < k; c++) auc[c] = rocAuc(binarySweep(n, (i) => proba[i * k + c], (i) => yTrue[i] === c, weight));
+  const pos = new Float64Array(n);
+  const neg = new Float64Array(n);
+  for (let c = 0; c < k; c++) {
+    const counted = weight ? undefined : pairCountAuc(n, proba, k, c, yTrue, pos, neg);
+    auc[c] = counted ?? rocAuc(binarySweep(n, (i) => proba[i * k + c], (i) => yTrue[i] === c, weight));
+  }
   return finiteWeightedMean(auc, support);
+}
+
+/**
+ * Unweighted one-vs-rest ROC AUC of class `c` by counting pairs: each positive's score against
+ * the negatives' sorted natively (ties count a half), the same value bit for bit as the
+ * trapezoid over `binarySweep` (both sum exact half-integers, then divide by positives ×
+ * negatives) at a fraction of the cost on small tables, where the sweep's index sort with a
+ * comparator dominated greedy ensemble selection (19 classes × 437 rows: 1.75 ms a score).
+ * NaN when a side is empty; undefined when a score is NaN (the sweep's order then decides).
+ */
+function pairCountAuc(n: number, proba: ArrayLike<number>, k: number, c: number, yTrue: ArrayLike<number>, pos: Float64Array, neg: Float64Array): number | undefined {
+  let p = 0;
+  let q = 0;
+  for (let i = 0; i < n; i++) {
+    const v = proba[i * k + c];
+    if (v !== v) return undefined;
+    if (yTrue[i] === c) pos[p++] = v;
+    else neg[q++] = v;
+  }
+  if (p === 0 || q === 0) return NaN;
+  const ps = pos.subarray(0, p).sort();
+  const ns = neg.subarray(0, q).sort();
+  let pairs = 0;
+  let below = 0; // negatives < the positive's score
+  let upTo = 0; // negatives ≤ it
+  for (let j = 0; j < p; j++) {
+    const v = ps[j];
+    while (below < q && ns[below] < v) below++;
+    if (upTo < below) upTo = below;
+    while (upTo < q && ns[upTo] <= v) upTo++;
+    pairs += below + (upTo - below) / 2;
+  }
+  return pairs / (p * q);
 }
 
 function clip(p: number): number {
