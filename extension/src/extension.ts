@@ -50,7 +50,7 @@ export function activate(context: vscode.ExtensionContext): void {
   const webviewsReady = new Promise<WebviewOpeners>((resolve) => {
     context.subscriptions.push(
       engine.onDidCreateClient((client) => {
-        openers ??= registerWebviews(context, client);
+        openers ??= registerWebviews(context, client, engine);
         resolve(openers);
       }),
     );

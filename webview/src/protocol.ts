@@ -123,6 +123,8 @@ export type DataPreviewHostMessage =
   | { type: 'previewInfo'; info: PreviewInfo }
   | { type: 'previewPage'; page: PreviewPage }
   | { type: 'previewProfile'; profile: PreviewProfile }
+  /** How many models are registered (after `previewInfo`, and again when one is registered or deleted): with none, no row can be explained. */
+  | { type: 'registeredModels'; count: number }
   | ErrorMessage;
 
 export type DataPreviewWebviewMessage =

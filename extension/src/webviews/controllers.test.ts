@@ -153,6 +153,23 @@ describe('webview controllers', () => {
     expect(logged.at(-1)).toMatch(/^dataPreview panel: 'requestPage': Error: page size must be 1 to 5000 rows\n\s+at /);
   });
 
+  it('data preview tells the page how many models are registered, at ready and when a model changes', async () => {
+    const { DataPreviewController } = await import('./controllers');
+    const panel = fakePanel();
+    let models: { name: string; version: number; aliases: string[] }[] = [];
+    const client = fakeClient({ [PreviewInfoRequest.method]: () => previewInfoFixture(10), [ListModelsRequest.method]: () => models });
+    const controller = new DataPreviewController(panel as never, { path: '/ext' } as vscodeTypes.Uri, { kind: 'dataPreview', target: { dataset: 'flights' } }, client as unknown as LanguageClient, { openRunDetails: vi.fn(), openDataPreview: vi.fn(), openModelCard: vi.fn(), explainInModelCard: vi.fn() }, () => undefined);
+    panel.fromPage({ type: 'ready' });
+    await flush();
+    expect(panel.posted.map((m) => m.type)).toEqual(['previewInfo', 'registeredModels']);
+    expect(panel.posted.at(-1)).toEqual({ type: 'registeredModels', count: 0 });
+    models = [{ name: 'Titanic', version: 1, aliases: [] }];
+    controller.modelsChanged();
+    await new Promise((r) => setTimeout(r, 300));
+    expect(panel.posted.at(-1)).toEqual({ type: 'registeredModels', count: 1 });
+    controller.dispose();
+  });
+
   it('compare runs shows a failed request as its first line with the engine hint', async () => {
     const { CompareRunsController } = await import('./controllers');
     const panel = fakePanel();

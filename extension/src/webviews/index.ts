@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
-import { WebviewRunChangedNotification } from '../../../engine/src/protocol';
+import { StoreChangedNotification, WebviewRunChangedNotification } from '../../../engine/src/protocol';
+import type { EngineClient } from '../client/engineClient';
 import { viewTypes, type PreviewTarget, type ViewKind, type ViewState } from '../../../webview/src/protocol';
 import { CompareRunsController, DataPreviewController, ModelCardController, RunDetailsController, type PanelLinks } from './controllers';
 import { createPanel } from './panelHost';
@@ -16,10 +17,11 @@ export interface WebviewOpeners {
 
 /**
  * Registers the four webview panel kinds, their serializers (so open panels come back after a
- * window reload) and the run-changed listener that keeps run details live. One panel per
- * thing shown: opening the same run twice reveals the first tab.
+ * window reload), the run-changed listener that keeps run details live and the store-changed
+ * one (through `engine`, which shares it with the trees) that tells data previews whether a
+ * model is registered. One panel per thing shown: opening the same run twice reveals the first tab.
  */
-export function registerWebviews(context: vscode.ExtensionContext, client: LanguageClient): WebviewOpeners {
+export function registerWebviews(context: vscode.ExtensionContext, client: LanguageClient, engine: Pick<EngineClient, 'onNotification'>): WebviewOpeners {
   const extensionUri = context.extensionUri;
   const runDetails = new Map<string, RunDetailsController>();
   const previews = new Map<string, DataPreviewController>();
@@ -95,6 +97,9 @@ export function registerWebviews(context: vscode.ExtensionContext, client: Langu
     client.onNotification(WebviewRunChangedNotification.type, ({ runId }) => {
       runDetails.get(runId)?.runChanged();
       for (const c of comparisons.values()) if (c.state.runIds.includes(runId)) c.runChanged();
+    }),
+    engine.onNotification(StoreChangedNotification.type, (change) => {
+      if (change.type === 'model') for (const p of previews.values()) p.modelsChanged();
     }),
     serializer('runDetails', (panel, state) => (state.kind === 'runDetails' && state.runId ? (attachRunDetails(panel, state.runId, state), true) : false)),
     serializer('dataPreview', (panel, state) => (state.kind === 'dataPreview' && state.target ? (attachPreview(panel, state.target, state), true) : false)),

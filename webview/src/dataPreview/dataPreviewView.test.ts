@@ -75,4 +75,21 @@ describe('DataPreviewView', () => {
     button.click();
     expect(host.sent.at(-1)).toEqual({ type: 'explainRow', row: 2 });
   });
+
+  it('says no row can be explained when no model is registered, and offers it once one is', () => {
+    const { root, host, view } = setup(1000);
+    view.handle({ type: 'previewPage', page: previewPageFixture(0, pageSize) });
+    expect(root.querySelector('.explain-row-host')!.textContent).toBe('Select a row to explain it with a model.');
+    view.handle({ type: 'registeredModels', count: 0 });
+    expect(root.querySelector('.explain-row-host')!.textContent).toMatch(/^No registered model to explain a row with: a pipeline's register_model step or `weir model register` adds one\.$/);
+    root.querySelector<HTMLElement>('.vt-body .vt-row[data-row="2"] .vt-cell')!.click();
+    expect(root.querySelector('.explain-row')).toBeNull();
+    expect(root.querySelector('.explain-row-host')!.textContent).toMatch(/^No registered model/);
+    // A model registered meanwhile: the selected row can be explained.
+    view.handle({ type: 'registeredModels', count: 1 });
+    const button = root.querySelector<HTMLElement>('.explain-row')!;
+    expect(button.textContent).toBe('Explain row 3 with a model…');
+    button.click();
+    expect(host.sent.at(-1)).toEqual({ type: 'explainRow', row: 2 });
+  });
 });

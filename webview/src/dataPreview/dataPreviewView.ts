@@ -24,8 +24,11 @@ export class DataPreviewView {
   private error?: string;
   private readonly tableHost = h('div', { class: 'table-host' });
   private readonly profileHost = h('div', { class: 'profile-host' }, h('div', { class: 'loading' }, 'Profiling columns…'));
-  /** "Explain row N with a model…" once a row is selected (a click on it). */
-  private readonly explainHost = h('span', { class: 'explain-row-host muted' }, 'Select a row to explain it with a model.');
+  /** "Explain row N with a model…" once a row is selected (a click on it); what is missing otherwise. */
+  private readonly explainHost = h('span', { class: 'explain-row-host muted' });
+  private selectedRow?: number;
+  /** Registered models, once the host has said (unknown: rows may be explained). */
+  private registeredModels?: number;
 
   constructor(
     private readonly root: HTMLElement,
@@ -35,6 +38,7 @@ export class DataPreviewView {
     // Saved at once: the panel serializer can revive only a panel whose page stored its state.
     this.host.setState(this.state);
     replaceChildren(this.root, h('div', { class: 'loading' }, 'Reading the table…'));
+    this.renderExplainHost();
   }
 
   handle(message: DataPreviewHostMessage): void {
@@ -64,6 +68,10 @@ export class DataPreviewView {
         this.profile = message.profile;
         replaceChildren(this.profileHost, renderProfile(message.profile));
         break;
+      case 'registeredModels':
+        this.registeredModels = message.count;
+        this.renderExplainHost();
+        break;
       case 'error':
         this.error = message.message;
         this.table?.failPending();
@@ -75,9 +83,19 @@ export class DataPreviewView {
   }
 
   private selectRow(row: number): void {
+    this.selectedRow = row;
+    this.renderExplainHost();
+  }
+
+  private renderExplainHost(): void {
+    const row = this.selectedRow;
     replaceChildren(
       this.explainHost,
-      h('vscode-button', { class: 'explain-row', appearance: 'secondary', dataset: { row: String(row) }, on: { click: () => this.host.post({ type: 'explainRow', row }) } }, `Explain row ${formatNumber(row + 1)} with a model…`),
+      this.registeredModels === 0
+        ? 'No registered model to explain a row with: a pipeline\'s register_model step or `weir model register` adds one.'
+        : row === undefined
+          ? 'Select a row to explain it with a model.'
+          : h('vscode-button', { class: 'explain-row', appearance: 'secondary', dataset: { row: String(row) }, on: { click: () => this.host.post({ type: 'explainRow', row }) } }, `Explain row ${formatNumber(row + 1)} with a model…`),
     );
   }
 

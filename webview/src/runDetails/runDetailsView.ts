@@ -417,6 +417,8 @@ export class RunDetailsView {
         this.render();
       },
       shown ? this.renderChart : undefined,
+      undefined,
+      false,
     );
   }
 

@@ -138,6 +138,8 @@ describe('explanation view logic', () => {
     expect(first.selected).toBe(true);
     expect(panel.querySelector('.explain-pick-hint')).toBeNull();
     expect((renderExplanations(v, {}, () => undefined, undefined) as HTMLElement).querySelector('.explain-pick-hint')).not.toBeNull();
+    // A step's model (run details) may not be registered: the hint does not promise it can explain a picked row.
+    expect((renderExplanations(v, {}, () => undefined, undefined, undefined, false) as HTMLElement).querySelector('.explain-pick-hint')!.textContent).toMatch(/registered model.*\(this model, once registered\)/);
     // Another model's outputs do not mix in.
     expect(waterfallChoices(v, { ...picked, outputs: ['a', 'b', 'c'] }).labels).toHaveLength(4);
   });

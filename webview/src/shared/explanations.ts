@@ -210,9 +210,18 @@ export function waterfallChoices(v: ExplanationsView, picked?: ExplainedRowsView
 /**
  * The whole panel. `onChange` stores the UI choice (in the view's state) and redraws;
  * `renderChart` is the view's chart renderer (Vega through the interpreter); `picked`: rows
- * explained from a data preview, offered first in the waterfall's row picker.
+ * explained from a data preview, offered first in the waterfall's row picker; `registered`:
+ * the model is a registered one (the model card), which a data preview can explain rows with —
+ * a step's model in run details may not be.
  */
-export function renderExplanations(v: ExplanationsView | undefined, ui: ExplanationsUi, onChange: (ui: ExplanationsUi) => void, renderChart: ChartRenderer | undefined, picked?: ExplainedRowsView): Child {
+export function renderExplanations(
+  v: ExplanationsView | undefined,
+  ui: ExplanationsUi,
+  onChange: (ui: ExplanationsUi) => void,
+  renderChart: ChartRenderer | undefined,
+  picked?: ExplainedRowsView,
+  registered = true,
+): Child {
   if (!v) return h('div', { class: 'empty explanations-empty' }, 'No explanations were written for this model (models trained before Weir computed them, or the step has not finished).');
   const engineered = ui.engineered ?? false;
   const output = Math.min(ui.output ?? defaultOutput(v), v.outputs.length - 1);
@@ -266,6 +275,6 @@ export function renderExplanations(v: ExplanationsView | undefined, ui: Explanat
       ? h('div', { class: 'explain-cut-short' }, `Explained ${v.sampleRows} of ${v.plannedRows} planned rows: the experiment timeout was reached. The importances and the dots cover those rows only.`)
       : null,
     h('div', { class: 'row explain-controls' }, toggle, classPicker),
-    h('div', { class: 'chart-grid' }, panels, h('div', { class: 'chart', dataset: { chart: 'explain-waterfall' } }, h('h3', null, 'One row, from the base value to its prediction'), rowPicker, picked ? null : h('div', { class: 'muted explain-pick-hint' }, 'Or explain a row of any table: select it in a data preview and choose "Explain row…".'), waterfallTarget)),
+    h('div', { class: 'chart-grid' }, panels, h('div', { class: 'chart', dataset: { chart: 'explain-waterfall' } }, h('h3', null, 'One row, from the base value to its prediction'), rowPicker, picked ? null : h('div', { class: 'muted explain-pick-hint' }, registered ? 'Or explain a row of any table: select it in a data preview and choose "Explain row…".' : 'Rows of any table are explained with a registered model: select one in a data preview and choose "Explain row…" (this model, once registered).'), waterfallTarget)),
   );
 }

@@ -5,8 +5,9 @@ import { assertNever, type DataPreviewHostMessage, type DataPreviewViewState, ty
 import { PanelController, type PanelLinks } from './panelController';
 
 /**
- * Data preview: info at `ready`, then pages and the profile as the page asks for them;
- * "Explain row N with a model…" asks which registered model and shows the row on its card.
+ * Data preview: info at `ready` (and how many models are registered, again whenever that may
+ * have changed), then pages and the profile as the page asks for them; "Explain row N with a
+ * model…" asks which registered model and shows the row on its card.
  */
 export class DataPreviewController extends PanelController<DataPreviewHostMessage, DataPreviewWebviewMessage, DataPreviewViewState> {
   constructor(
@@ -31,6 +32,7 @@ export class DataPreviewController extends PanelController<DataPreviewHostMessag
         const info = await this.client.sendRequest(PreviewInfoRequest.type, { target: this.target });
         this.host.panel.title = `Preview: ${info.title}`;
         this.host.post({ type: 'previewInfo', info });
+        await this.sendRegisteredModels();
         break;
       }
       case 'requestPage': {
@@ -48,6 +50,21 @@ export class DataPreviewController extends PanelController<DataPreviewHostMessag
         break;
       default:
         assertNever(message);
+    }
+  }
+
+  /** A model was registered or deleted: the page says whether a row can be explained. */
+  modelsChanged(): void {
+    this.refreshLater(200, () => this.sendRegisteredModels());
+  }
+
+  /** Without an answer the page keeps offering the button (the click then says what is wrong). */
+  private async sendRegisteredModels(): Promise<void> {
+    try {
+      const models = await this.client.sendRequest(ListModelsRequest.type);
+      this.host.post({ type: 'registeredModels', count: models.length });
+    } catch (e) {
+      this.logFailure(e, 'listing the registered models');
     }
   }
 
