@@ -232,5 +232,25 @@ describe('honest ensemble scores', () => {
     // A voting row scored in-sample takes no part: with no stack, no honest choice (the leaderboard's best row is the model).
     expect(chooseModel('r2_score', [{ ...voting, honestScore: undefined }], [best], 0.3)).toBeUndefined();
     expect(chooseModel('r2_score', [{ ...voting, honestScore: undefined }, stack], [best], undefined)?.trial).toBe(stack.trial);
+    // With the voting row in-sample, the stack is still weighed against the best single trial's honest score.
+    const unscored = { ...voting, honestScore: undefined };
+    expect(chooseModel('AUC_weighted', [unscored, near], [best], 0.997)?.trial).toBe(best);
+    expect(chooseModel('AUC_weighted', [unscored, near], [best], 0.997)?.why).toMatch(
+      /^chosen by the highest honest score \(honest AUC_weighted: StackEnsemble 0\.9960, best single trial #3 XGBoostClassifier 0\.9970; the best single trial's pick cross-fitted over 5 folds of the out-of-fold rows; not weighed: VotingEnsemble \(scored in-sample\)\)$/,
+    );
+  });
+
+  it('score the best single trial between the stack and the voting selection, so a deadline that cuts the voting leaves it', async () => {
+    const { args } = noisy(60);
+    const order: string[] = [];
+    const out = await buildEnsembles({
+      ...args,
+      afterStack: async () => {
+        order.push('afterStack');
+      },
+      log: (l) => order.push(l.split(':')[0]),
+    });
+    expect(order).toEqual(['afterStack', 'VotingEnsemble']);
+    expect(out.map((e) => e.trial.algorithm)).toEqual(['VotingEnsemble', 'StackEnsemble']);
   });
 });

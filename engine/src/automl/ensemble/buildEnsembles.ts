@@ -43,6 +43,12 @@ export interface EnsembleArgs {
   signal?: AbortSignal;
   /** Warnings: an ensemble cut short or skipped, and why. */
   log?(text: string): void;
+  /**
+   * Work to run after the stack and before the voting selection (the run's best single trial
+   * scored cross-fitted, cheap beside selection), so a deadline that cuts the voting row's
+   * cross-fitting still leaves two honest scores to choose the model by.
+   */
+  afterStack?(): Promise<void>;
 }
 
 /** The VotingEnsemble's candidates at most (Azure takes the 15 best trials). */
@@ -100,8 +106,9 @@ export async function buildEnsembles(a: EnsembleArgs): Promise<EnsembleResult[]>
   let iteration = a.firstIteration;
   const votingIteration = a.voting ? iteration++ : -1;
   // The stack first (it is the model unless another row's honest score beats it: chooseModel),
-  // so a tight deadline cuts the voting selection rather than the stack; then the voting
-  // weights, then their cross-fitted score with the time left.
+  // so a tight deadline cuts the voting selection rather than the stack; then `afterStack`
+  // (the best single trial's honest score), the voting weights, and their cross-fitted score
+  // with the time left.
   let stack: EnsembleResult | undefined;
   if (a.stack) {
     // The best of each family, filled up to 5 by score.
@@ -115,6 +122,7 @@ export async function buildEnsembles(a: EnsembleArgs): Promise<EnsembleResult[]>
       stack = await stackEnsemble(a, base, iteration);
     }
   }
+  await a.afterStack?.();
   const plan = a.voting ? await votingSelection(a, usable) : undefined;
   if (plan) out.push(await votingEnsemble(a, plan, votingIteration));
   if (stack) out.push(stack);
