@@ -86,6 +86,26 @@ describe('greedy selection', () => {
     expect(sorted.counts).toEqual([1, 1, 1, 0]);
     expect(sorted.score).toBeGreaterThan(one.score);
   });
+
+  it('with patience stops after that many rounds without a better blend: the best prefix of the rounds it ran', async () => {
+    const { y, preds } = predictions(400, 4, [1, 1.02, 1.04, 3]);
+    let scored = 0;
+    const score = (p: Float64Array) => {
+      scored++;
+      return negMse(y)(p);
+    };
+    const all = await greedyEnsembleSelection({ candidates: preds, score, rounds: 50, initial: 3 });
+    const allScored = scored;
+    scored = 0;
+    const patient = await greedyEnsembleSelection({ candidates: preds, score, rounds: 50, initial: 3, patience: 2 });
+    expect(scored).toBeLessThan(allScored);
+    // The same as all rounds cut where it stopped: its best blend, then 2 rounds without a better one.
+    const size = patient.counts.reduce((a, b) => a + b, 0);
+    const cut = await greedyEnsembleSelection({ candidates: preds, score, rounds: size + 2, initial: 3 });
+    expect(patient.counts).toEqual(cut.counts);
+    expect(patient.score).toBe(cut.score);
+    expect(patient.score).toBeLessThanOrEqual(all.score);
+  });
 });
 
 describe('the VotingEnsemble and StackEnsemble', () => {

@@ -20,6 +20,11 @@ export async function greedyEnsembleSelection(args: {
   singleScores?: number[];
   /** Sorted initialisation (Caruana et al.): start from the blend of this many best single models (default 1). */
   initial?: number;
+  /**
+   * Stop after this many rounds in a row without a blend better than the best prefix (that
+   * prefix is the result either way); absent: all `rounds`.
+   */
+  patience?: number;
   deadline?: number;
   signal?: AbortSignal;
   now?: () => number;
@@ -69,7 +74,9 @@ export async function greedyEnsembleSelection(args: {
     }
     await pause();
   }
+  let sinceBest = 0;
   for (let round = size; round < rounds && !stoppedEarly; round++) {
+    if (args.patience !== undefined && sinceBest >= args.patience) break;
     let pick = -1;
     let pickScore = -Infinity;
     for (let i = 0; i < m; i++) {
@@ -91,7 +98,8 @@ export async function greedyEnsembleSelection(args: {
     if (pickScore > safe(bestScore)) {
       bestScore = pickScore;
       bestCounts = counts.slice();
-    }
+      sinceBest = 0;
+    } else sinceBest++;
   }
   return { counts: bestCounts, score: bestScore, stoppedEarly };
 }
