@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { fitFeaturizer, transform, datePart, parseDate } from '../../engine/src/automl/featurize';
 import { isWeirError } from '../../engine/src/errors';
-import { titanicCsv } from '../helpers/paths';
+import path from 'node:path';
+import { titanicCsv, vegaData } from '../helpers/paths';
 import { featureAt, makeTable, readTableFile } from './tables';
 
 const auto = { mode: 'auto' } as const;
@@ -161,12 +162,21 @@ describe('featurization rules on crafted tables', () => {
       id: Array.from({ length: n }, (_, i) => 1000 + ((i * 7919) % n)),
       amount: Array.from({ length: n }, (_, i) => Math.sqrt(i) * 3.7),
       count: Array.from({ length: n }, (_, i) => i % 1500),
+      // Fixed-width customer numbers with wide gaps (Churn_Modelling's CustomerId): keys.
+      customer: Array.from({ length: n }, (_, i) => 15565701 + ((i * 7919) % n) * 83),
+      // A population: all distinct integers over six orders of magnitude (gapminder's pop): a feature.
+      pop: Array.from({ length: n }, (_, i) => Math.round(1000 * 1.005 ** ((i * 7919) % n))),
+      // Distinct integers around zero (a signed offset) are not keys.
+      offset: Array.from({ length: n }, (_, i) => (((i * 7919) % n) - n / 2) * 1000),
     });
     const fitted = fitFeaturizer(table, 'y', auto, { task: 'classification' });
     const by = (name: string) => fitted.state.columns.find((c) => c.name === name)!;
     expect(by('id').note).toMatch(/ID-like/);
+    expect(by('customer').note).toMatch(/ID-like/);
     expect(by('amount').purpose).toBe('Numeric');
     expect(by('count').purpose).toBe('Numeric');
+    expect(by('pop').purpose).toBe('Numeric');
+    expect(by('offset').purpose).toBe('Numeric');
   });
 
   it('orders classes: numbers numerically, booleans false before true', () => {
@@ -201,6 +211,25 @@ describe('calendar arithmetic', () => {
     }
     expect(datePart(parseDate('2024-12-31'), 'dayofyear')).toBe(366);
     expect(parseDate('2024-01-01T02:00+02:00')).toBe(Date.UTC(2024, 0, 1));
+  });
+
+  it('reads dates written with the month name; other words stay text', () => {
+    for (const s of ['Jun 12 1998', 'June 12, 1998', 'jun. 12 1998', '12 Jun 1998', '12-Jun-1998', ' 12 JUNE 1998 ']) expect(parseDate(s)).toBe(Date.UTC(1998, 5, 12));
+    expect(parseDate('Sept 3 2001')).toBe(Date.UTC(2001, 8, 3));
+    for (const s of ['Junk 12 1998', 'Jun 32 1998', 'Jun 12', 'Main 12 1998', 'May']) expect(parseDate(s)).toBeNaN();
+  });
+
+  it("featurizes movies.json's `Release Date` (`Jun 12 1998`) as calendar parts, not as words", async () => {
+    // vega-datasets (an npm dependency): 3201 films; the release date is text with the month's name.
+    const movies = await readTableFile(path.join(vegaData, 'movies.json'));
+    const fitted = fitFeaturizer(movies, 'IMDB Rating', auto, { task: 'regression' });
+    const release = fitted.state.columns.find((c) => c.name === 'Release Date')!;
+    expect(release.purpose).toBe('DateTime');
+    expect(release.params).toMatchObject({ kind: 'datetime', parts: ['year', 'month', 'day', 'weekday', 'dayofyear'] });
+    const first = movies.columns.find((c) => c.name === 'Release Date')!.values[0];
+    expect(first).toBe('Jun 12 1998');
+    expect(featureAt(fitted.X, 'Release Date_year', 0)).toBe(1998);
+    expect(featureAt(fitted.X, 'Release Date_month', 0)).toBe(6);
   });
 });
 

@@ -71,8 +71,8 @@ export function choosePlan(column: TableColumn, profile: ColumnProfile, ctx: Pla
       column.type === 'boolean' || (column.type === 'string' && profile.numericShare < PARSE_SHARE && profile.booleanShare >= PARSE_SHARE) ? 'boolean' : 'number';
     const strategy: ImputeStrategy = impute?.strategy ?? (read === 'boolean' ? 'most_frequent' : 'mean');
     const fill = strategy === 'constant' ? Number(impute?.fill_value ?? 0) : numericStat(profile, read, strategy);
-    if (!declared && read === 'number' && profile.integers && profile.distinct === present && present >= ID_MIN_ROWS && profile.missing === 0) {
-      return ignore('ID-like: every value is a distinct integer', true);
+    if (!declared && read === 'number' && profile.integers && profile.distinct === present && present >= ID_MIN_ROWS && profile.missing === 0 && idLikeRange(profile)) {
+      return ignore('ID-like: every value is a distinct integer, numbered densely or of one width', true);
     }
     return {
       plan: { kind: 'numeric', read, strategy, fill, indicator },
@@ -134,6 +134,30 @@ export function choosePlan(column: TableColumn, profile: ColumnProfile, ctx: Pla
     note: `high cardinality (${profile.distinct} values): frequency and frequency-rank encoding`,
     highCardinality: true,
   };
+}
+
+/** A key numbers its rows densely (row numbers, with gaps): at most this many possible values per row. */
+const ID_MAX_SPAN_PER_ROW = 10;
+
+/**
+ * Whether all-distinct integers look like keys rather than a measured quantity: none negative,
+ * and either dense (max − min + 1 ≤ 10 × rows: row numbers, a sequence with gaps) or all of one
+ * width in digits (fixed-width codes such as 15565701…15815690). A count, a population or an
+ * amount spread over orders of magnitude (gapminder's `pop`: 1.4e5…1.3e9, every value distinct) is a feature.
+ */
+function idLikeRange(profile: ColumnProfile): boolean {
+  let min = Infinity;
+  let max = -Infinity;
+  const see = (v: number): void => {
+    if (v < min) min = v;
+    if (v > max) max = v;
+  };
+  if (profile.numbers) for (const v of profile.numbers) see(v);
+  else if (profile.counts) for (const key of profile.counts.keys()) if (!isMissingMarker(key)) see(parseNumber(key));
+  if (!(min >= 0) || !Number.isFinite(max)) return false;
+  const present = profile.rows - profile.missing;
+  if (max - min + 1 <= ID_MAX_SPAN_PER_ROW * present) return true;
+  return String(min).length === String(max).length;
 }
 
 type Kind = 'numeric' | 'datetime' | 'categorical' | 'hash' | 'text';

@@ -64,11 +64,34 @@ export function parseBoolean(s: string | null): number {
 /** ISO-like dates and date-times: `2012-01-31`, `2012-1-31 08:15`, `2012/01/31T08:15:00.5+02:00`. */
 const ISO_DATE = /^(\d{4})[-/](\d{1,2})[-/](\d{1,2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2})(\.\d+)?)?\s*(Z|[+-]\d{2}:?\d{2})?)?$/;
 
-/** Epoch ms for an ISO-like date string (UTC unless it names a zone), or NaN. */
+/** Dates with the month's English name, as spreadsheets and US sources write them: `Jun 12 1998`, `June 12, 1998`, `12 Jun 1998`, `12-Jun-1998`. */
+const MONTH_FIRST = /^([A-Za-z]{3,9})\.?\s+(\d{1,2}),?\s+(\d{4})$/;
+const DAY_FIRST = /^(\d{1,2})[\s-]([A-Za-z]{3,9})\.?,?[\s-](\d{4})$/;
+const MONTH_NAMES = ['january', 'february', 'march', 'april', 'may', 'june', 'july', 'august', 'september', 'october', 'november', 'december'];
+
+/** 1–12 for a month's English name or its first three letters (`Sept` too), any case; NaN otherwise. */
+function monthNumber(name: string): number {
+  const t = name.toLowerCase();
+  const i = MONTH_NAMES.findIndex((m) => m === t || m.slice(0, 3) === t || (t === 'sept' && m === 'september'));
+  return i < 0 ? NaN : i + 1;
+}
+
+/** Epoch ms (UTC) of a date written with its month's name, or NaN. */
+function parseNamedMonthDate(t: string): number {
+  const mf = MONTH_FIRST.exec(t);
+  const df = mf ? null : DAY_FIRST.exec(t);
+  if (!mf && !df) return NaN;
+  const [month, day, year] = mf ? [monthNumber(mf[1]), Number(mf[2]), Number(mf[3])] : [monthNumber(df![2]), Number(df![1]), Number(df![3])];
+  if (!(month >= 1) || day < 1 || day > 31) return NaN;
+  return Date.UTC(year, month - 1, day);
+}
+
+/** Epoch ms for an ISO-like date string (UTC unless it names a zone) or a date with the month's name, or NaN. */
 export function parseDate(s: string | null): number {
   if (s === null) return NaN;
-  const m = ISO_DATE.exec(s.trim());
-  if (!m) return NaN;
+  const trimmed = s.trim();
+  const m = ISO_DATE.exec(trimmed);
+  if (!m) return parseNamedMonthDate(trimmed);
   const [, y, mo, d, h, mi, sec, frac, zone] = m;
   const month = Number(mo);
   const day = Number(d);
