@@ -118,6 +118,8 @@ describe('featurization rules on crafted tables', () => {
     expect(by('size').params).toMatchObject({ kind: 'onehot', order: ['2', '10', 'NA', 'low'] });
     expect(by('pair').params).not.toHaveProperty('order');
     expect(fitted.X.featureNames).toEqual(['size=2', 'size=10', 'size=NA', 'size=low', 'size_code', 'size_missing', 'pair=a', 'pair=b']);
+    // The code column is typed as XGBoost's categorical codes ('c'), the one-hot columns as indicators.
+    expect(fitted.X.featureTypes).toEqual(['i', 'i', 'i', 'i', 'c', 'i', 'i', 'i']);
     // The missing row takes the most frequent category's code ('2' → 0), as its one-hot does.
     expect(size.map((_, r) => featureAt(fitted.X, 'size_code', r))).toEqual([1, 0, 2, 0, 1, 3, 0, 0]);
     const unseen = transform(fitted.state, makeTable({ size: ['5', '100', 'O', 'zzz', '-1'], pair: ['a', 'a', 'a', 'a', 'a'] }));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fitBooster, xgboostRegressor } from '../../engine/src/automl/families/xgboost';
+import { boosterFeatureTypes, fitBooster, xgboostRegressor } from '../../engine/src/automl/families/xgboost';
 import { mulberry32 } from '../../engine/src/util/mulberry32';
 
 /** A small regression table: 600 rows × 4 features, a smooth signal plus noise. */
@@ -42,5 +42,53 @@ describe('XGBoost family: held-out rounds and the refit on all rows', () => {
     expect(Array.from(family.predict(X))).toEqual(Array.from(refit.predict(X)));
     expect(Array.from(kept.predict(X))).not.toEqual(Array.from(refit.predict(X)));
     for (const m of [kept, family, refit]) m.dispose?.();
+  });
+});
+
+describe('XGBoost family: categorical code columns', () => {
+  /** 800 rows: a 9-category code column (typed 'c') whose categories {1, 4, 7} carry the signal, and a noise column. */
+  function coded(): { X: { rows: number; cols: number; values: Float32Array; featureNames: string[]; featureTypes: string[] }; y: Float32Array } {
+    const rows = 800;
+    const rand = mulberry32(5);
+    const values = new Float32Array(rows * 2);
+    const y = new Float32Array(rows);
+    for (let i = 0; i < rows; i++) {
+      values[i] = Math.floor(rand() * 9);
+      values[rows + i] = rand();
+      y[i] = [1, 4, 7].includes(values[i]) ? 3 + rand() : rand();
+    }
+    return { X: { rows, cols: 2, values, featureNames: ['size_code', 'noise'], featureTypes: ['c', 'q'] }, y };
+  }
+  const params = { n_estimators: 10, learning_rate: 0.5, max_leaves: 2, min_child_weight: 1, subsample: 1, colsample_bytree: 1, reg_alpha: 0, reg_lambda: 1 };
+  const splitTypes = (m: ReturnType<typeof fitBooster>): number[] =>
+    (m.state() as { model: { learner: { gradient_booster: { model: { trees: { split_type: number[] }[] } } } } }).model.learner.gradient_booster.model.trees.flatMap((t) => t.split_type);
+
+  it("'native' splits the code column by sets of categories, 'codes' by thresholds, and a column that is not whole codes stays numeric", () => {
+    const { X, y } = coded();
+    expect(boosterFeatureTypes(X, 'native')).toEqual(['c', 'q']);
+    expect(boosterFeatureTypes(X, 'codes')).toEqual(['int', 'q']);
+    const fractional = { ...X, values: X.values.slice() };
+    fractional.values[3] = 2.5; // an unseen category between two others
+    expect(boosterFeatureTypes(fractional, 'native')).toEqual(['int', 'q']);
+    const before = process.env.WEIR_XGB_CATEGORICAL;
+    try {
+      process.env.WEIR_XGB_CATEGORICAL = 'native';
+      const native = fitBooster({ task: 'regression', X, y, params, seed: 1 });
+      process.env.WEIR_XGB_CATEGORICAL = 'codes';
+      const codes = fitBooster({ task: 'regression', X, y, params, seed: 1 });
+      expect(splitTypes(native)).toContain(1);
+      expect(splitTypes(codes)).not.toContain(1);
+      // With two leaves a tree, one set split separates {1, 4, 7}; thresholds cannot.
+      const mse = (m: typeof native) => {
+        const p = m.predict(X);
+        return p.reduce((s, v, i) => s + (v - y[i]) ** 2, 0) / y.length;
+      };
+      expect(mse(native)).toBeLessThan(mse(codes) * 0.5);
+      native.dispose();
+      codes.dispose();
+    } finally {
+      if (before === undefined) delete process.env.WEIR_XGB_CATEGORICAL;
+      else process.env.WEIR_XGB_CATEGORICAL = before;
+    }
   });
 });

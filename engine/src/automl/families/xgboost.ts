@@ -158,8 +158,37 @@ function pick(a: Float32Array, rows: Uint32Array): Float32Array {
   return Float32Array.from(rows, (i) => a[i]);
 }
 
-function trainData(X: FeatureMatrix, y: Float32Array, weight?: Float32Array): TrainData {
-  return { rows: X.rows, cols: X.cols, values: X.values, featureNames: X.featureNames, featureTypes: X.featureTypes, label: y, ...(weight ? { weight } : {}) };
+/**
+ * How the booster splits the categorical code columns (feature type 'c', the `NAME_code` of a
+ * 3–16-value categorical): 'native' — partitions of the categories (XGBoost's categorical
+ * splits, docs/gbdt.md); 'codes' — thresholds on the codes as numbers. The environment
+ * variable WEIR_XGB_CATEGORICAL overrides the default (for `npm run bench -- automl-quality`
+ * A/B runs; docs/automl.md has the measurement).
+ */
+export function categoricalMode(): 'native' | 'codes' {
+  const v = process.env.WEIR_XGB_CATEGORICAL;
+  return v === 'native' || v === 'codes' ? v : 'codes';
+}
+
+/**
+ * The feature types the booster is given: 'c' columns stay categorical in native mode when
+ * every value is a whole number ≥ 0 (or missing), otherwise they are split as integers.
+ */
+export function boosterFeatureTypes(X: FeatureMatrix, mode = categoricalMode()): string[] | undefined {
+  if (!X.featureTypes) return undefined;
+  return X.featureTypes.map((t, f) => {
+    if (t !== 'c') return t;
+    if (mode !== 'native') return 'int';
+    for (let i = f * X.rows; i < (f + 1) * X.rows; i++) {
+      const v = X.values[i];
+      if (v === v && !(Number.isInteger(v) && v >= 0 && v < 1 << 24)) return 'int';
+    }
+    return 'c';
+  });
+}
+
+function trainData(X: FeatureMatrix, y: Float32Array, weight: Float32Array | undefined, featureTypes: string[] | undefined): TrainData {
+  return { rows: X.rows, cols: X.cols, values: X.values, featureNames: X.featureNames, featureTypes, label: y, ...(weight ? { weight } : {}) };
 }
 
 function fit(args: FitArgs): FittedModel {
@@ -174,16 +203,17 @@ function fit(args: FitArgs): FittedModel {
 export function fitBooster(args: FitArgs, options: { refit: boolean } = { refit: true }): XGBoostModel {
   const numClasses = args.task === 'classification' ? classCount(args.numClasses, args.y) : 1;
   const params = gbdtParams(args, numClasses);
-  let fitData = trainData(args.X, args.y, args.weight);
-  let evals = args.valid ? [{ name: 'valid', data: trainData(args.valid.X, args.valid.y, args.valid.weight) }] : undefined;
+  const types = boosterFeatureTypes(args.X);
+  let fitData = trainData(args.X, args.y, args.weight, types);
+  let evals = args.valid ? [{ name: 'valid', data: trainData(args.valid.X, args.valid.y, args.valid.weight, types) }] : undefined;
   const rounds = params.num_boost_round ?? 10;
   let heldOut = false;
   if (!evals && rounds >= EARLY_STOPPING_MIN_ROUNDS && args.X.rows >= EARLY_STOPPING_MIN_ROWS) {
     // No validation set given: hold out a share of the training rows to pick the rounds.
     const { fit: fitRows, hold } = earlyStoppingSplit(args.y, args.task === 'classification', args.seed);
     if (hold.length > 0 && fitRows.length > 0) {
-      fitData = trainData(gatherRows(args.X, fitRows), pick(args.y, fitRows), args.weight ? pick(args.weight, fitRows) : undefined);
-      evals = [{ name: 'valid', data: trainData(gatherRows(args.X, hold), pick(args.y, hold), args.weight ? pick(args.weight, hold) : undefined) }];
+      fitData = trainData(gatherRows(args.X, fitRows), pick(args.y, fitRows), args.weight ? pick(args.weight, fitRows) : undefined, types);
+      evals = [{ name: 'valid', data: trainData(gatherRows(args.X, hold), pick(args.y, hold), args.weight ? pick(args.weight, hold) : undefined, types) }];
       heldOut = true;
     }
   }
@@ -196,7 +226,7 @@ export function fitBooster(args: FitArgs, options: { refit: boolean } = { refit:
     const best = result.bestIteration + 1;
     result.booster.dispose();
     const refitRounds = Math.max(1, Math.round((best * args.X.rows) / fitData.rows));
-    const full = train(trainData(args.X, args.y, args.weight), { ...params, num_boost_round: refitRounds, early_stopping_rounds: undefined });
+    const full = train(trainData(args.X, args.y, args.weight, types), { ...params, num_boost_round: refitRounds, early_stopping_rounds: undefined });
     const model = new XGBoostModel(args.task === 'classification' ? 'XGBoostClassifier' : 'XGBoostRegressor', args.task, numClasses, full.booster, undefined, args.X.featureNames);
     model.fitInfo = { ...info, refitRounds };
     return model;

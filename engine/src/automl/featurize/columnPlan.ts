@@ -45,7 +45,8 @@ export function planFeatureNames(column: string, plan: ColumnPlan): { names: str
       break;
     case 'onehot':
       for (const c of plan.categories) add(`${column}=${c}`, 'i');
-      if (plan.order) add(`${column}_code`, 'int');
+      // 'c': category codes (positions in `order`), which the XGBoost family may split as sets.
+      if (plan.order) add(`${column}_code`, 'c');
       break;
     case 'frequency':
       add(`${column}_frequency`, 'q');
