@@ -117,6 +117,11 @@ class TrainingContext {
   readonly nbins: Int32Array;
   /** One byte per bin: a categorical split's left-going bins, for partitionRowsByBins. */
   readonly leftBinsPtr: number;
+  /** findCategoricalSplit's sorted bins and result. */
+  readonly catOrderPtr: number;
+  readonly catOutPtr: number;
+  /** One byte per feature: the categorical features the current node may split on. */
+  readonly catMaskPtr: number;
   private readonly freeHists: number[] = [];
 
   constructor(
@@ -156,6 +161,9 @@ class TrainingContext {
     this.sumOutPtr = heap.alloc(16);
     this.probsPtr = heap.alloc(k.softmaxScratchBytes(K));
     this.leftBinsPtr = heap.alloc(264);
+    this.catOrderPtr = heap.alloc(264 * 4);
+    this.catOutPtr = heap.alloc(40);
+    this.catMaskPtr = heap.alloc(nf);
     this.categorical = Array.from({ length: nf }, (_, f) => data.featureTypes?.[f] === 'c');
     k.setDataset(n, nf, width, rowWidth, binsPtr, colBinsPtr, slotBytesPtr, nbinsPtr, 0, rowIdxPtr, tmpPtr);
 
@@ -261,8 +269,8 @@ class TreeGrower {
   readonly builder = new TreeBuilder();
   readonly leaves: GrownLeaf[] = [];
   private numLeaves = 1;
-  /** The categorical features the current node may split on (the kernel's mask leaves them out). */
-  private catFeatures: number[] = [];
+  /** Whether the current node may split on a categorical feature (catMaskPtr has them; featMaskPtr leaves them out). */
+  private anyCategorical = false;
 
   constructor(
     private readonly ctx: TrainingContext,
@@ -437,12 +445,16 @@ class TreeGrower {
   private writeFeatureMask(features: number[]): void {
     const u8 = this.ctx.heap.u8;
     const at = this.ctx.featMaskPtr;
+    const cat = this.ctx.catMaskPtr;
     const categorical = this.ctx.categorical;
     u8.fill(0, at, at + this.ctx.cols);
-    this.catFeatures = [];
+    u8.fill(0, cat, cat + this.ctx.cols);
+    this.anyCategorical = false;
     for (const f of features) {
-      if (categorical[f]) this.catFeatures.push(f);
-      else u8[at + f] = 1;
+      if (categorical[f]) {
+        u8[cat + f] = 1;
+        this.anyCategorical = true;
+      } else u8[at + f] = 1;
     }
   }
 
@@ -474,7 +486,7 @@ class TreeGrower {
         defaultLeft: i32[(o + 32) >>> 2] !== 0,
       };
     }
-    for (const f of this.catFeatures) this.evaluateCategorical(node, f);
+    if (this.anyCategorical) this.evaluateCategorical(node);
     if (node.split) node.priority = node.split.lossChange;
   }
 
@@ -484,64 +496,35 @@ class TreeGrower {
    * sorted by their optimal leaf weight −G/(H+λ), then every prefix of that order tried as the
    * right-going set, with missing values once on each side (right first) when the node has any.
    */
-  private evaluateCategorical(node: GrowNode, f: number): void {
+  private evaluateCategorical(node: GrowNode): void {
     const { ctx } = this;
-    const p = ctx.p;
+    const o = ctx.catOutPtr;
+    ctx.k.findCategoricalSplit(node.hist, node.grad, node.hess, ctx.catMaskPtr, node.split?.lossChange ?? 0, ctx.catOrderPtr, o);
+    const i32 = ctx.heap.i32;
+    const count = i32[(o + 24) >>> 2];
+    if (count <= 0) return;
+    const f = i32[(o + 32) >>> 2];
     const f64 = ctx.heap.f64;
-    const base = (node.hist >>> 3) + ctx.slotStart[f] * 2;
-    const nb = ctx.nbins[f];
-    const bins: number[] = [];
-    for (let b = 0; b < nb; b++) if (f64[base + 2 * b] !== 0 || f64[base + 2 * b + 1] !== 0) bins.push(b);
-    const gm = f64[base + 2 * nb];
-    const hm = f64[base + 2 * nb + 1];
-    const hasMissing = gm !== 0 || hm !== 0;
-    if (bins.length + (hasMissing ? 1 : 0) < 2) return;
-    const ratio = (b: number): number => -f64[base + 2 * b] / (f64[base + 2 * b + 1] + p.lambda);
-    bins.sort((a, b) => ratio(a) - ratio(b) || a - b);
-    const parentGain = Math.fround(ctx.gain(node.grad, node.hess));
-    let bestChg = node.split?.lossChange ?? 0;
-    let bestCount = -1;
-    let bestMissingLeft = false;
-    let bestGL = 0;
-    let bestHL = 0;
-    for (const missingLeft of hasMissing ? [false, true] : [false]) {
-      let gr = missingLeft ? 0 : gm;
-      let hr = missingLeft ? 0 : hm;
-      for (let j = 0; j < bins.length; j++) {
-        gr += f64[base + 2 * bins[j]];
-        hr += f64[base + 2 * bins[j] + 1];
-        const gl = node.grad - gr;
-        const hl = node.hess - hr;
-        if (!(hl >= p.minChildWeight && hr >= p.minChildWeight)) continue;
-        const chg = Math.fround(Math.fround(Math.fround(ctx.gain(gl, hl)) + Math.fround(ctx.gain(gr, hr))) - parentGain);
-        if (chg > bestChg) {
-          bestChg = chg;
-          bestCount = j + 1;
-          bestMissingLeft = missingLeft;
-          bestGL = gl;
-          bestHL = hl;
-        }
-      }
-    }
-    if (bestCount < 0) return;
-    const leftBins = new Uint8Array(nb).fill(1);
+    const leftBins = new Uint8Array(ctx.nbins[f]).fill(1);
     const right: number[] = [];
     const cats = ctx.binCategories[f] as number[][];
-    for (let j = 0; j < bestCount; j++) {
-      leftBins[bins[j]] = 0;
-      right.push(...cats[bins[j]]);
+    for (let j = 0; j < count; j++) {
+      const bin = i32[(ctx.catOrderPtr >>> 2) + j];
+      leftBins[bin] = 0;
+      right.push(...cats[bin]);
     }
     node.split = {
-      lossChange: bestChg,
-      gradLeft: bestGL,
-      hessLeft: bestHL,
+      lossChange: f64[o >>> 3],
+      gradLeft: f64[(o + 8) >>> 3],
+      hessLeft: f64[(o + 16) >>> 3],
       feature: f,
       splitBin: -1,
-      defaultLeft: bestMissingLeft,
+      defaultLeft: i32[(o + 28) >>> 2] !== 0,
       leftBins,
       rightSet: Int32Array.from(right.sort((a, b) => a - b)),
     };
   }
+
 }
 
 /** An evaluation set uploaded next to the training data, with its running margins. */

@@ -52,22 +52,49 @@ export function hasCategoricalSplits(trees: readonly TreeModel[]): boolean {
  * out[r·K + group] += the tree's leaf value for each row of a column-major matrix: the walk
  * for trees with categorical splits, which the packed WASM kernel (numerical only) cannot take.
  */
-export function addTreeOutputs(tree: TreeModel, values: Float32Array, rows: number, group: number, K: number, out: Float32Array, rowOffset = 0, chunkRows = rows): void {
-  const cats = tree.categories;
-  for (let r = 0; r < chunkRows; r++) {
+export function addTreeOutputs(tree: TreeModel, values: Float32Array, rows: number, group: number, K: number, out: Float32Array): void {
+  const { left, right, splitIndex, splitCondition, defaultLeft } = tree;
+  const { setOf, bits } = categoryBits(tree);
+  for (let r = 0; r < rows; r++) {
     let node = 0;
-    while (tree.left[node] >= 0) {
-      const x = values[tree.splitIndex[node] * rows + rowOffset + r];
-      let left: boolean;
-      if (x !== x) left = tree.defaultLeft[node] === 1;
+    while (left[node] >= 0) {
+      const x = values[splitIndex[node] * rows + r];
+      let goLeft: boolean;
+      if (x !== x) goLeft = defaultLeft[node] === 1;
       else {
-        const set = cats?.get(node);
-        left = set ? categoryGoesLeft(set, x) : x < tree.splitCondition[node];
+        const s = setOf[node];
+        if (s < 0) goLeft = x < splitCondition[node];
+        else {
+          // In the set (go right) when 0 ≤ x < 2^24 and bit trunc(x) is on; XGBoost's rule.
+          const set = bits[s];
+          const c = x >= 0 && x < MAX_CATEGORY ? Math.trunc(x) : -1;
+          goLeft = c < 0 || c >= set.length * 32 || (set[c >>> 5] & (1 << (c & 31))) === 0;
+        }
       }
-      node = left ? tree.left[node] : tree.right[node];
+      node = goLeft ? left[node] : right[node];
     }
-    out[r * K + group] += tree.splitCondition[node];
+    out[r * K + group] += splitCondition[node];
   }
+}
+
+const bitsCache = new WeakMap<TreeModel, { setOf: Int32Array; bits: Uint32Array[] }>();
+
+/** A tree's categorical sets as bit fields (one per categorical node; setOf[node] = −1 for the others), made once per tree. */
+function categoryBits(tree: TreeModel): { setOf: Int32Array; bits: Uint32Array[] } {
+  let c = bitsCache.get(tree);
+  if (!c) {
+    const setOf = new Int32Array(tree.left.length).fill(-1);
+    const bits: Uint32Array[] = [];
+    for (const [node, set] of tree.categories ?? []) {
+      const b = new Uint32Array(set.length ? (set[set.length - 1] >>> 5) + 1 : 0);
+      for (const v of set) b[v >>> 5] |= 1 << (v & 31);
+      setOf[node] = bits.length;
+      bits.push(b);
+    }
+    c = { setOf, bits };
+    bitsCache.set(tree, c);
+  }
+  return c;
 }
 
 /** XGBoost's parent id of the root. */

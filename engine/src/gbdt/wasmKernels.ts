@@ -26,6 +26,7 @@ export interface GbdtKernels {
   /** The one-candidate-at-a-time reference findBestSplit must agree with (for tests). */
   findBestSplitReference(hist: number, g: number, h: number, featMask: number, out: number): void;
   partitionRows(begin: number, end: number, f: number, splitBin: number, defaultLeft: number): number;
+  findCategoricalSplit(hist: number, g: number, h: number, catMask: number, minChg: number, order: number, out: number): void;
   partitionRowsByBins(begin: number, end: number, f: number, leftBins: number, defaultLeft: number): number;
   addLeafValue(margin: number, k: number, begin: number, end: number, value: number): void;
   maskGradients(gh: number, mask: number, n: number): void;

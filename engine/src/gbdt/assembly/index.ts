@@ -1002,6 +1002,85 @@ function findBestSplitScalar(hist: usize, g: f64, h: f64, featMask: usize, out: 
 }
 
 /**
+ * The best partition of a categorical feature's categories at a node, over the features whose
+ * byte in `catMask` is non-zero (XGBoost's and LightGBM's partition search): per feature, the
+ * node's non-empty bins sorted by their optimal weight −G/(H+λ) (insertion sort, ties by bin),
+ * then every prefix of that order tried as the right-going set, missing values first on the
+ * right, then (when the node has any) on the left. Only a loss change above `minChg` (the best
+ * numerical split's) counts. Writes the winner's right-going bins to `order` (i32 each) and to
+ * `out`: [0] loss change f64, [8] left gradient sum, [16] left hessian sum, [24] i32 number of
+ * right-going bins (0 = nothing beat minChg), [28] i32 1 when missing values go left, [32] i32
+ * feature.
+ */
+export function findCategoricalSplit(hist: usize, g: f64, h: f64, catMask: usize, minChg: f64, order: usize, out: usize): void {
+  let bestChg = <f32>minChg;
+  let bestCount = 0;
+  let bestMissingLeft = 0;
+  let bestF = -1;
+  let bestGL: f64 = 0;
+  let bestHL: f64 = 0;
+  const parentGain = <f32>gainInline(g, h);
+  for (let f = 0; f < nFeat; f++) {
+    if (load<u8>(catMask + f) == 0) continue;
+    const base = hist + <usize>load<u32>(slotBytePtr + (<usize>f << 2));
+    const nb = load<i32>(nbinsPtr + (<usize>f << 2));
+    let m = 0;
+    for (let b = 0; b < nb; b++) {
+      const p = base + (<usize>b << 4);
+      const gb = load<f64>(p);
+      const hb = load<f64>(p, 8);
+      if (gb == 0 && hb == 0) continue;
+      const key = -gb / (hb + lambda);
+      let j = m;
+      while (j > 0 && load<f64>(scanG + (<usize>(j - 1) << 3)) > key) {
+        store<f64>(scanG + (<usize>j << 3), load<f64>(scanG + (<usize>(j - 1) << 3)));
+        store<i32>(scanBin + (<usize>j << 2), load<i32>(scanBin + (<usize>(j - 1) << 2)));
+        j--;
+      }
+      store<f64>(scanG + (<usize>j << 3), key);
+      store<i32>(scanBin + (<usize>j << 2), b);
+      m++;
+    }
+    const pm = base + (<usize>nb << 4);
+    const gm = load<f64>(pm);
+    const hm = load<f64>(pm, 8);
+    const hasMissing = gm != 0 || hm != 0;
+    if (m + (hasMissing ? 1 : 0) < 2) continue;
+    let improved = false;
+    const passes = hasMissing ? 2 : 1;
+    for (let pass = 0; pass < passes; pass++) {
+      let gr: f64 = pass == 0 ? gm : 0;
+      let hr: f64 = pass == 0 ? hm : 0;
+      for (let j = 0; j < m; j++) {
+        const p = base + (<usize>load<i32>(scanBin + (<usize>j << 2)) << 4);
+        gr += load<f64>(p);
+        hr += load<f64>(p, 8);
+        const gl = g - gr;
+        const hl = h - hr;
+        if (!(hl >= minChildWeight && hr >= minChildWeight)) continue;
+        const chg: f32 = <f32>(<f32>gainInline(gl, hl) + <f32>gainInline(gr, hr)) - parentGain;
+        if (chg > bestChg) {
+          bestChg = chg;
+          bestCount = j + 1;
+          bestMissingLeft = pass;
+          bestF = f;
+          bestGL = gl;
+          bestHL = hl;
+          improved = true;
+        }
+      }
+    }
+    if (improved) memory.copy(order, scanBin, <usize>bestCount << 2);
+  }
+  store<f64>(out, <f64>bestChg);
+  store<f64>(out, bestGL, 8);
+  store<f64>(out, bestHL, 16);
+  store<i32>(out, bestF < 0 ? 0 : bestCount, 24);
+  store<i32>(out, bestMissingLeft, 28);
+  store<i32>(out, bestF, 32);
+}
+
+/**
  * Stable partition of rowIdx[begin..end) by a split; returns the number of rows that go
  * left (they end up first). Branch-free: each row is written to both sides and only the
  * matching cursor advances.
