@@ -83,6 +83,20 @@ describe('ingest formats', () => {
     expect(r.schema).toEqual([{ name: 'a', type: 'BIGINT' }, { name: 'b', type: 'VARCHAR' }]);
   });
 
+  it('keeps a JSON field of mixed strings and numbers as text, without JSON quotes; objects stay JSON', async () => {
+    const mixed = write('mixed.json', '[{"t": "The Land Girls", "o": {"k": 1}}, {"t": 1776, "o": [1]}, {"t": null, "o": null}, {"t": "Say \\"hi\\"", "o": 2}]');
+    const r = await ingest([mixed]);
+    expect(r.schema).toEqual([{ name: 't', type: 'VARCHAR' }, { name: 'o', type: 'JSON' }]);
+    const t = (await readColumnar(r.out, ['t'])).columns[0].values;
+    expect(t).toEqual(['The Land Girls', '1776', null, 'Say "hi"']);
+    // vega-datasets movies.json: Title is text in 3190 films and a number in a few (1776, 300, 54).
+    const movies = await ingest([path.join(vegaData, 'movies.json')]);
+    expect(movies.schema.find((c) => c.name === 'Title')?.type).toBe('VARCHAR');
+    const titles = (await readColumnar(movies.out, ['Title'])).columns[0].values;
+    expect(titles[0]).toBe('The Land Girls');
+    expect(titles).toContain('1776');
+  });
+
   it('reads Parquet', async () => {
     const first = await ingest([titanic]);
     const copy = write('copy.parquet', fs.readFileSync(first.out));

@@ -137,10 +137,28 @@ async function attachSource(connection: DuckDBConnection, source: SourceFile, ta
     } else {
       await connection.run(`CREATE TABLE ${id} AS SELECT * FROM read_json_auto(${sqlString(source.file)}, sample_size=-1)`);
       if ((await countRows(connection, id)) === 0) throw noRows();
+      await scalarJsonAsText(connection, id);
     }
     return { schema: await describeRelation(connection, id), checked };
   } catch (e) {
     throw readerFailure(source, format, e);
+  }
+}
+
+/**
+ * A JSON field whose values mix strings and numbers (vega-datasets movies' `Title`: mostly text,
+ * but `1776`, `300`, `54` as numbers) is typed JSON by DuckDB, and its cells would be kept as
+ * JSON text with quotes (`"The Land Girls"`), so a model trained on it never matches the plain
+ * text of a CSV scored later. Such a column, when every value is a scalar, becomes VARCHAR of
+ * the values as written (`The Land Girls`, `1776`); one holding objects or arrays stays JSON.
+ */
+async function scalarJsonAsText(connection: DuckDBConnection, table: string): Promise<void> {
+  for (const column of await describeRelation(connection, table)) {
+    if (column.type !== 'JSON') continue;
+    const col = sqlIdentifier(column.name);
+    const reader = await connection.runAndReadAll(`SELECT count(*)::DOUBLE AS n FROM ${table} WHERE json_type(${col}) IN ('OBJECT', 'ARRAY')`);
+    if (Number(reader.getRowObjectsJS()[0].n) > 0) continue;
+    await connection.run(`ALTER TABLE ${table} ALTER ${col} TYPE VARCHAR USING json_extract_string(${col}, '$')`);
   }
 }
 
