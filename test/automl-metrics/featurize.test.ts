@@ -150,6 +150,13 @@ describe('featurization rules on crafted tables', () => {
     expect(() => fitFeaturizer(makeTable({ y: [1, 2], x: [1, 2] }), 'label', auto, { task: 'regression' })).toThrow(/label column 'label' is not in the training data/);
   });
 
+  it('reads a numeric label written with NA or ? as missing labels (rows left out), not as a text label', () => {
+    const fitted = fitFeaturizer(makeTable({ y: ['1.5', 'NA', '2', '?', '3', ' 4 '], x: [1, 2, 3, 4, 5, 6] }), 'y', auto, { task: 'regression' });
+    expect([...fitted.y.values]).toEqual([1.5, 2, 3, 4]);
+    expect(fitted.X.rows).toBe(4);
+    expect(() => fitFeaturizer(makeTable({ y: ['1', 'NA', 'high'], x: [1, 2, 3] }), 'y', auto, { task: 'regression' })).toThrow(/must be numeric for regression, but holds 'high'/);
+  });
+
   it('imputes with the median or the most frequent value when asked', () => {
     const table = makeTable({ y: [1, 2, 3, 4, 5, 6], a: [1, 2, null, 10, 3, 2], b: [7, 7, null, 1, 1, 7] });
     const fitted = fitFeaturizer(table, 'y', { mode: 'custom', transformerParams: { a: { strategy: 'median' }, b: { strategy: 'most_frequent' } } }, { task: 'regression' });

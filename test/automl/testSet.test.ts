@@ -120,6 +120,10 @@ describe('test-set evaluation', () => {
     await expect(automl(base, training, newClass)).rejects.toThrow(/the test data has class '7' in 'label', which the training data lacks/);
     await expect(automl({ ...base, test_data_size: 0.001 }, training)).rejects.toThrow(WeirError);
     await expect(automl({ ...base, test_data_size: 0.001 }, training)).rejects.toThrow(/test_data_size 0.001 leaves no test rows out of 120 labelled rows/);
+    // A regression on a text label (seattle-weather's `weather`) says so, not "no test rows out of 0 labelled rows".
+    const words = select(training, [...Array(120).keys()]);
+    words.columns = words.columns.map((c) => (c.name === 'label' ? { name: 'label', type: 'string', duckType: 'VARCHAR', values: Array.from({ length: 120 }, (_, i) => (i % 2 ? 'rain' : 'sun')) } : c)) as ColumnarTable['columns'];
+    await expect(automl({ ...base, task: 'regression', test_data_size: 0.2 }, words)).rejects.toThrow(/label column 'label' must be numeric for regression, but holds 'sun'/);
   });
 
   it('validates the settings: ranges, exclusivity, forecasting, and the step inputs', () => {

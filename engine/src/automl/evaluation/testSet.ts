@@ -1,7 +1,7 @@
 import { WeirError } from '../../errors';
 import { classificationCharts, regressionCharts } from '../charts';
 import type { ClassificationCharts, RegressionCharts } from '../charts/chartTypes';
-import { cellAsNumber, cellAsString, transform } from '../featurize';
+import { cellAsNumber, cellAsString, nonNumericLabel, transform } from '../featurize';
 import { computeMetrics } from '../metrics';
 import { type EstimatorSpec, restoreEstimator } from '../model/estimator';
 import type { ModelArtifact, TestSetSummary } from '../model/modelArtifact';
@@ -80,6 +80,10 @@ export function holdOutTestSet(config: AutoMLConfig, plan: TestSetPlan | undefin
 export function splitTestRows(table: ColumnarTable, label: string, task: AutoMLConfig['task'], fraction: number, seed: number): Uint32Array {
   const column = table.columns.find((c) => c.name === label);
   if (!column) throw new WeirError('BAD_INPUT', `label_column_name '${label}' is not in the training data`);
+  if (task !== 'classification') {
+    const notNumeric = nonNumericLabel(column, task, table.rows);
+    if (notNumeric) throw notNumeric;
+  }
   const labelled = labelledRows(column, table.rows, task);
   const groups = new Map<string, number[]>();
   for (const i of labelled) {

@@ -1,6 +1,6 @@
 import { WeirError } from '../../errors';
 import type { EncodedLabel, TableColumn, Task } from '../types';
-import { cellAsNumber, cellAsString } from './columnValues';
+import { cellAsNumber, cellAsString, isMissingMarker } from './columnValues';
 
 /**
  * The label as the models see it. Classification: class indices in the order of the sorted
@@ -40,21 +40,33 @@ export function encodeLabel(column: TableColumn, task: Task, tableRows: number):
     return { y: { values, classes }, rows: keep.length < tableRows ? Uint32Array.from(keep) : undefined };
   }
 
+  const notNumeric = nonNumericLabel(column, task, tableRows);
+  if (notNumeric) throw notNumeric;
   const parsed = new Float64Array(tableRows);
-  let unparseable: string | null = null;
   for (let i = 0; i < tableRows; i++) {
     const v = cellAsNumber(column, i);
     parsed[i] = v;
     if (!Number.isNaN(v)) keep.push(i);
-    else if (unparseable === null && column.type === 'string' && column.values[i] !== null && column.values[i]!.trim() !== '') unparseable = column.values[i];
   }
-  if (unparseable !== null) {
-    throw new WeirError('BAD_INPUT', `label column '${column.name}' must be numeric for ${task}, but holds '${unparseable}'`, {
-      hint: task === 'regression' ? 'Use task: classification for a label with categories.' : undefined,
-    });
-  }
-  if (column.type === 'datetime') throw new WeirError('BAD_INPUT', `label column '${column.name}' is a date/time; ${task} needs a numeric label`);
   const values = new Float32Array(keep.length);
   keep.forEach((row, j) => (values[j] = parsed[row]));
   return { y: { values }, rows: keep.length < tableRows ? Uint32Array.from(keep) : undefined };
+}
+
+/**
+ * Why a regression or forecasting label is not numbers, or undefined when it is: the first
+ * text value that is neither a number nor a missing-value marker (`NA`, `?`, … are missing
+ * labels: those rows are left out, as empty cells are), or a date/time column.
+ */
+export function nonNumericLabel(column: TableColumn, task: Task, tableRows: number): WeirError | undefined {
+  if (column.type === 'datetime') return new WeirError('BAD_INPUT', `label column '${column.name}' is a date/time; ${task} needs a numeric label`);
+  if (column.type !== 'string') return undefined;
+  for (let i = 0; i < tableRows; i++) {
+    const v = column.values[i];
+    if (v === null || v.trim() === '' || isMissingMarker(v) || !Number.isNaN(cellAsNumber(column, i))) continue;
+    return new WeirError('BAD_INPUT', `label column '${column.name}' must be numeric for ${task}, but holds '${v}'`, {
+      hint: task === 'regression' ? 'Use task: classification for a label with categories.' : undefined,
+    });
+  }
+  return undefined;
 }
