@@ -36,12 +36,20 @@ import { args, devDataDir, flag, repoRoot } from './benchFlags';
  *   and cars (Miles_per_Gallon regression; a name string, a date, categorical origin, missing
  *   values; StatLib 1982): vega-datasets' penguins.json and cars.json in node_modules, the
  *   package examples/penguins uses.
+ * `vega` (more public tables Weir was never tuned on, all from vega-datasets in node_modules,
+ * read the way `weir dataset register` reads them): seattle_weather (`weather`, 5 classes; a
+ * date), weather_location (`location`, Seattle or New York from the weather; a date),
+ * birdstrikes (`Phase of flight`, 7 classes; 10k rows, 225 aircraft models, missing speeds),
+ * movies_genre (`Major Genre`, 12 classes, 275 missing labels; names, text dates, many missing
+ * values), movies_imdb (`IMDB Rating` regression, same table), flights_delay (`delay`
+ * regression; airports, a text date-time), gapminder (`life_expect` regression; countries, an
+ * all-distinct population).
  *
  * Bars (from issue 10): at 1 minute Weir ≥ the best peer on every table and ≥ +0.005 on
  * average; at 0.2 minutes Weir ≥ HistGradientBoosting defaults on every table. With several
  * seeds they are judged on the per-table means over seeds.
  *
- * Flags: `--set=dev|proxy|all` (default dev), `--tables=titanic,digits` (names above, from any
+ * Flags: `--set=dev|proxy|vega|all` (default dev), `--tables=titanic,digits` (names above, from any
  * set; overrides `--set`), `--budgets=1,0.2` (minutes; the first is judged against every peer,
  * the others against HGB), `--peer-seconds=60`, `--seed=0` (one split seed) or `--seeds=0,1,2`
  * (every table on each split seed: each seed's lines, then per table the mean over seeds of
@@ -57,7 +65,7 @@ interface BenchTable {
   file: string;
   label: string;
   task: 'classification' | 'regression';
-  set: 'dev' | 'proxy';
+  set: 'dev' | 'proxy' | 'vega';
 }
 
 const vegaData = path.join(root, 'node_modules', 'vega-datasets', 'data');
@@ -73,6 +81,13 @@ const tables = (): BenchTable[] => [
   { name: 'life', file: path.join(devData, 'Life_Expectancy_Data.csv'), label: 'Life expectancy', task: 'regression', set: 'dev' },
   { name: 'penguins', file: path.join(vegaData, 'penguins.json'), label: 'Species', task: 'classification', set: 'proxy' },
   { name: 'cars', file: path.join(vegaData, 'cars.json'), label: 'Miles_per_Gallon', task: 'regression', set: 'proxy' },
+  { name: 'seattle_weather', file: path.join(vegaData, 'seattle-weather.csv'), label: 'weather', task: 'classification', set: 'vega' },
+  { name: 'weather_location', file: path.join(vegaData, 'weather.csv'), label: 'location', task: 'classification', set: 'vega' },
+  { name: 'birdstrikes', file: path.join(vegaData, 'birdstrikes.csv'), label: 'Phase of flight', task: 'classification', set: 'vega' },
+  { name: 'movies_genre', file: path.join(vegaData, 'movies.json'), label: 'Major Genre', task: 'classification', set: 'vega' },
+  { name: 'movies_imdb', file: path.join(vegaData, 'movies.json'), label: 'IMDB Rating', task: 'regression', set: 'vega' },
+  { name: 'flights_delay', file: path.join(vegaData, 'flights-5k.json'), label: 'delay', task: 'regression', set: 'vega' },
+  { name: 'gapminder', file: path.join(vegaData, 'gapminder.json'), label: 'life_expect', task: 'regression', set: 'vega' },
 ];
 
 /** Proxy tables bench/automl_quality_tables.py writes from Debian's python3-sklearn (label and task come back from it). */
@@ -80,7 +95,7 @@ const sklearnTables = ['breast_cancer', 'digits', 'wine', 'iris', 'diabetes', 'b
 
 const wanted = flag('tables')?.split(',').filter(Boolean);
 const set = flag('set') ?? 'dev';
-if (!['dev', 'proxy', 'all'].includes(set)) throw new Error(`--set=${set}: give dev, proxy or all`);
+if (!['dev', 'proxy', 'vega', 'all'].includes(set)) throw new Error(`--set=${set}: give dev, proxy, vega or all`);
 const budgets = (flag('budgets') ?? '1,0.2').split(',').map(Number).filter((b) => b > 0);
 const peerSeconds = Number(flag('peer-seconds') ?? 60);
 const seeds = (flag('seeds') ?? flag('seed') ?? '0').split(',').filter(Boolean).map(Number);
