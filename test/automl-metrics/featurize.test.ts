@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fitFeaturizer, transform, datePart, parseDate } from '../../engine/src/automl/featurize';
+import { fitFeaturizer, transform, datePart, parseDate, parseNumber } from '../../engine/src/automl/featurize';
 import { isWeirError } from '../../engine/src/errors';
 import path from 'node:path';
 import { titanicCsv, vegaData } from '../helpers/paths';
@@ -155,6 +155,18 @@ describe('featurization rules on crafted tables', () => {
     expect([...fitted.y.values]).toEqual([1.5, 2, 3, 4]);
     expect(fitted.X.rows).toBe(4);
     expect(() => fitFeaturizer(makeTable({ y: ['1', 'NA', 'high'], x: [1, 2, 3] }), 'y', auto, { task: 'regression' })).toThrow(/must be numeric for regression, but holds 'high'/);
+  });
+
+  it('reads numbers formatted with thousands separators, a currency sign or a percent as numbers', () => {
+    for (const [text, value] of [['1,234,567', 1234567], ['$1,200.50', 1200.5], ['-€3,000', -3000], ['45%', 45], [' 12.5 % ', 12.5], ['£7', 7]] as const) expect(parseNumber(text)).toBe(value);
+    for (const text of ['1,5', '12,34', '1,2345', '$', '4,5%x', 'US$5', '1 234']) expect(parseNumber(text)).toBeNaN();
+    const n = 40;
+    const budget = Array.from({ length: n }, (_, i) => (i === 3 ? 'NA' : `$${(1000 + i * 137).toLocaleString('en-US')}.00`));
+    const fitted = fitFeaturizer(makeTable({ budget, y: Array.from({ length: n }, (_, i) => i * 2) }), 'y', auto, { task: 'regression' });
+    const column = fitted.state.columns.find((c) => c.name === 'budget')!;
+    expect(column.purpose).toBe('Numeric');
+    expect(featureAt(fitted.X, 'budget', 10)).toBe(2370);
+    expect(featureAt(fitted.X, 'budget_missing', 3)).toBe(1);
   });
 
   it('imputes with the median or the most frequent value when asked', () => {

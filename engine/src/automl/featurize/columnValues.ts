@@ -41,12 +41,22 @@ export function isMissingMarker(s: string): boolean {
   return s.length <= 7 && MISSING_MARKERS.has(s.trim().toLowerCase());
 }
 
+/**
+ * Numbers as spreadsheets and reports format them: thousands grouped by commas, a leading
+ * currency sign, a trailing percent (`1,234,567`, `$1,200.50`, `-€3,000`, `45%`, `12.5 %`).
+ * Groups must be exactly three digits, so a decimal comma (`1,5`) is not read as 15.
+ */
+const FORMATTED_NUMBER = /^([-+]?)[$€£¥]?\s?(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?\s?%?$/;
+
+/** The number in a text cell: plain (`3`, ` 2.5 `, `1e3`) or formatted (`1,234`, `$1,200.50`, `45%`, read as 45); NaN otherwise. */
 export function parseNumber(s: string | null): number {
   if (s === null) return NaN;
   const t = s.trim();
   if (t === '') return NaN;
   const v = Number(t);
-  return Number.isFinite(v) ? v : NaN;
+  if (Number.isFinite(v)) return v;
+  const m = FORMATTED_NUMBER.exec(t);
+  return m ? Number(`${m[1]}${m[2].replace(/,/g, '')}${m[3] ?? ''}`) : NaN;
 }
 
 const TRUE_WORDS = new Set(['true', 'yes']);
