@@ -14,6 +14,16 @@ async function sqlToParquet(name: string, sql: string): Promise<string> {
 }
 
 describe('tables', () => {
+  it("reads a JSON column's scalars as written, without JSON quotes (a sql step's read_json_auto of movies.json's Title)", async () => {
+    const file = await sqlToParquet('json.parquet', `SELECT * FROM read_json_auto(${sqlString(path.join(vegaData, 'movies.json'))})`);
+    const titles = (await readColumnar(file, ['Title'])).columns[0];
+    expect(titles.duckType).toBe('JSON');
+    expect(titles.values[0]).toBe('The Land Girls');
+    expect(titles.values).toContain('1776');
+    const objects = await sqlToParquet('json-objects.parquet', `SELECT * FROM (VALUES ('{"k": 1}'::JSON), ('"x"'::JSON), (NULL)) t(j)`);
+    expect((await readColumnar(objects)).columns[0].values).toEqual(['{"k": 1}', 'x', null]);
+  });
+
   it('reads columns as typed arrays with NaN and null for missing values', async () => {
     const file = await sqlToParquet(
       'mixed.parquet',

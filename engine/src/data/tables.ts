@@ -202,6 +202,9 @@ export async function readColumnar(parquet: string, columns?: string[]): Promise
         if (dictionary) return { col, type: 'string', sql: `coalesce(enum_code(${id}::${sqlIdentifier(dictionary.type)})::DOUBLE, 'NaN'::DOUBLE)`, dictionary: dictionary.values } as const;
         if (kind === 'number' || kind === 'boolean') return { col, type: kind, sql: `coalesce(${id}::DOUBLE, 'NaN'::DOUBLE)` } as const;
         if (kind === 'datetime') return { col, type: 'datetime', sql: `coalesce(epoch_ms(${id}::TIMESTAMP)::DOUBLE, 'NaN'::DOUBLE)` } as const;
+        // JSON (a sql step's read_json_auto of a field mixing strings and numbers): scalars as
+        // written, without JSON's quotes, as a CSV of the same data reads; objects and arrays as JSON text.
+        if (col.type === 'JSON') return { col, type: 'string', sql: `CASE WHEN json_type(${id}) IN ('OBJECT', 'ARRAY') THEN ${id}::VARCHAR ELSE json_extract_string(${id}, '$') END` } as const;
         return { col, type: 'string', sql: kind === 'string' ? id : `${id}::VARCHAR` } as const;
       });
       const out: TableColumn[] = plan.map((p) =>
