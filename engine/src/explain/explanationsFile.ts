@@ -150,7 +150,10 @@ function batchRowsOf(plan: ExplainPlan, until?: ExplainUntil): number {
  * so a sample not cut short has the same bytes as without a deadline.
  */
 export function buildExplanations(artifact: ModelArtifact, data: ExplainData, until?: ExplainUntil): ExplanationsFile {
-  const plan = planOf(artifact, data);
+  return buildPlanned(artifact, data, planOf(artifact, data), until);
+}
+
+function buildPlanned(artifact: ModelArtifact, data: ExplainData, plan: ExplainPlan, until?: ExplainUntil): ExplanationsFile {
   if (!until) {
     const X = plannedMatrix(artifact, data, plan);
     return fileOf(artifact, data, plan, plan.planned, explainFeatures(artifact, X));
@@ -172,7 +175,7 @@ export async function buildExplanationsInThreads(artifact: ModelArtifact, data: 
   const plan = planOf(artifact, data);
   const work = plan.planned.length * plan.costPerRow;
   const workerPath = opts.threads > 1 && !until?.now && work >= (opts.parallelMinUnits ?? PARALLEL_MIN_UNITS) ? explainWorkerPath() : undefined;
-  if (!workerPath) return buildExplanations(artifact, data, until);
+  if (!workerPath) return buildPlanned(artifact, data, plan, until);
   const X = plannedMatrix(artifact, data, plan);
   const job: ExplainJob = { artifact, X, batches: Math.max(1, Math.ceil(X.rows / batchRowsOf(plan, until))), next: claimCounter(), deadline: until?.deadline };
   const helpers = Array.from({ length: Math.min(opts.threads, job.batches) - 1 }, () => explainInWorker(workerPath, job));

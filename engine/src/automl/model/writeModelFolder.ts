@@ -102,7 +102,7 @@ export async function writeModelFolder(a: {
   if (skipped) a.log(`trial charts: ${skipped} of the best rows' charts not written, past the experiment timeout`);
   await writeFile(path.join(modelDir, IMPORTANCES_FILE), JSON.stringify(importancesOf(best, a.ensembles, a.trials, settings.primaryMetric), null, 1));
   const costPerRow = estimatorCostPerRow(a.estimator);
-  const explainMs = (Math.min(a.training.rows, leastExplainRows(costPerRow)) * costPerRow * EXPLAIN_NS_PER_UNIT * 1e-6);
+  const explainMs = Math.min(a.training.rows, leastExplainRows(costPerRow)) * costPerRow * EXPLAIN_NS_PER_UNIT * 1e-6;
   const leftMs = settings.experimentTimeoutMs !== undefined ? a.started + settings.experimentTimeoutMs - performance.now() : Infinity;
   // The estimate is for an idle core; a loaded machine took 3-4 times as long.
   if (explainMs * EXPLAIN_MARGIN > leftMs) {
