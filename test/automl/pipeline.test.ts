@@ -119,4 +119,20 @@ describe('automl in a pipeline', () => {
     expect(problems).toEqual([{ path: ['label_column_name'], message: "column 'Survivd' is not in the training data (columns: Survived, w)" }]);
     expect(automlStep.check!({ task: 'classification', label_column_name: 'x' }, { pipelineDir: '.', inputSchemas: {} })).toEqual([]);
   });
+
+  it('check() flags a regression label that is not numbers: a date is an error, text a warning', () => {
+    const schema = [
+      { name: 'price', type: 'DOUBLE' },
+      { name: 'grade', type: 'VARCHAR' },
+      { name: 'sold', type: 'TIMESTAMP' },
+    ];
+    const check = (label: string) => automlStep.check!({ task: 'regression', label_column_name: label }, { pipelineDir: '.', inputSchemas: { training_data: schema } });
+    expect(check('price')).toEqual([]);
+    expect(check('sold')).toEqual([{ path: ['label_column_name'], message: "label column 'sold' is TIMESTAMP; regression needs a numeric label" }]);
+    const [text] = check('grade');
+    expect(text).toMatchObject({ path: ['label_column_name'], severity: 'warning' });
+    expect(text!.message).toMatch(/label column 'grade' is VARCHAR; regression needs numbers.*Use task: classification/);
+    // A text label is what classification expects.
+    expect(automlStep.check!({ task: 'classification', label_column_name: 'grade' }, { pipelineDir: '.', inputSchemas: { training_data: schema } })).toEqual([]);
+  });
 });

@@ -1,5 +1,6 @@
 import { WeirError } from '../errors';
 import type { StepKind, StepProblem } from './stepKind';
+import type { ColumnSchema } from '../store/records';
 import { readTableFile } from '../automl/model/tableFiles';
 import { runAutoML } from '../automl/runAutoML';
 import { type AutoMLConfig, automlConfigSchema } from '../automl/settings';
@@ -68,6 +69,8 @@ export const automlStep: StepKind<AutoMLConfig> = {
       for (const [column, path] of need) {
         if (!names.has(column)) problems.push({ path, message: `column '${column}' is not in the training data (${columns})` });
       }
+      const label = schema.find((c) => c.name === config.label_column_name);
+      if (label && config.task !== 'classification') problems.push(...numericLabelProblems(label, config.task));
     }
     problems.push(...testSetProblems(config, ctx.inputSchemas));
     return problems;
@@ -109,3 +112,26 @@ export const automlStep: StepKind<AutoMLConfig> = {
     return { outputs: { metrics: result.metricsFile, model: result.modelDir }, metrics: headline };
   },
 };
+
+/**
+ * A regression or forecasting label whose type says it is not a number: a date/time is an
+ * error (the run refuses it); text is a warning, since text holding numbers (with `NA`-like
+ * markers) is read as numbers when the run starts and only other text fails it.
+ */
+function numericLabelProblems(label: ColumnSchema, task: string): StepProblem[] {
+  const type = label.type.toUpperCase();
+  const hint = task === 'regression' ? ' Use task: classification for a label with categories.' : '';
+  if (/^(DATE|TIME|TIMESTAMP|INTERVAL)/.test(type)) {
+    return [{ path: ['label_column_name'], message: `label column '${label.name}' is ${label.type}; ${task} needs a numeric label` }];
+  }
+  if (/^(VARCHAR|TEXT|STRING|CHAR|BPCHAR|ENUM|UUID|BLOB)/.test(type)) {
+    return [
+      {
+        path: ['label_column_name'],
+        severity: 'warning',
+        message: `label column '${label.name}' is ${label.type}; ${task} needs numbers, so the run fails unless every value is a number or a missing-value marker (NA, ?, …).${hint}`,
+      },
+    ];
+  }
+  return [];
+}
