@@ -8,6 +8,7 @@ import { scoreBaselines } from './forecast/baselines';
 import type { EstimatorSpec } from './model/estimator';
 import type { TestSetSummary } from './model/modelArtifact';
 import { writeModelFolder } from './model/writeModelFolder';
+import { measureScoreMs, planPostSearch } from './postSearchBudget';
 import { checkColumns, describeValidation, prepareForecasting, prepareTabular } from './prepareData';
 import { type AutoMLConfig, type ResolvedSettings, resolveSettings, testSetPlan } from './settings';
 import { Leaderboard, fmt, formatLeaderboard } from './search/leaderboard';
@@ -86,7 +87,11 @@ export async function runAutoML(a: AutoMLRunArgs): Promise<AutoMLRunResult> {
   const baselineSpecs =
     task === 'forecasting' ? await scoreBaselines({ X, allowedModels: settings.allowedModels, primaryMetric: metric, evaluator, onTrial }) : new Map<number, EstimatorSpec>();
   const firstIteration = baselineSpecs.size;
-  const stopReason = await searchInWorkers({ settings, prepared, evaluator, started, firstIteration, signal: a.signal, log, onTrial, workerPath: a.workerPath, trialPool: a.trialPool });
+  // With a time limit, the ensembles and the outputs are priced and reserved before the search starts.
+  const plan = settings.experimentTimeoutMs !== undefined ? planPostSearch({ started, settings, evaluator, numClasses: classes?.length, families: settings.allowedModels.length, scoreMs: measureScoreMs(evaluator) }) : undefined;
+  if (plan) a.log(plan.text);
+  const searchStarted = performance.now();
+  const stopReason = await searchInWorkers({ settings, prepared, evaluator, deadline: plan?.searchDeadline, firstIteration, signal: a.signal, log, onTrial, workerPath: a.workerPath, trialPool: a.trialPool });
   a.log(`search stopped: ${stopReason}`);
 
   const completed = board.trials.filter((t) => t.status === 'Completed' && Number.isFinite(t.score));
@@ -98,7 +103,8 @@ export async function runAutoML(a: AutoMLRunArgs): Promise<AutoMLRunResult> {
   }
   const searched = completed.filter((t) => !baselineSpecs.has(t.iteration));
   const nextIteration = Math.max(...board.trials.map((t) => t.iteration)) + 1;
-  const { ensembles, chosen } = await ensembleTrials({ settings, evaluator, numClasses: classes?.length, searched, firstIteration: nextIteration, started, signal: a.signal, log });
+  const ensemblesStarted = performance.now();
+  const { ensembles, chosen } = await ensembleTrials({ settings, evaluator, numClasses: classes?.length, searched, firstIteration: nextIteration, plan, signal: a.signal, log });
   for (const e of ensembles) await board.add(e.trial);
 
   const leaderboard = board.ordered();
@@ -109,7 +115,15 @@ export async function runAutoML(a: AutoMLRunArgs): Promise<AutoMLRunResult> {
   a.log(`best: iteration ${best.iteration} ${best.algorithm} ${metric} ${fmt(best.score)}${chosen ? `, ${chosen.why}` : ''}`);
 
   const outputsStarted = performance.now();
-  const out = await writeModelFolder({ outDir: a.outDir, training: a.training, settings, prepared, evaluator, best, estimator, leaderboard, trials: board.trials, ensembles, test: held.test, started, log });
-  a.log(`AutoML finished in ${((performance.now() - started) / 1000).toFixed(1)} s (outputs written in ${((performance.now() - outputsStarted) / 1000).toFixed(1)} s)`);
+  const out = await writeModelFolder({ outDir: a.outDir, training: a.training, settings, prepared, evaluator, best, estimator, leaderboard, trials: board.trials, ensembles, test: held.test, budgetEnd: plan?.budgetEnd, started, log });
+  const ended = performance.now();
+  const s = (from: number, to: number) => `${((to - from) / 1000).toFixed(1)} s`;
+  const over = plan ? ended - plan.budgetEnd : 0;
+  a.log(
+    `AutoML finished in ${s(started, ended)}` +
+      (plan ? ` of the ${(settings.experimentTimeoutMs! / 1000).toFixed(1)} s budget (${over > 0 ? `${(over / 1000).toFixed(1)} s over` : `${(-over / 1000).toFixed(1)} s to spare`})` : '') +
+      `: preparation ${s(started, searchStarted)}, search ${s(searchStarted, ensemblesStarted)}, ensembles ${s(ensemblesStarted, outputsStarted)}, outputs ${s(outputsStarted, ended)}` +
+      (plan ? ` (reserved: ensembles ${(plan.ensemblesMs / 1000).toFixed(1)} s, outputs ${(plan.outputsMs / 1000).toFixed(1)} s)` : ''),
+  );
   return { ...out, best, leaderboard, settings, stopReason, guardrails: prepared.guardrails };
 }

@@ -7,6 +7,7 @@ import { gatherRows } from '../trials/runTrial';
 import { kFold, stratifiedKFold } from '../splitFolds';
 import type { MetricValues, Task } from '../types';
 import { type BaggedModelSpec, type EstimatorSpec, stackFeatures } from '../model/estimator';
+import { approxJsonBytes } from '../postSearchBudget';
 import { diversePool } from './candidatePool';
 import { gatherPred, greedyEnsembleSelection, weightedAverage } from './greedySelection';
 
@@ -49,13 +50,37 @@ export interface EnsembleArgs {
    * cross-fitting still leaves two honest scores to choose the model by.
    */
   afterStack?(): Promise<void>;
+  /**
+   * What the ensembles' work costs on this machine now (see postSearchBudget.ts): one primary
+   * score of every out-of-fold row, measured, and every metric of a row, estimated. With them
+   * the work that cannot stop midway (a row's metrics, a fold of the best single trial's pick)
+   * is priced before it starts, so it does not run past the deadline.
+   */
+  costs?: {
+    scoreMs: number;
+    evaluateMs: number;
+    /** Writing model JSON (the chosen row's models go into model.json after the ensembles), when measured. */
+    writeMsPerByte?: number;
+  };
+}
+
+const jsonBytes = new WeakMap<TrialResult, number>();
+/** Time to write a trial's fold models into the model file (0 when not priced). */
+function writeMsOf(a: EnsembleArgs, trials: TrialResult[]): number {
+  const rate = a.costs?.writeMsPerByte;
+  if (!rate) return 0;
+  return trials.reduce((sum, t) => {
+    let bytes = jsonBytes.get(t);
+    if (bytes === undefined) jsonBytes.set(t, (bytes = approxJsonBytes(t.states)));
+    return sum + bytes * rate;
+  }, 0);
 }
 
 /** The VotingEnsemble's candidates at most (Azure takes the 15 best trials). */
-const MAX_CANDIDATES = 25;
+export const MAX_CANDIDATES = 25;
 const STACK_BASE_MODELS = 5;
 /** Greedy selection scores on at most this many rows (a fixed subsample) to stay fast on big holdouts. */
-const SELECTION_ROWS = 20_000;
+export const SELECTION_ROWS = 20_000;
 /**
  * Greedy selection holds every candidate's predictions for its row sample: at most this many
  * values together (about 160 MB), so a label with hundreds of classes gets fewer candidates.
@@ -70,6 +95,20 @@ const STACK_MAX_INPUTS = 400;
  * time left is not started (it had run a 17.7 s first fold past a 60 s budget).
  */
 const STACK_MS_PER_UNIT = 4e-4;
+
+/** The stack's meta-model folds over `rows` out-of-fold rows (as `ensembleFolds` makes them). */
+function stackFolds(rows: number): number {
+  return Math.min(CROSS_FIT_FOLDS, Math.max(2, Math.floor(rows / 4)));
+}
+
+/**
+ * The stack's meta-model fits on an idle core: every fold and the fit on all rows (timed at 1.25
+ * folds), `inputs` = base models × (classes, or 1 for binary), `classes` 1 unless multiclass.
+ */
+export function stackEstimateMs(rows: number, inputs: number, classes: number): number {
+  const folds = stackFolds(rows);
+  return rows * (1 - 1 / folds) * inputs * classes * STACK_MS_PER_UNIT * (folds + 1.25);
+}
 
 /**
  * The VotingEnsemble's selection: candidates are each family's 3 best first, then the rest
@@ -119,6 +158,8 @@ export async function buildEnsembles(a: EnsembleArgs): Promise<EnsembleResult[]>
   // (the best single trial's honest score), the voting weights, and their cross-fitted score
   // with the time left.
   let stack: EnsembleResult | undefined;
+  /** Writing the stack's models, should it be the model: kept free of the voting selection. */
+  let stackWriteMs = 0;
   if (a.stack) {
     // The best of each family, filled up to 5 by score.
     const base = diversePool(a.primaryMetric, usable, 1, Math.max(STACK_BASE_MODELS, new Set(usable.map((t) => t.algorithm)).size));
@@ -129,11 +170,12 @@ export async function buildEnsembles(a: EnsembleArgs): Promise<EnsembleResult[]>
       a.log?.('StackEnsemble skipped: no time left in the experiment timeout');
     } else {
       stack = await stackEnsemble(a, base, iteration);
+      if (stack) stackWriteMs = writeMsOf(a, base);
     }
   }
   await a.afterStack?.();
-  const plan = a.voting ? await votingSelection(a, usable) : undefined;
-  if (plan) out.push(await votingEnsemble(a, plan, votingIteration));
+  const plan = a.voting ? await votingSelection(a, usable, stackWriteMs) : undefined;
+  if (plan) out.push(await votingEnsemble(a, plan, votingIteration, stackWriteMs));
   if (stack) out.push(stack);
   return out;
 }
@@ -148,7 +190,7 @@ interface VotingPlan {
   startedAt: string;
 }
 
-async function votingSelection(a: EnsembleArgs, usable: TrialResult[]): Promise<VotingPlan> {
+async function votingSelection(a: EnsembleArgs, usable: TrialResult[], reservedMs: number): Promise<VotingPlan | undefined> {
   const started = performance.now();
   const startedAt = new Date().toISOString();
   const sampleRows = Math.min(a.yEval.length, SELECTION_ROWS);
@@ -157,13 +199,27 @@ async function votingSelection(a: EnsembleArgs, usable: TrialResult[]): Promise<
   if (maxCandidates < wanted) a.log?.(`VotingEnsemble: ${maxCandidates} candidates instead of ${wanted}: each holds ${sampleRows} rows × ${a.width} classes of predictions`);
   const pool = diversePool(a.primaryMetric, usable, PER_FAMILY, maxCandidates);
   const sample = subsampleRows(a.yEval.length, SELECTION_ROWS);
-  const { counts, stoppedEarly } = await select(a, pool, sample, sample ? undefined : pool.map((t) => t.score));
+  if (a.costs && a.deadline !== undefined) {
+    // At least the sorted start and one round over the candidates, then the row's metrics.
+    const scoreMs = a.costs.scoreMs * Math.min(1, SELECTION_ROWS / Math.max(1, a.yEval.length));
+    const least = (1 + pool.length + (sample ? pool.length : 0)) * scoreMs + a.costs.evaluateMs + reservedMs + writeMsOf(a, pool.slice(0, 1));
+    const left = a.deadline - performance.now();
+    if (least > left) {
+      a.log?.(
+        `VotingEnsemble skipped: one selection round over ${pool.length} candidates and the row's metrics are priced at ${(least / 1000).toFixed(1)} s (${scoreMs.toFixed(1)} ms a score, ${(a.costs.evaluateMs / 1000).toFixed(1)} s every metric), ${(Math.max(0, left) / 1000).toFixed(1)} s left before the outputs' reserve`,
+      );
+      return undefined;
+    }
+  }
+  // Each member's models are written into model.json should the blend be the model: priced per member.
+  const memberMs = pool.map((t) => writeMsOf(a, [t]));
+  const { counts, stoppedEarly } = await select(a, pool, sample, sample ? undefined : pool.map((t) => t.score), { memberMs, reservedMs });
   if (stoppedEarly) a.log?.(`VotingEnsemble: selection stopped at the experiment timeout with the best blend found so far`);
   return { pool, counts, sample, selectionMs: performance.now() - started, startedAt };
 }
 
 /** Greedy selection over the pool's predictions on the given out-of-fold positions (all when absent). */
-function select(a: EnsembleArgs, pool: TrialResult[], rows: Uint32Array | undefined, singleScores?: number[]) {
+function select(a: EnsembleArgs, pool: TrialResult[], rows: Uint32Array | undefined, singleScores?: number[], write: { memberMs?: number[]; reservedMs: number } = { reservedMs: 0 }) {
   const sign = isHigherBetter(a.primaryMetric) ? 1 : -1;
   return greedyEnsembleSelection({
     candidates: pool.map((t) => (rows ? gatherPred(t.oof!, a.width, rows) : t.oof!)),
@@ -173,7 +229,10 @@ function select(a: EnsembleArgs, pool: TrialResult[], rows: Uint32Array | undefi
     // On every row a candidate's score is its trial's: no need to score it again.
     singleScores: singleScores?.map((s) => sign * s),
     score: (pred) => sign * a.primaryScore(pred, rows),
-    deadline: a.deadline,
+    // Selection stops early enough for the row's metrics (and its in-sample score) to follow,
+    // and for the models that may be written.
+    deadline: a.deadline === undefined ? undefined : a.deadline - (a.costs ? a.costs.evaluateMs + a.costs.scoreMs : 0) - write.reservedMs,
+    memberMs: write.memberMs,
     signal: a.signal,
   });
 }
@@ -188,14 +247,14 @@ function select(a: EnsembleArgs, pool: TrialResult[], rows: Uint32Array | undefi
  * classes over 1M, where a few dozen weights barely overfit), the row keeps the in-sample
  * score and the log says so.
  */
-async function votingEnsemble(a: EnsembleArgs, plan: VotingPlan, iteration: number): Promise<EnsembleResult> {
+async function votingEnsemble(a: EnsembleArgs, plan: VotingPlan, iteration: number, reservedMs: number): Promise<EnsembleResult> {
   const { pool, counts } = plan;
   const started = performance.now() - plan.selectionMs;
   const members = pool.map((t, i) => ({ t, weight: counts[i] })).filter((m) => m.weight > 0);
   const total = members.reduce((s, m) => s + m.weight, 0);
   const inSample = weightedAverage(members.map((m) => m.t.oof!), members.map((m) => m.weight));
   const tooBig = plan.sample || a.yEval.length * a.width > CROSS_FIT_VALUES;
-  const honest = tooBig ? undefined : await crossFittedBlend(a, pool);
+  const honest = tooBig ? undefined : await crossFittedBlend(a, pool, reservedMs + writeMsOf(a, members.map((m) => m.t)));
   const params = Object.fromEntries(members.map((m) => [`iteration_${m.t.iteration}`, Number((m.weight / total).toFixed(4))]));
   const row = ensembleRow(a, 'VotingEnsemble', iteration, params, honest ?? inSample, started, plan.startedAt);
   if (honest) {
@@ -221,7 +280,7 @@ async function votingEnsemble(a: EnsembleArgs, plan: VotingPlan, iteration: numb
  */
 function ensembleFolds(a: EnsembleArgs, salt: number) {
   const rows = a.yEval.length;
-  const k = Math.min(CROSS_FIT_FOLDS, Math.max(2, Math.floor(rows / 4)));
+  const k = stackFolds(rows);
   return a.task === 'classification' ? stratifiedKFold(a.yEval, k, a.seed + salt) : kFold(rows, k, a.seed + salt);
 }
 
@@ -238,10 +297,13 @@ export async function crossFittedBestSingle(a: EnsembleArgs): Promise<number | u
   if (usable.length === 0 || rows > SELECTION_ROWS) return undefined;
   const sign = isHigherBetter(a.primaryMetric) ? 1 : -1;
   const out = new Float64Array(rows * a.width);
-  for (const fold of ensembleFolds(a, 202)) {
+  const folds = ensembleFolds(a, 202);
+  // A fold scores every kept trial on the other folds' rows and cannot stop midway.
+  const foldMs = (a.costs?.scoreMs ?? 0) * usable.length * (1 - 1 / folds.length);
+  for (const fold of folds) {
     await new Promise<void>((resolve) => setImmediate(resolve));
     if (a.signal?.aborted) throw new WeirError('CANCELED', 'the AutoML run was canceled while building ensembles');
-    if (a.deadline !== undefined && performance.now() > a.deadline) return undefined;
+    if (a.deadline !== undefined && performance.now() + foldMs > a.deadline) return undefined;
     let pick = usable[0];
     let pickScore = -Infinity;
     for (const t of usable) {
@@ -260,12 +322,12 @@ export async function crossFittedBestSingle(a: EnsembleArgs): Promise<number | u
 }
 
 /** The voting blend's held-out predictions (rows × width): selection on the other folds' rows; undefined past the deadline. */
-async function crossFittedBlend(a: EnsembleArgs, pool: TrialResult[]): Promise<Float64Array | undefined> {
+async function crossFittedBlend(a: EnsembleArgs, pool: TrialResult[], reservedMs: number): Promise<Float64Array | undefined> {
   const rows = a.yEval.length;
   const out = new Float64Array(rows * a.width);
   for (const fold of ensembleFolds(a, 202)) {
-    if (a.deadline !== undefined && performance.now() > a.deadline) return undefined;
-    const { counts, stoppedEarly } = await select(a, pool, fold.train);
+    if (a.deadline !== undefined && performance.now() + (a.costs?.evaluateMs ?? 0) + reservedMs > a.deadline) return undefined;
+    const { counts, stoppedEarly } = await select(a, pool, fold.train, undefined, { reservedMs });
     if (stoppedEarly) return undefined;
     const held = weightedAverage(pool.map((t) => gatherPred(t.oof!, a.width, fold.valid)), counts);
     fold.valid.forEach((row, j) => {
@@ -302,8 +364,8 @@ async function stackEnsemble(a: EnsembleArgs, base: TrialResult[], iteration: nu
   const timeLeft = () => (a.deadline === undefined ? Infinity : a.deadline - performance.now());
   // Priced before the first fold too: that fold alone may be longer than the time left.
   const classes = a.task === 'classification' && a.numClasses && a.numClasses > 2 ? a.numClasses : 1;
-  const foldMs = rows * (1 - 1 / folds.length) * X.cols * classes * STACK_MS_PER_UNIT;
-  const estimateMs = foldMs * (folds.length + 1.25);
+  // The fits, then the row's metrics.
+  const estimateMs = stackEstimateMs(rows, X.cols, classes) + (a.costs?.evaluateMs ?? 0) + writeMsOf(a, base);
   const leftAtStart = a.deadline === undefined ? Infinity : a.deadline - started;
   if (estimateMs > leftAtStart) {
     a.log?.(
@@ -316,7 +378,7 @@ async function stackEnsemble(a: EnsembleArgs, base: TrialResult[], iteration: nu
     if (a.signal?.aborted) throw new WeirError('CANCELED', 'the AutoML run was canceled while building ensembles');
     if (f > 0) {
       const perFold = (performance.now() - started) / f;
-      const rest = perFold * (folds.length - f + 1.25);
+      const rest = perFold * (folds.length - f + 1.25) + (a.costs?.evaluateMs ?? 0) + writeMsOf(a, base);
       const left = timeLeft();
       if (rest > left) {
         a.log?.(

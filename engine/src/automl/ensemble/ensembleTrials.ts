@@ -1,7 +1,7 @@
 import { WeirError } from '../../errors';
 import type { Evaluator } from '../evaluation/evaluator';
 import type { TrialResult } from '../search/runSearch';
-import { reserveMs } from '../search/searchInWorkers';
+import { type PostSearchBudget, chartsEstimateMs, evaluateEstimateMs, measureWriteMsPerByte, outputsEstimateMs } from '../postSearchBudget';
 import type { ResolvedSettings } from '../settings';
 import { compareScores } from '../metrics';
 import { isHigherBetter } from '../metrics/metricCatalog';
@@ -28,13 +28,17 @@ export async function ensembleTrials(a: {
   /** Completed searched trials (not forecasting baselines). */
   searched: TrialResult[];
   firstIteration: number;
-  started: number;
+  /** With a time limit: when the ensembles must be done (the budget less the outputs' reserve). */
+  plan?: PostSearchBudget;
   signal: AbortSignal;
   log(text: string): void;
 }): Promise<EnsembleOutcome> {
   const { settings, evaluator } = a;
   if (!(settings.votingEnsemble || settings.stackEnsemble) || a.searched.length < 2 || a.signal.aborted) return { ensembles: [] };
-  const deadline = settings.experimentTimeoutMs !== undefined ? a.started + settings.experimentTimeoutMs - reserveMs(settings.experimentTimeoutMs) : undefined;
+  // One score of a kept trial's predictions, timed now: the load may have changed since the plan,
+  // so the outputs are priced again and the ensembles end early enough for them.
+  const costs = a.plan && timedScore(evaluator, a.searched, a.plan);
+  const deadline = a.plan && costs && Math.min(a.plan.ensemblesDeadline, a.plan.budgetEnd - outputsEstimateMs(chartsEstimateMs(costs.scoreMs, evaluator.yEval.length * evaluator.width)));
   if (deadline !== undefined && performance.now() >= deadline) {
     // Even a first selection round over many classes and rows takes seconds on a busy machine.
     a.log('ensembles skipped: no time left in the experiment timeout');
@@ -60,6 +64,7 @@ export async function ensembleTrials(a: {
       stack: settings.stackEnsemble,
       firstIteration: a.firstIteration,
       deadline,
+      costs,
       signal: a.signal,
       log: (text) => a.log(text),
       // Before the voting selection: when the deadline cuts the voting row's cross-fitting
@@ -77,6 +82,15 @@ export async function ensembleTrials(a: {
   }
   a.log(`ensembles: ${ensembles.map((e) => e.trial.algorithm).join(', ') || 'none'} built in ${((performance.now() - ensemblesStarted) / 1000).toFixed(1)} s`);
   return { ensembles, chosen };
+}
+
+function timedScore(evaluator: Evaluator, searched: TrialResult[], plan: PostSearchBudget): EnsembleArgs['costs'] {
+  const kept = searched.find((t) => t.states && t.oof && t.oof.length === evaluator.yEval.length * evaluator.width);
+  if (!kept) return { scoreMs: plan.scoreMs, evaluateMs: plan.evaluateMs };
+  const t = performance.now();
+  evaluator.primaryScore(kept.oof!);
+  const scoreMs = performance.now() - t;
+  return { scoreMs, evaluateMs: evaluateEstimateMs(scoreMs), writeMsPerByte: measureWriteMsPerByte(kept.states) };
 }
 
 /**

@@ -26,22 +26,33 @@ export async function greedyEnsembleSelection(args: {
    */
   patience?: number;
   deadline?: number;
+  /**
+   * Time (ms) each candidate adds to what follows the selection once it is a member (writing
+   * its models into the model file): the deadline moves earlier by the members' sum, and a
+   * candidate not yet a member is passed over while its time does not fit.
+   */
+  memberMs?: number[];
   signal?: AbortSignal;
   now?: () => number;
 }): Promise<{ counts: number[]; score: number; stoppedEarly: boolean }> {
   const { candidates, score, rounds } = args;
   const now = args.now ?? (() => performance.now());
   let stoppedEarly = false;
-  /** Yields, then says whether to stop: throws on cancel, true past the deadline. */
-  const pause = async (): Promise<boolean> => {
-    await new Promise<void>((resolve) => setImmediate(resolve));
-    if (args.signal?.aborted) throw new WeirError('CANCELED', 'the AutoML run was canceled while building ensembles');
-    if (args.deadline !== undefined && now() > args.deadline) stoppedEarly = true;
-    return stoppedEarly;
-  };
   const m = candidates.length;
   const len = candidates[0].length;
   const counts = new Array<number>(m).fill(0);
+  const memberMs = (i: number) => args.memberMs?.[i] ?? 0;
+  /** What the members so far add after the selection. */
+  const membersMs = () => counts.reduce((s, c, i) => s + (c > 0 ? memberMs(i) : 0), 0);
+  /** Yields, then says whether to stop: throws on cancel, true past the deadline (less the members' time). */
+  const pause = async (): Promise<boolean> => {
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    if (args.signal?.aborted) throw new WeirError('CANCELED', 'the AutoML run was canceled while building ensembles');
+    if (args.deadline !== undefined && now() > args.deadline - membersMs()) stoppedEarly = true;
+    return stoppedEarly;
+  };
+  /** A candidate not yet a member whose time would end past the deadline is not tried. */
+  const affordable = (i: number) => args.deadline === undefined || counts[i] > 0 || now() + membersMs() + memberMs(i) <= args.deadline;
   const singleScores: number[] = args.singleScores?.slice() ?? [];
   if (!args.singleScores) {
     for (const c of candidates) {
@@ -61,6 +72,7 @@ export async function greedyEnsembleSelection(args: {
   const initial = Math.min(args.initial ?? 1, singleScores.length);
   if (initial > 1 && !stoppedEarly) {
     for (const i of order.slice(1, initial)) {
+      if (!affordable(i)) continue;
       const c = candidates[i];
       for (let j = 0; j < len; j++) sum[j] += c[j];
       counts[i]++;
@@ -80,6 +92,7 @@ export async function greedyEnsembleSelection(args: {
     let pick = -1;
     let pickScore = -Infinity;
     for (let i = 0; i < m; i++) {
+      if (!affordable(i)) continue;
       const c = candidates[i];
       for (let j = 0; j < len; j++) trial[j] = (sum[j] + c[j]) / (size + 1);
       const s = safe(score(trial));

@@ -28,6 +28,8 @@ import {
 /** About what one unit of the explanations' estimated work takes on one core (see explain/explanationsFile.ts). */
 const EXPLAIN_NS_PER_UNIT = 7;
 const EXPLAIN_MARGIN = 4;
+/** Left at the budget's end for what follows the optional outputs (explanations.json, metrics.json). */
+const TAIL_MS = 100;
 
 /**
  * Writes the AutoML step's outputs into `outDir`: the `model` folder (model.json with the
@@ -48,11 +50,14 @@ export async function writeModelFolder(a: {
   trials: TrialResult[];
   ensembles: EnsembleResult[];
   test?: HeldOutTestSet;
+  /** With a time limit, the budget's end (on `performance.now`): optional outputs stop there. */
+  budgetEnd?: number;
   started: number;
   log(text: string): void;
 }): Promise<{ modelDir: string; metricsFile: string; test?: TestSetSummary }> {
   const { settings, prepared, evaluator: ev, best, leaderboard } = a;
   const task = settings.task;
+  const spent = new OutputTimes();
   const modelDir = path.join(a.outDir, 'model');
   await mkdir(modelDir, { recursive: true });
   const labelColumn = a.training.columns.find((c) => c.name === settings.label)!;
@@ -80,30 +85,39 @@ export async function writeModelFolder(a: {
     await writeFile(path.join(modelDir, TEST_CHARTS_FILE), JSON.stringify(tested.charts));
     for (const line of testSetLogLines(tested.summary, best, leaderboard, settings.primaryMetric)) a.log(line);
   }
+  spent.mark(tested ? 'test set' : 'model folder', tested ? `${a.test!.table.rows} rows` : undefined);
   const chartsOf = (t: TrialResult) => chartsFor(task, ev.toScale(t.oof!), ev.yTrueEval, ev.wEval, prepared.classes, prepared.forecast, ev.evalRows);
-  await writeFile(path.join(modelDir, MODEL_FILE), JSON.stringify(artifact));
+  const modelJson = JSON.stringify(artifact);
+  await writeFile(path.join(modelDir, MODEL_FILE), modelJson);
+  spent.mark('model.json', `${(modelJson.length / 2 ** 20).toFixed(1)} MB`);
+  const chartsStarted = performance.now();
   const bestCharts = chartsOf(best);
   await writeFile(path.join(modelDir, CHARTS_FILE), JSON.stringify(bestCharts));
+  // Every row's charts cost about the same (same rows and classes): the other rows' are priced by it.
+  const chartMs = performance.now() - chartsStarted;
+  spent.mark('charts');
   await writeFile(path.join(modelDir, LEADERBOARD_FILE), JSON.stringify(withTestMetrics(leaderboard.map(leaderboardRow), artifact.test), null, 1));
   await writeFile(path.join(modelDir, GUARDRAILS_FILE), JSON.stringify(prepared.guardrails, null, 1));
   // The editor shows charts for any of the best rows, not only the chosen one.
   await mkdir(path.join(modelDir, TRIAL_CHARTS_DIR));
-  // Past the experiment timeout only the chosen row's are written: with many classes and rows
-  // each row's charts take a noticeable time (26 classes × 16k rows: about half a second).
-  const budgetEnd = settings.experimentTimeoutMs !== undefined ? a.started + settings.experimentTimeoutMs : Infinity;
+  // Only the chosen row's when the others' would end past the experiment timeout: with many
+  // classes and rows each row's charts take a noticeable time (26 classes × 16k rows: about half
+  // a second), priced by the chosen row's.
+  const budgetEnd = a.budgetEnd ?? Infinity;
   let skipped = 0;
   for (const t of leaderboard.filter((r) => r.status === 'Completed' && r.oof).slice(0, TRIAL_CHARTS_KEPT)) {
-    if (t !== best && performance.now() > budgetEnd) {
+    if (t !== best && performance.now() + chartMs > budgetEnd - TAIL_MS) {
       skipped++;
       continue;
     }
     await writeFile(path.join(modelDir, TRIAL_CHARTS_DIR, `${t.iteration}.json`), JSON.stringify(t === best ? bestCharts : chartsOf(t)));
   }
-  if (skipped) a.log(`trial charts: ${skipped} of the best rows' charts not written, past the experiment timeout`);
+  if (skipped) a.log(`trial charts: ${skipped} of the best rows' charts not written: ${(chartMs / 1000).toFixed(2)} s each would end past the experiment timeout`);
   await writeFile(path.join(modelDir, IMPORTANCES_FILE), JSON.stringify(importancesOf(best, a.ensembles, a.trials, settings.primaryMetric), null, 1));
+  spent.mark('trial charts and leaderboard');
   const costPerRow = estimatorCostPerRow(a.estimator);
   const explainMs = Math.min(a.training.rows, leastExplainRows(costPerRow)) * costPerRow * EXPLAIN_NS_PER_UNIT * 1e-6;
-  const leftMs = settings.experimentTimeoutMs !== undefined ? a.started + settings.experimentTimeoutMs - performance.now() : Infinity;
+  const leftMs = budgetEnd - TAIL_MS - performance.now();
   // The estimate is for an idle core; a loaded machine took 3-4 times as long.
   if (explainMs * EXPLAIN_MARGIN > leftMs) {
     // A big model (thousands of trees) can take longer to explain than the budget has left.
@@ -111,11 +125,14 @@ export async function writeModelFolder(a: {
   } else {
     // They stop at the experiment's end (the estimate is no guarantee on a loaded machine:
     // soybean at 0.2 min took 8.4 s estimated to fit), covering the rows done by then.
-    const until = Number.isFinite(budgetEnd) ? { deadline: budgetEnd } : undefined;
+    const until = Number.isFinite(budgetEnd) ? { deadline: budgetEnd - TAIL_MS } : undefined;
     await explainModelFolder(modelDir, artifact, { table: a.training, X: prepared.X, runMs: performance.now() - a.started, log: (text) => a.log(text), until, threads: settings.concurrency });
   }
+  spent.mark('explanations');
   const metricsFile = path.join(a.outDir, 'metrics.json');
   await writeFile(metricsFile, JSON.stringify(metricsByIteration(a.trials), null, 1));
+  spent.mark('metrics.json');
+  a.log(`outputs: ${spent.summary()}`);
   return { modelDir, metricsFile, ...(artifact.test ? { test: artifact.test } : {}) };
 }
 
@@ -140,4 +157,18 @@ function importancesOf(best: TrialResult, ensembles: EnsembleResult[], trials: T
       .map(([k, v]) => [k, v / total] as const)
       .sort((x, y) => y[1] - x[1]),
   );
+}
+
+/** Where the outputs' time went, part by part, for the run log. */
+class OutputTimes {
+  private last = performance.now();
+  private parts: string[] = [];
+  mark(part: string, note?: string): void {
+    const now = performance.now();
+    this.parts.push(`${part} ${((now - this.last) / 1000).toFixed(2)} s${note ? ` (${note})` : ''}`);
+    this.last = now;
+  }
+  summary(): string {
+    return this.parts.join(', ');
+  }
 }

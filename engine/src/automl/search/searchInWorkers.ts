@@ -20,8 +20,8 @@ export async function searchInWorkers(a: {
   settings: ResolvedSettings;
   prepared: Prepared;
   evaluator: Evaluator;
-  /** When the AutoML job started (on `performance.now`): the budget counts from there. */
-  started: number;
+  /** When the search stops starting trials (on `performance.now`; see postSearchBudget.ts); none without a time limit. */
+  deadline?: number;
   /** Iterations already on the leaderboard (forecasting baselines). */
   firstIteration: number;
   signal: AbortSignal;
@@ -65,7 +65,7 @@ export async function searchInWorkers(a: {
       primaryMetric: settings.primaryMetric,
       seed: settings.seed,
       folds: folds.length,
-      deadline: searchDeadline(a.started, settings),
+      deadline: a.deadline,
       iterationTimeoutMs: settings.iterationTimeoutMs,
       earlyStopping: settings.earlyStopping,
       patience: settings.earlyStoppingPatience,
@@ -120,22 +120,3 @@ function workersForMemory(concurrency: number, X: FeatureMatrix, folds: Fold[]):
   return Math.max(1, Math.min(concurrency, Math.floor(WORKER_MEMORY_BUDGET / Math.max(1, workerBytes(X, folds)))));
 }
 
-/**
- * When the search stops starting trials: the budget less the reserve for the outputs and,
- * when ensembles are built, a share for them (greedy selection scores hundreds of blends):
- * 8% of the budget, at most 15 s.
- */
-function searchDeadline(started: number, s: ResolvedSettings): number | undefined {
-  if (s.experimentTimeoutMs === undefined) return undefined;
-  const ensembles = s.votingEnsemble || s.stackEnsemble ? Math.min(15_000, s.experimentTimeoutMs * 0.08) : 0;
-  return started + s.experimentTimeoutMs - reserveMs(s.experimentTimeoutMs) - ensembles;
-}
-
-/**
- * Leaves time to write the outputs after the search: 3% of the budget, at least 0.5 s, at most
- * 5 s. (At least 0.3 s left a 12 s run on the 26-class Letter table 0.4 s over its budget: its
- * model folder alone took 0.5 s to write.)
- */
-export function reserveMs(budgetMs: number): number {
-  return Math.min(5_000, Math.max(500, budgetMs * 0.03));
-}

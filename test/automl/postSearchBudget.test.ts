@@ -1,0 +1,108 @@
+import { describe, expect, it } from 'vitest';
+import { greedyEnsembleSelection } from '../../engine/src/automl/ensemble/greedySelection';
+import { makeEvaluator } from '../../engine/src/automl/evaluation/evaluator';
+import { approxJsonBytes, planPostSearch } from '../../engine/src/automl/postSearchBudget';
+import { runAutoML } from '../../engine/src/automl/runAutoML';
+import { parseAutoMLConfig, resolveSettings } from '../../engine/src/automl/settings';
+import { kFold } from '../../engine/src/automl/splitFolds';
+import type { TrialRecord } from '../../engine/src/store/records';
+import { mulberry32 } from '../../engine/src/util/mulberry32';
+import { tempDir } from '../helpers/paths';
+import { num, table } from './tables';
+
+/** A label of `classes` classes, each a bump on one of two features, plus noise. */
+function manyClasses(rows: number, classes: number) {
+  const rand = mulberry32(5);
+  const x1: number[] = [];
+  const x2: number[] = [];
+  const x3: number[] = [];
+  const y: number[] = [];
+  for (let i = 0; i < rows; i++) {
+    const c = i % classes;
+    x1.push(c + rand() * 2);
+    x2.push(((c * 7) % classes) + rand() * 3);
+    x3.push(rand());
+    y.push(c);
+  }
+  return table([num('x1', x1), num('x2', x2), num('x3', x3), num('label', y)]);
+}
+
+function plan(budgetMinutes: number, rows: number, classes: number, scoreMs: number) {
+  const config = parseAutoMLConfig({ task: 'classification', label_column_name: 'label', primary_metric: 'AUC_weighted', experiment_timeout_minutes: budgetMinutes });
+  const settings = resolveSettings(config, { rows });
+  const y = Float32Array.from({ length: rows }, (_, i) => i % classes);
+  const evaluator = makeEvaluator({ task: 'classification', primaryMetric: 'AUC_weighted', y, folds: kFold(rows, 5, 0), numClasses: classes });
+  return planPostSearch({ started: 1000, settings, evaluator, numClasses: classes, families: 5, scoreMs })!;
+}
+
+describe('the work after the search is priced and reserved before it', () => {
+  it('sizes the ensembles by their price between the old fixed share and a cap, and the outputs by the charts', () => {
+    // Soybean-like at 12 s: voting is cheap, the stack is not reserved, so the old 8% share stays.
+    const small = plan(0.2, 546, 19, 0.8);
+    expect(small.ensemblesMs).toBe(0.08 * 12_000);
+    expect(small.text).toMatch(/stack not reserved \(priced [\d.]+ s\)/);
+    // Letter-like at 60 s: 5 rounds over 25 candidates at 40 ms a score grow the share, up to 20%.
+    const letter = plan(1, 16_000, 26, 40);
+    expect(letter.ensemblesMs).toBeGreaterThan(0.08 * 60_000);
+    expect(letter.ensemblesMs).toBeLessThanOrEqual(0.2 * 60_000);
+    expect(plan(1, 16_000, 26, 200).ensemblesMs).toBe(0.2 * 60_000);
+    // A cheap table keeps the old share (8% of the budget).
+    const cheap = plan(1, 700, 2, 0.05);
+    expect(cheap.ensemblesMs).toBe(0.08 * 60_000);
+    // The outputs' reserve covers the best row's charts, priced from the measured score.
+    expect(letter.outputsMs).toBeGreaterThanOrEqual(300 + letter.chartsMs);
+    for (const p of [small, letter, cheap]) {
+      expect(p.searchDeadline + p.ensemblesMs + p.outputsMs).toBeCloseTo(p.budgetEnd, 6);
+      expect(p.ensemblesDeadline).toBeCloseTo(p.budgetEnd - p.outputsMs, 6);
+    }
+  });
+
+  it('sizes model JSON without writing it', () => {
+    const model = { trees: Array.from({ length: 50 }, () => ({ left: Array.from({ length: 63 }, (_, i) => i - 1), split: Array.from({ length: 63 }, (_, i) => i / 7) })), name: 'x' };
+    const exact = JSON.stringify(model).length;
+    expect(approxJsonBytes(model)).toBeGreaterThan(exact * 0.7);
+    expect(approxJsonBytes(model)).toBeLessThan(exact * 1.5);
+  });
+
+  it('greedy selection passes over a member whose model would not be written before the deadline', async () => {
+    let clock = 0;
+    const rand = mulberry32(3);
+    const candidates = Array.from({ length: 4 }, () => Float64Array.from({ length: 50 }, () => rand()));
+    // Candidate 3 scores best in any blend, but writing it would take past the deadline.
+    const score = (p: Float64Array) => p[0];
+    candidates[3][0] = 10;
+    const common = { candidates, score, rounds: 10, deadline: 1_000, now: () => clock++ };
+    const free = await greedyEnsembleSelection(common);
+    expect(free.counts[3]).toBeGreaterThan(0);
+    const priced = await greedyEnsembleSelection({ ...common, singleScores: [0.4, 0.3, 0.2, 0.1], memberMs: [0, 0, 0, 5_000] });
+    expect(priced.counts[3]).toBe(0);
+    expect(priced.counts.reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
+  });
+});
+
+describe('a whole run with many classes stays within its budget and the reserve', () => {
+  it('says where the budget went, and ends within the budget plus the outputs\' reserve by its own accounting', async () => {
+    const logs: string[] = [];
+    const trials: TrialRecord[] = [];
+    await runAutoML({
+      config: parseAutoMLConfig({ task: 'classification', label_column_name: 'label', primary_metric: 'AUC_weighted', experiment_timeout_minutes: 0.1, n_cross_validations: 3, max_concurrent_iterations: 2, seed: 1 }),
+      training: manyClasses(3000, 30),
+      outDir: tempDir('weir-budget-'),
+      log: (t) => logs.push(t),
+      reportTrial: async (t) => {
+        trials.push(t);
+      },
+      signal: new AbortController().signal,
+    });
+    const planLine = logs.find((l) => l.startsWith('budget plan: '))!;
+    expect(planLine).toMatch(/^budget plan: 6\.0 s; after the search ensembles [\d.]+ s \(priced [\d.]+ s, .*\), voting [\d.]+ s .*; outputs [\d.]+ s \(charts priced [\d.]+ s for 3000 rows × 30 classes\); one AUC_weighted score measured at [\d.]+ ms; the search stops starting trials at [\d.]+ s$/);
+    const finished = logs.find((l) => l.startsWith('AutoML finished in '))!;
+    const m = /^AutoML finished in ([\d.]+) s of the 6\.0 s budget \([\d.]+ s (over|to spare)\): preparation [\d.]+ s, search [\d.]+ s, ensembles [\d.]+ s, outputs [\d.]+ s \(reserved: ensembles ([\d.]+) s, outputs ([\d.]+) s\)$/.exec(finished);
+    expect(m, finished).not.toBeNull();
+    const [, total, , , outputsReserve] = m!;
+    // The run's own clock: the budget is overrun by no more than the outputs' reserve.
+    expect(Number(total), logs.filter((l) => !l.startsWith('iteration') && !l.startsWith('guardrail')).join('\n')).toBeLessThanOrEqual(6 + Number(outputsReserve));
+    expect(logs.some((l) => l.startsWith('outputs: model folder '))).toBe(true);
+    expect(trials.filter((t) => t.status === 'Completed').length).toBeGreaterThan(0);
+  });
+});
