@@ -100,8 +100,15 @@ describe('a whole run with many classes stays within its budget and the reserve'
     const m = /^AutoML finished in ([\d.]+) s of the 6\.0 s budget \([\d.]+ s (over|to spare)\): preparation [\d.]+ s, search [\d.]+ s, ensembles [\d.]+ s, outputs [\d.]+ s \(reserved: ensembles ([\d.]+) s, outputs ([\d.]+) s\)$/.exec(finished);
     expect(m, finished).not.toBeNull();
     const [, total, , , outputsReserve] = m!;
-    // The run's own clock: the budget is overrun by no more than the outputs' reserve.
-    expect(Number(total), logs.filter((l) => !l.startsWith('iteration') && !l.startsWith('guardrail')).join('\n')).toBeLessThanOrEqual(6 + Number(outputsReserve));
+    const run = logs.filter((l) => !l.startsWith('iteration') && !l.startsWith('guardrail')).join('\n');
+    if (logs.some((l) => l.startsWith('no trial completed by the search\'s deadline'))) {
+      // On a machine so loaded that no trial completed in time, the fallback runs past the
+      // search's deadline, unpriced (docs/automl.md): the log must say by how much.
+      expect(run).toMatch(/budget overrun: the search ended [\d.]+ s past its deadline/);
+    } else {
+      // The run's own clock: the budget is overrun by no more than the outputs' reserve.
+      expect(Number(total), run).toBeLessThanOrEqual(6 + Number(outputsReserve));
+    }
     expect(logs.some((l) => l.startsWith('outputs: model folder '))).toBe(true);
     expect(trials.filter((t) => t.status === 'Completed').length).toBeGreaterThan(0);
   });

@@ -91,8 +91,8 @@ export async function writeModelFolder(a: {
   await writeFile(path.join(modelDir, MODEL_FILE), modelJson);
   spent.mark('model.json', `${(modelJson.length / 2 ** 20).toFixed(1)} MB`);
   const chartsStarted = performance.now();
-  const bestCharts = chartsOf(best);
-  await writeFile(path.join(modelDir, CHARTS_FILE), JSON.stringify(bestCharts));
+  const bestCharts = JSON.stringify(chartsOf(best));
+  await writeFile(path.join(modelDir, CHARTS_FILE), bestCharts);
   // Every row's charts cost about the same (same rows and classes): the other rows' are priced by it.
   const chartMs = performance.now() - chartsStarted;
   spent.mark('charts');
@@ -110,7 +110,7 @@ export async function writeModelFolder(a: {
       skipped++;
       continue;
     }
-    await writeFile(path.join(modelDir, TRIAL_CHARTS_DIR, `${t.iteration}.json`), JSON.stringify(t === best ? bestCharts : chartsOf(t)));
+    await writeFile(path.join(modelDir, TRIAL_CHARTS_DIR, `${t.iteration}.json`), t === best ? bestCharts : JSON.stringify(chartsOf(t)));
   }
   if (skipped) a.log(`trial charts: ${skipped} of the best rows' charts not written: ${(chartMs / 1000).toFixed(2)} s each would end past the experiment timeout`);
   await writeFile(path.join(modelDir, IMPORTANCES_FILE), JSON.stringify(importancesOf(best, a.ensembles, a.trials, settings.primaryMetric), null, 1));
