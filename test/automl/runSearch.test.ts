@@ -72,6 +72,7 @@ async function search(
     foldScores?: (oof: Float64Array) => number[];
     projecting?: boolean;
     iterationTimeoutMs?: number;
+    fallbackBy?: number;
   },
 ) {
   const clock = { t: 0 };
@@ -87,6 +88,7 @@ async function search(
     primaryMetric: 'AUC_weighted',
     seed: 0,
     deadline: o.budgetMs,
+    fallbackBy: o.fallbackBy,
     iterationTimeoutMs: o.iterationTimeoutMs,
     earlyStopping: o.earlyStopping ?? false,
     patience: 20,
@@ -370,6 +372,37 @@ describe('runSearch budget rules', () => {
     expect(overrun).toContain(`${((clock.t - budgetMs) / 1000).toFixed(1)} s past its deadline`);
     expect(overrun).toContain('because no trial had completed');
     expect(outcome.stopReason).toContain("Slow's cheapest configuration ran");
+  });
+
+  it('with fallbackBy, runs the fallback once no trial has completed by then, so it ends before the deadline', async () => {
+    const budgetMs = 12_000;
+    // Every searched trial would take 20 s and is stopped after its first fold projects that;
+    // the fallback (no projection limit) takes 2 s.
+    const loaded = (clock: { t: number }): TrialRunner => ({
+      size: 1,
+      async run(request, _timeoutMs, keep, _spread, projectLimitMs) {
+        if (projectLimitMs !== undefined) {
+          clock.t += 4_000;
+          return { status: 'Canceled', error: 'stopped after 1 of 5 folds: projected', durationMs: 4_000, projectedMs: 20_000 };
+        }
+        clock.t += 2_000;
+        const oof = Float64Array.of(0.7);
+        const kept = keep?.({ oof, width: 1 }) ?? false;
+        return { status: 'Completed', reply: { type: 'done', iteration: request.iteration, oof, width: 1, foldMs: [2_000] }, states: kept ? [{}] : undefined, durationMs: 2_000 };
+      },
+      cancel: () => undefined,
+      cancelAll: () => undefined,
+    });
+    const late = await search(boostSim, { budgetMs, runner: loaded });
+    expect(late.clock.t).toBeGreaterThan(budgetMs);
+    expect(late.notes.some((n) => n.startsWith('budget overrun:'))).toBe(true);
+    const early = await search(boostSim, { budgetMs, runner: loaded, fallbackBy: 6_000 });
+    expect(early.clock.t).toBeLessThanOrEqual(budgetMs);
+    expect(early.outcome.trials.filter((t) => t.status === 'Completed').map((t) => t.algorithm)).toEqual(['Slow']);
+    expect(early.notes.some((n) => n.startsWith('budget overrun:'))).toBe(false);
+    expect(early.notes.find((n) => n.startsWith('no trial completed by '))).toMatch(/^no trial completed by 8\.0 s, 4\.0 s before the search's deadline \(2 stopped or failed\): running Slow's cheapest configuration .* now, uncapped/);
+    expect(early.notes).toContain('fallback: the search ended 2.0 s before its deadline (the fallback Slow trial took 2.0 s, Completed)');
+    expect(early.outcome.stopReason).toBe("no trial completed in the first 6.0 s of the search; no trial had completed, so Slow's cheapest configuration ran and ended 2.0 s before the deadline");
   });
 
   it('runs no fallback trial when a trial completed within the budget', async () => {

@@ -66,6 +66,12 @@ export interface SearchOptions {
   folds?: number;
   /** Absolute deadline (ms on the `now` clock) after which no trial runs. */
   deadline?: number;
+  /**
+   * With a deadline: when no trial has completed by this time (ms on `now`), the running trials
+   * are stopped and the fallback (see `runFallback`) runs at once, so that it can end before
+   * the deadline rather than start after it.
+   */
+  fallbackBy?: number;
   iterationTimeoutMs?: number;
   earlyStopping: boolean;
   patience: number;
@@ -223,6 +229,14 @@ export async function runSearch(o: SearchOptions): Promise<SearchOutcome> {
       : undefined;
   const onAbort = () => o.runner.cancelAll('the run was canceled');
   o.signal.addEventListener('abort', onAbort);
+  /** Stops the trials for the fallback when none has completed by `fallbackBy` (see `runFallback`). */
+  const fallbackDue = () => {
+    if (o.fallbackBy === undefined || o.deadline === undefined || stopReason || deadlineHit || o.signal.aborted || now() < o.fallbackBy) return;
+    if ([...results.values()].some((r) => r.status === 'Completed')) return;
+    stopReason = `no trial completed in the first ${((o.fallbackBy - searchStart) / 1000).toFixed(1)} s of the search`;
+    o.runner.cancelAll('stopped: no trial had completed, so the cheapest configuration runs now, to end before the deadline');
+  };
+  const fallbackTimer = o.fallbackBy !== undefined && o.deadline !== undefined ? setTimeout(fallbackDue, Math.max(0, o.fallbackBy - now())) : undefined;
 
   const feed = (upTo: number) => {
     while (fed < upTo && results.has(fed) && !stopReason) {
@@ -557,23 +571,27 @@ export async function runSearch(o: SearchOptions): Promise<SearchOutcome> {
     const family = o.families.reduce((a, b) => (b.initialCost < a.initialCost ? b : a));
     const p: Proposal = { iteration: next, family: family.name, params: { ...family.lowCost }, cost: configCost(family.initialCost, family.space, family.lowCost, family.lowCost) };
     const at = now();
+    const early = at < o.deadline;
     o.onNote?.(
-      `no trial completed by the search's deadline (${all.length} stopped or failed): running ${family.name}'s cheapest configuration ${JSON.stringify(p.params)} ` +
-        `past it, uncapped, so the run ends with a model`,
+      `no trial completed by ${early ? `${((at - searchStart) / 1000).toFixed(1)} s, ${((o.deadline - at) / 1000).toFixed(1)} s before the search's deadline` : "the search's deadline"} (${all.length} stopped or failed): ` +
+        `running ${family.name}'s cheapest configuration ${JSON.stringify(p.params)} ${early ? 'now' : 'past it'}, uncapped, so the run ends with a model`,
     );
     next++;
     await start(p, true);
     const r = results.get(p.iteration);
     const over = (now() - o.deadline) / 1000;
-    o.onNote?.(
-      `budget overrun: the search ended ${over.toFixed(1)} s past its deadline (the fallback ${family.name} trial took ${((now() - at) / 1000).toFixed(1)} s, ${r?.status ?? 'no result'}) because no trial had completed within the budget`,
-    );
-    if (r?.status === 'Completed') stopReason = `${stopReason || 'experiment timeout reached'}; no trial had completed, so ${family.name}'s cheapest configuration ran ${over.toFixed(1)} s past the deadline`;
+    const took = `the fallback ${family.name} trial took ${((now() - at) / 1000).toFixed(1)} s, ${r?.status ?? 'no result'}`;
+    if (over > 0) o.onNote?.(`budget overrun: the search ended ${over.toFixed(1)} s past its deadline (${took}) because no trial had completed within the budget`);
+    else o.onNote?.(`fallback: the search ended ${(-over).toFixed(1)} s before its deadline (${took})`);
+    if (r?.status === 'Completed') {
+      stopReason = `${stopReason || 'experiment timeout reached'}; no trial had completed, so ${family.name}'s cheapest configuration ran ${over > 0 ? `${over.toFixed(1)} s past the deadline` : `and ended ${(-over).toFixed(1)} s before the deadline`}`;
+    }
   };
 
   try {
     await o.runner.warmUp?.();
     for (;;) {
+      fallbackDue();
       while (!stopReason && !deadlineHit && busyWorkers() < concurrency && next < o.iterations && !o.signal.aborted) {
         // Without a time limit a free worker waits for the results the next proposal depends
         // on (determinism). With one, it does not: a long trial would otherwise hold every
@@ -640,9 +658,11 @@ export async function runSearch(o: SearchOptions): Promise<SearchOutcome> {
       await Promise.race(inFlight.values());
     }
     if (deadlineTimer) clearTimeout(deadlineTimer);
+    if (fallbackTimer) clearTimeout(fallbackTimer);
     await runFallback();
   } finally {
     if (deadlineTimer) clearTimeout(deadlineTimer);
+    if (fallbackTimer) clearTimeout(fallbackTimer);
     o.signal.removeEventListener('abort', onAbort);
   }
   if (o.signal.aborted) throw new WeirError('CANCELED', 'the AutoML search was canceled');
