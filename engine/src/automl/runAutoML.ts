@@ -115,7 +115,7 @@ export async function runAutoML(a: AutoMLRunArgs): Promise<AutoMLRunResult> {
   a.log(`best: iteration ${best.iteration} ${best.algorithm} ${metric} ${fmt(best.score)}${chosen ? `, ${chosen.why}` : ''}`);
 
   const outputsStarted = performance.now();
-  const out = await writeModelFolder({ outDir: a.outDir, training: a.training, settings, prepared, evaluator, best, estimator, leaderboard, trials: board.trials, ensembles, test: held.test, budgetEnd: plan?.budgetEnd, started, log });
+  const out = await writeModelFolder({ outDir: a.outDir, training: a.training, settings, prepared, evaluator, best, estimator, leaderboard, trials: board.trials, ensembles, test: held.test, budgetEnd: plan?.budgetEnd, chartsPricedMs: plan?.chartsMs, started, log });
   const ended = performance.now();
   const s = (from: number, to: number) => `${((to - from) / 1000).toFixed(1)} s`;
   const over = plan ? ended - plan.budgetEnd : 0;

@@ -30,6 +30,8 @@ const EXPLAIN_NS_PER_UNIT = 7;
 const EXPLAIN_MARGIN = 4;
 /** Left at the budget's end for what follows the optional outputs (explanations.json, metrics.json). */
 const TAIL_MS = 100;
+/** A batch of explanations on an idle core (explain/explanationsFile.ts: about 1e7 work units). */
+const EXPLAIN_BATCH_MS = 70;
 
 /**
  * Writes the AutoML step's outputs into `outDir`: the `model` folder (model.json with the
@@ -52,6 +54,8 @@ export async function writeModelFolder(a: {
   test?: HeldOutTestSet;
   /** With a time limit, the budget's end (on `performance.now`): optional outputs stop there. */
   budgetEnd?: number;
+  /** What the chosen row's charts were priced at before the search (postSearchBudget.ts): their real time says how loaded the machine is. */
+  chartsPricedMs?: number;
   started: number;
   log(text: string): void;
 }): Promise<{ modelDir: string; metricsFile: string; test?: TestSetSummary }> {
@@ -117,7 +121,11 @@ export async function writeModelFolder(a: {
   spent.mark('trial charts and leaderboard');
   const costPerRow = estimatorCostPerRow(a.estimator);
   const explainMs = Math.min(a.training.rows, leastExplainRows(costPerRow)) * costPerRow * EXPLAIN_NS_PER_UNIT * 1e-6;
-  const leftMs = budgetEnd - TAIL_MS - performance.now();
+  // The batch in progress at the deadline ends past it: the explanations stop one batch early,
+  // scaled by how much slower than priced the charts just ran (the machine's load).
+  const slowdown = a.chartsPricedMs ? Math.min(20, Math.max(1, chartMs / a.chartsPricedMs)) : 1;
+  const explainEnd = budgetEnd - TAIL_MS - EXPLAIN_BATCH_MS * slowdown;
+  const leftMs = explainEnd - performance.now();
   // The estimate is for an idle core; a loaded machine took 3-4 times as long.
   if (explainMs * EXPLAIN_MARGIN > leftMs) {
     // A big model (thousands of trees) can take longer to explain than the budget has left.
@@ -125,7 +133,7 @@ export async function writeModelFolder(a: {
   } else {
     // They stop at the experiment's end (the estimate is no guarantee on a loaded machine:
     // soybean at 0.2 min took 8.4 s estimated to fit), covering the rows done by then.
-    const until = Number.isFinite(budgetEnd) ? { deadline: budgetEnd - TAIL_MS } : undefined;
+    const until = Number.isFinite(budgetEnd) ? { deadline: explainEnd } : undefined;
     await explainModelFolder(modelDir, artifact, { table: a.training, X: prepared.X, runMs: performance.now() - a.started, log: (text) => a.log(text), until, threads: settings.concurrency });
   }
   spent.mark('explanations');
