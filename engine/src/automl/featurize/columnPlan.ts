@@ -20,14 +20,30 @@ export type ColumnPlan =
    * Plans stored without `order` (models trained before it) write no code column.
    */
   | { kind: 'onehot'; categories: string[]; fill: string; indicator: boolean; order?: string[] }
-  /** Two columns: the category's share of training rows and its rank by frequency (unseen: the rank after the last). */
-  | { kind: 'frequency'; categories: string[]; frequencies: number[]; otherFrequency: number; fill: string; indicator: boolean }
+  /**
+   * Two columns: the category's share of training rows and its rank by frequency (unseen: the
+   * rank after the last). With `target`, then one column per target output (`NAME_target`, or
+   * `NAME_target=CLASS` per class of a multiclass label): the smoothed mean of the label over the
+   * category's training rows (`targetEncoding.ts`; categories rarer than the kept ones and unseen
+   * ones share the row after the kept ones, which is the prior when there are none; missing cells
+   * have the last row). The training matrix holds these out of fold. Plans stored
+   * without `target` (models trained before it) write no target columns.
+   */
+  | { kind: 'frequency'; categories: string[]; frequencies: number[]; otherFrequency: number; fill: string; indicator: boolean; target?: TargetEncoding }
   /** One 0/1 column per hash bucket of the category (Azure's HashOneHotEncoder). */
   | { kind: 'hash'; buckets: number; fill: string; indicator: boolean }
   /** Calendar parts in UTC; a missing time takes `fill` (the training median). */
   | { kind: 'datetime'; parts: DatePart[]; fill: number; indicator: boolean }
   /** Counts of the most common words (by share of rows containing them), plus the number of words. */
   | { kind: 'text'; vocabulary: string[] };
+
+/** Smoothed label means per category: `means[c]` has one value per output; row `categories.length` is the rarer (and unseen) categories', the last row missing cells'. */
+export interface TargetEncoding {
+  /** Output names: `[]` for one output (regression's mean, binary's share of the second class), else the class per output. */
+  outputs: string[];
+  means: number[][];
+  prior: number[];
+}
 
 /** The feature columns a plan writes, named after the input column. */
 export function planFeatureNames(column: string, plan: ColumnPlan): { names: string[]; types: string[] } {
@@ -51,6 +67,10 @@ export function planFeatureNames(column: string, plan: ColumnPlan): { names: str
     case 'frequency':
       add(`${column}_frequency`, 'q');
       add(`${column}_code`, 'int');
+      if (plan.target) {
+        if (plan.target.outputs.length === 0) add(`${column}_target`, 'q');
+        else for (const o of plan.target.outputs) add(`${column}_target=${o}`, 'q');
+      }
       break;
     case 'hash':
       for (let b = 0; b < plan.buckets; b++) add(`${column}_hash${b}`, 'i');

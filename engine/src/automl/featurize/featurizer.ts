@@ -7,6 +7,7 @@ import { ordinalCode, planFeatureNames, type ColumnPlan, type DatePart } from '.
 import { cellAsNumber, cellAsString, cellAsTime, fnv1a, parseBoolean, tokenize } from './columnValues';
 import { encodeLabel } from './encodeLabel';
 import { profileColumn } from './profileColumn';
+import { fitTargetEncoding, targetFolds, writeOutOfFoldTargets } from './targetEncoding';
 
 export interface FitFeaturizerOptions {
   task: Task;
@@ -67,6 +68,14 @@ export function fitFeaturizer(table: ColumnarTable, label: string, settings: Fea
   for (const column of featureColumns) {
     const profile = profileColumn(column, rows, table.rows);
     const choice = choosePlan(column, profile, { settings, blocked });
+    // A high-cardinality category's label mean (out of fold in training): its codes alone are an arbitrary order.
+    if (choice.plan.kind === 'frequency' && !blocked.has('CatTargetEncoder')) {
+      const target = fitTargetEncoding(choice.plan, column, rows, y, weight, options.task);
+      if (target) {
+        choice.plan = { ...choice.plan, target };
+        choice.note = `${choice.note}, plus the label's mean per category (out of fold in training)`;
+      }
+    }
     columns.push({ name: column.name, purpose: choice.purpose, ...(choice.note ? { note: choice.note } : {}), params: choice.plan as unknown as Record<string, unknown> });
     findings.push({
       column: column.name,
@@ -92,7 +101,27 @@ export function fitFeaturizer(table: ColumnarTable, label: string, settings: Fea
   }
   const state: FeaturizerState = { version: 1, inputSchema, featureNames, columns };
   const X = transformRows(state, table, rows);
+  writeTrainingTargets(state, table, rows, y, weight, options.task, X);
   return { state, X, y, ...(weight ? { weight } : {}), ...(rows ? { rows } : {}), guardrails: featurizationGuardrails(findings) };
+}
+
+/**
+ * Replaces the target-encoded columns of the training matrix by out-of-fold values (one seeded
+ * fold split shared by every column), so a row's features never hold its own label.
+ */
+function writeTrainingTargets(state: FeaturizerState, table: ColumnarTable, rows: Uint32Array | undefined, y: EncodedLabel, weight: Float32Array | undefined, task: Task, X: FeatureMatrix): void {
+  let fold: Uint8Array | undefined;
+  let offset = 0;
+  for (const c of state.columns) {
+    if (c.purpose === 'Label' || c.purpose === 'Ignore') continue;
+    const plan = c.params as unknown as ColumnPlan;
+    if (plan.kind === 'frequency' && plan.target) {
+      fold ??= targetFolds(X.rows, 0);
+      const column = table.columns.find((t) => t.name === c.name)!;
+      writeOutOfFoldTargets({ ...plan, target: plan.target }, column, rows, y, weight, task, fold, X.values, offset + 2);
+    }
+    offset += planFeatureNames(c.name, plan).names.length;
+  }
 }
 
 /**
@@ -169,16 +198,23 @@ function writePlan(plan: ColumnPlan, column: TableColumn, rows: Uint32Array | un
     }
     case 'frequency': {
       const index = categoryIndex(plan, plan.categories);
-      const indicatorBase = base + 2 * n;
+      const { target } = plan;
+      const outputs = target ? Math.max(1, target.outputs.length) : 0;
+      const indicatorBase = base + (2 + outputs) * n;
       for (let r = 0; r < n; r++) {
         let key = cellAsString(column, at(r));
-        if (key === null || key.trim() === '') {
+        const absent = key === null || key.trim() === '';
+        if (absent) {
           key = plan.fill;
           if (plan.indicator) out[indicatorBase + r] = 1;
         }
-        const c = index.get(key);
+        const c = index.get(key!);
         out[base + r] = c === undefined ? plan.otherFrequency : plan.frequencies[c];
         out[base + n + r] = c === undefined ? plan.categories.length : c;
+        if (target) {
+          const m = target.means[absent ? plan.categories.length + 1 : (c ?? plan.categories.length)] ?? target.prior;
+          for (let o = 0; o < outputs; o++) out[base + (2 + o) * n + r] = m[o];
+        }
       }
       return;
     }

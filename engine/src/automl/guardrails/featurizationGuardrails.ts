@@ -40,7 +40,7 @@ export function featurizationGuardrails(findings: ColumnFinding[]): Guardrail[] 
       status: highCardinality.length > 0 ? 'Done' : 'Passed',
       description:
         highCardinality.length > 0
-          ? `${highCardinality.length} high-cardinality column${highCardinality.length === 1 ? ' was' : 's were'} detected and handled (ID-like columns dropped, others frequency-encoded or hashed).`
+          ? `${highCardinality.length} high-cardinality column${highCardinality.length === 1 ? ' was' : 's were'} detected and handled (ID-like columns dropped, others frequency- and target-encoded or hashed).`
           : 'No high-cardinality features were detected.',
       ...(highCardinality.length > 0
         ? { details: highCardinality.map((f) => ({ column: f.column, distinct: f.distinct, rows: f.rows, action: f.note ?? f.plan.kind })) }
