@@ -130,8 +130,17 @@ export function planPostSearch(a: {
       parts.push(`stack not reserved (priced ${((stackEstimateMs(rows, inputs, classes) + evaluateMs) / 1000).toFixed(1)} s)`);
     }
     const estimate = MARGIN * voting;
-    ensemblesMs = Math.min(cap, Math.max(floor, estimate));
-    parts.unshift(`ensembles ${(ensemblesMs / 1000).toFixed(1)} s (priced ${(estimate / 1000).toFixed(1)} s, at least ${(floor / 1000).toFixed(1)} s, at most ${Math.round(ENSEMBLE_CAP_SHARE * 100)}% of the budget: ${(cap / 1000).toFixed(1)} s)`);
+    // Priced past the cap, the voting selection cannot run its priced rounds in any share the
+    // search can spare: the share stays the old one and the search keeps the time. (Letter at
+    // 0.2 minutes, voting priced 5.8 s: reserving the cap's 2.4 s stopped the search at 8.8 s
+    // instead of 10.4 s, its boosters reached CV 0.9983 instead of 0.9993, the cut-short voting
+    // row was not chosen, and the test AUC fell from 0.9997 to 0.9993, below HGB's.)
+    const overCap = estimate > cap;
+    ensemblesMs = overCap ? floor : Math.max(floor, estimate);
+    parts.unshift(
+      `ensembles ${(ensemblesMs / 1000).toFixed(1)} s (priced ${(estimate / 1000).toFixed(1)} s, at least ${(floor / 1000).toFixed(1)} s, ` +
+        (overCap ? `priced past ${Math.round(ENSEMBLE_CAP_SHARE * 100)}% of the budget (${(cap / 1000).toFixed(1)} s), so only the least)` : `at most ${Math.round(ENSEMBLE_CAP_SHARE * 100)}% of the budget: ${(cap / 1000).toFixed(1)} s)`),
+    );
   }
   const outputsPriced = outputsEstimateMs(chartsMs);
   const outputsMs = Math.min(budget * OUTPUTS_CAP_SHARE, Math.max(reserveMs(budget), outputsPriced));
