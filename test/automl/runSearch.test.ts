@@ -405,6 +405,40 @@ describe('runSearch budget rules', () => {
     expect(early.outcome.stopReason).toBe("no trial completed in the first 6.0 s of the search; no trial had completed, so Slow's cheapest configuration ran and ended 2.0 s before the deadline");
   });
 
+  it('before any trial has completed, a first trial on every worker may run until the fallback point instead of half the budget', async () => {
+    const budgetMs = 10_000;
+    // The booster's first trial takes 6 s on both workers (60% of the search); later trials are quick.
+    const twoWorkers = (clock: { t: number }): TrialRunner => {
+      let first = true;
+      return {
+        size: 2,
+        foldParallel: true,
+        async run(r, timeoutMs, keep, _spread, _projectLimitMs, why) {
+          const d = first ? 6_000 : 200;
+          first = false;
+          if (timeoutMs !== undefined && d > timeoutMs) {
+            clock.t += timeoutMs;
+            return { status: 'Canceled', error: `stopped at ${(timeoutMs / 1000).toFixed(1)} s, ${why?.timeout}`, durationMs: timeoutMs };
+          }
+          clock.t += d;
+          const oof = Float64Array.of(r.family === 'Boost' ? 0.9 : 0.8);
+          const kept = keep?.({ oof, width: 1 }) ?? false;
+          return { status: 'Completed', reply: { type: 'done', iteration: r.iteration, oof, width: 1, foldMs: [d] }, states: kept ? [{}] : undefined, durationMs: d };
+        },
+        cancel: () => undefined,
+        cancelAll: () => undefined,
+      };
+    };
+    const capped = await search(boostSim, { budgetMs, iterations: 3, folds: 5, runner: twoWorkers });
+    expect(capped.outcome.trials[0].status).toBe('Canceled');
+    expect(capped.outcome.trials[0].error).toMatch(/stopped at 5\.0 s, the 50% of the experiment timeout one trial may take/);
+    const untilFallback = await search(boostSim, { budgetMs, iterations: 3, folds: 5, runner: twoWorkers, fallbackBy: 7_500 });
+    expect(untilFallback.outcome.trials[0]).toMatchObject({ algorithm: 'Boost', status: 'Completed' });
+    // Past the fallback point it would still be stopped, and says by what.
+    const tooSlow = await search(boostSim, { budgetMs, iterations: 3, folds: 5, runner: twoWorkers, fallbackBy: 5_500 });
+    expect(tooSlow.outcome.trials[0].error).toMatch(/stopped at 5\.5 s, the point where, with no trial completed, the fallback runs/);
+  });
+
   it('runs no fallback trial when a trial completed within the budget', async () => {
     const { notes } = await search(boostSim, { budgetMs: 60_000 });
     expect(notes.some((n) => n.startsWith('budget overrun:') || n.startsWith('no trial completed by'))).toBe(false);
