@@ -7,7 +7,7 @@ import { ordinalCode, planFeatureNames, type ColumnPlan, type DatePart } from '.
 import { cellAsNumber, cellAsString, cellAsTime, fnv1a, parseBoolean, tokenize } from './columnValues';
 import { encodeLabel } from './encodeLabel';
 import { profileColumn } from './profileColumn';
-import { fitTargetEncoding, targetFolds, writeOutOfFoldTargets } from './targetEncoding';
+import { type TargetFit, fitTargetEncoding, targetFolds, writeOutOfFoldTargets } from './targetEncoding';
 
 export interface FitFeaturizerOptions {
   task: Task;
@@ -65,14 +65,17 @@ export function fitFeaturizer(table: ColumnarTable, label: string, settings: Fea
   const blocked = new Set(settings.blockedTransformers ?? []);
   const columns: FeaturizedColumn[] = [];
   const findings: ColumnFinding[] = [];
+  /** Each target-encoded column's fit, for the training matrix's out-of-fold values. */
+  const targetFits = new Map<string, TargetFit>();
   for (const column of featureColumns) {
     const profile = profileColumn(column, rows, table.rows);
     const choice = choosePlan(column, profile, { settings, blocked });
     // A high-cardinality category's label mean (out of fold in training): its codes alone are an arbitrary order.
     if (choice.plan.kind === 'frequency' && !blocked.has('CatTargetEncoder')) {
-      const target = fitTargetEncoding(choice.plan, column, rows, y, weight, options.task);
-      if (target) {
-        choice.plan = { ...choice.plan, target };
+      const fit = fitTargetEncoding(choice.plan, column, rows, y, weight, options.task);
+      if (fit) {
+        targetFits.set(column.name, fit);
+        choice.plan = { ...choice.plan, target: fit.target };
         choice.note = `${choice.note}, plus the label's mean per category (out of fold in training)`;
       }
     }
@@ -101,7 +104,7 @@ export function fitFeaturizer(table: ColumnarTable, label: string, settings: Fea
   }
   const state: FeaturizerState = { version: 1, inputSchema, featureNames, columns };
   const X = transformRows(state, table, rows);
-  writeTrainingTargets(state, table, rows, y, weight, options.task, X);
+  writeTrainingTargets(state, targetFits, y, weight, options.task, X);
   return { state, X, y, ...(weight ? { weight } : {}), ...(rows ? { rows } : {}), guardrails: featurizationGuardrails(findings) };
 }
 
@@ -109,16 +112,16 @@ export function fitFeaturizer(table: ColumnarTable, label: string, settings: Fea
  * Replaces the target-encoded columns of the training matrix by out-of-fold values (one seeded
  * fold split shared by every column), so a row's features never hold its own label.
  */
-function writeTrainingTargets(state: FeaturizerState, table: ColumnarTable, rows: Uint32Array | undefined, y: EncodedLabel, weight: Float32Array | undefined, task: Task, X: FeatureMatrix): void {
+function writeTrainingTargets(state: FeaturizerState, fits: Map<string, TargetFit>, y: EncodedLabel, weight: Float32Array | undefined, task: Task, X: FeatureMatrix): void {
   let fold: Uint8Array | undefined;
   let offset = 0;
   for (const c of state.columns) {
     if (c.purpose === 'Label' || c.purpose === 'Ignore') continue;
     const plan = c.params as unknown as ColumnPlan;
-    if (plan.kind === 'frequency' && plan.target) {
+    const fit = fits.get(c.name);
+    if (plan.kind === 'frequency' && fit) {
       fold ??= targetFolds(X.rows, 0);
-      const column = table.columns.find((t) => t.name === c.name)!;
-      writeOutOfFoldTargets({ ...plan, target: plan.target }, column, rows, y, weight, task, fold, X.values, offset + 2);
+      writeOutOfFoldTargets(fit, y, weight, task, fold, X.values, offset + 2);
     }
     offset += planFeatureNames(c.name, plan).names.length;
   }
