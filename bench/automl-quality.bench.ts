@@ -46,11 +46,20 @@ import { args, devDataDir, flag, repoRoot } from './benchFlags';
  * all-distinct population), zipcodes (`state`, 59 classes from 42k US zip codes: latitude,
  * longitude, city, county; a large many-class table that tests the budget more than the model).
  *
+ * `statsmodels` (public tables of the same kinds no one tuned on, from Debian's python3-statsmodels,
+ * written to the temporary folder by bench/automl_quality_tables.py, whose docstring gives each
+ * table's origin and what was changed to make it look like a user's CSV: coded columns written as
+ * their documented names, a fixed seeded share of some columns blanked; skipped, with the reason
+ * printed, when statsmodels is absent): fair_affairs (`affairs` regression, 6.4k rows), fair_any
+ * (the same as a yes/no label), randhie (`mdvis`, a count of doctor visits, 20k rows), anes96_pid
+ * (`PID`, 7 classes, 944 rows), anes96_vote (`vote`, Clinton/Dole), modechoice (`choice` yes/no,
+ * 840 rows, a `;`-separated file with quoted headers).
+ *
  * Bars (from issue 10): at 1 minute Weir ≥ the best peer on every table and ≥ +0.005 on
  * average; at 0.2 minutes Weir ≥ HistGradientBoosting defaults on every table. With several
  * seeds they are judged on the per-table means over seeds.
  *
- * Flags: `--set=dev|proxy|vega|all` (default dev), `--tables=titanic,digits` (names above, from any
+ * Flags: `--set=dev|proxy|vega|statsmodels|all` (default dev), `--tables=titanic,digits` (names above, from any
  * set; overrides `--set`), `--budgets=1,0.2` (minutes; the first is judged against every peer,
  * the others against HGB), `--peer-seconds=60`, `--seed=0` (one split seed) or `--seeds=0,1,2`
  * (every table on each split seed: each seed's lines, then per table the mean over seeds of
@@ -66,7 +75,7 @@ interface BenchTable {
   file: string;
   label: string;
   task: 'classification' | 'regression';
-  set: 'dev' | 'proxy' | 'vega';
+  set: 'dev' | 'proxy' | 'vega' | 'statsmodels';
 }
 
 const vegaData = path.join(root, 'node_modules', 'vega-datasets', 'data');
@@ -94,10 +103,12 @@ const tables = (): BenchTable[] => [
 
 /** Proxy tables bench/automl_quality_tables.py writes from Debian's python3-sklearn (label and task come back from it). */
 const sklearnTables = ['breast_cancer', 'digits', 'wine', 'iris', 'diabetes', 'boston'];
+/** The statsmodels set, written by the same script from Debian's python3-statsmodels. */
+const statsmodelsTables = ['fair_affairs', 'fair_any', 'randhie', 'anes96_pid', 'anes96_vote', 'modechoice'];
 
 const wanted = flag('tables')?.split(',').filter(Boolean);
 const set = flag('set') ?? 'dev';
-if (!['dev', 'proxy', 'vega', 'all'].includes(set)) throw new Error(`--set=${set}: give dev, proxy, vega or all`);
+if (!['dev', 'proxy', 'vega', 'statsmodels', 'all'].includes(set)) throw new Error(`--set=${set}: give dev, proxy, vega, statsmodels or all`);
 const budgets = (flag('budgets') ?? '1,0.2').split(',').map(Number).filter((b) => b > 0);
 const peerSeconds = Number(flag('peer-seconds') ?? 60);
 const seeds = (flag('seeds') ?? flag('seed') ?? '0').split(',').filter(Boolean).map(Number);
@@ -108,17 +119,17 @@ const weirOnly = args.includes('--weir-only');
 /** The dev tables: ../shared/data/automl-dev beside the repository, or `--data=DIR` (a worktree elsewhere). */
 const devData = devDataDir;
 
-/** Writes the sklearn proxy tables into `dir`; none (with the reason printed) when Python or sklearn is absent. */
-function exportSklearnTables(names: string[], dir: string): BenchTable[] {
+/** Writes Python-shipped tables (sklearn's or statsmodels') into `dir`; none (with the reason printed) when Python or the package is absent. */
+function exportPythonTables(names: string[], dir: string, tableSet: 'proxy' | 'statsmodels'): BenchTable[] {
   if (names.length === 0) return [];
   const py = spawnSync(python, [path.join(root, 'bench', 'automl_quality_tables.py'), dir, ...names], { encoding: 'utf8' });
   if (py.error || py.status !== 0) {
     const why = py.error ? `${python} cannot start (${py.error.message})` : py.stderr.trim().split('\n').pop();
-    console.log(`automl-quality: the sklearn tables (${names.join(', ')}) are skipped: ${why}`);
+    console.log(`automl-quality: the ${tableSet === 'proxy' ? 'sklearn' : 'statsmodels'} tables (${names.join(', ')}) are skipped: ${why}`);
     return [];
   }
   const described = JSON.parse(py.stdout.trim().split('\n').pop()!) as Omit<BenchTable, 'set'>[];
-  return described.map((t) => ({ name: t.name, file: t.file, label: t.label, task: t.task, set: 'proxy' }));
+  return described.map((t) => ({ name: t.name, file: t.file, label: t.label, task: t.task, set: tableSet }));
 }
 
 /** Row indices of a seeded 80/20 split; per class for classification, every class keeping a training row. */
@@ -294,14 +305,20 @@ async function main(): Promise<void> {
 }
 
 async function measure(exportDir: string): Promise<void> {
-  const known = [...tables().map((t) => t.name), ...sklearnTables];
+  const known = [...tables().map((t) => t.name), ...sklearnTables, ...statsmodelsTables];
   if (wanted) for (const w of wanted) if (!known.includes(w)) throw new Error(`unknown table '${w}' (have: ${known.join(', ')})`);
   const inSet = (name: string, tableSet: BenchTable['set']): boolean => (wanted ? wanted.includes(name) : set === 'all' || set === tableSet);
   const selected = [
     ...tables().filter((t) => inSet(t.name, t.set)),
-    ...exportSklearnTables(
+    ...exportPythonTables(
       sklearnTables.filter((n) => inSet(n, 'proxy')),
       exportDir,
+      'proxy',
+    ),
+    ...exportPythonTables(
+      statsmodelsTables.filter((n) => inSet(n, 'statsmodels')),
+      exportDir,
+      'statsmodels',
     ),
   ];
   if (selected.some((t) => t.set === 'dev' && t.name !== 'titanic') && !existsSync(devData))

@@ -1,9 +1,11 @@
-"""Proxy tables for bench/automl-quality.bench.ts: small public tables that Debian's python3-sklearn ships.
+"""Public tables for bench/automl-quality.bench.ts that Debian's python3-sklearn and python3-statsmodels ship.
 
-scikit-learn's package carries a few public tables in sklearn/datasets/data/ that load with no
-download. This writes the named ones as CSV files into OUTDIR (a temporary folder of the bench,
-never committed) with the label as a named column, and prints one JSON line describing them:
-[{"name", "file", "label", "task", "source"}, ...].
+scikit-learn's package carries a few public tables in sklearn/datasets/data/, statsmodels' in
+statsmodels/datasets/, that load with no download. This writes the named ones as CSV files into
+OUTDIR (a temporary folder of the bench, never committed) with the label as a named column, and
+prints one JSON line describing them: [{"name", "file", "label", "task", "source"}, ...].
+
+The `proxy` set (scikit-learn):
 
 - breast_cancer: Wisconsin Diagnostic Breast Cancer (UCI), 569 rows, 30 numeric, binary label
   (malignant/benign);
@@ -17,18 +19,48 @@ never committed) with the label as a named column, and prints one JSON line desc
   MEDV. scikit-learn 1.2 removed `load_boston` (its B column encodes a racist assumption) but
   still ships the CSV; it is read as written, as a proxy for the tables users bring.
 
+The `statsmodels` set (statsmodels.datasets; each module's NOTE gives the codes used below). The
+published files hold numeric codes only; to look like a CSV a user would bring, some coded
+columns are written as their documented names (text categoricals) and a fixed share of some
+columns' values is blanked (missing) with a fixed seed (numpy RandomState(2026), per table) —
+the blanks are made up, not part of the published data:
+- fair_affairs: Fair (1978) "A Theory of Extramarital Affairs" (Redbook survey), 6,366 rows,
+  regression of `affairs` (time spent, 0 for 68% of rows, long right tail); religious,
+  occupation and occupation_husb as names; 5% of religious, 10% of occupation_husb and 3% of
+  educ blanked;
+- fair_any: the same table, binary label `affair` (yes if affairs > 0, else no), affairs dropped;
+- randhie: RAND Health Insurance Experiment (Cameron & Trivedi 2005), 20,190 rows, regression of
+  `mdvis` (a count of outpatient visits, 0-77); the self-rated health dummies hlthg/hlthf/hlthp
+  written as one column `health` (excellent/good/fair/poor); 6% of health and 4% of disea blanked;
+- anes96_pid: 1996 American National Election Study, 944 rows, 7 classes of party identification
+  `PID` (Strong Democrat ... Strong Republican) by name; educ by name (7 levels), vote as
+  Clinton/Dole; 8% of income and 3% of educ blanked (the loader's derived logpopul is not written);
+- anes96_vote: the same table, binary label `vote` (Clinton/Dole), PID by name as a feature;
+- modechoice: Greene & Hensher (1997) travel mode choice, 840 rows (210 travellers × 4 modes),
+  binary label `choice` (yes/no), mode by name (air/train/bus/car); written `;`-separated with
+  quoted headers and text, as the published file is `;`-separated.
+
 Usage: python3 automl_quality_tables.py OUTDIR NAME [NAME ...]
-Exits with status 3 and a reason on stderr when scikit-learn cannot be imported.
+Exits with status 3 and a reason on stderr when pandas, scikit-learn (for the proxy tables) or
+statsmodels (for the statsmodels tables) cannot be imported.
 """
+import csv
 import json
 import os
 import sys
 
+STATSMODELS_TABLES = ("fair_affairs", "fair_any", "randhie", "anes96_pid", "anes96_vote", "modechoice")
+
 try:
+    import numpy as np
     import pandas as pd
-    from sklearn import datasets
+
+    if any(n not in STATSMODELS_TABLES for n in sys.argv[2:]):
+        from sklearn import datasets
+    if any(n in STATSMODELS_TABLES for n in sys.argv[2:]):
+        import statsmodels.datasets as smd
 except ImportError as e:  # the bench prints the reason and skips these tables
-    print(f"scikit-learn/pandas not importable: {e}", file=sys.stderr)
+    print(f"not importable: {e}", file=sys.stderr)
     sys.exit(3)
 
 
@@ -46,6 +78,72 @@ def boston():
     return pd.read_csv(path, skiprows=1)
 
 
+def blank(frame, shares, seed=2026):
+    """Blanks (sets missing) a fixed share of each named column's values, rows drawn with a fixed seed."""
+    rng = np.random.RandomState(seed)
+    for column, share in shares.items():
+        rows = rng.rand(len(frame)) < share
+        frame[column] = frame[column].where(~rows, np.nan if frame[column].dtype.kind == "f" else None)
+    return whole(frame)
+
+
+def whole(frame):
+    """Numeric columns holding whole numbers only written as integers (36, not 36.0), as a user's file has them."""
+    for column in frame.columns:
+        values = frame[column]
+        if values.dtype.kind == "f" and values.dropna().apply(float.is_integer).all():
+            frame[column] = values.astype("Int64")
+    return frame
+
+
+def named(series, names):
+    """A coded column as its documented names (codes read as whole numbers)."""
+    return series.map(lambda v: names[int(round(v))])
+
+
+OCCUPATION = {
+    1: "student",
+    2: "farming, semi-skilled or unskilled",
+    3: "white-collar",
+    4: "teacher, nurse, artist, technician or skilled",
+    5: "managerial or business",
+    6: "professional with advanced degree",
+}
+
+
+def fair():
+    frame = smd.fair.load_pandas().data.copy()
+    frame["religious"] = named(frame["religious"], {1: "not", 2: "mildly", 3: "fairly", 4: "strongly"})
+    frame["occupation"] = named(frame["occupation"], OCCUPATION)
+    frame["occupation_husb"] = named(frame["occupation_husb"], OCCUPATION)
+    return blank(frame, {"religious": 0.05, "occupation_husb": 0.10, "educ": 0.03})
+
+
+def randhie():
+    frame = smd.randhie.load_pandas().data.copy()
+    health = np.where(frame["hlthp"] == 1, "poor", np.where(frame["hlthf"] == 1, "fair", np.where(frame["hlthg"] == 1, "good", "excellent")))
+    frame = frame.drop(columns=["hlthg", "hlthf", "hlthp"])
+    frame["health"] = health
+    return blank(frame, {"health": 0.06, "disea": 0.04})
+
+
+def anes96():
+    frame = smd.anes96.load_pandas().data.drop(columns=["logpopul"]).copy()
+    parties = ["Strong Democrat", "Weak Democrat", "Independent-Democrat", "Independent-Independent", "Independent-Republican", "Weak Republican", "Strong Republican"]
+    frame["PID"] = named(frame["PID"], dict(enumerate(parties)))
+    levels = ["1-8 grades", "Some high school", "High school graduate", "Some college", "College degree", "Master's degree", "PhD"]
+    frame["educ"] = named(frame["educ"], dict(enumerate(levels, start=1)))
+    frame["vote"] = named(frame["vote"], {0: "Clinton", 1: "Dole"})
+    return blank(frame, {"income": 0.08, "educ": 0.03})
+
+
+def modechoice():
+    frame = smd.modechoice.load_pandas().data.copy()
+    frame["mode"] = named(frame["mode"], {1: "air", 2: "train", 3: "bus", 4: "car"})
+    frame["choice"] = named(frame["choice"], {0: "no", 1: "yes"})
+    return whole(frame)
+
+
 def load(name):
     """(frame, label, task, source) of one table."""
     if name == "breast_cancer":
@@ -61,6 +159,20 @@ def load(name):
         return frame, "progression", "regression", "sklearn load_diabetes(scaled=False)"
     if name == "boston":
         return boston(), "MEDV", "regression", "sklearn data/boston_house_prices.csv"
+    if name == "fair_affairs":
+        return fair(), "affairs", "regression", "statsmodels datasets.fair (Fair 1978)"
+    if name == "fair_any":
+        frame = fair()
+        frame["affair"] = np.where(frame["affairs"] > 0, "yes", "no")
+        return frame.drop(columns=["affairs"]), "affair", "classification", "statsmodels datasets.fair (Fair 1978), affairs > 0"
+    if name == "randhie":
+        return randhie(), "mdvis", "regression", "statsmodels datasets.randhie (RAND HIE)"
+    if name == "anes96_pid":
+        return anes96(), "PID", "classification", "statsmodels datasets.anes96 (ANES 1996)"
+    if name == "anes96_vote":
+        return anes96(), "vote", "classification", "statsmodels datasets.anes96 (ANES 1996)"
+    if name == "modechoice":
+        return modechoice(), "choice", "classification", "statsmodels datasets.modechoice (Greene & Hensher 1997)"
     raise SystemExit(f"unknown table {name}")
 
 
@@ -70,7 +182,10 @@ def main():
     for name in names:
         frame, label, task, source = load(name)
         file = os.path.join(out, f"{name}.csv")
-        frame.to_csv(file, index=False)
+        if name == "modechoice":
+            frame.to_csv(file, index=False, sep=";", quoting=csv.QUOTE_NONNUMERIC)
+        else:
+            frame.to_csv(file, index=False)
         described.append({"name": name, "file": file, "label": label, "task": task, "source": source})
     print(json.dumps(described))
 
