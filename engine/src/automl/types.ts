@@ -100,7 +100,18 @@ export interface FitArgs {
   /** Optional validation set for early stopping. */
   valid?: { X: FeatureMatrix; y: Float32Array; weight?: Float32Array };
   seed: number;
-  signal?: AbortSignal;
+  /**
+   * Set while the fit is wanted: a long fit checks it between its units of work (a booster's
+   * trees, a forest's trees, a linear model's iterations) and throws CANCELED once it reads
+   * `aborted`, so a stopped trial hands its worker back instead of the worker being
+   * terminated. An AbortSignal is one; a trial worker's reads a shared flag (trials/workerMain.ts).
+   */
+  signal?: CancelSignal;
+}
+
+/** What a fit reads to know it should stop (see `FitArgs.signal`). */
+export interface CancelSignal {
+  readonly aborted: boolean;
 }
 
 export interface FittedModel {

@@ -75,6 +75,15 @@ export interface EvalSet {
   data: TrainData;
 }
 
+/** What `train` takes besides XGBoost's parameters. */
+export interface TrainOptions {
+  /**
+   * Read before each tree; once `aborted` is true, training throws CANCELED (WeirError) instead
+   * of finishing its rounds — a caller that no longer wants the model stops it within one tree.
+   */
+  signal?: { readonly aborted: boolean };
+}
+
 export interface TrainResult {
   booster: Booster;
   /** Per eval set, per metric, one value per round. */
@@ -111,6 +120,6 @@ export interface Booster {
 
 /** What `engine/src/gbdt/index.ts` exports. */
 export interface GbdtModule {
-  train(data: TrainData, params: GbdtParams, evals?: EvalSet[]): TrainResult;
+  train(data: TrainData, params: GbdtParams, evals?: EvalSet[], options?: TrainOptions): TrainResult;
   loadXGBoostJSON(json: unknown): Booster;
 }

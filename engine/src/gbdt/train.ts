@@ -1,5 +1,5 @@
 import { WeirError } from '../errors';
-import type { EvalSet, GbdtParams, TrainData, TrainResult } from './api';
+import type { EvalSet, GbdtParams, TrainData, TrainOptions, TrainResult } from './api';
 import { checkMatrix, GbdtBooster, type BoosterModel } from './booster';
 import { evalMetric, metricMaximizes } from './metrics';
 import { baseMargin, checkLabels, transformMargins, xgbQuantile } from './objectives';
@@ -573,7 +573,7 @@ function checkTrainData(data: TrainData, p: ResolvedParams, what: string): void 
 }
 
 /** Trains a booster; see api.ts for the contract. */
-export function train(data: TrainData, params: GbdtParams, evals: EvalSet[] = []): TrainResult {
+export function train(data: TrainData, params: GbdtParams, evals: EvalSet[] = [], options: TrainOptions = {}): TrainResult {
   const p = resolveParams(params);
   checkTrainData(data, p, 'training data');
   if (data.rows === 0) throw new WeirError('BAD_INPUT', 'training data has no rows');
@@ -628,6 +628,7 @@ export function train(data: TrainData, params: GbdtParams, evals: EvalSet[] = []
   for (let round = 0; round < p.numBoostRound; round++) {
     ctx.computeGradients();
     for (let group = 0; group < K; group++) {
+      if (options.signal?.aborted) throw new WeirError('CANCELED', `boosting canceled after ${trees.length} trees`);
       const gh = ctx.ghPtr + group * n * 8;
       if (p.subsample < 1) {
         const u8 = heap.u8;

@@ -1,6 +1,6 @@
 import type { FeatureMatrix } from '../../gbdt/api';
 import type { FitArgs, FittedModel, HyperparameterSpace, ModelFamily } from '../types';
-import { checkColumns, choiceParam, numParam } from './familyUtils';
+import { checkColumns, choiceParam, numParam, throwIfCanceled } from './familyUtils';
 import { fitScaler, standardize, type Scaler } from './standardize';
 
 /**
@@ -84,6 +84,7 @@ function fit(args: FitArgs): FittedModel {
     const corr = new Float64Array(p);
     const weighted = new Float64Array(n);
     for (let j = 0; j < p; j++) {
+      throwIfCanceled(args.signal, () => `ElasticNet fit after ${j} of ${p} Gram columns`);
       const colJ = z.subarray(j * n, (j + 1) * n);
       for (let i = 0; i < n; i++) weighted[i] = w[i] * colJ[i];
       for (let l = j; l < p; l++) {
@@ -98,6 +99,7 @@ function fit(args: FitArgs): FittedModel {
     }
     const q = new Float64Array(p); // gram · beta
     for (let iter = 0; iter < maxIter; iter++) {
+      throwIfCanceled(args.signal, () => `ElasticNet fit after ${iter} iterations`);
       let maxChange = 0;
       for (let j = 0; j < p; j++) {
         if (diag[j] <= 0) continue;
@@ -116,6 +118,7 @@ function fit(args: FitArgs): FittedModel {
     const residual = new Float64Array(n);
     for (let i = 0; i < n; i++) residual[i] = y[i] - yMean;
     for (let iter = 0; iter < maxIter; iter++) {
+      throwIfCanceled(args.signal, () => `ElasticNet fit after ${iter} iterations`);
       let maxChange = 0;
       for (let j = 0; j < p; j++) {
         if (diag[j] <= 0) continue;

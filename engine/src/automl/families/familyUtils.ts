@@ -1,5 +1,6 @@
 import { WeirError } from '../../errors';
 import type { FeatureMatrix } from '../../gbdt/api';
+import type { CancelSignal } from '../types';
 
 /** A numeric hyperparameter, with a clear error when a config carries something else. */
 export function numParam(params: Record<string, number | string>, name: string, fallback: number): number {
@@ -15,6 +16,11 @@ export function choiceParam<T extends string>(params: Record<string, number | st
   if (v === undefined) return fallback;
   if (!allowed.includes(v as T)) throw new WeirError('BAD_INPUT', `hyperparameter ${name} must be one of ${allowed.join(', ')}, got ${JSON.stringify(v)}`);
   return v as T;
+}
+
+/** A fit's check between two units of work: throws CANCELED once its signal is aborted (see `FitArgs.signal`). */
+export function throwIfCanceled(signal: CancelSignal | undefined, what: () => string): void {
+  if (signal?.aborted) throw new WeirError('CANCELED', `${what()} canceled`);
 }
 
 /** The number of classes of a classification fit (at least 2), from the args or the labels. */

@@ -1,6 +1,6 @@
 import type { FeatureMatrix } from '../../gbdt/api';
 import type { FitArgs, FittedModel, HyperparameterSpace, ModelFamily } from '../types';
-import { balancedWeights, checkColumns, choiceParam, classCount, numParam } from './familyUtils';
+import { balancedWeights, checkColumns, choiceParam, classCount, numParam, throwIfCanceled } from './familyUtils';
 import { minimizeOwlqn } from './owlqn';
 import { fitScaler, standardize, type Scaler } from './standardize';
 
@@ -53,7 +53,11 @@ function fit(args: FitArgs): FittedModel {
 
   const margins = new Float64Array(n * outputs);
   const residual = new Float64Array(n * outputs);
+  let evaluations = 0;
   const smooth = (x: Float64Array, grad: Float64Array): number => {
+    // One evaluation is a pass over the rows: a stopped trial stops between two.
+    throwIfCanceled(args.signal, () => `LogisticRegression fit after ${evaluations} loss evaluations`);
+    evaluations++;
     computeMargins(z, n, p, outputs, x, margins);
     let loss = 0;
     for (let i = 0; i < n; i++) {

@@ -1,8 +1,7 @@
-import { WeirError } from '../../errors';
 import type { FeatureMatrix } from '../../gbdt/api';
 import type { FitArgs, FittedModel, HyperparameterSpace, ModelFamily, Task } from '../types';
 import { addTreePredictions, binMatrix, growTree, type TreeArrays } from './cart';
-import { balancedWeights, checkColumns, choiceParam, classCount, numParam } from './familyUtils';
+import { balancedWeights, checkColumns, choiceParam, classCount, numParam, throwIfCanceled } from './familyUtils';
 import { seededRandom } from './random';
 
 /**
@@ -48,8 +47,8 @@ function fitTrees(kind: Kind, family: string, args: FitArgs): FittedModel {
   const grown: TreeArrays[] = [];
   const weight = new Float64Array(X.rows);
   for (let t = 0; t < trees; t++) {
-    // A canceled trial stops between trees instead of finishing a large forest.
-    if (args.signal?.aborted) throw new WeirError('CANCELED', `${family} fit canceled after ${t} of ${trees} trees`);
+    // A stopped trial stops between trees instead of finishing a large forest.
+    throwIfCanceled(args.signal, () => `${family} fit after ${t} of ${trees} trees`);
     for (let i = 0; i < X.rows; i++) {
       const w = sampleWeight ? sampleWeight[i] : 1;
       weight[i] = kind === 'forest' ? w * poisson(maxSamples, rand) : w;

@@ -218,7 +218,7 @@ export function fitBooster(args: FitArgs, options: { refit: boolean } = { refit:
     }
   }
   if (evals) params.early_stopping_rounds = patienceRounds(params.eta ?? 0.3);
-  const result = train(fitData, params, evals);
+  const result = train(fitData, params, evals, { signal: args.signal });
   const info: FitInfo = { rounds: result.booster.numTrees / Math.max(1, numClasses > 2 ? numClasses : 1), bestIteration: result.bestIteration, fitRows: fitData.rows };
   if (options.refit && heldOut && result.bestIteration !== undefined && args.X.rows < REFIT_BELOW_ROWS) {
     // A small table cannot spare the held-out rows: refit on all of them with the rounds
@@ -226,7 +226,7 @@ export function fitBooster(args: FitArgs, options: { refit: boolean } = { refit:
     const best = result.bestIteration + 1;
     result.booster.dispose();
     const refitRounds = Math.max(1, Math.round((best * args.X.rows) / fitData.rows));
-    const full = train(trainData(args.X, args.y, args.weight, types), { ...params, num_boost_round: refitRounds, early_stopping_rounds: undefined });
+    const full = train(trainData(args.X, args.y, args.weight, types), { ...params, num_boost_round: refitRounds, early_stopping_rounds: undefined }, [], { signal: args.signal });
     const model = new XGBoostModel(args.task === 'classification' ? 'XGBoostClassifier' : 'XGBoostRegressor', args.task, numClasses, full.booster, undefined, args.X.featureNames);
     model.fitInfo = { ...info, refitRounds };
     return model;

@@ -4,7 +4,7 @@ import { allFamilies } from '../families';
 import type { Prepared } from '../prepareData';
 import type { ResolvedSettings } from '../settings';
 import type { Fold } from '../splitFolds';
-import { TrialPool, shareTrialData } from '../trials/trialPool';
+import { STOP_GRACE_MS, type StopStats, TrialPool, shareTrialData } from '../trials/trialPool';
 import type { TrialPoolFactory } from '../trials/clusterTrialPool';
 import type { SearchFamily } from './costFrugalSearch';
 import { fmt } from './leaderboard';
@@ -46,7 +46,7 @@ export async function searchInWorkers(a: {
   const shared = shareTrialData({ task, numClasses, X, y, weight, folds });
   const workers = workersForMemory(settings.concurrency, X, folds);
   if (workers < settings.concurrency) a.log(`running ${workers} worker${workers > 1 ? 's' : ''} instead of ${settings.concurrency}: each needs about ${Math.round(workerBytes(X, folds) / 2 ** 20)} MB for its copy of the folds`);
-  const pool = a.trialPool ? a.trialPool(shared, workers) : new TrialPool(shared, workers, a.workerPath);
+  const pool = a.trialPool ? a.trialPool(shared, workers) : new TrialPool(shared, workers, a.workerPath, { onNote: a.log });
   const searchStarted = performance.now();
   try {
     const outcome = await runSearch({
@@ -85,10 +85,33 @@ export async function searchInWorkers(a: {
       `budget: search ${searchSeconds.toFixed(1)} s${settings.experimentTimeoutMs ? ` of ${(settings.experimentTimeoutMs / 1000).toFixed(0)} s` : ''} on ${workers} worker${workers > 1 ? 's' : ''}; ` +
         outcome.families.map((f) => `${f.family} ${f.trials} trial${f.trials === 1 ? '' : 's'} ${f.seconds.toFixed(1)} s best ${fmt(f.best)}`).join(', '),
     );
+    if (pool instanceof TrialPool) {
+      const line = stopsLine(pool.stops);
+      if (line) a.log(line);
+    }
     return outcome.stopReason;
   } finally {
     await pool.close();
   }
+}
+
+/**
+ * How the stopped trials' workers came back, e.g. `stopped trials' workers: 4 stopped at their
+ * fits' next check and were reused (after 3–180 ms, median 41 ms); 1 did not stop within 1.0 s
+ * and was terminated`; undefined when no trial was stopped.
+ */
+export function stopsLine(s: StopStats): string | undefined {
+  const parts: string[] = [];
+  if (s.reused.length) {
+    const sorted = [...s.reused].sort((x, y) => x - y);
+    const ms = (v: number) => v.toFixed(0);
+    parts.push(
+      `${sorted.length} stopped at their fits' next check and ${sorted.length === 1 ? 'was' : 'were'} reused (after ${sorted.length === 1 ? `${ms(sorted[0])} ms` : `${ms(sorted[0])}–${ms(sorted[sorted.length - 1])} ms, median ${ms(sorted[Math.floor(sorted.length / 2)])} ms`})`,
+    );
+  }
+  if (s.terminated) parts.push(`${s.terminated} did not stop within ${(STOP_GRACE_MS / 1000).toFixed(1)} s and ${s.terminated === 1 ? 'was' : 'were'} terminated (a fresh worker started cold)`);
+  if (s.unsettled) parts.push(`${s.unsettled} still stopping when the search ended`);
+  return parts.length ? `stopped trials' workers: ${parts.join('; ')}` : undefined;
 }
 
 /**

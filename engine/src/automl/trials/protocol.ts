@@ -40,8 +40,14 @@ export interface TrialRequest {
  * that rank among the best so far — most trials' models never cross the thread boundary.
  */
 export type WorkerRequest =
-  | { type: 'init'; data: SharedTrialData }
-  | { type: 'run'; request: TrialRequest }
+  /**
+   * `cancel`: one shared Int32 cell per worker. The pool writes a run's `token` into it to stop
+   * that run; the fits read it between their units of work (see `FitArgs.signal`) and the
+   * worker answers `canceled`, ready for the next trial.
+   */
+  | { type: 'init'; data: SharedTrialData; cancel?: SharedArrayBuffer }
+  /** `token`: this run's number on its worker (increasing), what the pool writes into `cancel` to stop it. */
+  | { type: 'run'; request: TrialRequest; token?: number }
   | { type: 'states'; iteration: number }
   /** Explain batches of a model's rows (explain/explainBatches.ts), claimed from the shared `next` counter; needs no `init`. */
   | { type: 'explain'; artifact: ModelArtifact; X: FeatureMatrix; batches: number; next: Int32Array; deadlineEpoch?: number };
@@ -61,4 +67,6 @@ export type WorkerReply =
   /** A fold of the running trial is done (fitted and predicted) after `ms`: the pool projects the trial's time from it. */
   | { type: 'fold'; iteration: number; ms: number }
   | { type: 'states'; iteration: number; states: unknown[] }
-  | { type: 'failed'; iteration: number; error: string };
+  | { type: 'failed'; iteration: number; error: string }
+  /** The run was stopped by its `cancel` token and the worker is free again. */
+  | { type: 'canceled'; iteration: number };

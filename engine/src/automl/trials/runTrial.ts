@@ -1,7 +1,7 @@
 import type { FeatureMatrix } from '../../gbdt/api';
 import { getFamily } from '../families';
-import { gatherRows } from '../families/familyUtils';
-import type { FittedModel, Task } from '../types';
+import { gatherRows, throwIfCanceled } from '../families/familyUtils';
+import type { CancelSignal, FittedModel, Task } from '../types';
 import type { TrialRequest, WorkerReply } from './protocol';
 
 /** Ensembles and tests gather rows the way trials do. */
@@ -37,6 +37,8 @@ export function runTrial(
   cache: Map<number, FoldMatrices>,
   /** Called after each fold with its time (fit and predict), so the caller can report progress. */
   onFold?: (ms: number) => void,
+  /** Read between folds and by the fits between their units of work: once aborted, the trial throws CANCELED. */
+  signal?: CancelSignal,
 ): { reply: Extract<WorkerReply, { type: 'done' }>; models: FittedModel[] } {
   const family = getFamily(request.family);
   const width = data.task === 'classification' ? data.numClasses ?? 2 : 1;
@@ -47,30 +49,32 @@ export function runTrial(
   const models: FittedModel[] = [];
   let importances: Record<string, number> | undefined;
   let offset = 0;
-  for (const f of selected) {
-    const fold = data.folds[f];
-    let m = cache.get(f);
-    if (!m) {
-      m = {
-        train: gatherRows(data.X, fold.train),
-        yTrain: gather(data.y, fold.train),
-        wTrain: data.weight ? gather(data.weight, fold.train) : undefined,
-        valid: gatherRows(data.X, fold.valid),
-      };
-      cache.set(f, m);
-    }
-    const started = performance.now();
-    const model = family.fit({
-      task: data.task,
-      X: m.train,
-      y: m.yTrain,
-      weight: m.wTrain,
-      numClasses: data.numClasses,
-      params: request.params,
-      seed: request.seed + f,
-    });
-    models.push(model);
-    try {
+  try {
+    for (const f of selected) {
+      throwIfCanceled(signal, () => `${request.family} trial after ${models.length} of ${selected.length} folds`);
+      const fold = data.folds[f];
+      let m = cache.get(f);
+      if (!m) {
+        m = {
+          train: gatherRows(data.X, fold.train),
+          yTrain: gather(data.y, fold.train),
+          wTrain: data.weight ? gather(data.weight, fold.train) : undefined,
+          valid: gatherRows(data.X, fold.valid),
+        };
+        cache.set(f, m);
+      }
+      const started = performance.now();
+      const model = family.fit({
+        task: data.task,
+        X: m.train,
+        y: m.yTrain,
+        weight: m.wTrain,
+        numClasses: data.numClasses,
+        params: request.params,
+        seed: request.seed + f,
+        ...(signal ? { signal } : {}),
+      });
+      models.push(model);
       const pred = model.predict(m.valid);
       if (pred.length !== fold.valid.length * width) {
         throw new Error(`${request.family} returned ${pred.length} predictions for ${fold.valid.length} rows × ${width}`);
@@ -82,12 +86,13 @@ export function runTrial(
         importances ??= {};
         for (const [k, v] of Object.entries(imp)) importances[k] = (importances[k] ?? 0) + v / data.folds.length;
       }
-    } catch (e) {
-      for (const fitted of models) fitted.dispose?.();
-      throw e;
+      foldMs.push(performance.now() - started);
+      onFold?.(foldMs[foldMs.length - 1]);
     }
-    foldMs.push(performance.now() - started);
-    onFold?.(foldMs[foldMs.length - 1]);
+  } catch (e) {
+    // A failed or stopped trial keeps no models: the ones fitted so far are released here.
+    for (const fitted of models) fitted.dispose?.();
+    throw e;
   }
   return { reply: { type: 'done', iteration: request.iteration, oof, width, foldMs, importances }, models };
 }

@@ -5,7 +5,7 @@ import { WeirError } from '../../errors';
 import type { FeatureMatrix } from '../../gbdt/api';
 import type { Fold } from '../splitFolds';
 import type { Task } from '../types';
-import type { SharedTrialData, TrialRequest, WorkerReply } from './protocol';
+import type { SharedTrialData, TrialRequest, WorkerReply, WorkerRequest } from './protocol';
 
 type DoneReply = Extract<WorkerReply, { type: 'done' }>;
 
@@ -39,27 +39,66 @@ export interface LimitReasons {
 
 interface Slot {
   worker?: Worker;
-  /** Settles when the worker has its data and its modules loaded. */
+  /** Settles when the worker has its data and its modules loaded, or a stopped trial's worker is free again. */
   ready?: Promise<void>;
   busy: boolean;
+  /** One shared Int32 cell, the same for every worker of the slot: the token of the run to stop. */
+  cancel: Int32Array;
+  /** The last run's token on this slot (increasing, so an old token never stops a new run). */
+  token: number;
+  /** Set while a stopped trial's worker has not come back yet (`ready` settles when it has). */
+  draining: boolean;
+  /** Why the slot's worker died before it was ready, for the trial that waited for it. */
+  startError?: string;
+}
+
+/** How long a stopped trial's worker may take to reach its next check before it is terminated. */
+export const STOP_GRACE_MS = 1_000;
+
+/** How the stopped trials' workers came back (see `TrialPool.stops`). */
+export interface StopStats {
+  /** Per worker that stopped at a check and was reused: ms from the stop to its answer. */
+  reused: number[];
+  /** Workers terminated because they did not answer within the grace. */
+  terminated: number;
+  /** Workers still stopping when the pool closed, or lost (exited) while stopping. */
+  unsettled: number;
+}
+
+export interface TrialPoolOptions {
+  /**
+   * How long a stopped trial's worker may take to reach its fits' next check (see
+   * `FitArgs.signal`) and come back; past it the worker is terminated and a fresh one starts.
+   * 0 terminates at once (what the pool did before cooperative stops).
+   */
+  graceMs?: number;
+  /** Told when a stopped trial's worker is terminated after the grace. */
+  onNote?: (text: string) => void;
 }
 
 /**
  * A fixed number of trial worker threads over one copy of the data in shared memory.
- * A trial that passes its timeout, or that the caller cancels, is stopped by terminating
- * its worker; the slot gets a fresh worker (same shared data) for the next trial.
+ * A trial that passes its timeout, or that the caller cancels, is stopped cooperatively: the
+ * trial is Canceled at once, and its worker is asked (through a shared flag) to stop at its
+ * fits' next check; it keeps its fold matrices, compiled code and WebAssembly module for the
+ * next trial on the slot, which waits for it. A worker that does not come back within the
+ * grace is terminated and the slot gets a fresh worker (same shared data).
  */
 export class TrialPool {
   private readonly slots: Slot[];
   private readonly inFlight = new Map<number, { stop: (reason: string) => void }>();
   private closed = false;
+  private readonly graceMs: number;
+  private readonly stopStats: StopStats = { reused: [], terminated: 0, unsettled: 0 };
 
   constructor(
     private readonly shared: SharedTrialData,
     size: number,
     private readonly workerPath: string = resolveWorkerPath(),
+    private readonly options: TrialPoolOptions = {},
   ) {
-    this.slots = Array.from({ length: Math.max(1, size) }, () => ({ busy: false }));
+    this.graceMs = options.graceMs ?? STOP_GRACE_MS;
+    this.slots = Array.from({ length: Math.max(1, size) }, () => ({ busy: false, cancel: new Int32Array(new SharedArrayBuffer(4)), token: 0, draining: false }));
   }
 
   /** Starts every worker and waits until each has loaded its modules and data. */
@@ -76,6 +115,11 @@ export class TrialPool {
     return this.inFlight.size;
   }
 
+  /** How the stopped trials' workers came back so far: reused, terminated after the grace, or not yet. */
+  get stops(): StopStats {
+    return { reused: [...this.stopStats.reused], terminated: this.stopStats.terminated, unsettled: this.stopStats.unsettled + this.slots.filter((s) => s.draining).length };
+  }
+
   /**
    * Runs a trial on a free worker, or with `spread` > 1 on up to that many free workers at
    * once, each fitting a contiguous share of the folds (fold-parallel: one large trial uses
@@ -83,7 +127,8 @@ export class TrialPool {
    * predictions and models are the same as on one worker. The caller keeps at most `size`
    * workers busy. When the trial is done, `keep` decides from its (merged) result whether to
    * fetch its fold models. A failure or crash of any share fails the whole trial: a trial
-   * reports all folds or none.
+   * reports all folds or none. A free worker still coming back from a stopped trial is taken
+   * last, and the trial starts (and its clock) once it is back.
    *
    * `projectLimitMs`: after each fold, a worker's time so far scaled to its share's folds
    * projects when it ends; a trial projected past this limit (× `PROJECTION_MARGIN`) is stopped
@@ -93,22 +138,21 @@ export class TrialPool {
    * `why` names the limits in the message of a trial stopped at one (without it, only the times).
    */
   run(request: TrialRequest, timeoutMs?: number, keep?: (reply: DoneReply) => boolean, spread = 1, projectLimitMs?: number, why?: LimitReasons): Promise<TrialReply> {
-    const free = this.slots.filter((s) => !s.busy);
+    const free = this.slots.filter((s) => !s.busy).sort((a, b) => Number(a.draining) - Number(b.draining));
     if (free.length === 0 || this.closed) throw new Error('TrialPool.run called with no free worker');
     const folds = this.shared.folds.length;
     const slots = free.slice(0, Math.max(1, Math.min(Math.floor(spread), free.length, folds)));
     const shares = slots.length === 1 ? [undefined] : foldShares(folds, slots.length);
-    for (const slot of slots) {
-      slot.busy = true;
-      if (!slot.worker) this.attach(slot);
-    }
-    const workers = slots.map((slot) => slot.worker!);
+    for (const slot of slots) slot.busy = true;
     let started = performance.now();
     return new Promise<TrialReply>((resolve) => {
       let settled = false;
       let timer: ReturnType<typeof setTimeout> | undefined;
+      /** Each share's worker and run token, once every slot's worker is ready. */
+      let workers: Worker[] = [];
+      const tokens: number[] = [];
       const replies: DoneReply[] = [];
-      const foldsDone = workers.map(() => 0);
+      const foldsDone = slots.map(() => 0);
       /** Set once every share is done; the workers may still be sending their models. */
       let done: { reply: DoneReply; durationMs: number } | undefined;
       const states: (unknown[] | undefined)[] = [];
@@ -127,9 +171,13 @@ export class TrialPool {
         if (slots[k].worker === workers[k]) slots[k].worker = undefined;
         void workers[k].terminate();
       };
+      /** Stops share k's worker if it may still be fitting: at its next check, or terminated past the grace. */
+      const halt = (k: number) => {
+        if (replies[k] === undefined) this.halt(slots[k], workers[k], request.iteration, tokens[k]);
+      };
       /** Ends the trial with every share's worker that may still be fitting stopped. */
       const end = (result: TrialReply, except?: number) => {
-        if (!done) workers.forEach((_, k) => k !== except && replies[k] === undefined && kill(k));
+        if (!done) workers.forEach((_, k) => k !== except && halt(k));
         finish(result);
       };
       // Once the trial is done, losing a worker loses only the models, not the result.
@@ -140,7 +188,7 @@ export class TrialPool {
         }
         end({ status: 'Failed', error, durationMs: performance.now() - started }, k);
       };
-      workers.forEach((worker, k) => {
+      const listen = (worker: Worker, k: number) => {
         const onMessage = (reply: WorkerReply) => {
           if (reply.type === 'ready' || reply.iteration !== request.iteration) return;
           if (reply.type === 'fold') {
@@ -149,8 +197,7 @@ export class TrialPool {
             if (projectLimitMs === undefined || foldsDone[k] >= share || settled) return;
             const projected = ((performance.now() - started) * share) / foldsDone[k];
             if (projected > projectLimitMs * PROJECTION_MARGIN) {
-              workers.forEach((_, j) => kill(j));
-              finish({
+              end({
                 status: 'Canceled',
                 error: `stopped after ${foldsDone[k]} of ${share} folds: projected ${(projected / 1000).toFixed(1)} s, past its ${(projectLimitMs / 1000).toFixed(1)} s limit${why?.projection ? `, ${why.projection}` : ''}`,
                 durationMs: performance.now() - started,
@@ -168,8 +215,8 @@ export class TrialPool {
             }
             return;
           }
-          if (reply.type === 'failed') {
-            end({ status: 'Failed', error: reply.error, durationMs: performance.now() - started }, k);
+          if (reply.type === 'failed' || reply.type === 'canceled') {
+            end({ status: 'Failed', error: reply.type === 'failed' ? reply.error : 'the trial worker stopped the trial', durationMs: performance.now() - started }, k);
           } else if (reply.type === 'done') {
             replies[k] = reply;
             if (replies.filter(Boolean).length < workers.length) return;
@@ -201,7 +248,7 @@ export class TrialPool {
           worker.off('error', onError);
           worker.off('exit', onExit);
         });
-      });
+      };
       const stop = (reason: string) => {
         if (done) {
           // The fits are done and the models are on their way (serialising takes moments):
@@ -213,18 +260,30 @@ export class TrialPool {
           }, MODELS_GRACE_MS).unref();
           return;
         }
-        workers.forEach((_, k) => kill(k));
-        finish({ status: 'Canceled', error: reason, durationMs: performance.now() - started });
+        end({ status: 'Canceled', error: reason, durationMs: performance.now() - started });
       };
       this.inFlight.set(request.iteration, { stop });
-      // A replacement worker (after a stopped trial) starts up first; its start-up is not the trial's time.
-      void Promise.all(slots.map((slot) => slot.ready)).then(() => {
+      // A fresh worker starts up first, and a stopped trial's worker comes back first; neither is the trial's time.
+      void Promise.all(slots.map((slot) => this.acquire(slot))).then((ready) => {
         if (settled) return;
+        const dead = slots.find((slot, k) => ready[k] === undefined || slot.startError !== undefined);
+        if (dead) {
+          // A worker that died starting: this trial fails with its error, the slot's next trial starts a fresh one.
+          const error = dead.startError ?? 'could not be started';
+          for (const slot of slots) if (slot.startError !== undefined) slot.worker = slot.startError = undefined;
+          finish({ status: 'Failed', error: `trial worker crashed: ${error}`, durationMs: 0 });
+          return;
+        }
+        workers = ready as Worker[];
+        workers.forEach(listen);
         started = performance.now();
         if (timeoutMs !== undefined && Number.isFinite(timeoutMs)) {
           timer = setTimeout(() => stop(`stopped at ${(timeoutMs / 1000).toFixed(1)} s, ${why?.timeout ?? 'its time limit'}`), Math.max(1, timeoutMs));
         }
-        workers.forEach((worker, k) => worker.postMessage({ type: 'run', request: shares[k] ? { ...request, folds: shares[k] } : request }));
+        workers.forEach((worker, k) => {
+          tokens[k] = ++slots[k].token;
+          worker.postMessage({ type: 'run', request: shares[k] ? { ...request, folds: shares[k] } : request, token: tokens[k] } satisfies WorkerRequest);
+        });
       });
     });
   }
@@ -246,28 +305,90 @@ export class TrialPool {
     for (const s of this.slots) s.worker = undefined;
   }
 
+  /** The slot's worker once it is ready: a fresh one started if it has none (or lost it while stopping). */
+  private async acquire(slot: Slot): Promise<Worker | undefined> {
+    await slot.ready;
+    if (!slot.worker && !this.closed) {
+      this.attach(slot);
+      await slot.ready;
+    }
+    return slot.worker;
+  }
+
+  /**
+   * Asks `worker` to stop the run `token` at its next check; the slot's next trial waits until it
+   * answers. Past the grace (or with none) it is terminated and the slot starts a fresh worker.
+   */
+  private halt(slot: Slot, worker: Worker, iteration: number, token: number): void {
+    if (slot.worker !== worker || slot.draining) return;
+    if (this.graceMs <= 0) {
+      slot.worker = undefined;
+      void worker.terminate();
+      this.stopStats.terminated++;
+      return;
+    }
+    Atomics.store(slot.cancel, 0, token);
+    slot.draining = true;
+    const asked = performance.now();
+    slot.ready = new Promise<void>((resolve) => {
+      const settle = (how: 'reused' | 'terminated' | 'lost') => {
+        if (!slot.draining) return;
+        slot.draining = false;
+        clearTimeout(timer);
+        worker.off('message', onMessage);
+        worker.off('exit', onExit);
+        if (how === 'reused') this.stopStats.reused.push(performance.now() - asked);
+        else {
+          if (slot.worker === worker) slot.worker = undefined;
+          if (how === 'terminated') {
+            void worker.terminate();
+            this.stopStats.terminated++;
+            this.options.onNote?.(`trial worker of iteration ${iteration} did not stop within ${(this.graceMs / 1000).toFixed(1)} s of being asked: terminated, a fresh worker starts for the next trial`);
+          } else this.stopStats.unsettled++;
+        }
+        resolve();
+      };
+      const onMessage = (m: WorkerReply) => {
+        if (m.iteration === iteration && (m.type === 'canceled' || m.type === 'done' || m.type === 'failed')) settle('reused');
+      };
+      const onExit = () => settle('lost');
+      worker.on('message', onMessage);
+      worker.on('exit', onExit);
+      // Events settle it, never synchronously here, so `timer` is set by then.
+      const timer = setTimeout(() => settle('terminated'), this.graceMs);
+      timer.unref();
+    });
+  }
+
   private attach(slot: Slot): void {
     const worker = new Worker(this.workerPath);
     // A worker never keeps the engine alive on its own; the pool closes them explicitly.
     worker.unref();
     slot.worker = worker;
+    slot.startError = undefined;
     slot.ready = new Promise<void>((resolve) => {
       const onReady = (m: WorkerReply) => {
         if (m.type !== 'ready') return;
         worker.off('message', onReady);
+        ready = true;
         resolve();
       };
       worker.on('message', onReady);
       // A worker that dies before it is ready is dropped, so the next trial on this slot
       // starts a fresh one (and fails with that worker's error if it dies again).
-      const drop = () => {
-        if (slot.worker === worker && !slot.busy) slot.worker = undefined;
+      let ready = false;
+      const drop = (why: string) => {
+        if (ready) return;
+        if (slot.worker === worker) {
+          if (slot.busy) slot.startError ??= why;
+          else slot.worker = undefined;
+        }
         resolve();
       };
-      worker.once('exit', drop);
-      worker.once('error', drop);
+      worker.once('exit', (code: number) => drop(`exited with code ${code}`));
+      worker.once('error', (e: Error) => drop(e.message));
     });
-    worker.postMessage({ type: 'init', data: this.shared });
+    worker.postMessage({ type: 'init', data: this.shared, cancel: slot.cancel.buffer as SharedArrayBuffer } satisfies WorkerRequest);
   }
 }
 

@@ -6,13 +6,16 @@ import { type TrialData, runTrial } from './runTrial';
 
 /**
  * The body of a trial worker thread: receives the shared data once, then runs trials one at
- * a time and posts each result back. The main thread stops a trial by terminating the
- * whole worker, so nothing here needs to poll for cancellation.
+ * a time and posts each result back. The main thread stops a trial by writing the run's token
+ * into the shared `cancel` cell; the fits read it between their units of work and throw
+ * CANCELED, and the worker answers `canceled` with its fold matrices and compiled code kept
+ * for the next trial. (A fit that does not reach a check in time is terminated by the pool.)
  */
 export function serveTrials(): void {
   const port = parentPort;
   if (!port) throw new Error('the AutoML trial worker must run in a worker thread');
   let data: TrialData | undefined;
+  let cancel: Int32Array | undefined;
   const cache = new Map<number, Parameters<typeof runTrial>[2] extends Map<number, infer V> ? V : never>();
   let last: { iteration: number; models: FittedModel[] } | undefined;
   const releaseLast = () => {
@@ -41,6 +44,7 @@ export function serveTrials(): void {
     }
     if (message.type === 'init') {
       data = fromShared(message.data);
+      cancel = message.cancel ? new Int32Array(message.cancel) : undefined;
       cache.clear();
       // Loading the model families (and compiling the WASM boosting) happens before this
       // point, so the first trial's time measures the trial, not the worker's start-up.
@@ -49,14 +53,20 @@ export function serveTrials(): void {
     }
     releaseLast();
     let reply: WorkerReply;
+    const { token } = message;
+    const flag = cancel;
+    const signal = flag && token !== undefined ? { get aborted() { return Atomics.load(flag, 0) === token; } } : undefined;
     try {
       if (!data) throw new Error('trial worker got a trial before its data');
       const iteration = message.request.iteration;
-      const result = runTrial(data, message.request, cache, (ms) => port.postMessage({ type: 'fold', iteration, ms } satisfies WorkerReply));
+      const result = runTrial(data, message.request, cache, (ms) => port.postMessage({ type: 'fold', iteration, ms } satisfies WorkerReply), signal);
       last = { iteration: message.request.iteration, models: result.models };
       reply = result.reply;
     } catch (e) {
-      reply = { type: 'failed', iteration: message.request.iteration, error: (e as Error)?.message ?? String(e) };
+      reply =
+        signal?.aborted && (e as { code?: string })?.code === 'CANCELED'
+          ? { type: 'canceled', iteration: message.request.iteration }
+          : { type: 'failed', iteration: message.request.iteration, error: (e as Error)?.message ?? String(e) };
     }
     const transfer = reply.type === 'done' ? [reply.oof.buffer as ArrayBuffer] : [];
     port.postMessage(reply, transfer);
