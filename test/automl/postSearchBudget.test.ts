@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { fitFeaturizer } from '../../engine/src/automl/featurize';
 import { greedyEnsembleSelection } from '../../engine/src/automl/ensemble/greedySelection';
 import { makeEvaluator } from '../../engine/src/automl/evaluation/evaluator';
-import { approxJsonBytes, planPostSearch } from '../../engine/src/automl/postSearchBudget';
+import { FALLBACK_AT, approxJsonBytes, fallbackPoint, planPostSearch, priceFallback } from '../../engine/src/automl/postSearchBudget';
+import { type TrialRunner, runSearch } from '../../engine/src/automl/search/runSearch';
+import type { SearchFamily } from '../../engine/src/automl/search/costFrugalSearch';
 import { runAutoML } from '../../engine/src/automl/runAutoML';
 import { parseAutoMLConfig, resolveSettings } from '../../engine/src/automl/settings';
 import { kFold } from '../../engine/src/automl/splitFolds';
@@ -83,6 +86,59 @@ describe('the work after the search is priced and reserved before it', () => {
   });
 });
 
+describe('the no-model fallback is priced', () => {
+  it('runs at 75% of the search when its price fits before the ensembles\' deadline, earlier when it does not', () => {
+    // Search 0–10 s, ensembles' deadline 11 s.
+    expect(fallbackPoint(0, 10_000, 11_000, 1_000)).toBe(FALLBACK_AT * 10_000);
+    expect(fallbackPoint(0, 10_000, 11_000, 5_000)).toBe(6_000);
+    expect(fallbackPoint(500, 10_000, 11_000, 60_000)).toBe(500);
+  });
+
+  it('from a fit timed on a sample of the first fold, scaled to the folds each worker fits', () => {
+    const f = fitFeaturizer(manyClasses(3000, 30), 'label', { mode: 'auto' }, { task: 'classification' });
+    const price = priceFallback({ family: 'DecisionTree', params: { max_depth: 4, min_samples_leaf: 8 }, task: 'classification', numClasses: 30, X: f.X, y: f.y.values, folds: kFold(3000, 5, 0), workers: 2 });
+    expect(price.text).toMatch(/^DecisionTree's cheapest configuration, 5 folds on 2 workers, a fit of 2000 rows timed at [\d.]+ ms$/);
+    // At least the stopped workers' return (0.3 s) before its folds start.
+    expect(price.ms).toBeGreaterThan(300);
+  });
+
+  it('so a search whose every trial is stopped ends its fallback by the ensembles\' deadline (simulated clock)', async () => {
+    // A 12 s budget: the search stops starting trials at 10.5 s, the ensembles must be done by
+    // 11.5 s, the outputs' reserve is the rest. Every searched trial is stopped after 250 ms
+    // (projected past its limit); the fallback takes 5 s, priced at that.
+    const families: SearchFamily[] = [
+      { name: 'Boost', initialCost: 2, space: { n_estimators: { type: 'int', low: 4, high: 1000, log: true } }, lowCost: { n_estimators: 4 } },
+      { name: 'Tree', initialCost: 0.5, space: { max_depth: { type: 'int', low: 2, high: 24 } }, lowCost: { max_depth: 4 } },
+    ];
+    const run = async (fallbackBy: number) => {
+      const clock = { t: 0 };
+      const runner: TrialRunner = {
+        size: 1,
+        async run(request, _timeoutMs, keep, _spread, projectLimitMs) {
+          if (projectLimitMs !== undefined) {
+            clock.t += 250;
+            return { status: 'Canceled', error: 'stopped after 1 of 5 folds: projected', durationMs: 250, projectedMs: 400 };
+          }
+          clock.t += 5_000;
+          const oof = Float64Array.of(0.7);
+          const kept = keep?.({ oof, width: 1 }) ?? false;
+          return { status: 'Completed', reply: { type: 'done', iteration: request.iteration, oof, width: 1, foldMs: [5_000] }, states: kept ? [{}] : undefined, durationMs: 5_000 };
+        },
+        cancel: () => undefined,
+        cancelAll: () => undefined,
+      };
+      await runSearch({
+        runner, families, iterations: 1000, primaryMetric: 'AUC_weighted', seed: 0, deadline: 10_500, fallbackBy, earlyStopping: false, patience: 20,
+        evaluate: (oof) => ({ AUC_weighted: oof[0] }), keepTop: 5, signal: new AbortController().signal, onTrial: () => undefined, now: () => clock.t,
+      });
+      return clock.t;
+    };
+    // At 75% of the search alone (7.9 s) the fallback ended past the ensembles' deadline and the budget.
+    expect(await run(0.75 * 10_500)).toBeGreaterThan(12_000);
+    expect(await run(fallbackPoint(0, 10_500, 11_500, 5_000))).toBeLessThanOrEqual(11_500);
+  });
+});
+
 describe('a whole run with many classes stays within its budget and the reserve', () => {
   it('says where the budget went, and ends within the budget plus the outputs\' reserve by its own accounting', async () => {
     const logs: string[] = [];
@@ -99,6 +155,9 @@ describe('a whole run with many classes stays within its budget and the reserve'
     });
     const planLine = logs.find((l) => l.startsWith('budget plan: '))!;
     expect(planLine).toMatch(/^budget plan: 6\.0 s; after the search ensembles [\d.]+ s \(priced [\d.]+ s, .*\), voting [\d.]+ s .*; outputs [\d.]+ s \(charts priced [\d.]+ s for 3000 rows × 30 classes\); one AUC_weighted score measured at [\d.]+ ms; the search stops starting trials at [\d.]+ s$/);
+    expect(logs.find((l) => l.startsWith('fallback priced '))).toMatch(
+      /^fallback priced [\d.]+ s \(DecisionTree's cheapest configuration, 3 folds on 2 workers, a fit of 2000 rows timed at [\d.]+ ms\): with no trial completed by [\d.]+ s of the search \(\d+% of its time\), the trials are stopped and it runs then$/,
+    );
     const finished = logs.find((l) => l.startsWith('AutoML finished in '))!;
     const m = /^AutoML finished in ([\d.]+) s of the 6\.0 s budget \([\d.]+ s (over|to spare)\): preparation [\d.]+ s, search [\d.]+ s, ensembles [\d.]+ s, outputs [\d.]+ s \(reserved: ensembles ([\d.]+) s, outputs ([\d.]+) s\)$/.exec(finished);
     expect(m, finished).not.toBeNull();

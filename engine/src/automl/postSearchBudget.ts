@@ -1,7 +1,12 @@
+import type { FeatureMatrix } from '../gbdt/api';
 import { mulberry32 } from '../util/mulberry32';
 import { MAX_CANDIDATES, SELECTION_ROWS, stackEstimateMs } from './ensemble/buildEnsembles';
 import type { Evaluator } from './evaluation/evaluator';
+import { getFamily } from './families';
+import { gatherRows } from './families/familyUtils';
 import type { ResolvedSettings } from './settings';
+import type { Fold } from './splitFolds';
+import type { Task } from './types';
 
 /**
  * What the run reserves, before the search starts, for the work after it: the ensembles and
@@ -191,4 +196,68 @@ export function measureWriteMsPerByte(states: unknown[] | undefined): number | u
   const ms = performance.now() - t;
   // A file write follows the stringify (about as long again, measured with the outputs' timings).
   return bytes > 10_000 ? (2 * ms) / bytes : undefined;
+}
+
+/**
+ * Share of the search's time after which, with no trial completed, the search stops its trials
+ * and runs the fallback (the cheapest family's low-cost start) at once: with the time left and
+ * the ensembles' share (unused with one trial) it can end before the outputs' reserve, where
+ * started at the deadline it ran past the budget (Zipcodes at 0.2 minutes: 4.4 s). Earlier when
+ * the fallback is priced longer than that leaves (`fallbackPoint`).
+ */
+export const FALLBACK_AT = 0.75;
+/** Before the fallback's folds start, the stopped trials' workers come back (3–415 ms measured with `npm run bench -- trial-restart`). */
+const FALLBACK_START_MS = 300;
+/** The fallback's fit is timed on a sample of this many of the first fold's training rows. */
+const FALLBACK_SAMPLE_ROWS = 2_000;
+
+/**
+ * The no-model fallback priced from a measured fit: the cheapest family's low-cost start
+ * fitted (and predicting) on an evenly spaced sample of the first fold's training rows, the
+ * faster of two, scaled to a fold's rows, times the folds each worker fits when the fallback
+ * runs fold-parallel on every worker, × the safety margin, plus the workers' return from the
+ * stopped trials. Fits of the cheap families grow about linearly with the rows.
+ */
+export function priceFallback(a: {
+  family: string;
+  params: Record<string, number | string>;
+  task: Task;
+  numClasses?: number;
+  X: FeatureMatrix;
+  y: Float32Array;
+  weight?: Float32Array;
+  folds: Fold[];
+  workers: number;
+}): { ms: number; text: string } {
+  const fold = a.folds[0];
+  const m = Math.max(1, Math.min(FALLBACK_SAMPLE_ROWS, fold.train.length));
+  const rows = Uint32Array.from({ length: m }, (_, i) => fold.train[Math.floor((i * fold.train.length) / m)]);
+  const X = gatherRows(a.X, rows);
+  const pick = (v: Float32Array) => Float32Array.from(rows, (r) => v[r]);
+  const family = getFamily(a.family);
+  let best = Infinity;
+  for (let i = 0; i < 2; i++) {
+    const t = performance.now();
+    const model = family.fit({ task: a.task, X, y: pick(a.y), weight: a.weight ? pick(a.weight) : undefined, numClasses: a.numClasses, params: a.params, seed: 0 });
+    model.predict(X);
+    best = Math.min(best, performance.now() - t);
+    model.dispose?.();
+  }
+  // Fit and predict of m rows, scaled to the fold's training rows (its validation rows are fewer: priced high, not low).
+  const perFold = (best * fold.train.length) / m;
+  const foldsEach = Math.ceil(a.folds.length / Math.max(1, Math.min(a.workers, a.folds.length)));
+  const ms = MARGIN * perFold * foldsEach + FALLBACK_START_MS;
+  return {
+    ms,
+    text: `${a.family}'s cheapest configuration, ${a.folds.length} fold${a.folds.length === 1 ? '' : 's'} on ${Math.min(a.workers, a.folds.length)} worker${a.workers > 1 ? 's' : ''}, a fit of ${m} rows timed at ${best.toFixed(1)} ms`,
+  };
+}
+
+/**
+ * When the fallback runs if no trial has completed: at `FALLBACK_AT` of the search's time, or
+ * earlier when its price would then end it past `endBy` (the ensembles' deadline: with one
+ * trial there are no ensembles, and the outputs' reserve follows), never before the search starts.
+ */
+export function fallbackPoint(searchStart: number, deadline: number, endBy: number, fallbackMs: number): number {
+  return Math.max(searchStart, Math.min(searchStart + FALLBACK_AT * (deadline - searchStart), endBy - fallbackMs));
 }

@@ -91,7 +91,7 @@ export async function runAutoML(a: AutoMLRunArgs): Promise<AutoMLRunResult> {
   const plan = settings.experimentTimeoutMs !== undefined ? planPostSearch({ started, settings, evaluator, numClasses: classes?.length, families: settings.allowedModels.length, scoreMs: measureScoreMs(evaluator) }) : undefined;
   if (plan) a.log(plan.text);
   const searchStarted = performance.now();
-  const stopReason = await searchInWorkers({ settings, prepared, evaluator, deadline: plan?.searchDeadline, firstIteration, signal: a.signal, log, onTrial, workerPath: a.workerPath, trialPool: a.trialPool });
+  const stopReason = await searchInWorkers({ settings, prepared, evaluator, deadline: plan?.searchDeadline, fallbackEndBy: plan?.ensemblesDeadline, firstIteration, signal: a.signal, log, onTrial, workerPath: a.workerPath, trialPool: a.trialPool });
   a.log(`search stopped: ${stopReason}`);
 
   const completed = board.trials.filter((t) => t.status === 'Completed' && Number.isFinite(t.score));

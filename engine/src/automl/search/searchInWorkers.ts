@@ -10,6 +10,7 @@ import type { SearchFamily } from './costFrugalSearch';
 import { fmt } from './leaderboard';
 import { type TrialResult, runSearch } from './runSearch';
 import { KEEP_PER_FAMILY, KEEP_TOP } from '../ensemble/candidatePool';
+import { fallbackPoint, priceFallback } from '../postSearchBudget';
 
 /**
  * The budgeted search over the allowed families, run in worker threads that share one copy of
@@ -22,6 +23,8 @@ export async function searchInWorkers(a: {
   evaluator: Evaluator;
   /** When the search stops starting trials (on `performance.now`; see postSearchBudget.ts); none without a time limit. */
   deadline?: number;
+  /** When the no-model fallback must be done (the ensembles' deadline; see `fallbackPoint`); the search's deadline when absent. */
+  fallbackEndBy?: number;
   /** Iterations already on the leaderboard (forecasting baselines). */
   firstIteration: number;
   signal: AbortSignal;
@@ -47,7 +50,19 @@ export async function searchInWorkers(a: {
   const workers = workersForMemory(settings.concurrency, X, folds);
   if (workers < settings.concurrency) a.log(`running ${workers} worker${workers > 1 ? 's' : ''} instead of ${settings.concurrency}: each needs about ${Math.round(workerBytes(X, folds) / 2 ** 20)} MB for its copy of the folds`);
   const pool = a.trialPool ? a.trialPool(shared, workers) : new TrialPool(shared, workers, a.workerPath, { onNote: a.log });
-  const searchStarted = performance.now();
+  let searchStarted = performance.now();
+  let fallbackBy: number | undefined;
+  if (a.deadline !== undefined) {
+    // The no-model fallback is priced before the search (a fit timed here) and runs early enough to end by `fallbackEndBy`.
+    const cheapest = families.reduce((x, f) => (f.initialCost < x.initialCost ? f : x));
+    const price = priceFallback({ family: cheapest.name, params: cheapest.lowCost, task, numClasses, X, y, weight, folds, workers: pool instanceof TrialPool ? workers : 1 });
+    searchStarted = performance.now();
+    fallbackBy = fallbackPoint(searchStarted, a.deadline, a.fallbackEndBy ?? a.deadline, price.ms);
+    a.log(
+      `fallback priced ${(price.ms / 1000).toFixed(1)} s (${price.text}): with no trial completed by ${((fallbackBy - searchStarted) / 1000).toFixed(1)} s of the search ` +
+        `(${Math.round(((fallbackBy - searchStarted) / Math.max(1, a.deadline - searchStarted)) * 100)}% of its time), the trials are stopped and it runs then`,
+    );
+  }
   try {
     const outcome = await runSearch({
       runner: {
@@ -66,7 +81,7 @@ export async function searchInWorkers(a: {
       seed: settings.seed,
       folds: folds.length,
       deadline: a.deadline,
-      fallbackBy: a.deadline !== undefined ? searchStarted + FALLBACK_AT * (a.deadline - searchStarted) : undefined,
+      fallbackBy,
       iterationTimeoutMs: settings.iterationTimeoutMs,
       earlyStopping: settings.earlyStopping,
       patience: settings.earlyStoppingPatience,
@@ -127,14 +142,6 @@ function foldScorer(evaluator: Evaluator, folds: Fold[]): (oof: Float64Array, wi
   });
   return (oof, width) => spans.filter((rows) => rows.length > 0).map((rows) => evaluator.primaryScore(oof.subarray(rows[0] * width, (rows[0] + rows.length) * width), rows));
 }
-
-/**
- * Share of the search's time after which, with no trial completed, the search stops its trials
- * and runs the fallback (the cheapest family's low-cost start) at once: with the time left and
- * the ensembles' share (unused with one trial) it can end before the outputs' reserve, where
- * started at the deadline it ran past the budget (Zipcodes at 0.2 minutes: 4.4 s).
- */
-const FALLBACK_AT = 0.75;
 
 /** Memory the trial workers together may use for their fold copies, so big tables stay well under 2 GB. */
 const WORKER_MEMORY_BUDGET = 1024 * 2 ** 20;
