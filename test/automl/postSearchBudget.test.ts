@@ -3,7 +3,8 @@ import { fitFeaturizer } from '../../engine/src/automl/featurize';
 import { greedyEnsembleSelection } from '../../engine/src/automl/ensemble/greedySelection';
 import { makeEvaluator } from '../../engine/src/automl/evaluation/evaluator';
 import { FALLBACK_AT, approxJsonBytes, fallbackPoint, planPostSearch, priceFallback } from '../../engine/src/automl/postSearchBudget';
-import { type TrialRunner, runSearch } from '../../engine/src/automl/search/runSearch';
+import { runSearch } from '../../engine/src/automl/search/runSearch';
+import { stoppedRunner } from './stoppedRunner';
 import type { SearchFamily } from '../../engine/src/automl/search/costFrugalSearch';
 import { runAutoML } from '../../engine/src/automl/runAutoML';
 import { parseAutoMLConfig, resolveSettings } from '../../engine/src/automl/settings';
@@ -112,21 +113,7 @@ describe('the no-model fallback is priced', () => {
     ];
     const run = async (fallbackBy: number) => {
       const clock = { t: 0 };
-      const runner: TrialRunner = {
-        size: 1,
-        async run(request, _timeoutMs, keep, _spread, projectLimitMs) {
-          if (projectLimitMs !== undefined) {
-            clock.t += 250;
-            return { status: 'Canceled', error: 'stopped after 1 of 5 folds: projected', durationMs: 250, projectedMs: 400 };
-          }
-          clock.t += 5_000;
-          const oof = Float64Array.of(0.7);
-          const kept = keep?.({ oof, width: 1 }) ?? false;
-          return { status: 'Completed', reply: { type: 'done', iteration: request.iteration, oof, width: 1, foldMs: [5_000] }, states: kept ? [{}] : undefined, durationMs: 5_000 };
-        },
-        cancel: () => undefined,
-        cancelAll: () => undefined,
-      };
+      const runner = stoppedRunner(clock, { stoppedMs: 250, projectedMs: 400, fallbackMs: 5_000 });
       await runSearch({
         runner, families, iterations: 1000, primaryMetric: 'AUC_weighted', seed: 0, deadline: 10_500, fallbackBy, earlyStopping: false, patience: 20,
         evaluate: (oof) => ({ AUC_weighted: oof[0] }), keepTop: 5, signal: new AbortController().signal, onTrial: () => undefined, now: () => clock.t,

@@ -3,6 +3,7 @@ import type { SearchFamily } from '../../engine/src/automl/search/costFrugalSear
 import { MAX_BOOSTER_SHARE, MAX_TRIAL_SHARE, type TrialRunner, hasPendingImprovement, runSearch, standardError } from '../../engine/src/automl/search/runSearch';
 import type { LimitReasons, TrialReply } from '../../engine/src/automl/trials/trialPool';
 import type { TrialRequest } from '../../engine/src/automl/trials/protocol';
+import { stoppedRunner } from './stoppedRunner';
 
 /**
  * The search's budget rules on a simulated clock: a fake runner "runs" a trial by moving the
@@ -378,21 +379,7 @@ describe('runSearch budget rules', () => {
     const budgetMs = 12_000;
     // Every searched trial would take 20 s and is stopped after its first fold projects that;
     // the fallback (no projection limit) takes 2 s.
-    const loaded = (clock: { t: number }): TrialRunner => ({
-      size: 1,
-      async run(request, _timeoutMs, keep, _spread, projectLimitMs) {
-        if (projectLimitMs !== undefined) {
-          clock.t += 4_000;
-          return { status: 'Canceled', error: 'stopped after 1 of 5 folds: projected', durationMs: 4_000, projectedMs: 20_000 };
-        }
-        clock.t += 2_000;
-        const oof = Float64Array.of(0.7);
-        const kept = keep?.({ oof, width: 1 }) ?? false;
-        return { status: 'Completed', reply: { type: 'done', iteration: request.iteration, oof, width: 1, foldMs: [2_000] }, states: kept ? [{}] : undefined, durationMs: 2_000 };
-      },
-      cancel: () => undefined,
-      cancelAll: () => undefined,
-    });
+    const loaded = (clock: { t: number }): TrialRunner => stoppedRunner(clock, { stoppedMs: 4_000, projectedMs: 20_000, fallbackMs: 2_000 });
     const late = await search(boostSim, { budgetMs, runner: loaded });
     expect(late.clock.t).toBeGreaterThan(budgetMs);
     expect(late.notes.some((n) => n.startsWith('budget overrun:'))).toBe(true);
