@@ -189,4 +189,52 @@ describe('CostFrugalSearch with a portfolio', () => {
     s.discard(2);
     expect(s.propose(2, new Set(['Linear'])).params).toEqual(strong[1]);
   });
+
+  describe('portfolio entries that wait for another family', () => {
+    const forestLine = [{ trees: 8 }, { trees: 300 }, { trees: 301 }];
+    const twoLines: SearchFamily[] = [
+      { ...families[0], portfolio: strong },
+      { name: 'Forest', initialCost: 8, space: { trees: { type: 'int', low: 8, high: 1000, log: true } }, lowCost: { trees: 8 }, portfolio: forestLine },
+      families[1],
+    ];
+    function order(waitsFor?: (family: string, other: string) => boolean): string[] {
+      const s = new CostFrugalSearch(twoLines, 0, { waitsFor });
+      const out: string[] = [];
+      for (let i = 0; i < 7; i++) {
+        const p = s.propose(i);
+        out.push(`${p.family}:${String(p.params.n_estimators ?? p.params.trees ?? p.params.C)}`);
+        s.observe(i, p.family === 'Linear' ? 0.5 : loss('Boost', { n_estimators: 200, eta: 0.05 }));
+      }
+      return out;
+    }
+    const starts = ['Boost:300', 'Forest:8', 'Linear:1'];
+
+    it("runs each family's line in order when none waits", () => {
+      expect(order()).toEqual([...starts, 'Boost:200', 'Boost:500', 'Forest:300', 'Forest:301']);
+      expect(order(() => false)).toEqual(order());
+    });
+
+    it("lets an entry wait while a family it waits for has run fewer of its line's entries (breadth-first)", () => {
+      const asked: string[] = [];
+      const waitsFor = (family: string, other: string) => {
+        asked.push(`${family}→${other}`);
+        return family === 'Boost' && other === 'Forest';
+      };
+      expect(order(waitsFor)).toEqual([...starts, 'Boost:200', 'Forest:300', 'Boost:500', 'Forest:301']);
+      // Only the first family in line asks, and only about families that have run fewer entries (Linear has no line).
+      expect(new Set(asked)).toEqual(new Set(['Boost→Forest']));
+    });
+
+    it('gives an entry that was discarded its turn back, ahead of the line behind it', () => {
+      const s = new CostFrugalSearch(twoLines, 0, { waitsFor: (family) => family === 'Boost' });
+      for (let i = 0; i < 3; i++) s.observe(i, 0.2 + 0.01 * i + (s.propose(i).family === 'Linear' ? 0.3 : 0));
+      const second = s.propose(3);
+      expect(second.params).toEqual(strong[1]);
+      // Not run (it did not fit yet): the booster has again taken no more entries than the forest.
+      s.discard(3);
+      expect(s.propose(3).params).toEqual(strong[1]);
+      s.observe(3, 0.2);
+      expect(s.propose(4).params).toEqual(forestLine[1]);
+    });
+  });
 });

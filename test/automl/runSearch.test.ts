@@ -297,6 +297,37 @@ describe('runSearch budget rules', () => {
     expect(forest.length).toBeGreaterThan(outcome.trials.filter((t) => t.algorithm === 'Weak').length);
   });
 
+  it("lets the booster's portfolio entries take turns with a close forest's only when they are each a large share of the budget", async () => {
+    const lined: SearchFamily[] = [
+      { ...families[0], portfolio: [100, 200, 300, 400].map((n) => ({ n_estimators: n, eta: 0.1 })) },
+      {
+        name: 'Forest',
+        initialCost: 3,
+        space: { n_estimators: { type: 'int', low: 4, high: 512, log: true }, max_features: { type: 'float', low: 0.1, high: 1 } },
+        lowCost: { n_estimators: 8, max_features: 0.3 },
+        portfolio: [{ n_estimators: 8, max_features: 0.3 }, { n_estimators: 30, max_features: 0.3 }, { n_estimators: 30, max_features: 0.6 }],
+      },
+    ];
+    /** The order of the portfolio trials: B<trees> for the booster, F<trees> for the forest. */
+    const order = async (msPerBoostTree: number, forestScore: number) => {
+      const sim: Sim = {
+        duration: (r) => (r.family === 'Forest' ? 10 * Number(r.params.n_estimators) : msPerBoostTree * Number(r.params.n_estimators)),
+        score: (r) => (r.family === 'Forest' ? forestScore : 0.9),
+      };
+      const { outcome, notes } = await search(sim, { budgetMs: 12_000, families: lined, iterations: 7 });
+      return { trials: outcome.trials.map((t) => `${t.algorithm[0]}${t.params.n_estimators}`), notes: notes.filter((n) => n.includes('take turns')) };
+    };
+    // 1 s per 100 trees, more than 5% of 12 s; the forest's probe is level with the booster: turns.
+    const heavy = await order(10, 0.9);
+    expect(heavy.trials).toEqual(['B100', 'F8', 'B200', 'F30', 'B300', 'F30', 'B400']);
+    expect(heavy.notes).toHaveLength(1);
+    expect(heavy.notes[0]).toMatch(/^Boost: its trials take up to [\d.]+ s, more than 5% of the budget, and Forest's best AUC_weighted 0\.9000 is within 0\.0010 of its 0\.9000: their portfolio configurations take turns \(breadth-first\)$/);
+    // Cheap booster entries (0.1 s per 100 trees), or a forest far behind: each line in order.
+    const inOrder = ['B100', 'F8', 'B200', 'B300', 'B400', 'F30', 'F30'];
+    expect(await order(1, 0.9)).toEqual({ trials: inOrder, notes: [] });
+    expect(await order(10, 0.8)).toEqual({ trials: inOrder, notes: [] });
+  });
+
   it('asks for a fold-parallel trial for the booster when not yet timed or estimated as large, only with a budget', async () => {
     const runWith = async (budgetMs?: number) => {
       const spreads: { family: string; spread: number }[] = [];

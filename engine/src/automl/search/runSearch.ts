@@ -126,6 +126,12 @@ export const MAX_BOOSTER_SHARE = 0.5;
  * share of the budget (or not yet estimated) runs fold-parallel on every free worker.
  */
 export const SPREAD_SHARE = 0.05;
+/**
+ * With a time budget, a family whose trials have taken (on one worker) more than this share of
+ * it is heavy: its next portfolio entries wait for those of a family that contends with it
+ * (see `waitsFor` in `runSearch`).
+ */
+export const HEAVY_SHARE = 0.05;
 /** Why a proposal waits rather than being ruled out. */
 const WAITING = 'its first trial is still running';
 /** With a time budget, early stopping waits until this share of it is spent. */
@@ -173,7 +179,7 @@ const CONTENTION_TRIALS = 5;
  */
 export async function runSearch(o: SearchOptions): Promise<SearchOutcome> {
   const now = o.now ?? (() => performance.now());
-  const search = new CostFrugalSearch(o.families, o.seed);
+  const search = new CostFrugalSearch(o.families, o.seed, { waitsFor: (family, other) => waitsFor(family, other) });
   const concurrency = o.runner.size;
   const results = new Map<number, TrialResult>();
   const inFlight = new Map<number, Promise<void>>();
@@ -350,6 +356,39 @@ export async function runSearch(o: SearchOptions): Promise<SearchOutcome> {
       return { margin: se.value, why: `the standard error of the best trial's ${se.folds} fold scores, iteration ${best[0] + (o.firstIteration ?? 0)}` };
     }
     return { margin: Math.max(MIN_CONTENTION_MARGIN, spread), why: `3 × the spread of ${leader}'s ${CONTENTION_TRIALS} best trials` };
+  };
+
+  /** Pairs (family → other) whose breadth-first turn the log has told. */
+  const waitsNoted = new Set<string>();
+  /**
+   * Whether `family`'s next portfolio entry waits for `other`'s (see
+   * `CostFrugalSearch.nextInPortfolio`): with a time budget, when `family`'s trials so far each
+   * took a large share of it (the longest, on one worker, more than `HEAVY_SHARE`) and `other`'s
+   * best is above `family`'s or behind it by no more than the CV noise (the standard error of
+   * `family`'s best trial's fold scores, at least `MIN_CONTENTION_MARGIN`), as a forest's small
+   * probe close to the booster is. Then the portfolios run breadth-first between them; a family
+   * far behind, or a cheap line, leaves the order as it is.
+   */
+  const waitsFor = (family: string, other: string): boolean => {
+    if (budgetMs === undefined) return false;
+    const longest = Math.max(0, ...(measured.get(family) ?? []).map((m) => m.ms));
+    const theirs = familyBest.get(other);
+    if (longest <= HEAVY_SHARE * budgetMs || theirs === undefined) return false;
+    const own = familyBest.get(family);
+    let margin = MIN_CONTENTION_MARGIN;
+    if (own !== undefined) {
+      const bestOwn = [...results.entries()].find(([i, r]) => i < fed && r.algorithm === family && r.status === 'Completed' && r.score === own);
+      margin = Math.max(margin, (bestOwn && standardErrors.get(bestOwn[0])?.value) || 0);
+      if (compareScores(o.primaryMetric, theirs, own) > 0 && Math.abs(theirs - own) > margin) return false;
+    }
+    if (!waitsNoted.has(`${family}→${other}`)) {
+      waitsNoted.add(`${family}→${other}`);
+      o.onNote?.(
+        `${family}: its trials take up to ${(longest / 1000).toFixed(1)} s, more than ${Math.round(HEAVY_SHARE * 100)}% of the budget, and ${other}'s best ${o.primaryMetric} ` +
+          `${fmtScore(theirs)} is within ${margin.toFixed(4)} of its ${fmtScore(own)}: their portfolio configurations take turns (breadth-first)`,
+      );
+    }
+    return true;
   };
 
   const estimateMs = (p: Proposal): number | undefined => {
