@@ -83,14 +83,15 @@ export function reserveMs(budgetMs: number): number {
 }
 
 /**
- * One primary score of predictions for every out-of-fold row, timed (the faster of two): seeded
+ * One primary score of predictions for every out-of-fold row, timed (the fastest of `repeats`):
+ * of `predictions` (a kept trial's, when the ensembles price themselves again), or of seeded
  * random predictions, so a classification metric sorts as it would for a real model.
  */
-export function measureScoreMs(evaluator: Evaluator): number {
+export function measureScoreMs(evaluator: Evaluator, o: { predictions?: Float64Array; repeats?: number } = {}): number {
   const rand = mulberry32(7);
-  const pred = Float64Array.from({ length: evaluator.yEval.length * evaluator.width }, () => rand());
+  const pred = o.predictions ?? Float64Array.from({ length: evaluator.yEval.length * evaluator.width }, () => rand());
   let best = Infinity;
-  for (let i = 0; i < 2; i++) {
+  for (let i = 0; i < (o.repeats ?? 2); i++) {
     const t = performance.now();
     evaluator.primaryScore(pred);
     best = Math.min(best, performance.now() - t);

@@ -1,7 +1,7 @@
 import { WeirError } from '../../errors';
 import type { Evaluator } from '../evaluation/evaluator';
 import type { TrialResult } from '../search/runSearch';
-import { type PostSearchBudget, chartsEstimateMs, evaluateEstimateMs, measureWriteMsPerByte, outputsEstimateMs } from '../postSearchBudget';
+import { type PostSearchBudget, chartsEstimateMs, evaluateEstimateMs, measureScoreMs, measureWriteMsPerByte, outputsEstimateMs } from '../postSearchBudget';
 import type { ResolvedSettings } from '../settings';
 import { compareScores } from '../metrics';
 import { isHigherBetter } from '../metrics/metricCatalog';
@@ -87,9 +87,7 @@ export async function ensembleTrials(a: {
 function timedScore(evaluator: Evaluator, searched: TrialResult[], plan: PostSearchBudget): EnsembleArgs['costs'] {
   const kept = searched.find((t) => t.states && t.oof && t.oof.length === evaluator.yEval.length * evaluator.width);
   if (!kept) return { scoreMs: plan.scoreMs, evaluateMs: plan.evaluateMs };
-  const t = performance.now();
-  evaluator.primaryScore(kept.oof!);
-  const scoreMs = performance.now() - t;
+  const scoreMs = measureScoreMs(evaluator, { predictions: kept.oof!, repeats: 1 });
   return { scoreMs, evaluateMs: evaluateEstimateMs(scoreMs), writeMsPerByte: measureWriteMsPerByte(kept.states) };
 }
 
