@@ -4,7 +4,7 @@ import { greedyEnsembleSelection } from '../../engine/src/automl/ensemble/greedy
 import { makeEvaluator } from '../../engine/src/automl/evaluation/evaluator';
 import { FALLBACK_AT, approxJsonBytes, fallbackPoint, planPostSearch, priceFallback } from '../../engine/src/automl/postSearchBudget';
 import { runSearch } from '../../engine/src/automl/search/runSearch';
-import { stoppedRunner } from './stoppedRunner';
+import { stoppedRunner } from './simulatedRunner';
 import type { SearchFamily } from '../../engine/src/automl/search/costFrugalSearch';
 import { runAutoML } from '../../engine/src/automl/runAutoML';
 import { parseAutoMLConfig, resolveSettings } from '../../engine/src/automl/settings';

@@ -3,7 +3,7 @@ import type { SearchFamily } from '../../engine/src/automl/search/costFrugalSear
 import { MAX_BOOSTER_SHARE, MAX_TRIAL_SHARE, type TrialRunner, hasPendingImprovement, runSearch, standardError } from '../../engine/src/automl/search/runSearch';
 import type { LimitReasons, TrialReply } from '../../engine/src/automl/trials/trialPool';
 import type { TrialRequest } from '../../engine/src/automl/trials/protocol';
-import { stoppedRunner } from './stoppedRunner';
+import { completedTrial, stoppedRunner } from './simulatedRunner';
 
 /**
  * The search's budget rules on a simulated clock: a fake runner "runs" a trial by moving the
@@ -51,10 +51,7 @@ function fakeRunner(sim: Sim, clock: { t: number }, deadline?: number, projectin
         clock.t = deadline;
         return { status: 'Canceled', error: 'stopped at the experiment timeout', durationMs: ran };
       }
-      clock.t += d;
-      const oof = Float64Array.of(sim.score(request));
-      const keepIt = keep?.({ oof, width: 1 }) ?? false;
-      return { status: 'Completed', reply: { type: 'done', iteration: request.iteration, oof, width: 1, foldMs: [d] }, states: keepIt ? [{}] : undefined, durationMs: d };
+      return completedTrial(clock, request.iteration, d, sim.score(request), keep);
     },
     cancel: () => undefined,
     cancelAll: () => undefined,
@@ -381,10 +378,7 @@ describe('runSearch budget rules', () => {
             clock.t = budgetMs;
             return { status: 'Canceled', error: 'stopped at the experiment timeout', durationMs: budgetMs - startedAt };
           }
-          clock.t += d;
-          const oof = Float64Array.of(request.family === 'Boost' ? 0.9 : 0.7);
-          const kept = keep?.({ oof, width: 1 }) ?? false;
-          return { status: 'Completed', reply: { type: 'done', iteration: request.iteration, oof, width: 1, foldMs: [d] }, states: kept ? [{}] : undefined, durationMs: d };
+          return completedTrial(clock, request.iteration, d, request.family === 'Boost' ? 0.9 : 0.7, keep);
         },
         cancel: () => undefined,
         cancelAll: () => undefined,
@@ -438,10 +432,7 @@ describe('runSearch budget rules', () => {
             clock.t += timeoutMs;
             return { status: 'Canceled', error: `stopped at ${(timeoutMs / 1000).toFixed(1)} s, ${why?.timeout}`, durationMs: timeoutMs };
           }
-          clock.t += d;
-          const oof = Float64Array.of(r.family === 'Boost' ? 0.9 : 0.8);
-          const kept = keep?.({ oof, width: 1 }) ?? false;
-          return { status: 'Completed', reply: { type: 'done', iteration: r.iteration, oof, width: 1, foldMs: [d] }, states: kept ? [{}] : undefined, durationMs: d };
+          return completedTrial(clock, r.iteration, d, r.family === 'Boost' ? 0.9 : 0.8, keep);
         },
         cancel: () => undefined,
         cancelAll: () => undefined,
