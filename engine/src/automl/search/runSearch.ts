@@ -621,7 +621,7 @@ export async function runSearch(o: SearchOptions): Promise<SearchOutcome> {
     if (all.some((r) => r.status === 'Completed')) return;
     // Only when time was the reason: trials that all failed on their own would fail again.
     if (all.length > 0 && !all.some((r) => r.status === 'Canceled')) return;
-    const family = o.families.reduce((a, b) => (b.initialCost < a.initialCost ? b : a));
+    const family = fallbackFamily(o.families);
     const p: Proposal = { iteration: next, family: family.name, params: { ...family.lowCost }, cost: configCost(family.initialCost, family.space, family.lowCost, family.lowCost) };
     const at = now();
     const early = at < o.deadline;
@@ -799,3 +799,8 @@ function keepPolicy(o: SearchOptions): KeepPolicy {
 
 /** Trials sorted best first (ties by iteration), failed and canceled last: the order the ensembles' candidates are ranked in too. */
 export const leaderboardOrder = byScore;
+
+/** The no-model fallback's family: the cheapest (lowest `initialCost`, the first of equals); its low-cost start is what runs. */
+export function fallbackFamily(families: SearchFamily[]): SearchFamily {
+  return families.reduce((a, b) => (b.initialCost < a.initialCost ? b : a));
+}

@@ -8,7 +8,7 @@ import { STOP_GRACE_MS, type StopStats, TrialPool, shareTrialData } from '../tri
 import type { TrialPoolFactory } from '../trials/clusterTrialPool';
 import type { SearchFamily } from './costFrugalSearch';
 import { fmt } from './leaderboard';
-import { type TrialResult, runSearch } from './runSearch';
+import { type TrialResult, fallbackFamily, runSearch } from './runSearch';
 import { KEEP_PER_FAMILY, KEEP_TOP } from '../ensemble/candidatePool';
 import { fallbackPoint, priceFallback } from '../postSearchBudget';
 
@@ -54,7 +54,7 @@ export async function searchInWorkers(a: {
   let fallbackBy: number | undefined;
   if (a.deadline !== undefined) {
     // The no-model fallback is priced before the search (a fit timed here) and runs early enough to end by `fallbackEndBy`.
-    const cheapest = families.reduce((x, f) => (f.initialCost < x.initialCost ? f : x));
+    const cheapest = fallbackFamily(families);
     const price = priceFallback({ family: cheapest.name, params: cheapest.lowCost, task, numClasses, X, y, weight, folds, workers: pool instanceof TrialPool ? workers : 1 });
     searchStarted = performance.now();
     fallbackBy = fallbackPoint(searchStarted, a.deadline, a.fallbackEndBy ?? a.deadline, price.ms);
