@@ -7,7 +7,7 @@ import { ordinalCode, planFeatureNames, type ColumnPlan, type DatePart } from '.
 import { cellAsNumber, cellAsString, cellAsTime, fnv1a, parseBoolean, tokenize } from './columnValues';
 import { encodeLabel } from './encodeLabel';
 import { profileColumn } from './profileColumn';
-import { type TargetFit, fitTargetEncoding, targetFolds, writeOutOfFoldTargets } from './targetEncoding';
+import { type TargetFit, categorySlot, fitTargetEncoding, targetFolds, writeOutOfFoldTargets } from './targetEncoding';
 
 export interface FitFeaturizerOptions {
   task: Task;
@@ -204,18 +204,18 @@ function writePlan(plan: ColumnPlan, column: TableColumn, rows: Uint32Array | un
       const { target } = plan;
       const outputs = target ? Math.max(1, target.outputs.length) : 0;
       const indicatorBase = base + (2 + outputs) * n;
+      const other = plan.categories.length;
+      // The frequency columns read a missing cell as the fill; the target columns as its own slot.
+      const fillSlot = index.get(plan.fill) ?? other;
       for (let r = 0; r < n; r++) {
-        let key = cellAsString(column, at(r));
-        const absent = key === null || key.trim() === '';
-        if (absent) {
-          key = plan.fill;
-          if (plan.indicator) out[indicatorBase + r] = 1;
-        }
-        const c = index.get(key!);
-        out[base + r] = c === undefined ? plan.otherFrequency : plan.frequencies[c];
-        out[base + n + r] = c === undefined ? plan.categories.length : c;
+        const slot = categorySlot(index, other, cellAsString(column, at(r)));
+        const absent = slot === other + 1;
+        if (absent && plan.indicator) out[indicatorBase + r] = 1;
+        const c = absent ? fillSlot : slot;
+        out[base + r] = c === other ? plan.otherFrequency : plan.frequencies[c];
+        out[base + n + r] = c;
         if (target) {
-          const m = target.means[absent ? plan.categories.length + 1 : (c ?? plan.categories.length)] ?? target.prior;
+          const m = target.means[slot] ?? target.prior;
           for (let o = 0; o < outputs; o++) out[base + (2 + o) * n + r] = m[o];
         }
       }

@@ -30,14 +30,20 @@ export function targetOutputs(task: Task, y: EncodedLabel): number {
   return k <= TARGET_MAX_CLASSES ? k : 0;
 }
 
-/** Each used row's slot: its category's position in `plan.categories`, `categories.length` for the rarer ones, one more for a missing cell. */
+/**
+ * A cell's slot in a frequency plan: its category's position in the plan's `categories`
+ * (`index` maps each to it), `categories` (their count) for the rarer ones, one more for a
+ * missing cell. The target encoding's fit and the featurizer's write both read slots this way.
+ */
+export function categorySlot(index: ReadonlyMap<string, number>, categories: number, key: string | null): number {
+  return key === null || key.trim() === '' ? categories + 1 : (index.get(key) ?? categories);
+}
+
+/** Each used row's slot (`categorySlot`). */
 function slotsOf(plan: FrequencyPlan, column: TableColumn, rows: Uint32Array | undefined, n: number): Int32Array {
   const index = new Map(plan.categories.map((c, i) => [c, i]));
   const slots = new Int32Array(n);
-  for (let r = 0; r < n; r++) {
-    const key = cellAsString(column, rows ? rows[r] : r);
-    slots[r] = key === null || key.trim() === '' ? plan.categories.length + 1 : (index.get(key) ?? plan.categories.length);
-  }
+  for (let r = 0; r < n; r++) slots[r] = categorySlot(index, plan.categories.length, cellAsString(column, rows ? rows[r] : r));
   return slots;
 }
 
