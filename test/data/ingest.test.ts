@@ -73,6 +73,16 @@ describe('ingest formats', () => {
     expect(r.rows).toBe(3218);
   });
 
+  it('names the columns of a header whose every field is single-quoted without the quotes', async () => {
+    const quoted = await ingest([write('quoted-header.tsv', "'a'\t'b'\t'c d'\n1\tx\tyes\n2\t'y'\tno\n")]);
+    expect(quoted.schema).toEqual([{ name: 'a', type: 'BIGINT' }, { name: 'b', type: 'VARCHAR' }, { name: 'c d', type: 'VARCHAR' }]);
+    // Values keep their text; the yes/no column is still read as text under its new name.
+    expect((await previewRows(quoted.out, { limit: 2 })).rows).toEqual([['1', 'x', 'yes'], ['2', "'y'", 'no']]);
+    // One field not wrapped: every name as written.
+    const mixed = await ingest([write('mixed-header.tsv', "'a'\tb\n1\t2\n")]);
+    expect(mixed.schema.map((c) => c.name)).toEqual(["'a'", 'b']);
+  });
+
   it('reads a JSON array and NDJSON', async () => {
     const penguins = await ingest([path.join(vegaData, 'penguins.json')]);
     expect(penguins.rows).toBe(344);

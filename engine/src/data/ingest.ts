@@ -187,10 +187,24 @@ async function attachCsv(connection: DuckDBConnection, source: SourceFile, id: s
     const failure = await structuralFailure(source, encoding);
     if (failure) throw failure;
   }
+  sniffed = unquotedHeader(sniffed);
   const reader = (schema: ColumnSchema[]) => `read_csv(${sqlString(source.file)}, ${dialect}, auto_detect=false, strict_mode=true, columns={${schema.map((c) => `${sqlString(c.name)}: ${sqlString(c.type)}`).join(', ')}})`;
   const schema = await keepTextBooleans(connection, sniffed, reader);
   await connection.run(`CREATE VIEW ${id} AS SELECT * FROM ${reader(schema)}`);
   return head.complete;
+}
+
+/**
+ * A header whose every field is wrapped in single quotes (`'a'<TAB>'b'`, as some tools write a
+ * TSV) names the columns `a`, `b`. The reader's quote is `"` (the structural check follows RFC
+ * 4180, and a `'` in a value is an apostrophe), so DuckDB keeps the `'` in the names; the view
+ * then names its columns without them (`columns=` names the columns; the header row is skipped).
+ * A header with any field not so wrapped keeps every name as written. Values keep their text.
+ */
+function unquotedHeader(schema: ColumnSchema[]): ColumnSchema[] {
+  const inner = schema.map((c) => /^'([^']+)'$/.exec(c.name)?.[1]);
+  if (inner.some((name) => name === undefined)) return schema;
+  return schema.map((c, i) => ({ ...c, name: inner[i]! }));
 }
 
 /** The whole structural check of a CSV source: its error (ragged row by line, unclosed quote, no data rows, not UTF-8), or undefined when it passes. */
