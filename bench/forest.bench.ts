@@ -21,7 +21,8 @@ import { args, devDataDir, flag, repoRoot } from './benchFlags';
  * Both fit scikit-learn's default configuration: full depth,
  * min_samples_leaf 1, √p features per split for classification and all for regression.
  * Tables: Titanic (in the repository) and, from ../shared/data/automl-dev (skipped with a line
- * when absent), letter (16k training rows, 26 classes) and diamonds (43k rows, regression).
+ * when absent), soybean (546 training rows, 19 classes, categorical), letter (16k training rows,
+ * 26 classes) and diamonds (43k rows, regression).
  *
  * Flags: `--tables=letter,diamonds`, `--trees=100`, `--seed=0`, `--data=DIR`, `--weir-only`.
  */
@@ -40,10 +41,11 @@ interface BenchTable {
 }
 const TABLES: BenchTable[] = [
   { name: 'titanic', file: path.join(root, 'examples', 'titanic', 'data', 'titanic.csv'), label: 'Survived', task: 'classification' },
+  { name: 'soybean', file: path.join(devData, 'Soybean.csv'), label: 'Class', task: 'classification' },
   { name: 'letter', file: path.join(devData, 'LetterRecognition.csv'), label: 'lettr', task: 'classification' },
   { name: 'diamonds', file: path.join(devData, 'diamonds.csv'), label: 'price', task: 'regression' },
 ];
-const wanted = (flag('tables') ?? 'titanic,letter,diamonds').split(',').filter(Boolean);
+const wanted = (flag('tables') ?? 'titanic,soybean,letter,diamonds').split(',').filter(Boolean);
 
 function pickRows(X: FeatureMatrix, rows: number[]): FeatureMatrix {
   const n = rows.length;

@@ -129,20 +129,42 @@ export const SMALL_NODE_ROWS = 48;
  *
  * A node's split is searched one of three ways, all over the same candidate cuts (after bin t
  * for each bin t present in the node but its last): ExtraTrees draw one cut per feature and
- * sum the node's rows once for it (no histograms); other nodes with at most `SMALL_NODE_ROWS`
- * rows sort their rows by bin per feature; larger ones build per-bin histograms (derived by
- * subtraction when every feature is considered).
+ * sum the node's rows once for all of them (no histograms); other nodes with at most
+ * `SMALL_NODE_ROWS` rows sort their rows by bin per feature; larger ones build per-bin
+ * histograms (derived by subtraction when every feature is considered).
+ *
+ * Per node, one pass over its rows gives its label totals, its cover and (for a leaf) its
+ * value; the rows' weights and labels move with them when a node is partitioned, so the passes
+ * read them in order; nothing is allocated per node but the node's entries and a leaf's value,
+ * and pure classification leaves share one array per class. The same seed grows the same trees
+ * as before these were added (the sums are taken in the same order).
  */
 export function growTree(data: BinnedMatrix, y: Float32Array, weight: Float64Array, options: TreeOptions): TreeArrays {
   const n = data.rows;
   const p = data.cols;
   const k = options.numClasses;
   const width = k > 0 ? k : 2; // regression keeps (Σw·y, Σw·y²)
-  const idx: number[] = [];
-  for (let i = 0; i < n; i++) if (weight[i] > 0) idx.push(i);
-  const rows = Uint32Array.from(idx);
+  let used = 0;
+  for (let i = 0; i < n; i++) if (weight[i] > 0) used++;
+  // The rows with positive weight, and beside them (moved with them when a node's rows are
+  // partitioned) their weight and label, so that a node's passes read those in order.
+  const rows = new Uint32Array(used);
+  const rowW = new Float64Array(used);
+  const rowY = new Float64Array(k > 0 ? 0 : used);
+  const rowL = new Int32Array(k > 0 ? used : 0);
+  for (let i = 0, r = 0; i < n; i++) {
+    if (weight[i] > 0) {
+      rows[r] = i;
+      rowW[r] = weight[i];
+      if (k > 0) rowL[r] = y[i];
+      else rowY[r] = y[i];
+      r++;
+    }
+  }
   const tree: TreeArrays = { feature: [], threshold: [], missingLeft: [], left: [], right: [], value: [], cover: [] };
-  const features = Array.from({ length: p }, (_, j) => j);
+  const features = Int32Array.from({ length: p }, (_, j) => j);
+  // The features a node considers: a partial shuffle of 0..p−1 (restarted from that order at each node).
+  const featureBuf = new Int32Array(p);
   // Histograms of every feature for one node: per bin, weight, row count and label sums.
   const slots = MAX_BINS + 1;
   interface Hist {
@@ -158,25 +180,33 @@ export function growTree(data: BinnedMatrix, y: Float32Array, weight: Float64Arr
   };
   const codes = data.codes;
   const minLeaf = options.minSamplesLeaf;
-  const fillHist = (h: Hist, begin: number, end: number, considered: number[]): void => {
+  const fillHist = (h: Hist, begin: number, end: number, considered: Int32Array, m: number): void => {
     const { W, N, S } = h;
-    for (const j of considered) {
+    for (let f = 0; f < m; f++) {
+      const j = considered[f];
       W.fill(0, j * slots, (j + 1) * slots);
       N.fill(0, j * slots, (j + 1) * slots);
       S.fill(0, j * slots * width, (j + 1) * slots * width);
     }
     for (let r = begin; r < end; r++) {
-      const i = rows[r];
-      const wi = weight[i];
-      const yi = y[i];
-      const rowBase = i * p;
-      for (let f = 0; f < considered.length; f++) {
-        const j = considered[f];
-        const b = j * slots + codes[rowBase + j];
-        W[b] += wi;
-        N[b] += 1;
-        if (k > 0) S[b * width + yi] += wi;
-        else {
+      const wi = rowW[r];
+      const rowBase = rows[r] * p;
+      if (k > 0) {
+        const li = rowL[r];
+        for (let f = 0; f < m; f++) {
+          const j = considered[f];
+          const b = j * slots + codes[rowBase + j];
+          W[b] += wi;
+          N[b] += 1;
+          S[b * width + li] += wi;
+        }
+      } else {
+        const yi = rowY[r];
+        for (let f = 0; f < m; f++) {
+          const j = considered[f];
+          const b = j * slots + codes[rowBase + j];
+          W[b] += wi;
+          N[b] += 1;
           S[b * 2] += wi * yi;
           S[b * 2 + 1] += wi * yi * yi;
         }
@@ -199,36 +229,76 @@ export function growTree(data: BinnedMatrix, y: Float32Array, weight: Float64Arr
     depth: number;
     hist?: Hist;
   }
-  const newNode = (begin: number, end: number): number => {
+  // A node's value and cover are set when it is popped, from the one pass over its rows that
+  // also gives the split search its label totals (its rows are in the same order then).
+  const newNode = (): number => {
     const node = tree.feature.length;
     tree.feature.push(-1);
     tree.threshold.push(0);
     tree.missingLeft.push(0);
     tree.left.push(-1);
     tree.right.push(-1);
-    tree.value.push(nodeValue(rows, begin, end, y, weight, k, prior, options.leafPseudoCount ?? 0));
-    let cover = 0;
-    for (let r = begin; r < end; r++) cover += weight[rows[r]];
-    tree.cover!.push(cover);
+    tree.value.push(NO_VALUE);
+    tree.cover!.push(0);
     return node;
   };
   const prior = k > 0 ? nodeValue(rows, 0, rows.length, y, weight, k, [], 0) : [];
-  const stack: Pending[] = [{ node: newNode(0, rows.length), begin: 0, end: rows.length, depth: 0 }];
-
+  const pseudo = options.leafPseudoCount ?? 0;
+  // Pure leaves (most of a full-depth forest's) share one read-only array per class.
+  const oneHot: number[][] = [];
   const totals = new Float64Array(width);
+  let totalW = 0;
+  /** The leaf's prediction from the node's label totals (what `nodeValue` gives from its rows). */
+  const leafValue = (): number[] => {
+    if (k > 0) {
+      if (pseudo > 0 && prior.length === k) {
+        const v = new Array<number>(k);
+        for (let c = 0; c < k; c++) v[c] = (totals[c] + pseudo * prior[c]) / (totalW + pseudo);
+        return v;
+      }
+      if (totalW > 0) {
+        let pure = -1;
+        for (let c = 0; c < k; c++) {
+          if (totals[c] === totalW) pure = c;
+          else if (totals[c] !== 0) {
+            pure = -2;
+            break;
+          }
+        }
+        if (pure >= 0) return (oneHot[pure] ??= Array.from({ length: k }, (_, c) => (c === pure ? 1 : 0)));
+      }
+      const v = new Array<number>(k);
+      for (let c = 0; c < k; c++) v[c] = totalW > 0 ? totals[c] / totalW : 1 / k;
+      return v;
+    }
+    return [totalW > 0 ? totals[0] / totalW : 0];
+  };
+  const stack: Pending[] = [{ node: newNode(), begin: 0, end: rows.length, depth: 0 }];
+
   const leftS = new Float64Array(width);
-  const rightS = new Float64Array(width);
+  /** 0 gini, 1 entropy, 2 squared error. */
+  const criterion = options.criterion === 'gini' ? 0 : options.criterion === 'entropy' ? 1 : 2;
   /** Label sums, weight and rows of the node's rows missing the feature at hand. */
   const missS = new Float64Array(width);
   let missW = 0;
   let missN = 0;
-  // Small nodes: the rows' bins and row numbers, sorted by bin.
+  // Small nodes: the rows' bins and positions (in `rows`), sorted by bin.
   const sortBins = new Uint8Array(SMALL_NODE_ROWS);
-  const sortRows = new Uint32Array(SMALL_NODE_ROWS);
+  const sortPos = new Uint32Array(SMALL_NODE_ROWS);
+  // ExtraTrees: per considered feature, the node's lowest and highest bin, the drawn cut, and
+  // the sums of the rows left of it and of the rows missing it.
+  const minBin = new Int32Array(p);
+  const maxBin = new Int32Array(p);
+  const cutBin = new Int32Array(p);
+  const featLeftW = new Float64Array(p);
+  const featLeftN = new Float64Array(p);
+  const featLeftS = new Float64Array(p * width);
+  const featMissW = new Float64Array(p);
+  const featMissN = new Float64Array(p);
+  const featMissS = new Float64Array(p * width);
 
   // The node being split and the best cut found so far.
   let count = 0;
-  let totalW = 0;
   let parentImpurity = 0;
   let bestGain = 0;
   let bestFeature = -1;
@@ -248,16 +318,50 @@ export function growTree(data: BinnedMatrix, y: Float32Array, weight: Float64Arr
       if (lnAll < minLeaf || count - lnAll < minLeaf) continue;
       const rw = totalW - lwAll;
       if (lwAll <= 0 || rw <= 0) continue;
+      // Both sides' impurities in one pass over the label sums, each summed in class order
+      // (the same arithmetic as `impurity` on each side's sums).
       let leftImp: number;
-      if (missingLeft) {
-        for (let c = 0; c < width; c++) rightS[c] = leftS[c] + missS[c];
-        leftImp = impurity(rightS, lwAll, options.criterion);
-        for (let c = 0; c < width; c++) rightS[c] = totals[c] - leftS[c] - missS[c];
+      let rightImp: number;
+      if (criterion === 0) {
+        let sl = 0;
+        let sr = 0;
+        if (missingLeft) {
+          for (let c = 0; c < width; c++) {
+            const l = leftS[c] + missS[c];
+            const r = totals[c] - leftS[c] - missS[c];
+            sl += l * l;
+            sr += r * r;
+          }
+        } else {
+          for (let c = 0; c < width; c++) {
+            const l = leftS[c];
+            const r = totals[c] - l;
+            sl += l * l;
+            sr += r * r;
+          }
+        }
+        leftImp = lwAll - sl / lwAll;
+        rightImp = rw - sr / rw;
+      } else if (criterion === 2) {
+        const l0 = missingLeft ? leftS[0] + missS[0] : leftS[0];
+        const l1 = missingLeft ? leftS[1] + missS[1] : leftS[1];
+        const r0 = missingLeft ? totals[0] - leftS[0] - missS[0] : totals[0] - leftS[0];
+        const r1 = missingLeft ? totals[1] - leftS[1] - missS[1] : totals[1] - leftS[1];
+        leftImp = l1 - (l0 * l0) / lwAll;
+        rightImp = r1 - (r0 * r0) / rw;
       } else {
-        leftImp = impurity(leftS, lwAll, options.criterion);
-        for (let c = 0; c < width; c++) rightS[c] = totals[c] - leftS[c];
+        let hl = 0;
+        let hr = 0;
+        for (let c = 0; c < width; c++) {
+          const l = missingLeft ? leftS[c] + missS[c] : leftS[c];
+          const r = missingLeft ? totals[c] - leftS[c] - missS[c] : totals[c] - leftS[c];
+          if (l > 0) hl -= l * Math.log(l / lwAll);
+          if (r > 0) hr -= r * Math.log(r / rw);
+        }
+        leftImp = hl;
+        rightImp = hr;
       }
-      const gain = parentImpurity - leftImp - impurity(rightS, rw, options.criterion);
+      const gain = parentImpurity - leftImp - rightImp;
       if (gain > bestGain) {
         bestGain = gain;
         bestFeature = j;
@@ -273,22 +377,22 @@ export function growTree(data: BinnedMatrix, y: Float32Array, weight: Float64Arr
     const histN = h.N;
     const histS = h.S;
     const hb = j * slots;
-    let minBin = slots;
-    let maxBin = 0;
+    let lo = slots;
+    let hi = 0;
     for (let b = 1; b < slots; b++) {
       if (histN[hb + b] > 0) {
-        if (b < minBin) minBin = b;
-        maxBin = b;
+        if (b < lo) lo = b;
+        hi = b;
       }
     }
-    if (maxBin <= minBin) return;
+    if (hi <= lo) return;
     missW = histW[hb];
     missN = histN[hb];
     for (let c = 0; c < width; c++) missS[c] = histS[hb * width + c];
     leftS.fill(0);
     let leftW = 0;
     let leftN = 0;
-    for (let t = minBin; t < maxBin; t++) {
+    for (let t = lo; t < hi; t++) {
       leftW += histW[hb + t];
       leftN += histN[hb + t];
       for (let c = 0; c < width; c++) leftS[c] += histS[(hb + t) * width + c];
@@ -296,104 +400,132 @@ export function growTree(data: BinnedMatrix, y: Float32Array, weight: Float64Arr
     }
   };
 
-  const addRow = (target: Float64Array, i: number): void => {
-    const wi = weight[i];
-    if (k > 0) target[y[i]] += wi;
+  /** Adds the row at position r of `rows` to label sums. */
+  const addRow = (target: Float64Array, offset: number, r: number): void => {
+    const wi = rowW[r];
+    if (k > 0) target[offset + rowL[r]] += wi;
     else {
-      const yi = y[i];
-      target[0] += wi * yi;
-      target[1] += wi * yi * yi;
+      const yi = rowY[r];
+      target[offset] += wi * yi;
+      target[offset + 1] += wi * yi * yi;
     }
-  };
-
-  const clearMissing = (): void => {
-    missS.fill(0);
-    missW = 0;
-    missN = 0;
-  };
-  const addMissing = (i: number): void => {
-    missW += weight[i];
-    missN++;
-    addRow(missS, i);
   };
 
   /** Small-node path: the node's rows sorted by the feature's bin, cuts between distinct bins. */
   const searchSorted = (begin: number, end: number, j: number): void => {
-    clearMissing();
+    missS.fill(0);
+    missW = 0;
+    missN = 0;
     let m = 0;
     for (let r = begin; r < end; r++) {
-      const i = rows[r];
-      const b = codes[i * p + j];
+      const b = codes[rows[r] * p + j];
       if (b === 0) {
-        addMissing(i);
+        missW += rowW[r];
+        missN++;
+        addRow(missS, 0, r);
         continue;
       }
       // Insertion sort as the rows arrive (stable: equal bins keep row order).
       let q = m++;
       while (q > 0 && sortBins[q - 1] > b) {
         sortBins[q] = sortBins[q - 1];
-        sortRows[q] = sortRows[q - 1];
+        sortPos[q] = sortPos[q - 1];
         q--;
       }
       sortBins[q] = b;
-      sortRows[q] = i;
+      sortPos[q] = r;
     }
     if (m < 2 || sortBins[0] === sortBins[m - 1]) return;
     leftS.fill(0);
     let leftW = 0;
     for (let q = 0; q < m - 1; q++) {
-      const i = sortRows[q];
-      leftW += weight[i];
-      addRow(leftS, i);
+      const r = sortPos[q];
+      leftW += rowW[r];
+      addRow(leftS, 0, r);
       if (sortBins[q + 1] !== sortBins[q]) consider(j, sortBins[q], leftW, q + 1);
     }
   };
 
-  /** ExtraTrees: one random cut between the node's lowest and highest bin, its sums from one pass. */
-  const searchRandom = (begin: number, end: number, j: number): void => {
-    let minBin = slots;
-    let maxBin = 0;
+  /**
+   * ExtraTrees: per considered feature, one random cut between the node's lowest and highest
+   * bin (drawn in feature order), then the sums of its sides from one more pass; both passes
+   * read each row's considered features together.
+   */
+  const searchRandom = (begin: number, end: number, considered: Int32Array, m: number): void => {
+    minBin.fill(slots, 0, m);
+    maxBin.fill(0, 0, m);
     for (let r = begin; r < end; r++) {
-      const b = codes[rows[r] * p + j];
-      if (b === 0) continue;
-      if (b < minBin) minBin = b;
-      if (b > maxBin) maxBin = b;
-    }
-    if (maxBin <= minBin) return;
-    const t = minBin + Math.floor(options.rand() * (maxBin - minBin));
-    clearMissing();
-    leftS.fill(0);
-    let leftW = 0;
-    let leftN = 0;
-    for (let r = begin; r < end; r++) {
-      const i = rows[r];
-      const b = codes[i * p + j];
-      if (b === 0) addMissing(i);
-      else if (b <= t) {
-        leftW += weight[i];
-        leftN++;
-        addRow(leftS, i);
+      const rowBase = rows[r] * p;
+      for (let f = 0; f < m; f++) {
+        const b = codes[rowBase + considered[f]];
+        if (b === 0) continue;
+        if (b < minBin[f]) minBin[f] = b;
+        if (b > maxBin[f]) maxBin[f] = b;
       }
     }
-    consider(j, t, leftW, leftN);
+    let drawn = 0;
+    for (let f = 0; f < m; f++) {
+      if (maxBin[f] <= minBin[f]) cutBin[f] = -1;
+      else {
+        cutBin[f] = minBin[f] + Math.floor(options.rand() * (maxBin[f] - minBin[f]));
+        drawn++;
+      }
+    }
+    if (drawn === 0) return;
+    featLeftW.fill(0, 0, m);
+    featLeftN.fill(0, 0, m);
+    featMissW.fill(0, 0, m);
+    featMissN.fill(0, 0, m);
+    featLeftS.fill(0, 0, m * width);
+    featMissS.fill(0, 0, m * width);
+    for (let r = begin; r < end; r++) {
+      const rowBase = rows[r] * p;
+      const wi = rowW[r];
+      for (let f = 0; f < m; f++) {
+        const t = cutBin[f];
+        if (t < 0) continue;
+        const b = codes[rowBase + considered[f]];
+        if (b === 0) {
+          featMissW[f] += wi;
+          featMissN[f]++;
+          addRow(featMissS, f * width, r);
+        } else if (b <= t) {
+          featLeftW[f] += wi;
+          featLeftN[f]++;
+          addRow(featLeftS, f * width, r);
+        }
+      }
+    }
+    for (let f = 0; f < m; f++) {
+      if (cutBin[f] < 0) continue;
+      missW = featMissW[f];
+      missN = featMissN[f];
+      for (let c = 0; c < width; c++) {
+        missS[c] = featMissS[f * width + c];
+        leftS[c] = featLeftS[f * width + c];
+      }
+      consider(considered[f], cutBin[f], featLeftW[f], featLeftN[f]);
+    }
   };
 
   while (stack.length > 0) {
     const { node, begin, end, depth, hist } = stack.pop()!;
     count = end - begin;
-    if (depth >= options.maxDepth || count < 2 * minLeaf) {
-      release(hist);
-      continue;
-    }
     totals.fill(0);
     totalW = 0;
     for (let r = begin; r < end; r++) {
-      const i = rows[r];
-      totalW += weight[i];
-      addLabel(totals, 0, y[i], weight[i], k);
+      totalW += rowW[r];
+      addRow(totals, 0, r);
+    }
+    tree.cover![node] = totalW;
+    if (depth >= options.maxDepth || count < 2 * minLeaf) {
+      tree.value[node] = leafValue();
+      release(hist);
+      continue;
     }
     parentImpurity = impurity(totals, totalW, options.criterion);
     if (parentImpurity <= 1e-12 * Math.max(1, totalW)) {
+      tree.value[node] = leafValue();
       release(hist);
       continue;
     }
@@ -402,42 +534,60 @@ export function growTree(data: BinnedMatrix, y: Float32Array, weight: Float64Arr
     bestFeature = -1;
     bestBin = 0;
     bestMissingLeft = false;
-    const considered = options.maxFeatures >= p ? features : sampleFeatures(features, options.maxFeatures, options.rand);
+    let considered = features;
+    let m = p;
+    if (options.maxFeatures < p) {
+      m = sampleFeatures(featureBuf, options.maxFeatures, options.rand);
+      considered = featureBuf;
+    }
     let h = hist;
     if (options.randomSplits) {
-      for (const j of considered) searchRandom(begin, end, j);
+      searchRandom(begin, end, considered, m);
     } else if (!usesHist(count)) {
-      for (const j of considered) searchSorted(begin, end, j);
+      for (let f = 0; f < m; f++) searchSorted(begin, end, considered[f]);
     } else {
       if (!h) {
         h = acquire();
-        fillHist(h, begin, end, considered);
+        fillHist(h, begin, end, considered, m);
       }
-      for (const j of considered) searchHist(h, j);
+      for (let f = 0; f < m; f++) searchHist(h, considered[f]);
     }
     if (bestFeature < 0) {
+      tree.value[node] = leafValue();
       release(h);
       continue;
     }
     if (options.importance) options.importance[bestFeature] += bestGain;
 
-    // Partition rows in place: left part first.
+    // Partition rows in place (with their weights and labels): left part first.
     let mid = begin;
     for (let r = begin; r < end; r++) {
       const i = rows[r];
-      const b = data.codes[i * p + bestFeature];
+      const b = codes[i * p + bestFeature];
       const goesLeft = b === 0 ? bestMissingLeft : b <= bestBin;
       if (goesLeft) {
         rows[r] = rows[mid];
         rows[mid] = i;
+        const w = rowW[r];
+        rowW[r] = rowW[mid];
+        rowW[mid] = w;
+        if (k > 0) {
+          const l = rowL[r];
+          rowL[r] = rowL[mid];
+          rowL[mid] = l;
+        } else {
+          const v = rowY[r];
+          rowY[r] = rowY[mid];
+          rowY[mid] = v;
+        }
         mid++;
       }
     }
     tree.feature[node] = bestFeature;
     tree.threshold[node] = data.cuts[bestFeature][bestBin - 1];
     tree.missingLeft[node] = bestMissingLeft ? 1 : 0;
-    const leftNode = newNode(begin, mid);
-    const rightNode = newNode(mid, end);
+    const leftNode = newNode();
+    const rightNode = newNode();
     tree.left[node] = leftNode;
     tree.right[node] = rightNode;
     let leftHist: Hist | undefined;
@@ -447,7 +597,7 @@ export function growTree(data: BinnedMatrix, y: Float32Array, weight: Float64Arr
     if (subtract && h && (wantsHist(mid - begin) || wantsHist(end - mid))) {
       const leftSmaller = mid - begin <= end - mid;
       const small = acquire();
-      fillHist(small, leftSmaller ? begin : mid, leftSmaller ? mid : end, features);
+      fillHist(small, leftSmaller ? begin : mid, leftSmaller ? mid : end, features, p);
       const { W: histW, N: histN, S: histS } = h;
       for (let t = 0; t < histW.length; t++) {
         histW[t] -= small.W[t];
@@ -468,18 +618,12 @@ export function growTree(data: BinnedMatrix, y: Float32Array, weight: Float64Arr
     stack.push({ node: rightNode, begin: mid, end, depth: depth + 1, hist: rightHist });
     stack.push({ node: leftNode, begin, end: mid, depth: depth + 1, hist: leftHist });
   }
-  // Internal nodes never predict; dropping their values keeps the state small.
+  // Internal nodes never predict and keep an empty value, which keeps the state small.
   for (let node = 0; node < tree.feature.length; node++) if (tree.feature[node] >= 0) tree.value[node] = [];
   return tree;
 }
 
-function addLabel(target: Float64Array, offset: number, label: number, w: number, k: number): void {
-  if (k > 0) target[offset + label] += w;
-  else {
-    target[offset] += w * label;
-    target[offset + 1] += w * label * label;
-  }
-}
+const NO_VALUE: number[] = [];
 
 /** Weighted impurity × weight (so children's values add up): gini, entropy or squared error. */
 function impurity(sums: Float64Array, w: number, criterion: TreeOptions['criterion']): number {
@@ -515,29 +659,50 @@ function nodeValue(rows: Uint32Array, begin: number, end: number, y: Float32Arra
   return [w > 0 ? s / w : 0];
 }
 
-function sampleFeatures(features: number[], count: number, rand: () => number): number[] {
-  const a = [...features];
+/** The first `count` entries of a partial shuffle of 0..a.length−1, written into `a`; returns `count`. */
+function sampleFeatures(a: Int32Array, count: number, rand: () => number): number {
+  for (let j = 0; j < a.length; j++) a[j] = j;
   for (let i = 0; i < count; i++) {
     const j = i + Math.floor(rand() * (a.length - i));
     const t = a[i];
     a[i] = a[j];
     a[j] = t;
   }
-  return a.slice(0, count);
+  return count;
 }
 
 /** Adds the tree's prediction for every row of X into `out` (rows × width, row-major). */
 export function addTreePredictions(tree: TreeArrays, X: FeatureMatrix, out: Float64Array, width: number, scale: number): void {
-  const n = X.rows;
-  for (let i = 0; i < n; i++) {
-    let node = 0;
-    while (tree.feature[node] >= 0) {
-      const v = X.values[tree.feature[node] * n + i];
-      const left = Number.isNaN(v) ? tree.missingLeft[node] === 1 : v < tree.threshold[node];
-      node = left ? tree.left[node] : tree.right[node];
-    }
-    const value = tree.value[node];
-    for (let c = 0; c < width; c++) out[i * width + c] += scale * value[c];
-  }
+  addForestPredictions([tree], X, out, width, scale);
 }
 
+/**
+ * Adds each tree's prediction × scale for every row of X into `out` (rows × width, row-major).
+ * X is read row by row (copied row-major once): a row's path through a tree then reads one or two
+ * cache lines instead of one per feature column it visits.
+ */
+export function addForestPredictions(trees: TreeArrays[], X: FeatureMatrix, out: Float64Array, width: number, scale: number): void {
+  const n = X.rows;
+  const p = X.cols;
+  const rowMajor = new Float32Array(n * p);
+  for (let j = 0; j < p; j++) {
+    const base = j * n;
+    for (let i = 0; i < n; i++) rowMajor[i * p + j] = X.values[base + i];
+  }
+  for (const tree of trees) {
+    const { feature, threshold, missingLeft, left, right } = tree;
+    for (let i = 0; i < n; i++) {
+      const rowBase = i * p;
+      let node = 0;
+      let f = feature[0];
+      while (f >= 0) {
+        const v = rowMajor[rowBase + f];
+        const goesLeft = v !== v ? missingLeft[node] === 1 : v < threshold[node];
+        node = goesLeft ? left[node] : right[node];
+        f = feature[node];
+      }
+      const value = tree.value[node];
+      for (let c = 0; c < width; c++) out[i * width + c] += scale * value[c];
+    }
+  }
+}

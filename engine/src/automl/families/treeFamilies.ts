@@ -1,6 +1,6 @@
 import type { FeatureMatrix } from '../../gbdt/api';
 import type { FitArgs, FittedModel, HyperparameterSpace, ModelFamily, Task } from '../types';
-import { addTreePredictions, binMatrix, growTree, type TreeArrays } from './cart';
+import { addForestPredictions, binMatrix, growTree, type TreeArrays } from './cart';
 import { balancedWeights, checkColumns, choiceParam, classCount, numParam, throwIfCanceled } from './familyUtils';
 import { seededRandom } from './random';
 
@@ -113,7 +113,7 @@ class TreeEnsembleModel implements FittedModel {
     const out = new Float64Array(X.rows * width);
     const prior = this.s.prior?.length === width ? this.s.prior : undefined;
     const scale = 1 / (this.s.trees.length + (prior ? 1 : 0));
-    for (const tree of this.s.trees) addTreePredictions(tree, X, out, width, scale);
+    addForestPredictions(this.s.trees, X, out, width, scale);
     if (prior) for (let i = 0; i < X.rows; i++) for (let c = 0; c < width; c++) out[i * width + c] += scale * prior[c];
     return out;
   }
