@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
 import type { ArtifactRef, RunRecord } from '../../engine/src/store/records';
@@ -180,6 +180,68 @@ describe.skipIf(slurmSkipReason !== undefined)('weir run --executor slurm on the
     expect(next.slurm?.node).toBeUndefined();
     expect(next.outputs).toEqual({});
     await waitFor(() => !liveJobs().some((j) => j.id === longJob || j.id === nextJob), 30_000, 'the jobs to leave squeue');
+  });
+
+  test('while squeue fails (controller unreachable) the step log says so once with the error and since when, again when it answers; the run keeps waiting and records a job that ends meanwhile', { timeout: 120_000 }, async () => {
+    const root = tempDir('weir-slurm-outage-');
+    // The controller stays up (other tests share it). While the flag file exists, the squeue
+    // weir run finds first on its PATH is the real one told to reach the controller at a port
+    // where none listens (port 1), so it fails as it does when the controller is unreachable.
+    const realSqueue = spawnSync('sh', ['-c', 'command -v squeue'], { encoding: 'utf8' }).stdout.trim();
+    const conf = /^SLURM_CONF\s*=\s*(\S+)/m.exec(spawnSync('scontrol', ['show', 'config'], { encoding: 'utf8' }).stdout)?.[1] ?? '/etc/slurm/slurm.conf';
+    const unreachable = path.join(root, 'unreachable.conf');
+    const kept = readFileSync(conf, 'utf8').split('\n').filter((l) => !/^\s*(SlurmctldPort|MessageTimeout)\s*=/i.test(l));
+    writeFileSync(unreachable, [...kept, 'SlurmctldPort=1', 'MessageTimeout=2', ''].join('\n'));
+    const bin = path.join(root, 'bin');
+    const down = path.join(root, 'controller-down');
+    const message = 'slurm_load_jobs error: Unable to contact slurm controller (connect failure)';
+    mkdirSync(bin);
+    writeFileSync(path.join(bin, 'squeue'), `#!/bin/sh\nif [ -e '${down}' ]; then SLURM_CONF='${unreachable}' exec '${realSqueue}' "$@"; fi\nexec '${realSqueue}' "$@"\n`, { mode: 0o755 });
+    const answered = spawnSync(path.join(bin, 'squeue'), ['-h'], { encoding: 'utf8', timeout: 30_000 });
+    expect(answered.status).toBe(0); // no flag yet: the real controller answers
+    writeFileSync(
+      path.join(root, 'wait.pipeline.yaml'),
+      ['steps:', '  held:', '    script: "while [ ! -e release ]; do sleep 0.2; done; echo ran > ${{ outputs.out }}"', '    outputs: { out: file }', ''].join('\n'),
+    );
+    const running = startWeir(root, ['run', 'wait.pipeline.yaml', '--executor', 'slurm'], { PATH: `${bin}:${process.env.PATH}` });
+    try {
+      const run = await waitFor(() => {
+        const r = latestRun(root);
+        return r && stepOf(r, 'held').slurm?.state === 'RUNNING' ? r : undefined;
+      }, 60_000, 'held to run');
+      const jobId = stepOf(run, 'held').slurm!.jobId;
+      const logFile = path.join(root, '.weir', 'runs', run.id, 'logs', 'held.log');
+      const log = () => (existsSync(logFile) ? readFileSync(logFile, 'utf8') : '');
+      const count = (re: RegExp) => log().split('\n').filter((l) => re.test(l)).length;
+      const failing = new RegExp(`^squeue fails since \\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z: ${message.replace(/[()]/g, '\\$&')} — the Slurm controller does not answer; job ${jobId} keeps its place on the cluster and weir run keeps waiting for it`);
+      const answering = new RegExp(`^squeue answers again, after failing for [\\d.]+ s \\(since \\d{4}-[\\d:T.-]+Z\\); following job ${jobId} again$`);
+
+      writeFileSync(down, '');
+      await waitFor(() => count(failing) === 1, 30_000, 'the log to say squeue fails');
+      // Said once however many polls fail.
+      await new Promise((r) => setTimeout(r, 1500));
+      expect(count(failing)).toBe(1);
+      expect(latestRun(root)!.status).toBe('Running');
+      rmSync(down);
+      await waitFor(() => count(answering) === 1, 30_000, 'the log to say squeue answers again');
+
+      // A second outage, during which the job ends: the step is recorded from its result file.
+      writeFileSync(down, '');
+      await waitFor(() => count(failing) === 2, 30_000, 'the log to say squeue fails again');
+      writeFileSync(path.join(root, 'release'), '');
+      expect(await running.exited, running.output()).toBe(0);
+      expect(existsSync(down)).toBe(true);
+      const final = latestRun(root)!;
+      expect(final.status).toBe('Completed');
+      expect(count(answering)).toBe(1);
+      // weir run streamed the lines it wrote into the log, each once.
+      expect(running.output().split('\n').filter((l) => /squeue fails since/.test(l)).length).toBe(2);
+      expect(running.output().split('\n').filter((l) => /squeue answers again/.test(l)).length).toBe(1);
+    } finally {
+      rmSync(down, { force: true });
+      writeFileSync(path.join(root, 'release'), '');
+      running.child.kill();
+    }
   });
 
   test('kill -9 of weir run: the next store open marks the run Interrupted and scancels its jobs', { timeout: 120_000 }, async () => {

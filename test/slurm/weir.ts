@@ -16,8 +16,8 @@ export function weir(cwd: string, args: string[], env: NodeJS.ProcessEnv = {}): 
   return { code: r.status ?? -1, out: r.stdout, err: r.stderr };
 }
 
-export function startWeir(cwd: string, args: string[]) {
-  const child = spawn(process.execPath, [cliBundle, ...args], { cwd, env: { ...process.env, ...nodePath, WEIR_CLI_MAIN: '1' } });
+export function startWeir(cwd: string, args: string[], env: NodeJS.ProcessEnv = {}) {
+  const child = spawn(process.execPath, [cliBundle, ...args], { cwd, env: { ...process.env, ...nodePath, WEIR_CLI_MAIN: '1', ...env } });
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr.on('data', (d: Buffer) => (out += d.toString()));

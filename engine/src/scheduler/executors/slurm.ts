@@ -8,6 +8,7 @@ import type { WorkspaceStore } from '../../store/storeApi';
 import type { ExecutorJob, ExecutorOutcome, StepExecutor } from './executor';
 import { jobFile, readJobFile, writeJobFile, type JobResult } from './jobFiles';
 import { clusterTrialWorkers, trialWorkerArgs } from './trialWorkers';
+import { formatDuration } from '../../util/format';
 import { FINAL_JOB_STATES, cancelJobs, describeEndState, firstLine, jobStates, slurmCommand } from './slurmCommands';
 
 /**
@@ -115,6 +116,8 @@ interface Watched {
   ended?: { state: string; reason?: string };
   /** Set when the scheduler canceled the job because a step it waits for failed. */
   canceledAsDependant?: boolean;
+  /** Set once its log says squeue fails (an outage), so the recovery is said there too. */
+  toldOutage?: boolean;
   resolve(outcome: ExecutorOutcome): void;
   reject(error: unknown): void;
 }
@@ -125,6 +128,8 @@ export class SlurmExecutor implements StepExecutor {
   private readonly watched = new Map<string, Watched>();
   private timer: NodeJS.Timeout | undefined;
   private polling = false;
+  /** Since when squeue fails (the controller unreachable), with its first error line. */
+  private outage: { since: number; error: string } | undefined;
   private readonly engine: string[];
 
   constructor(
@@ -231,8 +236,38 @@ export class SlurmExecutor implements StepExecutor {
     }
   }
 
+  /**
+   * While squeue fails (the controller unreachable, e.g. restarting), the jobs keep their
+   * place on the cluster and the run keeps waiting: a job that ends meanwhile is still
+   * recorded from its result file. Each watched step's log says so once, with squeue's error
+   * and since when, and again when squeue answers. The line is appended to the log the job
+   * writes (one O_APPEND write of a whole line, as the job's own), and streamed from there.
+   */
+  private async noteOutage(error: string | undefined, asked: number): Promise<void> {
+    const now = Date.now();
+    if (error !== undefined) this.outage ??= { since: asked, error };
+    const outage = this.outage;
+    if (!outage) return;
+    const since = new Date(outage.since).toISOString();
+    for (const [name, w] of this.watched) {
+      let line: string | undefined;
+      if (error !== undefined && !w.toldOutage) {
+        w.toldOutage = true;
+        line = `squeue fails since ${since}: ${outage.error} — the Slurm controller does not answer; job ${w.info.jobId} keeps its place on the cluster and weir run keeps waiting for it (a step that ends meanwhile is still recorded)`;
+      } else if (error === undefined && w.toldOutage) {
+        w.toldOutage = false;
+        line = `squeue answers again, after failing for ${formatDuration(now - outage.since)} (since ${since}); following job ${w.info.jobId} again`;
+      }
+      if (line) await this.store.appendLog(this.runId, name, `${line}\n`).catch(() => undefined);
+    }
+    if (error === undefined) this.outage = undefined;
+  }
+
   private async poll(): Promise<void> {
-    const states = await jobStates([...this.watched.values()].map((w) => w.info.jobId)).catch(() => undefined);
+    const asked = Date.now();
+    const answer = await jobStates([...this.watched.values()].map((w) => w.info.jobId)).catch((e: Error) => ({ error: e.message }));
+    const states = 'states' in answer ? answer.states : undefined;
+    await this.noteOutage('error' in answer ? answer.error : undefined, asked);
     for (const [name, w] of [...this.watched]) {
       try {
         await this.tailLog(w);

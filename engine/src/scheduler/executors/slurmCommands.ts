@@ -49,19 +49,21 @@ export interface JobState {
  * The states of the given jobs: `squeue --states=all` also lists jobs that ended recently
  * (the controller keeps them for MinJobAge, 300 s by default), which is how an end state is
  * learnt without the accounting daemon. A job the controller no longer knows is left out.
+ * When squeue fails otherwise (the controller unreachable: `slurm_load_jobs error: Unable to
+ * contact slurm controller`), `error` is its first error line and nothing is known of the jobs.
  */
-export async function jobStates(jobIds: string[]): Promise<Map<string, JobState> | undefined> {
+export async function jobStates(jobIds: string[]): Promise<{ states: Map<string, JobState> } | { error: string }> {
   const out = new Map<string, JobState>();
-  if (!jobIds.length) return out;
+  if (!jobIds.length) return { states: out };
   const r = await slurmCommand('squeue', ['-h', '--states=all', '-j', jobIds.join(','), '-o', '%i|%T|%N|%r']);
   // squeue fails when every listed id is unknown to it; an empty map then says "all gone".
-  if (r.code !== 0) return /Invalid job id/i.test(r.stderr) ? out : undefined;
+  if (r.code !== 0) return /Invalid job id/i.test(r.stderr) ? { states: out } : { error: firstLine(r.stderr) || `squeue exit code ${r.code}` };
   for (const line of r.stdout.split('\n')) {
     const [jobId, state, node, reason] = line.trim().split('|');
     if (!jobId || !state) continue;
     out.set(jobId, { jobId, state, ...(node ? { node } : {}), ...(reason && reason !== 'None' && reason !== '(null)' ? { reason } : {}) });
   }
-  return out;
+  return { states: out };
 }
 
 export async function cancelJobs(jobIds: string[]): Promise<void> {
