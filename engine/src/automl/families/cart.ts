@@ -97,6 +97,30 @@ export interface TreeOptions {
   histogramSubtraction?: boolean;
   /** Nodes of at most this many rows search from sorted rows (default `SMALL_NODE_ROWS`; tests compare the paths). */
   smallNodeRows?: number;
+  /**
+   * Buffers kept from one tree to the next of a forest (`treeWorkspace()`): a forest on a table
+   * with many features and classes otherwise allocates its histograms again for every tree.
+   */
+  workspace?: TreeWorkspace;
+}
+
+/** Per-bin histograms of a node (weight, row count, label sums per feature and bin). */
+interface Hist {
+  W: Float64Array;
+  N: Float64Array;
+  S: Float64Array;
+}
+
+/** Histograms free for the next node or tree, for one shape (features × label width). */
+export interface TreeWorkspace {
+  size: number;
+  width: number;
+  hists: Hist[];
+}
+
+/** A workspace for the trees of one forest (held by the fit, dropped with it). */
+export function treeWorkspace(): TreeWorkspace {
+  return { size: 0, width: 0, hists: [] };
 }
 
 /** A fitted tree as flat arrays (plain JSON in a model's state). Leaves have feature −1. */
@@ -167,13 +191,17 @@ export function growTree(data: BinnedMatrix, y: Float32Array, weight: Float64Arr
   const featureBuf = new Int32Array(p);
   // Histograms of every feature for one node: per bin, weight, row count and label sums.
   const slots = MAX_BINS + 1;
-  interface Hist {
-    W: Float64Array;
-    N: Float64Array;
-    S: Float64Array;
+  // Histograms are reused: a deep tree would otherwise allocate one per node (and a forest
+  // one per tree, given a workspace). Only a feature's first `binsUsed[j]` bins are ever written
+  // (bin 0 missing, then one more than its cuts), so only those are cleared and scanned.
+  const ws = options.workspace;
+  if (ws && (ws.size !== p * slots || ws.width !== width)) {
+    ws.size = p * slots;
+    ws.width = width;
+    ws.hists = [];
   }
-  // Histograms are reused: a deep tree would otherwise allocate one per node.
-  const pool: Hist[] = [];
+  const pool: Hist[] = ws ? ws.hists : [];
+  const binsUsed = Int32Array.from(data.cuts, (c) => c.length + 2);
   const acquire = (): Hist => pool.pop() ?? { W: new Float64Array(p * slots), N: new Float64Array(p * slots), S: new Float64Array(p * slots * width) };
   const release = (h: Hist | undefined): void => {
     if (h) pool.push(h);
@@ -184,9 +212,10 @@ export function growTree(data: BinnedMatrix, y: Float32Array, weight: Float64Arr
     const { W, N, S } = h;
     for (let f = 0; f < m; f++) {
       const j = considered[f];
-      W.fill(0, j * slots, (j + 1) * slots);
-      N.fill(0, j * slots, (j + 1) * slots);
-      S.fill(0, j * slots * width, (j + 1) * slots * width);
+      const top = j * slots + binsUsed[j];
+      W.fill(0, j * slots, top);
+      N.fill(0, j * slots, top);
+      S.fill(0, j * slots * width, top * width);
     }
     for (let r = begin; r < end; r++) {
       const wi = rowW[r];
@@ -379,7 +408,8 @@ export function growTree(data: BinnedMatrix, y: Float32Array, weight: Float64Arr
     const hb = j * slots;
     let lo = slots;
     let hi = 0;
-    for (let b = 1; b < slots; b++) {
+    const top = binsUsed[j];
+    for (let b = 1; b < top; b++) {
       if (histN[hb + b] > 0) {
         if (b < lo) lo = b;
         hi = b;

@@ -1,6 +1,6 @@
 import type { FeatureMatrix } from '../../gbdt/api';
 import type { FitArgs, FittedModel, HyperparameterSpace, ModelFamily, Task } from '../types';
-import { addForestPredictions, binMatrix, growTree, type TreeArrays } from './cart';
+import { addForestPredictions, binMatrix, growTree, treeWorkspace, type TreeArrays } from './cart';
 import { balancedWeights, checkColumns, choiceParam, classCount, numParam, throwIfCanceled } from './familyUtils';
 import { seededRandom } from './random';
 
@@ -46,6 +46,7 @@ function fitTrees(kind: Kind, family: string, args: FitArgs): FittedModel {
   const importance = new Float64Array(p);
   const grown: TreeArrays[] = [];
   const weight = new Float64Array(X.rows);
+  const workspace = treeWorkspace();
   for (let t = 0; t < trees; t++) {
     // A stopped trial stops between trees instead of finishing a large forest.
     throwIfCanceled(args.signal, () => `${family} fit after ${t} of ${trees} trees`);
@@ -64,6 +65,7 @@ function fitTrees(kind: Kind, family: string, args: FitArgs): FittedModel {
         rand,
         importance,
         leafPseudoCount: kind === 'single' ? 1 : 0,
+        workspace,
       }),
     );
   }
