@@ -157,6 +157,39 @@ describe('runSearch budget rules', () => {
     expect(limits.filter((l) => l.projectLimitMs === l.timeoutMs).every((l) => l.why?.projection === l.why?.timeout)).toBe(true);
   });
 
+  it('a trial started before any had completed is held to the search\'s cap once one has, and its message says which cap and why', async () => {
+    const budgetMs = 60_000;
+    // The booster's trials take 0.5 s each, so the clock passes the cap on the Slow trial (half the budget, as no trial had completed when it started).
+    const sim: Sim = { duration: (r) => (r.family === 'Slow' ? 40_000 : 500), score: boostSim.score };
+    let stopped: string | undefined;
+    const { outcome } = await search(sim, {
+      budgetMs,
+      runner: (clock) => {
+        const inner = fakeRunner(sim, clock, budgetMs);
+        const waiting = new Map<number, (reason: string) => void>();
+        return {
+          ...inner,
+          size: 2,
+          // Slow runs until it is stopped; the booster's trials complete beside it.
+          run: (request, timeoutMs, keep, spread, projectLimitMs, why) => {
+            if (request.family !== 'Slow') return inner.run(request, timeoutMs, keep, spread, projectLimitMs, why);
+            expect(timeoutMs).toBeUndefined();
+            const startedAt = clock.t;
+            return new Promise<TrialReply>((resolve) => waiting.set(request.iteration, (reason) => resolve({ status: 'Canceled', error: reason, durationMs: clock.t - startedAt })));
+          },
+          cancel: (iteration, reason) => {
+            stopped ??= reason;
+            waiting.get(iteration)?.(reason);
+          },
+        };
+      },
+    });
+    const slow = outcome.trials.find((t) => t.algorithm === 'Slow')!;
+    expect(slow.status).toBe('Canceled');
+    expect(stopped).toMatch(/^stopped at \d+\.\d s, the 50% of the experiment timeout one trial may take \(held to it once another trial had completed\)$/);
+    expect(slow.error).toBe(stopped);
+  });
+
   it('estimates a trial from the nearest cheaper measured one, so it spends the budget instead of stopping early', async () => {
     // Fixed cost 200 ms per trial plus 1 ms per tree: scaling the tiny start's time per cost
     // would forbid large trials long before the budget is spent.

@@ -121,6 +121,10 @@ const ESTIMATE_MARGIN = 1.25;
 export const MAX_TRIAL_SHARE = 0.2;
 /** The booster's trials may take up to this share of the budget; one that does not fit is shrunk (see `CostFrugalSearch.shrink`). */
 export const MAX_BOOSTER_SHARE = 0.5;
+/** Why a trial is held to the search's own cap on one trial, a share of the budget (the user set no lower iteration_timeout_minutes). */
+function shareWhy(share: number): string {
+  return `the ${Math.round(share * 100)}% of the experiment timeout one trial may take`;
+}
 /**
  * With a time budget and a free worker besides, a booster trial estimated at more than this
  * share of the budget (or not yet estimated) runs fold-parallel on every free worker.
@@ -547,7 +551,7 @@ export async function runSearch(o: SearchOptions): Promise<SearchOutcome> {
         capTimer = setInterval(() => {
           if (now() - startedMs >= capMs && [...results.values()].some((r) => r.status === 'Completed')) {
             clearInterval(capTimer);
-            o.runner.cancel(p.iteration, `stopped past ${Math.round(share * 100)}% of the experiment timeout`);
+            o.runner.cancel(p.iteration, `stopped at ${((now() - startedMs) / 1000).toFixed(1)} s, ${shareWhy(share)} (held to it once another trial had completed)`);
           }
         }, 250);
       }
@@ -565,7 +569,7 @@ export async function runSearch(o: SearchOptions): Promise<SearchOutcome> {
     const timeoutWhy = capped
       ? untilFallback
         ? 'the point where, with no trial completed, the fallback runs'
-        : `the ${Math.round(share * 100)}% of the experiment timeout one trial may take`
+        : shareWhy(share)
       : `iteration_timeout_minutes (${+((timeoutMs ?? 0) / 60_000).toPrecision(6)} min)`;
     const why = { timeout: timeoutWhy, projection: projectLimitMs === timeoutMs ? timeoutWhy : 'the time left of the experiment timeout' };
     const done = o.runner
