@@ -319,6 +319,7 @@ export function growTree(data: BinnedMatrix, y: Float32Array, weight: Float64Arr
   const minBin = new Int32Array(p);
   const maxBin = new Int32Array(p);
   const cutBin = new Int32Array(p);
+  const drawnFeature = new Int32Array(p);
   const featLeftW = new Float64Array(p);
   const featLeftN = new Float64Array(p);
   const featLeftS = new Float64Array(p * width);
@@ -493,48 +494,69 @@ export function growTree(data: BinnedMatrix, y: Float32Array, weight: Float64Arr
         if (b > maxBin[f]) maxBin[f] = b;
       }
     }
+    // The features with a cut, in order.
     let drawn = 0;
     for (let f = 0; f < m; f++) {
-      if (maxBin[f] <= minBin[f]) cutBin[f] = -1;
-      else {
-        cutBin[f] = minBin[f] + Math.floor(options.rand() * (maxBin[f] - minBin[f]));
+      if (maxBin[f] > minBin[f]) {
+        cutBin[drawn] = minBin[f] + Math.floor(options.rand() * (maxBin[f] - minBin[f]));
+        drawnFeature[drawn] = considered[f];
         drawn++;
       }
     }
     if (drawn === 0) return;
-    featLeftW.fill(0, 0, m);
-    featLeftN.fill(0, 0, m);
-    featMissW.fill(0, 0, m);
-    featMissN.fill(0, 0, m);
-    featLeftS.fill(0, 0, m * width);
-    featMissS.fill(0, 0, m * width);
+    featLeftW.fill(0, 0, drawn);
+    featLeftN.fill(0, 0, drawn);
+    featMissW.fill(0, 0, drawn);
+    featMissN.fill(0, 0, drawn);
+    featLeftS.fill(0, 0, drawn * width);
+    featMissS.fill(0, 0, drawn * width);
+    // Whether a row goes left is a coin toss, so it is added as a 0/1 factor rather than
+    // branched on (adding w·0 leaves a sum exactly as it was).
     for (let r = begin; r < end; r++) {
       const rowBase = rows[r] * p;
       const wi = rowW[r];
-      for (let f = 0; f < m; f++) {
-        const t = cutBin[f];
-        if (t < 0) continue;
-        const b = codes[rowBase + considered[f]];
-        if (b === 0) {
-          featMissW[f] += wi;
-          featMissN[f]++;
-          addRow(featMissS, f * width, r);
-        } else if (b <= t) {
-          featLeftW[f] += wi;
-          featLeftN[f]++;
-          addRow(featLeftS, f * width, r);
+      if (k > 0) {
+        const li = rowL[r];
+        for (let d = 0; d < drawn; d++) {
+          const b = codes[rowBase + drawnFeature[d]];
+          if (b === 0) {
+            featMissW[d] += wi;
+            featMissN[d]++;
+            featMissS[d * width + li] += wi;
+            continue;
+          }
+          const isLeft = (b - 1 - cutBin[d]) >>> 31;
+          featLeftW[d] += wi * isLeft;
+          featLeftN[d] += isLeft;
+          featLeftS[d * width + li] += wi * isLeft;
+        }
+      } else {
+        const yi = rowY[r];
+        for (let d = 0; d < drawn; d++) {
+          const b = codes[rowBase + drawnFeature[d]];
+          if (b === 0) {
+            featMissW[d] += wi;
+            featMissN[d]++;
+            featMissS[d * 2] += wi * yi;
+            featMissS[d * 2 + 1] += wi * yi * yi;
+            continue;
+          }
+          const isLeft = (b - 1 - cutBin[d]) >>> 31;
+          featLeftW[d] += wi * isLeft;
+          featLeftN[d] += isLeft;
+          featLeftS[d * 2] += wi * yi * isLeft;
+          featLeftS[d * 2 + 1] += wi * yi * yi * isLeft;
         }
       }
     }
-    for (let f = 0; f < m; f++) {
-      if (cutBin[f] < 0) continue;
-      missW = featMissW[f];
-      missN = featMissN[f];
+    for (let d = 0; d < drawn; d++) {
+      missW = featMissW[d];
+      missN = featMissN[d];
       for (let c = 0; c < width; c++) {
-        missS[c] = featMissS[f * width + c];
-        leftS[c] = featLeftS[f * width + c];
+        missS[c] = featMissS[d * width + c];
+        leftS[c] = featLeftS[d * width + c];
       }
-      consider(considered[f], cutBin[f], featLeftW[f], featLeftN[f]);
+      consider(drawnFeature[d], cutBin[d], featLeftW[d], featLeftN[d]);
     }
   };
 
