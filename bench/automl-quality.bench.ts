@@ -284,8 +284,14 @@ async function runSeed(t: BenchTable, table: ColumnarTable, seed: number, cores:
       maxBuffer: 64 * 2 ** 20,
     });
     if (py.status !== 0) throw new Error(`python peers failed on ${t.name}: ${py.stderr.slice(-2000)}`);
-    const res = JSON.parse(py.stdout.trim().split('\n').pop()!) as { peers: Record<string, number>; weir: Record<string, number>; xgb_trials: number };
-    console.log(`  peers: ${((performance.now() - t0) / 1000).toFixed(1)} s (XGBoost search: ${res.xgb_trials} configurations)`);
+    const res = JSON.parse(py.stdout.trim().split('\n').pop()!) as {
+      peers: Record<string, number>;
+      weir: Record<string, number>;
+      xgb_trials: number;
+      xgb_best: { cv: number; params: Record<string, number> } | null;
+    };
+    const xgbBest = res.xgb_best ? `, best CV ${f4(res.xgb_best.cv)} with ${JSON.stringify(res.xgb_best.params)}` : '';
+    console.log(`  peers: ${((performance.now() - t0) / 1000).toFixed(1)} s (XGBoost search: ${res.xgb_trials} configurations${xgbBest})`);
     console.log(
       `  test ${t.task === 'classification' ? 'AUC_weighted' : 'r2'}${multi ? ` (seed ${seed})` : ''}: ${runs.map((r) => `Weir ${r.budget} min ${f4(res.weir[r.predFile])}`).join(', ')}; ${Object.entries(res.peers).map(([k, v]) => `${k} ${f4(v)}`).join(', ')}`,
     );

@@ -17,7 +17,8 @@ AUC for a binary label) or r2.
 
 Usage: python3 automl_quality_peers.py TRAIN.csv TEST.csv LABEL TASK SECONDS SEED THREADS [WEIR_PRED.json ...] [--weir-only]
 (`--weir-only`: score Weir's predictions only, no peers.)
-Prints one JSON line: {"peers": {name: score}, "weir": {file: score}, "xgb_trials": n}.
+Prints one JSON line: {"peers": {name: score}, "weir": {file: score}, "xgb_trials": n, "xgb_best":
+{"cv": mean 5-fold CV score, "params": the configuration refit} (null without a search)}.
 """
 import json
 import sys
@@ -138,7 +139,7 @@ def xgb_search(X, y, task, k, seconds, seed, threads):
         s = float(np.mean(scores))
         if s > best:
             best, best_params = s, params
-    return best_params, trials
+    return best_params, trials, best
 
 
 def main():
@@ -187,9 +188,10 @@ def main():
         rf = RandomForestRegressor(n_estimators=300, n_jobs=threads, random_state=seed).fit(imp.transform(Xtr), ytr)
         peers["rf"] = score(pred=rf.predict(imp.transform(Xte)))
 
-    xgb_trials = 0
+    xgb_trials, xgb_best = 0, None
     if seconds > 0:
-        params, xgb_trials = xgb_search(Xtr, ytr, task, k, seconds, seed, threads)
+        params, xgb_trials, xgb_cv = xgb_search(Xtr, ytr, task, k, seconds, seed, threads)
+        xgb_best = {"cv": xgb_cv, "params": {name: round(v, 4) for name, v in params.items()}}
         predict = xgb_fit(Xtr, ytr, task, k, params, seed, threads)
         peers["xgb_search"] = score(pred=predict(Xte)) if task == "regression" else score(predict(Xte))
 
@@ -204,7 +206,7 @@ def main():
             for c, values in w["probabilities"].items():
                 p[:, classes.index(c)] = values
             weir[f] = score(p)
-    print(json.dumps({"peers": peers, "weir": weir, "xgb_trials": xgb_trials}))
+    print(json.dumps({"peers": peers, "weir": weir, "xgb_trials": xgb_trials, "xgb_best": xgb_best}))
 
 
 if __name__ == "__main__":
