@@ -208,6 +208,14 @@ function forestLowCost(task: Task, data: { rows: number; features: number; class
  * classes, 17 s on 43k rows × 26 features, regression). Nodes per tree ≈ a third of the rows
  * for classification (pure leaves come early), about the rows for regression, each ≈ 150
  * bytes plus 8 a class in a leaf.
+ *
+ * Both were measured before the CART builder's one-pass nodes (docs/automl-parts.md, Forest
+ * speed): classification forests now fit in about 0.55–0.75 of that CPU (Letter RF 100 trees
+ * 1.5–1.9 s at load 7–10) and pure leaves share their class array (Letter ExtraTrees' heap
+ * 274 → 121 MB); regression is about as before. The bounds were left as they were: Soybean's
+ * forests are at the 300-tree cap and Letter's at the AUC ceiling, so no dev table could show
+ * what larger classification forests would buy; raise WORK_PER_FOLD for classification only
+ * with such a measurement (on tables where forests are work-bound and not at a ceiling).
  */
 const WORK_PER_FOLD = 1.2e8;
 const BYTES_PER_FOLD_MODEL = 40e6;
