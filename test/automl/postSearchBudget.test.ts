@@ -148,16 +148,20 @@ describe('a whole run with many classes stays within its budget and the reserve'
     const finished = logs.find((l) => l.startsWith('AutoML finished in '))!;
     const m = /^AutoML finished in ([\d.]+) s of the 6\.0 s budget \([\d.]+ s (over|to spare)\): preparation [\d.]+ s, search [\d.]+ s, ensembles [\d.]+ s, outputs [\d.]+ s \(reserved: ensembles ([\d.]+) s, outputs ([\d.]+) s\)$/.exec(finished);
     expect(m, finished).not.toBeNull();
-    const [, total, , , outputsReserve] = m!;
+    const [, total, , ensemblesReserve, outputsReserve] = m!;
     const run = logs.filter((l) => !l.startsWith('iteration') && !l.startsWith('guardrail')).join('\n');
-    if (logs.some((l) => l.startsWith('no trial completed by the search\'s deadline'))) {
-      // On a machine so loaded that no trial completed in time, the fallback runs past the
-      // search's deadline, unpriced (docs/automl.md): the log must say by how much.
-      expect(run).toMatch(/budget overrun: the search ended [\d.]+ s past its deadline/);
-    } else {
-      // The run's own clock: the budget is overrun by no more than the outputs' reserve.
-      expect(Number(total), run).toBeLessThanOrEqual(6 + Number(outputsReserve));
+    // The run's own clock: the budget is overrun by no more than the outputs' reserve…
+    let bound = 6 + Number(outputsReserve);
+    if (logs.some((l) => l.startsWith('no trial completed by '))) {
+      // …unless no trial completed and the no-model fallback ran slower than priced, past the
+      // ensembles' deadline: the engine promises only to say by how much (docs/automl.md), and
+      // the run may end that much later (the three numbers are logged to 0.1 s).
+      const ended = /^(?:budget overrun: the search ended ([\d.]+) s past|fallback: the search ended [\d.]+ s before) its deadline \(the fallback \w+ trial took [\d.]+ s, Completed\)/m.exec(run);
+      expect(ended, run).not.toBeNull();
+      const past = Number(ended![1] ?? 0) - Number(ensemblesReserve);
+      if (past > 0) bound += past + 0.1;
     }
+    expect(Number(total), run).toBeLessThanOrEqual(bound);
     expect(logs.some((l) => l.startsWith('outputs: model folder '))).toBe(true);
     expect(trials.filter((t) => t.status === 'Completed').length).toBeGreaterThan(0);
   });

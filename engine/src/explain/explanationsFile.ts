@@ -181,7 +181,13 @@ export async function buildExplanationsInThreads(artifact: ModelArtifact, data: 
   const helpers = Array.from({ length: Math.min(opts.threads, job.batches) - 1 }, () => explainInWorker(workerPath, job));
   const parts = explainClaimed(job, () => performance.now());
   const mine = parts.length;
-  for (const theirs of await Promise.all(helpers)) parts.push(...theirs);
+  // With a deadline, a helper is waited for until it passes, no longer (this thread's own
+  // batch in progress may already have run past it): one still starting (a thread's start
+  // took 0.3 s at load 7–10) or in a batch then is stopped, and its batch is not covered.
+  const waitMs = until ? until.deadline - performance.now() : Infinity;
+  const stopAt = Number.isFinite(waitMs) ? setTimeout(() => helpers.forEach((h) => h.stop()), Math.max(0, waitMs)) : undefined;
+  for (const theirs of await Promise.all(helpers.map((h) => h.parts))) parts.push(...theirs);
+  clearTimeout(stopAt);
   opts.report?.({ threads: helpers.length + 1, batches: job.batches, helperBatches: parts.length - mine });
   // Batches a failed helper claimed and did not return: this thread does them, before the deadline.
   const done = new Set(parts.map((p) => p.at[0]));
@@ -204,9 +210,10 @@ function explainWorkerPath(): string | undefined {
   }
 }
 
-/** One helper thread's share of the job: the parts it explained, or none when it failed. */
-function explainInWorker(workerPath: string, job: ExplainJob): Promise<ExplainPart[]> {
-  return new Promise((resolve) => {
+/** One helper thread's share of the job: the parts it explained, or none when it failed or was stopped. */
+function explainInWorker(workerPath: string, job: ExplainJob): { parts: Promise<ExplainPart[]>; stop(): void } {
+  let stop = () => {};
+  const parts = new Promise<ExplainPart[]>((resolve) => {
     let worker: Worker;
     try {
       worker = new Worker(workerPath);
@@ -218,6 +225,7 @@ function explainInWorker(workerPath: string, job: ExplainJob): Promise<ExplainPa
       resolve(parts);
       void worker.terminate();
     };
+    stop = () => finish([]);
     worker.unref();
     worker.on('message', (reply: WorkerReply) => finish(reply.type === 'explained' ? reply.parts : []));
     worker.on('error', () => finish([]));
@@ -226,6 +234,7 @@ function explainInWorker(workerPath: string, job: ExplainJob): Promise<ExplainPa
     const deadlineEpoch = job.deadline === undefined ? undefined : performance.timeOrigin + job.deadline;
     worker.postMessage({ type: 'explain', artifact: job.artifact, X: job.X, batches: job.batches, next: job.next, deadlineEpoch } satisfies WorkerRequest);
   });
+  return { parts, stop: () => stop() };
 }
 
 function fileOf(artifact: ModelArtifact, data: ExplainData, plan: ExplainPlan, rows: Uint32Array, e: ModelExplanation): ExplanationsFile {
