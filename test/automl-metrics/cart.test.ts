@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { addTreePredictions, binMatrix, growTree } from '../../engine/src/automl/families/cart';
+import { addForestPredictions, binMatrix, growTree } from '../../engine/src/automl/families/cart';
 import { seededRandom } from '../../engine/src/automl/families/random';
 
 describe('CART builder', () => {
@@ -64,7 +64,7 @@ describe('CART builder', () => {
       rand: seededRandom(5),
     });
     const out = new Float64Array(n * 3);
-    addTreePredictions(tree, Xd, out, 3, 1);
+    addForestPredictions([tree], Xd, out, 3, 1);
     // Rows only share a leaf when they share every feature's bin: nearly all are fitted exactly.
     let right = 0;
     for (let i = 0; i < n; i++) if (out[i * 3 + yClass[i]] > 0.5) right++;

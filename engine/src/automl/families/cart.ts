@@ -271,13 +271,13 @@ export function growTree(data: BinnedMatrix, y: Float32Array, weight: Float64Arr
     tree.cover!.push(0);
     return node;
   };
-  const prior = k > 0 ? nodeValue(rows, 0, rows.length, y, weight, k, [], 0) : [];
+  const prior = k > 0 ? classShares(rowL, rowW, k) : [];
   const pseudo = options.leafPseudoCount ?? 0;
   // Pure leaves (most of a full-depth forest's) share one read-only array per class.
   const oneHot: number[][] = [];
   const totals = new Float64Array(width);
   let totalW = 0;
-  /** The leaf's prediction from the node's label totals (what `nodeValue` gives from its rows). */
+  /** The leaf's prediction from the node's label totals: class shares (shrunk towards `prior` by `pseudo` rows) or the mean. */
   const leafValue = (): number[] => {
     if (k > 0) {
       if (pseudo > 0 && prior.length === k) {
@@ -691,24 +691,15 @@ function impurity(sums: Float64Array, w: number, criterion: TreeOptions['criteri
   return h;
 }
 
-function nodeValue(rows: Uint32Array, begin: number, end: number, y: Float32Array, weight: Float64Array, k: number, prior: number[], m: number): number[] {
-  if (k > 0) {
-    const sums = new Array<number>(k).fill(0);
-    let total = 0;
-    for (let r = begin; r < end; r++) {
-      sums[y[rows[r]]] += weight[rows[r]];
-      total += weight[rows[r]];
-    }
-    if (m > 0 && prior.length === k) return sums.map((v, c) => (v + m * prior[c]) / (total + m));
-    return sums.map((v) => (total > 0 ? v / total : 1 / k));
+/** Each class's share of the rows' weight (1/k each when there is none): a tree's class prior. */
+function classShares(rowL: Int32Array, rowW: Float64Array, k: number): number[] {
+  const sums = new Array<number>(k).fill(0);
+  let total = 0;
+  for (let r = 0; r < rowL.length; r++) {
+    sums[rowL[r]] += rowW[r];
+    total += rowW[r];
   }
-  let s = 0;
-  let w = 0;
-  for (let r = begin; r < end; r++) {
-    s += weight[rows[r]] * y[rows[r]];
-    w += weight[rows[r]];
-  }
-  return [w > 0 ? s / w : 0];
+  return sums.map((v) => (total > 0 ? v / total : 1 / k));
 }
 
 /** The first `count` entries of a partial shuffle of 0..a.length−1, written into `a`; returns `count`. */
@@ -721,11 +712,6 @@ function sampleFeatures(a: Int32Array, count: number, rand: () => number): numbe
     a[j] = t;
   }
   return count;
-}
-
-/** Adds the tree's prediction for every row of X into `out` (rows × width, row-major). */
-export function addTreePredictions(tree: TreeArrays, X: FeatureMatrix, out: Float64Array, width: number, scale: number): void {
-  addForestPredictions([tree], X, out, width, scale);
 }
 
 /**
