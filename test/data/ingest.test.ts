@@ -73,14 +73,20 @@ describe('ingest formats', () => {
     expect(r.rows).toBe(3218);
   });
 
-  it('names the columns of a header whose every field is single-quoted without the quotes', async () => {
-    const quoted = await ingest([write('quoted-header.tsv', "'a'\t'b'\t'c d'\n1\tx\tyes\n2\t'y'\tno\n")]);
+  it('reads a file whose header single-quotes every field with the single quote as its quote, as DuckDB sniffs it', async () => {
+    const quoted = await ingest([write('quoted-header.tsv', "'a'\t'b'\t'c d'\n1\tx\tyes\n2\t'y'\tno\n3\t'it''s'\t'no'\n")]);
     expect(quoted.schema).toEqual([{ name: 'a', type: 'BIGINT' }, { name: 'b', type: 'VARCHAR' }, { name: 'c d', type: 'VARCHAR' }]);
-    // Values keep their text; the yes/no column is still read as text under its new name.
-    expect((await previewRows(quoted.out, { limit: 2 })).rows).toEqual([['1', 'x', 'yes'], ['2', "'y'", 'no']]);
-    // One field not wrapped: every name as written.
-    const mixed = await ingest([write('mixed-header.tsv', "'a'\tb\n1\t2\n")]);
+    // Quoted values lose their quotes ('' is a '), as a sql step reading the file gets them; the yes/no column stays text.
+    expect((await previewRows(quoted.out, { limit: 3 })).rows).toEqual([['1', 'x', 'yes'], ['2', 'y', 'no'], ['3', "it's", 'no']]);
+    // A tab inside a single-quoted value is part of it, not a field separator.
+    const tabbed = await ingest([write('quoted-tab.tsv', "'a'\t'b'\n1\t'x\ty'\n")]);
+    expect((await previewRows(tabbed.out, { limit: 1 })).rows).toEqual([['1', 'x\ty']]);
+    // An unclosed single quote in such a file is named by its line.
+    await expect(ingest([write('quoted-open.tsv', "'a'\t'b'\n1\tx\n2\t'90s\n")])).rejects.toThrow(/quoted-open\.tsv:3/);
+    // One header field not wrapped: the quote is ", every name as written, and an apostrophe is a character.
+    const mixed = await ingest([write('mixed-header.tsv', "'a'\tb\n1\t'2'\n3\tO'Brien\n")]);
     expect(mixed.schema.map((c) => c.name)).toEqual(["'a'", 'b']);
+    expect((await previewRows(mixed.out, { limit: 2 })).rows).toEqual([['1', "'2'"], ['3', "O'Brien"]]);
   });
 
   it('reads a JSON array and NDJSON', async () => {

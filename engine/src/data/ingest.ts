@@ -175,7 +175,7 @@ async function attachCsv(connection: DuckDBConnection, source: SourceFile, id: s
   const { encoding } = options;
   const gzip = /\.gz$/i.test(source.formatHint);
   const head = await inspectDelimitedHead(source.file, source.display, { delimiter: options.delimiter, gzip, encoding, bytes: CHECKED_HEAD_BYTES });
-  const dialect = `delim=${sqlString(head.delimiter)}, quote='"', escape='"', header=true${gzip ? ", compression='gzip'" : ''}${encoding === 'utf-8' ? '' : `, encoding=${sqlString(encoding)}`}`;
+  const dialect = `delim=${sqlString(head.delimiter)}, quote=${sqlString(head.quote)}, escape=${sqlString(head.quote)}, header=true${gzip ? ", compression='gzip'" : ''}${encoding === 'utf-8' ? '' : `, encoding=${sqlString(encoding)}`}`;
   let sniffed: ColumnSchema[];
   try {
     sniffed = await describe(connection, `SELECT * FROM read_csv(${sqlString(source.file)}, ${dialect}${options.sniffAllRows ? ', sample_size=-1' : ''})`);
@@ -187,24 +187,10 @@ async function attachCsv(connection: DuckDBConnection, source: SourceFile, id: s
     const failure = await structuralFailure(source, encoding);
     if (failure) throw failure;
   }
-  sniffed = unquotedHeader(sniffed);
   const reader = (schema: ColumnSchema[]) => `read_csv(${sqlString(source.file)}, ${dialect}, auto_detect=false, strict_mode=true, columns={${schema.map((c) => `${sqlString(c.name)}: ${sqlString(c.type)}`).join(', ')}})`;
   const schema = await keepTextBooleans(connection, sniffed, reader);
   await connection.run(`CREATE VIEW ${id} AS SELECT * FROM ${reader(schema)}`);
   return head.complete;
-}
-
-/**
- * A header whose every field is wrapped in single quotes (`'a'<TAB>'b'`, as some tools write a
- * TSV) names the columns `a`, `b`. The reader's quote is `"` (the structural check follows RFC
- * 4180, and a `'` in a value is an apostrophe), so DuckDB keeps the `'` in the names; the view
- * then names its columns without them (`columns=` names the columns; the header row is skipped).
- * A header with any field not so wrapped keeps every name as written. Values keep their text.
- */
-function unquotedHeader(schema: ColumnSchema[]): ColumnSchema[] {
-  const inner = schema.map((c) => /^'([^']+)'$/.exec(c.name)?.[1]);
-  if (inner.some((name) => name === undefined)) return schema;
-  return schema.map((c, i) => ({ ...c, name: inner[i]! }));
 }
 
 /** The whole structural check of a CSV source: its error (ragged row by line, unclosed quote, no data rows, not UTF-8), or undefined when it passes. */

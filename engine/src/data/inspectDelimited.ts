@@ -9,7 +9,9 @@ import { WeirError } from '../errors';
  * record has the header's number of fields, naming the line of the first one that does not.
  *
  * Quoting follows RFC 4180 (`"` quotes, `""` inside quotes is a quote, quoted fields may span
- * lines). One pass over the bytes, which also checks that the text is UTF-8 (unless the caller
+ * lines), except in a file whose header wraps every field in single quotes (`'a'<TAB>'b'`, as
+ * some tools write a TSV): there `'` quotes (`''` inside quotes is a `'`), as DuckDB's own
+ * sniffer reads such a file in a sql step's `file:` input (`sniffQuote`). One pass over the bytes, which also checks that the text is UTF-8 (unless the caller
  * says the file is Latin-1): DuckDB refuses other bytes with a message that names a wrong line
  * and no fix, so the first bad byte is reported here with its line, column and the way out.
  * Ingest checks a file's head before DuckDB reads it (`inspectDelimitedHead`) and the whole
@@ -17,13 +19,16 @@ import { WeirError } from '../errors';
  */
 export interface DelimitedShape {
   delimiter: string;
+  /** The quote character: `"`, or `'` when the header wraps every field in it. */
+  quote: string;
   columns: number;
   /** Data records (not counting the header). */
   records: number;
 }
 
 const CANDIDATES = [',', '\t', ';', '|'];
-const QUOTE = 0x22;
+const DOUBLE_QUOTE = 0x22;
+const SINGLE_QUOTE = 0x27;
 const LF = 0x0a;
 const CR = 0x0d;
 
@@ -34,7 +39,7 @@ function sniffDelimiter(head: Buffer): string {
   let current = CANDIDATES.map(() => 0);
   for (let i = 0; i < head.length && counts.length < 20; i++) {
     const b = head[i];
-    if (b === QUOTE) inQuotes = !inQuotes;
+    if (b === DOUBLE_QUOTE) inQuotes = !inQuotes;
     else if (!inQuotes && b === LF) {
       counts.push(current);
       current = CANDIDATES.map(() => 0);
@@ -58,6 +63,19 @@ function sniffDelimiter(head: Buffer): string {
     }
   });
   return best;
+}
+
+/**
+ * `'` when the first line's every field (split at the delimiter) is wrapped in single quotes
+ * and the line has no `"`, else `"`. A header with any field not so wrapped keeps RFC 4180's
+ * quote, so an apostrophe in a value (`O'Brien`) stays a character.
+ */
+function sniffQuote(head: Buffer, delimiter: string): string {
+  const end = head.indexOf(LF);
+  const line = head.subarray(0, end < 0 ? head.length : end).toString('utf8').replace(/^\uFEFF/, '').replace(/\r$/, '');
+  if (line.includes('"')) return '"';
+  const fields = line.split(delimiter);
+  return fields.every((f) => /^'[^']+'$/.test(f)) ? "'" : '"';
 }
 
 /** Text encodings Weir reads delimited files in (DuckDB's built-in ones that keep ASCII as it is). */
@@ -84,6 +102,7 @@ export function notUtf8Failure(e: unknown, what: string): WeirError | undefined 
  */
 class RecordScanner {
   delimiter: string | undefined;
+  quote: string | undefined;
   headerColumns = -1;
   records = 0;
   sawAnyByte = false;
@@ -145,7 +164,9 @@ class RecordScanner {
   feed(chunk: Buffer): void {
     if (chunk.length === 0) return;
     this.delimiter ??= sniffDelimiter(chunk.subarray(0, 65536));
+    this.quote ??= sniffQuote(chunk.subarray(0, 65536), this.delimiter);
     const delimiterByte = this.delimiter.charCodeAt(0);
+    const quoteByte = this.quote === "'" ? SINGLE_QUOTE : DOUBLE_QUOTE;
     const { checkUtf8, chunkStart } = this;
     this.sawAnyByte = true;
     // The hot loop works on locals; the fields hold the state between chunks.
@@ -156,14 +177,14 @@ class RecordScanner {
       const afterClosingQuote = justClosedQuote;
       justClosedQuote = false;
       if (inQuotes) {
-        if (b === QUOTE) {
+        if (b === quoteByte) {
           inQuotes = false;
           justClosedQuote = true;
         } else if (b === LF) {
           line += 1;
           this.lineStart = chunkStart + i + 1;
         }
-      } else if (b === QUOTE && (fieldStart || afterClosingQuote)) {
+      } else if (b === quoteByte && (fieldStart || afterClosingQuote)) {
         // A quote opens a quoted field only at its start (or is the second of an escaped `""`);
         // elsewhere it is a literal character, as in `5'10"`.
         inQuotes = true;
@@ -212,7 +233,7 @@ class RecordScanner {
     if (this.records === 0) {
       throw new WeirError('BAD_INPUT', `${displayName}: the file has a header but no data rows`, { location: { file: displayName, line: 1, column: 1 } });
     }
-    return { delimiter: this.delimiter ?? ',', columns: this.headerColumns, records: this.records };
+    return { delimiter: this.delimiter ?? ',', quote: this.quote ?? '"', columns: this.headerColumns, records: this.records };
   }
 }
 
@@ -245,6 +266,8 @@ export async function inspectDelimitedFile(file: string, displayName: string, op
 /** What the check of a file's head found: the dialect, and whether that was the whole file. */
 export interface DelimitedHead {
   delimiter: string;
+  /** The quote character (see `DelimitedShape.quote`). */
+  quote: string;
   columns: number;
   /** True when the head was the whole file, so the check is complete (as `inspectDelimitedFile`). */
   complete: boolean;
@@ -277,8 +300,8 @@ export async function inspectDelimitedHead(file: string, displayName: string, op
   } finally {
     input.close();
   }
-  const whole = (shape: DelimitedShape): DelimitedHead => ({ delimiter: shape.delimiter, columns: shape.columns, complete: true });
+  const whole = (shape: DelimitedShape): DelimitedHead => ({ delimiter: shape.delimiter, quote: shape.quote, columns: shape.columns, complete: true });
   if (!truncated) return whole(scanner.finish());
   if (scanner.headerColumns < 0 || scanner.records === 0) return whole(await inspectDelimitedFile(file, displayName, options));
-  return { delimiter: scanner.delimiter ?? ',', columns: scanner.headerColumns, complete: false };
+  return { delimiter: scanner.delimiter ?? ',', quote: scanner.quote ?? '"', columns: scanner.headerColumns, complete: false };
 }
