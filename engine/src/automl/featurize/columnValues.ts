@@ -12,6 +12,11 @@ export function cellAsNumber(column: TableColumn, i: number): number {
   return column.values[i];
 }
 
+/** A text cell that is present: not null, and not empty or only spaces (those count as missing). */
+export function isPresentText(v: string | null): v is string {
+  return v !== null && v.trim() !== '';
+}
+
 /** The cell as a category key: strings as they are, numbers printed; null for missing. */
 export function cellAsString(column: TableColumn, i: number): string | null {
   if (column.type === 'string') return column.values[i];

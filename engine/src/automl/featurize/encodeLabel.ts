@@ -1,6 +1,6 @@
 import { WeirError } from '../../errors';
 import type { EncodedLabel, TableColumn, Task } from '../types';
-import { cellAsNumber, cellAsString, isMissingMarker } from './columnValues';
+import { cellAsNumber, cellAsString, isPresentText, isMissingMarker } from './columnValues';
 
 /**
  * The label as the models see it. Classification: class indices in the order of the sorted
@@ -16,7 +16,7 @@ export function encodeLabel(column: TableColumn, task: Task, tableRows: number):
     const seen = new Set<string>();
     for (let i = 0; i < tableRows; i++) {
       const key = cellAsString(column, i);
-      keys[i] = key === null || key.trim() === '' ? null : key;
+      keys[i] = isPresentText(key) ? key : null;
       if (keys[i] !== null) {
         keep.push(i);
         seen.add(keys[i]!);
@@ -63,7 +63,7 @@ export function nonNumericLabel(column: TableColumn, task: Task, tableRows: numb
   if (column.type !== 'string') return undefined;
   for (let i = 0; i < tableRows; i++) {
     const v = column.values[i];
-    if (v === null || v.trim() === '' || isMissingMarker(v) || !Number.isNaN(cellAsNumber(column, i))) continue;
+    if (!isPresentText(v) || isMissingMarker(v) || !Number.isNaN(cellAsNumber(column, i))) continue;
     return new WeirError('BAD_INPUT', `label column '${column.name}' must be numeric for ${task}, but holds '${v}'`, {
       hint: task === 'regression' ? 'Use task: classification for a label with categories.' : undefined,
     });

@@ -4,7 +4,7 @@ import type { ColumnarTable, EncodedLabel, FeaturizationSettings, FeaturizedColu
 import { featurizationGuardrails, type ColumnFinding } from '../guardrails/featurizationGuardrails';
 import { choosePlan } from './choosePlan';
 import { ordinalCode, planFeatureNames, type ColumnPlan, type DatePart } from './columnPlan';
-import { cellAsNumber, cellAsString, cellAsTime, fnv1a, parseBoolean, tokenize } from './columnValues';
+import { cellAsNumber, cellAsString, cellAsTime, fnv1a, isPresentText, parseBoolean, tokenize } from './columnValues';
 import { encodeLabel } from './encodeLabel';
 import { profileColumn } from './profileColumn';
 import { type TargetFit, categorySlot, fitTargetEncoding, targetFolds, writeOutOfFoldTargets } from './targetEncoding';
@@ -189,7 +189,7 @@ function writePlan(plan: ColumnPlan, column: TableColumn, rows: Uint32Array | un
       const codes = order ? categoryIndex(order, order) : undefined;
       for (let r = 0; r < n; r++) {
         let key = cellAsString(column, at(r));
-        if (key === null || key.trim() === '') {
+        if (!isPresentText(key)) {
           key = plan.fill;
           if (plan.indicator) out[indicatorBase + r] = 1;
         }
@@ -225,7 +225,7 @@ function writePlan(plan: ColumnPlan, column: TableColumn, rows: Uint32Array | un
       const indicatorBase = base + plan.buckets * n;
       for (let r = 0; r < n; r++) {
         let key = cellAsString(column, at(r));
-        if (key === null || key.trim() === '') {
+        if (!isPresentText(key)) {
           key = plan.fill;
           if (plan.indicator) out[indicatorBase + r] = 1;
         }

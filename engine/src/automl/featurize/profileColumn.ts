@@ -1,5 +1,5 @@
 import type { TableColumn } from '../types';
-import { isMissingMarker, parseBoolean, parseDate, parseNumber, tokenize } from './columnValues';
+import { isPresentText, isMissingMarker, parseBoolean, parseDate, parseNumber, tokenize } from './columnValues';
 
 /**
  * What featurization needs to know about a column, measured over the training rows in one
@@ -46,7 +46,7 @@ export function profileColumn(column: TableColumn, rows?: Uint32Array, tableRows
     let missing = 0;
     for (let r = 0; r < n; r++) {
       const v = column.values[at(r)];
-      if (v === null || v.trim() === '') {
+      if (!isPresentText(v)) {
         missing++;
         continue;
       }

@@ -1,7 +1,7 @@
 import { mulberry32 } from '../../util/mulberry32';
 import type { EncodedLabel, TableColumn, Task } from '../types';
 import type { ColumnPlan, TargetEncoding } from './columnPlan';
-import { cellAsString } from './columnValues';
+import { cellAsString, isPresentText } from './columnValues';
 
 /**
  * Out-of-fold target encoding of high-cardinality categorical columns (the frequency plan's
@@ -36,7 +36,7 @@ export function targetOutputs(task: Task, y: EncodedLabel): number {
  * missing cell. The target encoding's fit and the featurizer's write both read slots this way.
  */
 export function categorySlot(index: ReadonlyMap<string, number>, categories: number, key: string | null): number {
-  return key === null || key.trim() === '' ? categories + 1 : (index.get(key) ?? categories);
+  return isPresentText(key) ? (index.get(key) ?? categories) : categories + 1;
 }
 
 /** Each used row's slot (`categorySlot`). */

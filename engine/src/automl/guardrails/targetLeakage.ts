@@ -1,5 +1,5 @@
 import type { FeatureMatrix } from '../../gbdt/api';
-import { cellAsNumber, cellAsString, cellAsTime } from '../featurize/columnValues';
+import { cellAsNumber, cellAsString, cellAsTime, isPresentText } from '../featurize/columnValues';
 import { Random } from '../search/random';
 import type { ColumnarTable, EncodedLabel, FeaturizedColumn, Guardrail, Task } from '../types';
 
@@ -182,7 +182,7 @@ function codeStrings(name: string, rows: number, cell: (s: number) => string | n
   const codes = new Int32Array(rows);
   for (let s = 0; s < rows; s++) {
     const v = cell(s);
-    if (v === null || v.trim() === '') {
+    if (!isPresentText(v)) {
       codes[s] = -1;
       continue;
     }
