@@ -45,6 +45,13 @@ describe('validation modes and stopping rules', () => {
     expect(custom.result.leaderboard[0].importances && Object.keys(custom.result.leaderboard[0].importances)).not.toContain('f1');
   });
 
+  it('gives a table of 10–19 rows as many automatic folds as keep two validation rows each; a set count too large is an error naming both', async () => {
+    const small = await run({ task: 'regression', label_column_name: 'target', iterations: 2, seed: 1, max_concurrent_iterations: 1 }, syntheticRegression(17));
+    expect(small.logs[0]).toMatch(/validation 8-fold cross-validation/);
+    expect(small.result.leaderboard.length).toBeGreaterThan(0);
+    await expect(run({ task: 'regression', label_column_name: 'target', iterations: 2, n_cross_validations: 10, max_concurrent_iterations: 1 }, syntheticRegression(17))).rejects.toThrow(/10-fold cross-validation needs at least 20 rows; the training data has 17/);
+  });
+
   it('uses sample weights and leaves the weight column out of the features', async () => {
     const t = syntheticRegression(150);
     const w = Array.from({ length: 150 }, (_, i) => 1 + (i % 2));

@@ -44,9 +44,13 @@ export function prepareTabular(a: { training: ColumnarTable; validation?: Column
   let folds: Fold[];
   const classIndex = task === 'classification' ? y : undefined;
   switch (s.validation.type) {
-    case 'cv':
-      folds = classIndex ? stratifiedKFold(classIndex, s.validation.folds, s.seed) : kFold(y.length, s.validation.folds, s.seed);
+    case 'cv': {
+      // Azure's automatic 10 folds need 20 rows; a table of 10–19 labelled rows gets as many
+      // folds as keep two validation rows each. A count the user set is checked as set.
+      const k = s.validationAutomatic ? Math.min(s.validation.folds, Math.floor(y.length / 2)) : s.validation.folds;
+      folds = classIndex ? stratifiedKFold(classIndex, k, s.seed) : kFold(y.length, k, s.seed);
       break;
+    }
     case 'holdout':
       folds = holdoutSplit(y.length, s.validation.fraction, s.seed, classIndex);
       break;
