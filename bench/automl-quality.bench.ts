@@ -243,8 +243,14 @@ function f4(x: number | undefined): string {
   return x === undefined || !Number.isFinite(x) ? '   n/a' : x.toFixed(4);
 }
 
+/**
+ * A difference with 4 decimals, or up to 6 where fewer would read ±0.0000 (the bar "Weir ≥ the
+ * best peer" is judged on its sign: Letter's −0.000004 read −0.0000).
+ */
 function signed(x: number): string {
-  return `${x >= 0 ? '+' : ''}${x.toFixed(4)}`;
+  let digits = 4;
+  while (digits < 6 && x !== 0 && Math.abs(x) < 0.5 * 10 ** -digits) digits++;
+  return `${x >= 0 ? '+' : ''}${x.toFixed(digits)}`;
 }
 
 const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
