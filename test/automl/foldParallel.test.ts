@@ -51,6 +51,10 @@ describe('fold-parallel trials', async () => {
     expect(named.status === 'Canceled' && named.error).toMatch(/^stopped after 1 of 5 folds: projected [\d.]+ s, past its 0\.0 s limit, the time left of the experiment timeout$/);
     const timedOut = await pool.run({ ...request, iteration: 6 }, 1, undefined, 1, undefined, { timeout: 'the 20% of the experiment timeout one trial may take' });
     expect(timedOut.status === 'Canceled' && timedOut.error).toBe('stopped at 0.0 s, the 20% of the experiment timeout one trial may take');
+    // A family's first trial (cold: its first fold carries the worker's warm-up) is not judged
+    // on its first fold: stopped after its second, projected from that fold's time.
+    const cold = await pool.run({ ...request, iteration: 7 }, undefined, undefined, 1, 1e-3, { cold: true });
+    expect(cold.status === 'Canceled' && cold.error).toMatch(/^stopped after 2 of 5 folds: projected [\d.]+ s, past its 0\.0 s/);
     // Without a limit (or a generous one) the same trial completes, on one worker or spread.
     expect((await pool.run({ ...request, iteration: 3 }, undefined, undefined, 1, 3_600_000)).status).toBe('Completed');
     expect((await pool.run({ ...request, iteration: 4 }, undefined, undefined, 2, 3_600_000)).status).toBe('Completed');

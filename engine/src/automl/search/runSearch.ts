@@ -395,6 +395,8 @@ export async function runSearch(o: SearchOptions): Promise<SearchOutcome> {
     return true;
   };
 
+  const hasPortfolio = (family: string): boolean => Boolean(o.families.find((f) => f.name === family)?.portfolio?.length);
+
   const estimateMs = (p: Proposal): number | undefined => {
     const seen = measured.get(p.family);
     if (!seen?.length) return undefined;
@@ -571,7 +573,11 @@ export async function runSearch(o: SearchOptions): Promise<SearchOutcome> {
         ? 'the point where, with no trial completed, the fallback runs'
         : shareWhy(share)
       : `iteration_timeout_minutes (${+((timeoutMs ?? 0) / 60_000).toPrecision(6)} min)`;
-    const why = { timeout: timeoutWhy, projection: projectLimitMs === timeoutMs ? timeoutWhy : 'the time left of the experiment timeout' };
+    // A forest's first trial (its probe) carries the worker's warm-up on the trees' code in its
+    // first folds: its projection waits for the second fold (see `LimitReasons.cold`). Stopped
+    // after its first fold, the probe prices the family out of the rest of the run.
+    const cold = budgetMs !== undefined && !fallback && spread === 1 && !measured.has(p.family) && p.family !== protectedFamily() && hasPortfolio(p.family);
+    const why = { timeout: timeoutWhy, projection: projectLimitMs === timeoutMs ? timeoutWhy : 'the time left of the experiment timeout', ...(cold ? { cold } : {}) };
     const done = o.runner
       .run(request, Number.isFinite(timeoutMs) ? timeoutMs : undefined, keep, spread > 1 ? spread : undefined, projectLimitMs, why)
       .then(async (reply) => {

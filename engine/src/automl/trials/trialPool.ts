@@ -35,6 +35,13 @@ export interface LimitReasons {
   timeout?: string;
   /** What `projectLimitMs` is, e.g. "the time left of the experiment timeout". */
   projection?: string;
+  /**
+   * The trial is its family's first: its first folds carry the worker's warm-up on that
+   * family's code (a 36–38-tree forest probe's folds on Soybean at load 5: 238, 189, 127, 64, 37
+   * ms and 346, 255, 56, 59, 69 ms), so its projection waits for the second fold and adds the
+   * latest fold's time for each fold left instead of scaling the average (see `TrialPool.run`).
+   */
+  cold?: boolean;
 }
 
 interface Slot {
@@ -133,7 +140,9 @@ export class TrialPool {
    * `projectLimitMs`: after each fold, a worker's time so far scaled to its share's folds
    * projects when it ends; a trial projected past this limit (× `PROJECTION_MARGIN`) is stopped
    * at once (Canceled, with `projectedMs`) instead of holding its workers until its timeout
-   * or the deadline stops it, which would discard it whole anyway.
+   * or the deadline stops it, which would discard it whole anyway. A cold trial (`why.cold`, a
+   * family's first) is not projected from its first fold, and from its second on by the time so
+   * far plus its latest fold's time for each fold left.
    *
    * `why` names the limits in the message of a trial stopped at one (without it, only the times).
    */
@@ -153,6 +162,8 @@ export class TrialPool {
       const tokens: number[] = [];
       const replies: DoneReply[] = [];
       const foldsDone = slots.map(() => 0);
+      /** When each share's latest fold ended (its start before the first). */
+      const foldAt: (number | undefined)[] = slots.map(() => undefined);
       /** Set once every share is done; the workers may still be sending their models. */
       let done: { reply: DoneReply; durationMs: number } | undefined;
       const states: (unknown[] | undefined)[] = [];
@@ -194,8 +205,13 @@ export class TrialPool {
           if (reply.type === 'fold') {
             const share = shares[k]?.length ?? folds;
             foldsDone[k]++;
+            const at = performance.now();
+            const lastFold = at - (foldAt[k] ?? started);
+            foldAt[k] = at;
             if (projectLimitMs === undefined || foldsDone[k] >= share || settled) return;
-            const projected = ((performance.now() - started) * share) / foldsDone[k];
+            // A family's first trial: its first fold's warm-up is not multiplied over the folds.
+            if (why?.cold && foldsDone[k] < 2) return;
+            const projected = why?.cold ? at - started + (share - foldsDone[k]) * lastFold : ((at - started) * share) / foldsDone[k];
             if (projected > projectLimitMs * PROJECTION_MARGIN) {
               end({
                 status: 'Canceled',
