@@ -216,6 +216,9 @@ function forestLowCost(task: Task, data: { rows: number; features: number; class
  * forests are at the 300-tree cap and Letter's at the AUC ceiling, so no dev table could show
  * what larger classification forests would buy; raise WORK_PER_FOLD for classification only
  * with such a measurement (on tables where forests are work-bound and not at a ceiling).
+ * Tried twice the work for classification (docs/automl.md, Letter at 1 minute): the memory
+ * bound binds first on Churn and Letter's ExtraTrees, only Spam's RandomForest grew much
+ * (96 → 193 trees), and 1-minute runs did not move beyond their noise; not kept.
  */
 const WORK_PER_FOLD = 1.2e8;
 const BYTES_PER_FOLD_MODEL = 40e6;
