@@ -15,10 +15,15 @@
 //          --reference-only / --trials-only
 //          --compare-refit: each configuration also without the refit on all rows (the held-out
 //          fit's best rounds kept), its out-of-fold score and CPU time beside the refit's
+//          --compare-median: each configuration with every fold's refit at its own pick of rounds
+//          against the median of the folds' picks (what a trial does for regression)
+//          --tables= also takes diamonds and, from --extra=DIR (default $TMPDIR/weir-tables, written
+//          by bench/automl_quality_tables.py DIR NAME…), fair_affairs, randhie, diabetes, boston
+//          --extra-configs=JSON;JSON: configurations added after the portfolio
 //          --fold-seed=N: the folds' seed (default 1)
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { fitBooster, xgboostClassifier, xgboostRegressor } from '../engine/src/automl/families/xgboost';
+import { fitBooster, type XGBoostModel, xgboostClassifier, xgboostRegressor } from '../engine/src/automl/families/xgboost';
 import { fitFeaturizer } from '../engine/src/automl/featurize';
 import { readTableFile } from '../engine/src/automl/model/tableFiles';
 import { type Fold, kFold, stratifiedKFold } from '../engine/src/automl/splitFolds';
@@ -41,6 +46,11 @@ const tables = [
   { name: 'soybean', file: 'Soybean.csv', label: 'Class', task: 'classification' as const },
   { name: 'titanic', file: path.join('..', 'titanic.csv'), label: 'Survived', task: 'classification' as const },
   { name: 'spam', file: 'spam.csv', label: 'type', task: 'classification' as const },
+  { name: 'diamonds', file: 'diamonds.csv', label: 'price', task: 'regression' as const },
+  ...['fair_affairs:affairs', 'randhie:mdvis', 'diabetes:progression', 'boston:MEDV'].map((x) => {
+    const [name, label] = x.split(':');
+    return { name, file: path.join(flag('extra') ?? path.join(os.tmpdir(), 'weir-tables'), `${name}.csv`), label, task: 'regression' as const };
+  }),
 ];
 
 const cpu = () => {
@@ -132,16 +142,23 @@ interface TrialRun {
 }
 
 /** One booster trial as AutoML runs it: the configuration fitted on every fold, scored on the out-of-fold predictions. */
-function trial(task: 'regression' | 'classification', X: FeatureMatrix, y: Float32Array, numClasses: number | undefined, folds: Fold[], params: Record<string, number | string>, refit: boolean): TrialRun {
+function trial(task: 'regression' | 'classification', X: FeatureMatrix, y: Float32Array, numClasses: number | undefined, folds: Fold[], params: Record<string, number | string>, refit: boolean, median = refit): TrialRun {
   const width = t2width(task, numClasses);
   const oof = new Float64Array(y.length * width);
   const run: TrialRun = { wallMs: 0, cpuMs: 0, stateMs: 0, treesPerFold: 0, score: NaN, fits: [] };
   let stateCpu = 0;
   const w0 = performance.now();
   const c0 = cpu();
+  const fitArgs = (f: number) => ({ task, X: gatherRows(X, folds[f].train), y: Float32Array.from(folds[f].train, (i) => y[i]), numClasses, params, seed: 1 + f });
+  // As a trial does (runTrial): a regression booster's folds are refitted with the median of their picks.
+  const staged = median && task === 'regression' ? xgboostRegressor.staged! : undefined;
+  const picks = staged ? folds.map((_, f) => staged.pick(fitArgs(f))) : [];
+  const rounds = picks.flatMap((p) => ('rounds' in p ? [p.rounds] : [])).sort((a, b) => a - b);
+  const medianRounds = rounds[(rounds.length - 1) >> 1];
   for (let f = 0; f < folds.length; f++) {
     const fold = folds[f];
-    const model = fitBooster({ task, X: gatherRows(X, fold.train), y: Float32Array.from(fold.train, (i) => y[i]), numClasses, params, seed: 1 + f }, { refit });
+    const stage = picks[f];
+    const model = (!stage ? fitBooster(fitArgs(f), { refit }) : 'model' in stage ? stage.model : staged!.refit(fitArgs(f), medianRounds)) as XGBoostModel;
     const pred = model.predict(gatherRows(X, fold.valid));
     fold.valid.forEach((r, i) => oof.set(pred.subarray(i * width, (i + 1) * width), r * width));
     const info = model.fitInfo;
@@ -172,7 +189,7 @@ async function main(): Promise<void> {
   const compareRefit = args.includes('--compare-refit');
   const foldSeed = Number(flag('fold-seed') ?? 1);
   for (const t of tables.filter((x) => wantedTables.includes(x.name))) {
-    const file = path.join(devData, t.file);
+    const file = path.resolve(devData, t.file);
     if (!existsSync(file)) {
       console.log(`${t.name}: ${file} is absent, skipped`);
       continue;
@@ -186,8 +203,26 @@ async function main(): Promise<void> {
     const folds = t.task === 'classification' ? stratifiedKFold(y, 5, foldSeed) : kFold(y.length, 5, foldSeed);
     const family = t.task === 'classification' ? xgboostClassifier : xgboostRegressor;
     const portfolio = family.portfolio!(t.task, { rows: folds[0].train.length, features: X.cols });
+    for (const c of flag('extra-configs')?.split(';') ?? []) portfolio.push(JSON.parse(c) as Record<string, number>);
     console.log(`\n${t.name}: ${X.rows} rows × ${X.cols} features, ${t.task}${numClasses ? `, ${numClasses} classes` : ''}, 5 folds (seed ${foldSeed}), load ${loadavg()}`);
     console.log(`config                      trial wall ms  CPU ms  state() ms  trees/fold  score${compareRefit ? '    | no refit: CPU ms  score    Δ score' : ''}`);
+    if (args.includes('--compare-median')) {
+      // The refit's rounds per fold (each fold's own pick) against the median of the folds' picks (what a trial does).
+      let sumOwn = 0;
+      let sumMedian = 0;
+      let n = 0;
+      portfolio.forEach((params, ci) => {
+        if (wantedConfigs && !wantedConfigs.includes(ci)) return;
+        const own = trial(t.task, X, y, numClasses, folds, params, true, false);
+        const med = trial(t.task, X, y, numClasses, folds, params, true, true);
+        sumOwn += own.score;
+        sumMedian += med.score;
+        n++;
+        console.log(`#${ci} ${params.max_leaves}l lr${params.learning_rate}: own ${own.score.toFixed(5)} [${own.fits.join(' ')}]  median ${med.score.toFixed(5)} [${med.fits.join(' ')}]  Δ ${(med.score - own.score >= 0 ? '+' : '') + (med.score - own.score).toFixed(5)}`);
+      });
+      console.log(`${t.name} fold seed ${foldSeed}: mean own ${(sumOwn / n).toFixed(5)}, median ${(sumMedian / n).toFixed(5)}, Δ ${(sumMedian - sumOwn >= 0 ? '+' : '') + ((sumMedian - sumOwn) / n).toFixed(5)}`);
+      continue;
+    }
     let total = 0;
     let diff = 0;
     let cpuRatio = 0;

@@ -72,6 +72,14 @@ describe('runAutoML', () => {
     expect(a.leaderboard.length).toBe(9);
   });
 
+  it('is deterministic for regression too (the booster refits its folds with the median of their rounds)', async () => {
+    const config = { task: 'regression', label_column_name: 'target', primary_metric: 'r2_score', seed: 2, iterations: 5, n_cross_validations: 3, max_concurrent_iterations: 2, allowed_models: ['XGBoostRegressor'], enable_stack_ensemble: false };
+    const a = await run(config, syntheticRegression(300)).promise;
+    const b = await run(config, syntheticRegression(300)).promise;
+    const board = (r: typeof a) => r.leaderboard.map((t) => [t.iteration, t.algorithm, t.params, t.score]);
+    expect(board(a)).toEqual(board(b));
+  });
+
   it('never starts a trial that cannot finish before the experiment timeout', async () => {
     const started = Date.now();
     const { promise, trials } = run(

@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { boosterFeatureTypes, fitBooster, xgboostRegressor } from '../../engine/src/automl/families/xgboost';
+import { boosterFeatureTypes, fitBooster, type XGBoostModel, xgboostRegressor } from '../../engine/src/automl/families/xgboost';
+import { gatherRows } from '../../engine/src/automl/families/familyUtils';
+import { kFold } from '../../engine/src/automl/splitFolds';
+import { runTrial } from '../../engine/src/automl/trials/runTrial';
 import { mulberry32 } from '../../engine/src/util/mulberry32';
 
 /** A small regression table: 600 rows × 4 features, a smooth signal plus noise. */
@@ -89,6 +92,49 @@ describe('XGBoost family: categorical code columns', () => {
     } finally {
       if (before === undefined) delete process.env.WEIR_XGB_CATEGORICAL;
       else process.env.WEIR_XGB_CATEGORICAL = before;
+    }
+  });
+});
+
+describe('XGBoost family in a trial: the refit rounds are the median of the folds\' picks (regression)', () => {
+  const { X, y } = table();
+  const params = { n_estimators: 300, learning_rate: 0.1, max_leaves: 15, min_child_weight: 1, subsample: 1, colsample_bytree: 1, reg_alpha: 0, reg_lambda: 1 };
+  const folds = kFold(X.rows, 5, 1);
+
+  it('every fold is refitted with the median of the five held-out picks, and out-of-fold predictions come from those models', () => {
+    const staged = xgboostRegressor.staged!;
+    const foldArgs = (f: number) => ({ task: 'regression' as const, X: gatherRows(X, folds[f].train), y: Float32Array.from(folds[f].train, (i) => y[i]), params, seed: 7 + f });
+    const picks = folds.map((_, f) => {
+      const p = staged.pick(foldArgs(f));
+      if (!('rounds' in p)) throw new Error('expected a refit below 10,000 rows');
+      return p.rounds;
+    });
+    expect(new Set(picks).size).toBeGreaterThan(1); // the folds disagree, or the test shows nothing
+    const median = [...picks].sort((a, b) => a - b)[2];
+    const { reply, models } = runTrial({ task: 'regression', X, y, folds }, { iteration: 0, family: 'XGBoostRegressor', params, seed: 7 }, new Map());
+    for (const m of models) expect((m as XGBoostModel).fitInfo!.refitRounds).toBe(median);
+    const direct = staged.refit(foldArgs(0), median);
+    expect(Array.from(reply.oof.subarray(0, folds[0].valid.length))).toEqual(Array.from(direct.predict(gatherRows(X, folds[0].valid))));
+    expect(reply.foldMs).toHaveLength(5);
+    for (const m of [...models, direct]) m.dispose?.();
+  });
+
+  it('classification keeps each fold\'s own pick (the staged fit returns the refitted model)', () => {
+    const yc = Float32Array.from(y, (v) => (v > 2 ? 1 : 0));
+    const p = xgboostRegressor.staged!.pick({ task: 'classification', X, y: yc, numClasses: 2, params, seed: 1 });
+    expect('model' in p).toBe(true);
+    if ('model' in p) p.model.dispose?.();
+  });
+
+  it('with WEIR_XGB_REFIT_ROUNDS=own every fold keeps its own pick', () => {
+    process.env.WEIR_XGB_REFIT_ROUNDS = 'own';
+    try {
+      const { models } = runTrial({ task: 'regression', X, y, folds }, { iteration: 0, family: 'XGBoostRegressor', params, seed: 7 }, new Map());
+      const own = folds.map((_, f) => fitBooster({ task: 'regression', X: gatherRows(X, folds[f].train), y: Float32Array.from(folds[f].train, (i) => y[i]), params, seed: 7 + f }).fitInfo!.refitRounds);
+      expect(models.map((m) => (m as XGBoostModel).fitInfo!.refitRounds)).toEqual(own);
+      for (const m of models) m.dispose?.();
+    } finally {
+      delete process.env.WEIR_XGB_REFIT_ROUNDS;
     }
   });
 });

@@ -81,6 +81,16 @@ export interface ModelFamily {
    */
   portfolio?(task: Task, data: { rows: number; features: number; classes?: number }): Record<string, number | string>[];
   fit(args: FitArgs): FittedModel;
+  /**
+   * A fit in two stages, for a trial that fits several folds (the booster on small regression
+   * tables): `pick` fits the fold and either returns the finished model or the number of rounds
+   * (`rounds`) a refit on all of the fold's rows would use; the trial then refits every such
+   * fold with the median of its folds' rounds (`refit`). `fit` is the two stages on one fold.
+   */
+  staged?: {
+    pick(args: FitArgs): { model: FittedModel } | { rounds: number };
+    refit(args: FitArgs, rounds: number): FittedModel;
+  };
 }
 
 export type HyperparameterSpace = Record<

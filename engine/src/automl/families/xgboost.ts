@@ -196,11 +196,44 @@ function fit(args: FitArgs): FittedModel {
 }
 
 /**
- * The family's fit; `refit: false` skips the refit on all rows below REFIT_BELOW_ROWS and
- * keeps the held-out fit's best rounds instead (`npm run bench -- gbdt-trial --compare-refit`
- * measures what the refit buys).
+ * The family's fit: the held-out stage, then (below REFIT_BELOW_ROWS) the refit on all rows
+ * with the rounds it chose. `refit: false` skips the refit and keeps the held-out fit's best
+ * rounds instead (`npm run bench -- gbdt-trial --compare-refit` measures what the refit buys).
  */
 export function fitBooster(args: FitArgs, options: { refit: boolean } = { refit: true }): XGBoostModel {
+  const stage = pickRounds(args, options);
+  if ('model' in stage) return stage.model;
+  return refitBooster(args, stage.rounds, stage.info);
+}
+
+/**
+ * A trial's booster folds in two stages (ModelFamily.staged): every fold's held-out fit picks
+ * its rounds, then each fold is refitted on all of its rows with the median of the folds'
+ * picks (runTrial). On a small noisy target one fold's held-out share (a few hundred rows)
+ * decides its rounds by a handful of large values; the median of five such picks is steadier
+ * (docs/automl.md, "Boosting picks its own rounds"). Classification and forecasting (rolling
+ * origins of different sizes) keep each fold's own pick, as does every fold when the environment
+ * variable WEIR_XGB_REFIT_ROUNDS is `own` (for `npm run bench -- automl-quality` A/B runs).
+ */
+const staged: NonNullable<ModelFamily['staged']> = {
+  pick(args) {
+    const stage = pickRounds(args, { refit: true });
+    if ('model' in stage) return stage;
+    if (args.task !== 'regression' || process.env.WEIR_XGB_REFIT_ROUNDS === 'own') return { model: refitBooster(args, stage.rounds, stage.info) };
+    return { rounds: stage.rounds };
+  },
+  refit(args, rounds) {
+    return refitBooster(args, rounds);
+  },
+};
+
+/**
+ * The held-out stage: fits with early stopping on a held-out share (or on `args.valid`) and
+ * returns the model when no refit follows (no rows held out, no early stop, 10,000 rows or
+ * more, `refit: false`), else the rounds a refit on all rows should run: the best round scaled
+ * by the larger sample (more rows support more rounds).
+ */
+function pickRounds(args: FitArgs, options: { refit: boolean }): { model: XGBoostModel } | { rounds: number; info: FitInfo } {
   const numClasses = args.task === 'classification' ? classCount(args.numClasses, args.y) : 1;
   const params = gbdtParams(args, numClasses);
   const types = boosterFeatureTypes(args.X);
@@ -221,19 +254,24 @@ export function fitBooster(args: FitArgs, options: { refit: boolean } = { refit:
   const result = train(fitData, params, evals, { signal: args.signal });
   const info: FitInfo = { rounds: result.booster.numTrees / Math.max(1, numClasses > 2 ? numClasses : 1), bestIteration: result.bestIteration, fitRows: fitData.rows };
   if (options.refit && heldOut && result.bestIteration !== undefined && args.X.rows < REFIT_BELOW_ROWS) {
-    // A small table cannot spare the held-out rows: refit on all of them with the rounds
-    // early stopping chose, scaled up for the larger sample (more rows support more rounds).
-    const best = result.bestIteration + 1;
+    // A small table cannot spare the held-out rows: the refit uses all of them.
     result.booster.dispose();
-    const refitRounds = Math.max(1, Math.round((best * args.X.rows) / fitData.rows));
-    const full = train(trainData(args.X, args.y, args.weight, types), { ...params, num_boost_round: refitRounds, early_stopping_rounds: undefined }, [], { signal: args.signal });
-    const model = new XGBoostModel(args.task === 'classification' ? 'XGBoostClassifier' : 'XGBoostRegressor', args.task, numClasses, full.booster, undefined, args.X.featureNames);
-    model.fitInfo = { ...info, refitRounds };
-    return model;
+    return { rounds: Math.max(1, Math.round(((result.bestIteration + 1) * args.X.rows) / fitData.rows)), info };
   }
   const iterationEnd = result.bestIteration !== undefined && evals ? result.bestIteration + 1 : undefined;
   const model = new XGBoostModel(args.task === 'classification' ? 'XGBoostClassifier' : 'XGBoostRegressor', args.task, numClasses, result.booster, iterationEnd, args.X.featureNames);
   model.fitInfo = info;
+  return { model };
+}
+
+/** The refit stage: `rounds` rounds on all of the fold's rows, no early stopping. */
+function refitBooster(args: FitArgs, rounds: number, info?: FitInfo): XGBoostModel {
+  const numClasses = args.task === 'classification' ? classCount(args.numClasses, args.y) : 1;
+  const params = gbdtParams(args, numClasses);
+  const types = boosterFeatureTypes(args.X);
+  const full = train(trainData(args.X, args.y, args.weight, types), { ...params, num_boost_round: rounds }, [], { signal: args.signal });
+  const model = new XGBoostModel(args.task === 'classification' ? 'XGBoostClassifier' : 'XGBoostRegressor', args.task, numClasses, full.booster, undefined, args.X.featureNames);
+  model.fitInfo = { ...(info ?? { rounds, fitRows: args.X.rows }), refitRounds: rounds };
   return model;
 }
 
@@ -319,4 +357,5 @@ export const xgboostRegressor: ModelFamily = {
   lowCostConfig,
   portfolio,
   fit,
+  staged,
 };

@@ -1,7 +1,7 @@
 import type { FeatureMatrix } from '../../gbdt/api';
 import { getFamily } from '../families';
 import { gatherRows, throwIfCanceled } from '../families/familyUtils';
-import type { CancelSignal, FittedModel, Task } from '../types';
+import type { CancelSignal, FitArgs, FittedModel, Task } from '../types';
 import type { TrialRequest, WorkerReply } from './protocol';
 
 /** Ensembles and tests gather rows the way trials do. */
@@ -49,31 +49,58 @@ export function runTrial(
   const models: FittedModel[] = [];
   let importances: Record<string, number> | undefined;
   let offset = 0;
+  const matrices = (f: number): FoldMatrices => {
+    let m = cache.get(f);
+    if (!m) {
+      const fold = data.folds[f];
+      m = {
+        train: gatherRows(data.X, fold.train),
+        yTrain: gather(data.y, fold.train),
+        wTrain: data.weight ? gather(data.weight, fold.train) : undefined,
+        valid: gatherRows(data.X, fold.valid),
+      };
+      cache.set(f, m);
+    }
+    return m;
+  };
+  const fitArgs = (f: number, m: FoldMatrices): FitArgs => ({
+    task: data.task,
+    X: m.train,
+    y: m.yTrain,
+    weight: m.wTrain,
+    numClasses: data.numClasses,
+    params: request.params,
+    seed: request.seed + f,
+    ...(signal ? { signal } : {}),
+  });
+  // A staged family (the booster on small regression tables) first fits every fold's held-out
+  // stage, then refits each fold with the median of the folds' rounds. Progress is reported
+  // after each fold's first stage, so the trial's projection runs low by the refits' share
+  // (about half) rather than high; its cap still stops it.
+  const picked = new Map<number, { model: FittedModel } | { rounds: number }>();
+  const pickMs = new Map<number, number>();
+  let medianRounds: number | undefined;
   try {
+    if (family.staged && selected.length > 1) {
+      for (const f of selected) {
+        throwIfCanceled(signal, () => `${request.family} trial after ${picked.size} of ${selected.length} folds' first stage`);
+        const started = performance.now();
+        const stage = family.staged.pick(fitArgs(f, matrices(f)));
+        picked.set(f, stage);
+        pickMs.set(f, performance.now() - started);
+        onFold?.(pickMs.get(f)!);
+      }
+      const rounds = [...picked.values()].flatMap((p) => ('rounds' in p ? [p.rounds] : [])).sort((a, b) => a - b);
+      if (rounds.length) medianRounds = rounds[(rounds.length - 1) >> 1];
+    }
     for (const f of selected) {
       throwIfCanceled(signal, () => `${request.family} trial after ${models.length} of ${selected.length} folds`);
       const fold = data.folds[f];
-      let m = cache.get(f);
-      if (!m) {
-        m = {
-          train: gatherRows(data.X, fold.train),
-          yTrain: gather(data.y, fold.train),
-          wTrain: data.weight ? gather(data.weight, fold.train) : undefined,
-          valid: gatherRows(data.X, fold.valid),
-        };
-        cache.set(f, m);
-      }
+      const m = matrices(f);
       const started = performance.now();
-      const model = family.fit({
-        task: data.task,
-        X: m.train,
-        y: m.yTrain,
-        weight: m.wTrain,
-        numClasses: data.numClasses,
-        params: request.params,
-        seed: request.seed + f,
-        ...(signal ? { signal } : {}),
-      });
+      const stage = picked.get(f);
+      const model = !stage ? family.fit(fitArgs(f, m)) : 'model' in stage ? stage.model : family.staged!.refit(fitArgs(f, m), medianRounds!);
+      if (stage) picked.delete(f);
       models.push(model);
       const pred = model.predict(m.valid);
       if (pred.length !== fold.valid.length * width) {
@@ -86,12 +113,13 @@ export function runTrial(
         importances ??= {};
         for (const [k, v] of Object.entries(imp)) importances[k] = (importances[k] ?? 0) + v / data.folds.length;
       }
-      foldMs.push(performance.now() - started);
-      onFold?.(foldMs[foldMs.length - 1]);
+      foldMs.push(performance.now() - started + (pickMs.get(f) ?? 0));
+      if (!pickMs.has(f)) onFold?.(foldMs[foldMs.length - 1]);
     }
   } catch (e) {
     // A failed or stopped trial keeps no models: the ones fitted so far are released here.
     for (const fitted of models) fitted.dispose?.();
+    for (const p of picked.values()) if ('model' in p) p.model.dispose?.();
     throw e;
   }
   return { reply: { type: 'done', iteration: request.iteration, oof, width, foldMs, importances }, models };
