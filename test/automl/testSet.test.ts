@@ -6,6 +6,8 @@ import { runAutoML } from '../../engine/src/automl/runAutoML';
 import { automlStep } from '../../engine/src/steps/automlStep';
 import { parseAutoMLConfig } from '../../engine/src/automl/settings';
 import { loadModel } from '../../engine/src/automl/model/loadModel';
+import { type EstimatorSpec, type MemberPredictions, restoreEstimator } from '../../engine/src/automl/model/estimator';
+import { transform } from '../../engine/src/automl/featurize';
 import type { ModelArtifact } from '../../engine/src/automl/model/modelArtifact';
 import { splitTestRows } from '../../engine/src/automl/evaluation/testSet';
 import { computeMetrics } from '../../engine/src/automl/metrics';
@@ -86,6 +88,22 @@ describe('test-set evaluation', () => {
     // Equal to scoring the held-out rows with the saved model.
     const recomputed = metricsFromPredict(result.modelDir, select(training, testRows), 'label');
     expectClose(artifact.test!.metrics, recomputed, Object.keys(artifact.test!.metrics));
+
+    // The test set restores and predicts each member once for every row that shares it; each
+    // estimator predicts as it does restored alone.
+    const X = transform(artifact.featurizer, select(training, testRows));
+    const spec = artifact.estimator;
+    const members = spec.type === 'stack' ? spec.base : spec.type === 'voting' ? spec.members.map((m) => m.model) : spec.type === 'single' ? [spec.model] : [];
+    const voting: EstimatorSpec = { type: 'voting', members: members.map((model, i) => ({ weight: i + 1, model })) };
+    const shared: MemberPredictions = new Map();
+    for (const s of [spec, voting, spec]) {
+      const alone = restoreEstimator(s, 2);
+      const withShared = restoreEstimator(s, 2, shared);
+      expect(Array.from(withShared.predict(X))).toEqual(Array.from(alone.predict(X)));
+      alone.dispose();
+      withShared.dispose();
+    }
+    expect([...shared.keys()].sort()).toEqual(members.map((m) => m.iteration).sort());
 
     // Seeded: the same settings give the same split and the same test scores.
     const again = await automl(config, training);

@@ -3,7 +3,7 @@ import { classificationCharts, regressionCharts } from '../charts';
 import type { ClassificationCharts, RegressionCharts } from '../charts/chartTypes';
 import { cellAsNumber, cellAsString, nonNumericLabel, transform } from '../featurize';
 import { computeMetrics } from '../metrics';
-import { type EstimatorSpec, restoreEstimator } from '../model/estimator';
+import { type EstimatorSpec, type MemberPredictions, restoreEstimator } from '../model/estimator';
 import type { ModelArtifact, TestSetSummary } from '../model/modelArtifact';
 import { Random } from '../search/random';
 import type { AutoMLConfig, TestSetPlan } from '../settings';
@@ -157,8 +157,9 @@ export function evaluateTestSet(args: {
   const weight = weightCol ? Float64Array.from({ length: table.rows }, (_, i) => cellAsNumber(weightCol, i)) : undefined;
   const X = transform(artifact.featurizer, table);
   const width = task === 'classification' ? numClasses! : 1;
+  const members: MemberPredictions = new Map();
   const score = (spec: EstimatorSpec): { pred: Float64Array; metrics: MetricValues } => {
-    const estimator = restoreEstimator(spec, width);
+    const estimator = restoreEstimator(spec, width, members);
     try {
       const pred = estimator.predict(X);
       return { pred, metrics: computeMetrics({ task, yTrue, pred, numClasses, weight, labelRange: args.labelRange }) };

@@ -35,8 +35,15 @@ export interface Estimator {
   dispose(): void;
 }
 
-export function restoreEstimator(spec: EstimatorSpec, width: number): Estimator {
-  if (spec.type === 'single') return restoreBagged(spec.model, width);
+/**
+ * Predictions of bagged models on one feature matrix, by trial iteration: estimators that
+ * predict the same matrix and share members (the test set's chosen model, VotingEnsemble and
+ * StackEnsemble draw on the same trials) restore and predict each member once. Only for one X.
+ */
+export type MemberPredictions = Map<number, Float64Array>;
+
+export function restoreEstimator(spec: EstimatorSpec, width: number, shared?: MemberPredictions): Estimator {
+  if (spec.type === 'single') return restoreBagged(spec.model, width, shared);
   if (spec.type === 'baseline') {
     return {
       width: 1,
@@ -47,7 +54,7 @@ export function restoreEstimator(spec: EstimatorSpec, width: number): Estimator 
     };
   }
   if (spec.type === 'voting') {
-    const members = spec.members.map((m) => ({ weight: m.weight, est: restoreBagged(m.model, width) }));
+    const members = spec.members.map((m) => ({ weight: m.weight, est: restoreBagged(m.model, width, shared) }));
     const total = members.reduce((a, m) => a + m.weight, 0) || 1;
     return {
       width,
@@ -63,7 +70,7 @@ export function restoreEstimator(spec: EstimatorSpec, width: number): Estimator 
       dispose: () => members.forEach((m) => m.est.dispose()),
     };
   }
-  const base = spec.base.map((b) => restoreBagged(b, width));
+  const base = spec.base.map((b) => restoreBagged(b, width, shared));
   const meta = restoreModel(spec.meta.algorithm, spec.meta.state);
   return {
     width,
@@ -78,19 +85,24 @@ export function restoreEstimator(spec: EstimatorSpec, width: number): Estimator 
   };
 }
 
-function restoreBagged(spec: BaggedModelSpec, width: number): Estimator {
-  const models: FittedModel[] = spec.states.map((s) => restoreModel(spec.algorithm, s));
+function restoreBagged(spec: BaggedModelSpec, width: number, shared?: MemberPredictions): Estimator {
+  // Restored on first use, so a member whose predictions are shared is never restored twice.
+  let models: FittedModel[] | undefined;
   return {
     width,
     predict(X) {
+      const known = shared?.get(spec.iteration);
+      if (known) return known;
+      models ??= spec.states.map((s) => restoreModel(spec.algorithm, s));
       const out = new Float64Array(X.rows * width);
       for (const m of models) {
         const p = m.predict(X);
         for (let j = 0; j < out.length; j++) out[j] += p[j] / models.length;
       }
+      shared?.set(spec.iteration, out);
       return out;
     },
-    dispose: () => models.forEach((m) => m.dispose?.()),
+    dispose: () => models?.forEach((m) => m.dispose?.()),
   };
 }
 
