@@ -31,6 +31,10 @@ describe('XGBoost family early stopping', () => {
     // A class with a single row stays in the fitting part.
     const lone = earlyStoppingSplit(Float32Array.of(0, 0, 0, 0, 1), true, 1);
     expect([...lone.fit]).toContain(4);
+    // Pinned: the rows the split held out before it moved to typed arrays (same shuffle, same draws).
+    const three = Float32Array.from({ length: 30 }, (_, i) => i % 3);
+    expect([...earlyStoppingSplit(three, true, 5).hold]).toEqual([9, 11, 12, 17, 22, 28]);
+    expect([...earlyStoppingSplit(three, false, 5).hold]).toEqual([5, 8, 15, 17, 29]);
   });
 
   it('stops long before a generous round cap on a large table and keeps the best round', () => {

@@ -8,7 +8,7 @@ import { stratifiedKFold, kFold } from '../../engine/src/automl/splitFolds';
 import { stopsLine } from '../../engine/src/automl/search/searchInWorkers';
 import type { TrialRequest } from '../../engine/src/automl/trials/protocol';
 import { runTrial } from '../../engine/src/automl/trials/runTrial';
-import { TrialPool, shareTrialData } from '../../engine/src/automl/trials/trialPool';
+import { TrialPool, inSharedMemory, shareTrialData } from '../../engine/src/automl/trials/trialPool';
 import type { CancelSignal, FitArgs } from '../../engine/src/automl/types';
 import { titanicCsv } from '../helpers/paths';
 import { syntheticClassification, syntheticRegression } from './tables';
@@ -140,5 +140,21 @@ describe('the long fit loops read the stop signal', async () => {
     const data = { task: 'regression' as const, X: reg.X, y: reg.y.values, folds: kFold(reg.X.rows, 3, 0) };
     const request: TrialRequest = { iteration: 0, family: 'DecisionTree', params: { max_depth: 4, min_samples_leaf: 8 }, seed: 1 };
     expect(() => runTrial(data, request, new Map(), undefined, abortAfter(4))).toThrow(/DecisionTree trial after 2 of 3 folds canceled/);
+  });
+});
+
+describe('one copy of the trial data', () => {
+  it('inSharedMemory moves the matrix, label, weights and folds into shared memory, and shareTrialData then hands those buffers over as they are', () => {
+    const reg = fitFeaturizer(syntheticRegression(300), 'target', { mode: 'auto' }, { task: 'regression' });
+    const prepared = inSharedMemory({ X: reg.X, y: reg.y.values, weight: new Float32Array(300).fill(1), folds: kFold(300, 3, 0), note: 'kept' });
+    expect(prepared.note).toBe('kept');
+    for (const a of [prepared.X.values, prepared.y, prepared.weight!, ...prepared.folds.flatMap((f) => [f.train, f.valid])]) expect(a.buffer).toBeInstanceOf(SharedArrayBuffer);
+    expect(Array.from(prepared.X.values)).toEqual(Array.from(reg.X.values));
+    expect(Array.from(prepared.folds[1].valid)).toEqual(Array.from(kFold(300, 3, 0)[1].valid));
+    const shared = shareTrialData({ task: 'regression', ...prepared });
+    expect(shared.X).toBe(prepared.X.values.buffer);
+    expect(shared.y).toBe(prepared.y.buffer);
+    expect(shared.weight).toBe(prepared.weight!.buffer);
+    expect(shared.folds[0].train).toBe(prepared.folds[0].train.buffer);
   });
 });

@@ -175,6 +175,23 @@ describe('gbdt: training behaviour', () => {
     expect(c).not.toBe(a);
   });
 
+  it('trains on the rows rowIndex picks exactly as on a gathered copy of them (missing values, subsample, native categories)', () => {
+    const picked = Uint32Array.from({ length: 1900 }, (_, i) => 3 * i + (i % 3));
+    const gather = (values: Float32Array, cols: number, rows: number) => {
+      const out = new Float32Array(picked.length * cols);
+      for (let f = 0; f < cols; f++) for (let i = 0; i < picked.length; i++) out[f * picked.length + i] = values[f * rows + picked[i]];
+      return out;
+    };
+    // Missing values in the picked rows (wide codes), and a categorical column of whole numbers.
+    const values = Float32Array.from(all.values, (v, i) => (i % 97 === 0 ? NaN : i >= 5 * all.rows ? Math.floor(Math.abs(v) * 3) % 6 : v));
+    const featureTypes = ['q', 'q', 'q', 'q', 'q', 'c'];
+    const label = Float32Array.from(picked, (r) => all.label[r]);
+    const params: GbdtParams = { objective: 'binary:logistic', num_boost_round: 12, subsample: 0.8, colsample_bytree: 0.8, max_leaves: 12, grow_policy: 'lossguide', seed: 5 };
+    const copy = train({ rows: picked.length, cols: all.cols, values: gather(values, all.cols, all.rows), featureTypes, label }, params).booster.toXGBoostJSONText();
+    const indexed = train({ rows: picked.length, cols: all.cols, values, featureTypes, label, rowIndex: picked }, params).booster.toXGBoostJSONText();
+    expect(indexed).toBe(copy);
+  });
+
   it('stops early on the last metric of the last eval set and records best_iteration', () => {
     const r = train(trainSet, { objective: 'binary:logistic', num_boost_round: 300, eta: 0.5, max_depth: 6, eval_metric: ['auc', 'logloss'], early_stopping_rounds: 5 }, [
       { name: 'train', data: trainSet },
@@ -277,6 +294,11 @@ describe('gbdt: bad input', () => {
     expect(code(() => train(table([[1], [Infinity]], [0, 1]), {}))).toMatch(/f0 at row 1 is infinite/);
     expect(code(() => train(ok, { early_stopping_rounds: 3 }))).toMatch(/needs at least one eval set/);
     expect(code(() => train({ rows: 0, cols: 1, values: new Float32Array(0), label: new Float32Array(0) }, {}))).toMatch(/no rows/);
+    expect(code(() => train({ ...ok, rows: 2, label: new Float32Array(2), rowIndex: Uint32Array.of(0, 3) }, {}))).toMatch(/rowIndex\[1\] is 3, past the 3 rows of values/);
+    expect(code(() => train({ ...ok, rows: 2, label: new Float32Array(2), rowIndex: Uint32Array.of(1, 2) }, {}, [{ name: 'v', data: { ...ok, rows: 1, label: new Float32Array(1), rowIndex: Uint32Array.of(0) } }]))).toMatch(
+      /eval set 'v': rowIndex is for the training data only/,
+    );
+    expect(code(() => train({ ...table([[1], [Infinity], [2]], [0, 1, 0]), rows: 2, label: new Float32Array(2), rowIndex: Uint32Array.of(0, 1) }, {}))).toMatch(/f0 at row 1 is infinite/);
     const { booster } = train(ok, { num_boost_round: 1 });
     expect(code(() => booster.predict({ rows: 1, cols: 2, values: new Float32Array(2) }))).toMatch(/2 feature columns; the model was trained on 1/);
     expect(code(() => loadXGBoostJSON('{"learner": 3}'))).toMatch(/not an XGBoost JSON model/);

@@ -15,6 +15,7 @@ import { Leaderboard, fmt, formatLeaderboard } from './search/leaderboard';
 import type { TrialResult } from './search/runSearch';
 import { searchInWorkers } from './search/searchInWorkers';
 import type { TrialPoolFactory } from './trials/clusterTrialPool';
+import { inSharedMemory } from './trials/trialPool';
 import type { ColumnarTable, Guardrail } from './types';
 
 export { MIN_TRAINING_ROWS } from './prepareData';
@@ -71,7 +72,8 @@ export async function runAutoML(a: AutoMLRunArgs): Promise<AutoMLRunResult> {
   checkColumns(a.training, settings);
   if (settings.skippedModels.length) a.log(`Azure models Weir does not run, skipped: ${settings.skippedModels.join(', ')}`);
 
-  const prepared = task === 'forecasting' ? prepareForecasting(a.training, settings) : prepareTabular(a, settings);
+  // One copy of the arrays the trial workers read, in shared memory from here on (not a second one for the workers).
+  const prepared = inSharedMemory(task === 'forecasting' ? prepareForecasting(a.training, settings) : prepareTabular(a, settings));
   const { X, y, folds, classes } = prepared;
   a.log(
     `AutoML ${task}: ${y.length} rows × ${X.cols} features, primary metric ${metric}, ` +

@@ -68,6 +68,14 @@ export interface FeatureMatrix {
 export interface TrainData extends FeatureMatrix {
   label: Float32Array;
   weight?: Float32Array;
+  /**
+   * When set, the training rows are these rows of `values` (then a column-major matrix of
+   * `values.length / cols` rows), in this order, and `rows` is `rowIndex.length`; `label` and
+   * `weight` hold one value per training row. A caller that trains on part of a matrix it
+   * keeps anyway (a fold's rows less the early-stopping share) passes the indices instead of a
+   * gathered copy: the columns go straight into the booster's memory, one at a time.
+   */
+  rowIndex?: Uint32Array;
 }
 
 export interface EvalSet {
