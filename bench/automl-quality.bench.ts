@@ -46,6 +46,13 @@ import { args, devDataDir, flag, repoRoot } from './benchFlags';
  * all-distinct population), zipcodes (`state`, 59 classes from 42k US zip codes: latitude,
  * longitude, city, county; a large many-class table that tests the budget more than the model).
  *
+ * `more` (four vega-datasets tables added at stop 24, never run before that: a fresh look at
+ * tables nobody tuned on): football (`home_score` regression, 6.5k matches; dates, 200+ team
+ * names on both sides, a noisy count), jobs (`perc` regression, 7.6k rows; a job title, sex,
+ * year and count), airports (`state`, 56 classes from 3.4k US airports: names, cities,
+ * latitude, longitude; some states have a single airport), seattle_hourly (`temperature`
+ * regression, 8.8k hourly normals; a date-time, pressure, wind).
+ *
  * `statsmodels` (public tables of the same kinds no one tuned on, from Debian's python3-statsmodels,
  * written to the temporary folder by bench/automl_quality_tables.py, whose docstring gives each
  * table's origin and what was changed to make it look like a user's CSV: coded columns written as
@@ -59,7 +66,7 @@ import { args, devDataDir, flag, repoRoot } from './benchFlags';
  * average; at 0.2 minutes Weir ≥ HistGradientBoosting defaults on every table. With several
  * seeds they are judged on the per-table means over seeds.
  *
- * Flags: `--set=dev|proxy|vega|statsmodels|all` (default dev), `--tables=titanic,digits` (names above, from any
+ * Flags: `--set=dev|proxy|vega|statsmodels|more|all` (default dev), `--tables=titanic,digits` (names above, from any
  * set; overrides `--set`), `--budgets=1,0.2` (minutes; the first is judged against every peer,
  * the others against HGB), `--peer-seconds=60`, `--seed=0` (one split seed) or `--seeds=0,1,2`
  * (every table on each split seed: each seed's lines, then per table the mean over seeds of
@@ -75,7 +82,7 @@ interface BenchTable {
   file: string;
   label: string;
   task: 'classification' | 'regression';
-  set: 'dev' | 'proxy' | 'vega' | 'statsmodels';
+  set: 'dev' | 'proxy' | 'vega' | 'statsmodels' | 'more';
 }
 
 const vegaData = path.join(root, 'node_modules', 'vega-datasets', 'data');
@@ -99,6 +106,10 @@ const tables = (): BenchTable[] => [
   { name: 'flights_delay', file: path.join(vegaData, 'flights-5k.json'), label: 'delay', task: 'regression', set: 'vega' },
   { name: 'gapminder', file: path.join(vegaData, 'gapminder.json'), label: 'life_expect', task: 'regression', set: 'vega' },
   { name: 'zipcodes', file: path.join(vegaData, 'zipcodes.csv'), label: 'state', task: 'classification', set: 'vega' },
+  { name: 'football', file: path.join(vegaData, 'football.json'), label: 'home_score', task: 'regression', set: 'more' },
+  { name: 'jobs', file: path.join(vegaData, 'jobs.json'), label: 'perc', task: 'regression', set: 'more' },
+  { name: 'airports', file: path.join(vegaData, 'airports.csv'), label: 'state', task: 'classification', set: 'more' },
+  { name: 'seattle_hourly', file: path.join(vegaData, 'seattle-weather-hourly-normals.csv'), label: 'temperature', task: 'regression', set: 'more' },
 ];
 
 /** Proxy tables bench/automl_quality_tables.py writes from Debian's python3-sklearn (label and task come back from it). */
@@ -108,7 +119,7 @@ const statsmodelsTables = ['fair_affairs', 'fair_any', 'randhie', 'anes96_pid', 
 
 const wanted = flag('tables')?.split(',').filter(Boolean);
 const set = flag('set') ?? 'dev';
-if (!['dev', 'proxy', 'vega', 'statsmodels', 'all'].includes(set)) throw new Error(`--set=${set}: give dev, proxy, vega, statsmodels or all`);
+if (!['dev', 'proxy', 'vega', 'statsmodels', 'more', 'all'].includes(set)) throw new Error(`--set=${set}: give dev, proxy, vega, statsmodels, more or all`);
 const budgets = (flag('budgets') ?? '1,0.2').split(',').map(Number).filter((b) => b > 0);
 const peerSeconds = Number(flag('peer-seconds') ?? 60);
 const seeds = (flag('seeds') ?? flag('seed') ?? '0').split(',').filter(Boolean).map(Number);

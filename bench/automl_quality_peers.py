@@ -34,8 +34,12 @@ from sklearn.model_selection import KFold, StratifiedKFold
 
 
 def read(path, label):
-    # The label is read as text for classification so class names match Weir's (numbers printed).
-    return pd.read_csv(path, dtype={label: str}, keep_default_na=True)
+    # The label is read as text for classification so class names match Weir's (numbers printed),
+    # and only an empty cell is a missing label, as in Weir: pandas' default markers would read a
+    # class written "NA" (airports' state, for instance) as missing.
+    frame = pd.read_csv(path, dtype={label: str}, keep_default_na=True)
+    frame[label] = pd.read_csv(path, usecols=[label], dtype=str, keep_default_na=False)[label].replace("", np.nan)
+    return frame
 
 
 def encode(train, test, label):
