@@ -7,8 +7,9 @@ import { readTableFile } from '../../engine/src/automl/model/tableFiles';
 import { stratifiedKFold, kFold } from '../../engine/src/automl/splitFolds';
 import { stopsLine } from '../../engine/src/automl/search/searchInWorkers';
 import type { TrialRequest } from '../../engine/src/automl/trials/protocol';
-import { runTrial } from '../../engine/src/automl/trials/runTrial';
-import { TrialPool, inSharedMemory, shareTrialData } from '../../engine/src/automl/trials/trialPool';
+import { gatherRows, runTrial } from '../../engine/src/automl/trials/runTrial';
+import { TrialPool, gatherFolds, inSharedMemory, shareTrialData } from '../../engine/src/automl/trials/trialPool';
+import { fromShared } from '../../engine/src/automl/trials/workerMain';
 import type { CancelSignal, FitArgs } from '../../engine/src/automl/types';
 import { titanicCsv } from '../helpers/paths';
 import { syntheticClassification, syntheticRegression } from './tables';
@@ -156,5 +157,26 @@ describe('one copy of the trial data', () => {
     expect(shared.y).toBe(prepared.y.buffer);
     expect(shared.weight).toBe(prepared.weight!.buffer);
     expect(shared.folds[0].train).toBe(prepared.folds[0].train.buffer);
+  });
+
+  it('gatherFolds gathers each fold once for every worker, and a trial on those gives what a worker gathering its own gives', () => {
+    const reg = fitFeaturizer(syntheticRegression(300), 'target', { mode: 'auto' }, { task: 'regression' });
+    const weight = Float32Array.from({ length: 300 }, (_, i) => 1 + (i % 3));
+    const shared = shareTrialData({ task: 'regression', X: reg.X, y: reg.y.values, weight, folds: kFold(300, 3, 0) });
+    const gathered = gatherFolds(shared);
+    expect(gatherFolds(gathered)).toBe(gathered);
+    const own = fromShared(shared);
+    const once = fromShared(gathered);
+    expect(once.foldMatrices).toHaveLength(3);
+    expect(Array.from(once.foldMatrices![1].train.values)).toEqual(Array.from(gatherRows(own.X, own.folds[1].train).values));
+    expect(Array.from(once.foldMatrices![2].wTrain!)).toEqual(Array.from(own.folds[2].train, (r) => weight[r]));
+    for (const request of <TrialRequest[]>[
+      { iteration: 0, family: 'XGBoostRegressor', params: { n_estimators: 30, max_leaves: 8 }, seed: 4 },
+      { iteration: 1, family: 'ElasticNet', params: { alpha: 0.01 }, seed: 4 },
+    ]) {
+      const a = runTrial(own, request, new Map());
+      const b = runTrial(once, request, new Map());
+      expect(Array.from(b.reply.oof)).toEqual(Array.from(a.reply.oof));
+    }
   });
 });

@@ -52,13 +52,20 @@ export function balancedWeights(y: Float32Array, k: number, weight?: Float32Arra
 }
 
 /** Copies the given rows of a column-major matrix into a new column-major matrix. */
-export function gatherRows(X: FeatureMatrix, rows: Uint32Array): FeatureMatrix {
+export function gatherRows(X: FeatureMatrix, rows: Uint32Array, shared = false): FeatureMatrix {
   const n = rows.length;
-  const values = new Float32Array(n * X.cols);
+  const values = shared ? new Float32Array(new SharedArrayBuffer(n * X.cols * 4)) : new Float32Array(n * X.cols);
   for (let j = 0; j < X.cols; j++) {
     const src = j * X.rows;
     const dst = j * n;
     for (let i = 0; i < n; i++) values[dst + i] = X.values[src + rows[i]];
   }
   return { rows: n, cols: X.cols, values, featureNames: X.featureNames, featureTypes: X.featureTypes };
+}
+
+/** a's values at `rows` (in shared memory when `shared`). */
+export function gatherValues(a: Float32Array, rows: Uint32Array, shared = false): Float32Array {
+  const out = shared ? new Float32Array(new SharedArrayBuffer(rows.length * 4)) : new Float32Array(rows.length);
+  for (let i = 0; i < rows.length; i++) out[i] = a[rows[i]];
+  return out;
 }

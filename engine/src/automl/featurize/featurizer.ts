@@ -103,7 +103,8 @@ export function fitFeaturizer(table: ColumnarTable, label: string, settings: Fea
     });
   }
   const state: FeaturizerState = { version: 1, inputSchema, featureNames, columns };
-  const X = transformRows(state, table, rows);
+  // The training matrix goes to the trial workers: built in shared memory, it is never copied for them (trials/trialPool.ts).
+  const X = transformRows(state, table, rows, true);
   writeTrainingTargets(state, targetFits, y, weight, options.task, X);
   return { state, X, y, ...(weight ? { weight } : {}), ...(rows ? { rows } : {}), guardrails: featurizationGuardrails(findings) };
 }
@@ -135,7 +136,7 @@ export function transform(state: FeaturizerState, table: ColumnarTable): Feature
   return transformRows(state, table);
 }
 
-function transformRows(state: FeaturizerState, table: ColumnarTable, rows?: Uint32Array): FeatureMatrix {
+function transformRows(state: FeaturizerState, table: ColumnarTable, rows?: Uint32Array, shared = false): FeatureMatrix {
   const byName = new Map(table.columns.map((c) => [c.name, c]));
   const missing = state.inputSchema.filter((s) => !byName.has(s.name)).map((s) => s.name);
   if (missing.length > 0) {
@@ -145,7 +146,7 @@ function transformRows(state: FeaturizerState, table: ColumnarTable, rows?: Uint
   }
   const n = rows ? rows.length : table.rows;
   const cols = state.featureNames.length;
-  const values = new Float32Array(n * cols);
+  const values = shared ? new Float32Array(new SharedArrayBuffer(n * cols * 4)) : new Float32Array(n * cols);
   const types: string[] = [];
   let offset = 0;
   for (const c of state.columns) {

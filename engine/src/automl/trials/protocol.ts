@@ -23,6 +23,12 @@ export interface SharedTrialData {
   weight?: SharedArrayBuffer;
   /** Per fold, Uint32 row indices. */
   folds: { train: SharedArrayBuffer; valid: SharedArrayBuffer }[];
+  /**
+   * Per fold, its rows already gathered (column-major Float32 matrices of its training and
+   * validation rows, the training rows' labels and weights), read by every worker instead of
+   * each gathering its own copy (`TrialPool` adds them; see `gatherFolds`).
+   */
+  foldMatrices?: { train: SharedArrayBuffer; yTrain: SharedArrayBuffer; wTrain?: SharedArrayBuffer; valid: SharedArrayBuffer }[];
 }
 
 export interface TrialRequest {

@@ -15,9 +15,11 @@ export interface TrialData {
   y: Float32Array;
   weight?: Float32Array;
   folds: { train: Uint32Array; valid: Uint32Array }[];
+  /** Per fold, its rows gathered once for every worker (see `gatherFolds`); each worker gathers its own without. */
+  foldMatrices?: FoldMatrices[];
 }
 
-interface FoldMatrices {
+export interface FoldMatrices {
   train: FeatureMatrix;
   yTrain: Float32Array;
   wTrain?: Float32Array;
@@ -50,7 +52,7 @@ export function runTrial(
   let importances: Record<string, number> | undefined;
   let offset = 0;
   const matrices = (f: number): FoldMatrices => {
-    let m = cache.get(f);
+    let m = cache.get(f) ?? data.foldMatrices?.[f];
     if (!m) {
       const fold = data.folds[f];
       m = {

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { WeirError } from '../../errors';
 import type { FeatureMatrix } from '../../gbdt/api';
+import { gatherRows, gatherValues } from '../families/familyUtils';
 import type { Fold } from '../splitFolds';
 import type { Task } from '../types';
 import type { SharedTrialData, TrialRequest, WorkerReply, WorkerRequest } from './protocol';
@@ -98,12 +99,16 @@ export class TrialPool {
   private readonly graceMs: number;
   private readonly stopStats: StopStats = { reused: [], terminated: 0, unsettled: 0 };
 
+  private readonly shared: SharedTrialData;
+
   constructor(
-    private readonly shared: SharedTrialData,
+    shared: SharedTrialData,
     size: number,
     private readonly workerPath: string = resolveWorkerPath(),
     private readonly options: TrialPoolOptions = {},
   ) {
+    // With more than one worker, each fold's rows are gathered once here and read by all of them.
+    this.shared = size > 1 ? gatherFolds(shared) : shared;
     this.graceMs = options.graceMs ?? STOP_GRACE_MS;
     this.slots = Array.from({ length: Math.max(1, size) }, () => ({ busy: false, cancel: new Int32Array(new SharedArrayBuffer(4)), token: 0, draining: false }));
   }
@@ -474,6 +479,29 @@ export function inSharedMemory<T extends { X: FeatureMatrix; y: Float32Array; we
 
 function sharedView<A extends Float32Array | Uint32Array>(a: A): A {
   return new (a.constructor as new (buffer: SharedArrayBuffer) => A)(toShared(a));
+}
+
+/**
+ * The trial data with each fold's rows gathered once, in shared memory (`foldMatrices`): the
+ * workers read these instead of each gathering its own copy of every fold it runs. On a
+ * 3M-row × 10 table held out 10%, that copy was 131 MB a worker.
+ */
+export function gatherFolds(d: SharedTrialData): SharedTrialData {
+  if (d.foldMatrices) return d;
+  const X = { rows: d.rows, cols: d.cols, values: new Float32Array(d.X) };
+  const y = new Float32Array(d.y);
+  const weight = d.weight ? new Float32Array(d.weight) : undefined;
+  const foldMatrices = d.folds.map((f) => {
+    const train = new Uint32Array(f.train);
+    const valid = new Uint32Array(f.valid);
+    return {
+      train: toShared(gatherRows(X, train, true).values),
+      yTrain: toShared(gatherValues(y, train, true)),
+      ...(weight ? { wTrain: toShared(gatherValues(weight, train, true)) } : {}),
+      valid: toShared(gatherRows(X, valid, true).values),
+    };
+  });
+  return { ...d, foldMatrices };
 }
 
 /** Copies the matrix, label, weights and folds into shared memory (unless they are already there, see `inSharedMemory`), once per AutoML run. */

@@ -81,5 +81,19 @@ export function fromShared(d: SharedTrialData): TrialData {
     y: new Float32Array(d.y),
     weight: d.weight ? new Float32Array(d.weight) : undefined,
     folds: d.folds.map((f) => ({ train: new Uint32Array(f.train), valid: new Uint32Array(f.valid) })),
+    ...(d.foldMatrices
+      ? {
+          foldMatrices: d.foldMatrices.map((m, f) => {
+            const train = d.folds[f].train.byteLength / 4;
+            const valid = d.folds[f].valid.byteLength / 4;
+            return {
+              train: { rows: train, cols: d.cols, values: new Float32Array(m.train), featureNames: d.featureNames, featureTypes: d.featureTypes },
+              yTrain: new Float32Array(m.yTrain),
+              wTrain: m.wTrain ? new Float32Array(m.wTrain) : undefined,
+              valid: { rows: valid, cols: d.cols, values: new Float32Array(m.valid), featureNames: d.featureNames, featureTypes: d.featureTypes },
+            };
+          }),
+        }
+      : {}),
   };
 }
