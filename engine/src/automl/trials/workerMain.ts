@@ -1,4 +1,5 @@
 import { parentPort } from 'node:worker_threads';
+import { COLLECT_AFTER_BYTES, collectGarbage } from '../../util/collectGarbage';
 import { explainClaimed } from '../../explain/explainBatches';
 import type { FittedModel } from '../types';
 import type { SharedTrialData, WorkerReply, WorkerRequest } from './protocol';
@@ -70,6 +71,9 @@ export function serveTrials(): void {
     }
     const transfer = reply.type === 'done' ? [reply.oof.buffer as ArrayBuffer] : [];
     port.postMessage(reply, transfer);
+    // A trial on a large table leaves its fits' memory (a booster's WebAssembly memory, a
+    // forest's row buffers) as garbage: collected now, before the next trial allocates its own.
+    if (data && data.X.values.byteLength >= COLLECT_AFTER_BYTES) collectGarbage();
   });
 }
 
