@@ -17,14 +17,19 @@
 //          fit's best rounds kept), its out-of-fold score and CPU time beside the refit's
 //          --compare-median: each configuration with every fold's refit at its own pick of rounds
 //          against the median of the folds' picks (what a trial does for regression)
-//          --tables= also takes diamonds and, from --extra=DIR (default $TMPDIR/weir-tables, written
+//          --tables= also takes diamonds, churn and, from --extra=DIR (default $TMPDIR/weir-tables, written
 //          by bench/automl_quality_tables.py DIR NAME…), fair_affairs, randhie, diabetes, boston
+//          (regression) and fair_any, anes96_vote, anes96_pid, modechoice, breast_cancer (classification)
 //          --extra-configs=JSON;JSON: configurations added after the portfolio
 //          --fold-seed=N: the folds' seed (default 1)
+//          --test-split=S: as automl-quality does, hold out a seeded 20% test split (stratified for
+//          classification; its split seed S), featurize and fold the other 80%, and print beside each
+//          configuration's CV score the test score of its bagged fold models (what a trial's model is)
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fitBooster, type XGBoostModel, xgboostClassifier, xgboostRegressor } from '../engine/src/automl/families/xgboost';
-import { fitFeaturizer } from '../engine/src/automl/featurize';
+import { encodeLabel, fitFeaturizer, transform } from '../engine/src/automl/featurize';
+import type { ColumnarTable } from '../engine/src/automl/types';
 import { readTableFile } from '../engine/src/automl/model/tableFiles';
 import { type Fold, kFold, stratifiedKFold } from '../engine/src/automl/splitFolds';
 import { gatherRows } from '../engine/src/automl/families/familyUtils';
@@ -47,9 +52,14 @@ const tables = [
   { name: 'titanic', file: path.join('..', 'titanic.csv'), label: 'Survived', task: 'classification' as const },
   { name: 'spam', file: 'spam.csv', label: 'type', task: 'classification' as const },
   { name: 'diamonds', file: 'diamonds.csv', label: 'price', task: 'regression' as const },
+  { name: 'churn', file: 'Churn_Modelling.csv', label: 'Exited', task: 'classification' as const },
   ...['fair_affairs:affairs', 'randhie:mdvis', 'diabetes:progression', 'boston:MEDV'].map((x) => {
     const [name, label] = x.split(':');
     return { name, file: path.join(flag('extra') ?? path.join(os.tmpdir(), 'weir-tables'), `${name}.csv`), label, task: 'regression' as const };
+  }),
+  ...['fair_any:affair', 'anes96_vote:vote', 'anes96_pid:PID', 'modechoice:choice', 'breast_cancer:diagnosis'].map((x) => {
+    const [name, label] = x.split(':');
+    return { name, file: path.join(flag('extra') ?? path.join(os.tmpdir(), 'weir-tables'), `${name}.csv`), label, task: 'classification' as const };
   }),
 ];
 
@@ -139,12 +149,25 @@ interface TrialRun {
   treesPerFold: number;
   score: number;
   fits: string[];
+  /** The bagged fold models' score on the test split (with --test-split). */
+  test?: number;
 }
 
 /** One booster trial as AutoML runs it: the configuration fitted on every fold, scored on the out-of-fold predictions. */
-function trial(task: 'regression' | 'classification', X: FeatureMatrix, y: Float32Array, numClasses: number | undefined, folds: Fold[], params: Record<string, number | string>, refit: boolean, median = refit): TrialRun {
+function trial(
+  task: 'regression' | 'classification',
+  X: FeatureMatrix,
+  y: Float32Array,
+  numClasses: number | undefined,
+  folds: Fold[],
+  params: Record<string, number | string>,
+  refit: boolean,
+  median = refit,
+  test?: { X: FeatureMatrix; y: Float32Array },
+): TrialRun {
   const width = t2width(task, numClasses);
   const oof = new Float64Array(y.length * width);
+  const testPred = test ? new Float64Array(test.y.length * width) : undefined;
   const run: TrialRun = { wallMs: 0, cpuMs: 0, stateMs: 0, treesPerFold: 0, score: NaN, fits: [] };
   let stateCpu = 0;
   const w0 = performance.now();
@@ -161,6 +184,10 @@ function trial(task: 'regression' | 'classification', X: FeatureMatrix, y: Float
     const model = (!stage ? fitBooster(fitArgs(f), { refit }) : 'model' in stage ? stage.model : staged!.refit(fitArgs(f), medianRounds)) as XGBoostModel;
     const pred = model.predict(gatherRows(X, fold.valid));
     fold.valid.forEach((r, i) => oof.set(pred.subarray(i * width, (i + 1) * width), r * width));
+    if (test && testPred) {
+      const tp = model.predict(test.X);
+      for (let k = 0; k < testPred.length; k++) testPred[k] += tp[k] / folds.length;
+    }
     const info = model.fitInfo;
     if (info) run.fits.push(`${info.rounds}${info.bestIteration !== undefined ? `/${info.bestIteration + 1}` : ''}${info.refitRounds !== undefined ? `+${info.refitRounds}` : ''}`);
     // The kept trial's models are serialised too (when they rank among the best); timed apart.
@@ -176,6 +203,10 @@ function trial(task: 'regression' | 'classification', X: FeatureMatrix, y: Float
   run.cpuMs = cpu() - c0 - stateCpu;
   const m = computeMetrics(task === 'classification' ? { task, yTrue: y, pred: oof, numClasses: width } : { task, yTrue: y, pred: oof });
   run.score = Number(task === 'classification' ? m.AUC_weighted : m.r2_score);
+  if (test && testPred) {
+    const tm = computeMetrics(task === 'classification' ? { task, yTrue: test.y, pred: testPred, numClasses: width } : { task, yTrue: test.y, pred: testPred });
+    run.test = Number(task === 'classification' ? tm.AUC_weighted : tm.r2_score);
+  }
   return run;
 }
 
@@ -194,9 +225,20 @@ async function main(): Promise<void> {
       console.log(`${t.name}: ${file} is absent, skipped`);
       continue;
     }
-    const table = await readTableFile(file);
-    // All the table's rows (the automl-quality bench trains on 80% of them): the cost is what matters.
+    const whole = await readTableFile(file);
+    const testSplit = flag('test-split');
+    let table = whole;
+    let testTable: ColumnarTable | undefined;
+    if (testSplit !== undefined) {
+      const parts = split(whole, t.label, t.task, Number(testSplit));
+      table = selectRows(whole, parts.train);
+      testTable = selectRows(whole, parts.test);
+    }
+    // All the table's rows unless --test-split (the automl-quality bench trains on 80% of them): the cost is what matters.
     const fitted = fitFeaturizer(table, t.label, { mode: 'auto' }, { task: t.task });
+    const test = testTable
+      ? { X: transform(fitted.state, testTable), y: encodeLabel(testTable.columns.find((c) => c.name === t.label)!, t.task, testTable.rows).y.values }
+      : undefined;
     const X = fitted.X;
     const y = fitted.y.values;
     const numClasses = fitted.y.classes?.length;
@@ -229,10 +271,10 @@ async function main(): Promise<void> {
     let n = 0;
     portfolio.forEach((params, ci) => {
       if (wantedConfigs && !wantedConfigs.includes(ci)) return;
-      const r = trial(t.task, X, y, numClasses, folds, params, true);
+      const r = trial(t.task, X, y, numClasses, folds, params, true, true, test);
       total += r.wallMs;
       const desc = `${params.n_estimators}r lr${params.learning_rate} ${params.max_leaves}l`;
-      let line = `#${ci} ${desc.padEnd(22)} ${r.wallMs.toFixed(0).padStart(13)}  ${r.cpuMs.toFixed(0).padStart(6)}  ${r.stateMs.toFixed(0).padStart(10)}  ${r.treesPerFold.toFixed(0).padStart(10)}  ${r.score.toFixed(5)}`;
+      let line = `#${ci} ${desc.padEnd(22)} ${r.wallMs.toFixed(0).padStart(13)}  ${r.cpuMs.toFixed(0).padStart(6)}  ${r.stateMs.toFixed(0).padStart(10)}  ${r.treesPerFold.toFixed(0).padStart(10)}  ${r.score.toFixed(5)}${r.test !== undefined ? `  test ${r.test.toFixed(5)}` : ''}`;
       if (compareRefit) {
         const q = trial(t.task, X, y, numClasses, folds, params, false);
         line += `  |           ${q.cpuMs.toFixed(0).padStart(6)}  ${q.score.toFixed(5)}  ${(q.score - r.score >= 0 ? '+' : '') + (q.score - r.score).toFixed(5)}`;
@@ -245,6 +287,43 @@ async function main(): Promise<void> {
     });
     console.log(`${t.name}: all configurations ${total.toFixed(0)} ms wall${n ? `; without the refit: mean Δ score ${diff / n >= 0 ? '+' : ''}${(diff / n).toFixed(5)}, mean CPU ${(cpuRatio / n).toFixed(2)}×` : ''}`);
   }
+}
+
+/** The automl-quality bench's test split: a seeded 20% of the labelled rows, per class for classification. */
+function split(table: ColumnarTable, label: string, task: string, seed: number): { train: Uint32Array; test: Uint32Array } {
+  const rand = mulberry32(seed * 7 + 12345);
+  const col = table.columns.find((c) => c.name === label)!;
+  const groups = new Map<string, number[]>();
+  for (let i = 0; i < table.rows; i++) {
+    const v = col.values[i];
+    if (v === null || (typeof v === 'number' && Number.isNaN(v))) continue;
+    const key = task === 'classification' ? String(v) : 'all';
+    let g = groups.get(key);
+    if (!g) groups.set(key, (g = []));
+    g.push(i);
+  }
+  const train: number[] = [];
+  const test: number[] = [];
+  for (const key of [...groups.keys()].sort()) {
+    const g = groups.get(key)!;
+    for (let i = g.length - 1; i > 0; i--) {
+      const j = Math.floor(rand() * (i + 1));
+      [g[i], g[j]] = [g[j], g[i]];
+    }
+    const nTest = Math.min(g.length - 1, Math.round(g.length * 0.2));
+    test.push(...g.slice(0, nTest));
+    train.push(...g.slice(nTest));
+  }
+  return { train: Uint32Array.from(train.sort((a, b) => a - b)), test: Uint32Array.from(test.sort((a, b) => a - b)) };
+}
+
+function selectRows(table: ColumnarTable, rows: Uint32Array): ColumnarTable {
+  return {
+    rows: rows.length,
+    columns: table.columns.map((c) =>
+      c.type === 'string' ? { ...c, values: Array.from(rows, (i) => c.values[i]) } : { ...c, values: Float64Array.from(rows, (i) => c.values[i]) },
+    ) as ColumnarTable['columns'],
+  };
 }
 
 function loadavg(): string {

@@ -80,6 +80,12 @@ export interface ModelFamily {
    * `lowCostConfig`.
    */
   portfolio?(task: Task, data: { rows: number; features: number; classes?: number }): Record<string, number | string>[];
+  /**
+   * A shallow, heavily regularised configuration the search runs right after the portfolio
+   * when the portfolio's scores show a low-signal, overfitting-prone table (search/lowSignal.ts);
+   * `capacity` names the parameter that sizes the trees (`max_leaves`).
+   */
+  lowSignal?(task: Task, data: { rows: number; features: number; classes?: number }): { config: Record<string, number | string>; capacity: string };
   fit(args: FitArgs): FittedModel;
   /**
    * A fit in two stages, for a trial that fits several folds (the booster on small regression

@@ -40,6 +40,13 @@ export interface SearchFamily {
   lowCost: Config;
   /** Known-strong configurations tried first, in order (the first is the family's start). */
   portfolio?: Config[];
+  /**
+   * A shallow, heavily regularised configuration proposed right after the portfolio when the
+   * caller's rule says the portfolio's scores show a low-signal, overfitting-prone table
+   * (`CostFrugalOptions.afterPortfolio`; see lowSignal.ts); `capacity` names the parameter that
+   * sizes the family's trees.
+   */
+  lowSignal?: { config: Config; capacity: string };
 }
 
 export interface Proposal {
@@ -77,6 +84,12 @@ interface FamilyState {
   lossAtRestart: number;
   /** Set once its local search converged twice in a row without a gain (see `converged`). */
   converged: boolean;
+  /** Its portfolio entries fed back so far (the start included), for `CostFrugalOptions.afterPortfolio`. */
+  entries: { iteration: number; params: Config; loss: number }[];
+  /** Portfolio proposals not yet fed back. */
+  entriesPending: number;
+  /** Whether `afterPortfolio` was asked (once per family). */
+  asked: boolean;
 }
 
 interface ProposalMeta {
@@ -87,6 +100,9 @@ interface ProposalMeta {
   queued?: Config;
   /** The queued configuration was a shrunk one (it is put back as such on discard). */
   shrunk?: boolean;
+  /** The proposal was one of the family's portfolio entries (its start or a queued one). */
+  entry?: boolean;
+  params: Config;
   point: number[];
   /** The opposite point, tried next when this one does not improve. */
   mirror?: number[];
@@ -106,6 +122,13 @@ export interface CostFrugalOptions {
    * time budget and `other` contends with it (see its `waitsFor`). Undefined: never.
    */
   waitsFor?: (family: string, other: string) => boolean;
+  /**
+   * Called once per family with a `lowSignal` configuration, when every entry of its portfolio
+   * taken so far has been fed back and its line is empty; returns whether that configuration
+   * runs next (see lowSignal.ts; runSearch decides from the entries' metrics and logs why).
+   * Called in `observe`, so in iteration order: deterministic without a time limit.
+   */
+  afterPortfolio?: (family: string, entries: { iteration: number; params: Config; loss: number }[]) => boolean;
 }
 
 export class CostFrugalSearch {
@@ -153,6 +176,9 @@ export class CostFrugalSearch {
           tried: new Set<string>(),
           lossAtRestart: Infinity,
           converged: false,
+          entries: [],
+          entriesPending: 0,
+          asked: false,
         };
       });
   }
@@ -196,7 +222,9 @@ export class CostFrugalSearch {
     }
     family.tried.add(configKey(params));
     const cost = configCost(family.def.initialCost, family.def.space, family.def.lowCost, params);
-    this.pending.set(iteration, { family, first, queued, shrunk: shrunk && queued !== undefined, point, mirror, cost });
+    const entry = queued !== undefined || (first && Boolean(family.def.portfolio?.length));
+    if (entry) family.entriesPending += 1;
+    this.pending.set(iteration, { family, first, queued, shrunk: shrunk && queued !== undefined, entry, params, point, mirror, cost });
     return { iteration, family: family.def.name, params, cost };
   }
 
@@ -208,6 +236,7 @@ export class CostFrugalSearch {
     const meta = this.pending.get(iteration);
     if (!meta) return;
     this.pending.delete(iteration);
+    if (meta.entry) meta.family.entriesPending -= 1;
     if (meta.first) meta.family.started = false;
     if (meta.queued) {
       meta.family.queue.unshift(meta.queued);
@@ -230,6 +259,8 @@ export class CostFrugalSearch {
       return undefined;
     }
     this.pending.delete(iteration);
+    meta.family.entriesPending -= 1;
+    this.askAfterPortfolio(meta.family);
     return meta.queued;
   }
 
@@ -245,6 +276,7 @@ export class CostFrugalSearch {
     meta.point = toUnit(f.us, params);
     meta.mirror = undefined;
     meta.cost = configCost(f.def.initialCost, f.def.space, f.def.lowCost, params);
+    meta.params = { ...params };
     f.tried.add(configKey(params));
     return { iteration, family: f.def.name, params: { ...params }, cost: meta.cost };
   }
@@ -335,6 +367,25 @@ export class CostFrugalSearch {
     this.totalSpent += cost;
     if (Number.isFinite(loss) && !Number.isFinite(this.globalFirst)) this.globalFirst = loss;
     if (loss < this.globalBest) this.globalBest = loss;
+    if (meta.entry) {
+      f.entriesPending -= 1;
+      f.entries.push({ iteration, params: meta.params, loss });
+    }
+    this.askAfterPortfolio(f);
+  }
+
+  /**
+   * Once a family's portfolio has run (its line empty, every entry fed back), asks the caller
+   * whether its `lowSignal` configuration runs next; if so it goes first in the family's line.
+   */
+  private askAfterPortfolio(f: FamilyState): void {
+    const ask = this.options.afterPortfolio;
+    if (!ask || f.asked || !f.def.lowSignal || f.queue.length > 0 || f.entriesPending > 0 || f.entries.length === 0) return;
+    f.asked = true;
+    if (!ask(f.def.name, f.entries.map((e) => ({ ...e, params: { ...e.params } })))) return;
+    const config = { ...f.def.lowSignal.config };
+    if (f.tried.has(configKey(config))) return;
+    f.queue.push(config);
   }
 
   private localMove(f: FamilyState): { point: number[]; mirror: number[]; params: Config } {

@@ -5,7 +5,8 @@ import type { LimitReasons, TrialReply } from '../trials/trialPool';
 import type { TrialRequest } from '../trials/protocol';
 import type { MetricValues } from '../types';
 import { CONVERGENCE_TOLERANCE, CostFrugalSearch, type Proposal, type SearchFamily } from './costFrugalSearch';
-import { configCost } from './space';
+import { lowSignalVerdict } from './lowSignal';
+import { configCost, configKey } from './space';
 
 /** What runs trials: the worker pool, or an in-process runner in tests. */
 export interface TrialRunner {
@@ -183,7 +184,10 @@ const CONTENTION_TRIALS = 5;
  */
 export async function runSearch(o: SearchOptions): Promise<SearchOutcome> {
   const now = o.now ?? (() => performance.now());
-  const search = new CostFrugalSearch(o.families, o.seed, { waitsFor: (family, other) => waitsFor(family, other) });
+  const search = new CostFrugalSearch(o.families, o.seed, {
+    waitsFor: (family, other) => waitsFor(family, other),
+    afterPortfolio: (family, entries) => afterPortfolio(family, entries),
+  });
   const concurrency = o.runner.size;
   const results = new Map<number, TrialResult>();
   const inFlight = new Map<number, Promise<void>>();
@@ -266,6 +270,15 @@ export async function runSearch(o: SearchOptions): Promise<SearchOutcome> {
         // improvements add nothing the ensembles would use.
         const contends = !stalled || Math.abs(r.score - bestFed) <= stalled.margin;
         if ((own === undefined || Math.abs(r.score - own) > IMPROVEMENT_TOLERANCE) && contends) lastFamilyGain = fed;
+      }
+      const shallow = lowSignalRuns.get(r.algorithm);
+      if (shallow && shallow.iteration === undefined && configKey(r.params) === shallow.key) {
+        shallow.iteration = fed;
+        const better = r.status === 'Completed' && compareScores(o.primaryMetric, r.score, shallow.portfolioBest) < 0;
+        o.onNote?.(
+          `${r.algorithm} iteration ${fed + (o.firstIteration ?? 0)}, the low-signal configuration: ${r.status === 'Completed' ? `${o.primaryMetric} ${fmtScore(r.score)}` : r.status} ` +
+            `against the portfolio's best ${fmtScore(shallow.portfolioBest)}: ${better ? 'its local search goes on from it' : 'not better, its local search goes on from the portfolio\'s best'}`,
+        );
       }
       if (stalled) sinceStall.set(r.algorithm, (sinceStall.get(r.algorithm) ?? 0) + 1);
       for (const name of search.converged()) {
@@ -360,6 +373,28 @@ export async function runSearch(o: SearchOptions): Promise<SearchOutcome> {
       return { margin: se.value, why: `the standard error of the best trial's ${se.folds} fold scores, iteration ${best[0] + (o.firstIteration ?? 0)}` };
     }
     return { margin: Math.max(MIN_CONTENTION_MARGIN, spread), why: `3 × the spread of ${leader}'s ${CONTENTION_TRIALS} best trials` };
+  };
+
+  /** Families whose low-signal configuration runs (see `afterPortfolio`): its key, the portfolio's best score, and the iteration it was fed at. */
+  const lowSignalRuns = new Map<string, { key: string; portfolioBest: number; iteration?: number }>();
+  /**
+   * Whether `family`'s low-signal configuration runs next, once its portfolio has run (see
+   * lowSignal.ts): when its best entry's skill is low and came from trees smaller than the
+   * portfolio's median. Decided from the fed results' metrics (in iteration order), logged with
+   * the evidence when it fires.
+   */
+  const afterPortfolio = (family: string, entries: { iteration: number; params: Record<string, number | string>; loss: number }[]): boolean => {
+    const def = o.families.find((f) => f.name === family);
+    if (!def?.lowSignal) return false;
+    const scored = entries.map((e) => ({ ...e, metrics: results.get(e.iteration)?.metrics ?? {}, iteration: e.iteration + (o.firstIteration ?? 0) }));
+    const verdict = lowSignalVerdict(scored, def.lowSignal.capacity);
+    if (!verdict.fires) return false;
+    const best = entries.reduce((a, b) => (b.loss < a.loss ? b : a));
+    lowSignalRuns.set(family, { key: configKey(def.lowSignal.config), portfolioBest: results.get(best.iteration)?.score ?? NaN });
+    o.onNote?.(
+      `${family}: low signal, overfitting-prone — ${verdict.why}: trying a shallow, heavily regularised configuration ${JSON.stringify(def.lowSignal.config)} next (cross-validation decides)`,
+    );
+    return true;
   };
 
   /** Pairs (family → other) whose breadth-first turn the log has told. */

@@ -42,7 +42,15 @@ export async function searchInWorkers(a: {
     .filter((f) => f.tasks.includes(task) && settings.allowedModels.includes(f.name))
     .map((f) => {
       const dims = { rows: y.length, features: X.cols, classes: numClasses };
-      return { name: f.name, initialCost: f.initialCost, space: f.space(task, dims), lowCost: f.lowCostConfig(task, dims), portfolio: f.portfolio?.(task, dims) };
+      return {
+        name: f.name,
+        initialCost: f.initialCost,
+        space: f.space(task, dims),
+        lowCost: f.lowCostConfig(task, dims),
+        portfolio: f.portfolio?.(task, dims),
+        // WEIR_LOW_SIGNAL=off turns the low-signal rule off (for `npm run bench -- automl-quality` A/B runs).
+        lowSignal: process.env.WEIR_LOW_SIGNAL === 'off' ? undefined : f.lowSignal?.(task, dims),
+      };
     });
   if (families.length === 0) return 'no model families to search';
 
