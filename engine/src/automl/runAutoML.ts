@@ -1,5 +1,4 @@
 import { WeirError } from '../errors';
-import { COLLECT_AFTER_BYTES, collectGarbage } from '../util/collectGarbage';
 import type { TrialRecord } from '../store/records';
 import { bagged } from './ensemble/buildEnsembles';
 import { ensembleTrials } from './ensemble/ensembleTrials';
@@ -76,9 +75,6 @@ export async function runAutoML(a: AutoMLRunArgs): Promise<AutoMLRunResult> {
   // One copy of the arrays the trial workers read, in shared memory from here on (not a second one for the workers).
   const prepared = inSharedMemory(task === 'forecasting' ? prepareForecasting(a.training, settings) : prepareTabular(a, settings));
   const { X, y, folds, classes } = prepared;
-  // Featurizing a large table leaves garbage about its size that the main thread, mostly
-  // waiting during the search, would otherwise keep resident until the end.
-  if (X.values.byteLength >= COLLECT_AFTER_BYTES) collectGarbage();
   a.log(
     `AutoML ${task}: ${y.length} rows × ${X.cols} features, primary metric ${metric}, ` +
       `validation ${describeValidation(settings, folds)}, up to ${settings.iterations} iterations` +

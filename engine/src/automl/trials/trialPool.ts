@@ -4,6 +4,7 @@ import { Worker } from 'node:worker_threads';
 import { WeirError } from '../../errors';
 import type { FeatureMatrix } from '../../gbdt/api';
 import { gatherRows, gatherValues } from '../families/familyUtils';
+import { COLLECT_AFTER_BYTES, collectGarbage } from '../../util/collectGarbage';
 import type { Fold } from '../splitFolds';
 import type { Task } from '../types';
 import type { SharedTrialData, TrialRequest, WorkerReply, WorkerRequest } from './protocol';
@@ -100,6 +101,7 @@ export class TrialPool {
   private readonly stopStats: StopStats = { reused: [], terminated: 0, unsettled: 0 };
 
   private readonly shared: SharedTrialData;
+  private collected = false;
 
   constructor(
     shared: SharedTrialData,
@@ -113,8 +115,16 @@ export class TrialPool {
     this.slots = Array.from({ length: Math.max(1, size) }, () => ({ busy: false, cancel: new Int32Array(new SharedArrayBuffer(4)), token: 0, draining: false }));
   }
 
-  /** Starts every worker and waits until each has loaded its modules and data. */
+  /**
+   * Starts every worker and waits until each has loaded its modules and data. On a large table
+   * the main thread first collects its garbage, once: featurizing leaves about the table's size
+   * of it, which a thread that mostly waits during the search would keep resident to the end.
+   * Here, not right after featurizing, because the collector's background work slows what runs
+   * next for a moment, and before the search the run times a small fit to price its fallback.
+   */
   async warmUp(): Promise<void> {
+    if (!this.collected && this.shared.X.byteLength >= COLLECT_AFTER_BYTES) collectGarbage();
+    this.collected = true;
     for (const slot of this.slots) if (!slot.worker) this.attach(slot);
     await Promise.all(this.slots.map((s) => s.ready));
   }
