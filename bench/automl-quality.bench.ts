@@ -7,7 +7,7 @@ import { parseAutoMLConfig } from '../engine/src/automl/settings';
 import { loadModel } from '../engine/src/automl/model/loadModel';
 import { readTableFile, toCsv } from '../engine/src/automl/model/tableFiles';
 import type { ColumnarTable } from '../engine/src/automl/types';
-import { mulberry32 } from '../engine/src/util/mulberry32';
+import { benchSplit, selectRows } from './benchSplit';
 import { python } from '../test/helpers/paths';
 import { args, devDataDir, flag, repoRoot } from './benchFlags';
 
@@ -143,43 +143,6 @@ function exportPythonTables(names: string[], dir: string, tableSet: 'proxy' | 's
   return described.map((t) => ({ name: t.name, file: t.file, label: t.label, task: t.task, set: tableSet }));
 }
 
-/** Row indices of a seeded 80/20 split; per class for classification, every class keeping a training row. */
-function split(table: ColumnarTable, label: string, task: string, seed: number): { train: Uint32Array; test: Uint32Array } {
-  const rand = mulberry32(seed * 7 + 12345);
-  const col = table.columns.find((c) => c.name === label);
-  if (!col) throw new Error(`no label column '${label}' (columns: ${table.columns.map((c) => c.name).join(', ')})`);
-  const groups = new Map<string, number[]>();
-  for (let i = 0; i < table.rows; i++) {
-    const v = col.values[i];
-    if (v === null || (typeof v === 'number' && Number.isNaN(v))) continue;
-    const key = task === 'classification' ? String(v) : 'all';
-    let g = groups.get(key);
-    if (!g) groups.set(key, (g = []));
-    g.push(i);
-  }
-  const train: number[] = [];
-  const test: number[] = [];
-  for (const key of [...groups.keys()].sort()) {
-    const g = groups.get(key)!;
-    for (let i = g.length - 1; i > 0; i--) {
-      const j = Math.floor(rand() * (i + 1));
-      [g[i], g[j]] = [g[j], g[i]];
-    }
-    const nTest = Math.min(g.length - 1, Math.round(g.length * 0.2));
-    test.push(...g.slice(0, nTest));
-    train.push(...g.slice(nTest));
-  }
-  return { train: Uint32Array.from(train.sort((a, b) => a - b)), test: Uint32Array.from(test.sort((a, b) => a - b)) };
-}
-
-function selectRows(table: ColumnarTable, rows: Uint32Array): ColumnarTable {
-  return {
-    rows: rows.length,
-    columns: table.columns.map((c) =>
-      c.type === 'string' ? { ...c, values: Array.from(rows, (i) => c.values[i]) } : { ...c, values: Float64Array.from(rows, (i) => c.values[i]) },
-    ) as ColumnarTable['columns'],
-  };
-}
 
 interface WeirRun {
   budget: number;
@@ -276,7 +239,7 @@ function meanOf<K extends string | number>(results: Record<K, number>[]): Record
 async function runSeed(t: BenchTable, table: ColumnarTable, seed: number, cores: number): Promise<SeedResult> {
   const dir = mkdtempSync(path.join(os.tmpdir(), `weir-quality-${t.name}-`));
   try {
-    const { train: trainRows, test: testRows } = split(table, t.label, t.task, seed);
+    const { train: trainRows, test: testRows } = benchSplit(table, t.label, t.task, seed);
     const train = selectRows(table, trainRows);
     const test = selectRows(table, testRows);
     if (!multi) console.log(`\n--- ${t.name}: ${table.rows} rows × ${table.columns.length - 1} columns, ${t.task}, label '${t.label}'; train ${train.rows}, test ${test.rows} ---`);

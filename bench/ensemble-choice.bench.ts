@@ -2,16 +2,15 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { type EnsembleArgs, bagged, buildEnsembles, crossFittedBestSingle } from '../engine/src/automl/ensemble/buildEnsembles';
+import { bagged, crossFittedBestSingle } from '../engine/src/automl/ensemble/buildEnsembles';
 import { byScore } from '../engine/src/automl/ensemble/candidatePool';
 import { chooseModel } from '../engine/src/automl/ensemble/ensembleTrials';
 import { weightedAverage } from '../engine/src/automl/ensemble/greedySelection';
 import { makeEvaluator } from '../engine/src/automl/evaluation/evaluator';
 import { selectRows, splitTestRows } from '../engine/src/automl/evaluation/testSet';
-import { restoreModel } from '../engine/src/automl/families';
 import { cellAsNumber, cellAsString, transform } from '../engine/src/automl/featurize';
-import { compareScores, computeMetric } from '../engine/src/automl/metrics';
-import { type EstimatorSpec, restoreEstimator, stackFeatures } from '../engine/src/automl/model/estimator';
+import { compareScores } from '../engine/src/automl/metrics';
+import { type EstimatorSpec, restoreEstimator } from '../engine/src/automl/model/estimator';
 import { loadModel } from '../engine/src/automl/model/loadModel';
 import { readTableFile } from '../engine/src/automl/model/tableFiles';
 import { prepareTabular } from '../engine/src/automl/prepareData';
@@ -21,6 +20,7 @@ import { parseAutoMLConfig, resolveSettings } from '../engine/src/automl/setting
 import type { Task } from '../engine/src/automl/types';
 import { python } from '../test/helpers/paths';
 import { args, devDataDir, flag, repoRoot } from './benchFlags';
+import { ensembleTestPrediction, metricOf, replayEnsembles, replayedTrial } from './ensembleReplay';
 
 /**
  * `npm run bench -- ensemble-choice`: which row should be the model, measured paired on the
@@ -150,45 +150,11 @@ type Scores = Record<string, number>;
 async function score(run: SavedRun): Promise<Scores> {
   const yEval = Float64Array.from(run.yEval);
   const yTest = Float64Array.from(run.yTest);
-  const metric = (y: Float64Array, pred: Float64Array) => computeMetric(run.metric, { task: run.task, yTrue: y, pred, numClasses: run.numClasses });
-  const trials: TrialResult[] = run.trials.map((t) => ({
-    iteration: t.iteration,
-    algorithm: t.algorithm,
-    params: {},
-    status: 'Completed',
-    metrics: {},
-    score: t.score,
-    startedAt: '',
-    durationMs: 0,
-    cost: 0,
-    oof: Float64Array.from(t.oof),
-    width: run.width,
-    states: [],
-  }));
+  const metric = metricOf(run);
+  const trials: TrialResult[] = run.trials.map((t) => replayedTrial({ ...t, oof: Float64Array.from(t.oof) }, run.width));
   const testPred = new Map(run.trials.map((t) => [t.iteration, Float64Array.from(t.test)]));
-  const a: EnsembleArgs = {
-    task: run.task,
-    numClasses: run.numClasses,
-    width: run.width,
-    primaryMetric: run.metric,
-    trials,
-    yEval: Float32Array.from(yEval),
-    evaluate: (oof) => ({ [run.metric]: metric(yEval, oof) }),
-    primaryScore: (pred, rows) => metric(rows ? Float64Array.from(rows, (i) => yEval[i]) : yEval, pred),
-    seed: run.seed,
-    voting: true,
-    stack: true,
-    firstIteration: 10_000,
-  };
-  const ensembles = await buildEnsembles(a);
-  const predictTest = (spec: EstimatorSpec): Float64Array => {
-    if (spec.type === 'voting') return weightedAverage(spec.members.map((m) => testPred.get(m.model.iteration)!), spec.members.map((m) => m.weight));
-    if (spec.type !== 'stack') throw new Error(`unexpected ${spec.type}`);
-    const meta = restoreModel(spec.meta.algorithm, spec.meta.state);
-    const pred = meta.predict(stackFeatures(spec.base.map((b) => testPred.get(b.iteration)!), run.width, yTest.length));
-    meta.dispose?.();
-    return pred;
-  };
+  const { args: a, ensembles } = await replayEnsembles(run, trials, yEval);
+  const predictTest = (spec: EstimatorSpec) => ensembleTestPrediction(spec, testPred, run.width, yTest.length);
   const best = byScore(run.metric, trials)[0];
   const out: Scores = { single: metric(yTest, testPred.get(best.iteration)!) };
   const preds = new Map<TrialResult, Float64Array>([[best, testPred.get(best.iteration)!]]);

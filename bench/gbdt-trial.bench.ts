@@ -41,6 +41,7 @@ import type { FeatureMatrix, GbdtParams } from '../engine/src/gbdt/api';
 import { mulberry32 } from '../engine/src/util/mulberry32';
 import { hasPythonXGBoost, runReferences } from '../test/gbdt/reference';
 import { args, devDataDir, flag } from './benchFlags';
+import { benchSplit, selectRows } from './benchSplit';
 
 const devData = devDataDir;
 const wantedTables = (flag('tables') ?? 'life,soybean').split(',');
@@ -230,7 +231,7 @@ async function main(): Promise<void> {
     let table = whole;
     let testTable: ColumnarTable | undefined;
     if (testSplit !== undefined) {
-      const parts = split(whole, t.label, t.task, Number(testSplit));
+      const parts = benchSplit(whole, t.label, t.task, Number(testSplit));
       table = selectRows(whole, parts.train);
       testTable = selectRows(whole, parts.test);
     }
@@ -289,42 +290,6 @@ async function main(): Promise<void> {
   }
 }
 
-/** The automl-quality bench's test split: a seeded 20% of the labelled rows, per class for classification. */
-function split(table: ColumnarTable, label: string, task: string, seed: number): { train: Uint32Array; test: Uint32Array } {
-  const rand = mulberry32(seed * 7 + 12345);
-  const col = table.columns.find((c) => c.name === label)!;
-  const groups = new Map<string, number[]>();
-  for (let i = 0; i < table.rows; i++) {
-    const v = col.values[i];
-    if (v === null || (typeof v === 'number' && Number.isNaN(v))) continue;
-    const key = task === 'classification' ? String(v) : 'all';
-    let g = groups.get(key);
-    if (!g) groups.set(key, (g = []));
-    g.push(i);
-  }
-  const train: number[] = [];
-  const test: number[] = [];
-  for (const key of [...groups.keys()].sort()) {
-    const g = groups.get(key)!;
-    for (let i = g.length - 1; i > 0; i--) {
-      const j = Math.floor(rand() * (i + 1));
-      [g[i], g[j]] = [g[j], g[i]];
-    }
-    const nTest = Math.min(g.length - 1, Math.round(g.length * 0.2));
-    test.push(...g.slice(0, nTest));
-    train.push(...g.slice(nTest));
-  }
-  return { train: Uint32Array.from(train.sort((a, b) => a - b)), test: Uint32Array.from(test.sort((a, b) => a - b)) };
-}
-
-function selectRows(table: ColumnarTable, rows: Uint32Array): ColumnarTable {
-  return {
-    rows: rows.length,
-    columns: table.columns.map((c) =>
-      c.type === 'string' ? { ...c, values: Array.from(rows, (i) => c.values[i]) } : { ...c, values: Float64Array.from(rows, (i) => c.values[i]) },
-    ) as ColumnarTable['columns'],
-  };
-}
 
 function loadavg(): string {
   return os.loadavg().map((x) => x.toFixed(1)).join(' ');

@@ -2,16 +2,14 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { type EnsembleArgs, bagged, buildEnsembles, crossFittedBestSingle } from '../engine/src/automl/ensemble/buildEnsembles';
+import { bagged, crossFittedBestSingle } from '../engine/src/automl/ensemble/buildEnsembles';
 import { byScore } from '../engine/src/automl/ensemble/candidatePool';
 import { chooseModel } from '../engine/src/automl/ensemble/ensembleTrials';
 import { weightedAverage } from '../engine/src/automl/ensemble/greedySelection';
 import { makeEvaluator } from '../engine/src/automl/evaluation/evaluator';
 import { selectRows, splitTestRows } from '../engine/src/automl/evaluation/testSet';
-import { restoreModel } from '../engine/src/automl/families';
 import { cellAsNumber, cellAsString, transform } from '../engine/src/automl/featurize';
-import { computeMetric } from '../engine/src/automl/metrics';
-import { type EstimatorSpec, restoreEstimator, stackFeatures } from '../engine/src/automl/model/estimator';
+import { type EstimatorSpec, restoreEstimator } from '../engine/src/automl/model/estimator';
 import { readTableFile } from '../engine/src/automl/model/tableFiles';
 import { prepareTabular } from '../engine/src/automl/prepareData';
 import { runAutoML } from '../engine/src/automl/runAutoML';
@@ -22,6 +20,7 @@ import { runTrial } from '../engine/src/automl/trials/runTrial';
 import type { Task } from '../engine/src/automl/types';
 import { python } from '../test/helpers/paths';
 import { args, flag, repoRoot } from './benchFlags';
+import { ensembleTestPrediction, metricOf, replayEnsembles, replayedTrial } from './ensembleReplay';
 
 /**
  * `npm run bench -- repeat-bagging`: does refitting the kept trials on more shuffles of the
@@ -181,7 +180,7 @@ const mean = (xs: number[]) => xs.reduce((p, q) => p + q, 0) / xs.length;
 async function chooseWith(run: SavedRun, repeats: (t: SavedTrial) => number): Promise<{ now: number; single: number; voting?: number; stack?: number; cv: number; chosen: string }> {
   const yEval = Float64Array.from(run.yEval);
   const yTest = Float64Array.from(run.yTest);
-  const metric = (y: Float64Array, pred: Float64Array) => computeMetric(run.metric, { task: run.task, yTrue: y, pred, numClasses: run.numClasses });
+  const metric = metricOf(run);
   const avg = (xs: number[][], r: number) => weightedAverage(xs.slice(0, r).map((x) => Float64Array.from(x)), xs.slice(0, r).map(() => 1));
   const oofOf = new Map<number, Float64Array>();
   const testOf = new Map<number, Float64Array>();
@@ -190,31 +189,10 @@ async function chooseWith(run: SavedRun, repeats: (t: SavedTrial) => number): Pr
     const oof = avg(t.oof, r);
     oofOf.set(t.iteration, oof);
     testOf.set(t.iteration, avg(t.test, r));
-    return { iteration: t.iteration, algorithm: t.algorithm, params: {}, status: 'Completed', metrics: {}, score: metric(yEval, oof), startedAt: '', durationMs: 0, cost: 0, oof, width: run.width, states: [] };
+    return replayedTrial({ iteration: t.iteration, algorithm: t.algorithm, score: metric(yEval, oof), oof }, run.width);
   });
-  const a: EnsembleArgs = {
-    task: run.task,
-    numClasses: run.numClasses,
-    width: run.width,
-    primaryMetric: run.metric,
-    trials,
-    yEval: Float32Array.from(yEval),
-    evaluate: (oof) => ({ [run.metric]: metric(yEval, oof) }),
-    primaryScore: (pred, rows) => metric(rows ? Float64Array.from(rows, (i) => yEval[i]) : yEval, pred),
-    seed: run.seed,
-    voting: true,
-    stack: true,
-    firstIteration: 10_000,
-  };
-  const ensembles = await buildEnsembles(a);
-  const predictTest = (spec: EstimatorSpec): Float64Array => {
-    if (spec.type === 'voting') return weightedAverage(spec.members.map((m) => testOf.get(m.model.iteration)!), spec.members.map((m) => m.weight));
-    if (spec.type !== 'stack') throw new Error(`unexpected ${spec.type}`);
-    const meta = restoreModel(spec.meta.algorithm, spec.meta.state);
-    const pred = meta.predict(stackFeatures(spec.base.map((b) => testOf.get(b.iteration)!), run.width, yTest.length));
-    meta.dispose?.();
-    return pred;
-  };
+  const { args: a, ensembles } = await replayEnsembles(run, trials, yEval);
+  const predictTest = (spec: EstimatorSpec) => ensembleTestPrediction(spec, testOf, run.width, yTest.length);
   const best = byScore(run.metric, trials)[0];
   const preds = new Map<TrialResult, Float64Array>([[best, testOf.get(best.iteration)!]]);
   const out = { now: NaN, single: metric(yTest, testOf.get(best.iteration)!), cv: NaN, chosen: '' } as { now: number; single: number; voting?: number; stack?: number; cv: number; chosen: string };
