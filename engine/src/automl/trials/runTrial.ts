@@ -1,6 +1,6 @@
 import type { FeatureMatrix } from '../../gbdt/api';
 import { getFamily } from '../families';
-import { gatherRows, throwIfCanceled } from '../families/familyUtils';
+import { gatherRows, gatherValues, throwIfCanceled } from '../families/familyUtils';
 import type { CancelSignal, FitArgs, FittedModel, Task } from '../types';
 import type { TrialRequest, WorkerReply } from './protocol';
 
@@ -24,6 +24,16 @@ export interface FoldMatrices {
   yTrain: Float32Array;
   wTrain?: Float32Array;
   valid: FeatureMatrix;
+}
+
+/** One fold's rows gathered: a worker's own copy, or (`shared`) the pool's one copy for every worker (`gatherFolds`). */
+export function gatherFold(d: { X: FeatureMatrix; y: Float32Array; weight?: Float32Array }, fold: { train: Uint32Array; valid: Uint32Array }, shared = false): FoldMatrices {
+  return {
+    train: gatherRows(d.X, fold.train, shared),
+    yTrain: gatherValues(d.y, fold.train, shared),
+    wTrain: d.weight ? gatherValues(d.weight, fold.train, shared) : undefined,
+    valid: gatherRows(d.X, fold.valid, shared),
+  };
 }
 
 /**
@@ -54,13 +64,7 @@ export function runTrial(
   const matrices = (f: number): FoldMatrices => {
     let m = cache.get(f) ?? data.foldMatrices?.[f];
     if (!m) {
-      const fold = data.folds[f];
-      m = {
-        train: gatherRows(data.X, fold.train),
-        yTrain: gather(data.y, fold.train),
-        wTrain: data.weight ? gather(data.weight, fold.train) : undefined,
-        valid: gatherRows(data.X, fold.valid),
-      };
+      m = gatherFold(data, data.folds[f]);
       cache.set(f, m);
     }
     return m;
@@ -125,10 +129,4 @@ export function runTrial(
     throw e;
   }
   return { reply: { type: 'done', iteration: request.iteration, oof, width, foldMs, importances }, models };
-}
-
-function gather(a: Float32Array, rows: Uint32Array): Float32Array {
-  const out = new Float32Array(rows.length);
-  for (let i = 0; i < rows.length; i++) out[i] = a[rows[i]];
-  return out;
 }

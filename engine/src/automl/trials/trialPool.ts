@@ -3,11 +3,11 @@ import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { WeirError } from '../../errors';
 import type { FeatureMatrix } from '../../gbdt/api';
-import { gatherRows, gatherValues } from '../families/familyUtils';
 import { COLLECT_AFTER_BYTES, collectGarbage } from '../../util/collectGarbage';
 import type { Fold } from '../splitFolds';
 import type { Task } from '../types';
 import type { SharedTrialData, TrialRequest, WorkerReply, WorkerRequest } from './protocol';
+import { gatherFold } from './runTrial';
 
 type DoneReply = Extract<WorkerReply, { type: 'done' }>;
 
@@ -502,13 +502,12 @@ export function gatherFolds(d: SharedTrialData): SharedTrialData {
   const y = new Float32Array(d.y);
   const weight = d.weight ? new Float32Array(d.weight) : undefined;
   const foldMatrices = d.folds.map((f) => {
-    const train = new Uint32Array(f.train);
-    const valid = new Uint32Array(f.valid);
+    const m = gatherFold({ X, y, weight }, { train: new Uint32Array(f.train), valid: new Uint32Array(f.valid) }, true);
     return {
-      train: toShared(gatherRows(X, train, true).values),
-      yTrain: toShared(gatherValues(y, train, true)),
-      ...(weight ? { wTrain: toShared(gatherValues(weight, train, true)) } : {}),
-      valid: toShared(gatherRows(X, valid, true).values),
+      train: toShared(m.train.values),
+      yTrain: toShared(m.yTrain),
+      ...(m.wTrain ? { wTrain: toShared(m.wTrain) } : {}),
+      valid: toShared(m.valid.values),
     };
   });
   return { ...d, foldMatrices };
