@@ -105,7 +105,7 @@ describe('CostFrugalSearch.afterPortfolio', () => {
 });
 
 describe('runSearch with the low-signal rule', () => {
-  async function search(scoreOf: (r: TrialRequest) => number, iterations = 12) {
+  async function search(scoreOf: (r: TrialRequest) => number, iterations = 12, families = [boost, linear]) {
     const clock = { t: 0 };
     const notes: string[] = [];
     const started: TrialRequest[] = [];
@@ -120,7 +120,7 @@ describe('runSearch with the low-signal rule', () => {
         cancelAll: () => undefined,
       },
       onNote: (text) => notes.push(text),
-      families: [boost, linear],
+      families,
       iterations,
       primaryMetric: 'r2_score',
       seed: 3,
@@ -153,30 +153,7 @@ describe('runSearch with the low-signal rule', () => {
     expect(started.map((r) => r.params)).not.toContainEqual(shallow);
     const { lowSignal: _off, ...without } = boost;
     void _off;
-    const clock = { t: 0 };
-    const plain: TrialRequest[] = [];
-    await runSearch({
-      runner: {
-        size: 2,
-        async run(request, _t, keep) {
-          plain.push(request);
-          return completedTrial(clock, request.iteration, 10, bigWins(request), keep);
-        },
-        cancel: () => undefined,
-        cancelAll: () => undefined,
-      },
-      families: [without, linear],
-      iterations: 12,
-      primaryMetric: 'r2_score',
-      seed: 3,
-      earlyStopping: false,
-      patience: 20,
-      evaluate: (oof) => ({ r2_score: oof[0] }),
-      keepTop: 5,
-      signal: new AbortController().signal,
-      onTrial: () => undefined,
-      now: () => clock.t,
-    });
+    const plain = (await search(bigWins, 12, [without, linear])).started;
     expect(started).toEqual(plain);
   });
 });
