@@ -2,7 +2,7 @@ import { loadXGBoostJSON, train } from '../../gbdt';
 import type { Booster, FeatureMatrix, GbdtParams, TrainData } from '../../gbdt/api';
 import type { FitArgs, FittedModel, HyperparameterSpace, ModelFamily, Task } from '../types';
 import { mulberry32 } from '../../util/mulberry32';
-import { checkColumns, classCount, gatherRows, numParam } from './familyUtils';
+import { checkColumns, classCount, gatherRows, gatherValues, numParam } from './familyUtils';
 
 /**
  * XGBoost-style gradient boosting over Weir's WASM GBDT, with leaf-wise trees (`max_leaves`,
@@ -188,12 +188,6 @@ function baseScore(y: Float32Array, weight: Float32Array | undefined, probabilit
   return probability ? Math.min(1 - 1e-6, Math.max(1e-6, mean)) : mean;
 }
 
-/** a's values at `rows` (a loop: `Float32Array.from(rows, fn)` first lists every value in the JS heap). */
-function pick(a: Float32Array, rows: Uint32Array): Float32Array {
-  const out = new Float32Array(rows.length);
-  for (let i = 0; i < rows.length; i++) out[i] = a[rows[i]];
-  return out;
-}
 
 /**
  * How the booster splits the categorical code columns (feature type 'c', the `NAME_code` of a
@@ -293,8 +287,8 @@ function pickRounds(args: FitArgs, options: { refit: boolean }): { model: XGBoos
     const { fit: fitRows, hold } = earlyStoppingSplit(args.y, args.task === 'classification', args.seed);
     if (hold.length > 0 && fitRows.length > 0) {
       // The fit rows are read from the fold's matrix by index: no second copy of ~90% of it.
-      fitData = trainData(args.X, pick(args.y, fitRows), args.weight ? pick(args.weight, fitRows) : undefined, types, fitRows);
-      evals = [{ name: 'valid', data: trainData(gatherRows(args.X, hold), pick(args.y, hold), args.weight ? pick(args.weight, hold) : undefined, types) }];
+      fitData = trainData(args.X, gatherValues(args.y, fitRows), args.weight ? gatherValues(args.weight, fitRows) : undefined, types, fitRows);
+      evals = [{ name: 'valid', data: trainData(gatherRows(args.X, hold), gatherValues(args.y, hold), args.weight ? gatherValues(args.weight, hold) : undefined, types) }];
       heldOut = true;
     }
   }
