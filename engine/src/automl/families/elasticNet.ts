@@ -1,7 +1,7 @@
 import type { FeatureMatrix } from '../../gbdt/api';
 import type { FitArgs, FittedModel, HyperparameterSpace, ModelFamily } from '../types';
 import { checkColumns, choiceParam, numParam, throwIfCanceled } from './familyUtils';
-import { fitScaler, standardize, type Scaler } from './standardize';
+import { fitScaler, standardize, standardizeRows, type Scaler } from './standardize';
 
 /**
  * Linear regression with an elastic-net penalty (ridge at l1_ratio 0, lasso at 1), in
@@ -139,7 +139,7 @@ const GRAM_BLOCK_ROWS = 4096;
  * as a pass over whole columns does, so the results are the same to the bit.
  */
 function gramMoments(X: FeatureMatrix, y: Float32Array, weight: Float32Array | undefined, scaler: Scaler, signal: FitArgs['signal']) {
-  const { rows: n, cols: p, values } = X;
+  const { rows: n, cols: p } = X;
   let sw = 0;
   let sy = 0;
   for (let i = 0; i < n; i++) {
@@ -155,17 +155,8 @@ function gramMoments(X: FeatureMatrix, y: Float32Array, weight: Float32Array | u
   const standardizeBlock = (from: number, to: number, shift?: Float64Array) => {
     const b = to - from;
     for (let i = 0; i < b; i++) w[i] = weight ? weight[from + i] : 1;
-    for (let j = 0; j < p; j++) {
-      const m = scaler.mean[j];
-      const s = scaler.scale[j];
-      const src = j * n + from;
-      const dst = j * b;
-      for (let i = 0; i < b; i++) {
-        const v = values[src + i];
-        block[dst + i] = Number.isNaN(v) ? 0 : (v - m) / s;
-      }
-      if (shift) for (let i = 0; i < b; i++) block[dst + i] = block[dst + i] - shift[j];
-    }
+    standardizeRows(X, scaler, from, to, block);
+    if (shift) for (let j = 0; j < p; j++) for (let i = j * b; i < (j + 1) * b; i++) block[i] = block[i] - shift[j];
   };
   // Standardized columns have weighted mean 0 (missing values sit at 0 = the mean), so
   // the intercept is the label mean up to the small shift missing values introduce;

@@ -41,16 +41,25 @@ export function fitScaler(X: FeatureMatrix, weight?: Float32Array): Scaler {
 
 /** The standardized matrix, column-major, as Float64 for stable sums in the solvers. */
 export function standardize(X: FeatureMatrix, scaler: Scaler): Float64Array {
+  return standardizeRows(X, scaler, 0, X.rows, new Float64Array(X.rows * X.cols));
+}
+
+/**
+ * Rows [from, to) of every column standardized into `out` (column-major, to − from rows a
+ * column): a block of the matrix, for callers that never hold the whole standardized copy.
+ */
+export function standardizeRows(X: FeatureMatrix, scaler: Scaler, from: number, to: number, out: Float64Array): Float64Array {
   const { rows: n, cols: p, values } = X;
-  const z = new Float64Array(n * p);
+  const b = to - from;
   for (let j = 0; j < p; j++) {
     const m = scaler.mean[j];
     const s = scaler.scale[j];
-    const base = j * n;
-    for (let i = 0; i < n; i++) {
-      const v = values[base + i];
-      z[base + i] = Number.isNaN(v) ? 0 : (v - m) / s;
+    const src = j * n + from;
+    const dst = j * b;
+    for (let i = 0; i < b; i++) {
+      const v = values[src + i];
+      out[dst + i] = Number.isNaN(v) ? 0 : (v - m) / s;
     }
   }
-  return z;
+  return out;
 }
