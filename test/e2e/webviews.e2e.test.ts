@@ -174,16 +174,15 @@ describe('Weir webviews in a real VS Code', () => {
 
   it('follows a run a CLI in a terminal is executing, live', async () => {
     screenshotOnFailure('live');
-    const slow = path.join(workspace.folder, 'slow.pipeline.yaml');
-    writeFileSync(slow, 'name: slow\nexperiment: slow\nsteps:\n  wait:\n    script: sleep 8\n');
+    // An experiment name of its own per attempt, so a retry never picks an earlier attempt's run.
+    const experiment = `slow${Date.now().toString(36)}`;
+    const slow = path.join(workspace.folder, `${experiment}.pipeline.yaml`);
+    writeFileSync(slow, `name: ${experiment}\nexperiment: ${experiment}\nsteps:\n  wait:\n    script: sleep 12\n`);
     const cli = spawn(process.execPath, [cliBundle, 'run', slow, '--workspace', workspace.folder], { stdio: 'ignore' });
     try {
       // The run exists once the CLI has created it; open its details while it runs.
-      await expect.poll(async () => runsOf(workspace.folder, 'slow'), { timeout: 30_000 }).toBe(1);
-      await vscode.runCommand('Weir: Open Run Details');
-      const row = vscode.page.locator('.quick-input-list .monaco-list-row', { hasText: 'slow ·' }).first();
-      await row.waitFor({ timeout: 30_000 });
-      await row.click();
+      await expect.poll(async () => runsOf(workspace.folder, experiment), { timeout: 30_000 }).toBe(1);
+      await pickRunDetails(experiment);
       const details = await webviewFrame(vscode.page, '.pipeline-graph [data-node="wait"]');
       await details.locator('.pipeline-graph [data-node="wait"][data-status="Running"]').waitFor({ timeout: 30_000 });
       await vscode.screenshot(`webviews-09-live-running-${await workbenchTheme(vscode.page)}`);
@@ -194,6 +193,30 @@ describe('Weir webviews in a real VS Code', () => {
       cli.kill();
     }
   });
+
+  /**
+   * Opens the details of the experiment's run through the command palette's run picker, by the
+   * keyboard: the picker filtered to the experiment, Enter. A quick pick closes when something
+   * else takes the focus (a webview that finishes loading may), so a picker that closed before
+   * Enter is opened again, up to three times.
+   */
+  async function pickRunDetails(experiment: string): Promise<void> {
+    const tab = vscode.page.locator('.tab', { hasText: `Run: ${experiment} ` }).first();
+    for (let attempt = 1; ; attempt++) {
+      await vscode.runCommand('Weir: Open Run Details');
+      try {
+        const picker = vscode.page.locator('.quick-input-widget', { hasText: 'Open which run?' });
+        await picker.locator('.quick-input-list .monaco-list-row', { hasText: `${experiment} ·` }).first().waitFor({ timeout: 15_000 });
+        await picker.locator('input.input').fill(experiment);
+        await picker.locator('.quick-input-list .monaco-list-row.focused', { hasText: `${experiment} ·` }).waitFor({ timeout: 5_000 });
+        await vscode.page.keyboard.press('Enter');
+        await tab.waitFor({ timeout: 15_000 });
+        return;
+      } catch (error) {
+        if (attempt >= 3) throw error;
+      }
+    }
+  }
 
   it('brings the panels back after a window reload, on the same step and tab', async () => {
     screenshotOnFailure('reload');
