@@ -204,6 +204,49 @@ describe('featurization rules on crafted tables', () => {
     expect(by('offset').purpose).toBe('Numeric');
   });
 
+  it('keeps a time index of distinct integers (years, numbered periods) as a number, and still drops keys', async () => {
+    // vega-datasets global-temp: one row a year, 1880…2023; the year is the only feature.
+    const temps = await readTableFile(path.join(vegaData, 'global-temp.csv'));
+    const yearly = fitFeaturizer(temps, 'temp', auto, { task: 'regression' });
+    const year = yearly.state.columns.find((c) => c.name === 'year')!;
+    expect(year.purpose).toBe('Numeric');
+    expect(year.note).toMatch(/time index/);
+    expect(yearly.X.featureNames).toEqual(['year']);
+
+    const n = 80;
+    const fitted = fitFeaturizer(
+      makeTable({
+        y: Array.from({ length: n }, (_, i) => i % 3),
+        Year: Array.from({ length: n }, (_, i) => 1950 + ((i * 37) % n)), // a name that reads as a time
+        t_period: Array.from({ length: n }, (_, i) => i + 1), // numbered periods
+        elapsed: Array.from({ length: n }, (_, i) => 1990 + i), // calendar years under a neutral name
+        PassengerId: Array.from({ length: n }, (_, i) => i + 1), // a key, by its name
+        order_id: Array.from({ length: n }, (_, i) => 1001 + i), // years' range, but a key by its name
+        row: Array.from({ length: n }, (_, i) => i), // row numbers
+      }),
+      'y',
+      auto,
+      { task: 'classification' },
+    );
+    const by = (name: string) => fitted.state.columns.find((c) => c.name === name)!;
+    for (const kept of ['Year', 't_period', 'elapsed']) expect(by(kept).purpose, kept).toBe('Numeric');
+    for (const key of ['PassengerId', 'order_id', 'row']) expect(by(key).note, key).toMatch(/ID-like/);
+  });
+
+  it('says how to keep an ID-like column when nothing else is left (vega-datasets obesity: 50 states, one row each)', async () => {
+    const table = await readTableFile(path.join(vegaData, 'obesity.json'));
+    try {
+      fitFeaturizer(table, 'rate', auto, { task: 'regression' });
+      expect.unreachable();
+    } catch (e) {
+      expect(isWeirError(e) && e.code).toBe('BAD_INPUT');
+      expect((e as Error).message).toMatch(/no feature columns/);
+      const hint = isWeirError(e) ? (e.hint ?? '') : '';
+      expect(hint).toMatch(/state: ID-like/);
+      expect(hint).toContain('featurization: { column_purposes: { id: Numeric, state: Categorical } }');
+    }
+  });
+
   it('orders classes: numbers numerically, booleans false before true', () => {
     expect(fitFeaturizer(makeTable({ y: [10, 9, 10, 9, 100], x: [1, 2, 3, 4, 5] }), 'y', auto, { task: 'classification' }).y.classes).toEqual(['9', '10', '100']);
     const fitted = fitFeaturizer(makeTable({ y: [true, false, true, false], x: [1, 2, 3, 4] }), 'y', auto, { task: 'classification' });

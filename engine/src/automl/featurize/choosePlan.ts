@@ -71,13 +71,17 @@ export function choosePlan(column: TableColumn, profile: ColumnProfile, ctx: Pla
       column.type === 'boolean' || (column.type === 'string' && profile.numericShare < PARSE_SHARE && profile.booleanShare >= PARSE_SHARE) ? 'boolean' : 'number';
     const strategy: ImputeStrategy = impute?.strategy ?? (read === 'boolean' ? 'most_frequent' : 'mean');
     const fill = strategy === 'constant' ? Number(impute?.fill_value ?? 0) : numericStat(profile, read, strategy);
-    if (!declared && read === 'number' && profile.integers && profile.distinct === present && present >= ID_MIN_ROWS && profile.missing === 0 && idLikeRange(profile)) {
-      return ignore('ID-like: every value is a distinct integer, numbered densely or of one width', true);
-    }
+    const keyLike = !declared && read === 'number' && profile.integers && profile.distinct === present && present >= ID_MIN_ROWS && profile.missing === 0 && idLikeRange(profile);
+    const timeLike = keyLike && timeIndex(column.name, profile);
+    if (keyLike && !timeLike) return ignore('ID-like: every value is a distinct integer, numbered densely or of one width', true);
     return {
       plan: { kind: 'numeric', read, strategy, fill, indicator },
       purpose: 'Numeric',
-      note: indicator ? `${missing} missing values${markerNote(profile, parsed)} imputed with the ${strategy.replace('_', ' ')} (${round(fill)}) plus a missing indicator` : undefined,
+      note: indicator
+        ? `${missing} missing values${markerNote(profile, parsed)} imputed with the ${strategy.replace('_', ' ')} (${round(fill)}) plus a missing indicator`
+        : timeLike
+          ? 'distinct integers read as a time index (years or numbered periods), not as an ID'
+          : undefined,
       ...marked,
     };
   }
@@ -146,6 +150,15 @@ const ID_MAX_SPAN_PER_ROW = 10;
  * amount spread over orders of magnitude (gapminder's `pop`: 1.4e5…1.3e9, every value distinct) is a feature.
  */
 function idLikeRange(profile: ColumnProfile): boolean {
+  const { min, max } = rangeOf(profile);
+  if (!(min >= 0) || !Number.isFinite(max)) return false;
+  const present = profile.rows - profile.missing;
+  if (max - min + 1 <= ID_MAX_SPAN_PER_ROW * present) return true;
+  return String(min).length === String(max).length;
+}
+
+/** The smallest and largest number of a column (read from text when it holds numbers as text). */
+function rangeOf(profile: ColumnProfile): { min: number; max: number } {
   let min = Infinity;
   let max = -Infinity;
   const see = (v: number): void => {
@@ -154,10 +167,32 @@ function idLikeRange(profile: ColumnProfile): boolean {
   };
   if (profile.numbers) for (const v of profile.numbers) see(v);
   else if (profile.counts) for (const key of profile.counts.keys()) if (!isMissingMarker(key)) see(parseNumber(key));
-  if (!(min >= 0) || !Number.isFinite(max)) return false;
-  const present = profile.rows - profile.missing;
-  if (max - min + 1 <= ID_MAX_SPAN_PER_ROW * present) return true;
-  return String(min).length === String(max).length;
+  return { min, max };
+}
+
+/** Calendar years a time index can hold: all-distinct integers in this range are years, not keys. */
+const YEAR_MIN = 1000;
+const YEAR_MAX = 2200;
+/** A column name that reads as a time (a word of it: year, yr, date, time, period, month, week, day, quarter, season, age). */
+const TIME_NAME = /(^|[^a-z])(years?|yrs?|dates?|times?|period|months?|weeks?|days?|quarters?|seasons?|age)([^a-z]|$)/i;
+/** A column name that reads as a key: a word of it is id, key, index, code, number, no (camel case split: `PassengerId`). */
+const KEY_NAME = /(^|[^a-z])(id|ids|key|index|idx|code|number|num|no|nr)([^a-z]|$)/i;
+
+/**
+ * Whether all-distinct integers are a time index rather than a key: yearly, monthly or numbered
+ * periods of a time series (vega-datasets global-temp's `year` 1880…2023, statsmodels elnino's
+ * `YEAR`), the row's position in time that the label follows. A name that reads as a time
+ * (`year`, `Year`, `t_period`) keeps the column, as do values that are all calendar years
+ * (1000…2200) under a name that does not read as a key. Dropping a time index as an ID loses the
+ * only feature of a yearly series; keeping a real key costs little (trees split on it, the
+ * validation folds show whether it helps).
+ */
+function timeIndex(name: string, profile: ColumnProfile): boolean {
+  const spaced = name.replace(/([a-z])([A-Z])/g, '$1 $2');
+  if (KEY_NAME.test(spaced)) return false;
+  if (TIME_NAME.test(spaced)) return true;
+  const { min, max } = rangeOf(profile);
+  return min >= YEAR_MIN && max <= YEAR_MAX;
 }
 
 type Kind = 'numeric' | 'datetime' | 'categorical' | 'hash' | 'text';

@@ -99,7 +99,7 @@ export function fitFeaturizer(table: ColumnarTable, label: string, settings: Fea
   for (const c of columns) if (c.purpose !== 'Label') featureNames.push(...planFeatureNames(c.name, c.params as unknown as ColumnPlan).names);
   if (featureNames.length === 0) {
     throw new WeirError('BAD_INPUT', 'featurization left no feature columns: every column is the label, excluded, constant, empty or ID-like', {
-      hint: columns.filter((c) => c.note).map((c) => `${c.name}: ${c.note}`).join('; '),
+      hint: noFeaturesHint(columns),
     });
   }
   const state: FeaturizerState = { version: 1, inputSchema, featureNames, columns };
@@ -350,4 +350,17 @@ function checkSettingsColumns(settings: FeaturizationSettings, byName: Map<strin
       hint: `Columns: ${[...byName.keys()].join(', ')}`,
     });
   }
+}
+
+/**
+ * Why each column was left out, and what to do when one of them should be used: a column dropped
+ * as ID-like (a small table where every value is distinct: 50 US states, one row each) is kept
+ * when `featurization.column_purposes` declares its purpose.
+ */
+function noFeaturesHint(columns: FeaturizedColumn[]): string {
+  const why = columns.filter((c) => c.note).map((c) => `${c.name}: ${c.note}`);
+  const idLike = columns.filter((c) => c.purpose === 'Ignore' && c.note?.startsWith('ID-like'));
+  if (idLike.length === 0) return why.join('; ');
+  const example = idLike.map((c) => `${c.name}: ${c.note?.includes('integer') ? 'Numeric' : 'Categorical'}`).join(', ');
+  return `${why.join('; ')}. To use a column dropped as ID-like, declare its purpose in the automl step: featurization: { column_purposes: { ${example} } }`;
 }
