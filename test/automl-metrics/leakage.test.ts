@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { fitFeaturizer } from '../../engine/src/automl/featurize';
 import { dataGuardrails, rowsPerClassGuardrail, singleColumnScores, targetLeakageGuardrail } from '../../engine/src/automl/guardrails';
 import type { ColumnarTable, Guardrail } from '../../engine/src/automl/types';
-import { titanicCsv } from '../helpers/paths';
+import path from 'node:path';
+import { titanicCsv, vegaData } from '../helpers/paths';
 import { makeTable, readTableFile } from './tables';
 
 function lcg(seed: number): () => number {
@@ -111,6 +112,17 @@ describe('target leakage detection', () => {
     expect(g.status).toBe('Alerted');
     expect(g.details!.map((d) => d.feature)).toEqual(['leak']);
     expect(leakageOf(table, 'y', 'regression', ['leak']).status).toBe('Passed');
+  });
+
+  it("alerts on a label cut from a numeric column by its own edges (vega-datasets windvectors: `dirCat` is `dir` in 45° sectors), which quantile bins straddle", async () => {
+    const table = await readTableFile(path.join(vegaData, 'windvectors.csv'));
+    const g = leakageOf(table, 'dirCat');
+    expect(g.status).toBe('Alerted');
+    expect(g.details!.map((d) => d.feature)).toEqual(['dir']);
+    expect(g.details![0].value as number).toBeGreaterThan(0.99);
+    expect(g.description).toContain('drop_columns: [dir]');
+    // The wind speed from the same columns has no such column: no alert.
+    expect(leakageOf(table, 'speed', 'regression').status).toBe('Passed');
   });
 });
 

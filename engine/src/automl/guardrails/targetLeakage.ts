@@ -10,7 +10,8 @@ import type { ColumnarTable, EncodedLabel, FeaturizedColumn, Guardrail, Task } f
  *
  * The test is a one-column lookup model scored out of fold, so it is honest about columns
  * with many values: each column becomes codes (its category, or one of up to 64 quantile
- * bins of its numbers, with "missing" as a code of its own), the lookup predicts the label
+ * bins of its numbers — and, for a number with at most 2,048 values that repeat, its exact
+ * value, the better of the two counting —, with "missing" as a code of its own), the lookup predicts the label
  * from the training folds' rows with the same code, and it is scored on the held-out fold.
  * A high-cardinality column whose categories each cover a row or two therefore scores like
  * the majority class, not like a perfect memorizer. The same lookup on the column's
@@ -31,6 +32,10 @@ export const LEAKAGE_R2 = 0.98;
 const LEAKAGE_SAMPLE = 100_000;
 /** Numbers are looked up by quantile bin: at most this many bins (plus one for missing). */
 const LEAKAGE_BINS = 64;
+/** A number with more distinct values than the bins, but at most this many, is also looked up by its exact values… */
+const LEAKAGE_EXACT_MAX = 2048;
+/** …when they repeat: at least this many rows per value on average. */
+const LEAKAGE_EXACT_ROWS = 4;
 /** Out-of-fold folds of the lookup. */
 const LEAKAGE_FOLDS = 5;
 /** Fewer rows than this are not judged (a handful of points proves nothing). */
@@ -92,8 +97,15 @@ export function singleColumnScores(X: FeatureMatrix, y: EncodedLabel, task: Task
     return { score: r2, reduction: r2 };
   };
   const scores: ColumnLeakageScore[] = [];
-  for (const coded of source ? codeColumns(source, sample) : codeFeatures(X, sample)) {
-    scores.push({ feature: coded.name, ...judge(coded), ...(coded.missing !== undefined ? { missingness: judge(missingness(coded)) } : {}) });
+  for (const codings of source ? codeColumns(source, sample) : codeFeatures(X, sample)) {
+    // A column read two ways (a number's quantile bins and its exact values) is judged by the better.
+    const [coded, ...others] = codings;
+    let best = judge(coded);
+    for (const other of others) {
+      const score = judge(other);
+      if (score.reduction > best.reduction) best = score;
+    }
+    scores.push({ feature: coded.name, ...best, ...(coded.missing !== undefined ? { missingness: judge(missingness(coded)) } : {}) });
   }
   return { baseline, scores };
 }
@@ -148,8 +160,8 @@ function describeLeak(l: Record<string, unknown>, classification: boolean): stri
   return head;
 }
 
-/** Codes for each raw input column the featurizer kept, read the way its purpose says. */
-function* codeColumns(source: LeakageSource, sample: number[]): Generator<Coded> {
+/** Codes for each raw input column the featurizer kept, read the way its purpose says (a number: its bins, and its exact values when few). */
+function* codeColumns(source: LeakageSource, sample: number[]): Generator<Coded[]> {
   const byName = new Map(source.table.columns.map((c) => [c.name, c]));
   const rowOf = (s: number) => (source.rows ? source.rows[sample[s]] : sample[s]);
   for (const f of source.columns) {
@@ -161,20 +173,52 @@ function* codeColumns(source: LeakageSource, sample: number[]): Generator<Coded>
       const values = Float64Array.from(sample, (_, s) => read(column, rowOf(s)));
       // A "numeric" text column of yes/no words reads as NaN through cellAsNumber: fall back to its text.
       if (column.type !== 'string' || values.some((v) => !Number.isNaN(v))) {
-        yield binNumbers(f.name, values);
+        const exact = exactNumbers(f.name, values);
+        yield exact ? [binNumbers(f.name, values), exact] : [binNumbers(f.name, values)];
         continue;
       }
     }
-    yield codeStrings(f.name, sample.length, (s) => cellAsString(column, rowOf(s)));
+    yield [codeStrings(f.name, sample.length, (s) => cellAsString(column, rowOf(s)))];
   }
 }
 
 /** Without the raw table: every feature of the matrix as numbers. */
-function* codeFeatures(X: FeatureMatrix, sample: number[]): Generator<Coded> {
+function* codeFeatures(X: FeatureMatrix, sample: number[]): Generator<Coded[]> {
   for (let j = 0; j < X.cols; j++) {
     const values = Float64Array.from(sample, (i) => X.values[j * X.rows + i]);
-    yield binNumbers(X.featureNames?.[j] ?? `f${j}`, values);
+    const name = X.featureNames?.[j] ?? `f${j}`;
+    const exact = exactNumbers(name, values);
+    yield exact ? [binNumbers(name, values), exact] : [binNumbers(name, values)];
   }
+}
+
+/**
+ * A number's exact values as codes, when they are few enough to repeat: at most LEAKAGE_EXACT_MAX
+ * distinct values, at least LEAKAGE_EXACT_ROWS rows each on average. Quantile bins miss a label
+ * derived from such a column by cuts of its own (vega-datasets windvectors' `dirCat`, `dir`
+ * rounded to 45° sectors: 64 quantile bins of 361 wind directions straddle the sectors' edges);
+ * the exact values see it, as a categorical column's categories would.
+ */
+function exactNumbers(name: string, values: Float64Array): Coded | undefined {
+  const index = new Map<number, number>();
+  const codes = new Int32Array(values.length);
+  let present = 0;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (Number.isNaN(v)) {
+      codes[i] = -1;
+      continue;
+    }
+    present++;
+    let code = index.get(v);
+    if (code === undefined) {
+      if (index.size >= LEAKAGE_EXACT_MAX) return undefined;
+      index.set(v, (code = index.size));
+    }
+    codes[i] = code;
+  }
+  if (index.size <= LEAKAGE_BINS || present < LEAKAGE_EXACT_ROWS * index.size) return undefined;
+  return withMissingCode(name, codes, index.size);
 }
 
 function codeStrings(name: string, rows: number, cell: (s: number) => string | null): Coded {
