@@ -66,7 +66,23 @@ import { args, devDataDir, flag, repoRoot } from './benchFlags';
  * average; at 0.2 minutes Weir ≥ HistGradientBoosting defaults on every table. With several
  * seeds they are judged on the per-table means over seeds.
  *
- * Flags: `--set=dev|proxy|vega|statsmodels|more|all` (default dev), `--tables=titanic,digits` (names above, from any
+ * `unseen2` (stop 25: a new user's tables, never run before, picked among ~50 public tables tried
+ * through the CLI for crashes and featurization mistakes; the tiny ones, < 100 rows, ran without
+ * error but are too small for a 20% test split): from vega-datasets global_temp (`temp`
+ * regression, 144 rows, the year the only feature: it was dropped as an ID until stop 25),
+ * unemployment_ind (`rate` regression, 1.7k rows: industry, year, month, count, a date),
+ * disasters (`Deaths` regression, 800 rows: the disaster type and year, a long-tailed label),
+ * population (`people` regression, 570 rows: year, age group, sex as 1/2), income_group (`group`,
+ * 10 income brackets from 520 rows of state × bracket shares), stocks (`symbol`, 5 tickers from a
+ * text date and a price), flights_airport (`count` regression, 5.4k origin/destination pairs of
+ * 3-letter codes), health_income (`region`, 6 classes, 187 countries: income, health,
+ * population, an all-distinct name); and statsmodels' published CSVs, copied as they are by
+ * bench/automl_quality_tables.py (its docstring gives their origin): star98 (`MATHTOT`, 303
+ * rows, a wide numeric table), grunfeld (`invest`, 220 rows, the firm by name), engel
+ * (`foodexp` from income alone, 235 rows), fertility (`2011` from 1960–2010, 219 countries: a
+ * wide table with all-distinct names, constant text columns and two empty columns).
+ *
+ * Flags: `--set=dev|proxy|vega|statsmodels|more|unseen2|all` (default dev), `--tables=titanic,digits` (names above, from any
  * set; overrides `--set`), `--budgets=1,0.2` (minutes; the first is judged against every peer,
  * the others against HGB), `--peer-seconds=60`, `--seed=0` (one split seed) or `--seeds=0,1,2`
  * (every table on each split seed: each seed's lines, then per table the mean over seeds of
@@ -82,7 +98,7 @@ interface BenchTable {
   file: string;
   label: string;
   task: 'classification' | 'regression';
-  set: 'dev' | 'proxy' | 'vega' | 'statsmodels' | 'more';
+  set: 'dev' | 'proxy' | 'vega' | 'statsmodels' | 'more' | 'unseen2';
 }
 
 const vegaData = path.join(root, 'node_modules', 'vega-datasets', 'data');
@@ -110,16 +126,26 @@ const tables = (): BenchTable[] => [
   { name: 'jobs', file: path.join(vegaData, 'jobs.json'), label: 'perc', task: 'regression', set: 'more' },
   { name: 'airports', file: path.join(vegaData, 'airports.csv'), label: 'state', task: 'classification', set: 'more' },
   { name: 'seattle_hourly', file: path.join(vegaData, 'seattle-weather-hourly-normals.csv'), label: 'temperature', task: 'regression', set: 'more' },
+  { name: 'global_temp', file: path.join(vegaData, 'global-temp.csv'), label: 'temp', task: 'regression', set: 'unseen2' },
+  { name: 'unemployment_ind', file: path.join(vegaData, 'unemployment-across-industries.json'), label: 'rate', task: 'regression', set: 'unseen2' },
+  { name: 'disasters', file: path.join(vegaData, 'disasters.csv'), label: 'Deaths', task: 'regression', set: 'unseen2' },
+  { name: 'population', file: path.join(vegaData, 'population.json'), label: 'people', task: 'regression', set: 'unseen2' },
+  { name: 'income_group', file: path.join(vegaData, 'income.json'), label: 'group', task: 'classification', set: 'unseen2' },
+  { name: 'stocks', file: path.join(vegaData, 'stocks.csv'), label: 'symbol', task: 'classification', set: 'unseen2' },
+  { name: 'flights_airport', file: path.join(vegaData, 'flights-airport.csv'), label: 'count', task: 'regression', set: 'unseen2' },
+  { name: 'health_income', file: path.join(vegaData, 'gapminder-health-income.csv'), label: 'region', task: 'classification', set: 'unseen2' },
 ];
 
 /** Proxy tables bench/automl_quality_tables.py writes from Debian's python3-sklearn (label and task come back from it). */
 const sklearnTables = ['breast_cancer', 'digits', 'wine', 'iris', 'diabetes', 'boston'];
 /** The statsmodels set, written by the same script from Debian's python3-statsmodels. */
 const statsmodelsTables = ['fair_affairs', 'fair_any', 'randhie', 'anes96_pid', 'anes96_vote', 'modechoice'];
+/** The unseen2 set's statsmodels tables: the package's published CSVs, copied as they are by the same script. */
+const unseenStatsmodelsTables = ['star98', 'grunfeld', 'engel', 'fertility'];
 
 const wanted = flag('tables')?.split(',').filter(Boolean);
 const set = flag('set') ?? 'dev';
-if (!['dev', 'proxy', 'vega', 'statsmodels', 'more', 'all'].includes(set)) throw new Error(`--set=${set}: give dev, proxy, vega, statsmodels, more or all`);
+if (!['dev', 'proxy', 'vega', 'statsmodels', 'more', 'unseen2', 'all'].includes(set)) throw new Error(`--set=${set}: give dev, proxy, vega, statsmodels, more, unseen2 or all`);
 const budgets = (flag('budgets') ?? '1,0.2').split(',').map(Number).filter((b) => b > 0);
 const peerSeconds = Number(flag('peer-seconds') ?? 60);
 const seeds = (flag('seeds') ?? flag('seed') ?? '0').split(',').filter(Boolean).map(Number);
@@ -131,7 +157,7 @@ const weirOnly = args.includes('--weir-only');
 const devData = devDataDir;
 
 /** Writes Python-shipped tables (sklearn's or statsmodels') into `dir`; none (with the reason printed) when Python or the package is absent. */
-function exportPythonTables(names: string[], dir: string, tableSet: 'proxy' | 'statsmodels'): BenchTable[] {
+function exportPythonTables(names: string[], dir: string, tableSet: 'proxy' | 'statsmodels' | 'unseen2'): BenchTable[] {
   if (names.length === 0) return [];
   const py = spawnSync(python, [path.join(root, 'bench', 'automl_quality_tables.py'), dir, ...names], { encoding: 'utf8' });
   if (py.error || py.status !== 0) {
@@ -291,7 +317,7 @@ async function main(): Promise<void> {
 }
 
 async function measure(exportDir: string): Promise<void> {
-  const known = [...tables().map((t) => t.name), ...sklearnTables, ...statsmodelsTables];
+  const known = [...tables().map((t) => t.name), ...sklearnTables, ...statsmodelsTables, ...unseenStatsmodelsTables];
   if (wanted) for (const w of wanted) if (!known.includes(w)) throw new Error(`unknown table '${w}' (have: ${known.join(', ')})`);
   const inSet = (name: string, tableSet: BenchTable['set']): boolean => (wanted ? wanted.includes(name) : set === 'all' || set === tableSet);
   const selected = [
@@ -305,6 +331,11 @@ async function measure(exportDir: string): Promise<void> {
       statsmodelsTables.filter((n) => inSet(n, 'statsmodels')),
       exportDir,
       'statsmodels',
+    ),
+    ...exportPythonTables(
+      unseenStatsmodelsTables.filter((n) => inSet(n, 'unseen2')),
+      exportDir,
+      'unseen2',
     ),
   ];
   if (selected.some((t) => t.set === 'dev' && t.name !== 'titanic') && !existsSync(devData))

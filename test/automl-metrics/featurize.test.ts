@@ -149,6 +149,8 @@ describe('featurization rules on crafted tables', () => {
   it('gives clear errors for a one-class label, a 1-row table, unknown setting columns and a text regression label', () => {
     expect(() => fitFeaturizer(makeTable({ y: ['a', 'a', 'a'], x: [1, 2, 3] }), 'y', auto, { task: 'classification' })).toThrow(/one class \('a'\)/);
     expect(() => fitFeaturizer(makeTable({ y: [1, null], x: [1, 2] }), 'y', auto, { task: 'regression' })).toThrow(/1 row with a label/);
+    // A label column that is there but empty says so, with its name.
+    expect(() => fitFeaturizer(makeTable({ y: [null, null, null], x: [1, 2, 3] }), 'y', auto, { task: 'regression' })).toThrow(/0 rows with a label: column 'y' is empty in 3 of its 3 rows/);
     expect(() => fitFeaturizer(makeTable({ y: [1, 2], x: [1, 2] }), 'y', { mode: 'custom', dropColumns: ['nope'] }, { task: 'regression' })).toThrow(/nope \(in drop_columns\)/);
     expect(() => fitFeaturizer(makeTable({ y: ['a', 'b'], x: [1, 2] }), 'y', auto, { task: 'regression' })).toThrow(/must be numeric/);
     expect(() => fitFeaturizer(makeTable({ y: [1, 2], x: [1, 2] }), 'label', auto, { task: 'regression' })).toThrow(/label column 'label' is not in the training data/);

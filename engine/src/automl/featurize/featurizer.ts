@@ -46,7 +46,13 @@ export function fitFeaturizer(table: ColumnarTable, label: string, settings: Fea
   const { y, rows } = encodeLabel(labelColumn, options.task, table.rows);
   const usedRows = rows ? rows.length : table.rows;
   if (usedRows < 2) {
-    throw new WeirError('BAD_INPUT', `the training data has ${usedRows} row${usedRows === 1 ? '' : 's'} with a label; AutoML needs at least 2`);
+    // Name the column and how much of it is empty: a label column that exists but holds nothing
+    // (statsmodels' fertility.csv has headers up to 2013 and no values for 2012–2013) read as a bare "0 rows".
+    throw new WeirError(
+      'BAD_INPUT',
+      `the training data has ${usedRows} row${usedRows === 1 ? '' : 's'} with a label: column '${label}' is empty in ${table.rows - usedRows} of its ${table.rows} rows; AutoML needs at least 2`,
+      { hint: 'empty cells, and in a numeric label missing-value markers such as NA or ?, are rows without a label; pick a label column that has values' },
+    );
   }
   const weight = options.weightColumn ? readWeights(byName.get(options.weightColumn)!, rows, usedRows) : undefined;
 
