@@ -11,6 +11,8 @@ import { openWorkspace } from '../../engine/src/store/workspace';
 import { WeirError } from '../../engine/src/errors';
 import { titanicCsv, tempDir, vegaData } from '../helpers/paths';
 import { registerDataset } from '../../engine/src/data/registerDataset';
+import { describeRelation, withPrivateDuckDB } from '../../engine/src/data/duckdb';
+import { tableReader } from '../../engine/src/data/formats';
 
 const titanic = titanicCsv;
 const work = tempDir('weir-ingest-');
@@ -87,6 +89,24 @@ describe('ingest formats', () => {
     const mixed = await ingest([write('mixed-header.tsv', "'a'\tb\n1\t'2'\n3\tO'Brien\n")]);
     expect(mixed.schema.map((c) => c.name)).toEqual(["'a'", 'b']);
     expect((await previewRows(mixed.out, { limit: 2 })).rows).toEqual([['1', "'2'"], ['3', "O'Brien"]]);
+  });
+
+  it('reads a file separated by single spaces (statsmodels spector.csv), and keeps a one-column file of phrases whole', async () => {
+    // The published spector.csv: a single-quoted header and rows of numbers, one space apart.
+    const spaced = await ingest([write('spector.csv', "'OBS' 'GPA' 'TUCE' 'PSI' 'GRADE'\n1 2.66 20 0 0\n2 2.89 22 0 0\n3 3.28 24 0 0\n")]);
+    expect(spaced.schema.map((c) => c.name)).toEqual(['OBS', 'GPA', 'TUCE', 'PSI', 'GRADE']);
+    expect(spaced.schema.find((c) => c.name === 'GPA')!.type).toBe('DOUBLE');
+    expect((await previewRows(spaced.out, { limit: 1 })).rows).toEqual([['1', 2.66, '20', '0', '0']]);
+    // A sql step's `file:` input and the checker read the same columns (DuckDB is told the dialect).
+    const spector = path.join(work, 'spector.csv');
+    const described = await withPrivateDuckDB((c) => describeRelation(c, tableReader(spector, 'input')), { threads: 1 });
+    expect(described.map((c) => c.name)).toEqual(['OBS', 'GPA', 'TUCE', 'PSI', 'GRADE']);
+    // One column of names: the lines' space counts differ, so no space split.
+    const names = await ingest([write('names.csv', 'full name\nAda Lovelace\nJohn von Neumann\nGrace Hopper\n')]);
+    expect(names.schema.map((c) => c.name)).toEqual(['full name']);
+    // Columns aligned by runs of spaces are not split either (they would read as empty fields).
+    const aligned = await ingest([write('aligned.csv', 'a   b\n1   2\n10  20\n')]);
+    expect(aligned.schema).toHaveLength(1);
   });
 
   it('reads a JSON array and NDJSON', async () => {

@@ -2,6 +2,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { WeirError } from '../errors';
 import { sqlString } from './duckdb';
+import { spaceDialect } from './inspectDelimited';
 
 /**
  * The one table of file formats Weir reads, by file name extension. Dataset registration,
@@ -58,8 +59,12 @@ export function readerFor(file: string, entry: FormatEntry, what: string): strin
   switch (entry.format) {
     case 'parquet':
       return `read_parquet(${p})`;
-    case 'csv':
-      return entry.delimiter ? `read_csv(${p}, delim = ${sqlString(entry.delimiter)})` : `read_csv(${p})`;
+    case 'csv': {
+      if (entry.delimiter) return `read_csv(${p}, delim = ${sqlString(entry.delimiter)})`;
+      // Separated by single spaces (statsmodels' spector.csv): DuckDB's sniffer never tries a space.
+      const spaced = /[*?]/.test(file) || COMPRESSION.test(file) ? undefined : spaceDialect(file);
+      return spaced ? `read_csv(${p}, delim = ' ', quote = ${sqlString(spaced.quote)}, escape = ${sqlString(spaced.quote)}, header = true)` : `read_csv(${p})`;
+    }
     case 'json':
       return entry.newlineDelimited ? `read_json_auto(${p}, format = 'newline_delimited')` : `read_json_auto(${p})`;
     case 'arrow':

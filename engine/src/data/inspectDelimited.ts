@@ -62,7 +62,62 @@ function sniffDelimiter(head: Buffer): string {
       best = c;
     }
   });
-  return best;
+  return bestScore > 0 ? best : spaceDelimited(head) ? ' ' : best;
+}
+
+/**
+ * Whether a file with none of the usual delimiters in its header is separated by single spaces:
+ * the header and every other sampled line (up to 20) hold the same number (≥ 1) of spaces
+ * outside quotes, and no two spaces in a row (columns aligned by runs of spaces would read as
+ * empty fields). statsmodels' spector.csv (`'OBS' 'GPA' 'TUCE' 'PSI' 'GRADE'`, then
+ * `1 2.66 20 0 0`) read as one text column named by its whole header; a one-column file whose
+ * values are phrases fails the equal-count test and stays one column.
+ */
+function spaceDelimited(head: Buffer): boolean {
+  const text = head.toString('utf8').replace(/^\uFEFF/, '');
+  const lines = text.split('\n').map((l) => l.replace(/\r$/, ''));
+  // The last line of a head cut mid-file may be partial.
+  if (lines.length > 1 && head.length >= 65536) lines.pop();
+  const sampled = lines.filter((l) => l.length > 0).slice(0, 20);
+  if (sampled.length < 2) return false;
+  const spaces = (line: string): number => {
+    if (/ {2}/.test(line)) return -1;
+    let count = 0;
+    let quote: string | undefined;
+    for (const ch of line) {
+      if (quote) {
+        if (ch === quote) quote = undefined;
+      } else if (ch === '"' || ch === "'") quote = ch;
+      else if (ch === ' ') count++;
+    }
+    return count;
+  };
+  const first = spaces(sampled[0]);
+  return first >= 1 && sampled.every((l) => spaces(l) === first);
+}
+
+/**
+ * The dialect of a plain (uncompressed) delimited file separated by single spaces, read from its
+ * head, or undefined for any other file (and one that cannot be read: its reader reports that).
+ * DuckDB's own sniffer never tries a space, so the readers that hand a file to DuckDB as it is
+ * (a sql step's `file:` input, the checker's and the editor's schemas: `data/formats.ts`) pass
+ * this dialect, and read the columns dataset registration reads.
+ */
+export function spaceDialect(file: string): { delimiter: ' '; quote: string } | undefined {
+  let head: Buffer;
+  try {
+    const fd = fs.openSync(file, 'r');
+    try {
+      const buffer = Buffer.alloc(65536);
+      head = buffer.subarray(0, fs.readSync(fd, buffer, 0, buffer.length, 0));
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch {
+    return undefined;
+  }
+  if (sniffDelimiter(head) !== ' ') return undefined;
+  return { delimiter: ' ', quote: sniffQuote(head, ' ') };
 }
 
 /**
