@@ -35,6 +35,13 @@ const cases: Case[] = [
     params: { objective: 'reg:squarederror', num_boost_round: 25, grow_policy: 'lossguide', max_depth: 0, max_leaves: 16, eta: 0.2 },
   },
   {
+    // AutoML's XGBoostRegressor searches count:poisson on count-like labels: its margin is log(value).
+    name: 'count:poisson on vega cars, lossguide 16 leaves (log-value margin)',
+    data: carsRegression(),
+    explain: carsRegression(),
+    params: { objective: 'count:poisson', num_boost_round: 25, grow_policy: 'lossguide', max_depth: 0, max_leaves: 16, eta: 0.2, base_score: 23 },
+  },
+  {
     name: 'multi:softprob on vega penguins (per-class contributions)',
     data: penguinsMulticlass(),
     explain: penguinsMulticlass(),

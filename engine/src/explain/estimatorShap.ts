@@ -12,7 +12,8 @@ import { familyContributions, type Contributions, type LinearState } from './fam
  * Members that compute in log-odds (XGBoost, logistic regression) are explained exactly in
  * log-odds and then carried to probabilities row by row: each contribution is multiplied by
  * (p(x) − p(base)) / (m(x) − m(base)), so a row's contributions still add up exactly to its
- * probability minus the base probability and keep their signs and proportions. Bagged fold
+ * probability minus the base probability and keep their signs and proportions. A regression
+ * booster with a log link (count:poisson) is carried from log(value) to value the same way. Bagged fold
  * models, voting ensembles (weighted sums) and stacks (a linear meta-model over the members'
  * outputs, so the chain rule is exact) then combine linearly.
  */
@@ -66,6 +67,7 @@ export function rowOutputs(c: Contributions): Float64Array {
 
 /** Carries a model's contributions into the estimator's output space (see the file comment). */
 export function toOutputSpace(c: Contributions, task: Task, width: number): Contributions {
+  if (task !== 'classification' && c.space === 'margin') return logToValue(c);
   if (task !== 'classification' || c.space === 'probability') return c;
   if (c.space !== 'margin') throw new WeirError('INTERNAL', `explain: a ${c.space}-space model in a classification estimator`);
   const margins = rowOutputs(c);
@@ -100,6 +102,29 @@ export function toOutputSpace(c: Contributions, task: Task, width: number): Cont
     }
   }
   return { rows: c.rows, outputs: width, features: p, space: 'probability', base, values };
+}
+
+/**
+ * A regression model with a log link (XGBoost's count:poisson: value = exp(margin)) carried to
+ * values as a classifier's log-odds are to probabilities: each row's contributions are
+ * multiplied by (exp(m(x)) − exp(m(base))) / (m(x) − m(base)), so they add up exactly to the
+ * row's prediction minus the base value.
+ */
+function logToValue(c: Contributions): Contributions {
+  const margins = rowOutputs(c);
+  const p = c.features;
+  const k = c.outputs;
+  const base = Float64Array.from(c.base, (b) => Math.exp(b));
+  const values = new Float64Array(c.values.length);
+  for (let i = 0; i < c.rows; i++) {
+    for (let o = 0; o < k; o++) {
+      const m = margins[i * k + o];
+      const s = rescale(Math.exp(m) - base[o], m - c.base[o], base[o]);
+      const at = (i * k + o) * p;
+      for (let j = 0; j < p; j++) values[at + j] = c.values[at + j] * s;
+    }
+  }
+  return { ...c, space: 'value', base, values };
 }
 
 /** Δp/Δm, or the slope at the base when the row's margin barely moved. */
