@@ -9,6 +9,7 @@ import { WeirError } from '../../engine/src/errors';
 import { createRequire } from 'node:module';
 import { repoRoot, tempDir } from '../helpers/paths';
 import { num, str, syntheticClassification, syntheticRegression, table } from './tables';
+import { mulberry32 } from '../../engine/src/util/mulberry32';
 
 function run(config: Record<string, unknown>, training = syntheticClassification(300), extra: Partial<Parameters<typeof runAutoML>[0]> = {}) {
   const trials: TrialRecord[] = [];
@@ -78,6 +79,35 @@ describe('runAutoML', () => {
     const b = await run(config, syntheticRegression(300)).promise;
     const board = (r: typeof a) => r.leaderboard.map((t) => [t.iteration, t.algorithm, t.params, t.score]);
     expect(board(a)).toEqual(board(b));
+  });
+
+  it('on a count-like label (≥ 0, skewed) the booster also tries count:poisson, says so, and its model predicts counts in label space', async () => {
+    const rand = mulberry32(9);
+    const x1: number[] = [];
+    const x2: number[] = [];
+    const y: number[] = [];
+    for (let i = 0; i < 400; i++) {
+      x1.push(rand() * 2);
+      x2.push(rand() * 2);
+      const mean = Math.exp(-3 + 2.5 * x1[i] + x2[i]);
+      let k = 0;
+      for (let p = rand(), limit = Math.exp(-mean); p > limit; p *= rand()) k++;
+      y.push(k);
+    }
+    const config = { task: 'regression', label_column_name: 'visits', primary_metric: 'r2_score', seed: 2, iterations: 5, n_cross_validations: 3, max_concurrent_iterations: 2, allowed_models: ['XGBoostRegressor'], enable_stack_ensemble: false, enable_voting_ensemble: false };
+    const { promise, logs, trials } = run(config, table([num('x1', x1), num('x2', x2), num('visits', y)]));
+    const result = await promise;
+    expect(logs.some((l) => /XGBoostRegressor: the label is ≥ 0 and right-skewed \(skewness [\d.]+\): objective searched among squarederror, poisson/.test(l))).toBe(true);
+    // The portfolio's fourth entry is its third with count:poisson.
+    const poisson = trials.find((t) => t.hyperparameters.objective === 'poisson');
+    expect(poisson?.status).toBe('Completed');
+    expect(Number(poisson?.metrics.r2_score)).toBeGreaterThan(0.3);
+    const model = loadModel(result.modelDir);
+    const predicted = model.predict(table([num('x1', [0, 1, 2]), num('x2', [0, 1, 2])])).prediction as number[];
+    expect(predicted[0]).toBeGreaterThanOrEqual(0);
+    expect(predicted[2]).toBeGreaterThan(predicted[1]);
+    expect(predicted[1]).toBeGreaterThan(predicted[0]);
+    model.dispose();
   });
 
   it('never starts a trial that cannot finish before the experiment timeout', async () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { boosterFeatureTypes, fitBooster, type XGBoostModel, xgboostRegressor } from '../../engine/src/automl/families/xgboost';
+import { boosterFeatureTypes, countLike, fitBooster, restoreXGBoost, type XGBoostModel, xgboostRegressor } from '../../engine/src/automl/families/xgboost';
+import { labelShape } from '../../engine/src/automl/search/searchInWorkers';
 import { gatherRows } from '../../engine/src/automl/families/familyUtils';
 import { kFold } from '../../engine/src/automl/splitFolds';
 import { runTrial } from '../../engine/src/automl/trials/runTrial';
@@ -136,5 +137,65 @@ describe('XGBoost family in a trial: the refit rounds are the median of the fold
     } finally {
       delete process.env.WEIR_XGB_REFIT_ROUNDS;
     }
+  });
+});
+
+describe('XGBoost family: count:poisson on count-like labels', () => {
+  /** 800 rows × 3 features, a Poisson count whose log-mean is linear in the features (many zeros, a long right tail). */
+  function counts(): { X: { rows: number; cols: number; values: Float32Array }; y: Float32Array } {
+    const rows = 800;
+    const cols = 3;
+    const rand = mulberry32(9);
+    const values = Float32Array.from({ length: rows * cols }, () => rand() * 2);
+    const y = new Float32Array(rows);
+    for (let i = 0; i < rows; i++) {
+      const mean = Math.exp(-3 + 2.5 * values[i] + values[rows + i]);
+      // Knuth's Poisson draw.
+      let k = 0;
+      for (let p = rand(), limit = Math.exp(-mean); p > limit; p *= rand()) k++;
+      y[i] = k;
+    }
+    return { X: { rows, cols, values }, y };
+  }
+  const params = { n_estimators: 200, learning_rate: 0.1, max_leaves: 7, min_child_weight: 1, subsample: 1, colsample_bytree: 1, reg_alpha: 0, reg_lambda: 1 };
+  type Saved = { iterationEnd?: number; model: { learner: { objective: { name: string }; learner_model_param: { base_score: string } } } };
+
+  it('the space and the portfolio offer it only when every label is ≥ 0 and the skewness is at least 2', () => {
+    const { y } = counts();
+    const shape = labelShape(y);
+    expect(shape.min).toBe(0);
+    expect(shape.skew).toBeGreaterThan(2);
+    const data = { rows: 800, features: 3, label: shape };
+    expect(countLike(data)).toBe(true);
+    expect(xgboostRegressor.space('regression', data).objective).toEqual({ type: 'choice', values: ['squarederror', 'poisson'] });
+    const portfolio = xgboostRegressor.portfolio!('regression', data);
+    const plain = xgboostRegressor.portfolio!('regression', { rows: 800, features: 3 });
+    expect(portfolio).toHaveLength(plain.length + 1);
+    expect(portfolio[3]).toEqual({ ...plain[2], objective: 'poisson' });
+    for (const label of [undefined, { min: 0, skew: 1.5 }, { min: -1, skew: 5 }]) {
+      expect(countLike({ rows: 800, features: 3, label })).toBe(false);
+      expect(xgboostRegressor.space('regression', { rows: 800, features: 3, label }).objective).toBeUndefined();
+    }
+    // A symmetric sample: skewness 0.
+    expect(labelShape(Float32Array.from([1, 2, 3, 4, 5])).skew).toBeCloseTo(0, 12);
+  });
+
+  it("fits count:poisson (saved as XGBoost's objective, predictions > 0 and restored exactly), and squared error when a label is negative", () => {
+    const { X, y } = counts();
+    const model = xgboostRegressor.fit({ task: 'regression', X, y, params: { ...params, objective: 'poisson' }, seed: 1 });
+    const pred = model.predict(X);
+    expect(Math.min(...pred)).toBeGreaterThan(0);
+    const mean = (a: ArrayLike<number>) => Array.from(a).reduce((s, v) => s + v, 0) / a.length;
+    expect(Math.abs(mean(pred) - mean(y))).toBeLessThan(0.1 * mean(y));
+    const state = JSON.parse(JSON.stringify(model.state())) as Saved;
+    expect(state.model.learner.objective.name).toBe('count:poisson');
+    const restored = restoreXGBoost('XGBoostRegressor', state);
+    expect(Array.from(restored.predict(X))).toEqual(Array.from(pred));
+    const shifted = y.map((v) => v - 1);
+    const squared = xgboostRegressor.fit({ task: 'regression', X, y: shifted, params: { ...params, objective: 'poisson' }, seed: 1 });
+    expect((squared.state() as Saved).model.learner.objective.name).toBe('reg:squarederror');
+    const allZero = xgboostRegressor.fit({ task: 'regression', X, y: new Float32Array(y.length), params: { ...params, objective: 'poisson' }, seed: 1 });
+    expect(Math.max(...allZero.predict(X))).toBeLessThan(1e-3);
+    for (const m of [model, restored, squared, allZero]) m.dispose?.();
   });
 });

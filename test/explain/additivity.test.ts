@@ -26,10 +26,10 @@ async function load(file: string, label: string, task: Task, name: string): Prom
 }
 
 /** Two fold models per family, as a cross-validated trial is stored (bagged). */
-function fitBagged(d: Dataset, family: string, seed: number): BaggedModelSpec {
+function fitBagged(d: Dataset, family: string, seed: number, extra: Record<string, number | string> = {}): BaggedModelSpec {
   const fam = getFamily(family);
   const info = { rows: d.X.rows, features: d.X.cols, classes: d.classes?.length };
-  const params = { ...fam.lowCostConfig(d.task, info), ...(family.startsWith('XGBoost') ? { n_estimators: 30, max_leaves: 16 } : {}), ...(/Forest|Extreme/.test(family) ? { n_estimators: 8 } : {}) };
+  const params = { ...fam.lowCostConfig(d.task, info), ...(family.startsWith('XGBoost') ? { n_estimators: 30, max_leaves: 16 } : {}), ...(/Forest|Extreme/.test(family) ? { n_estimators: 8 } : {}), ...extra };
   const states = [0, 1].map((k) => {
     const m = fam.fit({ task: d.task, X: d.X, y: d.y, numClasses: d.classes?.length, params: { ...params, ...(family === 'DecisionTree' ? { max_depth: 4 + k } : {}) }, seed: seed + k });
     const s = m.state();
@@ -124,6 +124,17 @@ describe('explanations add up to the prediction for every family and ensemble', 
       expect(checkAdditive(d, spec).worst).toBeLessThan(1e-5);
     });
   }
+
+  it('a count:poisson XGBoostRegressor (log link) on cars: alone, bagged and in a voting ensemble the values add up to the prediction', () => {
+    const d = datasets[2];
+    const poisson = fitBagged(d, 'XGBoostRegressor', 5, { objective: 'poisson' });
+    const linear = fitBagged(d, 'ElasticNet', 5);
+    const single = checkAdditive(d, { type: 'single', model: poisson });
+    expect(single.worst).toBeLessThan(1e-5);
+    expect(single.spread).toBeGreaterThan(1);
+    const voting: EstimatorSpec = { type: 'voting', members: [{ weight: 2, model: poisson }, { weight: 1, model: linear }] };
+    expect(checkAdditive(d, voting).worst).toBeLessThan(1e-5);
+  });
 
   it('sums one-hot parts and imputation indicators into their raw column', () => {
     const d = datasets[0];

@@ -60,6 +60,15 @@ export interface EncodedLabel {
   classes?: string[];
 }
 
+/** What a family's space and portfolio may depend on: the training table's size and, for regression, its label's shape. */
+export interface FamilyData {
+  rows: number;
+  features: number;
+  classes?: number;
+  /** Regression: the label's smallest value and its skewness (sample, third standardized moment). */
+  label?: { min: number; skew: number };
+}
+
 /**
  * A model family on the leaderboard. `fit` and `predict` run inside a trial worker;
  * everything a fitted model needs to predict is in `FittedModel.state` (plain JSON).
@@ -71,21 +80,21 @@ export interface ModelFamily {
   /** Relative cost of the cheapest configuration (for cost-frugal ordering). */
   initialCost: number;
   /** The hyperparameter space: numeric ranges (log scale where noted) and choices. */
-  space(task: Task, data: { rows: number; features: number; classes?: number }): HyperparameterSpace;
+  space(task: Task, data: FamilyData): HyperparameterSpace;
   /** The low-cost starting point of the search, as FLAML's `low_cost_init_value`. */
-  lowCostConfig(task: Task, data: { rows: number; features: number; classes?: number }): Record<string, number | string>;
+  lowCostConfig(task: Task, data: FamilyData): Record<string, number | string>;
   /**
    * Configurations known to be strong on tabular data, tried in order before the local
    * search (which then starts from the best of them). Without one the search starts from
    * `lowCostConfig`.
    */
-  portfolio?(task: Task, data: { rows: number; features: number; classes?: number }): Record<string, number | string>[];
+  portfolio?(task: Task, data: FamilyData): Record<string, number | string>[];
   /**
    * A shallow, heavily regularised configuration the search runs right after the portfolio
    * when the portfolio's scores show a low-signal, overfitting-prone table (search/lowSignal.ts);
    * `capacity` names the parameter that sizes the trees (`max_leaves`).
    */
-  lowSignal?(task: Task, data: { rows: number; features: number; classes?: number }): { config: Record<string, number | string>; capacity: string };
+  lowSignal?(task: Task, data: FamilyData): { config: Record<string, number | string>; capacity: string };
   fit(args: FitArgs): FittedModel;
   /**
    * A fit in two stages, for a trial that fits several folds (the booster on small regression

@@ -1,6 +1,6 @@
 import { loadXGBoostJSON, train } from '../../gbdt';
 import type { Booster, FeatureMatrix, GbdtParams, TrainData } from '../../gbdt/api';
-import type { FitArgs, FittedModel, HyperparameterSpace, ModelFamily, Task } from '../types';
+import type { FamilyData, FitArgs, FittedModel, HyperparameterSpace, ModelFamily, Task } from '../types';
 import { mulberry32 } from '../../util/mulberry32';
 import { checkColumns, classCount, gatherRows, gatherValues, numParam } from './familyUtils';
 
@@ -22,9 +22,20 @@ interface XGBoostState {
   model: unknown;
 }
 
-function space(task: Task, data: { rows: number }): HyperparameterSpace {
+/**
+ * A label the search also tries count:poisson on: regression, every value ≥ 0 and skewness at
+ * least 2 (counts and amounts with a long right tail: doctor visits, time spent, shares near
+ * zero). docs/automl.md, "Poisson for count-like labels", has the measurement and why the line is there.
+ */
+export function countLike(data: FamilyData): boolean {
+  return data.label !== undefined && data.label.min >= 0 && data.label.skew >= COUNT_LIKE_SKEW;
+}
+const COUNT_LIKE_SKEW = 2;
+
+function space(task: Task, data: FamilyData): HyperparameterSpace {
   void task;
   return {
+    ...(countLike(data) && process.env.WEIR_XGB_POISSON !== 'off' ? { objective: { type: 'choice' as const, values: ['squarederror', 'poisson'] } } : {}),
     n_estimators: { type: 'int', low: 4, high: Math.min(4096, Math.max(64, data.rows)), log: true },
     max_leaves: { type: 'int', low: 4, high: Math.min(1024, Math.max(8, Math.floor(data.rows / 4))), log: true },
     min_child_weight: { type: 'float', low: 0.001, high: 128, log: true },
@@ -55,14 +66,16 @@ function lowCostConfig(): Record<string, number> {
  * local search grows them when that pays. Leaves are
  * capped by the data so a small table does not get trees with more leaves than it can fill.
  */
-function portfolio(task: Task, data: { rows: number }): Record<string, number>[] {
-  void task;
+function portfolio(task: Task, data: FamilyData): Record<string, number | string>[] {
   const leaves = (n: number) => Math.max(4, Math.min(n, Math.floor(data.rows / 8)));
   const base = { reg_alpha: 1 / 1024 };
+  const third = { ...base, n_estimators: 500, learning_rate: 0.05, max_leaves: leaves(63), min_child_weight: 3, subsample: 0.8, colsample_bytree: 0.7, reg_lambda: 3 };
   return [
     { ...base, n_estimators: 100, learning_rate: 0.3, max_leaves: leaves(31), min_child_weight: 1, subsample: 1, colsample_bytree: 1, reg_lambda: 1 },
     { ...base, n_estimators: 300, learning_rate: 0.1, max_leaves: leaves(31), min_child_weight: 1, subsample: 1, colsample_bytree: 1, reg_lambda: 1 },
-    { ...base, n_estimators: 500, learning_rate: 0.05, max_leaves: leaves(63), min_child_weight: 3, subsample: 0.8, colsample_bytree: 0.7, reg_lambda: 3 },
+    third,
+    // On a count-like label (see `countLike`) the third entry again with count:poisson.
+    ...(space(task, data).objective ? [{ ...third, objective: 'poisson' }] : []),
     { ...base, n_estimators: 300, learning_rate: 0.1, max_leaves: leaves(15), min_child_weight: 1, subsample: 0.9, colsample_bytree: 0.5, reg_lambda: 10 },
     { ...base, n_estimators: 800, learning_rate: 0.03, max_leaves: leaves(127), min_child_weight: 8, subsample: 0.7, colsample_bytree: 0.5, reg_lambda: 1 },
     { n_estimators: 300, learning_rate: 0.08, max_leaves: leaves(7), min_child_weight: 0.5, subsample: 0.8, colsample_bytree: 0.8, reg_alpha: 0.5, reg_lambda: 0.1 },
@@ -156,7 +169,7 @@ function gbdtParams(args: FitArgs, numClasses: number): GbdtParams {
   const p = args.params;
   const classification = args.task === 'classification';
   const params: GbdtParams = {
-    objective: classification ? (numClasses > 2 ? 'multi:softprob' : 'binary:logistic') : 'reg:squarederror',
+    objective: classification ? (numClasses > 2 ? 'multi:softprob' : 'binary:logistic') : regressionObjective(p, args.y),
     num_boost_round: Math.max(1, Math.round(numParam(p, 'n_estimators', 4))),
     eta: numParam(p, 'learning_rate', 0.1),
     grow_policy: 'lossguide',
@@ -173,7 +186,21 @@ function gbdtParams(args: FitArgs, numClasses: number): GbdtParams {
   // Start from the label mean (as XGBoost 2 does) instead of 0.5: with the few trees of
   // the cheap configurations, a bad base score would dominate the fit.
   if (args.task !== 'classification' || numClasses === 2) params.base_score = baseScore(args.y, args.weight, classification);
+  // count:poisson starts from log(mean): the mean must be > 0 (a fold of all zeros predicts ~0).
+  if (params.objective === 'count:poisson') params.base_score = Math.max(params.base_score ?? 0, 1e-6);
   return params;
+}
+
+/**
+ * The regression objective a configuration asks for: `objective: 'poisson'` is count:poisson
+ * (a log link, so predictions stay > 0 and trees fit relative effects), offered by the search
+ * only on count-like labels (see `countLike`); anything else, or a label with a negative value
+ * in this fit's rows, is reg:squarederror.
+ */
+function regressionObjective(p: FitArgs['params'], y: Float32Array): GbdtParams['objective'] {
+  if (p.objective !== 'poisson') return 'reg:squarederror';
+  for (let i = 0; i < y.length; i++) if (!(y[i] >= 0)) return 'reg:squarederror';
+  return 'count:poisson';
 }
 
 function baseScore(y: Float32Array, weight: Float32Array | undefined, probability: boolean): number {

@@ -1,6 +1,7 @@
 import type { FeatureMatrix } from '../../gbdt/api';
 import type { Evaluator } from '../evaluation/evaluator';
 import { allFamilies } from '../families';
+import type { FamilyData } from '../types';
 import type { Prepared } from '../prepareData';
 import type { ResolvedSettings } from '../settings';
 import type { Fold } from '../splitFolds';
@@ -11,6 +12,27 @@ import { fmt } from './leaderboard';
 import { type TrialResult, fallbackFamily, runSearch } from './runSearch';
 import { KEEP_PER_FAMILY, KEEP_TOP } from '../ensemble/candidatePool';
 import { fallbackPoint, priceFallback } from '../postSearchBudget';
+
+/** The label's smallest value and skewness (the third standardized moment), for the families' spaces. */
+export function labelShape(y: Float32Array): { min: number; skew: number } {
+  let min = Infinity;
+  let sum = 0;
+  for (let i = 0; i < y.length; i++) {
+    min = Math.min(min, y[i]);
+    sum += y[i];
+  }
+  const mean = sum / Math.max(1, y.length);
+  let m2 = 0;
+  let m3 = 0;
+  for (let i = 0; i < y.length; i++) {
+    const d = y[i] - mean;
+    m2 += d * d;
+    m3 += d * d * d;
+  }
+  m2 /= Math.max(1, y.length);
+  m3 /= Math.max(1, y.length);
+  return { min, skew: m2 > 0 ? m3 / m2 ** 1.5 : 0 };
+}
 
 /**
  * The budgeted search over the allowed families, run in worker threads that share one copy of
@@ -38,14 +60,17 @@ export async function searchInWorkers(a: {
   const { X, y, weight, folds, classes } = prepared;
   const task = settings.task === 'forecasting' ? 'regression' : settings.task;
   const numClasses = classes?.length;
+  const dims: FamilyData = { rows: y.length, features: X.cols, classes: numClasses, ...(settings.task === 'regression' ? { label: labelShape(y) } : {}) };
   const families: SearchFamily[] = allFamilies()
     .filter((f) => f.tasks.includes(task) && settings.allowedModels.includes(f.name))
     .map((f) => {
-      const dims = { rows: y.length, features: X.cols, classes: numClasses };
+      const space = f.space(task, dims);
+      const objective = space.objective;
+      if (objective?.type === 'choice' && dims.label) a.log(`${f.name}: the label is ≥ 0 and right-skewed (skewness ${dims.label.skew.toFixed(1)}): objective searched among ${objective.values.join(', ')}`);
       return {
         name: f.name,
         initialCost: f.initialCost,
-        space: f.space(task, dims),
+        space,
         lowCost: f.lowCostConfig(task, dims),
         portfolio: f.portfolio?.(task, dims),
         // WEIR_LOW_SIGNAL=off turns the low-signal rule off (for `npm run bench -- automl-quality` A/B runs).
