@@ -89,7 +89,8 @@ import { args, devDataDir, flag, repoRoot } from './benchFlags';
  * Weir and of every peer and the mean of Weir − best peer per seed), `--verbose` (Weir's whole
  * run log), `--data=DIR` (the dev tables' folder), `--weir-only` (skip the peers and the table:
  * Weir's runs and their test metric only, with per-table means over seeds, for quick
- * measurements while tuning). Every table's wall time is printed.
+ * measurements while tuning), `--booster-trials` (the booster's trials with their
+ * scores and parameters, in iteration order). Every table's wall time is printed.
  */
 const root = repoRoot;
 
@@ -217,6 +218,13 @@ async function runWeir(t: BenchTable, train: ColumnarTable, test: ColumnarTable,
   model.dispose();
   if (!verbose) for (const l of lines.filter((l) => /^(search stopped|budget|best:|ensembles skipped)/.test(l))) console.log(`    ${l.split('\n').join('\n    ')}`);
   const trials = result.leaderboard.filter((r) => r.status === 'Completed' && !r.algorithm.endsWith('Ensemble')).length;
+  if (args.includes('--booster-trials')) {
+    // The booster's trials in iteration order: where its local search went.
+    for (const r of [...result.leaderboard].filter((x) => x.algorithm.startsWith('XGBoost')).sort((a, b) => a.iteration - b.iteration)) {
+      const p = Object.entries(r.params).map(([k, v]) => `${k.replace(/^(n_estimators|learning_rate|max_leaves|max_depth|min_child_weight|subsample|colsample_bytree|reg_alpha|reg_lambda)$/, (m) => ({ n_estimators: 'n', learning_rate: 'lr', max_leaves: 'leaves', max_depth: 'depth', min_child_weight: 'mcw', subsample: 'ss', colsample_bytree: 'cs', reg_alpha: 'alpha', reg_lambda: 'lambda' })[m] ?? m)}=${typeof v === 'number' ? Number(v.toPrecision(3)) : v}`);
+      console.log(`    #${r.iteration} ${r.status === 'Completed' ? r.score.toFixed(4) : r.status} ${p.join(' ')}`);
+    }
+  }
   return { budget, predFile, seconds, cv: result.best.score, best: `${result.best.algorithm} #${result.best.iteration}`, stop: result.stopReason, trials };
 }
 

@@ -19,15 +19,23 @@
 //          against the median of the folds' picks (what a trial does for regression)
 //          --tables= also takes diamonds, churn and, from --extra=DIR (default $TMPDIR/weir-tables, written
 //          by bench/automl_quality_tables.py DIR NAME…), fair_affairs, randhie, diabetes, boston
-//          (regression) and fair_any, anes96_vote, anes96_pid, modechoice, breast_cancer (classification)
+//          (regression), flights_delay, movies_imdb, football, jobs (regression, from node_modules/vega-datasets) and fair_any, anes96_vote, anes96_pid, modechoice, breast_cancer (classification)
 //          --extra-configs=JSON;JSON: configurations added after the portfolio
 //          --fold-seed=N: the folds' seed (default 1)
+//          --curve[=STEP]: (regression) how the choice of rounds scores: every fold's held-out curve and a
+//          fit on all of its rows, both to n_estimators, and from them (the first R trees of a fit are an
+//          R-round fit) the out-of-fold score (and with --test-split the test score) of each rule: the
+//          median of the folds' early-stopping picks (a trial's), the held-out curves summed over the
+//          folds (each fold stopped at 1, 2, 4 × the patience past its own best, or never), the round of
+//          the best out-of-fold score every STEP rounds (default 10; xgb.cv's choice, optimistic by that
+//          choice) and all n_estimators. A configuration may set max_depth (> 0: depthwise trees of
+//          that depth, as the family then fits them)
 //          --test-split=S: as automl-quality does, hold out a seeded 20% test split (stratified for
 //          classification; its split seed S), featurize and fold the other 80%, and print beside each
 //          configuration's CV score the test score of its bagged fold models (what a trial's model is)
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { fitBooster, type XGBoostModel, xgboostClassifier, xgboostRegressor } from '../engine/src/automl/families/xgboost';
+import { earlyStoppingSplit, fitBooster, type XGBoostModel, xgboostClassifier, xgboostRegressor } from '../engine/src/automl/families/xgboost';
 import { encodeLabel, fitFeaturizer, transform } from '../engine/src/automl/featurize';
 import type { ColumnarTable } from '../engine/src/automl/types';
 import { readTableFile } from '../engine/src/automl/model/tableFiles';
@@ -40,7 +48,7 @@ import { train } from '../engine/src/gbdt';
 import type { FeatureMatrix, GbdtParams } from '../engine/src/gbdt/api';
 import { mulberry32 } from '../engine/src/util/mulberry32';
 import { hasPythonXGBoost, runReferences } from '../test/gbdt/reference';
-import { args, devDataDir, flag } from './benchFlags';
+import { args, devDataDir, flag, repoRoot } from './benchFlags';
 import { benchSplit, selectRows } from './benchSplit';
 
 const devData = devDataDir;
@@ -58,6 +66,13 @@ const tables = [
     const [name, label] = x.split(':');
     return { name, file: path.join(flag('extra') ?? path.join(os.tmpdir(), 'weir-tables'), `${name}.csv`), label, task: 'regression' as const };
   }),
+  // vega-datasets' tables (the automl-quality bench's vega and more sets).
+  ...[['flights_delay', 'flights-5k.json', 'delay'], ['movies_imdb', 'movies.json', 'IMDB Rating'], ['football', 'football.json', 'home_score'], ['jobs', 'jobs.json', 'perc']].map(([name, file, label]) => ({
+    name,
+    file: path.join(repoRoot, 'node_modules', 'vega-datasets', 'data', file),
+    label,
+    task: 'regression' as const,
+  })),
   ...['fair_any:affair', 'anes96_vote:vote', 'anes96_pid:PID', 'modechoice:choice', 'breast_cancer:diagnosis'].map((x) => {
     const [name, label] = x.split(':');
     return { name, file: path.join(flag('extra') ?? path.join(os.tmpdir(), 'weir-tables'), `${name}.csv`), label, task: 'classification' as const };
@@ -211,6 +226,124 @@ function trial(
   return run;
 }
 
+/** The booster parameters the family fits a regression configuration with (families/xgboost.ts gbdtParams). */
+function regParams(params: Record<string, number | string>, rounds: number, seed: number, y: Float32Array): GbdtParams {
+  const n = (k: string, d: number) => (params[k] === undefined ? d : Number(params[k]));
+  const depth = n('max_depth', 0);
+  let mean = 0;
+  for (const v of y) mean += v / y.length;
+  return {
+    objective: 'reg:squarederror',
+    num_boost_round: rounds,
+    eta: n('learning_rate', 0.1),
+    ...(depth > 0 ? { grow_policy: 'depthwise' as const, max_depth: depth, max_leaves: 0 } : { grow_policy: 'lossguide' as const, max_depth: 0, max_leaves: Math.round(n('max_leaves', 4)) }),
+    min_child_weight: n('min_child_weight', 1),
+    subsample: n('subsample', 1),
+    colsample_bytree: n('colsample_bytree', 1),
+    alpha: n('reg_alpha', 0),
+    lambda: n('reg_lambda', 1),
+    seed,
+    base_score: mean,
+  };
+}
+
+function r2(yTrue: Float32Array, pred: Float64Array): number {
+  let mean = 0;
+  for (const v of yTrue) mean += v / yTrue.length;
+  let ss = 0;
+  let st = 0;
+  for (let i = 0; i < yTrue.length; i++) {
+    ss += (yTrue[i] - pred[i]) ** 2;
+    st += (yTrue[i] - mean) ** 2;
+  }
+  return 1 - ss / st;
+}
+
+/**
+ * --curve (see the file's comment): every fold's held-out curve (the whole n_estimators) and a fit
+ * on all of its rows for the whole n_estimators; each rule's rounds are then scored from those fits
+ * (their first R trees are an R-round fit: same seed, same draws): out-of-fold r2 and the bagged
+ * fold models' test r2.
+ */
+function curveTrial(X: FeatureMatrix, y: Float32Array, folds: Fold[], params: Record<string, number | string>, step: number, test?: { X: FeatureMatrix; y: Float32Array }): string {
+  const cap = Math.round(Number(params.n_estimators ?? 100));
+  const eta = Number(params.learning_rate ?? 0.1);
+  const patience = Math.max(10, Math.min(50, Math.round(2 / Math.max(eta, 1e-3))));
+  const foldY = (f: number) => Float32Array.from(folds[f].train, (i) => y[i]);
+  const c0 = cpu();
+  const curves: number[][] = [];
+  const scale: number[] = [];
+  const fulls: { valid: FeatureMatrix; booster: ReturnType<typeof train>['booster'] }[] = [];
+  for (let f = 0; f < folds.length; f++) {
+    const Xf = gatherRows(X, folds[f].train);
+    const yf = foldY(f);
+    const { fit: fitRows, hold } = earlyStoppingSplit(yf, false, 1 + f);
+    const data = { rows: fitRows.length, cols: Xf.cols, values: Xf.values, featureNames: Xf.featureNames, label: Float32Array.from(fitRows, (i) => yf[i]), rowIndex: fitRows };
+    const Xh = gatherRows(Xf, hold);
+    const evals = [{ name: 'valid', data: { rows: hold.length, cols: Xh.cols, values: Xh.values, featureNames: Xh.featureNames, label: Float32Array.from(hold, (i) => yf[i]) } }];
+    const res = train(data, regParams(params, cap, 1 + f, data.label), evals);
+    curves.push(res.evalHistory.valid.rmse.map((r) => r * r * hold.length));
+    scale.push(yf.length / fitRows.length);
+    res.booster.dispose();
+    const full = train({ rows: Xf.rows, cols: Xf.cols, values: Xf.values, featureNames: Xf.featureNames, label: yf }, regParams(params, cap, 1 + f, yf)).booster;
+    fulls.push({ valid: gatherRows(X, folds[f].valid), booster: full });
+  }
+  const cache = new Map<string, { cv: number; test: number }>();
+  /** CV and test r2 with fold f's model cut to rounds[f]. */
+  const score = (rounds: number[]) => {
+    const key = rounds.join(',');
+    const hit = cache.get(key);
+    if (hit) return hit;
+    const oof = new Float64Array(y.length);
+    const tp = test ? new Float64Array(test.y.length) : undefined;
+    fulls.forEach(({ valid, booster }, f) => {
+      const r = Math.max(1, Math.min(cap, rounds[f]));
+      const p = booster.predict(valid, { iterationEnd: r });
+      folds[f].valid.forEach((row, i) => (oof[row] = p[i]));
+      if (test && tp) {
+        const q = booster.predict(test.X, { iterationEnd: r });
+        for (let k = 0; k < q.length; k++) tp[k] += q[k] / folds.length;
+      }
+    });
+    const out = { cv: r2(y, oof), test: test && tp ? r2(test.y, tp) : NaN };
+    cache.set(key, out);
+    return out;
+  };
+  /** Where early stopping with this patience stops a curve (its length) and the best round within. */
+  const stop = (c: number[], pat: number) => {
+    let best = 0;
+    for (let r = 1; r < c.length; r++) {
+      if (c[r] < c[best]) best = r;
+      else if (r - best >= pat) return { len: r + 1, best };
+    }
+    return { len: c.length, best };
+  };
+  const scaled = (best: number, f: number) => Math.max(1, Math.round((best + 1) * scale[f]));
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[(xs.length - 1) >> 1];
+  const rules: [string, number[]][] = [];
+  // (a) today: each fold's early-stopping pick, scaled; every fold refitted with their median.
+  const picks = curves.map((c, f) => scaled(stop(c, patience).best, f));
+  rules.push([`median of picks`, folds.map(() => median(picks))]);
+  // (b) the folds' held-out squared errors summed over the rounds every fold reached (patience × k), argmin.
+  for (const k of [1, 2, 4, Infinity]) {
+    const len = Math.min(...curves.map((c) => stop(c, k * patience).len));
+    let best = 0;
+    for (let r = 1; r < len; r++) if (curves.reduce((s, c) => s + c[r], 0) < curves.reduce((s, c) => s + c[best], 0)) best = r;
+    rules.push([`summed ×${k}`, folds.map((_, f) => scaled(best, f))]);
+  }
+  // (c) xgb.cv: the round of the best out-of-fold score of the full fits (every `step` rounds).
+  let bestC = step;
+  for (let r = step; r <= cap; r += step) if (score(folds.map(() => r)).cv > score(folds.map(() => bestC)).cv) bestC = r;
+  rules.push([`oof argmax`, folds.map(() => bestC)]);
+  rules.push([`cap`, folds.map(() => cap)]);
+  const out = rules.map(([name, rounds]) => {
+    const s = score(rounds);
+    return `${name} ${rounds[0]}: ${s.cv.toFixed(5)}${test ? `/${s.test.toFixed(5)}` : ''}`;
+  });
+  for (const { booster } of fulls) booster.dispose();
+  return `rounds rule (refit rounds of fold 1: CV${test ? '/test' : ''}) — ${out.join(' · ')} (${((cpu() - c0) / 1000).toFixed(1)} CPU s)`;
+}
+
 function t2width(task: string, numClasses: number | undefined): number {
   return task === 'regression' ? 1 : numClasses && numClasses > 2 ? numClasses : 2;
 }
@@ -274,7 +407,7 @@ async function main(): Promise<void> {
       if (wantedConfigs && !wantedConfigs.includes(ci)) return;
       const r = trial(t.task, X, y, numClasses, folds, params, true, true, test);
       total += r.wallMs;
-      const desc = `${params.n_estimators}r lr${params.learning_rate} ${params.max_leaves}l`;
+      const desc = `${params.n_estimators}r lr${params.learning_rate} ${params.max_depth ? `d${params.max_depth}` : `${params.max_leaves}l`}`;
       let line = `#${ci} ${desc.padEnd(22)} ${r.wallMs.toFixed(0).padStart(13)}  ${r.cpuMs.toFixed(0).padStart(6)}  ${r.stateMs.toFixed(0).padStart(10)}  ${r.treesPerFold.toFixed(0).padStart(10)}  ${r.score.toFixed(5)}${r.test !== undefined ? `  test ${r.test.toFixed(5)}` : ''}`;
       if (compareRefit) {
         const q = trial(t.task, X, y, numClasses, folds, params, false);
@@ -285,6 +418,7 @@ async function main(): Promise<void> {
       }
       console.log(line);
       console.log(`    rounds run/best+refit per fold: ${r.fits.join(' ')}`);
+      if (args.some((a) => a.startsWith('--curve')) && t.task === 'regression') console.log(`    ${curveTrial(X, y, folds, params, Number(flag('curve') ?? 10) || 10, test)}`);
     });
     console.log(`${t.name}: all configurations ${total.toFixed(0)} ms wall${n ? `; without the refit: mean Δ score ${diff / n >= 0 ? '+' : ''}${(diff / n).toFixed(5)}, mean CPU ${(cpuRatio / n).toFixed(2)}×` : ''}`);
   }

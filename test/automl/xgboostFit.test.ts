@@ -49,6 +49,25 @@ describe('XGBoost family: held-out rounds and the refit on all rows', () => {
   });
 });
 
+describe('XGBoost family: a configuration may ask for depthwise trees (max_depth, not searched)', () => {
+  const { X, y } = table();
+  type Tree = { left_children: number[]; right_children: number[] };
+  const depth = (t: Tree, node = 0): number => (t.left_children[node] === -1 ? 0 : 1 + Math.max(depth(t, t.left_children[node]), depth(t, t.right_children[node])));
+  const trees = (m: XGBoostModel) => (m.state() as { model: { learner: { gradient_booster: { model: { trees: Tree[] } } } } }).model.learner.gradient_booster.model.trees;
+
+  it('max_depth 2 grows every tree level by level to depth 2 at most; without it the leaves bound lossguide trees, which go deeper', () => {
+    const params = { n_estimators: 30, learning_rate: 0.1, max_leaves: 4, min_child_weight: 1, subsample: 1, colsample_bytree: 1, reg_alpha: 0, reg_lambda: 1 };
+    const shallow = fitBooster({ task: 'regression', X, y, params: { ...params, max_depth: 2 }, seed: 1 });
+    const leafwise = fitBooster({ task: 'regression', X, y, params, seed: 1 });
+    const d = trees(shallow).map((t) => depth(t));
+    expect(Math.max(...d)).toBe(2);
+    expect(Math.max(...trees(leafwise).map((t) => depth(t)))).toBeGreaterThan(2);
+    expect(Array.from(shallow.predict(X))).not.toEqual(Array.from(leafwise.predict(X)));
+    shallow.dispose();
+    leafwise.dispose();
+  });
+});
+
 describe('XGBoost family: categorical code columns', () => {
   /** 800 rows: a 9-category code column (typed 'c') whose categories {1, 4, 7} carry the signal, and a noise column. */
   function coded(): { X: { rows: number; cols: number; values: Float32Array; featureNames: string[]; featureTypes: string[] }; y: Float32Array } {

@@ -175,6 +175,8 @@ function gbdtParams(args: FitArgs, numClasses: number): GbdtParams {
     grow_policy: 'lossguide',
     max_depth: 0,
     max_leaves: Math.max(2, Math.round(numParam(p, 'max_leaves', 4))),
+    // Not searched: a configuration may ask for depthwise trees of a given depth (`npm run bench -- gbdt-trial --extra-configs=…`).
+    ...(numParam(p, 'max_depth', 0) > 0 ? { grow_policy: 'depthwise' as const, max_depth: Math.round(numParam(p, 'max_depth', 0)), max_leaves: 0 } : {}),
     min_child_weight: numParam(p, 'min_child_weight', 1),
     subsample: numParam(p, 'subsample', 1),
     colsample_bytree: numParam(p, 'colsample_bytree', 1),
