@@ -208,6 +208,7 @@ def raw(name, out):
 
 def main():
     out, names = sys.argv[1], sys.argv[2:]
+    os.makedirs(out, exist_ok=True)
     described = []
     for name in names:
         if name in RAW_TABLES:
