@@ -31,11 +31,13 @@ export function countLike(data: FamilyData): boolean {
   return data.label !== undefined && data.label.min >= 0 && data.label.skew >= COUNT_LIKE_SKEW;
 }
 const COUNT_LIKE_SKEW = 2;
+/** Whether the search offers count:poisson here: a count-like label, unless `WEIR_XGB_POISSON=off` (for A/B runs). */
+const poissonSearched = (data: FamilyData): boolean => countLike(data) && process.env.WEIR_XGB_POISSON !== 'off';
 
 function space(task: Task, data: FamilyData): HyperparameterSpace {
   void task;
   return {
-    ...(countLike(data) && process.env.WEIR_XGB_POISSON !== 'off' ? { objective: { type: 'choice' as const, values: ['squarederror', 'poisson'] } } : {}),
+    ...(poissonSearched(data) ? { objective: { type: 'choice' as const, values: ['squarederror', 'poisson'] } } : {}),
     n_estimators: { type: 'int', low: 4, high: Math.min(4096, Math.max(64, data.rows)), log: true },
     max_leaves: { type: 'int', low: 4, high: Math.min(1024, Math.max(8, Math.floor(data.rows / 4))), log: true },
     min_child_weight: { type: 'float', low: 0.001, high: 128, log: true },
@@ -67,6 +69,7 @@ function lowCostConfig(): Record<string, number> {
  * capped by the data so a small table does not get trees with more leaves than it can fill.
  */
 function portfolio(task: Task, data: FamilyData): Record<string, number | string>[] {
+  void task;
   const leaves = (n: number) => Math.max(4, Math.min(n, Math.floor(data.rows / 8)));
   const base = { reg_alpha: 1 / 1024 };
   const third = { ...base, n_estimators: 500, learning_rate: 0.05, max_leaves: leaves(63), min_child_weight: 3, subsample: 0.8, colsample_bytree: 0.7, reg_lambda: 3 };
@@ -75,7 +78,7 @@ function portfolio(task: Task, data: FamilyData): Record<string, number | string
     { ...base, n_estimators: 300, learning_rate: 0.1, max_leaves: leaves(31), min_child_weight: 1, subsample: 1, colsample_bytree: 1, reg_lambda: 1 },
     third,
     // On a count-like label (see `countLike`) the third entry again with count:poisson.
-    ...(space(task, data).objective ? [{ ...third, objective: 'poisson' }] : []),
+    ...(poissonSearched(data) ? [{ ...third, objective: 'poisson' }] : []),
     { ...base, n_estimators: 300, learning_rate: 0.1, max_leaves: leaves(15), min_child_weight: 1, subsample: 0.9, colsample_bytree: 0.5, reg_lambda: 10 },
     { ...base, n_estimators: 800, learning_rate: 0.03, max_leaves: leaves(127), min_child_weight: 8, subsample: 0.7, colsample_bytree: 0.5, reg_lambda: 1 },
     { n_estimators: 300, learning_rate: 0.08, max_leaves: leaves(7), min_child_weight: 0.5, subsample: 0.8, colsample_bytree: 0.8, reg_alpha: 0.5, reg_lambda: 0.1 },

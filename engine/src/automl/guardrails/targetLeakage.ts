@@ -173,8 +173,7 @@ function* codeColumns(source: LeakageSource, sample: number[]): Generator<Coded[
       const values = Float64Array.from(sample, (_, s) => read(column, rowOf(s)));
       // A "numeric" text column of yes/no words reads as NaN through cellAsNumber: fall back to its text.
       if (column.type !== 'string' || values.some((v) => !Number.isNaN(v))) {
-        const exact = exactNumbers(f.name, values);
-        yield exact ? [binNumbers(f.name, values), exact] : [binNumbers(f.name, values)];
+        yield numberCodings(f.name, values);
         continue;
       }
     }
@@ -186,10 +185,14 @@ function* codeColumns(source: LeakageSource, sample: number[]): Generator<Coded[
 function* codeFeatures(X: FeatureMatrix, sample: number[]): Generator<Coded[]> {
   for (let j = 0; j < X.cols; j++) {
     const values = Float64Array.from(sample, (i) => X.values[j * X.rows + i]);
-    const name = X.featureNames?.[j] ?? `f${j}`;
-    const exact = exactNumbers(name, values);
-    yield exact ? [binNumbers(name, values), exact] : [binNumbers(name, values)];
+    yield numberCodings(X.featureNames?.[j] ?? `f${j}`, values);
   }
+}
+
+/** A number's codings: its quantile bins, and its exact values when they are few enough to repeat. */
+function numberCodings(name: string, values: Float64Array): Coded[] {
+  const exact = exactNumbers(name, values);
+  return exact ? [binNumbers(name, values), exact] : [binNumbers(name, values)];
 }
 
 /**
