@@ -11,8 +11,9 @@ import { registerLanguageFeatures } from './languageFeatures';
 import { isPipelineUri, PipelineDocuments } from './pipelineDocuments';
 import { ServerStore, watchStore } from './serverStore';
 import { registerWebviewDataHandlers } from './webviewData';
+import { WEIR_VERSION } from '../version';
 
-export const ENGINE_VERSION = '0.1.0';
+export const ENGINE_VERSION = WEIR_VERSION;
 
 export interface ServerOptions {
   /** Opens the workspace store (tests may pass a shared one). Default: `openWorkspace`. */

@@ -3,6 +3,7 @@ import { findExpressions, substituteDeep } from '../util/expressions';
 import type { ParamValue, Reference, StepSpec } from '../pipeline/types';
 import { getStepKind } from '../steps/registry';
 import type { ResolvedInput, StepContext } from '../steps/stepKind';
+import { WEIR_VERSION } from '../version';
 
 /**
  * The resolved input a data reference in a step's settings points at: an entry of the
@@ -19,7 +20,9 @@ export function inputForReference(inputs: Record<string, ResolvedInput>, ref: Ex
  * content hash behind it, the step's code (SQL text, script file) and the parameters that
  * code uses, environment, declared outputs and the content hashes of its inputs. Parameters
  * in the settings count through the settings, so a parameter a step does not use never
- * defeats its reuse.
+ * defeats its reuse. Weir's version counts too: a step kind's code (the AutoML search, the
+ * DuckDB bundled) is part of what made the outputs, so an upgraded Weir reruns each step once
+ * rather than hand back a result the old engine computed.
  */
 export async function stepFingerprint(args: {
   step: StepSpec;
@@ -29,6 +32,8 @@ export async function stepFingerprint(args: {
   environment: StepContext['environment'];
   params: Record<string, ParamValue>;
   pipelineDir: string;
+  /** Weir's version by default; tests give another. */
+  engineVersion?: string;
 }): Promise<string> {
   const { step, config, inputs, environment, params } = args;
   const kind = getStepKind(step.kind)!;
@@ -54,6 +59,6 @@ export async function stepFingerprint(args: {
   const inputHashes = Object.entries(inputs)
     .map(([k, v]) => [k, v.ref.hash])
     .sort(([a], [b]) => (a! < b! ? -1 : 1));
-  const material = JSON.stringify({ v: 1, kind: step.kind, config: stable, code, codeParams, environment: environment ?? null, outputs: step.outputs, inputs: inputHashes });
+  const material = JSON.stringify({ v: 1, weir: args.engineVersion ?? WEIR_VERSION, kind: step.kind, config: stable, code, codeParams, environment: environment ?? null, outputs: step.outputs, inputs: inputHashes });
   return createHash('sha256').update(material).digest('hex');
 }
