@@ -109,6 +109,36 @@ describe('ingest formats', () => {
     expect(aligned.schema).toHaveLength(1);
   });
 
+  it("reads a header one field short as R's row names first (statsmodels' dietox.csv), the row-name column as column0", async () => {
+    // dietox.csv's first lines as published (R's write.table with sep=","): 7 names, 8 fields a row, NA for missing.
+    const r = write('dietox.csv', '"Weight","Feed","Time","Pig","Evit","Cu","Litter"\n"1",26.5,NA,1,4601,1,1,1\n"2",27.59999,5.200005,2,4601,1,1,1\n"3",36.5,17.6,3,4601,1,1,1\n');
+    const read = await ingest([r]);
+    expect(read.schema.map((c) => c.name)).toEqual(['column0', 'Weight', 'Feed', 'Time', 'Pig', 'Evit', 'Cu', 'Litter']);
+    expect(read.schema.find((c) => c.name === 'Weight')!.type).toBe('DOUBLE');
+    expect((await previewRows(read.out, { limit: 3 })).rows.map((row) => row.slice(0, 5))).toEqual([
+      ['1', 26.5, 'NA', '1', '4601'],
+      ['2', 27.59999, '5.200005', '2', '4601'],
+      ['3', 36.5, '17.6', '3', '4601'],
+    ]);
+    // The same table as write.csv writes it (`""` names the row-name column) reads alike.
+    const quoted = await ingest([write('dietox-csv.csv', '"","Weight","Feed"\n"1",26.5,NA\n"2",27.59999,5.200005\n')]);
+    expect(quoted.schema.map((c) => c.name)).toEqual(['column0', 'Weight', 'Feed']);
+    // A sql step's `file:` input (DuckDB reading the file as it is) reads the same columns.
+    const described = await withPrivateDuckDB((c) => describeRelation(c, tableReader(r, 'input')), { threads: 1 });
+    expect(described.map((c) => c.name)).toEqual(['column0', 'Weight', 'Feed', 'Time', 'Pig', 'Evit', 'Cu', 'Litter']);
+    // In a wider file DuckDB pads the name (`column00` from 10 columns on); both forms still agree.
+    const names = Array.from({ length: 11 }, (_v, i) => `c${i}`);
+    const row = (k: number): string => [`"${k}"`, ...names.map((_n, i) => String(k * 10 + i))].join(',');
+    const wide = await ingest([write('wide-r.csv', `${names.map((n) => `"${n}"`).join(',')}\n${row(1)}\n${row(2)}\n`)]);
+    const wideQuoted = await ingest([write('wide-csv.csv', `"",${names.map((n) => `"${n}"`).join(',')}\n${row(1)}\n${row(2)}\n`)]);
+    expect(wide.schema.map((c) => c.name)).toEqual(['column00', ...names]);
+    expect(wideQuoted.schema.map((c) => c.name)).toEqual(wide.schema.map((c) => c.name));
+    // Once the rows carry a row name, a later row without one is ragged, and the message says why.
+    const e = await ingestError([write('short-later.csv', 'a,b\nr1,1,2\nr2,3\n')]);
+    expect(e.message).toBe("row has 2 fields, the rows above have 3 (a row name and the header's 2)");
+    expect(e.location?.line).toBe(3);
+  });
+
   it('reads a JSON array and NDJSON', async () => {
     const penguins = await ingest([path.join(vegaData, 'penguins.json')]);
     expect(penguins.rows).toBe(344);

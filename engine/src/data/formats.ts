@@ -2,7 +2,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { WeirError } from '../errors';
 import { sqlString } from './duckdb';
-import { spaceDialect } from './inspectDelimited';
+import { rowNamesDialect, spaceDialect } from './inspectDelimited';
 
 /**
  * The one table of file formats Weir reads, by file name extension. Dataset registration,
@@ -62,8 +62,14 @@ export function readerFor(file: string, entry: FormatEntry, what: string): strin
     case 'csv': {
       if (entry.delimiter) return `read_csv(${p}, delim = ${sqlString(entry.delimiter)})`;
       // Separated by single spaces (statsmodels' spector.csv): DuckDB's sniffer never tries a space.
-      const spaced = /[*?]/.test(file) || COMPRESSION.test(file) ? undefined : spaceDialect(file);
-      return spaced ? `read_csv(${p}, delim = ' ', quote = ${sqlString(spaced.quote)}, escape = ${sqlString(spaced.quote)}, header = true)` : `read_csv(${p})`;
+      const plain = !/[*?]/.test(file) && !COMPRESSION.test(file);
+      const spaced = plain ? spaceDialect(file) : undefined;
+      if (spaced) return `read_csv(${p}, delim = ' ', quote = ${sqlString(spaced.quote)}, escape = ${sqlString(spaced.quote)}, header = true)`;
+      // A header one field short (R's row names first, statsmodels' dietox.csv): DuckDB's sniffer would take the first row for the header.
+      const rowNames = plain ? rowNamesDialect(file) : undefined;
+      if (rowNames)
+        return `read_csv(${p}, delim = ${sqlString(rowNames.delimiter)}, quote = ${sqlString(rowNames.quote)}, escape = ${sqlString(rowNames.quote)}, header = false, skip = 1, names = [${rowNames.names.map(sqlString).join(', ')}])`;
+      return `read_csv(${p})`;
     }
     case 'json':
       return entry.newlineDelimited ? `read_json_auto(${p}, format = 'newline_delimited')` : `read_json_auto(${p})`;

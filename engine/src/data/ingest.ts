@@ -175,10 +175,14 @@ async function attachCsv(connection: DuckDBConnection, source: SourceFile, id: s
   const { encoding } = options;
   const gzip = /\.gz$/i.test(source.formatHint);
   const head = await inspectDelimitedHead(source.file, source.display, { delimiter: options.delimiter, gzip, encoding, bytes: CHECKED_HEAD_BYTES });
-  const dialect = `delim=${sqlString(head.delimiter)}, quote=${sqlString(head.quote)}, escape=${sqlString(head.quote)}, header=true${gzip ? ", compression='gzip'" : ''}${encoding === 'utf-8' ? '' : `, encoding=${sqlString(encoding)}`}`;
+  // A header one field short (R's row names first): the header line is skipped and its names given.
+  const names = head.rowNamesHeader;
+  const header = names ? 'header=false, skip=1' : 'header=true';
+  const dialect = `delim=${sqlString(head.delimiter)}, quote=${sqlString(head.quote)}, escape=${sqlString(head.quote)}, ${header}${gzip ? ", compression='gzip'" : ''}${encoding === 'utf-8' ? '' : `, encoding=${sqlString(encoding)}`}`;
+  const named = names ? `, names=[${names.map(sqlString).join(', ')}]` : '';
   let sniffed: ColumnSchema[];
   try {
-    sniffed = await describe(connection, `SELECT * FROM read_csv(${sqlString(source.file)}, ${dialect}${options.sniffAllRows ? ', sample_size=-1' : ''})`);
+    sniffed = await describe(connection, `SELECT * FROM read_csv(${sqlString(source.file)}, ${dialect}${named}${options.sniffAllRows ? ', sample_size=-1' : ''})`);
   } catch (e) {
     throw (head.complete ? undefined : await structuralFailure(source, encoding)) ?? e;
   }

@@ -16,6 +16,13 @@ import { WeirError } from '../errors';
  * and no fix, so the first bad byte is reported here with its line, column and the way out.
  * Ingest checks a file's head before DuckDB reads it (`inspectDelimitedHead`) and the whole
  * file only when DuckDB's strict read of it fails, to name the line (docs/store.md).
+ *
+ * A header with one field fewer than every data record is R's `write.table(..., sep = ",")`
+ * (and `write.csv(row.names = TRUE)` in older R, statsmodels' dietox.csv): the first field of each
+ * record is the row's name, the header names the other columns. R's read.table and pandas'
+ * read_csv take the first column as row names there; Weir reads it as a column named as DuckDB
+ * names the row-name column `write.csv` heads with `""` (`column0`, `rowNamesColumn`), so the two
+ * files read alike. DuckDB's sniffer instead takes the first data row for the header and drops the real one.
  */
 export interface DelimitedShape {
   delimiter: string;
@@ -24,6 +31,42 @@ export interface DelimitedShape {
   columns: number;
   /** Data records (not counting the header). */
   records: number;
+  /** The header's names when it has one field fewer than the records (R's row names first); undefined otherwise. */
+  rowNamesHeader?: string[];
+}
+
+/**
+ * The name the row-name column of a file whose header leaves it out is read under: DuckDB's name
+ * for a first column with an empty header, `column0`, zero-padded to the width of the last
+ * column's number (`column00` in a file of 10 to 100 columns), as `write.csv`'s `""` reads.
+ */
+export function rowNamesColumn(columns: number): string {
+  return `column${'0'.repeat(String(columns - 1).length)}`;
+}
+
+/** The fields of a file's first record (its header), unquoted: a header's names as DuckDB reads them. */
+function headerFields(head: Buffer, delimiter: string, quote: string): string[] {
+  const text = head.toString('utf8').replace(/^\uFEFF/, '');
+  const fields: string[] = [];
+  let field = '';
+  let inQuotes = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (inQuotes) {
+      if (ch === quote && text[i + 1] === quote) {
+        field += quote;
+        i++;
+      } else if (ch === quote) inQuotes = false;
+      else field += ch;
+    } else if (ch === quote && field === '') inQuotes = true;
+    else if (ch === delimiter) {
+      fields.push(field);
+      field = '';
+    } else if (ch === '\n') break;
+    else if (ch !== '\r') field += ch;
+  }
+  fields.push(field);
+  return fields.map((f) => f.trim());
 }
 
 const CANDIDATES = [',', '\t', ';', '|'];
@@ -121,6 +164,38 @@ export function spaceDialect(file: string): { delimiter: ' '; quote: string } | 
 }
 
 /**
+ * The dialect of a plain (uncompressed) delimited file whose header is one field short (R's row
+ * names first, see above), read from its head: the names to give DuckDB with the header line
+ * skipped. Undefined for any other file, and for one whose head does not pass the check (its
+ * reader reports that). The readers that hand a file to DuckDB as it is (`data/formats.ts`) pass
+ * it, so a sql step's `file:` input reads the columns dataset registration reads.
+ */
+export function rowNamesDialect(file: string): { delimiter: string; quote: string; names: string[] } | undefined {
+  let head: Buffer;
+  try {
+    const fd = fs.openSync(file, 'r');
+    try {
+      const buffer = Buffer.alloc(65536);
+      head = buffer.subarray(0, fs.readSync(fd, buffer, 0, buffer.length, 0));
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch {
+    return undefined;
+  }
+  // Whole records only: a head cut mid-file ends before its last line feed.
+  const end = head.length === 65536 ? head.lastIndexOf(LF) + 1 : head.length;
+  const scanner = new RecordScanner(file, {});
+  try {
+    scanner.feed(head.subarray(0, end));
+    const names = scanner.records > 0 ? scanner.rowNamesHeader() : undefined;
+    return names ? { delimiter: scanner.delimiter ?? ',', quote: scanner.quote ?? '"', names } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * `'` when the first line's every field (split at the delimiter) is wrapped in single quotes
  * and the line has no `"`, else `"`. A header with any field not so wrapped keeps RFC 4180's
  * quote, so an apostrophe in a value (`O'Brien`) stays a character.
@@ -160,6 +235,10 @@ class RecordScanner {
   quote: string | undefined;
   headerColumns = -1;
   records = 0;
+  /** True once the first data record had one field more than the header (R's row names, see above). */
+  rowNames = false;
+  /** The file's first bytes, for the header's names. */
+  private head: Buffer | undefined;
   sawAnyByte = false;
   private inQuotes = false;
   private line = 1;
@@ -184,8 +263,12 @@ class RecordScanner {
   private endRecord(fields: number, recordHasContent: boolean): void {
     if (!recordHasContent && fields === 1) return; // Blank lines are skipped, as DuckDB does.
     if (this.headerColumns < 0) this.headerColumns = fields;
-    else if (fields !== this.headerColumns) {
-      throw new WeirError('BAD_INPUT', `row has ${fields} field${fields === 1 ? '' : 's'}, the header has ${this.headerColumns}`, {
+    else if (this.records === 0 && !this.rowNames && fields === this.headerColumns + 1) {
+      // R's row names: the header leaves out the first column's name.
+      this.rowNames = true;
+      this.records = 1;
+    } else if (fields !== this.headerColumns + (this.rowNames ? 1 : 0)) {
+      throw new WeirError('BAD_INPUT', `row has ${fields} field${fields === 1 ? '' : 's'}, ${this.rowNames ? `the rows above have ${this.headerColumns + 1} (a row name and the header's ${this.headerColumns})` : `the header has ${this.headerColumns}`}`, {
         location: { file: this.displayName, line: this.recordLine, column: 1 },
         hint: 'Fix the row (quote fields that contain the delimiter) or remove it.',
       });
@@ -218,6 +301,7 @@ class RecordScanner {
 
   feed(chunk: Buffer): void {
     if (chunk.length === 0) return;
+    this.head ??= Buffer.from(chunk.subarray(0, 65536));
     this.delimiter ??= sniffDelimiter(chunk.subarray(0, 65536));
     this.quote ??= sniffQuote(chunk.subarray(0, 65536), this.delimiter);
     const delimiterByte = this.delimiter.charCodeAt(0);
@@ -288,7 +372,18 @@ class RecordScanner {
     if (this.records === 0) {
       throw new WeirError('BAD_INPUT', `${displayName}: the file has a header but no data rows`, { location: { file: displayName, line: 1, column: 1 } });
     }
-    return { delimiter: this.delimiter ?? ',', quote: this.quote ?? '"', columns: this.headerColumns, records: this.records };
+    return { delimiter: this.delimiter ?? ',', quote: this.quote ?? '"', columns: this.shapeColumns(), records: this.records, rowNamesHeader: this.rowNamesHeader() };
+  }
+
+  /** The columns of a record: the header's, and the row names' when the header leaves them out. */
+  shapeColumns(): number {
+    return this.headerColumns + (this.rowNames ? 1 : 0);
+  }
+
+  /** The column names of a file with R's row names (`column0` and the header's), or undefined. */
+  rowNamesHeader(): string[] | undefined {
+    if (!this.rowNames || !this.head) return undefined;
+    return [rowNamesColumn(this.shapeColumns()), ...headerFields(this.head, this.delimiter ?? ',', this.quote ?? '"')];
   }
 }
 
@@ -326,6 +421,8 @@ export interface DelimitedHead {
   columns: number;
   /** True when the head was the whole file, so the check is complete (as `inspectDelimitedFile`). */
   complete: boolean;
+  /** See `DelimitedShape.rowNamesHeader`. */
+  rowNamesHeader?: string[];
 }
 
 /**
@@ -355,8 +452,8 @@ export async function inspectDelimitedHead(file: string, displayName: string, op
   } finally {
     input.close();
   }
-  const whole = (shape: DelimitedShape): DelimitedHead => ({ delimiter: shape.delimiter, quote: shape.quote, columns: shape.columns, complete: true });
+  const whole = (shape: DelimitedShape): DelimitedHead => ({ delimiter: shape.delimiter, quote: shape.quote, columns: shape.columns, complete: true, rowNamesHeader: shape.rowNamesHeader });
   if (!truncated) return whole(scanner.finish());
   if (scanner.headerColumns < 0 || scanner.records === 0) return whole(await inspectDelimitedFile(file, displayName, options));
-  return { delimiter: scanner.delimiter ?? ',', quote: scanner.quote ?? '"', columns: scanner.headerColumns, complete: false };
+  return { delimiter: scanner.delimiter ?? ',', quote: scanner.quote ?? '"', columns: scanner.shapeColumns(), complete: false, rowNamesHeader: scanner.rowNamesHeader() };
 }
