@@ -195,11 +195,17 @@ describe('featurization rules on crafted tables', () => {
       pop: Array.from({ length: n }, (_, i) => Math.round(1000 * 1.005 ** ((i * 7919) % n))),
       // Distinct integers around zero (a signed offset) are not keys.
       offset: Array.from({ length: n }, (_, i) => (((i * 7919) % n) - n / 2) * 1000),
+      // Respondent numbers with gaps, 1 to 5 digits (more than 10 values a row apart): keys by their names only.
+      identifier: Array.from({ length: n }, (_, i) => 4 + ((i * 7919) % n) * 15),
+      respondentNo: Array.from({ length: n }, (_, i) => 4 + ((i * 7919) % n) * 15),
     });
     const fitted = fitFeaturizer(table, 'y', auto, { task: 'classification' });
     const by = (name: string) => fitted.state.columns.find((c) => c.name === name)!;
     expect(by('id').note).toMatch(/ID-like/);
     expect(by('customer').note).toMatch(/ID-like/);
+    // Sparse, of mixed widths, but named as a key (statsmodels' fair_pt.csv: `identifier` 4…9029 over 601 rows): a key.
+    expect(by('identifier').note).toBe('ID-like: every value is a distinct integer, under a name that reads as a key');
+    expect(by('respondentNo').note).toMatch(/ID-like/);
     expect(by('amount').purpose).toBe('Numeric');
     expect(by('count').purpose).toBe('Numeric');
     expect(by('pop').purpose).toBe('Numeric');

@@ -71,9 +71,9 @@ export function choosePlan(column: TableColumn, profile: ColumnProfile, ctx: Pla
       column.type === 'boolean' || (column.type === 'string' && profile.numericShare < PARSE_SHARE && profile.booleanShare >= PARSE_SHARE) ? 'boolean' : 'number';
     const strategy: ImputeStrategy = impute?.strategy ?? (read === 'boolean' ? 'most_frequent' : 'mean');
     const fill = strategy === 'constant' ? Number(impute?.fill_value ?? 0) : numericStat(profile, read, strategy);
-    const keyLike = !declared && read === 'number' && profile.integers && profile.distinct === present && present >= ID_MIN_ROWS && profile.missing === 0 && idLikeRange(profile);
+    const keyLike = !declared && read === 'number' && profile.integers && profile.distinct === present && present >= ID_MIN_ROWS && profile.missing === 0 && (idLikeRange(profile) || keyName(column.name));
     const timeLike = keyLike && timeIndex(column.name, profile);
-    if (keyLike && !timeLike) return ignore('ID-like: every value is a distinct integer, numbered densely or of one width', true);
+    if (keyLike && !timeLike) return ignore(`ID-like: every value is a distinct integer, ${idLikeRange(profile) ? 'numbered densely or of one width' : 'under a name that reads as a key'}`, true);
     return {
       plan: { kind: 'numeric', read, strategy, fill, indicator },
       purpose: 'Numeric',
@@ -175,8 +175,18 @@ const YEAR_MIN = 1000;
 const YEAR_MAX = 2200;
 /** A column name that reads as a time (a word of it: year, yr, date, time, period, month, week, day, quarter, season, age). */
 const TIME_NAME = /(^|[^a-z])(years?|yrs?|dates?|times?|period|months?|weeks?|days?|quarters?|seasons?|age)([^a-z]|$)/i;
-/** A column name that reads as a key: a word of it is id, key, index, code, number, no (camel case split: `PassengerId`). */
-const KEY_NAME = /(^|[^a-z])(id|ids|key|index|idx|code|number|num|no|nr)([^a-z]|$)/i;
+/** A column name that reads as a key: a word of it is id, identifier, key, index, code, number, no (camel case split: `PassengerId`). */
+const KEY_NAME = /(^|[^a-z])(id|ids|identifier|key|index|idx|code|number|num|no|nr)([^a-z]|$)/i;
+
+/**
+ * Whether a column's name reads as a key (`KEY_NAME`). All-distinct integers under such a name
+ * are an ID even when they are sparse and of mixed widths (statsmodels' fair_pt.csv:
+ * `identifier` 4…9029 over 601 rows, the survey's respondent numbers), where the range alone
+ * reads as a measured quantity.
+ */
+function keyName(name: string): boolean {
+  return KEY_NAME.test(name.replace(/([a-z])([A-Z])/g, '$1 $2'));
+}
 
 /**
  * Whether all-distinct integers are a time index rather than a key: yearly, monthly or numbered
@@ -188,9 +198,8 @@ const KEY_NAME = /(^|[^a-z])(id|ids|key|index|idx|code|number|num|no|nr)([^a-z]|
  * validation folds show whether it helps).
  */
 function timeIndex(name: string, profile: ColumnProfile): boolean {
-  const spaced = name.replace(/([a-z])([A-Z])/g, '$1 $2');
-  if (KEY_NAME.test(spaced)) return false;
-  if (TIME_NAME.test(spaced)) return true;
+  if (keyName(name)) return false;
+  if (TIME_NAME.test(name.replace(/([a-z])([A-Z])/g, '$1 $2'))) return true;
   const { min, max } = rangeOf(profile);
   return min >= YEAR_MIN && max <= YEAR_MAX;
 }
