@@ -309,6 +309,40 @@ describe('calendar arithmetic', () => {
   });
 });
 
+describe('dates written as YYYYMMDD numbers', () => {
+  it("reads statsmodels co2.csv's `date` (19580329, weekly) as calendar parts, and leaves keys and other 8-digit numbers alone", () => {
+    // The first weeks of statsmodels' datasets/co2/co2.csv (Mauna Loa, weekly from 1958-03-29), one CO2 reading missing.
+    const dates = [19580329, 19580405, 19580412, 19580419, 19580426, 19580503, 19580510, 19580517, 19580524, 19580531, 19581227, 19590103];
+    const table = makeTable({
+      co2: [316.1, 317.3, 317.6, 317.5, 316.4, 316.9, null, 317.5, 317.9, null, 315.0, 315.5],
+      date: dates,
+      obs_date: dates.map((d) => (d === 19580426 ? null : d)), // a time name, one date missing
+      // 8-digit numbers that are not all dates (a month of 55): a number; a key name: an ID-like key, not a date.
+      amount: dates.map((d, i) => (i === 3 ? 15565701 : d)),
+      order_no: dates,
+    });
+    const fitted = fitFeaturizer(table, 'co2', auto, { task: 'regression' });
+    const by = (name: string) => fitted.state.columns.find((c) => c.name === name)!;
+    expect(by('date').purpose).toBe('DateTime');
+    expect(by('date').params).toMatchObject({ kind: 'datetime', digits: 'yyyymmdd', parts: ['year', 'month', 'day', 'weekday', 'dayofyear'] });
+    expect(by('obs_date').purpose).toBe('DateTime');
+    expect(by('amount').purpose).toBe('Numeric');
+    expect(by('order_no').purpose).toBe('Numeric');
+    // Row 10 of the labelled rows is 1958-12-27 (the rows with a missing label are left out).
+    const r = fitted.X.rows - 2;
+    expect([featureAt(fitted.X, 'date_year', r), featureAt(fitted.X, 'date_month', r), featureAt(fitted.X, 'date_day', r), featureAt(fitted.X, 'date_dayofyear', r)]).toEqual([1958, 12, 27, 361]);
+    expect(featureAt(fitted.X, 'date_year', r + 1)).toBe(1959);
+    // A missing date takes the median day and its indicator (row 4: 1958-04-26 blanked).
+    expect([featureAt(fitted.X, 'obs_date_missing', 3), featureAt(fitted.X, 'obs_date_missing', 4)]).toEqual([0, 1]);
+    expect(featureAt(fitted.X, 'obs_date_year', 4)).toBe(1958);
+    // Scoring text cells (a CSV read as VARCHAR) gives the same parts.
+    const scored = transform(fitted.state, makeTable({ date: ['19581227'], obs_date: [null], amount: ['1'], order_no: ['1'] }));
+    expect(featureAt(scored, 'date_dayofyear', 0)).toBe(361);
+    expect(featureAt(scored, 'obs_date_missing', 0)).toBe(1);
+    expect(datePart(parseDate('1958-12-27'), 'dayofyear')).toBe(361);
+  });
+});
+
 describe('missing-value markers in text columns', () => {
   // 40 rows: a measurement written with NA and ?, a region whose NA is North America, a label.
   const n = 40;

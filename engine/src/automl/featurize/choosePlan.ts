@@ -2,7 +2,7 @@ import { WeirError } from '../../errors';
 import { medianOf } from '../../util/median';
 import type { FeaturizationSettings, FeaturizedColumn, TableColumn } from '../types';
 import { naturalOrder, type ColumnPlan, type DatePart, type ImputeStrategy } from './columnPlan';
-import { isMissingMarker, parseBoolean, parseDate, parseNumber, tokenize } from './columnValues';
+import { isMissingMarker, parseBoolean, parseDate, parseNumber, tokenize, yyyymmddTime } from './columnValues';
 import { categoriesByFrequency, modeOf, type ColumnProfile } from './profileColumn';
 
 /** Up to this many distinct values a categorical column is one-hot encoded (auto mode). */
@@ -65,6 +65,18 @@ export function choosePlan(column: TableColumn, profile: ColumnProfile, ctx: Pla
   const missing = profile.missing + (parsed ? profile.markers : 0);
   const indicator = missing > 0;
   const marked = parsed && profile.markers > 0 ? { missing } : {};
+
+  // Dates written as YYYYMMDD numbers (`19580329`): calendar parts, as a date column has, not a number whose gaps jump a year at every new year.
+  if (kind === 'numeric' && !declared && column.type !== 'boolean' && yyyymmddDates(column.name, profile)) {
+    const parts: DatePart[] = ['year', 'month', 'day', 'weekday', 'dayofyear'];
+    const fill = medianOf(Float64Array.from(profileNumbers(profile), yyyymmddTime));
+    return {
+      plan: { kind: 'datetime', parts, fill, indicator, digits: 'yyyymmdd' },
+      purpose: 'DateTime',
+      note: `dates written as YYYYMMDD numbers: calendar parts ${parts.join(', ')}${indicator ? `; ${missing} missing values${markerNote(profile, parsed)}` : ''}`,
+      ...marked,
+    };
+  }
 
   if (kind === 'numeric') {
     const read: 'number' | 'boolean' =
@@ -202,6 +214,36 @@ function timeIndex(name: string, profile: ColumnProfile): boolean {
   if (TIME_NAME.test(name.replace(/([a-z])([A-Z])/g, '$1 $2'))) return true;
   const { min, max } = rangeOf(profile);
   return min >= YEAR_MIN && max <= YEAR_MAX;
+}
+
+/** The present numbers of a column (or the numbers its text parses to). */
+function profileNumbers(profile: ColumnProfile): number[] {
+  if (profile.numbers) return Array.from(profile.numbers);
+  const out: number[] = [];
+  for (const [key, count] of profile.counts ?? []) {
+    const v = parseNumber(key);
+    if (!Number.isNaN(v)) for (let k = 0; k < count; k++) out.push(v);
+  }
+  return out;
+}
+
+/** At least this many distinct YYYYMMDD values make a column dates whatever its name (by chance, numbers almost never all are). */
+const YYYYMMDD_MIN_DISTINCT = 20;
+
+/**
+ * Whether a column of integers holds dates written as YYYYMMDD: every present value is a real
+ * day of 1700–2200 written so (`yyyymmddTime`), at least two distinct, the name does not read as
+ * a key (`KEY_NAME`), and the name reads as a time (`date`, `day`, `period`, …) or there are at
+ * least 20 distinct such values. statsmodels' co2.csv (`date` 19580329…20011229, weekly) was a
+ * number: gradient boosting on it reached a test r2 of 0.9960 where its year, month, day and day
+ * of the year reach 0.9993 (HistGradientBoosting, 80/20 splits of seeds 0–2).
+ */
+function yyyymmddDates(name: string, profile: ColumnProfile): boolean {
+  if (!profile.integers || profile.distinct < 2 || keyName(name)) return false;
+  if (!TIME_NAME.test(name.replace(/([a-z])([A-Z])/g, '$1 $2')) && profile.distinct < YYYYMMDD_MIN_DISTINCT) return false;
+  const { min, max } = rangeOf(profile);
+  if (!(min >= 17_000_101 && max <= 22_001_231)) return false;
+  return profileNumbers(profile).every((v) => !Number.isNaN(yyyymmddTime(v)));
 }
 
 type Kind = 'numeric' | 'datetime' | 'categorical' | 'hash' | 'text';

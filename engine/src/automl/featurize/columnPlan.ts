@@ -32,8 +32,12 @@ export type ColumnPlan =
   | { kind: 'frequency'; categories: string[]; frequencies: number[]; otherFrequency: number; fill: string; indicator: boolean; target?: TargetEncoding }
   /** One 0/1 column per hash bucket of the category (Azure's HashOneHotEncoder). */
   | { kind: 'hash'; buckets: number; fill: string; indicator: boolean }
-  /** Calendar parts in UTC; a missing time takes `fill` (the training median). */
-  | { kind: 'datetime'; parts: DatePart[]; fill: number; indicator: boolean }
+  /**
+   * Calendar parts in UTC; a missing time takes `fill` (the training median). With `digits:
+   * 'yyyymmdd'` the cells are numbers written as YYYYMMDD (`19580329`), read as that day
+   * (`yyyymmddTime`); plans without it read times (dates, or ISO text).
+   */
+  | { kind: 'datetime'; parts: DatePart[]; fill: number; indicator: boolean; digits?: 'yyyymmdd' }
   /** Counts of the most common words (by share of rows containing them), plus the number of words. */
   | { kind: 'text'; vocabulary: string[] };
 

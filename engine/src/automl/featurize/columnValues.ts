@@ -101,6 +101,22 @@ function parseNamedMonthDate(t: string): number {
   return Date.UTC(year, month - 1, day);
 }
 
+/**
+ * Epoch ms (UTC) of a date written as the number YYYYMMDD (`19580329`, as Stata, SAS and many
+ * data exports store dates: statsmodels' co2.csv), or NaN when the number is not such a date
+ * (not an integer, a year outside 1700–2200, no such month or day).
+ */
+export function yyyymmddTime(v: number): number {
+  if (!Number.isInteger(v) || v < 17_000_101 || v > 22_001_231) return NaN;
+  const year = Math.floor(v / 10_000);
+  const month = Math.floor(v / 100) % 100;
+  const day = v % 100;
+  if (month < 1 || month > 12 || day < 1) return NaN;
+  const ms = Date.UTC(year, month - 1, day);
+  // Date.UTC rolls day 31 of a 30-day month over: such a number is not a date.
+  return new Date(ms).getUTCDate() === day ? ms : NaN;
+}
+
 /** Epoch ms for an ISO-like date string (UTC unless it names a zone) or a date with the month's name, or NaN. */
 export function parseDate(s: string | null): number {
   if (s === null) return NaN;

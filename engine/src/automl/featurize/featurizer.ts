@@ -4,7 +4,7 @@ import type { ColumnarTable, EncodedLabel, FeaturizationSettings, FeaturizedColu
 import { featurizationGuardrails, type ColumnFinding } from '../guardrails/featurizationGuardrails';
 import { choosePlan } from './choosePlan';
 import { ordinalCode, planFeatureNames, type ColumnPlan, type DatePart } from './columnPlan';
-import { cellAsNumber, cellAsString, cellAsTime, fnv1a, isPresentText, parseBoolean, tokenize } from './columnValues';
+import { cellAsNumber, cellAsString, cellAsTime, fnv1a, isPresentText, parseBoolean, tokenize, yyyymmddTime } from './columnValues';
 import { encodeLabel } from './encodeLabel';
 import { profileColumn } from './profileColumn';
 import { type TargetFit, categorySlot, fitTargetEncoding, targetFolds, writeOutOfFoldTargets } from './targetEncoding';
@@ -243,7 +243,7 @@ function writePlan(plan: ColumnPlan, column: TableColumn, rows: Uint32Array | un
     case 'datetime': {
       const indicatorBase = base + plan.parts.length * n;
       for (let r = 0; r < n; r++) {
-        let t = cellAsTime(column, at(r));
+        let t = plan.digits === 'yyyymmdd' ? yyyymmddTime(cellAsNumber(column, at(r))) : cellAsTime(column, at(r));
         if (Number.isNaN(t)) {
           t = plan.fill;
           if (plan.indicator) out[indicatorBase + r] = 1;
