@@ -82,7 +82,18 @@ import { args, devDataDir, flag, repoRoot } from './benchFlags';
  * (`foodexp` from income alone, 235 rows), fertility (`2011` from 1960–2010, 219 countries: a
  * wide table with all-distinct names, constant text columns and two empty columns).
  *
- * Flags: `--set=dev|proxy|vega|statsmodels|more|unseen2|all` (default dev), `--tables=titanic,digits` (names above, from any
+ * `unseen3` (stop 26: a new user's tables, never run before): from vega-datasets species_habitat
+ * (`habitat_yearround_pct` regression, 12k rows: 4 species × 3,090 counties, an `item_id` hex
+ * code, the county's FIPS number) and github_hourly (`count` regression, 955 rows: commits per
+ * hour from a `2015/01/01 01:00:00` text time); and ten tables statsmodels ships, written by
+ * bench/automl_quality_tables.py (its docstring gives their origin and what was changed): autos
+ * (UCI Automobile, `price`), epil (`y`, seizure counts), dietox (`Weight` of 72 pigs; an R
+ * row-name column with no header), framing (`cong_mesg`, binary), ologit_ucla (`apply`, 3
+ * ordered classes), fair_pt (`naffairs`; an identifier and a constant column), co2_weekly (`co2`
+ * from a YYYYMMDD integer date), racd_docvis (`docvis`, a count, 3.6k rows) and racd_any (the same
+ * as yes/no), griliches (`lw`, a log wage, from a Stata file).
+ *
+ * Flags: `--set=dev|proxy|vega|statsmodels|more|unseen2|unseen3|all` (default dev), `--tables=titanic,digits` (names above, from any
  * set; overrides `--set`), `--budgets=1,0.2` (minutes; the first is judged against every peer,
  * the others against HGB), `--peer-seconds=60`, `--seed=0` (one split seed) or `--seeds=0,1,2`
  * (every table on each split seed: each seed's lines, then per table the mean over seeds of
@@ -99,7 +110,7 @@ interface BenchTable {
   file: string;
   label: string;
   task: 'classification' | 'regression';
-  set: 'dev' | 'proxy' | 'vega' | 'statsmodels' | 'more' | 'unseen2';
+  set: 'dev' | 'proxy' | 'vega' | 'statsmodels' | 'more' | 'unseen2' | 'unseen3';
 }
 
 const vegaData = path.join(root, 'node_modules', 'vega-datasets', 'data');
@@ -135,6 +146,8 @@ const tables = (): BenchTable[] => [
   { name: 'stocks', file: path.join(vegaData, 'stocks.csv'), label: 'symbol', task: 'classification', set: 'unseen2' },
   { name: 'flights_airport', file: path.join(vegaData, 'flights-airport.csv'), label: 'count', task: 'regression', set: 'unseen2' },
   { name: 'health_income', file: path.join(vegaData, 'gapminder-health-income.csv'), label: 'region', task: 'classification', set: 'unseen2' },
+  { name: 'species_habitat', file: path.join(vegaData, 'species.csv'), label: 'habitat_yearround_pct', task: 'regression', set: 'unseen3' },
+  { name: 'github_hourly', file: path.join(vegaData, 'github.csv'), label: 'count', task: 'regression', set: 'unseen3' },
 ];
 
 /** Proxy tables bench/automl_quality_tables.py writes from Debian's python3-sklearn (label and task come back from it). */
@@ -143,10 +156,13 @@ const sklearnTables = ['breast_cancer', 'digits', 'wine', 'iris', 'diabetes', 'b
 const statsmodelsTables = ['fair_affairs', 'fair_any', 'randhie', 'anes96_pid', 'anes96_vote', 'modechoice'];
 /** The unseen2 set's statsmodels tables: the package's published CSVs, copied as they are by the same script. */
 const unseenStatsmodelsTables = ['star98', 'grunfeld', 'engel', 'fertility'];
+/** The unseen3 set's tables statsmodels ships (most copied as published), written by the same script. */
+const unseen3StatsmodelsTables = ['autos', 'epil', 'dietox', 'framing', 'ologit_ucla', 'fair_pt', 'co2_weekly', 'racd_docvis', 'racd_any', 'griliches'];
 
 const wanted = flag('tables')?.split(',').filter(Boolean);
 const set = flag('set') ?? 'dev';
-if (!['dev', 'proxy', 'vega', 'statsmodels', 'more', 'unseen2', 'all'].includes(set)) throw new Error(`--set=${set}: give dev, proxy, vega, statsmodels, more, unseen2 or all`);
+if (!['dev', 'proxy', 'vega', 'statsmodels', 'more', 'unseen2', 'unseen3', 'all'].includes(set))
+  throw new Error(`--set=${set}: give dev, proxy, vega, statsmodels, more, unseen2, unseen3 or all`);
 const budgets = (flag('budgets') ?? '1,0.2').split(',').map(Number).filter((b) => b > 0);
 const peerSeconds = Number(flag('peer-seconds') ?? 60);
 const seeds = (flag('seeds') ?? flag('seed') ?? '0').split(',').filter(Boolean).map(Number);
@@ -158,7 +174,7 @@ const weirOnly = args.includes('--weir-only');
 const devData = devDataDir;
 
 /** Writes Python-shipped tables (sklearn's or statsmodels') into `dir`; none (with the reason printed) when Python or the package is absent. */
-function exportPythonTables(names: string[], dir: string, tableSet: 'proxy' | 'statsmodels' | 'unseen2'): BenchTable[] {
+function exportPythonTables(names: string[], dir: string, tableSet: 'proxy' | 'statsmodels' | 'unseen2' | 'unseen3'): BenchTable[] {
   if (names.length === 0) return [];
   const py = spawnSync(python, [path.join(root, 'bench', 'automl_quality_tables.py'), dir, ...names], { encoding: 'utf8' });
   if (py.error || py.status !== 0) {
@@ -325,7 +341,7 @@ async function main(): Promise<void> {
 }
 
 async function measure(exportDir: string): Promise<void> {
-  const known = [...tables().map((t) => t.name), ...sklearnTables, ...statsmodelsTables, ...unseenStatsmodelsTables];
+  const known = [...tables().map((t) => t.name), ...sklearnTables, ...statsmodelsTables, ...unseenStatsmodelsTables, ...unseen3StatsmodelsTables];
   if (wanted) for (const w of wanted) if (!known.includes(w)) throw new Error(`unknown table '${w}' (have: ${known.join(', ')})`);
   const inSet = (name: string, tableSet: BenchTable['set']): boolean => (wanted ? wanted.includes(name) : set === 'all' || set === tableSet);
   const selected = [
@@ -344,6 +360,11 @@ async function measure(exportDir: string): Promise<void> {
       unseenStatsmodelsTables.filter((n) => inSet(n, 'unseen2')),
       exportDir,
       'unseen2',
+    ),
+    ...exportPythonTables(
+      unseen3StatsmodelsTables.filter((n) => inSet(n, 'unseen3')),
+      exportDir,
+      'unseen3',
     ),
   ];
   if (selected.some((t) => t.set === 'dev' && t.name !== 'titanic') && !existsSync(devData))

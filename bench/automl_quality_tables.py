@@ -53,6 +53,43 @@ publishes, copied byte for byte (the quoting, spacing and numbers as statsmodels
   of `2011` from 1960-2010 (16 rows without it): a wide table (57 columns) with all-distinct names
   and codes, two constant text columns, and 2012-2013 headers with no values (empty columns).
 
+The `unseen3` set (stop 26: tables no one had run Weir on, picked as a new user would try them).
+statsmodels also ships, beside its datasets, public tables its tests read (statsmodels/<module>/
+tests/results/); most are copied byte for byte as published (R's write.csv quoting, "" row-name
+columns, NA for missing, as the package has them):
+- autos: the UCI Automobile table (1985 Ward's Automotive Yearbook; gam/tests/results/autos.csv),
+  205 cars, regression of `price` (4 rows without one) from make, fuel, body style, sizes, engine
+  and mpg; `loss` (normalized losses) missing for 41 rows, 2 rows without `doors`;
+- epil: Thall & Vail (1990) epilepsy trial (R MASS::epil; genmod/tests/results/epil.csv), 236
+  rows (59 patients × 4 periods), regression of the seizure count `y` from treatment, baseline
+  count, age, period; an unnamed row-number column and the patient's `subject` number;
+- dietox: Lauridsen et al. (1999) growth of 72 pigs (R geepack::dietox; regression/tests/results/
+  dietox.csv), 861 rows, regression of `Weight` from Feed (NA at the first weighing), Time,
+  Evit, Cu, Litter and the pig's number `Pig` (4601, ...); an unnamed row-number column;
+- framing: Brader, Valentino & Suhay (2008) immigration framing experiment (R mediation::framing;
+  stats/tests/results/framing.csv), 265 rows, binary label `cong_mesg` (sent a message to
+  Congress, 0/1) from the condition, anxiety level as text, age, education as text, gender,
+  income, emotion scores and attitudes; an unnamed row-number column;
+- ologit_ucla: UCLA IDRE's ordinal logistic regression example (miscmodels/tests/results/
+  ologit_ucla.csv), 400 students, 3 classes of `apply` (unlikely, somewhat likely, very likely)
+  from pared, public and gpa;
+- fair_pt: Fair (1978)'s Psychology Today survey (datasets/fair/fair_pt.csv, the second table
+  of the fair dataset, which fair_affairs does not use), 601 rows, regression of `naffairs` (0,
+  1, 2, 3, 7, 12) with an `identifier` column and a constant column;
+- co2_weekly: Mauna Loa weekly CO2 (datasets/co2/co2.csv), 2,284 weeks 1958-2001, regression of
+  `co2` (59 weeks missing) from `date` written as a YYYYMMDD integer (19580329);
+- racd_docvis: Cameron & Trivedi (2009) Microeconometrics Using Stata, doctor visits of 3,629
+  US Medicare beneficiaries (sandbox/regression/tests/racd10data_with_transformed.csv),
+  regression of the count `docvis` (0-144); the published file also holds ldocvis, ldocvisa
+  (logs of docvis), docbin (docvis > 0) and the visits split by kind, physician and
+  nonphysician, which give the label away (Weir's leakage guardrail Alerts `physician`) — they
+  are dropped here;
+- racd_any: the same table, binary label `docbin` (yes if docvis > 0, else no), docvis, its logs
+  and the visits by kind dropped;
+- griliches: Griliches (1976) young men's wages (NLS; sandbox/regression/tests/griliches76.dta,
+  a Stata file written as CSV), 758 rows, regression of the log wage `lw` from schooling, IQ,
+  KWW score, experience, tenure, region and the 1980 follow-up's columns.
+
 Usage: python3 automl_quality_tables.py OUTDIR NAME [NAME ...]
 Exits with status 3 and a reason on stderr when pandas, scikit-learn (for the proxy tables) or
 statsmodels (for the statsmodels tables) cannot be imported.
@@ -60,6 +97,7 @@ statsmodels (for the statsmodels tables) cannot be imported.
 import csv
 import json
 import os
+import shutil
 import sys
 
 # The `unseen2` set's statsmodels tables: the package's published CSV copied as it is (file, label, task).
@@ -69,7 +107,18 @@ RAW_TABLES = {
     "engel": ("engel/engel.csv", "foodexp", "regression"),
     "fertility": ("fertility/fertility.csv", "2011", "regression"),
 }
-STATSMODELS_TABLES = ("fair_affairs", "fair_any", "randhie", "anes96_pid", "anes96_vote", "modechoice", *RAW_TABLES)
+# The `unseen3` set's tables that statsmodels ships, copied as published (path under the package, label, task).
+RAW_UNSEEN3 = {
+    "autos": ("gam/tests/results/autos.csv", "price", "regression"),
+    "epil": ("genmod/tests/results/epil.csv", "y", "regression"),
+    "dietox": ("regression/tests/results/dietox.csv", "Weight", "regression"),
+    "framing": ("stats/tests/results/framing.csv", "cong_mesg", "classification"),
+    "ologit_ucla": ("miscmodels/tests/results/ologit_ucla.csv", "apply", "classification"),
+    "fair_pt": ("datasets/fair/fair_pt.csv", "naffairs", "regression"),
+    "co2_weekly": ("datasets/co2/co2.csv", "co2", "regression"),
+}
+UNSEEN3_TABLES = (*RAW_UNSEEN3, "racd_docvis", "racd_any", "griliches")
+STATSMODELS_TABLES = ("fair_affairs", "fair_any", "randhie", "anes96_pid", "anes96_vote", "modechoice", *RAW_TABLES, *UNSEEN3_TABLES)
 
 try:
     import numpy as np
@@ -193,6 +242,17 @@ def load(name):
         return anes96(), "vote", "classification", "statsmodels datasets.anes96 (ANES 1996)"
     if name == "modechoice":
         return modechoice(), "choice", "classification", "statsmodels datasets.modechoice (Greene & Hensher 1997)"
+    if name in ("racd_docvis", "racd_any"):
+        frame = pd.read_csv(os.path.join(os.path.dirname(smd.__file__), "..", "sandbox", "regression", "tests", "racd10data_with_transformed.csv"))
+        source = "statsmodels sandbox/regression/tests/racd10data_with_transformed.csv (Cameron & Trivedi 2009)"
+        outcome = ["ldocvis", "ldocvisa", "physician", "nonphysician"]
+        if name == "racd_docvis":
+            return frame.drop(columns=[*outcome, "docbin"]), "docvis", "regression", source + ", docbin and the visits' logs and kinds dropped"
+        frame["docbin"] = np.where(frame["docvis"] > 0, "yes", "no")
+        return frame.drop(columns=[*outcome, "docvis"]), "docbin", "classification", source + ", docbin as yes/no, docvis and its logs and kinds dropped"
+    if name == "griliches":
+        frame = pd.read_stata(os.path.join(os.path.dirname(smd.__file__), "..", "sandbox", "regression", "tests", "griliches76.dta"))
+        return whole(frame), "lw", "regression", "statsmodels sandbox/regression/tests/griliches76.dta (Griliches 1976), as CSV"
     raise SystemExit(f"unknown table {name}")
 
 
@@ -213,6 +273,12 @@ def main():
     for name in names:
         if name in RAW_TABLES:
             described.append(raw(name, out))
+            continue
+        if name in RAW_UNSEEN3:
+            relative, label, task = RAW_UNSEEN3[name]
+            file = os.path.join(out, f"{name}.csv")
+            shutil.copyfile(os.path.join(os.path.dirname(smd.__file__), "..", relative), file)
+            described.append({"name": name, "file": file, "label": label, "task": task, "source": f"statsmodels {relative}, as published"})
             continue
         frame, label, task, source = load(name)
         file = os.path.join(out, f"{name}.csv")
