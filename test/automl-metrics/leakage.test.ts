@@ -124,6 +124,30 @@ describe('target leakage detection', () => {
     // The wind speed from the same columns has no such column: no alert.
     expect(leakageOf(table, 'speed', 'regression').status).toBe('Passed');
   });
+
+  it("names a trend, not a leak, when the one column is a time (statsmodels' co2.csv: weekly CO2 from a YYYYMMDD date)", () => {
+    // A rising series with a yearly season, one row a week from 1958-03-29, as co2.csv's first columns.
+    const rand = lcg(5);
+    const date: number[] = [];
+    const co2: number[] = [];
+    const noise: number[] = [];
+    for (let w = 0; w < 600; w++) {
+      const d = new Date(Date.UTC(1958, 2, 29 + 7 * w));
+      date.push(d.getUTCFullYear() * 10_000 + (d.getUTCMonth() + 1) * 100 + d.getUTCDate());
+      co2.push(315 + 0.1 * w + 3 * Math.sin((2 * Math.PI * w) / 52.18) + (rand() - 0.5) * 0.5);
+      noise.push(rand());
+    }
+    const g = leakageOf(makeTable({ co2, date, noise }), 'co2', 'regression');
+    expect(g.status).toBe('Alerted');
+    expect(g.details!.map((d) => [d.feature, d.time])).toEqual([['date', true]]);
+    expect(g.description).toContain('It is a time: the label follows a trend in time');
+    expect(g.description).toContain('task: forecasting');
+    expect(g.description).not.toContain('usually means the label leaked');
+    // A time beside a real leak keeps the leak's message.
+    const both = leakageOf(makeTable({ co2, date, copy: co2.map((v) => v * 2 + 1) }), 'co2', 'regression');
+    expect(both.details!.map((d) => d.feature)).toEqual(['date', 'copy']);
+    expect(both.description).toContain('usually means the label leaked');
+  });
 });
 
 describe('rows per class detection', () => {

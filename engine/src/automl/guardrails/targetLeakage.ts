@@ -139,6 +139,21 @@ export function targetLeakageGuardrail(X: FeatureMatrix, y: EncodedLabel, task: 
   const names = leaks.map((l) => String(l.feature));
   const what = leaks.map((l) => describeLeak(l, classification)).join('; ');
   const list = names.map((c) => `'${c}'`).join(', ');
+  const times = new Set((source?.columns ?? []).filter(isTimeColumn).map((c) => c.name));
+  if (names.every((n) => times.has(n))) {
+    // A date or time index that alone predicts the label: a trending series (statsmodels' co2 weekly, R² 0.986), not a recorded outcome.
+    const one = leaks.length === 1;
+    return {
+      name,
+      status: 'Alerted',
+      description:
+        `${one ? `Column ${list} alone predicts` : `Columns ${list} each alone predict`} the label almost perfectly (${what}). ` +
+        `${one ? 'It is a time' : 'They are times'}: the label follows a trend in time, which random cross-validation folds flatter (rows of the same weeks sit in training and validation, so the scores say how well the model fills gaps inside the period it saw). ` +
+        'If the model will predict later times, use task: forecasting (time-ordered validation); ' +
+        `if ${one ? 'the time is' : 'the times are'} recorded after the outcome, drop ${one ? 'it' : 'them'}: featurization: { drop_columns: [${names.join(', ')}] }.`,
+      details: leaks.map((l) => ({ ...l, time: true })),
+    };
+  }
   return {
     name,
     status: 'Alerted',
@@ -149,6 +164,11 @@ export function targetLeakageGuardrail(X: FeatureMatrix, y: EncodedLabel, task: 
       `featurization: { drop_columns: [${names.join(', ')}] } in the automl step, or drop ${leaks.length === 1 ? 'it' : 'them'} in the data preparation step.`,
     details: leaks,
   };
+}
+
+/** A column featurized as a date or time (calendar parts) or kept as a time index of distinct integers. */
+function isTimeColumn(c: FeaturizedColumn): boolean {
+  return c.purpose === 'DateTime' || (c.purpose === 'Numeric' && /time index/.test(c.note ?? ''));
 }
 
 function describeLeak(l: Record<string, unknown>, classification: boolean): string {
