@@ -84,6 +84,7 @@ export async function runAutoML(a: AutoMLRunArgs): Promise<AutoMLRunResult> {
   if (held.test) a.log(`test set: ${held.test.source === 'test_data' ? `the test_data input (${held.test.table.rows} rows)` : `${held.test.table.rows} rows held out (test_data_size ${held.test.fraction})`}, scored once after the search`);
 
   const evaluator = makeEvaluator({ task, primaryMetric: metric, y, weight: prepared.weight, folds, numClasses: classes?.length, base: prepared.forecast?.base });
+  if (evaluator.scoring === 'folds') a.log(`CV scores: each metric is the mean of the ${folds.length} folds' (not computed over all out-of-fold rows at once): ${evaluator.scoringWhy ?? 'as set'}`);
   const board = new Leaderboard(metric, log, a.reportTrial && ((t) => a.reportTrial!(t)));
   const onTrial = (t: TrialResult) => board.add(t);
   const baselineSpecs =

@@ -120,7 +120,7 @@ export async function searchInWorkers(a: {
       patience: settings.earlyStoppingPatience,
       exitScore: settings.exitScore,
       evaluate: (oof) => a.evaluator.evaluate(oof),
-      foldScores: foldScorer(a.evaluator, folds),
+      foldScores: (oof) => a.evaluator.foldScores(oof),
       keepTop: KEEP_TOP,
       keepPerFamily: KEEP_PER_FAMILY,
       signal: a.signal,
@@ -160,20 +160,6 @@ export function stopsLine(s: StopStats): string | undefined {
   if (s.terminated) parts.push(`${s.terminated} did not stop within ${(STOP_GRACE_MS / 1000).toFixed(1)} s and ${s.terminated === 1 ? 'was' : 'were'} terminated (a fresh worker started cold)`);
   if (s.unsettled) parts.push(`${s.unsettled} still stopping when the search ended`);
   return parts.length ? `stopped trials' workers: ${parts.join('; ')}` : undefined;
-}
-
-/**
- * The primary metric on each fold's validation rows of out-of-fold predictions (which hold the
- * folds' validation rows in fold order), for the search's estimate of the CV noise.
- */
-function foldScorer(evaluator: Evaluator, folds: Fold[]): (oof: Float64Array, width: number) => number[] {
-  let start = 0;
-  const spans = folds.map((f) => {
-    const positions = Uint32Array.from({ length: f.valid.length }, (_, i) => start + i);
-    start += f.valid.length;
-    return positions;
-  });
-  return (oof, width) => spans.filter((rows) => rows.length > 0).map((rows) => evaluator.primaryScore(oof.subarray(rows[0] * width, (rows[0] + rows.length) * width), rows));
 }
 
 /** Memory the trial workers together may use for their fold copies, so big tables stay well under 2 GB. */
