@@ -118,6 +118,17 @@ describe('gbdt: hand-computable trees', () => {
     expect(r.weight).toBeCloseTo(0.7, 6);
     r = stump('count:poisson', [1, 1, 2], { base_score: 1, max_delta_step: 5 });
     expect(r.weight).toBeCloseTo(-(3 - 4) / (3 * Math.exp(5)), 6);
+    // reg:tweedie (ρ): g = −y·e^((1−ρ)m) + e^((2−ρ)m), h = −y(1−ρ)·e^((1−ρ)m) + (2−ρ)·e^((2−ρ)m); from m = 0,
+    // ρ = 1.5: g = Σ(1 − y) = −6, h = Σ(0.5y + 0.5) = 6.
+    r = stump('reg:tweedie', [1, 2, 6], { base_score: 1 });
+    expect(r.hess).toBeCloseTo(6, 5);
+    expect(r.weight).toBeCloseTo(1, 5);
+    // From m = log 2 with ρ = 1.2 (no max_delta_step: the full Newton step).
+    r = stump('reg:tweedie', [1, 2, 6], { base_score: 2, tweedie_variance_power: 1.2 });
+    const ea = Math.pow(2, -0.2);
+    const eb = Math.pow(2, 0.8);
+    expect(r.hess).toBeCloseTo(9 * 0.2 * ea + 3 * 0.8 * eb, 4);
+    expect(r.weight).toBeCloseTo(-(-9 * ea + 3 * eb) / (9 * 0.2 * ea + 3 * 0.8 * eb), 4);
     // reg:absoluteerror: the leaf is eta × the median residual, not a Newton step.
     r = stump('reg:absoluteerror', [1, 2, 6], { base_score: 0 });
     expect(r.hess).toBe(3);

@@ -145,8 +145,8 @@ function gbdtPrepared(model: BoosterModel, iterationEnd?: number): PreparedTrees
   const outputs = model.numGroups;
   const base = new Float64Array(outputs).fill(Math.fround(baseMargin(model.objective, model.baseScore)));
   for (const t of trees) base[t.output] += treeExpectedValue(t)[0];
-  // Log-odds for the classifiers, log(value) for count:poisson: both are margins (a link away from the output).
-  const margin = model.objective === 'binary:logistic' || model.objective === 'multi:softprob' || model.objective === 'count:poisson';
+  // Log-odds for the classifiers, log(value) for count:poisson and reg:tweedie: all margins (a link away from the output).
+  const margin = model.objective === 'binary:logistic' || model.objective === 'multi:softprob' || model.objective === 'count:poisson' || model.objective === 'reg:tweedie';
   return { trees, outputs, space: margin ? 'margin' : 'value', base, scale: 1, features: model.numFeature };
 }
 

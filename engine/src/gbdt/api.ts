@@ -13,7 +13,8 @@ export type GbdtObjective =
   | 'reg:squarederror'
   | 'reg:absoluteerror'
   | 'reg:pseudohubererror'
-  | 'count:poisson';
+  | 'count:poisson'
+  | 'reg:tweedie';
 
 export type GbdtEvalMetric =
   | 'logloss'
@@ -23,9 +24,11 @@ export type GbdtEvalMetric =
   | 'merror'
   | 'rmse'
   | 'mae'
-  // The defaults XGBoost uses for reg:pseudohubererror and count:poisson.
+  // The defaults XGBoost uses for reg:pseudohubererror, count:poisson and reg:tweedie (XGBoost
+  // names the last `tweedie-nloglik@ρ`; here ρ is the model's tweedie_variance_power).
   | 'mphe'
-  | 'poisson-nloglik';
+  | 'poisson-nloglik'
+  | 'tweedie-nloglik';
 
 export interface GbdtParams {
   objective?: GbdtObjective; // default 'reg:squarederror'
@@ -47,6 +50,7 @@ export interface GbdtParams {
   base_score?: number; // 0.5 (XGBoost 1.7 default)
   max_delta_step?: number; // 0
   huber_slope?: number; // 1
+  tweedie_variance_power?: number; // 1.5, in [1, 2) (reg:tweedie)
   seed?: number; // 0
   eval_metric?: GbdtEvalMetric | GbdtEvalMetric[];
   early_stopping_rounds?: number;

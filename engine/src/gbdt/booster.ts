@@ -268,6 +268,8 @@ function objectiveJSON(model: BoosterModel): Record<string, unknown> {
       return { name: model.objective, pseudo_huber_param: { huber_slope: String(p.huber_slope ?? 1) } };
     case 'count:poisson':
       return { name: model.objective, poisson_regression_param: { max_delta_step: String(f32Number(p.max_delta_step ?? 0.7)) } };
+    case 'reg:tweedie':
+      return { name: model.objective, tweedie_regression_param: { tweedie_variance_power: String(f32Number(p.tweedie_variance_power ?? 1.5)) } };
     case 'reg:absoluteerror':
       return { name: model.objective };
   }

@@ -11,6 +11,7 @@ export function evalMetric(
   weight: Float32Array | undefined,
   numClass: number,
   huberSlope = 1,
+  tweedieRho = 1.5,
 ): number {
   const n = label.length;
   let sw = 0;
@@ -47,6 +48,16 @@ export function evalMetric(
         sw += w(i);
       }
       return acc / sw;
+    case 'tweedie-nloglik': {
+      // XGBoost's tweedie-nloglik@ρ: −y·p^(1−ρ)/(1−ρ) + p^(2−ρ)/(2−ρ), the terms free of p left out.
+      const rho = tweedieRho;
+      for (let i = 0; i < n; i++) {
+        const lp = Math.log(pred[i]);
+        acc += w(i) * (-(label[i] * Math.exp((1 - rho) * lp)) / (1 - rho) + Math.exp((2 - rho) * lp) / (2 - rho));
+        sw += w(i);
+      }
+      return acc / sw;
+    }
     case 'logloss':
       for (let i = 0; i < n; i++) {
         const p = Math.min(Math.max(pred[i], 1e-16), 1 - 1e-16);

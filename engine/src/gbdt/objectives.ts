@@ -1,12 +1,13 @@
 import { WeirError } from '../errors';
 import type { GbdtObjective } from './api';
 
-/** The raw score a model starts from, given XGBoost's base_score (a probability for logistic, a mean for Poisson). */
+/** The raw score a model starts from, given XGBoost's base_score (a probability for logistic, a mean for Poisson and Tweedie). */
 export function baseMargin(objective: GbdtObjective, baseScore: number): number {
   switch (objective) {
     case 'binary:logistic':
       return Math.log(baseScore / (1 - baseScore));
     case 'count:poisson':
+    case 'reg:tweedie':
       return Math.log(baseScore);
     default:
       return baseScore;
@@ -18,7 +19,7 @@ export function baseMargin(objective: GbdtObjective, baseScore: number): number 
  * or a softmax over each row's numClass margins. The logistic case runs in WASM, see Booster.
  */
 export function transformMargins(objective: GbdtObjective, values: Float32Array, numClass: number): void {
-  if (objective === 'count:poisson') {
+  if (objective === 'count:poisson' || objective === 'reg:tweedie') {
     for (let i = 0; i < values.length; i++) values[i] = Math.fround(Math.exp(values[i]));
   } else if (objective === 'binary:logistic') {
     for (let i = 0; i < values.length; i++) values[i] = Math.fround(1 / (1 + Math.exp(-values[i])));
@@ -45,7 +46,7 @@ export function checkLabels(objective: GbdtObjective, label: Float32Array, numCl
     if (ok) {
       if (objective === 'binary:logistic') ok = y >= 0 && y <= 1;
       else if (objective === 'multi:softprob') ok = Number.isInteger(y) && y >= 0 && y < numClass;
-      else if (objective === 'count:poisson') ok = y >= 0;
+      else if (objective === 'count:poisson' || objective === 'reg:tweedie') ok = y >= 0;
     }
     if (!ok) {
       const rule =
@@ -55,7 +56,9 @@ export function checkLabels(objective: GbdtObjective, label: Float32Array, numCl
             ? `an integer class in [0, ${numClass - 1}]`
             : objective === 'count:poisson'
               ? 'a count ≥ 0'
-              : 'a finite number';
+              : objective === 'reg:tweedie'
+                ? 'a value ≥ 0'
+                : 'a finite number';
       throw new WeirError('BAD_INPUT', `${what} at row ${i} is ${y}; ${objective} needs ${rule}`);
     }
   }

@@ -26,6 +26,8 @@ export interface ResolvedParams {
   /** The tree's max_delta_step (0.7 for count:poisson unless set). */
   maxDeltaStep: number;
   huberSlope: number;
+  /** reg:tweedie's variance power ρ in [1, 2) (1.5 unless set). */
+  tweedieVariancePower: number;
   seed: number;
   evalMetrics: GbdtEvalMetric[];
   earlyStoppingRounds: number | undefined;
@@ -38,9 +40,10 @@ export const OBJECTIVES: readonly GbdtObjective[] = [
   'reg:absoluteerror',
   'reg:pseudohubererror',
   'count:poisson',
+  'reg:tweedie',
 ];
 
-export const EVAL_METRICS: readonly GbdtEvalMetric[] = ['logloss', 'auc', 'error', 'mlogloss', 'merror', 'rmse', 'mae', 'mphe', 'poisson-nloglik'];
+export const EVAL_METRICS: readonly GbdtEvalMetric[] = ['logloss', 'auc', 'error', 'mlogloss', 'merror', 'rmse', 'mae', 'mphe', 'poisson-nloglik', 'tweedie-nloglik'];
 
 /** XGBoost's default evaluation metric per objective. */
 export function defaultMetric(objective: GbdtObjective): GbdtEvalMetric {
@@ -57,6 +60,8 @@ export function defaultMetric(objective: GbdtObjective): GbdtEvalMetric {
       return 'mphe';
     case 'count:poisson':
       return 'poisson-nloglik';
+    case 'reg:tweedie':
+      return 'tweedie-nloglik';
   }
 }
 
@@ -94,6 +99,7 @@ const KNOWN = new Set<string>([
   'base_score',
   'max_delta_step',
   'huber_slope',
+  'tweedie_variance_power',
   'seed',
   'eval_metric',
   'early_stopping_rounds',
@@ -169,7 +175,7 @@ export function resolveParams(params: GbdtParams): ResolvedParams {
     if (objective === 'binary:logistic' && !(baseScore > 0 && baseScore < 1)) {
       throw new WeirError('BAD_INPUT', `base_score=${baseScore} is invalid for binary:logistic: it must be in (0, 1)`);
     }
-    if (poisson && !(baseScore > 0)) throw new WeirError('BAD_INPUT', `base_score=${baseScore} is invalid for count:poisson: it must be > 0`);
+    if ((poisson || objective === 'reg:tweedie') && !(baseScore > 0)) throw new WeirError('BAD_INPUT', `base_score=${baseScore} is invalid for ${objective}: it must be > 0`);
   }
   return {
     objective,
@@ -192,6 +198,7 @@ export function resolveParams(params: GbdtParams): ResolvedParams {
     baseScore,
     maxDeltaStep: num(params, 'max_delta_step', poisson ? 0.7 : 0, (v) => v >= 0, '≥ 0'),
     huberSlope: num(params, 'huber_slope', 1, (v) => v > 0, '> 0'),
+    tweedieVariancePower: num(params, 'tweedie_variance_power', 1.5, (v) => v >= 1 && v < 2, 'in [1, 2)'),
     seed: num(params, 'seed', 0, Number.isInteger, 'an integer'),
     evalMetrics: metrics,
     earlyStoppingRounds,

@@ -294,6 +294,9 @@ class TrainingContext {
       case 'count:poisson':
         k.gradPoisson(n, this.marginPtr, this.labelPtr, this.weightPtr, p.maxDeltaStep, this.ghPtr);
         break;
+      case 'reg:tweedie':
+        k.gradTweedie(n, this.marginPtr, this.labelPtr, this.weightPtr, p.tweedieVariancePower, this.ghPtr);
+        break;
       case 'multi:softprob':
         k.gradSoftmax(n, p.numGroups, this.marginPtr, this.labelPtr, this.weightPtr, this.ghPtr, this.probsPtr);
         break;
@@ -739,7 +742,7 @@ export function train(data: TrainData, params: GbdtParams, evals: EvalSet[] = []
         const rows = e.set.data.rows;
         const out = heap.f32.slice(e.marginPtr >>> 2, (e.marginPtr >>> 2) + rows * K);
         transformMargins(p.objective, out, K);
-        for (const m of metrics) history[e.name][m].push(evalMetric(m, out, e.set.data.label, e.set.data.weight, K, p.huberSlope));
+        for (const m of metrics) history[e.name][m].push(evalMetric(m, out, e.set.data.label, e.set.data.weight, K, p.huberSlope, p.tweedieVariancePower));
       }
       // XGBoost watches the last metric on the last eval set.
       const watched = metrics[metrics.length - 1];
@@ -766,7 +769,12 @@ export function train(data: TrainData, params: GbdtParams, evals: EvalSet[] = []
     baseScore,
     trees,
     treeInfo,
-    params: { ...params, base_score: baseScore, ...(p.objective === 'count:poisson' ? { max_delta_step: p.maxDeltaStep } : {}) },
+    params: {
+      ...params,
+      base_score: baseScore,
+      ...(p.objective === 'count:poisson' ? { max_delta_step: p.maxDeltaStep } : {}),
+      ...(p.objective === 'reg:tweedie' ? { tweedie_variance_power: p.tweedieVariancePower } : {}),
+    },
     featureNames: data.featureNames ? [...data.featureNames] : undefined,
     featureTypes: data.featureTypes ? [...data.featureTypes] : undefined,
     attributes,

@@ -35,6 +35,7 @@ export interface GbdtKernels {
   gradAbsolute(n: number, margin: number, label: number, weights: number, gh: number): void;
   gradPseudoHuber(n: number, margin: number, label: number, weights: number, slope: number, gh: number): void;
   gradPoisson(n: number, margin: number, label: number, weights: number, maxDelta: number, gh: number): void;
+  gradTweedie(n: number, margin: number, label: number, weights: number, rho: number, gh: number): void;
   softmaxScratchBytes(numClass: number): number;
   gradSoftmax(n: number, numClass: number, margin: number, label: number, weights: number, gh: number, scratch: number): void;
   predictTrees(data: number, rows: number, nf: number, nodes: number, roots: number, groups: number, depths: number, tBegin: number, tEnd: number, numClass: number, out: number, buf: number): void;

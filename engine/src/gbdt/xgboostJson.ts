@@ -120,6 +120,7 @@ export function loadXGBoostJSON(json: unknown): GbdtBooster {
   if (objParams?.scale_pos_weight !== undefined) params.scale_pos_weight = numField(objParams.scale_pos_weight, 'scale_pos_weight');
   if (objParams?.huber_slope !== undefined) params.huber_slope = numField(objParams.huber_slope, 'huber_slope');
   if (objParams?.max_delta_step !== undefined) params.max_delta_step = numField(objParams.max_delta_step, 'max_delta_step');
+  if (objParams?.tweedie_variance_power !== undefined) params.tweedie_variance_power = numField(objParams.tweedie_variance_power, 'tweedie_variance_power');
   const attributes: Record<string, string> = {};
   if (learner.attributes && typeof learner.attributes === 'object') {
     for (const [k, v] of Object.entries(learner.attributes as Record<string, unknown>)) attributes[k] = String(v);

@@ -1217,6 +1217,21 @@ export function gradPoisson(n: i32, margin: usize, label: usize, weights: usize,
   }
 }
 
+// reg:tweedie (variance power rho in [1, 2), log link), in XGBoost 1.7's f32 operation order:
+// g = −y·e^((1−rho)m) + e^((2−rho)m), h = −y·(1−rho)·e^((1−rho)m) + (2−rho)·e^((2−rho)m).
+export function gradTweedie(n: i32, margin: usize, label: usize, weights: usize, rho: f32, gh: usize): void {
+  const a: f32 = <f32>1.0 - rho;
+  const b: f32 = <f32>2.0 - rho;
+  for (let i = 0; i < n; i++) {
+    const w = rowWeight(weights, i);
+    const m = marginAt(margin, i);
+    const y = labelAt(label, i);
+    const ea = Mathf.exp(a * m);
+    const eb = Mathf.exp(b * m);
+    storeGH(gh, i, (-y * ea + eb) * w, (-y * a * ea + b * eb) * w);
+  }
+}
+
 // exp(x) for four f32 lanes, the same bits as Mathf.exp (checked for every f32 in [−128, 1)): AssemblyScript's Mathf.exp is the
 // table-driven expf of ARM's optimized-routines (as glibc's expf, which XGBoost calls), so
 // this evaluates that algorithm — its polynomial, its 2^(i/32) table (below, computed from
