@@ -19,7 +19,7 @@
 //          against the median of the folds' picks (what a trial does for regression)
 //          --tables= also takes diamonds, churn and, from --extra=DIR (default $TMPDIR/weir-tables, written
 //          by bench/automl_quality_tables.py DIR NAME…), fair_affairs, randhie, diabetes, boston
-//          (regression), flights_delay, movies_imdb, football, jobs (regression, from node_modules/vega-datasets) and fair_any, anes96_vote, anes96_pid, modechoice, breast_cancer (classification)
+//          (regression), flights_delay, movies_imdb, football, jobs, disasters (regression, from node_modules/vega-datasets) and fair_any, anes96_vote, anes96_pid, modechoice, breast_cancer (classification)
 //          --extra-configs=JSON;JSON: configurations added after the portfolio
 //          --fold-seed=N: the folds' seed (default 1)
 //          --curve[=STEP]: (regression) how the choice of rounds scores: every fold's held-out curve and a
@@ -67,7 +67,7 @@ const tables = [
     return { name, file: path.join(flag('extra') ?? path.join(os.tmpdir(), 'weir-tables'), `${name}.csv`), label, task: 'regression' as const };
   }),
   // vega-datasets' tables (the automl-quality bench's vega and more sets).
-  ...[['flights_delay', 'flights-5k.json', 'delay'], ['movies_imdb', 'movies.json', 'IMDB Rating'], ['football', 'football.json', 'home_score'], ['jobs', 'jobs.json', 'perc']].map(([name, file, label]) => ({
+  ...[['flights_delay', 'flights-5k.json', 'delay'], ['movies_imdb', 'movies.json', 'IMDB Rating'], ['football', 'football.json', 'home_score'], ['jobs', 'jobs.json', 'perc'], ['disasters', 'disasters.csv', 'Deaths']].map(([name, file, label]) => ({
     name,
     file: path.join(repoRoot, 'node_modules', 'vega-datasets', 'data', file),
     label,
@@ -407,8 +407,8 @@ async function main(): Promise<void> {
       if (wantedConfigs && !wantedConfigs.includes(ci)) return;
       const r = trial(t.task, X, y, numClasses, folds, params, true, true, test);
       total += r.wallMs;
-      const desc = `${params.n_estimators}r lr${params.learning_rate} ${params.max_depth ? `d${params.max_depth}` : `${params.max_leaves}l`}`;
-      let line = `#${ci} ${desc.padEnd(22)} ${r.wallMs.toFixed(0).padStart(13)}  ${r.cpuMs.toFixed(0).padStart(6)}  ${r.stateMs.toFixed(0).padStart(10)}  ${r.treesPerFold.toFixed(0).padStart(10)}  ${r.score.toFixed(5)}${r.test !== undefined ? `  test ${r.test.toFixed(5)}` : ''}`;
+      const desc = `${params.n_estimators}r lr${params.learning_rate} ${params.max_depth ? `d${params.max_depth}` : `${params.max_leaves}l`}${params.objective ? ` ${String(params.objective).slice(0, 3)}${params.tweedie_variance_power ?? ''}` : ''}`;
+      let line = `#${ci} ${desc.padEnd(30)} ${r.wallMs.toFixed(0).padStart(13)}  ${r.cpuMs.toFixed(0).padStart(6)}  ${r.stateMs.toFixed(0).padStart(10)}  ${r.treesPerFold.toFixed(0).padStart(10)}  ${r.score.toFixed(5)}${r.test !== undefined ? `  test ${r.test.toFixed(5)}` : ''}`;
       if (compareRefit) {
         const q = trial(t.task, X, y, numClasses, folds, params, false);
         line += `  |           ${q.cpuMs.toFixed(0).padStart(6)}  ${q.score.toFixed(5)}  ${(q.score - r.score >= 0 ? '+' : '') + (q.score - r.score).toFixed(5)}`;

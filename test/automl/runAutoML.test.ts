@@ -81,7 +81,7 @@ describe('runAutoML', () => {
     expect(board(a)).toEqual(board(b));
   });
 
-  it('on a count-like label (≥ 0, skewed) the booster also tries count:poisson, says so, and its model predicts counts in label space', async () => {
+  it('on a count-like label (≥ 0, skewed) the booster also tries count:poisson and reg:tweedie, says so, and its model predicts counts in label space', async () => {
     const rand = mulberry32(9);
     const x1: number[] = [];
     const x2: number[] = [];
@@ -97,11 +97,13 @@ describe('runAutoML', () => {
     const config = { task: 'regression', label_column_name: 'visits', primary_metric: 'r2_score', seed: 2, iterations: 5, n_cross_validations: 3, max_concurrent_iterations: 2, allowed_models: ['XGBoostRegressor'], enable_stack_ensemble: false, enable_voting_ensemble: false };
     const { promise, logs, trials } = run(config, table([num('x1', x1), num('x2', x2), num('visits', y)]));
     const result = await promise;
-    expect(logs.some((l) => /XGBoostRegressor: the label is ≥ 0 and right-skewed \(skewness [\d.]+\): objective searched among squarederror, poisson/.test(l))).toBe(true);
-    // The portfolio's fourth entry is its third with count:poisson.
-    const poisson = trials.find((t) => t.hyperparameters.objective === 'poisson');
-    expect(poisson?.status).toBe('Completed');
-    expect(Number(poisson?.metrics.r2_score)).toBeGreaterThan(0.3);
+    expect(logs.some((l) => /XGBoostRegressor: the label is ≥ 0 and right-skewed \(skewness [\d.]+\): objective searched among squarederror, poisson, tweedie/.test(l))).toBe(true);
+    // The portfolio's fourth entry is its third with count:poisson, the fifth its second with reg:tweedie.
+    for (const objective of ['poisson', 'tweedie']) {
+      const trial = trials.find((t) => t.hyperparameters.objective === objective);
+      expect(trial?.status).toBe('Completed');
+      expect(Number(trial?.metrics.r2_score)).toBeGreaterThan(0.3);
+    }
     const model = loadModel(result.modelDir);
     const predicted = model.predict(table([num('x1', [0, 1, 2]), num('x2', [0, 1, 2])])).prediction as number[];
     expect(predicted[0]).toBeGreaterThanOrEqual(0);

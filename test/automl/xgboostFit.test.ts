@@ -186,11 +186,12 @@ describe('XGBoost family: count:poisson on count-like labels', () => {
     expect(shape.skew).toBeGreaterThan(2);
     const data = { rows: 800, features: 3, label: shape };
     expect(countLike(data)).toBe(true);
-    expect(xgboostRegressor.space('regression', data).objective).toEqual({ type: 'choice', values: ['squarederror', 'poisson'] });
+    expect(xgboostRegressor.space('regression', data).objective).toEqual({ type: 'choice', values: ['squarederror', 'poisson', 'tweedie'] });
     const portfolio = xgboostRegressor.portfolio!('regression', data);
     const plain = xgboostRegressor.portfolio!('regression', { rows: 800, features: 3 });
-    expect(portfolio).toHaveLength(plain.length + 1);
+    expect(portfolio).toHaveLength(plain.length + 2);
     expect(portfolio[3]).toEqual({ ...plain[2], objective: 'poisson' });
+    expect(portfolio[4]).toEqual({ ...plain[1], objective: 'tweedie' });
     for (const label of [undefined, { min: 0, skew: 1.5 }, { min: -1, skew: 5 }]) {
       expect(countLike({ rows: 800, features: 3, label })).toBe(false);
       expect(xgboostRegressor.space('regression', { rows: 800, features: 3, label }).objective).toBeUndefined();
@@ -216,5 +217,28 @@ describe('XGBoost family: count:poisson on count-like labels', () => {
     const allZero = xgboostRegressor.fit({ task: 'regression', X, y: new Float32Array(y.length), params: { ...params, objective: 'poisson' }, seed: 1 });
     expect(Math.max(...allZero.predict(X))).toBeLessThan(1e-3);
     for (const m of [model, restored, squared, allZero]) m.dispose?.();
+  });
+
+  it("fits reg:tweedie (variance power 1.5 unless the configuration sets one; saved as XGBoost's objective, restored exactly), and squared error when a label is negative", () => {
+    const { X, y } = counts();
+    type TweedieSaved = Saved & { model: { learner: { objective: { tweedie_regression_param?: { tweedie_variance_power: string } } } } };
+    for (const [extra, power] of [[{}, '1.5'], [{ tweedie_variance_power: 1.25 }, '1.25']] as const) {
+      const model = xgboostRegressor.fit({ task: 'regression', X, y, params: { ...params, objective: 'tweedie', ...extra }, seed: 1 });
+      const pred = model.predict(X);
+      expect(Math.min(...pred)).toBeGreaterThan(0);
+      const mean = (a: ArrayLike<number>) => Array.from(a).reduce((s, v) => s + v, 0) / a.length;
+      expect(Math.abs(mean(pred) - mean(y))).toBeLessThan(0.1 * mean(y));
+      const state = JSON.parse(JSON.stringify(model.state())) as TweedieSaved;
+      expect(state.model.learner.objective.name).toBe('reg:tweedie');
+      expect(state.model.learner.objective.tweedie_regression_param?.tweedie_variance_power).toBe(power);
+      const restored = restoreXGBoost('XGBoostRegressor', state);
+      expect(Array.from(restored.predict(X))).toEqual(Array.from(pred));
+      for (const m of [model, restored]) m.dispose?.();
+    }
+    const squared = xgboostRegressor.fit({ task: 'regression', X, y: y.map((v) => v - 1), params: { ...params, objective: 'tweedie' }, seed: 1 });
+    expect((squared.state() as Saved).model.learner.objective.name).toBe('reg:squarederror');
+    const allZero = xgboostRegressor.fit({ task: 'regression', X, y: new Float32Array(y.length), params: { ...params, objective: 'tweedie' }, seed: 1 });
+    expect(Math.max(...allZero.predict(X))).toBeLessThan(1e-3);
+    for (const m of [squared, allZero]) m.dispose?.();
   });
 });

@@ -125,14 +125,14 @@ describe('explanations add up to the prediction for every family and ensemble', 
     });
   }
 
-  it('a count:poisson XGBoostRegressor (log link) on cars: alone, bagged and in a voting ensemble the values add up to the prediction', () => {
+  it.each(['poisson', 'tweedie'])('a %s XGBoostRegressor (log link) on cars: alone, bagged and in a voting ensemble the values add up to the prediction', (objective) => {
     const d = datasets[2];
-    const poisson = fitBagged(d, 'XGBoostRegressor', 5, { objective: 'poisson' });
+    const logLink = fitBagged(d, 'XGBoostRegressor', 5, { objective });
     const linear = fitBagged(d, 'ElasticNet', 5);
-    const single = checkAdditive(d, { type: 'single', model: poisson });
+    const single = checkAdditive(d, { type: 'single', model: logLink });
     expect(single.worst).toBeLessThan(1e-5);
     expect(single.spread).toBeGreaterThan(1);
-    const voting: EstimatorSpec = { type: 'voting', members: [{ weight: 2, model: poisson }, { weight: 1, model: linear }] };
+    const voting: EstimatorSpec = { type: 'voting', members: [{ weight: 2, model: logLink }, { weight: 1, model: linear }] };
     expect(checkAdditive(d, voting).worst).toBeLessThan(1e-5);
   });
 

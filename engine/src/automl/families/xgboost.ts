@@ -31,13 +31,17 @@ export function countLike(data: FamilyData): boolean {
   return data.label !== undefined && data.label.min >= 0 && data.label.skew >= COUNT_LIKE_SKEW;
 }
 const COUNT_LIKE_SKEW = 2;
+/** reg:tweedie's variance power when a configuration (`objective: 'tweedie'`) does not set `tweedie_variance_power`. */
+const TWEEDIE_POWER = 1.5;
 /** Whether the search offers count:poisson here: a count-like label, unless `WEIR_XGB_POISSON=off` (for A/B runs). */
 const poissonSearched = (data: FamilyData): boolean => countLike(data) && process.env.WEIR_XGB_POISSON !== 'off';
+/** Whether it also offers reg:tweedie (variance power 1.5) there, unless `WEIR_XGB_TWEEDIE=off` (for A/B runs). */
+const tweedieSearched = (data: FamilyData): boolean => poissonSearched(data) && process.env.WEIR_XGB_TWEEDIE !== 'off';
 
 function space(task: Task, data: FamilyData): HyperparameterSpace {
   void task;
   return {
-    ...(poissonSearched(data) ? { objective: { type: 'choice' as const, values: ['squarederror', 'poisson'] } } : {}),
+    ...(poissonSearched(data) ? { objective: { type: 'choice' as const, values: ['squarederror', 'poisson', ...(tweedieSearched(data) ? ['tweedie'] : [])] } } : {}),
     n_estimators: { type: 'int', low: 4, high: Math.min(4096, Math.max(64, data.rows)), log: true },
     max_leaves: { type: 'int', low: 4, high: Math.min(1024, Math.max(8, Math.floor(data.rows / 4))), log: true },
     min_child_weight: { type: 'float', low: 0.001, high: 128, log: true },
@@ -72,13 +76,15 @@ function portfolio(task: Task, data: FamilyData): Record<string, number | string
   void task;
   const leaves = (n: number) => Math.max(4, Math.min(n, Math.floor(data.rows / 8)));
   const base = { reg_alpha: 1 / 1024 };
+  const second = { ...base, n_estimators: 300, learning_rate: 0.1, max_leaves: leaves(31), min_child_weight: 1, subsample: 1, colsample_bytree: 1, reg_lambda: 1 };
   const third = { ...base, n_estimators: 500, learning_rate: 0.05, max_leaves: leaves(63), min_child_weight: 3, subsample: 0.8, colsample_bytree: 0.7, reg_lambda: 3 };
   return [
     { ...base, n_estimators: 100, learning_rate: 0.3, max_leaves: leaves(31), min_child_weight: 1, subsample: 1, colsample_bytree: 1, reg_lambda: 1 },
-    { ...base, n_estimators: 300, learning_rate: 0.1, max_leaves: leaves(31), min_child_weight: 1, subsample: 1, colsample_bytree: 1, reg_lambda: 1 },
+    second,
     third,
-    // On a count-like label (see `countLike`) the third entry again with count:poisson.
+    // On a count-like label (see `countLike`) the third entry again with count:poisson, and the second with reg:tweedie.
     ...(poissonSearched(data) ? [{ ...third, objective: 'poisson' }] : []),
+    ...(tweedieSearched(data) ? [{ ...second, objective: 'tweedie' }] : []),
     { ...base, n_estimators: 300, learning_rate: 0.1, max_leaves: leaves(15), min_child_weight: 1, subsample: 0.9, colsample_bytree: 0.5, reg_lambda: 10 },
     { ...base, n_estimators: 800, learning_rate: 0.03, max_leaves: leaves(127), min_child_weight: 8, subsample: 0.7, colsample_bytree: 0.5, reg_lambda: 1 },
     { n_estimators: 300, learning_rate: 0.08, max_leaves: leaves(7), min_child_weight: 0.5, subsample: 0.8, colsample_bytree: 0.8, reg_alpha: 0.5, reg_lambda: 0.1 },
@@ -191,8 +197,9 @@ function gbdtParams(args: FitArgs, numClasses: number): GbdtParams {
   // Start from the label mean (as XGBoost 2 does) instead of 0.5: with the few trees of
   // the cheap configurations, a bad base score would dominate the fit.
   if (args.task !== 'classification' || numClasses === 2) params.base_score = baseScore(args.y, args.weight, classification);
-  // count:poisson starts from log(mean): the mean must be > 0 (a fold of all zeros predicts ~0).
-  if (params.objective === 'count:poisson') params.base_score = Math.max(params.base_score ?? 0, 1e-6);
+  // count:poisson and reg:tweedie start from log(mean): the mean must be > 0 (a fold of all zeros predicts ~0).
+  if (params.objective === 'count:poisson' || params.objective === 'reg:tweedie') params.base_score = Math.max(params.base_score ?? 0, 1e-6);
+  if (params.objective === 'reg:tweedie') params.tweedie_variance_power = numParam(p, 'tweedie_variance_power', TWEEDIE_POWER);
   return params;
 }
 
@@ -203,9 +210,9 @@ function gbdtParams(args: FitArgs, numClasses: number): GbdtParams {
  * in this fit's rows, is reg:squarederror.
  */
 function regressionObjective(p: FitArgs['params'], y: Float32Array): GbdtParams['objective'] {
-  if (p.objective !== 'poisson') return 'reg:squarederror';
+  if (p.objective !== 'poisson' && p.objective !== 'tweedie') return 'reg:squarederror';
   for (let i = 0; i < y.length; i++) if (!(y[i] >= 0)) return 'reg:squarederror';
-  return 'count:poisson';
+  return p.objective === 'poisson' ? 'count:poisson' : 'reg:tweedie';
 }
 
 function baseScore(y: Float32Array, weight: Float32Array | undefined, probability: boolean): number {
