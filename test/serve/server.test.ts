@@ -231,3 +231,13 @@ describe('weir model serve: the scoring server', () => {
     }
   });
 });
+
+describe('the model card\'s example row', () => {
+  it('writes a date stored as a YYYYMMDD number (statsmodels co2.csv) as that number, not as epoch milliseconds', () => {
+    const fill = Date.UTC(1980, 0, 5);
+    const plan = { kind: 'datetime', parts: ['year', 'month', 'day', 'weekday', 'dayofyear'], fill, indicator: false, digits: 'yyyymmdd' };
+    const state = (duckType: string) => ({ inputSchema: [{ name: 'date', duckType }], columns: [{ name: 'date', purpose: 'DateTime' as const, params: plan }] });
+    expect(exampleRow(state('BIGINT'))).toEqual({ date: 19800105 });
+    expect(exampleRow(state('VARCHAR'))).toEqual({ date: '19800105' });
+  });
+});

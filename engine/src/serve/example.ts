@@ -15,7 +15,12 @@ export function exampleRow(featurizer: Pick<FeaturizerState, 'inputSchema' | 'co
     const fill = plan.fill;
     const categories = Array.isArray(plan.categories) ? (plan.categories as unknown[]) : [];
     const kind = columnKind(c.duckType);
-    if (kind === 'number') {
+    if (plan.kind === 'datetime' && plan.digits === 'yyyymmdd' && typeof fill === 'number' && Number.isFinite(fill)) {
+      // A date written as the number YYYYMMDD (its fill is the median day's epoch ms): that day, written the same way.
+      const d = new Date(fill);
+      const day = d.getUTCFullYear() * 10_000 + (d.getUTCMonth() + 1) * 100 + d.getUTCDate();
+      row[c.name] = kind === 'number' ? day : String(day);
+    } else if (kind === 'number') {
       // A numeric column encoded as categories (Pclass) fills with a category, which is numeric text.
       const n = typeof fill === 'number' ? fill : typeof fill === 'string' && fill.trim() !== '' ? Number(fill) : typeof categories[0] === 'string' ? Number(categories[0]) : NaN;
       row[c.name] = Number.isFinite(n) ? Number(n.toPrecision(6)) : 0;
