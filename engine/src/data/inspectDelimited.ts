@@ -139,6 +139,23 @@ function spaceDelimited(head: Buffer): boolean {
   return first >= 1 && sampled.every((l) => spaces(l) === first);
 }
 
+const HEAD_BYTES = 65536;
+
+/** The first 64 KiB of a file, or undefined when it cannot be read (its reader reports that). */
+function fileHead(file: string): Buffer | undefined {
+  try {
+    const fd = fs.openSync(file, 'r');
+    try {
+      const buffer = Buffer.alloc(HEAD_BYTES);
+      return buffer.subarray(0, fs.readSync(fd, buffer, 0, buffer.length, 0));
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * The dialect of a plain (uncompressed) delimited file separated by single spaces, read from its
  * head, or undefined for any other file (and one that cannot be read: its reader reports that).
@@ -147,18 +164,8 @@ function spaceDelimited(head: Buffer): boolean {
  * this dialect, and read the columns dataset registration reads.
  */
 export function spaceDialect(file: string): { delimiter: ' '; quote: string } | undefined {
-  let head: Buffer;
-  try {
-    const fd = fs.openSync(file, 'r');
-    try {
-      const buffer = Buffer.alloc(65536);
-      head = buffer.subarray(0, fs.readSync(fd, buffer, 0, buffer.length, 0));
-    } finally {
-      fs.closeSync(fd);
-    }
-  } catch {
-    return undefined;
-  }
+  const head = fileHead(file);
+  if (!head) return undefined;
   if (sniffDelimiter(head) !== ' ') return undefined;
   return { delimiter: ' ', quote: sniffQuote(head, ' ') };
 }
@@ -171,20 +178,10 @@ export function spaceDialect(file: string): { delimiter: ' '; quote: string } | 
  * it, so a sql step's `file:` input reads the columns dataset registration reads.
  */
 export function rowNamesDialect(file: string): { delimiter: string; quote: string; names: string[] } | undefined {
-  let head: Buffer;
-  try {
-    const fd = fs.openSync(file, 'r');
-    try {
-      const buffer = Buffer.alloc(65536);
-      head = buffer.subarray(0, fs.readSync(fd, buffer, 0, buffer.length, 0));
-    } finally {
-      fs.closeSync(fd);
-    }
-  } catch {
-    return undefined;
-  }
+  const head = fileHead(file);
+  if (!head) return undefined;
   // Whole records only: a head cut mid-file ends before its last line feed.
-  const end = head.length === 65536 ? head.lastIndexOf(LF) + 1 : head.length;
+  const end = head.length === HEAD_BYTES ? head.lastIndexOf(LF) + 1 : head.length;
   const scanner = new RecordScanner(file, {});
   try {
     scanner.feed(head.subarray(0, end));
