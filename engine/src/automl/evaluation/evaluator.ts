@@ -1,4 +1,5 @@
 import { computeMetric, computeMetrics } from '../metrics';
+import { finiteMean } from '../../util/finiteMean';
 import type { Fold } from '../splitFolds';
 import type { MetricValues, Task } from '../types';
 
@@ -196,19 +197,6 @@ export function makeEvaluator(a: {
     primaryScore: (pred, rows) => (scoring === 'pooled' ? pooledScore(pred, rows) : foldMeanScore(pred, rows)),
     foldScores: (oof) => perSpan(oof, (m) => computeMetric(a.primaryMetric, m)),
   };
-}
-
-/** The mean of the finite values (a metric undefined on a fold, e.g. r2 of a constant label there, is left out); NaN when none is. */
-function finiteMean(values: number[]): number {
-  let sum = 0;
-  let n = 0;
-  for (const v of values) {
-    if (Number.isFinite(v)) {
-      sum += v;
-      n++;
-    }
-  }
-  return n ? sum / n : NaN;
 }
 
 function concatRows(folds: Fold[]): Uint32Array {

@@ -197,7 +197,17 @@ const KEY_NAME = /(^|[^a-z])(id|ids|identifier|key|index|idx|code|number|num|no|
  * reads as a measured quantity.
  */
 function keyName(name: string): boolean {
-  return KEY_NAME.test(name.replace(/([a-z])([A-Z])/g, '$1 $2'));
+  return KEY_NAME.test(camelSpaced(name));
+}
+
+/** Whether a column's name reads as a time (`TIME_NAME`). */
+function timeName(name: string): boolean {
+  return TIME_NAME.test(camelSpaced(name));
+}
+
+/** A name with its camel case split into words (`PassengerId` → `Passenger Id`), for the name patterns. */
+function camelSpaced(name: string): string {
+  return name.replace(/([a-z])([A-Z])/g, '$1 $2');
 }
 
 /**
@@ -211,7 +221,7 @@ function keyName(name: string): boolean {
  */
 function timeIndex(name: string, profile: ColumnProfile): boolean {
   if (keyName(name)) return false;
-  if (TIME_NAME.test(name.replace(/([a-z])([A-Z])/g, '$1 $2'))) return true;
+  if (timeName(name)) return true;
   const { min, max } = rangeOf(profile);
   return min >= YEAR_MIN && max <= YEAR_MAX;
 }
@@ -240,7 +250,7 @@ const YYYYMMDD_MIN_DISTINCT = 20;
  */
 function yyyymmddDates(name: string, profile: ColumnProfile): boolean {
   if (!profile.integers || profile.distinct < 2 || keyName(name)) return false;
-  if (!TIME_NAME.test(name.replace(/([a-z])([A-Z])/g, '$1 $2')) && profile.distinct < YYYYMMDD_MIN_DISTINCT) return false;
+  if (!timeName(name) && profile.distinct < YYYYMMDD_MIN_DISTINCT) return false;
   const { min, max } = rangeOf(profile);
   if (!(min >= 17_000_101 && max <= 22_001_231)) return false;
   return profileNumbers(profile).every((v) => !Number.isNaN(yyyymmddTime(v)));

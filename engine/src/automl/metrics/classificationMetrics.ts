@@ -1,5 +1,6 @@
 import type { ClassificationMetricName } from './metricCatalog';
 import { averagePrecision, binarySweep, rocAuc } from './binaryCurve';
+import { finiteMean } from '../../util/finiteMean';
 
 export interface ClassificationInput {
   /** True class index per row, 0..numClasses−1. */
@@ -248,18 +249,6 @@ function weightedMean(values: Float64Array, weights: Float64Array): number {
     ws += weights[c];
   }
   return ws > 0 ? s / ws : 0;
-}
-
-function finiteMean(values: Float64Array): number {
-  let s = 0;
-  let m = 0;
-  for (const v of values) {
-    if (Number.isFinite(v)) {
-      s += v;
-      m++;
-    }
-  }
-  return m > 0 ? s / m : NaN;
 }
 
 function finiteWeightedMean(values: Float64Array, weights: Float64Array): number {
