@@ -1,7 +1,7 @@
 import { WeirError } from '../errors';
 import type { FeatureMatrix } from '../gbdt/api';
 import type { BoosterModel } from '../gbdt/booster';
-import { baseMargin } from '../gbdt/objectives';
+import { baseMargin, logLink } from '../gbdt/objectives';
 import { loadXGBoostJSON } from '../gbdt/xgboostJson';
 import type { TreeArrays } from '../automl/families/cart';
 import { addTreeShap, treeDepth, treeExpectedValue, type ShapTree } from './treeShap';
@@ -146,7 +146,7 @@ function gbdtPrepared(model: BoosterModel, iterationEnd?: number): PreparedTrees
   const base = new Float64Array(outputs).fill(Math.fround(baseMargin(model.objective, model.baseScore)));
   for (const t of trees) base[t.output] += treeExpectedValue(t)[0];
   // Log-odds for the classifiers, log(value) for count:poisson and reg:tweedie: all margins (a link away from the output).
-  const margin = model.objective === 'binary:logistic' || model.objective === 'multi:softprob' || model.objective === 'count:poisson' || model.objective === 'reg:tweedie';
+  const margin = model.objective === 'binary:logistic' || model.objective === 'multi:softprob' || logLink(model.objective);
   return { trees, outputs, space: margin ? 'margin' : 'value', base, scale: 1, features: model.numFeature };
 }
 

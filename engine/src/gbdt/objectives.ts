@@ -1,6 +1,11 @@
 import { WeirError } from '../errors';
 import type { GbdtObjective } from './api';
 
+/** Whether an objective's output is exp(margin): count:poisson and reg:tweedie (log link; labels ≥ 0, base_score a mean > 0). */
+export function logLink(objective: GbdtObjective): boolean {
+  return objective === 'count:poisson' || objective === 'reg:tweedie';
+}
+
 /** The raw score a model starts from, given XGBoost's base_score (a probability for logistic, a mean for Poisson and Tweedie). */
 export function baseMargin(objective: GbdtObjective, baseScore: number): number {
   switch (objective) {
@@ -19,7 +24,7 @@ export function baseMargin(objective: GbdtObjective, baseScore: number): number 
  * or a softmax over each row's numClass margins. The logistic case runs in WASM, see Booster.
  */
 export function transformMargins(objective: GbdtObjective, values: Float32Array, numClass: number): void {
-  if (objective === 'count:poisson' || objective === 'reg:tweedie') {
+  if (logLink(objective)) {
     for (let i = 0; i < values.length; i++) values[i] = Math.fround(Math.exp(values[i]));
   } else if (objective === 'binary:logistic') {
     for (let i = 0; i < values.length; i++) values[i] = Math.fround(1 / (1 + Math.exp(-values[i])));
@@ -46,7 +51,7 @@ export function checkLabels(objective: GbdtObjective, label: Float32Array, numCl
     if (ok) {
       if (objective === 'binary:logistic') ok = y >= 0 && y <= 1;
       else if (objective === 'multi:softprob') ok = Number.isInteger(y) && y >= 0 && y < numClass;
-      else if (objective === 'count:poisson' || objective === 'reg:tweedie') ok = y >= 0;
+      else if (logLink(objective)) ok = y >= 0;
     }
     if (!ok) {
       const rule =

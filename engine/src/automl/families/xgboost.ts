@@ -1,5 +1,6 @@
 import { loadXGBoostJSON, train } from '../../gbdt';
 import type { Booster, FeatureMatrix, GbdtParams, TrainData } from '../../gbdt/api';
+import { logLink } from '../../gbdt/objectives';
 import type { FamilyData, FitArgs, FittedModel, HyperparameterSpace, ModelFamily, Task } from '../types';
 import { mulberry32 } from '../../util/mulberry32';
 import { checkColumns, classCount, gatherRows, gatherValues, numParam } from './familyUtils';
@@ -198,7 +199,7 @@ function gbdtParams(args: FitArgs, numClasses: number): GbdtParams {
   // the cheap configurations, a bad base score would dominate the fit.
   if (args.task !== 'classification' || numClasses === 2) params.base_score = baseScore(args.y, args.weight, classification);
   // count:poisson and reg:tweedie start from log(mean): the mean must be > 0 (a fold of all zeros predicts ~0).
-  if (params.objective === 'count:poisson' || params.objective === 'reg:tweedie') params.base_score = Math.max(params.base_score ?? 0, 1e-6);
+  if (params.objective && logLink(params.objective)) params.base_score = Math.max(params.base_score ?? 0, 1e-6);
   if (params.objective === 'reg:tweedie') params.tweedie_variance_power = numParam(p, 'tweedie_variance_power', TWEEDIE_POWER);
   return params;
 }
