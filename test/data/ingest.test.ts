@@ -109,6 +109,45 @@ describe('ingest formats', () => {
     expect(aligned.schema).toHaveLength(1);
   });
 
+  it('reads dates and timestamps in the formats DuckDB sniffs (10/03/2004, 10/03/2004 10:22:01), not only ISO', async () => {
+    const read = await ingest([write('dated.csv', 'day,stamp,x\n10/03/2004,10/03/2004 10:22:01,1\n13/03/2004,11/03/2004 11:00:00,2\n')]);
+    expect(read.schema.map((c) => c.type)).toEqual(['DATE', 'TIMESTAMP', 'BIGINT']);
+    const rows = await withPrivateDuckDB(async (c) => (await c.runAndReadAll(`SELECT strftime(day, '%Y-%m-%d') AS d, strftime(stamp, '%Y-%m-%d %H:%M:%S') AS t FROM read_parquet('${read.out}')`)).getRowObjectsJS(), { threads: 1 });
+    expect(rows).toEqual([
+      { d: '2004-03-10', t: '2004-03-10 10:22:01' },
+      { d: '2004-03-13', t: '2004-03-11 11:00:00' },
+    ]);
+    // A month-first date past the sampled rows: the types are sniffed again over every row, and the
+    // column that fits no one format is kept as written.
+    const lines = Array.from({ length: 30_000 }, (_v, i) => `0${1 + (i % 9)}/0${1 + (i % 9)}/2004,${i}`);
+    const late = await ingest([write('late-us-date.csv', `day,x\n${lines.join('\n')}\n12/31/2004,1\n`)]);
+    expect(late.schema.map((c) => c.type)).toEqual(['VARCHAR', 'BIGINT']);
+    expect(late.rows).toBe(30_001);
+  });
+
+  it("reads numbers written with a decimal comma (`;`-separated, R's write.csv2, European Excel) as numbers", async () => {
+    // The shape of UCI's Air Quality table: `;` between fields, `2,6` a number, a time with dots, empty trailing fields.
+    const text = 'Date;Time;CO(GT);T;RH;Station;;\n10/03/2004;18.00.00;2,6;13,6;48,9;Nord;;\n10/03/2004;19.00.00;2;13,3;-200;Süd;;\n11/03/2004;20.00.00;;11,9;54,0;Nord;;\n';
+    const eu = await ingest([write('air.csv', text)]);
+    const types = Object.fromEntries(eu.schema.map((c) => [c.name, c.type]));
+    expect(types).toMatchObject({ 'CO(GT)': 'DOUBLE', T: 'DOUBLE', RH: 'DOUBLE', Station: 'VARCHAR', Time: 'VARCHAR' });
+    const rows = (await previewRows(eu.out, { limit: 3 })).rows.map((row) => row.slice(2, 6));
+    expect(rows).toEqual([
+      [2.6, 13.6, 48.9, 'Nord'],
+      [2, 13.3, -200, 'Süd'],
+      [null, 11.9, 54, 'Nord'],
+    ]);
+    // A sql step's `file:` input reads the same types.
+    const described = await withPrivateDuckDB((c) => describeRelation(c, tableReader(path.join(work, 'air.csv'), 'input')), { threads: 1 });
+    expect(Object.fromEntries(described.map((c) => [c.name, c.type]))).toMatchObject({ 'CO(GT)': 'DOUBLE', T: 'DOUBLE', RH: 'DOUBLE', Station: 'VARCHAR' });
+    // A `;` file that also writes decimal points is read as DuckDB reads it (its comma values stay text),
+    // and a comma-separated file's quoted "1,5" is text too.
+    const mixed = await ingest([write('mixed.csv', 'a;b\n1,5;2.5\n2,5;3.5\n')]);
+    expect(mixed.schema.map((c) => c.type)).toEqual(['VARCHAR', 'DOUBLE']);
+    const quoted = await ingest([write('quoted.csv', 'a,b\n"1,5",x\n"2,5",y\n')]);
+    expect(quoted.schema.map((c) => c.type)).toEqual(['VARCHAR', 'VARCHAR']);
+  });
+
   it("reads a header one field short as R's row names first (statsmodels' dietox.csv), the row-name column as column0", async () => {
     // dietox.csv's first lines as published (R's write.table with sep=","): 7 names, 8 fields a row, NA for missing.
     const r = write('dietox.csv', '"Weight","Feed","Time","Pig","Evit","Cu","Litter"\n"1",26.5,NA,1,4601,1,1,1\n"2",27.59999,5.200005,2,4601,1,1,1\n"3",36.5,17.6,3,4601,1,1,1\n');

@@ -2,7 +2,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { WeirError } from '../errors';
 import { sqlString } from './duckdb';
-import { rowNamesDialect, spaceDialect } from './inspectDelimited';
+import { decimalCommaDialect, rowNamesDialect, spaceDialect } from './inspectDelimited';
 
 /**
  * The one table of file formats Weir reads, by file name extension. Dataset registration,
@@ -67,8 +67,12 @@ export function readerFor(file: string, entry: FormatEntry, what: string): strin
       if (spaced) return `read_csv(${p}, delim = ' ', quote = ${sqlString(spaced.quote)}, escape = ${sqlString(spaced.quote)}, header = true)`;
       // A header one field short (R's row names first, statsmodels' dietox.csv): DuckDB's sniffer would take the first row for the header.
       const rowNames = plain ? rowNamesDialect(file) : undefined;
+      // Numbers with a decimal comma (`;`-separated, `156,7`): DuckDB's sniffer never guesses the decimal separator.
+      const comma = plain ? decimalCommaDialect(file) : undefined;
+      const decimal = comma ? `, decimal_separator = ','` : '';
       if (rowNames)
-        return `read_csv(${p}, delim = ${sqlString(rowNames.delimiter)}, quote = ${sqlString(rowNames.quote)}, escape = ${sqlString(rowNames.quote)}, header = false, skip = 1, names = [${rowNames.names.map(sqlString).join(', ')}])`;
+        return `read_csv(${p}, delim = ${sqlString(rowNames.delimiter)}, quote = ${sqlString(rowNames.quote)}, escape = ${sqlString(rowNames.quote)}, header = false, skip = 1, names = [${rowNames.names.map(sqlString).join(', ')}]${decimal})`;
+      if (comma) return `read_csv(${p}, delim = ${sqlString(comma.delimiter)}, quote = ${sqlString(comma.quote)}, escape = ${sqlString(comma.quote)}, header = true${decimal})`;
       return `read_csv(${p})`;
     }
     case 'json':

@@ -178,7 +178,9 @@ async function attachCsv(connection: DuckDBConnection, source: SourceFile, id: s
   // A header one field short (R's row names first): the header line is skipped and its names given.
   const names = head.rowNamesHeader;
   const header = names ? 'header=false, skip=1' : 'header=true';
-  const dialect = `delim=${sqlString(head.delimiter)}, quote=${sqlString(head.quote)}, escape=${sqlString(head.quote)}, ${header}${gzip ? ", compression='gzip'" : ''}${encoding === 'utf-8' ? '' : `, encoding=${sqlString(encoding)}`}`;
+  // Numbers written with a decimal comma (`;`-separated, `156,7`: R's write.csv2, European Excel) are typed DOUBLE.
+  const decimal = head.decimalComma ? ", decimal_separator=','" : '';
+  const dialect = `delim=${sqlString(head.delimiter)}, quote=${sqlString(head.quote)}, escape=${sqlString(head.quote)}, ${header}${decimal}${gzip ? ", compression='gzip'" : ''}${encoding === 'utf-8' ? '' : `, encoding=${sqlString(encoding)}`}`;
   const named = names ? `, names=[${names.map(sqlString).join(', ')}]` : '';
   let sniffed: ColumnSchema[];
   try {
@@ -191,10 +193,24 @@ async function attachCsv(connection: DuckDBConnection, source: SourceFile, id: s
     const failure = await structuralFailure(source, encoding);
     if (failure) throw failure;
   }
-  const reader = (schema: ColumnSchema[]) => `read_csv(${sqlString(source.file)}, ${dialect}, auto_detect=false, strict_mode=true, columns={${schema.map((c) => `${sqlString(c.name)}: ${sqlString(c.type)}`).join(', ')}})`;
+  const formats = await sniffedTimeFormats(connection, sniffed, `${sqlString(source.file)}, ${dialect}${named}${options.sniffAllRows ? ', sample_size=-1' : ''}`);
+  const reader = (schema: ColumnSchema[]) => `read_csv(${sqlString(source.file)}, ${dialect}${formats}, auto_detect=false, strict_mode=true, columns={${schema.map((c) => `${sqlString(c.name)}: ${sqlString(c.type)}`).join(', ')}})`;
   const schema = await keepTextBooleans(connection, sniffed, reader);
   await connection.run(`CREATE VIEW ${id} AS SELECT * FROM ${reader(schema)}`);
   return head.complete;
+}
+
+/**
+ * The date and timestamp formats DuckDB's sniffer found (`10/03/2004` is `%d/%m/%Y`), as options
+ * for the strict reader, which types columns as told and detects nothing: without them a column
+ * sniffed DATE from anything but ISO dates fails to convert on its first row. Empty when no
+ * column was sniffed a date or a timestamp (no second sniff then).
+ */
+async function sniffedTimeFormats(connection: DuckDBConnection, sniffed: ColumnSchema[], options: string): Promise<string> {
+  if (!sniffed.some((c) => c.type === 'DATE' || c.type.startsWith('TIMESTAMP'))) return '';
+  const row = (await connection.runAndReadAll(`SELECT DateFormat AS d, TimestampFormat AS t FROM sniff_csv(${options})`)).getRowObjectsJS()[0] ?? {};
+  const option = (name: string, format: unknown) => (typeof format === 'string' && format !== '' ? `, ${name}=${sqlString(format)}` : '');
+  return option('dateformat', row.d) + option('timestampformat', row.t);
 }
 
 /** The whole structural check of a CSV source: its error (ragged row by line, unclosed quote, no data rows, not UTF-8), or undefined when it passes. */

@@ -33,6 +33,8 @@ export interface DelimitedShape {
   records: number;
   /** The header's names when it has one field fewer than the records (R's row names first); undefined otherwise. */
   rowNamesHeader?: string[];
+  /** True when the head's numbers have a decimal comma (`decimalCommaIn`). */
+  decimalComma?: boolean;
 }
 
 /**
@@ -44,13 +46,16 @@ export function rowNamesColumn(columns: number): string {
   return `column${'0'.repeat(String(columns - 1).length)}`;
 }
 
-/** The fields of a file's first record (its header), unquoted: a header's names as DuckDB reads them. */
-function headerFields(head: Buffer, delimiter: string, quote: string): string[] {
-  const text = head.toString('utf8').replace(/^\uFEFF/, '');
-  const fields: string[] = [];
+/**
+ * The first `max` records of a file's head split into fields, unquoted and trimmed (a record cut
+ * at the end of a head that is not the whole file is left out by the caller's choice of `text`).
+ */
+function splitRecords(text: string, delimiter: string, quote: string, max: number): string[][] {
+  const records: string[][] = [];
+  let fields: string[] = [];
   let field = '';
   let inQuotes = false;
-  for (let i = 0; i < text.length; i++) {
+  for (let i = 0; i < text.length && records.length < max; i++) {
     const ch = text[i];
     if (inQuotes) {
       if (ch === quote && text[i + 1] === quote) {
@@ -60,14 +65,52 @@ function headerFields(head: Buffer, delimiter: string, quote: string): string[] 
       else field += ch;
     } else if (ch === quote && field === '') inQuotes = true;
     else if (ch === delimiter) {
-      fields.push(field);
+      fields.push(field.trim());
       field = '';
-    } else if (ch === '\n') break;
-    else if (ch !== '\r') field += ch;
+    } else if (ch === '\n') {
+      fields.push(field.trim());
+      if (fields.length > 1 || fields[0] !== '') records.push(fields);
+      fields = [];
+      field = '';
+    } else if (ch !== '\r') field += ch;
   }
-  fields.push(field);
-  return fields.map((f) => f.trim());
+  if (records.length < max && (field !== '' || fields.length > 0)) records.push([...fields, field.trim()]);
+  return records;
 }
+
+/** The fields of a file's first record (its header), unquoted: a header's names as DuckDB reads them. */
+function headerFields(head: Buffer, delimiter: string, quote: string): string[] {
+  return splitRecords(head.toString('utf8').replace(/^\uFEFF/, ''), delimiter, quote, 1)[0] ?? [''];
+}
+
+const DECIMAL_COMMA = /^[-+]?\d*,\d+$/;
+const DECIMAL_POINT = /^[-+]?(\d+\.\d*|\.\d+)([eE][-+]?\d+)?$/;
+
+/**
+ * Whether a delimited file writes its numbers with a decimal comma, as R's `write.csv2` and
+ * Excel in most European locales do (`;` between fields, `156,7` a number; UCI's Air Quality
+ * table): the delimiter is not a comma, some field of the head's records (up to 1,000) is a
+ * number with a decimal comma, and none is a number with a decimal point (a file that writes
+ * both is left as DuckDB reads it, its comma numbers as text). DuckDB's sniffer never guesses
+ * the decimal separator; told `decimal_separator=','` it types such columns DOUBLE.
+ */
+function decimalCommaIn(head: Buffer, delimiter: string, quote: string): boolean {
+  if (delimiter === ',') return false;
+  const text = head.toString('utf8').replace(/^\uFEFF/, '');
+  // Whole records only: a head cut mid-file ends before its last line feed.
+  const whole = head.length >= HEAD_BYTES ? text.slice(0, text.lastIndexOf('\n') + 1) : text;
+  let comma = false;
+  for (const record of splitRecords(whole, delimiter, quote, 1001).slice(1)) {
+    for (const field of record) {
+      if (DECIMAL_POINT.test(field)) return false;
+      if (!comma && DECIMAL_COMMA.test(field)) comma = true;
+    }
+  }
+  return comma;
+}
+
+/** How much of a file's start the dialect checks read. */
+const HEAD_BYTES = 65536;
 
 const CANDIDATES = [',', '\t', ';', '|'];
 const DOUBLE_QUOTE = 0x22;
@@ -139,8 +182,6 @@ function spaceDelimited(head: Buffer): boolean {
   return first >= 1 && sampled.every((l) => spaces(l) === first);
 }
 
-const HEAD_BYTES = 65536;
-
 /** The first 64 KiB of a file, or undefined when it cannot be read (its reader reports that). */
 function fileHead(file: string): Buffer | undefined {
   try {
@@ -190,6 +231,20 @@ export function rowNamesDialect(file: string): { delimiter: string; quote: strin
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The dialect of a plain (uncompressed) delimited file whose numbers have a decimal comma (see
+ * `decimalCommaIn`), read from its head, or undefined for any other file. The readers that hand
+ * a file to DuckDB as it is (`data/formats.ts`) pass it, so a sql step's `file:` input types the
+ * columns dataset registration types.
+ */
+export function decimalCommaDialect(file: string): { delimiter: string; quote: string } | undefined {
+  const head = fileHead(file);
+  if (!head) return undefined;
+  const delimiter = sniffDelimiter(head);
+  const quote = sniffQuote(head, delimiter);
+  return decimalCommaIn(head, delimiter, quote) ? { delimiter, quote } : undefined;
 }
 
 /**
@@ -369,7 +424,12 @@ class RecordScanner {
     if (this.records === 0) {
       throw new WeirError('BAD_INPUT', `${displayName}: the file has a header but no data rows`, { location: { file: displayName, line: 1, column: 1 } });
     }
-    return { delimiter: this.delimiter ?? ',', quote: this.quote ?? '"', columns: this.shapeColumns(), records: this.records, rowNamesHeader: this.rowNamesHeader() };
+    return { delimiter: this.delimiter ?? ',', quote: this.quote ?? '"', columns: this.shapeColumns(), records: this.records, rowNamesHeader: this.rowNamesHeader(), decimalComma: this.decimalComma() };
+  }
+
+  /** Whether the head's numbers have a decimal comma (`decimalCommaIn`). */
+  decimalComma(): boolean {
+    return this.head ? decimalCommaIn(this.head, this.delimiter ?? ',', this.quote ?? '"') : false;
   }
 
   /** The columns of a record: the header's, and the row names' when the header leaves them out. */
@@ -420,6 +480,8 @@ export interface DelimitedHead {
   complete: boolean;
   /** See `DelimitedShape.rowNamesHeader`. */
   rowNamesHeader?: string[];
+  /** See `DelimitedShape.decimalComma`. */
+  decimalComma?: boolean;
 }
 
 /**
@@ -449,8 +511,8 @@ export async function inspectDelimitedHead(file: string, displayName: string, op
   } finally {
     input.close();
   }
-  const whole = (shape: DelimitedShape): DelimitedHead => ({ delimiter: shape.delimiter, quote: shape.quote, columns: shape.columns, complete: true, rowNamesHeader: shape.rowNamesHeader });
+  const whole = (shape: DelimitedShape): DelimitedHead => ({ delimiter: shape.delimiter, quote: shape.quote, columns: shape.columns, complete: true, rowNamesHeader: shape.rowNamesHeader, decimalComma: shape.decimalComma });
   if (!truncated) return whole(scanner.finish());
   if (scanner.headerColumns < 0 || scanner.records === 0) return whole(await inspectDelimitedFile(file, displayName, options));
-  return { delimiter: scanner.delimiter ?? ',', quote: scanner.quote ?? '"', columns: scanner.shapeColumns(), complete: false, rowNamesHeader: scanner.rowNamesHeader() };
+  return { delimiter: scanner.delimiter ?? ',', quote: scanner.quote ?? '"', columns: scanner.shapeColumns(), complete: false, rowNamesHeader: scanner.rowNamesHeader(), decimalComma: scanner.decimalComma() };
 }
