@@ -189,6 +189,15 @@ describe('runAutoML', () => {
     model.dispose();
   });
 
+  it('leaves out rows without a label and says how many', async () => {
+    const base = syntheticRegression(200);
+    const columns = base.columns.map((c) => (c.name === 'target' && c.type === 'number' ? { ...c, values: c.values.map((v, i) => (i % 10 === 0 ? NaN : v)) } : c));
+    const { promise, logs } = run({ task: 'regression', label_column_name: 'target', iterations: 2, seed: 1, primary_metric: 'r2_score', enable_stack_ensemble: false }, { rows: base.rows, columns });
+    await promise;
+    expect(logs[0]).toMatch(/^AutoML regression: 180 rows × /);
+    expect(logs).toContain("rows without a label: 20 of the 200 training rows have no value in 'target' and are left out of training (as Azure does)");
+  });
+
   it('scoring with a missing column names it', async () => {
     const result = await run({ ...classification, iterations: 2, enable_voting_ensemble: false, enable_stack_ensemble: false }).promise;
     const model = loadModel(result.modelDir);

@@ -25,6 +25,8 @@ export interface Prepared {
   featurizer: FeaturizerState;
   guardrails: Guardrail[];
   forecast?: ForecastTable;
+  /** Training rows left out because their label is missing (as Azure does), for the log. */
+  unlabeledRows?: number;
 }
 
 export function prepareTabular(a: { training: ColumnarTable; validation?: ColumnarTable }, s: ResolvedSettings): Prepared {
@@ -104,7 +106,7 @@ export function prepareTabular(a: { training: ColumnarTable; validation?: Column
     validation,
     source: { table, rows: fitted.rows, columns: featurizer.columns },
   });
-  return { X, y, weight, folds, classes: encoded.classes, featurizer, guardrails };
+  return { X, y, weight, folds, classes: encoded.classes, featurizer, guardrails, unlabeledRows: table.rows - trainRows };
 }
 
 export function prepareForecasting(table: ColumnarTable, s: ResolvedSettings): Prepared {

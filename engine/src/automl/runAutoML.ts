@@ -80,6 +80,8 @@ export async function runAutoML(a: AutoMLRunArgs): Promise<AutoMLRunResult> {
       `validation ${describeValidation(settings, folds)}, up to ${settings.iterations} iterations` +
       `${settings.experimentTimeoutMs ? `, budget ${(settings.experimentTimeoutMs / 60_000).toFixed(2)} min` : ''}, ${concurrency} worker${concurrency > 1 ? 's' : ''}`,
   );
+  const unlabeled = prepared.unlabeledRows ?? 0;
+  if (unlabeled > 0) a.log(`rows without a label: ${unlabeled} of the ${a.training.rows} training rows have no value in '${settings.label}' and are left out of training (as Azure does)`);
   for (const g of prepared.guardrails) a.log(`guardrail ${g.status.padEnd(7)} ${g.name}: ${g.description}`);
   if (held.test) a.log(`test set: ${held.test.source === 'test_data' ? `the test_data input (${held.test.table.rows} rows)` : `${held.test.table.rows} rows held out (test_data_size ${held.test.fraction})`}, scored once after the search`);
 
