@@ -31,6 +31,7 @@ export async function writeTableFile(table: ColumnarTable, file: string): Promis
   throw new WeirError('BAD_INPUT', `cannot write ${file}: give an output file ending in .csv or .parquet`);
 }
 
+/** A table as CSV: dates as the file wrote them (YYYY-MM-DD), timestamps in ISO 8601 UTC, booleans as true/false, missing cells empty. */
 export function toCsv(table: ColumnarTable): string {
   const lines = [table.columns.map((c) => csvCell(c.name)).join(',')];
   for (let i = 0; i < table.rows; i++) {
@@ -39,7 +40,8 @@ export function toCsv(table: ColumnarTable): string {
         .map((c) => {
           const v = c.values[i];
           if (v === null || (typeof v === 'number' && Number.isNaN(v))) return '';
-          if (c.type === 'datetime') return new Date(v as number).toISOString();
+          // A DATE column is written as the file had it (`1958-03-01`), not as midnight UTC (`1958-03-01T00:00:00.000Z`).
+          if (c.type === 'datetime') return c.duckType === 'DATE' ? new Date(v as number).toISOString().slice(0, 10) : new Date(v as number).toISOString();
           if (c.type === 'boolean') return v ? 'true' : 'false';
           return typeof v === 'number' ? String(v) : csvCell(v);
         })
