@@ -93,7 +93,18 @@ import { args, devDataDir, flag, repoRoot } from './benchFlags';
  * from a YYYYMMDD integer date), racd_docvis (`docvis`, a count, 3.6k rows) and racd_any (the same
  * as yes/no), griliches (`lw`, a log wage, from a Stata file).
  *
- * Flags: `--set=dev|proxy|vega|statsmodels|more|unseen2|unseen3|all` (default dev), `--tables=titanic,digits` (names above, from any
+ * `unseen4` (stop 27: a new user's tables, never run before, from packages already on the machine):
+ * from vega-datasets countries_life (`life_expect` regression, 620 rows: country, year, fertility,
+ * the next period's values and a `_comment` text in one row) and sp500_volume (`volume` regression,
+ * 5.1k trading days from a text date and the day's prices; a label in the billions);
+ * matplotlib's sample Stocks.csv (Debian python3-matplotlib-data: `^GSPC` regression from ten
+ * prices and a date, 525 months, a `#` comment first line, blanks before listings); and eight
+ * tables written by bench/automl_quality_tables.py (its docstring gives their origin): kr_vs_kp
+ * (binary, 36 text-coded columns), medpar_los / medpar_type (a count / binary admission type),
+ * sunspots (from the year alone), cancer_counties, windvectors_dir (25 direction classes written as
+ * numbers) / windvectors_speed, co2_monthly (from a text date alone).
+ *
+ * Flags: `--set=dev|proxy|vega|statsmodels|more|unseen2|unseen3|unseen4|all` (default dev), `--tables=titanic,digits` (names above, from any
  * set; overrides `--set`), `--budgets=1,0.2` (minutes; the first is judged against every peer,
  * the others against HGB), `--peer-seconds=60`, `--seed=0` (one split seed) or `--seeds=0,1,2`
  * (every table on each split seed: each seed's lines, then per table the mean over seeds of
@@ -110,7 +121,7 @@ interface BenchTable {
   file: string;
   label: string;
   task: 'classification' | 'regression';
-  set: 'dev' | 'proxy' | 'vega' | 'statsmodels' | 'more' | 'unseen2' | 'unseen3';
+  set: 'dev' | 'proxy' | 'vega' | 'statsmodels' | 'more' | 'unseen2' | 'unseen3' | 'unseen4';
 }
 
 const vegaData = path.join(root, 'node_modules', 'vega-datasets', 'data');
@@ -148,6 +159,10 @@ const tables = (): BenchTable[] => [
   { name: 'health_income', file: path.join(vegaData, 'gapminder-health-income.csv'), label: 'region', task: 'classification', set: 'unseen2' },
   { name: 'species_habitat', file: path.join(vegaData, 'species.csv'), label: 'habitat_yearround_pct', task: 'regression', set: 'unseen3' },
   { name: 'github_hourly', file: path.join(vegaData, 'github.csv'), label: 'count', task: 'regression', set: 'unseen3' },
+  { name: 'countries_life', file: path.join(vegaData, 'countries.json'), label: 'life_expect', task: 'regression', set: 'unseen4' },
+  { name: 'sp500_volume', file: path.join(vegaData, 'sp500-2000.csv'), label: 'volume', task: 'regression', set: 'unseen4' },
+  // Debian's python3-matplotlib-data (absent: skipped); its first line is a `# Data source` comment.
+  { name: 'stocks_gspc', file: '/usr/share/matplotlib/mpl-data/sample_data/Stocks.csv', label: '^GSPC', task: 'regression', set: 'unseen4' },
 ];
 
 /** Proxy tables bench/automl_quality_tables.py writes from Debian's python3-sklearn (label and task come back from it). */
@@ -158,11 +173,13 @@ const statsmodelsTables = ['fair_affairs', 'fair_any', 'randhie', 'anes96_pid', 
 const unseenStatsmodelsTables = ['star98', 'grunfeld', 'engel', 'fertility'];
 /** The unseen3 set's tables statsmodels ships (most copied as published), written by the same script. */
 const unseen3StatsmodelsTables = ['autos', 'epil', 'dietox', 'framing', 'ologit_ucla', 'fair_pt', 'co2_weekly', 'racd_docvis', 'racd_any', 'griliches'];
+/** The unseen4 set's tables written by the same script: sklearn's OpenML test cache, statsmodels, and vega-datasets tables with a column dropped. */
+const unseen4PythonTables = ['kr_vs_kp', 'medpar_los', 'medpar_type', 'sunspots', 'cancer_counties', 'windvectors_dir', 'windvectors_speed', 'co2_monthly'];
 
 const wanted = flag('tables')?.split(',').filter(Boolean);
 const set = flag('set') ?? 'dev';
-if (!['dev', 'proxy', 'vega', 'statsmodels', 'more', 'unseen2', 'unseen3', 'all'].includes(set))
-  throw new Error(`--set=${set}: give dev, proxy, vega, statsmodels, more, unseen2, unseen3 or all`);
+if (!['dev', 'proxy', 'vega', 'statsmodels', 'more', 'unseen2', 'unseen3', 'unseen4', 'all'].includes(set))
+  throw new Error(`--set=${set}: give dev, proxy, vega, statsmodels, more, unseen2, unseen3, unseen4 or all`);
 const budgets = (flag('budgets') ?? '1,0.2').split(',').map(Number).filter((b) => b > 0);
 const peerSeconds = Number(flag('peer-seconds') ?? 60);
 const seeds = (flag('seeds') ?? flag('seed') ?? '0').split(',').filter(Boolean).map(Number);
@@ -174,12 +191,12 @@ const weirOnly = args.includes('--weir-only');
 const devData = devDataDir;
 
 /** Writes Python-shipped tables (sklearn's or statsmodels') into `dir`; none (with the reason printed) when Python or the package is absent. */
-function exportPythonTables(names: string[], dir: string, tableSet: 'proxy' | 'statsmodels' | 'unseen2' | 'unseen3'): BenchTable[] {
+function exportPythonTables(names: string[], dir: string, tableSet: 'proxy' | 'statsmodels' | 'unseen2' | 'unseen3' | 'unseen4'): BenchTable[] {
   if (names.length === 0) return [];
   const py = spawnSync(python, [path.join(root, 'bench', 'automl_quality_tables.py'), dir, ...names], { encoding: 'utf8' });
   if (py.error || py.status !== 0) {
     const why = py.error ? `${python} cannot start (${py.error.message})` : py.stderr.trim().split('\n').pop();
-    console.log(`automl-quality: the ${tableSet === 'proxy' ? 'sklearn' : 'statsmodels'} tables (${names.join(', ')}) are skipped: ${why}`);
+    console.log(`automl-quality: the ${tableSet === 'proxy' ? 'sklearn' : tableSet === 'unseen4' ? 'Python-written' : 'statsmodels'} tables (${names.join(', ')}) are skipped: ${why}`);
     return [];
   }
   const described = JSON.parse(py.stdout.trim().split('\n').pop()!) as Omit<BenchTable, 'set'>[];
@@ -341,7 +358,7 @@ async function main(): Promise<void> {
 }
 
 async function measure(exportDir: string): Promise<void> {
-  const known = [...tables().map((t) => t.name), ...sklearnTables, ...statsmodelsTables, ...unseenStatsmodelsTables, ...unseen3StatsmodelsTables];
+  const known = [...tables().map((t) => t.name), ...sklearnTables, ...statsmodelsTables, ...unseenStatsmodelsTables, ...unseen3StatsmodelsTables, ...unseen4PythonTables];
   if (wanted) for (const w of wanted) if (!known.includes(w)) throw new Error(`unknown table '${w}' (have: ${known.join(', ')})`);
   const inSet = (name: string, tableSet: BenchTable['set']): boolean => (wanted ? wanted.includes(name) : set === 'all' || set === tableSet);
   const selected = [
@@ -365,6 +382,11 @@ async function measure(exportDir: string): Promise<void> {
       unseen3StatsmodelsTables.filter((n) => inSet(n, 'unseen3')),
       exportDir,
       'unseen3',
+    ),
+    ...exportPythonTables(
+      unseen4PythonTables.filter((n) => inSet(n, 'unseen4')),
+      exportDir,
+      'unseen4',
     ),
   ];
   if (selected.some((t) => t.set === 'dev' && t.name !== 'titanic') && !existsSync(devData))

@@ -90,6 +90,28 @@ columns, NA for missing, as the package has them):
   a Stata file written as CSV), 758 rows, regression of the log wage `lw` from schooling, IQ,
   KWW score, experience, tenure, region and the 1980 follow-up's columns.
 
+The `unseen4` set (stop 27: tables no one had run Weir on, from packages already on the machine;
+nothing is downloaded):
+- kr_vs_kp: UCI Chess (King-Rook vs King-Pawn), the OpenML table (id 3) scikit-learn's tests
+  cache in sklearn/datasets/tests/data/openml/id_3 (ARFF, gzipped), 3,196 board positions, binary
+  `class` (won/nowin) from 36 text-coded features (f/t, l/g, n/w/b, ...);
+- medpar_los and medpar_type: the 1991 Arizona Medicare MedPar table (Hilbe's COUNT data,
+  genmod/tests/results/stata_medpar1_glm.csv), 3,676 stays: regression of the length of stay
+  `los` (a count, 1-87) from the admission type (text `type1|2`/`type3`) and a DRG-group code;
+  and binary `admitype` from `los` and `codes` (2:1 classes);
+- sunspots: Wolf's yearly sunspot numbers 1700-2008 (datasets/sunspots), 309 rows, regression of
+  `SUNACTIVITY` from `YEAR` alone;
+- cancer_counties: statsmodels datasets/cancer (breast cancer deaths and the population of 301
+  US counties), regression of `cancer` from `population`;
+- windvectors_dir and windvectors_speed: vega-datasets windvectors.csv (node_modules), 4,800
+  grid points over Western Europe: `dirCat` (the wind direction in 15-degree bins, 25 classes
+  written as numbers 0-360, a few with < 50 rows) from longitude, latitude and speed, with the
+  exact direction `dir` dropped (it gives the class away); and `speed` from longitude, latitude
+  and dirCat (dir dropped too);
+- co2_monthly: vega-datasets co2-concentration.csv (Mauna Loa monthly CO2 1958-2020), 741 rows,
+  regression of `CO2` from the text date `Date` (YYYY-MM-DD) alone; the file's `adjusted CO2`
+  (the same series, seasonally adjusted) is dropped.
+
 Usage: python3 automl_quality_tables.py OUTDIR NAME [NAME ...]
 Exits with status 3 and a reason on stderr when pandas, scikit-learn (for the proxy tables) or
 statsmodels (for the statsmodels tables) cannot be imported.
@@ -118,13 +140,18 @@ RAW_UNSEEN3 = {
     "co2_weekly": ("datasets/co2/co2.csv", "co2", "regression"),
 }
 UNSEEN3_TABLES = (*RAW_UNSEEN3, "racd_docvis", "racd_any", "griliches")
-STATSMODELS_TABLES = ("fair_affairs", "fair_any", "randhie", "anes96_pid", "anes96_vote", "modechoice", *RAW_TABLES, *UNSEEN3_TABLES)
+# The `unseen4` set's tables that need statsmodels (the others read sklearn's OpenML cache or vega-datasets).
+UNSEEN4_STATSMODELS = ("medpar_los", "medpar_type", "sunspots", "cancer_counties")
+STATSMODELS_TABLES = ("fair_affairs", "fair_any", "randhie", "anes96_pid", "anes96_vote", "modechoice", *RAW_TABLES, *UNSEEN3_TABLES, *UNSEEN4_STATSMODELS)
+# Tables read from vega-datasets in the repository's node_modules (no Python package needed beyond pandas).
+VEGA_TABLES = ("windvectors_dir", "windvectors_speed", "co2_monthly")
+VEGA_DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "node_modules", "vega-datasets", "data")
 
 try:
     import numpy as np
     import pandas as pd
 
-    if any(n not in STATSMODELS_TABLES for n in sys.argv[2:]):
+    if any(n not in STATSMODELS_TABLES and n not in VEGA_TABLES for n in sys.argv[2:]):
         from sklearn import datasets
     if any(n in STATSMODELS_TABLES for n in sys.argv[2:]):
         import statsmodels.datasets as smd
@@ -253,7 +280,40 @@ def load(name):
     if name == "griliches":
         frame = pd.read_stata(os.path.join(os.path.dirname(smd.__file__), "..", "sandbox", "regression", "tests", "griliches76.dta"))
         return whole(frame), "lw", "regression", "statsmodels sandbox/regression/tests/griliches76.dta (Griliches 1976), as CSV"
+    if name == "kr_vs_kp":
+        return kr_vs_kp(), "class", "classification", "OpenML 3 (UCI kr-vs-kp) from scikit-learn's test cache sklearn/datasets/tests/data/openml/id_3"
+    if name in ("medpar_los", "medpar_type"):
+        frame = pd.read_csv(os.path.join(os.path.dirname(smd.__file__), "..", "genmod", "tests", "results", "stata_medpar1_glm.csv"))
+        label = "los" if name == "medpar_los" else "admitype"
+        return frame, label, "regression" if name == "medpar_los" else "classification", "statsmodels genmod/tests/results/stata_medpar1_glm.csv (MedPar 1991)"
+    if name == "sunspots":
+        return whole(smd.sunspots.load_pandas().data.copy()), "SUNACTIVITY", "regression", "statsmodels datasets.sunspots"
+    if name == "cancer_counties":
+        return whole(smd.cancer.load_pandas().data.copy()), "cancer", "regression", "statsmodels datasets.cancer"
+    if name in ("windvectors_dir", "windvectors_speed"):
+        frame = pd.read_csv(os.path.join(VEGA_DATA, "windvectors.csv")).drop(columns=["dir"])
+        label = "dirCat" if name == "windvectors_dir" else "speed"
+        return frame, label, "classification" if name == "windvectors_dir" else "regression", "vega-datasets windvectors.csv, dir dropped"
+    if name == "co2_monthly":
+        frame = pd.read_csv(os.path.join(VEGA_DATA, "co2-concentration.csv"), dtype=str).drop(columns=["adjusted CO2"])
+        return frame, "CO2", "regression", "vega-datasets co2-concentration.csv, adjusted CO2 dropped"
     raise SystemExit(f"unknown table {name}")
+
+
+def kr_vs_kp():
+    """OpenML's kr-vs-kp ARFF (nominal values only) as a frame of text columns."""
+    import gzip
+    import io
+
+    from scipy.io import arff
+
+    cached = os.path.join(os.path.dirname(datasets.__file__), "tests", "data", "openml", "id_3", "data-v1-dl-3.arff.gz")
+    with gzip.open(cached, "rt") as f:
+        data, _ = arff.loadarff(io.StringIO(f.read()))
+    frame = pd.DataFrame(data)
+    for column in frame.columns:
+        frame[column] = frame[column].str.decode("utf8")
+    return frame
 
 
 def raw(name, out):
