@@ -178,6 +178,45 @@ describe('ingest formats', () => {
     expect(e.location?.line).toBe(3);
   });
 
+  it("skips comment lines above the header (matplotlib's sample Stocks.csv), and keeps a header whose first name is #", async () => {
+    // Stocks.csv's first lines as Debian's python3-matplotlib-data ships them: a `#` comment, the header, blanks before a listing.
+    const stocks = write('stocks.csv', '# Data source: https://finance.yahoo.com\nDate,IBM,AMZN,^GSPC\n1990-01-01,10.97,,329.08\n1990-02-01,11.15,,331.89\n1990-03-01,11.93,4.5,339.94\n');
+    const read = await ingest([stocks]);
+    expect(read.schema.map((c) => c.name)).toEqual(['Date', 'IBM', 'AMZN', '^GSPC']);
+    expect(read.schema.find((c) => c.name === '^GSPC')!.type).toBe('DOUBLE');
+    expect((await previewRows(read.out, { limit: 3 })).rows.map((row) => row.slice(1))).toEqual([
+      [10.97, null, 329.08],
+      [11.15, null, 331.89],
+      [11.93, 4.5, 339.94],
+    ]);
+    // A sql step's `file:` input reads the same columns.
+    const described = await withPrivateDuckDB((c) => describeRelation(c, tableReader(stocks, 'input')), { threads: 1 });
+    expect(described.map((c) => c.name)).toEqual(['Date', 'IBM', 'AMZN', '^GSPC']);
+    // Several comment lines (one with commas and quotes) above R-style row names.
+    const rnames = await ingest([write('commented-r.csv', '# exported by R\n# "a, b" note\n"x","y"\n"1",1,2\n"2",3,4\n')]);
+    expect(rnames.schema.map((c) => c.name)).toEqual(['column0', 'x', 'y']);
+    expect(rnames.rows).toBe(2);
+    // A comment above a `;`-separated file with decimal commas: both dialects at once, in registration and a `file:` input.
+    const euro = write('commented-euro.csv', '# Messwerte\nort;wert\nA;2,6\nB;1,5\n');
+    expect((await ingest([euro])).schema).toEqual([
+      { name: 'ort', type: 'VARCHAR' },
+      { name: 'wert', type: 'DOUBLE' },
+    ]);
+    const euroRead = await withPrivateDuckDB((c) => describeRelation(c, tableReader(euro, 'input')), { threads: 1 });
+    expect(euroRead.map((c) => [c.name, c.type])).toEqual([
+      ['ort', 'VARCHAR'],
+      ['wert', 'DOUBLE'],
+    ]);
+    // `#` naming the first column (a row number) is a header, not a comment.
+    const numbered = await ingest([write('numbered.csv', '#,Name,Attack\n1,Bulbasaur,49\n2,Ivysaur,62\n')]);
+    expect(numbered.schema.map((c) => c.name)).toEqual(['#', 'Name', 'Attack']);
+    expect(numbered.rows).toBe(2);
+    // A ragged row below the comments is named by its line in the file.
+    const e = await ingestError([write('commented-ragged.csv', '# note\na,b\n1,2\n3\n')]);
+    expect(e.message).toBe('row has 1 field, the header has 2');
+    expect(e.location?.line).toBe(4);
+  });
+
   it('reads a JSON array and NDJSON', async () => {
     const penguins = await ingest([path.join(vegaData, 'penguins.json')]);
     expect(penguins.rows).toBe(344);

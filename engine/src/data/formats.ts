@@ -2,7 +2,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { WeirError } from '../errors';
 import { sqlString } from './duckdb';
-import { decimalCommaDialect, rowNamesDialect, spaceDialect } from './inspectDelimited';
+import { commentDialect, decimalCommaDialect, rowNamesDialect, spaceDialect } from './inspectDelimited';
 
 /**
  * The one table of file formats Weir reads, by file name extension. Dataset registration,
@@ -70,9 +70,13 @@ export function readerFor(file: string, entry: FormatEntry, what: string): strin
       // Numbers with a decimal comma (`;`-separated, `156,7`): DuckDB's sniffer never guesses the decimal separator.
       const comma = plain ? decimalCommaDialect(file) : undefined;
       const decimal = comma ? `, decimal_separator = ','` : '';
+      // Comment lines above the header (matplotlib's Stocks.csv): DuckDB's sniffer would take the first for a one-column header.
+      const commented = plain ? commentDialect(file) : undefined;
+      const skip = commented ? `, skip = ${commented.skip}` : '';
       if (rowNames)
-        return `read_csv(${p}, delim = ${sqlString(rowNames.delimiter)}, quote = ${sqlString(rowNames.quote)}, escape = ${sqlString(rowNames.quote)}, header = false, skip = 1, names = [${rowNames.names.map(sqlString).join(', ')}]${decimal})`;
-      if (comma) return `read_csv(${p}, delim = ${sqlString(comma.delimiter)}, quote = ${sqlString(comma.quote)}, escape = ${sqlString(comma.quote)}, header = true${decimal})`;
+        return `read_csv(${p}, delim = ${sqlString(rowNames.delimiter)}, quote = ${sqlString(rowNames.quote)}, escape = ${sqlString(rowNames.quote)}, header = false, skip = ${1 + rowNames.skip}, names = [${rowNames.names.map(sqlString).join(', ')}]${decimal})`;
+      if (comma) return `read_csv(${p}, delim = ${sqlString(comma.delimiter)}, quote = ${sqlString(comma.quote)}, escape = ${sqlString(comma.quote)}, header = true${skip}${decimal})`;
+      if (commented) return `read_csv(${p}, delim = ${sqlString(commented.delimiter)}, quote = ${sqlString(commented.quote)}, escape = ${sqlString(commented.quote)}, header = true${skip})`;
       return `read_csv(${p})`;
     }
     case 'json':

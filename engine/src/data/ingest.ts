@@ -176,8 +176,9 @@ async function attachCsv(connection: DuckDBConnection, source: SourceFile, id: s
   const gzip = /\.gz$/i.test(source.formatHint);
   const head = await inspectDelimitedHead(source.file, source.display, { delimiter: options.delimiter, gzip, encoding, bytes: CHECKED_HEAD_BYTES });
   // A header one field short (R's row names first): the header line is skipped and its names given.
+  // Comment lines above the header (`# Data source: …`) are skipped too.
   const names = head.rowNamesHeader;
-  const header = names ? 'header=false, skip=1' : 'header=true';
+  const header = names ? `header=false, skip=${1 + head.skip}` : `header=true${head.skip ? `, skip=${head.skip}` : ''}`;
   // Numbers written with a decimal comma (`;`-separated, `156,7`: R's write.csv2, European Excel) are typed DOUBLE.
   const decimal = head.decimalComma ? ", decimal_separator=','" : '';
   const dialect = `delim=${sqlString(head.delimiter)}, quote=${sqlString(head.quote)}, escape=${sqlString(head.quote)}, ${header}${decimal}${gzip ? ", compression='gzip'" : ''}${encoding === 'utf-8' ? '' : `, encoding=${sqlString(encoding)}`}`;

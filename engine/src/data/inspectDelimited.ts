@@ -23,6 +23,13 @@ import { WeirError } from '../errors';
  * read_csv take the first column as row names there; Weir reads it as a column named as DuckDB
  * names the row-name column `write.csv` heads with `""` (`column0`, `rowNamesColumn`), so the two
  * files read alike. DuckDB's sniffer instead takes the first data row for the header and drops the real one.
+ *
+ * Lines starting with `#` above the header are comments (`commentLines`: matplotlib's sample
+ * Stocks.csv opens with `# Data source: https://finance.yahoo.com`; pandas reads such a file with
+ * `comment='#'`). They are skipped before the header and DuckDB is told to skip them too (`skip`).
+ * A first line starting with `#` that has as many fields as the next line is a header whose
+ * first column is named `#` (a row-number column), and is kept. DuckDB's sniffer took the
+ * comment for a one-column header and every row was ragged.
  */
 export interface DelimitedShape {
   delimiter: string;
@@ -35,6 +42,8 @@ export interface DelimitedShape {
   rowNamesHeader?: string[];
   /** True when the head's numbers have a decimal comma (`decimalCommaIn`). */
   decimalComma?: boolean;
+  /** Comment lines (`#`) above the header, skipped (`commentLines`). */
+  skip: number;
 }
 
 /**
@@ -76,6 +85,45 @@ function splitRecords(text: string, delimiter: string, quote: string, max: numbe
   }
   if (records.length < max && (field !== '' || fields.length > 0)) records.push([...fields, field.trim()]);
   return records;
+}
+
+/** Unquoted occurrences of `delimiter` in one line. */
+function delimitersIn(line: string, delimiter: string): number {
+  let count = 0;
+  let inQuotes = false;
+  for (const ch of line) {
+    if (ch === '"') inQuotes = !inQuotes;
+    else if (!inQuotes && ch === delimiter) count++;
+  }
+  return count;
+}
+
+/** At most this many comment lines are looked for above a header. */
+const MAX_COMMENT_LINES = 100;
+
+/**
+ * The lines starting with `#` above a file's header (comments such as `# Data source: …`, see
+ * above), from its head: 0 when there are none. A `#` line with as many fields (by the delimiter
+ * the lines below it sniff to) as the first line below the comments is a header whose first
+ * name starts with `#`, and so are the lines above it: nothing is skipped then.
+ */
+export function commentLines(head: Buffer): number {
+  const text = head.toString('utf8').replace(/^\uFEFF/, '');
+  const lines = text.split('\n', MAX_COMMENT_LINES + 2).map((l) => l.replace(/\r$/, ''));
+  let count = 0;
+  while (count < lines.length - 1 && count < MAX_COMMENT_LINES && lines[count].startsWith('#')) count++;
+  if (count === 0 || count >= lines.length - 1) return 0;
+  const below = Buffer.from(lines.slice(count).join('\n'));
+  const delimiter = sniffDelimiter(below);
+  const fields = delimitersIn(lines[count], delimiter);
+  return fields > 0 && lines.slice(0, count).every((l) => delimitersIn(l, delimiter) !== fields) ? count : 0;
+}
+
+/** A head without its comment lines (`commentLines`). */
+function afterComments(head: Buffer): Buffer {
+  let at = 0;
+  for (let k = commentLines(head); k > 0; k--) at = head.indexOf(LF, at) + 1;
+  return head.subarray(at);
 }
 
 /** The fields of a file's first record (its header), unquoted: a header's names as DuckDB reads them. */
@@ -205,8 +253,9 @@ function fileHead(file: string): Buffer | undefined {
  * this dialect, and read the columns dataset registration reads.
  */
 export function spaceDialect(file: string): { delimiter: ' '; quote: string } | undefined {
-  const head = fileHead(file);
-  if (!head) return undefined;
+  const whole = fileHead(file);
+  if (!whole) return undefined;
+  const head = afterComments(whole);
   if (sniffDelimiter(head) !== ' ') return undefined;
   return { delimiter: ' ', quote: sniffQuote(head, ' ') };
 }
@@ -218,7 +267,24 @@ export function spaceDialect(file: string): { delimiter: ' '; quote: string } | 
  * reader reports that). The readers that hand a file to DuckDB as it is (`data/formats.ts`) pass
  * it, so a sql step's `file:` input reads the columns dataset registration reads.
  */
-export function rowNamesDialect(file: string): { delimiter: string; quote: string; names: string[] } | undefined {
+export function rowNamesDialect(file: string): { delimiter: string; quote: string; names: string[]; skip: number } | undefined {
+  const scanner = scanHead(file);
+  const names = scanner && scanner.records > 0 ? scanner.rowNamesHeader() : undefined;
+  return scanner && names ? { delimiter: scanner.delimiter ?? ',', quote: scanner.quote ?? '"', names, skip: scanner.skip } : undefined;
+}
+
+/**
+ * The dialect of a plain delimited file with comment lines above its header (`commentLines`),
+ * read from its head: the lines for DuckDB to skip. Undefined for a file without them (and one
+ * whose head does not pass the check). Passed by the same readers as `rowNamesDialect`.
+ */
+export function commentDialect(file: string): { delimiter: string; quote: string; skip: number } | undefined {
+  const scanner = scanHead(file);
+  return scanner && scanner.skip > 0 ? { delimiter: scanner.delimiter ?? ',', quote: scanner.quote ?? '"', skip: scanner.skip } : undefined;
+}
+
+/** The check over a plain file's first 64 KiB (whole records only), or undefined when it fails or the file cannot be read. */
+function scanHead(file: string): RecordScanner | undefined {
   const head = fileHead(file);
   if (!head) return undefined;
   // Whole records only: a head cut mid-file ends before its last line feed.
@@ -226,8 +292,7 @@ export function rowNamesDialect(file: string): { delimiter: string; quote: strin
   const scanner = new RecordScanner(file, {});
   try {
     scanner.feed(head.subarray(0, end));
-    const names = scanner.records > 0 ? scanner.rowNamesHeader() : undefined;
-    return names ? { delimiter: scanner.delimiter ?? ',', quote: scanner.quote ?? '"', names } : undefined;
+    return scanner;
   } catch {
     return undefined;
   }
@@ -240,8 +305,9 @@ export function rowNamesDialect(file: string): { delimiter: string; quote: strin
  * columns dataset registration types.
  */
 export function decimalCommaDialect(file: string): { delimiter: string; quote: string } | undefined {
-  const head = fileHead(file);
-  if (!head) return undefined;
+  const whole = fileHead(file);
+  if (!whole) return undefined;
+  const head = afterComments(whole);
   const delimiter = sniffDelimiter(head);
   const quote = sniffQuote(head, delimiter);
   return decimalCommaIn(head, delimiter, quote) ? { delimiter, quote } : undefined;
@@ -289,6 +355,10 @@ class RecordScanner {
   records = 0;
   /** True once the first data record had one field more than the header (R's row names, see above). */
   rowNames = false;
+  /** Comment lines above the header (`commentLines`), decided from the first chunk. */
+  skip = 0;
+  /** Comment lines still to pass over. */
+  private toSkip = -1;
   /** The file's first bytes, for the header's names. */
   private head: Buffer | undefined;
   sawAnyByte = false;
@@ -352,6 +422,22 @@ class RecordScanner {
   }
 
   feed(chunk: Buffer): void {
+    if (chunk.length === 0) return;
+    if (this.toSkip < 0) this.skip = this.toSkip = commentLines(chunk.subarray(0, 65536));
+    // Comment lines above the header are passed over whole (their quotes and delimiters are not fields).
+    while (this.toSkip > 0 && chunk.length > 0) {
+      const lf = chunk.indexOf(LF);
+      if (lf < 0) {
+        this.chunkStart += chunk.length;
+        return;
+      }
+      this.toSkip -= 1;
+      this.line += 1;
+      this.recordLine = this.line;
+      this.chunkStart += lf + 1;
+      this.lineStart = this.chunkStart;
+      chunk = chunk.subarray(lf + 1);
+    }
     if (chunk.length === 0) return;
     this.head ??= Buffer.from(chunk.subarray(0, 65536));
     this.delimiter ??= sniffDelimiter(chunk.subarray(0, 65536));
@@ -424,7 +510,7 @@ class RecordScanner {
     if (this.records === 0) {
       throw new WeirError('BAD_INPUT', `${displayName}: the file has a header but no data rows`, { location: { file: displayName, line: 1, column: 1 } });
     }
-    return { delimiter: this.delimiter ?? ',', quote: this.quote ?? '"', columns: this.shapeColumns(), records: this.records, rowNamesHeader: this.rowNamesHeader(), decimalComma: this.decimalComma() };
+    return { delimiter: this.delimiter ?? ',', quote: this.quote ?? '"', columns: this.shapeColumns(), records: this.records, rowNamesHeader: this.rowNamesHeader(), decimalComma: this.decimalComma(), skip: this.skip };
   }
 
   /** Whether the head's numbers have a decimal comma (`decimalCommaIn`). */
@@ -482,6 +568,8 @@ export interface DelimitedHead {
   rowNamesHeader?: string[];
   /** See `DelimitedShape.decimalComma`. */
   decimalComma?: boolean;
+  /** See `DelimitedShape.skip`. */
+  skip: number;
 }
 
 /**
@@ -511,8 +599,8 @@ export async function inspectDelimitedHead(file: string, displayName: string, op
   } finally {
     input.close();
   }
-  const whole = (shape: DelimitedShape): DelimitedHead => ({ delimiter: shape.delimiter, quote: shape.quote, columns: shape.columns, complete: true, rowNamesHeader: shape.rowNamesHeader, decimalComma: shape.decimalComma });
+  const whole = (shape: DelimitedShape): DelimitedHead => ({ delimiter: shape.delimiter, quote: shape.quote, columns: shape.columns, complete: true, rowNamesHeader: shape.rowNamesHeader, decimalComma: shape.decimalComma, skip: shape.skip });
   if (!truncated) return whole(scanner.finish());
   if (scanner.headerColumns < 0 || scanner.records === 0) return whole(await inspectDelimitedFile(file, displayName, options));
-  return { delimiter: scanner.delimiter ?? ',', quote: scanner.quote ?? '"', columns: scanner.shapeColumns(), complete: false, rowNamesHeader: scanner.rowNamesHeader(), decimalComma: scanner.decimalComma() };
+  return { delimiter: scanner.delimiter ?? ',', quote: scanner.quote ?? '"', columns: scanner.shapeColumns(), complete: false, rowNamesHeader: scanner.rowNamesHeader(), decimalComma: scanner.decimalComma(), skip: scanner.skip };
 }
