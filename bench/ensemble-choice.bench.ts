@@ -41,7 +41,8 @@ import { ensembleTestPrediction, metricOf, replayEnsembles, replayedTrial } from
  * spam, soybean, letter, diamonds, life are read from `--data=DIR`, default
  * ../shared/data/automl-dev, and skipped with a note when absent; penguins and cars come from
  * vega-datasets; breast_cancer, digits, wine, iris, diabetes, boston are written from Debian's
- * python3-sklearn by bench/automl_quality_tables.py, as automl-quality's proxy set),
+ * python3-sklearn by bench/automl_quality_tables.py, as automl-quality's proxy set, and
+ * fair_affairs, randhie from Debian's python3-statsmodels the same way),
  * `--seeds=0,1,2`, `--budget=1` (minutes), `--dir=DIR`.
  */
 const root = repoRoot;
@@ -130,8 +131,8 @@ async function runOne(name: string, seed: number, budget: number): Promise<void>
   }
 }
 
-/** breast_cancer, digits, wine, iris, diabetes, boston: written from Debian's sklearn by bench/automl_quality_tables.py. */
-const sklearnTables = ['breast_cancer', 'digits', 'wine', 'iris', 'diabetes', 'boston'];
+/** breast_cancer, digits, wine, iris, diabetes, boston (Debian's sklearn), fair_affairs, randhie (its statsmodels): written by bench/automl_quality_tables.py. */
+const sklearnTables = ['breast_cancer', 'digits', 'wine', 'iris', 'diabetes', 'boston', 'fair_affairs', 'randhie'];
 
 function exportSklearn(names: string[]): void {
   const wanted = names.filter((n) => sklearnTables.includes(n));
