@@ -125,6 +125,23 @@ describe('ingest formats', () => {
     expect(late.rows).toBe(30_001);
   });
 
+  it("reads a file with no header row (UCI's adult.data) with DuckDB's column names, and keeps a header of years", async () => {
+    const adult = write('adult.data', '39, State-gov, 77516, Bachelors, <=50K\n50, Self-emp, 83311, Bachelors, <=50K\n38, Private, 215646, HS-grad, >50K\n');
+    const notes: string[] = [];
+    const read = await ingestSources([adult], path.join(work, 'adult.parquet'), { tmpDir: work, cwd: work, onProgress: (m) => notes.push(m) });
+    expect(read.schema.map((c) => c.name)).toEqual(['column0', 'column1', 'column2', 'column3', 'column4']);
+    expect(read.rows).toBe(3);
+    expect(notes).toContain(`${adult}: no header row (its first row is data like the rest), so its columns are named column0 to column4`);
+    // A sql step's `file:` input reads the same columns.
+    const described = await withPrivateDuckDB((c) => describeRelation(c, tableReader(adult, 'input')), { threads: 1 });
+    expect(described.map((c) => c.name)).toEqual(['column0', 'column1', 'column2', 'column3', 'column4']);
+    // Numbers under a header of years: DuckDB's sniffer calls it headerless; `country` occurs once, so it is a header.
+    const years = write('years.csv', 'country,1990,1991\nA,1,2\nB,3,4\n');
+    expect((await ingest([years])).schema.map((c) => c.name)).toEqual(['country', '1990', '1991']);
+    const yearsInput = await withPrivateDuckDB((c) => describeRelation(c, tableReader(years, 'input')), { threads: 1 });
+    expect(yearsInput.map((c) => c.name)).toEqual(['country', '1990', '1991']);
+  });
+
   it("reads numbers written with a decimal comma (`;`-separated, R's write.csv2, European Excel) as numbers", async () => {
     // The shape of UCI's Air Quality table: `;` between fields, `2,6` a number, a time with dots, empty trailing fields.
     const text = 'Date;Time;CO(GT);T;RH;Station;;\n10/03/2004;18.00.00;2,6;13,6;48,9;Nord;;\n10/03/2004;19.00.00;2;13,3;-200;Süd;;\n11/03/2004;20.00.00;;11,9;54,0;Nord;;\n';

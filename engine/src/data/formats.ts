@@ -2,7 +2,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { WeirError } from '../errors';
 import { sqlString } from './duckdb';
-import { commentDialect, decimalCommaDialect, rowNamesDialect, spaceDialect } from './inspectDelimited';
+import { commentDialect, decimalCommaDialect, headerlessFile, rowNamesDialect, spaceDialect } from './inspectDelimited';
 
 /**
  * The one table of file formats Weir reads, by file name extension. Dataset registration,
@@ -23,6 +23,8 @@ export interface FormatEntry {
 export const FORMATS: Readonly<Record<string, FormatEntry>> = {
   '.csv': { format: 'csv' },
   '.txt': { format: 'csv' },
+  // The UCI repository's tables (adult.data, iris.data) are delimited text, most without a header row.
+  '.data': { format: 'csv' },
   '.tsv': { format: 'csv', delimiter: '\t' },
   '.tab': { format: 'csv', delimiter: '\t' },
   '.parquet': { format: 'parquet' },
@@ -75,9 +77,11 @@ export function readerFor(file: string, entry: FormatEntry, what: string): strin
       const skip = commented ? `, skip = ${commented.skip}` : '';
       if (rowNames)
         return `read_csv(${p}, delim = ${sqlString(rowNames.delimiter)}, quote = ${sqlString(rowNames.quote)}, escape = ${sqlString(rowNames.quote)}, header = false, skip = ${1 + rowNames.skip}, names = [${rowNames.names.map(sqlString).join(', ')}]${decimal})`;
-      if (comma) return `read_csv(${p}, delim = ${sqlString(comma.delimiter)}, quote = ${sqlString(comma.quote)}, escape = ${sqlString(comma.quote)}, header = true${skip}${decimal})`;
-      if (commented) return `read_csv(${p}, delim = ${sqlString(commented.delimiter)}, quote = ${sqlString(commented.quote)}, escape = ${sqlString(commented.quote)}, header = true${skip})`;
-      return `read_csv(${p})`;
+      if (commented) return `read_csv(${p}, delim = ${sqlString(commented.delimiter)}, quote = ${sqlString(commented.quote)}, escape = ${sqlString(commented.quote)}, header = true${skip}${decimal})`;
+      // No header row (UCI's adult.data), or one DuckDB's sniffer would take for data (`country,1990,1991`): said outright, as registration reads it.
+      const header = plain ? `, header = ${headerlessFile(file) ? 'false' : 'true'}` : '';
+      if (comma) return `read_csv(${p}, delim = ${sqlString(comma.delimiter)}, quote = ${sqlString(comma.quote)}, escape = ${sqlString(comma.quote)}${header}${decimal})`;
+      return `read_csv(${p}${header})`;
     }
     case 'json':
       return entry.newlineDelimited ? `read_json_auto(${p}, format = 'newline_delimited')` : `read_json_auto(${p})`;

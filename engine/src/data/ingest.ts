@@ -118,7 +118,7 @@ const CHECKED_HEAD_BYTES = 1 << 20;
  * time it is used (counting, describing, copying), which for a 100 MB file cost seconds each.
  * Returns `checked: false` for a CSV whose rows past its head only DuckDB's reader checks.
  */
-async function attachSource(connection: DuckDBConnection, source: SourceFile, table: string, sniffAllRows: boolean, encoding: TextEncoding = 'utf-8'): Promise<{ schema: ColumnSchema[]; checked: boolean }> {
+async function attachSource(connection: DuckDBConnection, source: SourceFile, table: string, sniffAllRows: boolean, encoding: TextEncoding = 'utf-8', onProgress?: (message: string) => void): Promise<{ schema: ColumnSchema[]; checked: boolean }> {
   const stat = await fsp.stat(source.file);
   if (stat.size === 0) throw new WeirError('BAD_INPUT', `${source.display}: the file is empty`, { hint: 'Give a file with a header row and data.' });
   const { format, delimiter } = await detectFormat(source.file, source.formatHint);
@@ -129,7 +129,7 @@ async function attachSource(connection: DuckDBConnection, source: SourceFile, ta
     if (format === 'arrow') {
       if ((await loadArrowIntoTable(connection, source.file, source.display, table)) === 0) throw noRows();
     } else if (format === 'csv') {
-      checked = await attachCsv(connection, source, id, { delimiter, sniffAllRows, encoding });
+      checked = await attachCsv(connection, source, id, { delimiter, sniffAllRows, encoding, onProgress });
     } else if (format === 'parquet') {
       await connection.run(`CREATE VIEW ${id} AS SELECT * FROM read_parquet(${sqlString(source.file)})`);
       // Parquet row counts come from the footer, so this does not read the data.
@@ -171,14 +171,15 @@ async function scalarJsonAsText(connection: DuckDBConnection, table: string): Pr
  * the copy fails and ingestSources sniffs again over every row (`sniffAllRows`). Returns
  * whether the whole file was checked.
  */
-async function attachCsv(connection: DuckDBConnection, source: SourceFile, id: string, options: { delimiter?: string; sniffAllRows: boolean; encoding: TextEncoding }): Promise<boolean> {
-  const { encoding } = options;
+async function attachCsv(connection: DuckDBConnection, source: SourceFile, id: string, options: { delimiter?: string; sniffAllRows: boolean; encoding: TextEncoding; onProgress?: (message: string) => void }): Promise<boolean> {
+  const { encoding, onProgress } = options;
   const gzip = /\.gz$/i.test(source.formatHint);
   const head = await inspectDelimitedHead(source.file, source.display, { delimiter: options.delimiter, gzip, encoding, bytes: CHECKED_HEAD_BYTES });
   // A header one field short (R's row names first): the header line is skipped and its names given.
   // Comment lines above the header (`# Data source: …`) are skipped too.
   const names = head.rowNamesHeader;
-  const header = names ? `header=false, skip=${1 + head.skip}` : `header=true${head.skip ? `, skip=${head.skip}` : ''}`;
+  // No header row (UCI's adult.data): the first row is data, and DuckDB names the columns column0, ….
+  const header = names ? `header=false, skip=${1 + head.skip}` : head.headerless ? 'header=false' : `header=true${head.skip ? `, skip=${head.skip}` : ''}`;
   // Numbers written with a decimal comma (`;`-separated, `156,7`: R's write.csv2, European Excel) are typed DOUBLE.
   const decimal = head.decimalComma ? ", decimal_separator=','" : '';
   const dialect = `delim=${sqlString(head.delimiter)}, quote=${sqlString(head.quote)}, escape=${sqlString(head.quote)}, ${header}${decimal}${gzip ? ", compression='gzip'" : ''}${encoding === 'utf-8' ? '' : `, encoding=${sqlString(encoding)}`}`;
@@ -196,6 +197,7 @@ async function attachCsv(connection: DuckDBConnection, source: SourceFile, id: s
   }
   const formats = await sniffedTimeFormats(connection, sniffed, `${sqlString(source.file)}, ${dialect}${named}${options.sniffAllRows ? ', sample_size=-1' : ''}`);
   const reader = (schema: ColumnSchema[]) => `read_csv(${sqlString(source.file)}, ${dialect}${formats}, auto_detect=false, strict_mode=true, columns={${schema.map((c) => `${sqlString(c.name)}: ${sqlString(c.type)}`).join(', ')}})`;
+  if (head.headerless && !options.sniffAllRows) onProgress?.(`${source.display}: no header row (its first row is data like the rest), so its columns are named ${sniffed[0]?.name ?? 'column0'} to ${sniffed.at(-1)?.name ?? 'column0'}`);
   const schema = await keepTextBooleans(connection, sniffed, reader);
   await connection.run(`CREATE VIEW ${id} AS SELECT * FROM ${reader(schema)}`);
   return head.complete;
@@ -297,7 +299,7 @@ async function ingestOnce(sources: string[], outParquet: string, options: Ingest
         const name = `${prefix}_${i}`;
         options.onProgress?.(`reading ${f.display}`);
         created.push(name);
-        const { schema, checked } = await attachSource(connection, f, name, sniffAllRows, options.encoding);
+        const { schema, checked } = await attachSource(connection, f, name, sniffAllRows, options.encoding, options.onProgress);
         if (!checked) unchecked.push(f);
         if (schemas.length > 0) {
           const mismatch = schemaMismatch(files[0], schemas[0], f, schema);

@@ -44,6 +44,8 @@ export interface DelimitedShape {
   decimalComma?: boolean;
   /** Comment lines (`#`) above the header, skipped (`commentLines`). */
   skip: number;
+  /** True when the file has no header row (`headerlessIn`): DuckDB names its columns column0, …. */
+  headerless?: boolean;
 }
 
 /**
@@ -298,6 +300,50 @@ function scanHead(file: string): RecordScanner | undefined {
   }
 }
 
+const NUMBER = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
+
+/**
+ * Whether a delimited file has no header row, its first record being data like the rest (UCI's
+ * `adult.data`: `39, State-gov, 77516, Bachelors, …`; `iris.data`), judged on the head's records
+ * (up to 1,000): every field of the first record could be a value of its column (a number in a
+ * column of numbers; anything in a column of text), and either no column is text or some text
+ * column's first value recurs below it (a category, as ` State-gov` does). DuckDB's sniffer
+ * also calls `country,1990,1991` over `A,1,2` headerless; here `country` occurs once, so that
+ * file keeps its header. A file Weir reads with a header gets one (`header=true`), as before.
+ */
+function headerlessIn(head: Buffer, delimiter: string, quote: string): boolean {
+  const text = head.toString('utf8').replace(/^\uFEFF/, '');
+  const whole = head.length >= HEAD_BYTES ? text.slice(0, text.lastIndexOf('\n') + 1) : text;
+  const [first, ...rows] = splitRecords(whole, delimiter, quote, 1001);
+  if (!first || rows.length === 0 || rows.some((r) => r.length !== first.length)) return false;
+  const isNumber = (v: string) => NUMBER.test(v) || DECIMAL_COMMA.test(v);
+  let textColumns = 0;
+  let recurs = false;
+  for (let j = 0; j < first.length; j++) {
+    const values = rows.map((r) => r[j]).filter((v) => v !== '');
+    const numeric = values.length > 0 && values.every(isNumber);
+    if (numeric) {
+      if (first[j] !== '' && !isNumber(first[j])) return false;
+    } else {
+      textColumns += 1;
+      if (first[j] !== '' && values.includes(first[j])) recurs = true;
+    }
+  }
+  return textColumns === 0 || recurs;
+}
+
+/**
+ * Whether a plain (uncompressed) delimited file has no header row (`headerlessIn`), read from
+ * its head. The readers that hand a file to DuckDB as it is (`data/formats.ts`) say so, so a sql
+ * step's `file:` input names the columns dataset registration names (`column0`, …).
+ */
+export function headerlessFile(file: string): boolean {
+  const head = fileHead(file);
+  if (!head) return false;
+  const delimiter = sniffDelimiter(head);
+  return headerlessIn(head, delimiter, sniffQuote(head, delimiter));
+}
+
 /**
  * The dialect of a plain (uncompressed) delimited file whose numbers have a decimal comma (see
  * `decimalCommaIn`), read from its head, or undefined for any other file. The readers that hand
@@ -510,7 +556,12 @@ class RecordScanner {
     if (this.records === 0) {
       throw new WeirError('BAD_INPUT', `${displayName}: the file has a header but no data rows`, { location: { file: displayName, line: 1, column: 1 } });
     }
-    return { delimiter: this.delimiter ?? ',', quote: this.quote ?? '"', columns: this.shapeColumns(), records: this.records, rowNamesHeader: this.rowNamesHeader(), decimalComma: this.decimalComma(), skip: this.skip };
+    return { delimiter: this.delimiter ?? ',', quote: this.quote ?? '"', columns: this.shapeColumns(), records: this.records, rowNamesHeader: this.rowNamesHeader(), decimalComma: this.decimalComma(), skip: this.skip, headerless: this.headerless() };
+  }
+
+  /** Whether the file has no header row (`headerlessIn`; never with R's row names or comment lines above a header). */
+  headerless(): boolean {
+    return !this.rowNames && this.skip === 0 && this.head ? headerlessIn(this.head, this.delimiter ?? ',', this.quote ?? '"') : false;
   }
 
   /** Whether the head's numbers have a decimal comma (`decimalCommaIn`). */
@@ -570,6 +621,8 @@ export interface DelimitedHead {
   decimalComma?: boolean;
   /** See `DelimitedShape.skip`. */
   skip: number;
+  /** See `DelimitedShape.headerless`. */
+  headerless?: boolean;
 }
 
 /**
@@ -599,8 +652,8 @@ export async function inspectDelimitedHead(file: string, displayName: string, op
   } finally {
     input.close();
   }
-  const whole = (shape: DelimitedShape): DelimitedHead => ({ delimiter: shape.delimiter, quote: shape.quote, columns: shape.columns, complete: true, rowNamesHeader: shape.rowNamesHeader, decimalComma: shape.decimalComma, skip: shape.skip });
+  const whole = (shape: DelimitedShape): DelimitedHead => ({ delimiter: shape.delimiter, quote: shape.quote, columns: shape.columns, complete: true, rowNamesHeader: shape.rowNamesHeader, decimalComma: shape.decimalComma, skip: shape.skip, headerless: shape.headerless });
   if (!truncated) return whole(scanner.finish());
   if (scanner.headerColumns < 0 || scanner.records === 0) return whole(await inspectDelimitedFile(file, displayName, options));
-  return { delimiter: scanner.delimiter ?? ',', quote: scanner.quote ?? '"', columns: scanner.shapeColumns(), complete: false, rowNamesHeader: scanner.rowNamesHeader(), decimalComma: scanner.decimalComma(), skip: scanner.skip };
+  return { delimiter: scanner.delimiter ?? ',', quote: scanner.quote ?? '"', columns: scanner.shapeColumns(), complete: false, rowNamesHeader: scanner.rowNamesHeader(), decimalComma: scanner.decimalComma(), skip: scanner.skip, headerless: scanner.headerless() };
 }
