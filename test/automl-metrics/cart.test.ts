@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { addForestPredictions, binMatrix, growTree } from '../../engine/src/automl/families/cart';
+import { addForestPredictions, binMatrix, FEW_FEATURES, FEW_FEATURES_BINS, growTree, MAX_BINS } from '../../engine/src/automl/families/cart';
 import { seededRandom } from '../../engine/src/automl/families/random';
 
 describe('CART builder', () => {
@@ -70,5 +70,33 @@ describe('CART builder', () => {
     for (let i = 0; i < n; i++) if (out[i * 3 + yClass[i]] > 0.5) right++;
     expect(right / n).toBeGreaterThan(0.97);
   });
-});
 
+  it('gives a matrix of few features 255 bins a feature, so a lone column of a few hundred values is split value by value', () => {
+    // A yearly series from the year alone (statsmodels' sunspots): 250 distinct years, a label drawn for each.
+    const years = 250;
+    const draw = seededRandom(5);
+    const one = { rows: years, cols: 1, values: Float32Array.from({ length: years }, (_, i) => 1700 + i) };
+    const y = Float32Array.from({ length: years }, () => Math.round(draw() * 100));
+    const few = binMatrix(one, seededRandom(1));
+    expect(few.cuts[0].length).toBe(years - 1);
+    expect(few.slots).toBe(FEW_FEATURES_BINS + 1);
+    expect(Math.max(...few.codes)).toBe(years);
+    // With the same column among more than FEW_FEATURES columns, 64 bins.
+    const wideValues = new Float32Array(years * (FEW_FEATURES + 1));
+    wideValues.set(one.values);
+    const many = binMatrix({ rows: years, cols: FEW_FEATURES + 1, values: wideValues }, seededRandom(1));
+    expect(many.cuts[0].length).toBe(MAX_BINS - 1);
+    expect(many.slots).toBe(MAX_BINS + 1);
+    // A full-depth tree on 255 bins fits every year exactly; on 64 it cannot.
+    const fit = (binned: typeof few, cols: number, values: Float32Array): number => {
+      const tree = growTree(binned, y, new Float64Array(years).fill(1), { numClasses: 0, criterion: 'squared_error', maxDepth: 1000, minSamplesLeaf: 1, maxFeatures: cols, randomSplits: false, rand: seededRandom(2) });
+      const out = new Float64Array(years);
+      addForestPredictions([tree], { rows: years, cols, values }, out, 1, 1);
+      let wrong = 0;
+      for (let i = 0; i < years; i++) if (Math.abs(out[i] - y[i]) > 1e-9) wrong++;
+      return wrong;
+    };
+    expect(fit(few, 1, one.values)).toBe(0);
+    expect(fit(many, FEW_FEATURES + 1, wideValues)).toBeGreaterThan(50);
+  });
+});
