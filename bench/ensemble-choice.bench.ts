@@ -2,9 +2,11 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { bagged, crossFittedBestSingle } from '../engine/src/automl/ensemble/buildEnsembles';
-import { byScore } from '../engine/src/automl/ensemble/candidatePool';
-import { chooseModel } from '../engine/src/automl/ensemble/ensembleTrials';
+import { bagged, crossFittedBestSingle, crossFittedBestSinglePred, ensembleFolds } from '../engine/src/automl/ensemble/buildEnsembles';
+import { gatherPred } from '../engine/src/automl/ensemble/greedySelection';
+import { isHigherBetter } from '../engine/src/automl/metrics/metricCatalog';
+import { byScore, diversePool } from '../engine/src/automl/ensemble/candidatePool';
+import { STACK_MARGIN, STACK_MARGIN_SHARE, chooseModel, pairedFoldSe } from '../engine/src/automl/ensemble/ensembleTrials';
 import { weightedAverage } from '../engine/src/automl/ensemble/greedySelection';
 import { makeEvaluator } from '../engine/src/automl/evaluation/evaluator';
 import { selectRows, splitTestRows } from '../engine/src/automl/evaluation/testSet';
@@ -36,6 +38,14 @@ import { ensembleTestPrediction, metricOf, replayEnsembles, replayedTrial } from
  * StackEnsemble, both averaged, the old choice (highest plain score: voting in-sample), the
  * highest honest score, and the choice now. Prints per run, then the mean test − old choice
  * and runs better/worse over all runs, and per table.
+ *
+ * Also printed per run (stop 27, docs/automl.md "The margin shrunk to 2 standard errors"):
+ * the honest scores and test of stack, voting and the single's pick, the rule before the
+ * standard-error margin (`before`), other margins (`se*`: max(margin, z SE); `seMin*`:
+ * min(margin, z SE)), uniform averages (`top3`, `top5`, each family's best `fam`, 2 best
+ * `fam2`) and voting against stack alone (`vsHon`). Runs saved by repeat-bagging (per-shuffle
+ * predictions) are read with their first shuffle's. Besides the tables below, small
+ * statsmodels tables (framing, ologit_ucla, racd_any, anes96_vote, …) are written by the same script.
  *
  * Flags: `--run` (phase 1 first), `--tables=titanic,churn` (titanic is in the repository; churn,
  * spam, soybean, letter, diamonds, life are read from `--data=DIR`, default
@@ -133,9 +143,12 @@ async function runOne(name: string, seed: number, budget: number): Promise<void>
 
 /** breast_cancer, digits, wine, iris, diabetes, boston (Debian's sklearn), fair_affairs, randhie (its statsmodels): written by bench/automl_quality_tables.py. */
 const sklearnTables = ['breast_cancer', 'digits', 'wine', 'iris', 'diabetes', 'boston', 'fair_affairs', 'randhie'];
+/** Small tables statsmodels ships (automl-quality's statsmodels and unseen3 sets), written by the same script. */
+const statsmodelsTables = ['framing', 'ologit_ucla', 'racd_any', 'anes96_vote', 'anes96_pid', 'modechoice', 'fair_any', 'epil', 'autos', 'dietox'];
+const pythonTables = [...sklearnTables, ...statsmodelsTables];
 
 function exportSklearn(names: string[]): void {
-  const wanted = names.filter((n) => sklearnTables.includes(n));
+  const wanted = names.filter((n) => pythonTables.includes(n));
   if (wanted.length === 0) return;
   const py = spawnSync(python, [path.join(root, 'bench', 'automl_quality_tables.py'), path.join(dir, 'tables'), ...wanted], { encoding: 'utf8' });
   if (py.error || py.status !== 0) {
@@ -177,8 +190,54 @@ async function score(run: SavedRun): Promise<Scores> {
   if (single !== undefined) {
     out.honest = metric(yTest, preds.get(pick([{ t: best, s: single }, ...ensembles.filter((e) => e.honestScore !== undefined).map((e) => ({ t: e.trial, s: e.honestScore! }))]))!);
   }
-  const chosen = chooseModel(run.metric, ensembles, trials, single)?.trial ?? pick(plain);
+  const before = chooseModel(run.metric, ensembles, trials, single)?.trial ?? pick(plain);
+  out.before = metric(yTest, preds.get(before)!);
+  const singlePred0 = await crossFittedBestSinglePred(a);
+  const chosen = chooseModel(run.metric, ensembles, trials, single, { singlePred: singlePred0, pairedSe: pairedFoldSe(a) })?.trial ?? pick(plain);
   out.now = metric(yTest, preds.get(chosen)!);
+  if (voting && stack) out.avg3 = metric(yTest, weightedAverage([preds.get(voting.trial)!, preds.get(stack.trial)!, preds.get(best)!], [1, 1, 1]));
+  // Uniform averages (no weights fitted): the k best trials, and each family's best.
+  const ranked = byScore(run.metric, trials);
+  const avgOf = (ts: TrialResult[]) => metric(yTest, weightedAverage(ts.map((t) => testPred.get(t.iteration)!), ts.map(() => 1)));
+  out.top3 = avgOf(ranked.slice(0, 3));
+  out.top5 = avgOf(ranked.slice(0, 5));
+  const fams = diversePool(run.metric, trials, 1, new Set(trials.map((t) => t.algorithm)).size);
+  out.fam = avgOf(fams);
+  out.fam2 = avgOf(diversePool(run.metric, trials, 2, 2 * fams.length));
+  console.log(`  plain: best ${best.score.toFixed(4)}, fam avg ${a.primaryScore(weightedAverage(fams.map((t) => t.oof!), fams.map(() => 1))).toFixed(4)} (${fams.map((t) => t.algorithm).join(',')})`);
+  // Variants of the choice by paired fold differences of honest predictions.
+  const singleOof = await crossFittedBestSinglePred(a);
+  const honestRows: { name: string; t: TrialResult; oof: Float64Array }[] = [];
+  if (stack) honestRows.push({ name: 'stack', t: stack.trial, oof: stack.trial.oof! });
+  if (voting && voting.honestScore !== undefined) honestRows.push({ name: 'voting', t: voting.trial, oof: voting.trial.oof! });
+  if (singleOof) honestRows.push({ name: 'single', t: best, oof: singleOof });
+  if (stack && honestRows.length === 3) {
+    const sign = isHigherBetter(run.metric) ? 1 : -1;
+    const folds = ensembleFolds(a, 303);
+    const perFold = honestRows.map((h) => folds.map((f) => sign * a.primaryScore(gatherPred(h.oof, run.width, f.valid), f.valid)));
+    const whole = honestRows.map((h) => sign * a.primaryScore(h.oof));
+    const se = (i: number, j: number) => {
+      const d = perFold[i].map((x, f) => x - perFold[j][f]);
+      const m = d.reduce((p, q) => p + q, 0) / d.length;
+      return Math.sqrt(d.reduce((p, q) => p + (q - m) ** 2, 0) / (d.length - 1) / d.length);
+    };
+    const margin = Math.min(STACK_MARGIN, STACK_MARGIN_SHARE * Math.abs((sign > 0 ? 1 : 0) - sign * whole[0]));
+    const top = whole.indexOf(Math.max(...whole));
+    const pickRule = (z: number, withMargin: boolean) => (top === 0 || whole[top] - whole[0] <= Math.max(withMargin ? margin : 0, z * se(top, 0)) ? 0 : top);
+    const test = (i: number) => metric(yTest, preds.get(honestRows[i].t)!);
+    out.se05 = test(pickRule(0.5, true));
+    out.se1 = test(pickRule(1, true));
+    out.se2 = test(pickRule(2, true));
+    out.se1nm = test(pickRule(1, false));
+    // The stack's margin shrunk to z paired standard errors when those are smaller (a clear loss on the folds).
+    const pickMin = (z: number) => (top === 0 || whole[top] - whole[0] <= Math.min(margin, z * se(top, 0)) ? 0 : top);
+    out.seMin1 = test(pickMin(1));
+    out.seMin2 = test(pickMin(2));
+    out.seMin3 = test(pickMin(3));
+    // Highest honest among voting and stack only (no single).
+    out.vsHon = test(whole[1] > whole[0] ? 1 : 0);
+    console.log(`  honest ${honestRows.map((h, i) => `${h.name} ${(sign * whole[i]).toFixed(4)}`).join(', ')}; se(top-stack) ${se(top, 0).toFixed(4)} margin ${margin.toFixed(4)}; test ${honestRows.map((h, i) => `${h.name} ${test(i).toFixed(4)}`).join(', ')}`);
+  }
   return out;
 }
 
@@ -190,12 +249,23 @@ async function main() {
     mkdirSync(path.join(dir, 'tables'), { recursive: true });
     exportSklearn(names);
   }
-  for (const n of names) if (!known[n] && !(sklearnTables.includes(n) && !args.includes('--run'))) throw new Error(`--tables: no table '${n}' (have ${Object.keys(known).join(', ')})`);
+  for (const n of names) if (args.includes('--run') && !known[n]) throw new Error(`--tables: no table '${n}' (have ${Object.keys(known).join(', ')})`);
   if (args.includes('--run')) for (const seed of seeds) for (const name of names) if (known[name]) await runOne(name, seed, Number(flag('budget') ?? 1));
   const runs = readdirSync(dir)
     .filter((f) => f.endsWith('.json'))
     .sort()
     .map((f) => JSON.parse(readFileSync(path.join(dir, f), 'utf8')) as SavedRun)
+    .map((r) => {
+      // repeat-bagging's saved runs hold each trial's predictions per fold shuffle: the run's own is the first.
+      if (!r.trials.some((t) => Array.isArray(t.oof[0]))) return r;
+      const m = metricOf(r);
+      const y = Float64Array.from(r.yEval);
+      const trials = r.trials.map((t) => {
+        const oof = (t.oof as unknown as number[][])[0];
+        return { ...t, oof, test: (t.test as unknown as number[][])[0], score: m(y, Float64Array.from(oof)) };
+      });
+      return { ...r, trials };
+    })
     .filter((r) => names.includes(r.table) && seeds.includes(r.seed) && r.trials.length >= 2);
   if (runs.length === 0) {
     console.log(`ensemble-choice: no saved runs in ${dir} for these tables and seeds (add --run)`);

@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { buildEnsembles, crossFittedBestSingle } from '../../engine/src/automl/ensemble/buildEnsembles';
-import { chooseModel } from '../../engine/src/automl/ensemble/ensembleTrials';
+import { STACK_MARGIN_SE, chooseModel, pairedFoldSe } from '../../engine/src/automl/ensemble/ensembleTrials';
 import type { TrialResult } from '../../engine/src/automl/search/runSearch';
 import { diversePool, keptTrials, wouldKeep } from '../../engine/src/automl/ensemble/candidatePool';
 import { greedyEnsembleSelection, weightedAverage } from '../../engine/src/automl/ensemble/greedySelection';
@@ -258,6 +258,37 @@ describe('honest ensemble scores', () => {
     expect(chooseModel('AUC_weighted', [unscored, near], [best], 0.997)?.why).toMatch(
       /^chosen by the highest honest score \(honest AUC_weighted: StackEnsemble 0\.9960, best single trial #3 XGBoostClassifier 0\.9970; the best single trial's pick cross-fitted over 5 folds of the out-of-fold rows; not weighed: VotingEnsemble \(scored in-sample\)\)$/,
     );
+  });
+
+  it("shrink the stack's margin to 2 standard errors of another row's per-fold lead when that lead is consistent", () => {
+    const { args, y, score } = noisy(60);
+    const rand = mulberry32(5);
+    // Three rows far off in the stack's predictions: a row that gets only those right leads on one or two folds.
+    const noise = Float64Array.from(y, (_, i) => (i < 3 ? 0.3 : 0.25 * (rand() - 0.5)));
+    // The stack's honest predictions; the best single trial's pick closer to the labels on every row
+    // (a lead under 0.01 but the same on every fold), and another row as far ahead by getting three rows right.
+    const stackPred = Float64Array.from(y, (v, i) => v + noise[i]);
+    const closer = Float64Array.from(y, (v, i) => v + 0.9 * noise[i]);
+    const jitter = Float64Array.from(y, (v, i) => (i < 3 ? v : v + noise[i]));
+    const row = (algorithm: string, iteration: number, oof: Float64Array) => ({ ...args.trials[0], algorithm, iteration, score: score(oof), oof });
+    const stack = { trial: row('StackEnsemble', 17, stackPred), spec: { type: 'voting' as const, members: [] }, honestScore: score(stackPred) };
+    const best = row('XGBoostClassifier', 3, closer);
+    const lead = score(closer) - score(stackPred);
+    expect(lead).toBeGreaterThan(0.001);
+    expect(lead).toBeLessThan(0.01);
+    const pairedSe = pairedFoldSe(args);
+    expect(STACK_MARGIN_SE * pairedSe(closer, stackPred)!).toBeLessThan(lead);
+    // Without the predictions the fixed margin keeps the stack; with them the consistent lead wins.
+    expect(chooseModel('r2_score', [stack], [best], score(closer))?.trial).toBe(stack.trial);
+    const chosen = chooseModel('r2_score', [stack], [best], score(closer), { singlePred: closer, pairedSe });
+    expect(chosen?.trial).toBe(best);
+    expect(chosen?.why).toMatch(/^chosen by the highest honest score, ahead of the StackEnsemble by more than [\d.]+ \(2 standard errors of its per-fold lead, below 0\.01\)/);
+    // A lead as large that comes and goes with the rows keeps the stack.
+    const shaky = score(jitter) - score(stackPred);
+    expect(shaky).toBeGreaterThan(0.001);
+    expect(shaky).toBeLessThan(0.01);
+    expect(STACK_MARGIN_SE * pairedSe(jitter, stackPred)!).toBeGreaterThan(shaky);
+    expect(chooseModel('r2_score', [stack], [row('XGBoostClassifier', 4, jitter)], score(jitter), { singlePred: jitter, pairedSe })?.trial).toBe(stack.trial);
   });
 
   it('score the best single trial between the stack and the voting selection, so a deadline that cuts the voting leaves it', async () => {

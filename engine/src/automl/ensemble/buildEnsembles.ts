@@ -278,7 +278,7 @@ async function votingEnsemble(a: EnsembleArgs, plan: VotingPlan, iteration: numb
  * Folds over the out-of-fold rows for scoring an ensemble's fitted choices (stratified for
  * classification): `CROSS_FIT_FOLDS`, fewer on a small table (about 4 rows a fold, at least 2 folds).
  */
-function ensembleFolds(a: EnsembleArgs, salt: number) {
+export function ensembleFolds(a: EnsembleArgs, salt: number) {
   const rows = a.yEval.length;
   const k = stackFolds(rows);
   return a.task === 'classification' ? stratifiedKFold(a.yEval, k, a.seed + salt) : kFold(rows, k, a.seed + salt);
@@ -292,6 +292,12 @@ function ensembleFolds(a: EnsembleArgs, salt: number) {
  * honest scores with. Undefined past the deadline or on more than 20,000 rows.
  */
 export async function crossFittedBestSingle(a: EnsembleArgs): Promise<number | undefined> {
+  const pred = await crossFittedBestSinglePred(a);
+  return pred && a.primaryScore(pred);
+}
+
+/** `crossFittedBestSingle`'s held-out predictions (rows × width), each fold's pick on its held-out rows. */
+export async function crossFittedBestSinglePred(a: EnsembleArgs): Promise<Float64Array | undefined> {
   const usable = usableTrials(a.trials);
   const rows = a.yEval.length;
   if (usable.length === 0 || rows > SELECTION_ROWS) return undefined;
@@ -318,7 +324,7 @@ export async function crossFittedBestSingle(a: EnsembleArgs): Promise<number | u
       for (let c = 0; c < a.width; c++) out[row * a.width + c] = held[j * a.width + c];
     });
   }
-  return a.primaryScore(out);
+  return out;
 }
 
 /** The voting blend's held-out predictions (rows × width): selection on the other folds' rows; undefined past the deadline. */
