@@ -2,7 +2,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { WeirError } from '../errors';
 import { sqlString } from './duckdb';
-import { commentDialect, decimalCommaDialect, headerlessFile, rowNamesDialect, spaceDialect } from './inspectDelimited';
+import { decimalCommaDialect, fileHead, headerlessFile, scannedDialect, spaceDialect } from './inspectDelimited';
 
 /**
  * The one table of file formats Weir reads, by file name extension. Dataset registration,
@@ -65,21 +65,23 @@ export function readerFor(file: string, entry: FormatEntry, what: string): strin
       if (entry.delimiter) return `read_csv(${p}, delim = ${sqlString(entry.delimiter)})`;
       // Separated by single spaces (statsmodels' spector.csv): DuckDB's sniffer never tries a space.
       const plain = !/[*?]/.test(file) && !COMPRESSION.test(file);
-      const spaced = plain ? spaceDialect(file) : undefined;
+      // The file's first 64 KiB, read once for every dialect check below (undefined when unreadable: DuckDB reports that).
+      const head = plain ? fileHead(file) : undefined;
+      const spaced = head && spaceDialect(head);
       if (spaced) return `read_csv(${p}, delim = ' ', quote = ${sqlString(spaced.quote)}, escape = ${sqlString(spaced.quote)}, header = true)`;
       // A header one field short (R's row names first, statsmodels' dietox.csv): DuckDB's sniffer would take the first row for the header.
-      const rowNames = plain ? rowNamesDialect(file) : undefined;
+      const scanned = head && scannedDialect(head, file);
       // Numbers with a decimal comma (`;`-separated, `156,7`): DuckDB's sniffer never guesses the decimal separator.
-      const comma = plain ? decimalCommaDialect(file) : undefined;
+      const comma = head && decimalCommaDialect(head);
       const decimal = comma ? `, decimal_separator = ','` : '';
       // Comment lines above the header (matplotlib's Stocks.csv): DuckDB's sniffer would take the first for a one-column header.
-      const commented = plain ? commentDialect(file) : undefined;
+      const commented = scanned && scanned.skip > 0 ? scanned : undefined;
       const skip = commented ? `, skip = ${commented.skip}` : '';
-      if (rowNames)
-        return `read_csv(${p}, delim = ${sqlString(rowNames.delimiter)}, quote = ${sqlString(rowNames.quote)}, escape = ${sqlString(rowNames.quote)}, header = false, skip = ${1 + rowNames.skip}, names = [${rowNames.names.map(sqlString).join(', ')}]${decimal})`;
+      if (scanned?.names)
+        return `read_csv(${p}, delim = ${sqlString(scanned.delimiter)}, quote = ${sqlString(scanned.quote)}, escape = ${sqlString(scanned.quote)}, header = false, skip = ${1 + scanned.skip}, names = [${scanned.names.map(sqlString).join(', ')}]${decimal})`;
       if (commented) return `read_csv(${p}, delim = ${sqlString(commented.delimiter)}, quote = ${sqlString(commented.quote)}, escape = ${sqlString(commented.quote)}, header = true${skip}${decimal})`;
       // No header row (UCI's adult.data), or one DuckDB's sniffer would take for data (`country,1990,1991`): said outright, as registration reads it.
-      const header = plain ? `, header = ${headerlessFile(file) ? 'false' : 'true'}` : '';
+      const header = head ? `, header = ${headerlessFile(head) ? 'false' : 'true'}` : plain ? ', header = true' : '';
       if (comma) return `read_csv(${p}, delim = ${sqlString(comma.delimiter)}, quote = ${sqlString(comma.quote)}, escape = ${sqlString(comma.quote)}${header}${decimal})`;
       return `read_csv(${p}${header})`;
     }

@@ -233,7 +233,7 @@ function spaceDelimited(head: Buffer): boolean {
 }
 
 /** The first 64 KiB of a file, or undefined when it cannot be read (its reader reports that). */
-function fileHead(file: string): Buffer | undefined {
+export function fileHead(file: string): Buffer | undefined {
   try {
     const fd = fs.openSync(file, 'r');
     try {
@@ -254,41 +254,29 @@ function fileHead(file: string): Buffer | undefined {
  * (a sql step's `file:` input, the checker's and the editor's schemas: `data/formats.ts`) pass
  * this dialect, and read the columns dataset registration reads.
  */
-export function spaceDialect(file: string): { delimiter: ' '; quote: string } | undefined {
-  const whole = fileHead(file);
-  if (!whole) return undefined;
+export function spaceDialect(whole: Buffer): { delimiter: ' '; quote: string } | undefined {
   const head = afterComments(whole);
   if (sniffDelimiter(head) !== ' ') return undefined;
   return { delimiter: ' ', quote: sniffQuote(head, ' ') };
 }
 
 /**
- * The dialect of a plain (uncompressed) delimited file whose header is one field short (R's row
- * names first, see above), read from its head: the names to give DuckDB with the header line
- * skipped. Undefined for any other file, and for one whose head does not pass the check (its
- * reader reports that). The readers that hand a file to DuckDB as it is (`data/formats.ts`) pass
- * it, so a sql step's `file:` input reads the columns dataset registration reads.
+ * What the check of a plain (uncompressed) delimited file's head finds for its readers: the
+ * names to give DuckDB when the header is one field short (R's row names first, see above; the
+ * header line then skipped), and the comment lines above the header to skip (`commentLines`).
+ * Undefined for a head that does not pass the check (its reader reports that). The readers that
+ * hand a file to DuckDB as it is (`data/formats.ts`) pass it, so a sql step's `file:` input reads
+ * the columns dataset registration reads. `file` names the file in the check's errors.
  */
-export function rowNamesDialect(file: string): { delimiter: string; quote: string; names: string[]; skip: number } | undefined {
-  const scanner = scanHead(file);
-  const names = scanner && scanner.records > 0 ? scanner.rowNamesHeader() : undefined;
-  return scanner && names ? { delimiter: scanner.delimiter ?? ',', quote: scanner.quote ?? '"', names, skip: scanner.skip } : undefined;
+export function scannedDialect(head: Buffer, file: string): { delimiter: string; quote: string; names?: string[]; skip: number } | undefined {
+  const scanner = scanHead(head, file);
+  if (!scanner) return undefined;
+  const names = scanner.records > 0 ? scanner.rowNamesHeader() : undefined;
+  return { delimiter: scanner.delimiter ?? ',', quote: scanner.quote ?? '"', names, skip: scanner.skip };
 }
 
-/**
- * The dialect of a plain delimited file with comment lines above its header (`commentLines`),
- * read from its head: the lines for DuckDB to skip. Undefined for a file without them (and one
- * whose head does not pass the check). Passed by the same readers as `rowNamesDialect`.
- */
-export function commentDialect(file: string): { delimiter: string; quote: string; skip: number } | undefined {
-  const scanner = scanHead(file);
-  return scanner && scanner.skip > 0 ? { delimiter: scanner.delimiter ?? ',', quote: scanner.quote ?? '"', skip: scanner.skip } : undefined;
-}
-
-/** The check over a plain file's first 64 KiB (whole records only), or undefined when it fails or the file cannot be read. */
-function scanHead(file: string): RecordScanner | undefined {
-  const head = fileHead(file);
-  if (!head) return undefined;
+/** The check over a plain file's first 64 KiB (whole records only), or undefined when it fails. */
+function scanHead(head: Buffer, file: string): RecordScanner | undefined {
   // Whole records only: a head cut mid-file ends before its last line feed.
   const end = head.length === HEAD_BYTES ? head.lastIndexOf(LF) + 1 : head.length;
   const scanner = new RecordScanner(file, {});
@@ -337,9 +325,7 @@ function headerlessIn(head: Buffer, delimiter: string, quote: string): boolean {
  * its head. The readers that hand a file to DuckDB as it is (`data/formats.ts`) say so, so a sql
  * step's `file:` input names the columns dataset registration names (`column0`, …).
  */
-export function headerlessFile(file: string): boolean {
-  const head = fileHead(file);
-  if (!head) return false;
+export function headerlessFile(head: Buffer): boolean {
   const delimiter = sniffDelimiter(head);
   return headerlessIn(head, delimiter, sniffQuote(head, delimiter));
 }
@@ -350,9 +336,7 @@ export function headerlessFile(file: string): boolean {
  * a file to DuckDB as it is (`data/formats.ts`) pass it, so a sql step's `file:` input types the
  * columns dataset registration types.
  */
-export function decimalCommaDialect(file: string): { delimiter: string; quote: string } | undefined {
-  const whole = fileHead(file);
-  if (!whole) return undefined;
+export function decimalCommaDialect(whole: Buffer): { delimiter: string; quote: string } | undefined {
   const head = afterComments(whole);
   const delimiter = sniffDelimiter(head);
   const quote = sniffQuote(head, delimiter);
