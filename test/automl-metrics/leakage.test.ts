@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { fitFeaturizer } from '../../engine/src/automl/featurize';
-import { dataGuardrails, rowsPerClassGuardrail, singleColumnScores, targetLeakageGuardrail } from '../../engine/src/automl/guardrails';
+import { dataGuardrails, labelSpellingGuardrail, rowsPerClassGuardrail, singleColumnScores, targetLeakageGuardrail } from '../../engine/src/automl/guardrails';
 import type { ColumnarTable, Guardrail } from '../../engine/src/automl/types';
 import path from 'node:path';
 import { titanicCsv, vegaData } from '../helpers/paths';
@@ -176,5 +176,32 @@ describe('rows per class detection', () => {
     });
     expect(g.map((x) => x.name).slice(0, 3)).toEqual(['Validation split handling', 'Class balancing detection', 'Rows per class detection']);
     expect(g[2].status).toBe('Alerted');
+  });
+});
+
+describe('label spelling detection', () => {
+  it("names label values that differ only by spaces or case, keeps them as classes, and is absent otherwise", () => {
+    const n = 200;
+    const rand = lcg(11);
+    const labels = Array.from({ length: n }, (_, i) => ['Yes', 'Yes ', 'no', 'No'][i % 4]);
+    const table = makeTable({ answer: labels, x: Array.from({ length: n }, () => rand()) });
+    const f = fitFeaturizer(table, 'answer', { mode: 'auto' }, { task: 'classification' });
+    expect(f.y.classes).toHaveLength(4);
+    const g = dataGuardrails({
+      task: 'classification',
+      X: f.X,
+      y: f.y,
+      label: 'answer',
+      featurization: f.guardrails,
+      validation: { method: 'cross_validation', automatic: true, trainingRows: n, folds: 5, validationRows: [40, 40, 40, 40, 40], smallestClassRows: 50 },
+      source: { table, rows: f.rows, columns: f.state.columns },
+    });
+    const spelling = g.find((x) => x.name === 'Label spelling detection')!;
+    expect(spelling.status).toBe('Alerted');
+    expect(spelling.description).toContain("'Yes' (50 rows) and 'Yes ' (50 rows)");
+    expect(spelling.description).toContain("'No' (50 rows) and 'no' (50 rows)");
+    expect(spelling.description).toMatch(/trim\("answer"\)/);
+    expect(g.map((x) => x.name).indexOf('Label spelling detection')).toBe(2);
+    expect(labelSpellingGuardrail({ values: Float32Array.from({ length: 100 }, (_, i) => i % 2), classes: ['yes', 'no'] })).toBeUndefined();
   });
 });

@@ -101,6 +101,7 @@ export function prepareTabular(a: { training: ColumnarTable; validation?: Column
     task,
     X: fitted.X,
     y: encoded,
+    label: s.label,
     weight: fitted.weight,
     featurization: fitted.guardrails,
     validation,

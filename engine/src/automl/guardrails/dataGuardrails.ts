@@ -69,6 +69,39 @@ export function rowsPerClassGuardrail(y: EncodedLabel): Guardrail | undefined {
   };
 }
 
+/**
+ * Label spelling (Weir addition, classification only, listed only when it alerts): class values
+ * that differ only by surrounding spaces or letter case (`Yes` and `Yes `, `no` and `No`) are
+ * learned as different classes, which is almost never meant: a file typed by hand or joined from
+ * two sources. The values are kept as written (predictions must match the user's labels), so the
+ * guardrail names them and the fix.
+ */
+export function labelSpellingGuardrail(y: EncodedLabel, label?: string): Guardrail | undefined {
+  const classes = y.classes ?? [];
+  if (classes.length < 2) return undefined;
+  const counts = new Int32Array(classes.length);
+  for (const v of y.values) counts[v]++;
+  const groups = new Map<string, number[]>();
+  classes.forEach((name, c) => {
+    const key = String(name).trim().toLowerCase();
+    groups.set(key, [...(groups.get(key) ?? []), c]);
+  });
+  const clashes = [...groups.values()].filter((g) => g.length > 1);
+  if (!clashes.length) return undefined;
+  const quote = (c: number) => `'${String(classes[c])}' (${counts[c]} rows)`;
+  const named = clashes.slice(0, 3).map((g) => g.map(quote).join(' and ')).join('; ');
+  const more = clashes.length > 3 ? `; and ${clashes.length - 3} more` : '';
+  const column = label ? `'${label}'` : 'the label';
+  return {
+    name: 'Label spelling detection',
+    status: 'Alerted',
+    description:
+      `Values of ${column} differ only by spaces or letter case, and each is learned as its own class (${classes.length} classes): ${named}${more}. ` +
+      `If they mean the same class, normalize them in the data preparation step (e.g. SELECT * REPLACE (trim(${label ? `"${label}"` : 'label'}) AS ${label ? `"${label}"` : 'label'})) or fix the source file.`,
+    details: clashes.map((g) => ({ values: g.map((c) => String(classes[c])), rows: g.map((c) => counts[c]) })),
+  };
+}
+
 export interface ValidationPlan {
   /** How trials are validated. */
   method: 'cross_validation' | 'holdout' | 'validation_data' | 'cv_split_columns' | 'rolling_origin';
@@ -125,23 +158,27 @@ export function validationSplitGuardrail(plan: ValidationPlan): Guardrail {
 /**
  * Every data guardrail in the order Azure's studio lists them (validation split, class
  * balancing, missing values, high cardinality), then Weir's target-leakage check. Weir's
- * rows-per-class check follows class balancing when it alerts. With `source` (the raw
+ * rows-per-class and label-spelling checks follow class balancing when they alert. With `source` (the raw
  * input columns) leakage is judged per input column, else per feature.
  */
 export function dataGuardrails(args: {
   task: Task;
   X: FeatureMatrix;
   y: EncodedLabel;
+  /** The label column's name, for messages. */
+  label?: string;
   weight?: Float32Array;
   featurization: Guardrail[];
   validation: ValidationPlan;
   source?: LeakageSource;
 }): Guardrail[] {
   const rowsPerClass = args.task === 'classification' ? rowsPerClassGuardrail(args.y) : undefined;
+  const spelling = args.task === 'classification' ? labelSpellingGuardrail(args.y, args.label) : undefined;
   return [
     validationSplitGuardrail(args.validation),
     ...(args.task === 'classification' ? [classBalancingGuardrail(args.y, args.weight)] : []),
     ...(rowsPerClass ? [rowsPerClass] : []),
+    ...(spelling ? [spelling] : []),
     ...args.featurization,
     targetLeakageGuardrail(args.X, args.y, args.task, args.source),
   ];

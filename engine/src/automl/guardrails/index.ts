@@ -2,6 +2,7 @@ export { featurizationGuardrails, type ColumnFinding } from './featurizationGuar
 export {
   classBalancingGuardrail,
   rowsPerClassGuardrail,
+  labelSpellingGuardrail,
   validationSplitGuardrail,
   dataGuardrails,
   IMBALANCE_RATIO,
