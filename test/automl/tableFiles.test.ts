@@ -1,7 +1,8 @@
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readTableFile, toCsv } from '../../engine/src/automl/model/tableFiles';
+import { readTableFile, toCsv, writePredictions } from '../../engine/src/automl/model/tableFiles';
+import { readColumnar } from '../../engine/src/data/tables';
 import { tempDir } from '../helpers/paths';
 
 /**
@@ -26,5 +27,32 @@ describe('toCsv', () => {
     const again = path.join(dir, 'again.csv');
     writeFileSync(again, csv);
     expect((await readTableFile(again)).columns.map((c) => c.duckType)).toEqual(['DATE', 'TIMESTAMP WITH TIME ZONE', 'DOUBLE']);
+  });
+});
+
+/**
+ * A scored CSV's own columns go back into the predictions file as the user wrote them: a European
+ * `;` file with decimal commas, R's TRUE/FALSE, US dates and a timestamp with a UTC offset were
+ * written as DuckDB typed them (`1.5`, `true`, `2004-10-03`, `2021-02-28T22:15:00.000Z`).
+ */
+describe('writePredictions', () => {
+  it("writes a CSV's columns back as written into a CSV, and typed into Parquet", async () => {
+    const dir = tempDir('weir-tablefiles-');
+    const file = path.join(dir, 'scored.csv');
+    writeFileSync(file, 'Menge;Aktiv;Datum;Zeit;Code\n1,50;TRUE;10/03/2004;2021-03-01 00:15:00+02;007\n2,25;FALSE;11/23/2004;2021-03-02 10:00:00+02;\n;TRUE;12/01/2004;;012\n');
+    const table = await readTableFile(file);
+    expect(table.columns.map((c) => c.duckType)).toEqual(['DOUBLE', 'BOOLEAN', 'DATE', 'TIMESTAMP WITH TIME ZONE', 'VARCHAR']);
+    const predictions = { rows: 3, columns: [{ name: 'prediction', type: 'string' as const, duckType: 'VARCHAR', values: ['a', 'b', null] }] };
+    const csv = path.join(dir, 'out.csv');
+    await writePredictions(file, table, predictions, csv);
+    expect(readFileSync(csv, 'utf8')).toBe(
+      'Menge,Aktiv,Datum,Zeit,Code,prediction\n"1,50",TRUE,10/03/2004,2021-03-01 00:15:00+02,007,a\n"2,25",FALSE,11/23/2004,2021-03-02 10:00:00+02,,b\n,TRUE,12/01/2004,,012,\n',
+    );
+    const parquet = path.join(dir, 'out.parquet');
+    await writePredictions(file, table, predictions, parquet);
+    const back = await readColumnar(parquet);
+    expect(back.columns.map((c) => c.duckType).slice(0, 4)).toEqual(['DOUBLE', 'BOOLEAN', 'DATE', 'TIMESTAMP WITH TIME ZONE']);
+    expect(Array.from(back.columns[3].values as Float64Array)).toEqual(Array.from(table.columns[3].values as Float64Array));
+    expect(Array.from(back.columns[0].values as Float64Array).slice(0, 2)).toEqual([1.5, 2.25]);
   });
 });

@@ -40,6 +40,12 @@ export interface IngestOptions {
   signal?: AbortSignal;
   /** The text encoding of CSV/TSV sources (default UTF-8, checked; Latin-1 is converted). */
   encoding?: TextEncoding;
+  /**
+   * CSV/TSV columns as the text written in the file (every column VARCHAR, same dialect, rows and
+   * names as the typed read), for writing a file's own columns back unchanged beside predictions.
+   * Other formats are read typed as always.
+   */
+  asText?: boolean;
 }
 
 interface SourceFile {
@@ -118,7 +124,7 @@ const CHECKED_HEAD_BYTES = 1 << 20;
  * time it is used (counting, describing, copying), which for a 100 MB file cost seconds each.
  * Returns `checked: false` for a CSV whose rows past its head only DuckDB's reader checks.
  */
-async function attachSource(connection: DuckDBConnection, source: SourceFile, table: string, sniffAllRows: boolean, encoding: TextEncoding = 'utf-8', onProgress?: (message: string) => void): Promise<{ schema: ColumnSchema[]; checked: boolean }> {
+async function attachSource(connection: DuckDBConnection, source: SourceFile, table: string, sniffAllRows: boolean, encoding: TextEncoding = 'utf-8', onProgress?: (message: string) => void, asText = false): Promise<{ schema: ColumnSchema[]; checked: boolean }> {
   const stat = await fsp.stat(source.file);
   if (stat.size === 0) throw new WeirError('BAD_INPUT', `${source.display}: the file is empty`, { hint: 'Give a file with a header row and data.' });
   const { format, delimiter } = await detectFormat(source.file, source.formatHint);
@@ -129,7 +135,7 @@ async function attachSource(connection: DuckDBConnection, source: SourceFile, ta
     if (format === 'arrow') {
       if ((await loadArrowIntoTable(connection, source.file, source.display, table)) === 0) throw noRows();
     } else if (format === 'csv') {
-      checked = await attachCsv(connection, source, id, { delimiter, sniffAllRows, encoding, onProgress });
+      checked = await attachCsv(connection, source, id, { delimiter, sniffAllRows, encoding, onProgress, asText });
     } else if (format === 'parquet') {
       await connection.run(`CREATE VIEW ${id} AS SELECT * FROM read_parquet(${sqlString(source.file)})`);
       // Parquet row counts come from the footer, so this does not read the data.
@@ -171,7 +177,7 @@ async function scalarJsonAsText(connection: DuckDBConnection, table: string): Pr
  * the copy fails and ingestSources sniffs again over every row (`sniffAllRows`). Returns
  * whether the whole file was checked.
  */
-async function attachCsv(connection: DuckDBConnection, source: SourceFile, id: string, options: { delimiter?: string; sniffAllRows: boolean; encoding: TextEncoding; onProgress?: (message: string) => void }): Promise<boolean> {
+async function attachCsv(connection: DuckDBConnection, source: SourceFile, id: string, options: { delimiter?: string; sniffAllRows: boolean; encoding: TextEncoding; onProgress?: (message: string) => void; asText?: boolean }): Promise<boolean> {
   const { encoding, onProgress } = options;
   const gzip = /\.gz$/i.test(source.formatHint);
   const head = await inspectDelimitedHead(source.file, source.display, { delimiter: options.delimiter, gzip, encoding, bytes: CHECKED_HEAD_BYTES });
@@ -194,6 +200,10 @@ async function attachCsv(connection: DuckDBConnection, source: SourceFile, id: s
   if (!head.complete && sniffed.length !== head.columns) {
     const failure = await structuralFailure(source, encoding);
     if (failure) throw failure;
+  }
+  if (options.asText) {
+    await connection.run(`CREATE VIEW ${id} AS SELECT * FROM read_csv(${sqlString(source.file)}, ${dialect}, auto_detect=false, strict_mode=true, columns={${sniffed.map((c) => `${sqlString(c.name)}: 'VARCHAR'`).join(', ')}})`);
+    return head.complete;
   }
   const formats = await sniffedTimeFormats(connection, sniffed, `${sqlString(source.file)}, ${dialect}${named}${options.sniffAllRows ? ', sample_size=-1' : ''}`);
   const reader = (schema: ColumnSchema[]) => `read_csv(${sqlString(source.file)}, ${dialect}${formats}, auto_detect=false, strict_mode=true, columns={${schema.map((c) => `${sqlString(c.name)}: ${sqlString(c.type)}`).join(', ')}})`;
@@ -299,7 +309,7 @@ async function ingestOnce(sources: string[], outParquet: string, options: Ingest
         const name = `${prefix}_${i}`;
         options.onProgress?.(`reading ${f.display}`);
         created.push(name);
-        const { schema, checked } = await attachSource(connection, f, name, sniffAllRows, options.encoding, options.onProgress);
+        const { schema, checked } = await attachSource(connection, f, name, sniffAllRows, options.encoding, options.onProgress, options.asText);
         if (!checked) unchecked.push(f);
         if (schemas.length > 0) {
           const mismatch = schemaMismatch(files[0], schemas[0], f, schema);

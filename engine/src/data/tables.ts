@@ -285,9 +285,21 @@ export function copyDoubles(vector: DuckDBVector, n: number, target: Float64Arra
   for (let i = 0; i < n; i++) target[offset + i] = Number(vector.getItem(i) ?? NaN);
 }
 
+/** Numeric column types written back as themselves (values are held as doubles in between). */
+const WRITTEN_NUMBER_TYPES = /^(U?(TINYINT|SMALLINT|INTEGER|BIGINT)|FLOAT|DECIMAL\(\d+,\s*\d+\))$/;
+
+/** A datetime held as epoch milliseconds, back in the column's own type (DATE stays DATE, a zoned timestamp stays zoned). */
+function datetimeFromMs(id: string, duckType: string): string {
+  const ts = `epoch_ms(CAST(round(${id}) AS BIGINT))`;
+  if (duckType === 'DATE') return `CAST(${ts} AS DATE)`;
+  if (duckType === 'TIMESTAMP WITH TIME ZONE') return `to_timestamp(${id} / 1000.0)`;
+  return ts;
+}
+
 /**
- * Writes a columnar table to Parquet (numbers as DOUBLE, booleans as BOOLEAN, datetimes as
- * TIMESTAMP, strings as VARCHAR; NaN as null). Used for predictions and generated tables.
+ * Writes a columnar table to Parquet (numbers in their column's integer, float or decimal type,
+ * else DOUBLE; booleans as BOOLEAN; DATE as DATE, zoned timestamps zoned, other datetimes as
+ * TIMESTAMP; strings as VARCHAR; NaN as null). Used for predictions and generated tables.
  *
  * Every non-string column is staged as DOUBLE by copying 2048-row slices of its Float64Array
  * straight into DuckDB data chunks; NaN becomes null and booleans and timestamps get their
@@ -330,10 +342,10 @@ export async function writeParquetFromColumnar(table: ColumnarTable, outParquet:
           col.type === 'string'
             ? id
             : col.type === 'number'
-              ? `CASE WHEN isnan(${id}) THEN NULL ELSE ${id} END`
+              ? `CASE WHEN isnan(${id}) THEN NULL ELSE ${WRITTEN_NUMBER_TYPES.test(col.duckType) ? `CAST(${id} AS ${col.duckType})` : id} END`
               : col.type === 'boolean'
                 ? `CASE WHEN isnan(${id}) THEN NULL ELSE ${id} <> 0 END`
-                : `CASE WHEN isnan(${id}) THEN NULL ELSE epoch_ms(CAST(round(${id}) AS BIGINT)) END`;
+                : `CASE WHEN isnan(${id}) THEN NULL ELSE ${datetimeFromMs(id, col.duckType)} END`;
         return `${value} AS ${sqlIdentifier(col.name)}`;
       });
       await c.run(`COPY (SELECT ${select.join(', ')} FROM ${sqlIdentifier(name)}) TO ${sqlString(outParquet)} (FORMAT parquet, COMPRESSION zstd)`);

@@ -38,7 +38,7 @@ import type { WorkspaceStore } from '../store/storeApi';
 import type { ArtifactRef, ModelVersion, RunRecord } from '../store/records';
 import { registerDataset } from '../data/registerDataset';
 import { loadModel } from '../automl/model/loadModel';
-import { appendColumns, readTableFile, writeTableFile } from '../automl/model/tableFiles';
+import { readTableFile, writePredictions } from '../automl/model/tableFiles';
 import { summarizeRun } from './runSummary';
 import { createExample } from './example';
 import { exportAzureML, submitAzureML } from '../export/azureml';
@@ -283,7 +283,7 @@ export function registerEngineRequests(ctx: EngineRequestContext, active: Active
     try {
       const table = await readTableFile(data);
       const predictions = loaded.predict(table).toTable();
-      await writeTableFile(appendColumns(table, predictions), out);
+      await writePredictions(data, table, predictions, out);
       return { out, rows: table.rows };
     } finally {
       loaded.dispose();

@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { WeirError } from '../../errors';
-import { ingestSources } from '../../data/ingest';
+import { detectFormat, ingestSources } from '../../data/ingest';
 import { readColumnar, writeParquetFromColumnar } from '../../data/tables';
 import type { ColumnarTable } from '../types';
 
@@ -22,6 +22,38 @@ export async function readTableFile(file: string, cwd = process.cwd()): Promise<
   } finally {
     await rm(tmp, { recursive: true, force: true });
   }
+}
+
+/**
+ * A CSV/TSV file's columns as the text written in it (every column text, same names and rows as
+ * readTableFile), or undefined for formats whose values are typed in the file (Parquet, JSON, Arrow).
+ */
+export async function readTableFileAsWritten(file: string, cwd = process.cwd()): Promise<ColumnarTable | undefined> {
+  const resolved = path.resolve(cwd, file);
+  if ((await detectFormat(resolved, resolved)).format !== 'csv') return undefined;
+  const tmp = await mkdtemp(path.join(os.tmpdir(), 'weir-read-'));
+  try {
+    const parquet = path.join(tmp, 'data.parquet');
+    await ingestSources([resolved], parquet, { tmpDir: tmp, cwd, asText: true });
+    return await readColumnar(parquet);
+  } finally {
+    await rm(tmp, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Writes predictions beside the scored file's own columns. Into a CSV, a CSV's columns are
+ * written back as the file had them (`10/03/2004`, `TRUE`, `1.50`, `2021-03-01 00:15:00+02`, a
+ * decimal comma), not as DuckDB typed them; into Parquet they keep their types.
+ */
+export async function writePredictions(dataFile: string, table: ColumnarTable, predictions: ColumnarTable, out: string): Promise<void> {
+  let input = table;
+  if (/\.csv$/i.test(out)) {
+    const written = await readTableFileAsWritten(dataFile);
+    const same = written && written.rows === table.rows && written.columns.length === table.columns.length && written.columns.every((c, i) => c.name === table.columns[i].name);
+    if (same) input = written;
+  }
+  await writeTableFile(appendColumns(input, predictions), out);
 }
 
 /** Writes a table as Parquet or CSV, chosen by the file's extension. */

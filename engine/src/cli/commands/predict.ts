@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { CliCommand } from '../command';
 import { WeirError } from '../../errors';
 import { loadModel } from '../../automl/model/loadModel';
-import { appendColumns, readTableFile, writeTableFile } from '../../automl/model/tableFiles';
+import { readTableFile, writePredictions, writeTableFile } from '../../automl/model/tableFiles';
 import { openWorkspace } from '../../store/workspace';
 import { parseModelRef } from '../../store/versionedRegistry';
 
@@ -49,7 +49,8 @@ export const predictCommands: CliCommand[] = [
             throw e;
           }
           const target = path.resolve(out);
-          await writeTableFile(args.values['predictions-only'] === true ? predictions : appendColumns(table, predictions), target);
+          if (args.values['predictions-only'] === true) await writeTableFile(predictions, target);
+          else await writePredictions(data, table, predictions, target);
           const summary = { model: version.name, version: version.version, rows: table.rows, out: target, ms: Math.round(performance.now() - started) };
           if (args.json) io.json(summary);
           else io.out(`scored ${summary.rows} rows with ${version.name}:${version.version} (${model.algorithm}) → ${target}`);
