@@ -244,6 +244,28 @@ describe('ingest formats', () => {
     expect(r.schema).toEqual([{ name: 'a', type: 'BIGINT' }, { name: 'b', type: 'VARCHAR' }]);
   });
 
+  it("refuses one JSON object holding its records in a member (GeoJSON's features), naming it and the sql that reads them", async () => {
+    // vega-datasets earthquakes.json's shape: a FeatureCollection of 1,707 features read as one row until stop 28.
+    const feature = (mag: number, place: string, lon: number) => ({ type: 'Feature', properties: { mag, place, type: 'earthquake' }, geometry: { type: 'Point', coordinates: [lon, 34.5, 9.7] }, id: `ci${mag}` });
+    const geo = write('quakes.json', JSON.stringify({ type: 'FeatureCollection', metadata: { count: 3 }, features: [feature(2, '4km W of Castaic, CA', -118.6), feature(1.6, 'San Marino, CA', -118.1), feature(4.4, 'Alaska', -150.2)] }));
+    const e = await ingestError([geo]);
+    expect(e.message).toBe(`${geo}: one JSON object, not rows: its member 'features' holds 3 records (a GeoJSON FeatureCollection), which would be read as a single row`);
+    expect(e.code).toBe('BAD_INPUT');
+    // The hint's sql reads the records, as a sql step's `file:` input would.
+    const select = e.hint!.slice(e.hint!.indexOf('SELECT ')).replace('<input>', tableReader(geo, 'input'));
+    const rows = await withPrivateDuckDB(async (c) => (await c.runAndReadAll(select)).getRowObjectsJS(), { threads: 1 });
+    expect(rows.map((r) => [r.mag, r.place, r.longitude])).toEqual([[2, '4km W of Castaic, CA', -118.6], [1.6, 'San Marino, CA', -118.1], [4.4, 'Alaska', -150.2]]);
+    // An API's {"data": [...]}: the member's records unnested.
+    const api = write('api.json', JSON.stringify({ data: [{ a: 1, b: 'x' }, { a: 2, b: 'y' }], next: null }));
+    const apiError = await ingestError([api]);
+    expect(apiError.message).toContain("its member 'data' holds 2 records, which would be read as a single row");
+    const apiRows = await withPrivateDuckDB(async (c) => (await c.runAndReadAll(apiError.hint!.slice(apiError.hint!.indexOf('SELECT ')).replace('<input>', tableReader(api, 'input')))).getRowObjectsJS(), { threads: 1 });
+    expect(apiRows).toEqual([{ a: 1n, b: 'x' }, { a: 2n, b: 'y' }]);
+    // One object with no list of records is one row, as before; so is a list of one record.
+    expect((await ingest([write('one.json', '{"a": 1, "b": "x", "tags": [1, 2]}')])).rows).toBe(1);
+    expect((await ingest([write('one-record.json', '{"data": [{"a": 1}]}')])).rows).toBe(1);
+  });
+
   it('keeps a JSON field of mixed strings and numbers as text, without JSON quotes; objects stay JSON', async () => {
     const mixed = write('mixed.json', '[{"t": "The Land Girls", "o": {"k": 1}}, {"t": 1776, "o": [1]}, {"t": null, "o": null}, {"t": "Say \\"hi\\"", "o": 2}]');
     const r = await ingest([mixed]);

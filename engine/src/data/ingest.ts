@@ -142,13 +142,42 @@ async function attachSource(connection: DuckDBConnection, source: SourceFile, ta
       if ((await countRows(connection, id)) === 0) throw noRows();
     } else {
       await connection.run(`CREATE TABLE ${id} AS SELECT * FROM read_json_auto(${sqlString(source.file)}, sample_size=-1)`);
-      if ((await countRows(connection, id)) === 0) throw noRows();
+      const rows = await countRows(connection, id);
+      if (rows === 0) throw noRows();
+      if (rows === 1) await recordsInOneObject(connection, id, source.display);
       await scalarJsonAsText(connection, id);
     }
     return { schema: await describeRelation(connection, id), checked };
   } catch (e) {
     throw readerFailure(source, format, e);
   }
+}
+
+/**
+ * A JSON file that is one object holding its records in one member (a GeoJSON FeatureCollection's
+ * `features`: vega-datasets earthquakes.json; an API's `{"data": [...]}`) reads as one row whose
+ * column is the list, and was registered as a one-row table without a word. Weir reads rows from
+ * a top-level array or one object a line; such a file is refused, naming the member and how many
+ * records it holds, with the sql step that reads them (the member's records unnested; GeoJSON's
+ * properties with the geometry's coordinates). A one-row file without such a list is kept.
+ */
+async function recordsInOneObject(connection: DuckDBConnection, table: string, display: string): Promise<void> {
+  const lists = (await describeRelation(connection, table)).filter((c) => /^STRUCT\(.*\)\[\]$/s.test(c.type));
+  if (lists.length !== 1) return;
+  const [list] = lists;
+  const reader = await connection.runAndReadAll(`SELECT len(${sqlIdentifier(list.name)})::DOUBLE AS n FROM ${table}`);
+  const records = Number(reader.getRowObjectsJS()[0]?.n ?? 0);
+  if (records < 2) return;
+  const member = sqlIdentifier(list.name);
+  const geojson = /\bproperties STRUCT\(/.test(list.type) && /\bgeometry STRUCT\(/.test(list.type);
+  const select = geojson
+    ? `SELECT unnest(f.properties), f.geometry.coordinates[1] AS longitude, f.geometry.coordinates[2] AS latitude FROM (SELECT unnest(${member}) AS f FROM <input>)`
+    : `SELECT unnest(${member}, recursive := true) FROM <input>`;
+  throw new WeirError(
+    'BAD_INPUT',
+    `${display}: one JSON object, not rows: its member '${list.name}' holds ${records.toLocaleString('en-US')} records${geojson ? ' (a GeoJSON FeatureCollection)' : ''}, which would be read as a single row`,
+    { hint: `Weir reads a JSON file's rows from a top-level array ([{…}, {…}]) or one object a line. Write the records that way, or read the file as a \`file:\` input of a sql step that selects them: ${select}` },
+  );
 }
 
 /**
