@@ -292,7 +292,23 @@ describe('calendar arithmetic', () => {
   it('reads dates written with the month name; other words stay text', () => {
     for (const s of ['Jun 12 1998', 'June 12, 1998', 'jun. 12 1998', '12 Jun 1998', '12-Jun-1998', ' 12 JUNE 1998 ']) expect(parseDate(s)).toBe(Date.UTC(1998, 5, 12));
     expect(parseDate('Sept 3 2001')).toBe(Date.UTC(2001, 8, 3));
-    for (const s of ['Junk 12 1998', 'Jun 32 1998', 'Jun 12', 'Main 12 1998', 'May']) expect(parseDate(s)).toBeNaN();
+    for (const s of ['Junk 12 1998', 'Jun 32 1998', 'Jun 12', 'Main 12 1998', 'May', 'Jun 12 98', '19-Sep-3', '19-Sep-003']) expect(parseDate(s)).toBeNaN();
+  });
+
+  it("reads Excel's d-mmm-yy dates (matplotlib's sample msft.csv: `19-Sep-03`) with the two-digit year as strptime's %y does", () => {
+    expect(parseDate('19-Sep-03')).toBe(Date.UTC(2003, 8, 19));
+    expect(parseDate('2-Jan-68')).toBe(Date.UTC(2068, 0, 2));
+    expect(parseDate('31-Dec-69')).toBe(Date.UTC(1969, 11, 31));
+    expect(parseDate('12 Jun 98')).toBe(Date.UTC(1998, 5, 12));
+    // msft.csv's first rows: the date column is featurized as calendar parts, not dropped as an all-distinct text.
+    const table = makeTable({
+      Date: ['19-Sep-03', '18-Sep-03', '17-Sep-03', '16-Sep-03', '15-Sep-03', '12-Sep-03', '11-Sep-03', '10-Sep-03', '9-Sep-03', '8-Sep-03', '5-Sep-03', '4-Sep-03'],
+      Close: [29.96, 29.5, 28.9, 28.99, 28.36, 28.34, 28.48, 28.23, 28.84, 29.08, 28.67, 28.57],
+    });
+    const fitted = fitFeaturizer(table, 'Close', auto, { task: 'regression' });
+    expect(fitted.state.columns.find((c) => c.name === 'Date')!.purpose).toBe('DateTime');
+    expect(featureAt(fitted.X, 'Date_year', 0)).toBe(2003);
+    expect(featureAt(fitted.X, 'Date_day', 8)).toBe(9);
   });
 
   it("featurizes movies.json's `Release Date` (`Jun 12 1998`) as calendar parts, not as words", async () => {

@@ -79,9 +79,19 @@ export function parseBoolean(s: string | null): number {
 /** ISO-like dates and date-times: `2012-01-31`, `2012-1-31 08:15`, `2012/01/31T08:15:00.5+02:00`. */
 const ISO_DATE = /^(\d{4})[-/](\d{1,2})[-/](\d{1,2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2})(\.\d+)?)?\s*(Z|[+-]\d{2}:?\d{2})?)?$/;
 
-/** Dates with the month's English name, as spreadsheets and US sources write them: `Jun 12 1998`, `June 12, 1998`, `12 Jun 1998`, `12-Jun-1998`. */
+/**
+ * Dates with the month's English name, as spreadsheets and US sources write them: `Jun 12 1998`,
+ * `June 12, 1998`, `12 Jun 1998`, `12-Jun-1998`, and day first with a two-digit year, Excel's
+ * `d-mmm-yy` (`19-Sep-03`: matplotlib's sample msft.csv, old Yahoo Finance exports).
+ */
 const MONTH_FIRST = /^([A-Za-z]{3,9})\.?\s+(\d{1,2}),?\s+(\d{4})$/;
-const DAY_FIRST = /^(\d{1,2})[\s-]([A-Za-z]{3,9})\.?,?[\s-](\d{4})$/;
+const DAY_FIRST = /^(\d{1,2})[\s-]([A-Za-z]{3,9})\.?,?[\s-](\d{4}|\d{2})$/;
+
+/** A year as written: four digits as they are; two digits as POSIX strptime's `%y` (and pandas) read them, 69–99 → 1969–1999, 00–68 → 2000–2068. */
+function fullYear(written: string): number {
+  const y = Number(written);
+  return written.length === 2 ? (y >= 69 ? 1900 + y : 2000 + y) : y;
+}
 const MONTH_NAMES = ['january', 'february', 'march', 'april', 'may', 'june', 'july', 'august', 'september', 'october', 'november', 'december'];
 
 /** 1–12 for a month's English name or its first three letters (`Sept` too), any case; NaN otherwise. */
@@ -96,7 +106,7 @@ function parseNamedMonthDate(t: string): number {
   const mf = MONTH_FIRST.exec(t);
   const df = mf ? null : DAY_FIRST.exec(t);
   if (!mf && !df) return NaN;
-  const [month, day, year] = mf ? [monthNumber(mf[1]), Number(mf[2]), Number(mf[3])] : [monthNumber(df![2]), Number(df![1]), Number(df![3])];
+  const [month, day, year] = mf ? [monthNumber(mf[1]), Number(mf[2]), Number(mf[3])] : [monthNumber(df![2]), Number(df![1]), fullYear(df![3])];
   if (!(month >= 1) || day < 1 || day > 31) return NaN;
   return Date.UTC(year, month - 1, day);
 }
