@@ -104,7 +104,15 @@ import { args, devDataDir, flag, repoRoot } from './benchFlags';
  * sunspots (from the year alone), cancer_counties, windvectors_dir (25 direction classes written as
  * numbers) / windvectors_speed, co2_monthly (from a text date alone).
  *
- * Flags: `--set=dev|proxy|vega|statsmodels|more|unseen2|unseen3|unseen4|all` (default dev), `--tables=titanic,digits` (names above, from any
+ * `unseen5` (stop 28: ten more, never run before, written by bench/automl_quality_tables.py, whose
+ * docstring gives their origin): earthquakes_mag / earthquakes_status (vega-datasets' USGS GeoJSON
+ * flattened: magnitude regression and reviewed/automatic; a date-time, place names, missing
+ * values), frbny_unrate (FRED monthly series with a date, leading blanks), macro_unemp
+ * (statsmodels macrodata), cpu_perf and zoo_type (OpenML 561 and 62 from scikit-learn's test
+ * cache), survival_status and gee_ordinal (statsmodels' header-less test tables, one
+ * space-separated), inv_gaussian (25k rows), barley_yield (text columns only).
+ *
+ * Flags: `--set=dev|proxy|vega|statsmodels|more|unseen2|unseen3|unseen4|unseen5|all` (default dev), `--tables=titanic,digits` (names above, from any
  * set; overrides `--set`), `--budgets=1,0.2` (minutes; the first is judged against every peer,
  * the others against HGB), `--peer-seconds=60`, `--seed=0` (one split seed) or `--seeds=0,1,2`
  * (every table on each split seed: each seed's lines, then per table the mean over seeds of
@@ -121,7 +129,7 @@ interface BenchTable {
   file: string;
   label: string;
   task: 'classification' | 'regression';
-  set: 'dev' | 'proxy' | 'vega' | 'statsmodels' | 'more' | 'unseen2' | 'unseen3' | 'unseen4';
+  set: 'dev' | 'proxy' | 'vega' | 'statsmodels' | 'more' | 'unseen2' | 'unseen3' | 'unseen4' | 'unseen5';
 }
 
 const vegaData = path.join(root, 'node_modules', 'vega-datasets', 'data');
@@ -175,11 +183,13 @@ const unseenStatsmodelsTables = ['star98', 'grunfeld', 'engel', 'fertility'];
 const unseen3StatsmodelsTables = ['autos', 'epil', 'dietox', 'framing', 'ologit_ucla', 'fair_pt', 'co2_weekly', 'racd_docvis', 'racd_any', 'griliches'];
 /** The unseen4 set's tables written by the same script: sklearn's OpenML test cache, statsmodels, and vega-datasets tables with a column dropped. */
 const unseen4PythonTables = ['kr_vs_kp', 'medpar_los', 'medpar_type', 'sunspots', 'cancer_counties', 'windvectors_dir', 'windvectors_speed', 'co2_monthly'];
+/** The unseen5 set, every table written by the same script (vega-datasets flattened, statsmodels' files copied, sklearn's OpenML test cache). */
+const unseen5PythonTables = ['earthquakes_mag', 'earthquakes_status', 'frbny_unrate', 'macro_unemp', 'cpu_perf', 'zoo_type', 'survival_status', 'gee_ordinal', 'inv_gaussian', 'barley_yield'];
 
 const wanted = flag('tables')?.split(',').filter(Boolean);
 const set = flag('set') ?? 'dev';
-if (!['dev', 'proxy', 'vega', 'statsmodels', 'more', 'unseen2', 'unseen3', 'unseen4', 'all'].includes(set))
-  throw new Error(`--set=${set}: give dev, proxy, vega, statsmodels, more, unseen2, unseen3, unseen4 or all`);
+if (!['dev', 'proxy', 'vega', 'statsmodels', 'more', 'unseen2', 'unseen3', 'unseen4', 'unseen5', 'all'].includes(set))
+  throw new Error(`--set=${set}: give dev, proxy, vega, statsmodels, more, unseen2, unseen3, unseen4, unseen5 or all`);
 const budgets = (flag('budgets') ?? '1,0.2').split(',').map(Number).filter((b) => b > 0);
 const peerSeconds = Number(flag('peer-seconds') ?? 60);
 const seeds = (flag('seeds') ?? flag('seed') ?? '0').split(',').filter(Boolean).map(Number);
@@ -191,12 +201,12 @@ const weirOnly = args.includes('--weir-only');
 const devData = devDataDir;
 
 /** Writes Python-shipped tables (sklearn's or statsmodels') into `dir`; none (with the reason printed) when Python or the package is absent. */
-function exportPythonTables(names: string[], dir: string, tableSet: 'proxy' | 'statsmodels' | 'unseen2' | 'unseen3' | 'unseen4'): BenchTable[] {
+function exportPythonTables(names: string[], dir: string, tableSet: 'proxy' | 'statsmodels' | 'unseen2' | 'unseen3' | 'unseen4' | 'unseen5'): BenchTable[] {
   if (names.length === 0) return [];
   const py = spawnSync(python, [path.join(root, 'bench', 'automl_quality_tables.py'), dir, ...names], { encoding: 'utf8' });
   if (py.error || py.status !== 0) {
     const why = py.error ? `${python} cannot start (${py.error.message})` : py.stderr.trim().split('\n').pop();
-    console.log(`automl-quality: the ${tableSet === 'proxy' ? 'sklearn' : tableSet === 'unseen4' ? 'Python-written' : 'statsmodels'} tables (${names.join(', ')}) are skipped: ${why}`);
+    console.log(`automl-quality: the ${tableSet === 'proxy' ? 'sklearn' : tableSet === 'unseen4' || tableSet === 'unseen5' ? 'Python-written' : 'statsmodels'} tables (${names.join(', ')}) are skipped: ${why}`);
     return [];
   }
   const described = JSON.parse(py.stdout.trim().split('\n').pop()!) as Omit<BenchTable, 'set'>[];
@@ -358,7 +368,7 @@ async function main(): Promise<void> {
 }
 
 async function measure(exportDir: string): Promise<void> {
-  const known = [...tables().map((t) => t.name), ...sklearnTables, ...statsmodelsTables, ...unseenStatsmodelsTables, ...unseen3StatsmodelsTables, ...unseen4PythonTables];
+  const known = [...tables().map((t) => t.name), ...sklearnTables, ...statsmodelsTables, ...unseenStatsmodelsTables, ...unseen3StatsmodelsTables, ...unseen4PythonTables, ...unseen5PythonTables];
   if (wanted) for (const w of wanted) if (!known.includes(w)) throw new Error(`unknown table '${w}' (have: ${known.join(', ')})`);
   const inSet = (name: string, tableSet: BenchTable['set']): boolean => (wanted ? wanted.includes(name) : set === 'all' || set === tableSet);
   const selected = [
@@ -387,6 +397,11 @@ async function measure(exportDir: string): Promise<void> {
       unseen4PythonTables.filter((n) => inSet(n, 'unseen4')),
       exportDir,
       'unseen4',
+    ),
+    ...exportPythonTables(
+      unseen5PythonTables.filter((n) => inSet(n, 'unseen5')),
+      exportDir,
+      'unseen5',
     ),
   ];
   if (selected.some((t) => t.set === 'dev' && t.name !== 'titanic') && !existsSync(devData))

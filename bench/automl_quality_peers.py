@@ -9,7 +9,14 @@ against Weir would, with Debian's scikit-learn and xgboost:
   classification), the best configuration refit on the whole train split.
 
 String columns are ordinal-encoded (categories learned on the train split, unseen ones
-missing) and passed as numbers, the encoding a user reaches for first. Weir's test
+missing) and passed as numbers, the encoding a user reaches for first. A column whose values
+are all ISO dates or date-times (the bench writes Weir's DATE and TIMESTAMP columns as
+`2000-01-03` / `2000-01-03T09:30:00.000Z`) or dates with the month's name (`Jan 1 2000`, which
+Weir's featurizer reads as a date too) is parsed and passed as numbers instead, as a
+scikit-learn user would: year, month, day, weekday and epoch seconds (and hour and minute when
+the times are not all midnight). Ordinal codes of dates would make every test date unseen
+(missing) to the peers; until stop 28 they did, and the peers' scores on date-driven tables
+(sp500_volume, co2_monthly) were negative. Weir's test
 predictions (JSON files written by the bench) are scored here too, by the same code, so
 every number in the bench's table comes from one metric implementation: AUC_weighted (the
 one-vs-rest AUC of each class present in the test split, weighted by its rows; the plain
@@ -42,12 +49,50 @@ def read(path, label):
     return frame
 
 
+ISO_DATE = r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$"
+# Dates with the month's name that Weir's featurizer also reads as dates (`Jan 1 2000`: vega-datasets stocks.csv; `19-Sep-03`).
+NAMED_MONTH_DATE = r"^\s*([A-Za-z]{3,9}\.?\s+\d{1,2},?\s+\d{4}|\d{1,2}[\s-][A-Za-z]{3,9}\.?,?[\s-](\d{4}|\d{2}))\s*$"
+
+
+def dates(column):
+    """The column parsed as UTC date-times when every value present is an ISO date or date-time or a date with the month's name, else None."""
+    text = column.dropna().astype(str)
+    if len(text) == 0:
+        return None
+    if text.str.match(ISO_DATE).all():
+        return pd.to_datetime(column, utc=True, errors="coerce")
+    if text.str.match(NAMED_MONTH_DATE).all():
+        parsed = pd.to_datetime(column, utc=True, errors="coerce")
+        return parsed if parsed.notna().sum() == len(text) else None
+    return None
+
+
+def date_parts(parsed, with_time):
+    """Year, month, day, weekday and epoch seconds (hour and minute when the times vary), NaN where missing."""
+    parts = {"year": parsed.dt.year, "month": parsed.dt.month, "day": parsed.dt.day, "weekday": parsed.dt.weekday}
+    if with_time:
+        parts.update(hour=parsed.dt.hour, minute=parsed.dt.minute)
+    epoch = (parsed - pd.Timestamp(0, tz="UTC")) / pd.Timedelta(seconds=1)
+    parts["epoch"] = epoch
+    return {k: v.astype(float) for k, v in parts.items()}
+
+
 def encode(train, test, label):
-    """Ordinal codes for string columns (learned on train; unseen or missing -> NaN), floats elsewhere."""
+    """Date parts for ISO date columns, ordinal codes for other string columns (learned on train; unseen or missing -> NaN), floats elsewhere."""
     Xtr = train.drop(columns=[label])
     Xte = test.drop(columns=[label])
     out_tr, out_te = {}, {}
     for c in Xtr.columns:
+        dtr, dte = dates(Xtr[c]), dates(Xte[c])
+        if dtr is not None and (dte is not None or Xte[c].isna().all()):
+            dte = dte if dte is not None else pd.to_datetime(Xte[c], utc=True, errors="coerce")
+            present = dtr.dropna()
+            with_time = bool(((present.dt.hour != 0) | (present.dt.minute != 0)).any())
+            for part, values in date_parts(dtr, with_time).items():
+                out_tr[f"{c}__{part}"] = values
+            for part, values in date_parts(dte, with_time).items():
+                out_te[f"{c}__{part}"] = values
+            continue
         if Xtr[c].dtype == object or Xte[c].dtype == object:
             cats = sorted(set(Xtr[c].dropna().astype(str)))
             index = {v: i for i, v in enumerate(cats)}

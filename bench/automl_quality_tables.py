@@ -112,6 +112,37 @@ nothing is downloaded):
   regression of `CO2` from the text date `Date` (YYYY-MM-DD) alone; the file's `adjusted CO2`
   (the same series, seasonally adjusted) is dropped.
 
+The `unseen5` set (stop 28: tables no one had run Weir on, from packages already on the machine;
+nothing is downloaded):
+- earthquakes_mag and earthquakes_status: vega-datasets earthquakes.json (USGS, all earthquakes of
+  one week of February 2018, GeoJSON), 1,707 events flattened to one row each as a user would
+  (the feature's properties plus longitude, latitude and depth from its geometry; `time` as an
+  ISO date-time): regression of the magnitude `mag`, and binary `status` (reviewed/automatic)
+  from the rest. `sig` (computed from the magnitude), `title` (which writes it), `url`,
+  `detail`, `ids`, `code` and `updated` are dropped; the place (text), network, magnitude type
+  and the mostly-missing felt/cdi/mmi/alert columns are kept;
+- frbny_unrate: the FRBNY nowcast's US data vintage of 2016-07-29 (statsmodels tsa/statespace/
+  tests/results/frbny_nowcast/Nowcasting/data/US/2016-07-29.csv, FRED series), 378 months
+  1985-2016, regression of the unemployment rate `UNRATE` from the `Date` and 24 other monthly
+  series, some missing for their first years; copied as published;
+- macro_unemp: statsmodels datasets/macrodata (US quarterly macro series 1959-2009), 203
+  quarters, regression of `unemp` from year, quarter and the other series; copied as published;
+- cpu_perf: OpenML 561 (UCI Computer Hardware: relative CPU performance of 209 machines, the
+  vendor as text), from scikit-learn's test cache id_561, regression of `class`;
+- zoo_type: OpenML 62 (UCI Zoo), scikit-learn's test cache id_62, 101 animals, 7 classes of
+  `type` from the animal's name (all distinct) and 16 attributes written false/true;
+- survival_status: statsmodels duration/tests/results/survival_data_1000_10.csv, 1,000 rows of
+  a simulated survival study written space-separated with no header row: binary `column01` (the
+  event indicator, 1.0/0.0) from the time and ten covariates; copied as published (Weir names
+  the columns as DuckDB does for a header-less file of 13 columns: column00 ... column12);
+- gee_ordinal: statsmodels genmod/tests/results/gee_ordinal_1.csv (the GEE ordinal test's
+  simulated data, no header row), 787 rows in 200 groups: 4 ordered classes of `column1` from
+  the group number and five covariates; copied as published;
+- inv_gaussian: statsmodels genmod/tests/results/inv_gaussian.csv (inverse-Gaussian GLM test
+  data), 25,000 rows, regression of `xig` from x1 and x2: the largest table of the set;
+- barley_yield: vega-datasets barley.json (Immer et al. 1934, as in Cleveland's Visualizing
+  Data), 120 rows, regression of `yield` from variety, year and site (text only).
+
 Usage: python3 automl_quality_tables.py OUTDIR NAME [NAME ...]
 Exits with status 3 and a reason on stderr when pandas, scikit-learn (for the proxy tables) or
 statsmodels (for the statsmodels tables) cannot be imported.
@@ -144,16 +175,24 @@ UNSEEN3_TABLES = (*RAW_UNSEEN3, "racd_docvis", "racd_any", "griliches")
 UNSEEN4_STATSMODELS = ("medpar_los", "medpar_type", "sunspots", "cancer_counties")
 STATSMODELS_TABLES = ("fair_affairs", "fair_any", "randhie", "anes96_pid", "anes96_vote", "modechoice", *RAW_TABLES, *UNSEEN3_TABLES, *UNSEEN4_STATSMODELS)
 # Tables read from vega-datasets in the repository's node_modules (no Python package needed beyond pandas).
-VEGA_TABLES = ("windvectors_dir", "windvectors_speed", "co2_monthly")
+VEGA_TABLES = ("windvectors_dir", "windvectors_speed", "co2_monthly", "earthquakes_mag", "earthquakes_status", "barley_yield")
+# The `unseen5` set's tables statsmodels ships, copied as published (path under the package, label, task).
+RAW_UNSEEN5 = {
+    "frbny_unrate": ("tsa/statespace/tests/results/frbny_nowcast/Nowcasting/data/US/2016-07-29.csv", "UNRATE", "regression"),
+    "macro_unemp": ("datasets/macrodata/macrodata.csv", "unemp", "regression"),
+    "survival_status": ("duration/tests/results/survival_data_1000_10.csv", "column01", "classification"),
+    "gee_ordinal": ("genmod/tests/results/gee_ordinal_1.csv", "column1", "classification"),
+    "inv_gaussian": ("genmod/tests/results/inv_gaussian.csv", "xig", "regression"),
+}
 VEGA_DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "node_modules", "vega-datasets", "data")
 
 try:
     import numpy as np
     import pandas as pd
 
-    if any(n not in STATSMODELS_TABLES and n not in VEGA_TABLES for n in sys.argv[2:]):
+    if any(n not in STATSMODELS_TABLES and n not in VEGA_TABLES and n not in RAW_UNSEEN5 for n in sys.argv[2:]):
         from sklearn import datasets
-    if any(n in STATSMODELS_TABLES for n in sys.argv[2:]):
+    if any(n in STATSMODELS_TABLES or n in RAW_UNSEEN5 for n in sys.argv[2:]):
         import statsmodels.datasets as smd
 except ImportError as e:  # the bench prints the reason and skips these tables
     print(f"not importable: {e}", file=sys.stderr)
@@ -297,7 +336,46 @@ def load(name):
     if name == "co2_monthly":
         frame = pd.read_csv(os.path.join(VEGA_DATA, "co2-concentration.csv"), dtype=str).drop(columns=["adjusted CO2"])
         return frame, "CO2", "regression", "vega-datasets co2-concentration.csv, adjusted CO2 dropped"
+    if name in ("earthquakes_mag", "earthquakes_status"):
+        return earthquakes(), "mag" if name == "earthquakes_mag" else "status", "regression" if name == "earthquakes_mag" else "classification", "vega-datasets earthquakes.json (USGS), flattened; sig, title, url, detail, ids, code, updated dropped"
+    if name in ("cpu_perf", "zoo_type"):
+        ident, file, label = ("id_561", "data-v1-dl-52739.arff.gz", "class") if name == "cpu_perf" else ("id_62", "data-v1-dl-52352.arff.gz", "type")
+        return openml_arff(ident, file), label, "regression" if name == "cpu_perf" else "classification", f"OpenML {ident[3:]} from scikit-learn's test cache sklearn/datasets/tests/data/openml/{ident}"
+    if name == "barley_yield":
+        return pd.read_json(os.path.join(VEGA_DATA, "barley.json")), "yield", "regression", "vega-datasets barley.json"
     raise SystemExit(f"unknown table {name}")
+
+
+def earthquakes():
+    """vega-datasets' USGS GeoJSON as one row per event: the properties, longitude, latitude and depth, time as ISO."""
+    with open(os.path.join(VEGA_DATA, "earthquakes.json")) as f:
+        features = json.load(f)["features"]
+    rows = []
+    for feature in features:
+        row = dict(feature["properties"])
+        lon, lat, depth = feature["geometry"]["coordinates"]
+        row.update(longitude=lon, latitude=lat, depth=depth)
+        row["time"] = pd.Timestamp(row["time"], unit="ms").strftime("%Y-%m-%dT%H:%M:%S")
+        rows.append(row)
+    frame = pd.DataFrame(rows).drop(columns=["sig", "title", "url", "detail", "ids", "code", "updated"])
+    return whole(frame)
+
+
+def openml_arff(ident, file):
+    """An OpenML ARFF from scikit-learn's test cache as a frame (nominal values as text)."""
+    import gzip
+    import io
+
+    from scipy.io import arff
+
+    cached = os.path.join(os.path.dirname(datasets.__file__), "tests", "data", "openml", ident, file)
+    with gzip.open(cached, "rt") as f:
+        data, _ = arff.loadarff(io.StringIO(f.read()))
+    frame = pd.DataFrame(data)
+    for column in frame.columns:
+        if frame[column].dtype == object:
+            frame[column] = frame[column].str.decode("utf8")
+    return whole(frame)
 
 
 def kr_vs_kp():
@@ -333,6 +411,12 @@ def main():
     for name in names:
         if name in RAW_TABLES:
             described.append(raw(name, out))
+            continue
+        if name in RAW_UNSEEN5:
+            relative, label, task = RAW_UNSEEN5[name]
+            file = os.path.join(out, f"{name}.csv")
+            shutil.copyfile(os.path.join(os.path.dirname(smd.__file__), "..", relative), file)
+            described.append({"name": name, "file": file, "label": label, "task": task, "source": f"statsmodels {relative}, as published"})
             continue
         if name in RAW_UNSEEN3:
             relative, label, task = RAW_UNSEEN3[name]
