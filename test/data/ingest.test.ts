@@ -406,6 +406,26 @@ describe('ingest rules', () => {
     expect((await ingestError(['nothing/*.csv'])).message).toContain('no files match nothing/*.csv');
   });
 
+  it('says what a spreadsheet, an archive or a Stata file is and how to get a table out of it, instead of a UTF-8 error', async () => {
+    // An .xlsx is a zip: its first bytes are PK\x03\x04, and as a CSV it failed as "not valid UTF-8 … probably Latin-1".
+    const zip = Buffer.concat([Buffer.from([0x50, 0x4b, 0x03, 0x04, 0x14, 0x00, 0x06, 0x00]), Buffer.alloc(64, 0xf7)]);
+    const xlsx = path.join(work, 'sales.xlsx');
+    fs.writeFileSync(xlsx, zip);
+    const e = await ingestError([xlsx]);
+    expect(e.message).toBe(`${xlsx} is an Excel workbook, not a table file Weir reads (CSV/TSV, Parquet, JSON, Arrow)`);
+    expect(e.hint).toContain('CSV UTF-8');
+    // Named by its first bytes when the name does not tell.
+    const renamed = path.join(work, 'export');
+    fs.writeFileSync(renamed, zip);
+    expect((await ingestError([renamed])).message).toContain('is a zip archive (an Excel .xlsx workbook is one)');
+    const ole = path.join(work, 'old-export');
+    fs.writeFileSync(ole, Buffer.concat([Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1]), Buffer.alloc(64)]));
+    expect((await ingestError([ole])).message).toContain('is an Excel 97–2003 workbook');
+    const stata = write('survey.dta', 'x');
+    expect((await ingestError([stata])).hint).toContain('Export it as CSV or Parquet');
+    expect(() => tableReader(stata, 'input survey')).toThrow(/survey\.dta is a Stata data file/);
+  });
+
   it('reports a malformed JSON file naming it', async () => {
     const bad = write('bad.json', '{"a": 1,,}');
     const e = await ingestError([bad]);

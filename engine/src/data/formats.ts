@@ -46,6 +46,64 @@ export function formatOfName(name: string): FormatEntry | undefined {
   return Object.hasOwn(FORMATS, ext) ? FORMATS[ext] : undefined;
 }
 
+/**
+ * Files people reach for that hold a table Weir does not read (a spreadsheet, a statistics
+ * package's file, an archive): named by extension or first bytes, so the error says what the
+ * file is and how to get a table out of it instead of failing as a CSV that is not UTF-8.
+ */
+const OTHER_FORMATS: Readonly<Record<string, string>> = {
+  '.xlsx': 'an Excel workbook',
+  '.xlsm': 'an Excel workbook',
+  '.xlsb': 'an Excel workbook',
+  '.xls': 'an Excel workbook',
+  '.ods': 'an OpenDocument spreadsheet',
+  '.numbers': 'a Numbers spreadsheet',
+  '.zip': 'a zip archive',
+  '.7z': 'a 7-Zip archive',
+  '.tar': 'a tar archive',
+  '.tgz': 'a tar archive',
+  '.sav': 'an SPSS data file',
+  '.dta': 'a Stata data file',
+  '.sas7bdat': 'a SAS data file',
+  '.xpt': 'a SAS transport file',
+  '.rds': 'an R data file',
+  '.rdata': 'an R data file',
+  '.rda': 'an R data file',
+  '.pkl': 'a Python pickle',
+  '.pickle': 'a Python pickle',
+  '.h5': 'an HDF5 file',
+  '.hdf5': 'an HDF5 file',
+  '.sqlite': 'a SQLite database',
+  '.db': 'a database file',
+  '.duckdb': 'a DuckDB database',
+};
+
+/**
+ * What a file is when it is not a table Weir reads, from its name or its first bytes (`PK` of a
+ * zip, which an .xlsx is; the OLE2 header of an old .xls), or undefined.
+ */
+export function otherFormatOf(name: string, head?: Buffer): string | undefined {
+  const ext = path.extname(name.replace(COMPRESSION, '')).toLowerCase();
+  if (Object.hasOwn(OTHER_FORMATS, ext)) return OTHER_FORMATS[ext];
+  if (!head || formatOfName(name)) return undefined;
+  if (head.length >= 4 && head.readUInt32BE(0) === 0x504b0304) return 'a zip archive (an Excel .xlsx workbook is one)';
+  if (head.length >= 8 && head.subarray(0, 8).equals(Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1]))) return 'an Excel 97–2003 workbook (or another OLE2 document)';
+  if (head.length >= 6 && head.subarray(0, 6).toString('latin1') === 'SQLite') return 'a SQLite database';
+  return undefined;
+}
+
+/** The error for a file that is `what` (otherFormatOf), naming the file and how to get a table out of it. */
+export function otherFormatError(display: string, what: string): WeirError {
+  const sheet = 'save the sheet as CSV (Excel: File › Save As › CSV UTF-8) and give that file';
+  return new WeirError('BAD_INPUT', `${display} is ${what}, not a table file Weir reads (CSV/TSV, Parquet, JSON, Arrow)`, {
+    hint: /archive/.test(what)
+      ? `Extract it and give the table file inside${/workbook/.test(what) ? `; if it is a workbook, ${sheet}` : ''}.`
+      : /spreadsheet|workbook/.test(what)
+        ? `${sheet[0].toUpperCase()}${sheet.slice(1)}.`
+        : 'Export it as CSV or Parquet (e.g. pandas: pd.read_…(file).to_parquet("table.parquet")) and give that file.',
+  });
+}
+
 /** The extensions, for messages: `.parquet, .pq, .csv, …`. */
 function extensionList(): string {
   return Object.keys(FORMATS).join(', ');
@@ -107,6 +165,8 @@ export function tableReader(filePath: string, what: string): string {
     return readerFor(path.join(filePath, '**', `*${ext}`), formatOfName(first)!, what);
   }
   const entry = formatOfName(filePath);
+  const other = entry ? undefined : otherFormatOf(filePath);
+  if (other) throw otherFormatError(filePath, other);
   if (!entry) {
     const ext = path.extname(filePath).toLowerCase();
     throw new WeirError('BAD_INPUT', `${what} is not a table DuckDB can read (${ext || 'no extension'}): ${filePath}`, {

@@ -5,7 +5,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { WeirError } from '../errors';
 import type { ColumnSchema } from '../store/records';
 import { countRows, describe, describeRelation, sqlIdentifier, sqlString, withConnection } from './duckdb';
-import { formatOfName, type SourceFormat } from './formats';
+import { formatOfName, otherFormatError, otherFormatOf, type SourceFormat } from './formats';
 import { inspectDelimitedFile, inspectDelimitedHead, type TextEncoding } from './inspectDelimited';
 import { loadArrowIntoTable } from './loadArrow';
 import { downloadToFile } from './download';
@@ -91,13 +91,17 @@ async function expandSource(source: string, index: number, options: IngestOption
 }
 
 /** The format from the file name, or from the first bytes when the name does not tell. */
-export async function detectFormat(file: string, nameHint: string): Promise<{ format: SourceFormat; delimiter?: string }> {
+export async function detectFormat(file: string, nameHint: string, display = file): Promise<{ format: SourceFormat; delimiter?: string }> {
   const byName = formatOfName(nameHint);
   if (byName) return byName.delimiter ? { format: byName.format, delimiter: byName.delimiter } : { format: byName.format };
+  const named = otherFormatOf(nameHint);
+  if (named) throw otherFormatError(display, named);
   const handle = await fsp.open(file, 'r');
   try {
     const head = Buffer.alloc(8);
     const { bytesRead } = await handle.read(head, 0, 8, 0);
+    const other = otherFormatOf(nameHint, head.subarray(0, bytesRead));
+    if (other) throw otherFormatError(display, other);
     const text = head.toString('latin1', 0, bytesRead);
     if (text.startsWith('PAR1')) return { format: 'parquet' };
     if (text.startsWith('ARROW1') || head.readUInt32LE(0) === 0xffffffff) return { format: 'arrow' };
@@ -127,7 +131,7 @@ const CHECKED_HEAD_BYTES = 1 << 20;
 async function attachSource(connection: DuckDBConnection, source: SourceFile, table: string, sniffAllRows: boolean, encoding: TextEncoding = 'utf-8', onProgress?: (message: string) => void, asText = false): Promise<{ schema: ColumnSchema[]; checked: boolean }> {
   const stat = await fsp.stat(source.file);
   if (stat.size === 0) throw new WeirError('BAD_INPUT', `${source.display}: the file is empty`, { hint: 'Give a file with a header row and data.' });
-  const { format, delimiter } = await detectFormat(source.file, source.formatHint);
+  const { format, delimiter } = await detectFormat(source.file, source.formatHint, source.display);
   const id = sqlIdentifier(table);
   const noRows = () => new WeirError('BAD_INPUT', `${source.display}: the file has no rows`);
   let checked = true;
