@@ -42,6 +42,7 @@ suite('data/duckdb', () => {
       expect(await describeTable(c, tableReader(tsv, 'input'))).toEqual({ rows: 2, schema: [{ name: 'x', type: 'BIGINT' }, { name: 'y', type: 'VARCHAR' }] });
     });
     expect(() => tableReader(path.join(dir, 'a.feather'), "input 'a'")).toThrow(/Arrow IPC/);
-    expect(() => tableReader(path.join(dir, 'a.xlsx'), "input 'a'")).toThrow(/not a table DuckDB can read \(\.xlsx\)/);
+    expect(() => tableReader(path.join(dir, 'a.xyz'), "input 'a'")).toThrow(/not a table DuckDB can read \(\.xyz\)/);
+    expect(() => tableReader(path.join(dir, 'a.xlsx'), "input 'a'")).toThrow(/a\.xlsx is an Excel workbook, not a table file Weir reads/);
   });
 });

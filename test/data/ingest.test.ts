@@ -406,6 +406,17 @@ describe('ingest rules', () => {
     expect((await ingestError(['nothing/*.csv'])).message).toContain('no files match nothing/*.csv');
   });
 
+  it('says which header names DuckDB made unique (a name used twice, an empty one), and says nothing for a plain header', async () => {
+    const dup = write('dup.csv', 'a,x,x,,X\n1,2,3,4,5\n6,7,8,9,1\n');
+    const messages: string[] = [];
+    const { schema } = await ingest([dup], (m) => messages.push(m));
+    expect(schema.map((c) => c.name)).toEqual(['a', 'x', 'x_1', 'column3', 'X_2']);
+    expect(messages).toContain(`${dup}: header names repeated or empty are made unique: 'x' (column 3) as 'x_1', column 4 (no name) as 'column3', 'X' (column 5) as 'X_2'`);
+    const plain: string[] = [];
+    await ingest([titanic], (m) => plain.push(m));
+    expect(plain.filter((m) => m.includes('made unique'))).toEqual([]);
+  });
+
   it('says what a spreadsheet, an archive or a Stata file is and how to get a table out of it, instead of a UTF-8 error', async () => {
     // An .xlsx is a zip: its first bytes are PK\x03\x04, and as a CSV it failed as "not valid UTF-8 … probably Latin-1".
     const zip = Buffer.concat([Buffer.from([0x50, 0x4b, 0x03, 0x04, 0x14, 0x00, 0x06, 0x00]), Buffer.alloc(64, 0xf7)]);

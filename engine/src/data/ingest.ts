@@ -240,10 +240,22 @@ async function attachCsv(connection: DuckDBConnection, source: SourceFile, id: s
   }
   const formats = await sniffedTimeFormats(connection, sniffed, `${sqlString(source.file)}, ${dialect}${named}${options.sniffAllRows ? ', sample_size=-1' : ''}`);
   const reader = (schema: ColumnSchema[]) => `read_csv(${sqlString(source.file)}, ${dialect}${formats}, auto_detect=false, strict_mode=true, columns={${schema.map((c) => `${sqlString(c.name)}: ${sqlString(c.type)}`).join(', ')}})`;
+  if (!options.sniffAllRows) renamedColumns(source.display, head.header, sniffed, onProgress);
   if (head.headerless && !options.sniffAllRows) onProgress?.(`${source.display}: no header row (its first row is data like the rest), so its columns are named ${sniffed[0]?.name ?? 'column0'} to ${sniffed.at(-1)?.name ?? 'column0'}`);
   const schema = await keepTextBooleans(connection, sniffed, reader);
   await connection.run(`CREATE VIEW ${id} AS SELECT * FROM ${reader(schema)}`);
   return head.complete;
+}
+
+/**
+ * Header names DuckDB changed, said once at registration: a name used twice (`x,x` is read as x
+ * and x_1) or an empty one (read as column3), so a prep or `label_column_name` written with the
+ * file's names is not a surprise.
+ */
+function renamedColumns(display: string, header: string[] | undefined, sniffed: ColumnSchema[], onProgress?: (message: string) => void): void {
+  if (!onProgress || !header || header.length !== sniffed.length) return;
+  const renamed = header.flatMap((name, i) => (name !== sniffed[i].name ? [`${name === '' ? `column ${i + 1} (no name)` : `'${name}' (column ${i + 1})`} as '${sniffed[i].name}'`] : []));
+  if (renamed.length) onProgress(`${display}: header names repeated or empty are made unique: ${renamed.slice(0, 5).join(', ')}${renamed.length > 5 ? `, and ${renamed.length - 5} more` : ''}`);
 }
 
 /**

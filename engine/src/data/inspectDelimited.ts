@@ -46,6 +46,8 @@ export interface DelimitedShape {
   skip: number;
   /** True when the file has no header row (`headerlessIn`): DuckDB names its columns column0, …. */
   headerless?: boolean;
+  /** The header's names as written (unquoted), when the file has a header and no row names. */
+  header?: string[];
 }
 
 /**
@@ -540,7 +542,7 @@ class RecordScanner {
     if (this.records === 0) {
       throw new WeirError('BAD_INPUT', `${displayName}: the file has a header but no data rows`, { location: { file: displayName, line: 1, column: 1 } });
     }
-    return { delimiter: this.delimiter ?? ',', quote: this.quote ?? '"', columns: this.shapeColumns(), records: this.records, rowNamesHeader: this.rowNamesHeader(), decimalComma: this.decimalComma(), skip: this.skip, headerless: this.headerless() };
+    return { delimiter: this.delimiter ?? ',', quote: this.quote ?? '"', columns: this.shapeColumns(), records: this.records, rowNamesHeader: this.rowNamesHeader(), decimalComma: this.decimalComma(), skip: this.skip, headerless: this.headerless(), header: this.headerNames() };
   }
 
   /** Whether the file has no header row (`headerlessIn`; never with R's row names or comment lines above a header). */
@@ -556,6 +558,12 @@ class RecordScanner {
   /** The columns of a record: the header's, and the row names' when the header leaves them out. */
   shapeColumns(): number {
     return this.headerColumns + (this.rowNames ? 1 : 0);
+  }
+
+  /** The header's names as written, or undefined for a file without one or with R's row names. */
+  headerNames(): string[] | undefined {
+    if (this.rowNames || !this.head || this.headerless()) return undefined;
+    return headerFields(this.head, this.delimiter ?? ',', this.quote ?? '"');
   }
 
   /** The column names of a file with R's row names (`column0` and the header's), or undefined. */
@@ -607,6 +615,8 @@ export interface DelimitedHead {
   skip: number;
   /** See `DelimitedShape.headerless`. */
   headerless?: boolean;
+  /** See `DelimitedShape.header`. */
+  header?: string[];
 }
 
 /**
@@ -636,8 +646,8 @@ export async function inspectDelimitedHead(file: string, displayName: string, op
   } finally {
     input.close();
   }
-  const whole = (shape: DelimitedShape): DelimitedHead => ({ delimiter: shape.delimiter, quote: shape.quote, columns: shape.columns, complete: true, rowNamesHeader: shape.rowNamesHeader, decimalComma: shape.decimalComma, skip: shape.skip, headerless: shape.headerless });
+  const whole = (shape: DelimitedShape): DelimitedHead => ({ delimiter: shape.delimiter, quote: shape.quote, columns: shape.columns, complete: true, rowNamesHeader: shape.rowNamesHeader, decimalComma: shape.decimalComma, skip: shape.skip, headerless: shape.headerless, header: shape.header });
   if (!truncated) return whole(scanner.finish());
   if (scanner.headerColumns < 0 || scanner.records === 0) return whole(await inspectDelimitedFile(file, displayName, options));
-  return { delimiter: scanner.delimiter ?? ',', quote: scanner.quote ?? '"', columns: scanner.shapeColumns(), complete: false, rowNamesHeader: scanner.rowNamesHeader(), decimalComma: scanner.decimalComma(), skip: scanner.skip, headerless: scanner.headerless() };
+  return { delimiter: scanner.delimiter ?? ',', quote: scanner.quote ?? '"', columns: scanner.shapeColumns(), complete: false, rowNamesHeader: scanner.rowNamesHeader(), decimalComma: scanner.decimalComma(), skip: scanner.skip, headerless: scanner.headerless(), header: scanner.headerNames() };
 }
