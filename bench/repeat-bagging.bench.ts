@@ -2,9 +2,9 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { bagged, crossFittedBestSingle } from '../engine/src/automl/ensemble/buildEnsembles';
+import { bagged, crossFittedBestSinglePred } from '../engine/src/automl/ensemble/buildEnsembles';
 import { byScore } from '../engine/src/automl/ensemble/candidatePool';
-import { chooseModel } from '../engine/src/automl/ensemble/ensembleTrials';
+import { chooseModel, pairedFoldSe } from '../engine/src/automl/ensemble/ensembleTrials';
 import { weightedAverage } from '../engine/src/automl/ensemble/greedySelection';
 import { makeEvaluator } from '../engine/src/automl/evaluation/evaluator';
 import { selectRows, splitTestRows } from '../engine/src/automl/evaluation/testSet';
@@ -19,7 +19,7 @@ import { kFold, stratifiedKFold } from '../engine/src/automl/splitFolds';
 import { runTrial } from '../engine/src/automl/trials/runTrial';
 import type { Task } from '../engine/src/automl/types';
 import { python } from '../test/helpers/paths';
-import { args, flag, repoRoot } from './benchFlags';
+import { args, devDataDir, flag, repoRoot } from './benchFlags';
 import { ensembleTestPrediction, metricOf, replayEnsembles, replayedTrial } from './ensembleReplay';
 
 /**
@@ -36,12 +36,15 @@ import { ensembleTestPrediction, metricOf, replayEnsembles, replayedTrial } from
  * averaged over the first R repeats, for the trials a variant repeats ("all×R": every kept
  * trial; "top5fam×R": the 5 best and each family's best), each scored on test against the run
  * as it is ("base"); `:single`, `:voting`, `:stack` are those rows' test scores. Measured and
- * not landed: docs/automl.md, "Repeated bagging on small tables".
+ * not landed: docs/automl.md, "Repeated bagging on small tables". The `rescore×R`, `rescoreTop×R` and
+ * `inputs×R` variants keep the run's own models and use the repeats only to choose (the mean over
+ * fold assignments of the trials' scores and the rows' honest scores): docs/automl.md,
+ * "Re-scoring the finalists on more fold assignments".
  *
  * Flags: `--run`, `--tables=titanic,diabetes` (titanic, penguins, cars, seattle_weather,
- * weather_location; the sklearn and statsmodels tables of bench/automl_quality_tables.py),
+ * weather_location, disasters; soybean from `--data=DIR`; the sklearn and statsmodels tables of bench/automl_quality_tables.py),
  * `--seeds=0,1,2`, `--iterations=100`, `--repeats=3` (shuffles, the run's own included),
- * `--dir=DIR`.
+ * `--dir=DIR`, `--variants=all,rescore,inputs` (phase 2: `all` = all×R and top5fam×R, `rescore` = the choice on the mean over R fold assignments with the run's own models, `inputs` = the ensembles' inputs and the best single picked by the mean; default every one).
  */
 const root = repoRoot;
 const vega = path.join(root, 'node_modules', 'vega-datasets', 'data');
@@ -52,8 +55,10 @@ const known: Record<string, [string, string, 'classification' | 'regression']> =
   cars: [path.join(vega, 'cars.json'), 'Miles_per_Gallon', 'regression'],
   seattle_weather: [path.join(vega, 'seattle-weather.csv'), 'weather', 'classification'],
   weather_location: [path.join(vega, 'weather.csv'), 'location', 'classification'],
+  soybean: [path.join(devDataDir, 'Soybean.csv'), 'Class', 'classification'],
+  disasters: [path.join(vega, 'disasters.csv'), 'Deaths', 'regression'],
 };
-const pythonTables = ['breast_cancer', 'digits', 'wine', 'iris', 'diabetes', 'boston', 'fair_affairs', 'fair_any', 'anes96_pid', 'anes96_vote', 'modechoice'];
+const pythonTables = ['breast_cancer', 'digits', 'wine', 'iris', 'diabetes', 'boston', 'fair_affairs', 'fair_any', 'anes96_pid', 'anes96_vote', 'modechoice', 'framing', 'ologit_ucla', 'racd_any', 'cancer_counties'];
 
 interface SavedTrial {
   iteration: number;
@@ -202,15 +207,89 @@ async function chooseWith(run: SavedRun, repeats: (t: SavedTrial) => number): Pr
     if (e.trial.algorithm === 'VotingEnsemble') out.voting = metric(yTest, pred);
     else out.stack = metric(yTest, pred);
   }
-  const single = await crossFittedBestSingle(a);
-  const chosen = chooseModel(run.metric, ensembles, trials, single)?.trial ?? best;
+  const singlePred = await crossFittedBestSinglePred(a);
+  const single = singlePred && a.primaryScore(singlePred);
+  const chosen = chooseModel(run.metric, ensembles, trials, single, { singlePred, pairedSe: pairedFoldSe(a) })?.trial ?? best;
   out.now = metric(yTest, preds.get(chosen)!);
   out.cv = chosen.score;
   out.chosen = chosen.algorithm.endsWith('Ensemble') ? chosen.algorithm.replace('Ensemble', '') : 'single';
   return out;
 }
 
+/**
+ * Re-scoring instead of re-bagging: the model stays the run's own (repeat 0's fold models), but
+ * the choice is made on the mean over the first R fold assignments — each repeated trial's
+ * score, and each row's honest score (the ensembles rebuilt on every assignment's out-of-fold
+ * predictions: stack CV, voting cross-fitted, the best single's pick cross-fitted).
+ */
+async function rescoreWith(run: SavedRun, R: number, repeated: (t: SavedTrial) => boolean): Promise<{ now: number; single: number; honest?: number; chosen: string }> {
+  const yEval = Float64Array.from(run.yEval);
+  const yTest = Float64Array.from(run.yTest);
+  const metric = metricOf(run);
+  const testOf = new Map<number, Float64Array>(run.trials.map((t) => [t.iteration, Float64Array.from(t.test[0])]));
+  const perRepeat: { trials: TrialResult[]; ensembles: Awaited<ReturnType<typeof replayEnsembles>>['ensembles']; single?: number; singlePred?: Float64Array; a: Awaited<ReturnType<typeof replayEnsembles>>['args'] }[] = [];
+  for (let r = 0; r < R; r++) {
+    const trials = run.trials.map((t) => {
+      const oof = Float64Array.from(t.oof[repeated(t) && r < t.oof.length ? r : 0]);
+      return replayedTrial({ iteration: t.iteration, algorithm: t.algorithm, score: metric(yEval, oof), oof }, run.width);
+    });
+    const { args: a, ensembles } = await replayEnsembles(run, trials, yEval);
+    const singlePred = await crossFittedBestSinglePred(a);
+    perRepeat.push({ trials, ensembles, a, singlePred, single: singlePred && a.primaryScore(singlePred) });
+  }
+  const base = perRepeat[0];
+  const meanOf = (xs: (number | undefined)[]) => (xs.some((x) => x === undefined) ? undefined : mean(xs as number[]));
+  const trials = base.trials.map((t, i) => ({ ...t, score: mean(perRepeat.map((p) => p.trials[i].score)) }));
+  const ensembles = base.ensembles.map((e) => {
+    const honest = meanOf(perRepeat.map((p) => p.ensembles.find((f) => f.trial.algorithm === e.trial.algorithm)?.honestScore));
+    return { ...e, honestScore: honest };
+  });
+  const single = meanOf(perRepeat.map((p) => p.single));
+  const best = byScore(run.metric, trials)[0];
+  const preds = new Map<string, Float64Array>([['single', testOf.get(best.iteration)!]]);
+  for (const e of base.ensembles) preds.set(e.trial.algorithm, ensembleTestPrediction(e.spec, testOf, run.width, yTest.length));
+  const chosen = chooseModel(run.metric, ensembles, trials, single, { singlePred: base.singlePred, pairedSe: pairedFoldSe(base.a) });
+  const key = !chosen || chosen.trial.iteration === best.iteration || !chosen.trial.algorithm.endsWith('Ensemble') ? 'single' : chosen.trial.algorithm;
+  // Highest mean honest score, no preference for the stack.
+  const honestRows: [string, number][] = ensembles.filter((e) => e.honestScore !== undefined).map((e) => [e.trial.algorithm, e.honestScore!]);
+  if (single !== undefined) honestRows.push(['single', single]);
+  const sign = ['r2_score', 'AUC_weighted', 'accuracy'].includes(run.metric) ? 1 : -1;
+  const top = honestRows.length ? honestRows.reduce((p, q) => (sign * q[1] > sign * p[1] ? q : p))[0] : undefined;
+  return { now: metric(yTest, preds.get(key)!), single: metric(yTest, preds.get('single')!), honest: top ? metric(yTest, preds.get(top)!) : undefined, chosen: key.replace('Ensemble', '') };
+}
+
+/**
+ * The ensembles' inputs and the best single trial picked by each repeated trial's mean score
+ * over the first R fold assignments; everything fitted (weights, meta-model) and every honest
+ * score from the run's own out-of-fold predictions; the models the run's own.
+ */
+async function inputsByMean(run: SavedRun, R: number): Promise<{ now: number; single: number; stack?: number; voting?: number; chosen: string }> {
+  const yEval = Float64Array.from(run.yEval);
+  const yTest = Float64Array.from(run.yTest);
+  const metric = metricOf(run);
+  const testOf = new Map<number, Float64Array>(run.trials.map((t) => [t.iteration, Float64Array.from(t.test[0])]));
+  const trials = run.trials.map((t) => {
+    const oof = Float64Array.from(t.oof[0]);
+    const r = Math.min(R, t.oof.length);
+    return replayedTrial({ iteration: t.iteration, algorithm: t.algorithm, score: mean(t.oof.slice(0, r).map((o) => metric(yEval, Float64Array.from(o)))), oof }, run.width);
+  });
+  const { args: a, ensembles } = await replayEnsembles(run, trials, yEval);
+  const best = byScore(run.metric, trials)[0];
+  const singlePred = await crossFittedBestSinglePred(a);
+  const single = singlePred && a.primaryScore(singlePred);
+  const chosen = chooseModel(run.metric, ensembles, trials, single, { singlePred, pairedSe: pairedFoldSe(a) })?.trial ?? best;
+  const pred = (t: TrialResult) => {
+    const e = ensembles.find((x) => x.trial === t);
+    return e ? ensembleTestPrediction(e.spec, testOf, run.width, yTest.length) : testOf.get(t.iteration)!;
+  };
+  const out: { now: number; single: number; stack?: number; voting?: number; chosen: string } = { now: metric(yTest, pred(chosen)), single: metric(yTest, testOf.get(best.iteration)!), chosen: chosen.algorithm.endsWith('Ensemble') ? chosen.algorithm.replace('Ensemble', '') : 'single' };
+  for (const e of ensembles) out[e.trial.algorithm === 'VotingEnsemble' ? 'voting' : 'stack'] = metric(yTest, pred(e.trial));
+  return out;
+}
+
 const chosenOf = new Map<SavedRun, string[]>();
+/** `--variants=all,rescore,inputs`: which phase-2 variants to replay besides the run as it is (default every one). */
+const want = (v: string) => !flag('variants') || flag('variants')!.split(',').includes(v);
 async function score(run: SavedRun): Promise<Scores> {
   const out: Scores = {};
   const which: string[] = [];
@@ -226,10 +305,32 @@ async function score(run: SavedRun): Promise<Scores> {
     familyBest.add(t.iteration);
   }
   const variants: [string, (t: SavedTrial) => number][] = [['base', () => 1]];
-  for (let r = 2; r <= R; r++) {
+  for (let r = 2; r <= R && want('all'); r++) {
     variants.push([`all×${r}`, () => r]);
     const top5 = topK(5);
     variants.push([`top5fam×${r}`, (t) => (top5.has(t.iteration) || familyBest.has(t.iteration) ? r : 1)]);
+  }
+  for (let r = 2; r <= R && want('rescore'); r++) {
+    const top5 = topK(5);
+    for (const [name, rep] of [
+      [`rescore×${r}`, () => true],
+      [`rescoreTop×${r}`, (t: SavedTrial) => top5.has(t.iteration) || familyBest.has(t.iteration)],
+    ] as [string, (t: SavedTrial) => boolean][]) {
+      const s = await rescoreWith(run, r, rep);
+      out[name] = s.now;
+      which.push(`${name} ${s.chosen}`);
+      out[`${name}:single`] = s.single;
+      if (s.honest !== undefined) out[`${name}:honest`] = s.honest;
+    }
+  }
+  for (let r = 2; r <= R && want('inputs'); r++) {
+    const s = await inputsByMean(run, r);
+    const name = `inputs×${r}`;
+    out[name] = s.now;
+    which.push(`${name} ${s.chosen}`);
+    out[`${name}:single`] = s.single;
+    if (s.voting !== undefined) out[`${name}:voting`] = s.voting;
+    if (s.stack !== undefined) out[`${name}:stack`] = s.stack;
   }
   for (const [name, reps] of variants) {
     const s = await chooseWith(run, reps);
@@ -268,7 +369,7 @@ async function main() {
   const keys = Object.keys(results[0].s).filter((k) => results.every((r) => k in r.s));
   console.log(`\n${results.length} runs: mean test, mean − base, runs better/worse by more than 0.0001; per table mean − base`);
   for (const k of keys) {
-    const ref = k.includes(':') ? `base:${k.split(':')[1]}` : 'base';
+    const ref = k.includes(':') && `base:${k.split(':')[1]}` in results[0].s ? `base:${k.split(':')[1]}` : 'base';
     const d = results.map((r) => r.s[k] - r.s[ref]);
     const perTable = [...new Set(results.map((r) => r.table))].map((t) => `${t} ${mean(results.filter((r) => r.table === t).map((r) => r.s[k] - r.s[ref])).toFixed(4)}`);
     console.log(`${k.padEnd(20)} ${mean(results.map((r) => r.s[k])).toFixed(5)}  ${mean(d) >= 0 ? '+' : ''}${mean(d).toFixed(5)}  ${d.filter((x) => x > 1e-4).length}/${d.filter((x) => x < -1e-4).length}  ${perTable.join(', ')}`);
