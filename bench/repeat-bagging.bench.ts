@@ -44,7 +44,7 @@ import { ensembleTestPrediction, metricOf, replayEnsembles, replayedTrial } from
  * Flags: `--run`, `--tables=titanic,diabetes` (titanic, penguins, cars, seattle_weather,
  * weather_location, disasters; soybean from `--data=DIR`; the sklearn and statsmodels tables of bench/automl_quality_tables.py),
  * `--seeds=0,1,2`, `--iterations=100`, `--repeats=3` (shuffles, the run's own included),
- * `--dir=DIR`, `--variants=all,rescore,inputs` (phase 2: `all` = all×R and top5fam×R, `rescore` = the choice on the mean over R fold assignments with the run's own models, `inputs` = the ensembles' inputs and the best single picked by the mean; default every one).
+ * `--dir=DIR`, `--variants=all,rescore,inputs,meta` (phase 2: `all` = all×R and top5fam×R, `meta` = the rows' honest scores averaged over R draws of the ensembles' own folds, no refits, `rescore` = the choice on the mean over R fold assignments with the run's own models, `inputs` = the ensembles' inputs and the best single picked by the mean; default every one).
  */
 const root = repoRoot;
 const vega = path.join(root, 'node_modules', 'vega-datasets', 'data');
@@ -222,7 +222,7 @@ async function chooseWith(run: SavedRun, repeats: (t: SavedTrial) => number): Pr
  * score, and each row's honest score (the ensembles rebuilt on every assignment's out-of-fold
  * predictions: stack CV, voting cross-fitted, the best single's pick cross-fitted).
  */
-async function rescoreWith(run: SavedRun, R: number, repeated: (t: SavedTrial) => boolean): Promise<{ now: number; single: number; honest?: number; chosen: string }> {
+async function rescoreWith(run: SavedRun, R: number, repeated: (t: SavedTrial) => boolean, metaOnly = false): Promise<{ now: number; single: number; honest?: number; chosen: string }> {
   const yEval = Float64Array.from(run.yEval);
   const yTest = Float64Array.from(run.yTest);
   const metric = metricOf(run);
@@ -230,10 +230,11 @@ async function rescoreWith(run: SavedRun, R: number, repeated: (t: SavedTrial) =
   const perRepeat: { trials: TrialResult[]; ensembles: Awaited<ReturnType<typeof replayEnsembles>>['ensembles']; single?: number; singlePred?: Float64Array; a: Awaited<ReturnType<typeof replayEnsembles>>['args'] }[] = [];
   for (let r = 0; r < R; r++) {
     const trials = run.trials.map((t) => {
-      const oof = Float64Array.from(t.oof[repeated(t) && r < t.oof.length ? r : 0]);
+      const oof = Float64Array.from(t.oof[!metaOnly && repeated(t) && r < t.oof.length ? r : 0]);
       return replayedTrial({ iteration: t.iteration, algorithm: t.algorithm, score: metric(yEval, oof), oof }, run.width);
     });
-    const { args: a, ensembles } = await replayEnsembles(run, trials, yEval);
+    // metaOnly: the same out-of-fold predictions, only the ensembles' own folds (cross-fitting, stack CV) drawn again.
+    const { args: a, ensembles } = await replayEnsembles({ ...run, seed: run.seed + (metaOnly ? 1000 * r : 0) }, trials, yEval);
     const singlePred = await crossFittedBestSinglePred(a);
     perRepeat.push({ trials, ensembles, a, singlePred, single: singlePred && a.primaryScore(singlePred) });
   }
@@ -322,6 +323,11 @@ async function score(run: SavedRun): Promise<Scores> {
       out[`${name}:single`] = s.single;
       if (s.honest !== undefined) out[`${name}:honest`] = s.honest;
     }
+  }
+  for (let r = 2; r <= R && want('meta'); r++) {
+    const s = await rescoreWith(run, r, () => false, true);
+    out[`meta×${r}`] = s.now;
+    which.push(`meta×${r} ${s.chosen}`);
   }
   for (let r = 2; r <= R && want('inputs'); r++) {
     const s = await inputsByMean(run, r);
