@@ -85,7 +85,7 @@ describe('featurization rules on crafted tables', () => {
     expect(by('numText').params).toMatchObject({ kind: 'numeric', read: 'number', indicator: true });
     expect(by('flag').params).toMatchObject({ kind: 'numeric', read: 'boolean' });
     expect(by('when').purpose).toBe('DateTime');
-    expect(by('when').params.parts).toEqual(['year', 'month', 'day', 'weekday', 'dayofyear', 'hour', 'minute']);
+    expect(by('when').params.parts).toEqual(['year', 'month', 'day', 'weekday', 'dayofyear', 'hour', 'minute', 'days']);
     expect(by('constant').note).toMatch(/constant/);
     expect(by('empty').note).toMatch(/all values are missing/);
     expect(by('id').note).toMatch(/ID-like/);
@@ -286,6 +286,7 @@ describe('calendar arithmetic', () => {
       expect(datePart(t, 'weekday')).toBe((d.getUTCDay() + 6) % 7);
     }
     expect(datePart(parseDate('2024-12-31'), 'dayofyear')).toBe(366);
+    expect(datePart(parseDate('1970-01-02T12:00Z'), 'days')).toBe(1.5);
     expect(parseDate('2024-01-01T02:00+02:00')).toBe(Date.UTC(2024, 0, 1));
   });
 
@@ -317,7 +318,7 @@ describe('calendar arithmetic', () => {
     const fitted = fitFeaturizer(movies, 'IMDB Rating', auto, { task: 'regression' });
     const release = fitted.state.columns.find((c) => c.name === 'Release Date')!;
     expect(release.purpose).toBe('DateTime');
-    expect(release.params).toMatchObject({ kind: 'datetime', parts: ['year', 'month', 'day', 'weekday', 'dayofyear'] });
+    expect(release.params).toMatchObject({ kind: 'datetime', parts: ['year', 'month', 'day', 'weekday', 'dayofyear', 'days'] });
     const first = movies.columns.find((c) => c.name === 'Release Date')!.values[0];
     expect(first).toBe('Jun 12 1998');
     expect(featureAt(fitted.X, 'Release Date_year', 0)).toBe(1998);
@@ -340,7 +341,7 @@ describe('dates written as YYYYMMDD numbers', () => {
     const fitted = fitFeaturizer(table, 'co2', auto, { task: 'regression' });
     const by = (name: string) => fitted.state.columns.find((c) => c.name === name)!;
     expect(by('date').purpose).toBe('DateTime');
-    expect(by('date').params).toMatchObject({ kind: 'datetime', digits: 'yyyymmdd', parts: ['year', 'month', 'day', 'weekday', 'dayofyear'] });
+    expect(by('date').params).toMatchObject({ kind: 'datetime', digits: 'yyyymmdd', parts: ['year', 'month', 'day', 'weekday', 'dayofyear', 'days'] });
     expect(by('obs_date').purpose).toBe('DateTime');
     expect(by('amount').purpose).toBe('Numeric');
     expect(by('order_no').purpose).toBe('Numeric');
@@ -348,6 +349,9 @@ describe('dates written as YYYYMMDD numbers', () => {
     const r = fitted.X.rows - 2;
     expect([featureAt(fitted.X, 'date_year', r), featureAt(fitted.X, 'date_month', r), featureAt(fitted.X, 'date_day', r), featureAt(fitted.X, 'date_dayofyear', r)]).toEqual([1958, 12, 27, 361]);
     expect(featureAt(fitted.X, 'date_year', r + 1)).toBe(1959);
+    // The time itself, days since 1970-01-01: a week apart the days differ by 7.
+    expect(featureAt(fitted.X, 'date_days', r)).toBe(Date.UTC(1958, 11, 27) / 86_400_000);
+    expect(featureAt(fitted.X, 'date_days', r + 1) - featureAt(fitted.X, 'date_days', r)).toBe(7);
     // A missing date takes the median day and its indicator (row 4: 1958-04-26 blanked).
     expect([featureAt(fitted.X, 'obs_date_missing', 3), featureAt(fitted.X, 'obs_date_missing', 4)]).toEqual([0, 1]);
     expect(featureAt(fitted.X, 'obs_date_year', 4)).toBe(1958);

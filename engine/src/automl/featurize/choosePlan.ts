@@ -15,6 +15,13 @@ const HASH_BUCKETS = 32;
 /** Free text keeps the words found in at least this share of rows, at most TEXT_VOCABULARY of them. */
 const TEXT_MIN_ROW_SHARE = 0.01;
 const TEXT_VOCABULARY = 32;
+/**
+ * A date column's features: its calendar parts and the time itself (`days` since 1970-01-01,
+ * so a trend over the years is one cut and a linear model's one coefficient, as a scikit-learn
+ * user's epoch column is). Models saved before `days` list their parts and keep them.
+ */
+const DATE_PARTS: readonly DatePart[] = (process.env.WEIR_DATE_DAYS === 'off' ? ['year', 'month', 'day', 'weekday', 'dayofyear'] : ['year', 'month', 'day', 'weekday', 'dayofyear', 'days']) as DatePart[];
+
 /** Text whose values parse as numbers/booleans/dates at least this often is read as such. */
 const PARSE_SHARE = 0.98;
 /** All-unique integer or text columns at least this long are IDs, not features. */
@@ -68,7 +75,7 @@ export function choosePlan(column: TableColumn, profile: ColumnProfile, ctx: Pla
 
   // Dates written as YYYYMMDD numbers (`19580329`): calendar parts, as a date column has, not a number whose gaps jump a year at every new year.
   if (kind === 'numeric' && !declared && column.type !== 'boolean' && yyyymmddDates(column.name, profile)) {
-    const parts: DatePart[] = ['year', 'month', 'day', 'weekday', 'dayofyear'];
+    const parts: DatePart[] = [...DATE_PARTS];
     const fill = medianOf(Float64Array.from(profileNumbers(profile), yyyymmddTime));
     return {
       plan: { kind: 'datetime', parts, fill, indicator, digits: 'yyyymmdd' },
@@ -99,8 +106,8 @@ export function choosePlan(column: TableColumn, profile: ColumnProfile, ctx: Pla
   }
 
   if (kind === 'datetime') {
-    const parts: DatePart[] = ['year', 'month', 'day', 'weekday', 'dayofyear'];
-    if (profile.timeOfDayVaries) parts.push('hour', 'minute');
+    const parts: DatePart[] = [...DATE_PARTS];
+    if (profile.timeOfDayVaries) parts.splice(5, 0, 'hour', 'minute');
     return {
       plan: { kind: 'datetime', parts, fill: datetimeMedian(profile), indicator },
       purpose: 'DateTime',

@@ -4,7 +4,8 @@ import { parseNumber } from './columnValues';
  * How one input column becomes feature columns. A plan is plain JSON: it is stored in
  * `FeaturizedColumn.params` inside the model artifact and read back by `transform`.
  */
-export type DatePart = 'year' | 'month' | 'day' | 'weekday' | 'dayofyear' | 'hour' | 'minute';
+/** Calendar parts, and `days`: the time itself as days since 1970-01-01 (fractional with a time of day), so a trend is one cut. */
+export type DatePart = 'year' | 'month' | 'day' | 'weekday' | 'dayofyear' | 'hour' | 'minute' | 'days';
 
 export type ImputeStrategy = 'mean' | 'median' | 'most_frequent' | 'constant';
 

@@ -287,6 +287,7 @@ const DAY_MS = 86_400_000;
 /** Calendar part of an epoch-ms time in UTC, by arithmetic (no Date object per cell). */
 export function datePart(t: number, part: DatePart): number {
   if (Number.isNaN(t)) return NaN;
+  if (part === 'days') return t / DAY_MS;
   const days = Math.floor(t / DAY_MS);
   const msOfDay = t - days * DAY_MS;
   switch (part) {
