@@ -223,9 +223,12 @@ async function attachCsv(connection: DuckDBConnection, source: SourceFile, id: s
   const decimal = head.decimalComma ? ", decimal_separator=','" : '';
   const dialect = `delim=${sqlString(head.delimiter)}, quote=${sqlString(head.quote)}, escape=${sqlString(head.quote)}, ${header}${decimal}${gzip ? ", compression='gzip'" : ''}${encoding === 'utf-8' ? '' : `, encoding=${sqlString(encoding)}`}`;
   const named = names ? `, names=[${names.map(sqlString).join(', ')}]` : '';
+  // The sniffer's options (its sample, or every row), and the strict reader that types columns as told.
+  const sniffOptions = `${sqlString(source.file)}, ${dialect}${named}${options.sniffAllRows ? ', sample_size=-1' : ''}`;
+  const strict = (schema: ColumnSchema[], formats = '') => `read_csv(${sqlString(source.file)}, ${dialect}${formats}, auto_detect=false, strict_mode=true, columns={${schema.map((c) => `${sqlString(c.name)}: ${sqlString(c.type)}`).join(', ')}})`;
   let sniffed: ColumnSchema[];
   try {
-    sniffed = await describe(connection, `SELECT * FROM read_csv(${sqlString(source.file)}, ${dialect}${named}${options.sniffAllRows ? ', sample_size=-1' : ''})`);
+    sniffed = await describe(connection, `SELECT * FROM read_csv(${sniffOptions})`);
   } catch (e) {
     throw (head.complete ? undefined : await structuralFailure(source, encoding)) ?? e;
   }
@@ -235,11 +238,11 @@ async function attachCsv(connection: DuckDBConnection, source: SourceFile, id: s
     if (failure) throw failure;
   }
   if (options.asText) {
-    await connection.run(`CREATE VIEW ${id} AS SELECT * FROM read_csv(${sqlString(source.file)}, ${dialect}, auto_detect=false, strict_mode=true, columns={${sniffed.map((c) => `${sqlString(c.name)}: 'VARCHAR'`).join(', ')}})`);
+    await connection.run(`CREATE VIEW ${id} AS SELECT * FROM ${strict(sniffed.map((c) => ({ name: c.name, type: 'VARCHAR' })))}`);
     return head.complete;
   }
-  const formats = await sniffedTimeFormats(connection, sniffed, `${sqlString(source.file)}, ${dialect}${named}${options.sniffAllRows ? ', sample_size=-1' : ''}`);
-  const reader = (schema: ColumnSchema[]) => `read_csv(${sqlString(source.file)}, ${dialect}${formats}, auto_detect=false, strict_mode=true, columns={${schema.map((c) => `${sqlString(c.name)}: ${sqlString(c.type)}`).join(', ')}})`;
+  const formats = await sniffedTimeFormats(connection, sniffed, sniffOptions);
+  const reader = (schema: ColumnSchema[]) => strict(schema, formats);
   if (!options.sniffAllRows) renamedColumns(source.display, head.header, sniffed, onProgress);
   if (head.headerless && !options.sniffAllRows) onProgress?.(`${source.display}: no header row (its first row is data like the rest), so its columns are named ${sniffed[0]?.name ?? 'column0'} to ${sniffed.at(-1)?.name ?? 'column0'}`);
   const schema = await keepTextBooleans(connection, sniffed, reader);

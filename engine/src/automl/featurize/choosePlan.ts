@@ -107,7 +107,8 @@ export function choosePlan(column: TableColumn, profile: ColumnProfile, ctx: Pla
 
   if (kind === 'datetime') {
     const parts: DatePart[] = [...DATE_PARTS];
-    if (profile.timeOfDayVaries) parts.splice(5, 0, 'hour', 'minute');
+    // Hour and minute follow the calendar parts, before the time itself.
+    if (profile.timeOfDayVaries) parts.splice(parts.indexOf('dayofyear') + 1, 0, 'hour', 'minute');
     return {
       plan: { kind: 'datetime', parts, fill: datetimeMedian(profile), indicator },
       purpose: 'DateTime',

@@ -14,10 +14,15 @@ import type { ColumnarTable } from '../types';
 export async function readTableFile(file: string, cwd = process.cwd()): Promise<ColumnarTable> {
   const resolved = path.resolve(cwd, file);
   if (/\.parquet$/i.test(resolved)) return readColumnar(resolved);
+  return ingestToColumnar(resolved, cwd, false);
+}
+
+/** A file through DuckDB's ingest into a scratch Parquet snapshot, read back as columns. */
+async function ingestToColumnar(resolved: string, cwd: string, asText: boolean): Promise<ColumnarTable> {
   const tmp = await mkdtemp(path.join(os.tmpdir(), 'weir-read-'));
   try {
     const parquet = path.join(tmp, 'data.parquet');
-    await ingestSources([resolved], parquet, { tmpDir: tmp, cwd });
+    await ingestSources([resolved], parquet, { tmpDir: tmp, cwd, asText });
     return await readColumnar(parquet);
   } finally {
     await rm(tmp, { recursive: true, force: true });
@@ -31,14 +36,7 @@ export async function readTableFile(file: string, cwd = process.cwd()): Promise<
 export async function readTableFileAsWritten(file: string, cwd = process.cwd()): Promise<ColumnarTable | undefined> {
   const resolved = path.resolve(cwd, file);
   if ((await detectFormat(resolved, resolved)).format !== 'csv') return undefined;
-  const tmp = await mkdtemp(path.join(os.tmpdir(), 'weir-read-'));
-  try {
-    const parquet = path.join(tmp, 'data.parquet');
-    await ingestSources([resolved], parquet, { tmpDir: tmp, cwd, asText: true });
-    return await readColumnar(parquet);
-  } finally {
-    await rm(tmp, { recursive: true, force: true });
-  }
+  return ingestToColumnar(resolved, cwd, true);
 }
 
 /**
