@@ -212,6 +212,25 @@ describe('featurization rules on crafted tables', () => {
     expect(by('offset').purpose).toBe('Numeric');
   });
 
+  it('keeps distinct integers of one width as a feature when so few rows over their range are distinct by chance', () => {
+    // vega-datasets us-employment.csv: 120 months of jobs in thousands, 129,000…146,000, every value
+    // distinct and six digits wide; about 0.4 repeats would be expected at random, so no sign of a key.
+    const n = 120;
+    const nonfarm = Array.from({ length: n }, (_, i) => 129000 + ((i * 37) % n) * 140 + (i % 7));
+    expect(new Set(nonfarm).size).toBe(n);
+    const table = makeTable({
+      y: Array.from({ length: n }, (_, i) => (i * 37) % 11),
+      nonfarm,
+      // Fixed-width customer numbers over as many rows, sparser than row numbers (15 apart) but within
+      // a span where 4 repeats would be expected at random: keys.
+      customer: Array.from({ length: n }, (_, i) => 4_000_000 + ((i * 7) % n) * 15),
+    });
+    const fitted = fitFeaturizer(table, 'y', auto, { task: 'regression' });
+    const by = (name: string) => fitted.state.columns.find((c) => c.name === name)!;
+    expect(by('nonfarm').purpose).toBe('Numeric');
+    expect(by('customer').note).toMatch(/ID-like/);
+  });
+
   it('keeps a time index of distinct integers (years, numbered periods) as a number, and still drops keys', async () => {
     // vega-datasets global-temp: one row a year, 1880…2023; the year is the only feature.
     const temps = await readTableFile(path.join(vegaData, 'global-temp.csv'));

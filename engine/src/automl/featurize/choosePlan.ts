@@ -164,17 +164,29 @@ export function choosePlan(column: TableColumn, profile: ColumnProfile, ctx: Pla
 const ID_MAX_SPAN_PER_ROW = 10;
 
 /**
+ * Fixed-width integers are keys only when this many repeated values would be expected among
+ * values drawn at random from their range (rows² / (2 × span), the birthday bound) and there is
+ * none: about a 5% chance for a measured quantity, so the distinctness is by design.
+ */
+const ID_EXPECTED_REPEATS = 3;
+
+/**
  * Whether all-distinct integers look like keys rather than a measured quantity: none negative,
  * and either dense (max − min + 1 ≤ 10 × rows: row numbers, a sequence with gaps) or all of one
- * width in digits (fixed-width codes such as 15565701…15815690). A count, a population or an
- * amount spread over orders of magnitude (gapminder's `pop`: 1.4e5…1.3e9, every value distinct) is a feature.
+ * width in digits with too many rows for their range to be distinct by chance (fixed-width codes
+ * such as Churn's CustomerId 15565701…15815690 over 10,000 rows: ~200 repeats expected, none
+ * seen). A count, a population or an amount spread over orders of magnitude (gapminder's `pop`:
+ * 1.4e5…1.3e9, every value distinct) is a feature, and so is a level of one width over few rows
+ * (vega-datasets us-employment's `nonfarm`, 129,000…146,000 jobs in 120 months, under one
+ * repeat expected: dropped as an ID until stop 29).
  */
 function idLikeRange(profile: ColumnProfile): boolean {
   const { min, max } = rangeOf(profile);
   if (!(min >= 0) || !Number.isFinite(max)) return false;
   const present = profile.rows - profile.missing;
-  if (max - min + 1 <= ID_MAX_SPAN_PER_ROW * present) return true;
-  return String(min).length === String(max).length;
+  const span = max - min + 1;
+  if (span <= ID_MAX_SPAN_PER_ROW * present) return true;
+  return String(min).length === String(max).length && (present * present) / (2 * span) >= ID_EXPECTED_REPEATS;
 }
 
 /** The smallest and largest number of a column (read from text when it holds numbers as text). */
