@@ -112,7 +112,17 @@ import { args, devDataDir, flag, repoRoot } from './benchFlags';
  * cache), survival_status and gee_ordinal (statsmodels' header-less test tables, one
  * space-separated), inv_gaussian (25k rows), barley_yield (text columns only).
  *
- * Flags: `--set=dev|proxy|vega|statsmodels|more|unseen2|unseen3|unseen4|unseen5|all` (default dev), `--tables=titanic,digits` (names above, from any
+ * `unseen6` (stop 29: ten more, never run before): from vega-datasets as they are, budget.json (the
+ * US budget's receipts: 237 accounts × 72 columns, amounts per year written `-1,234,000` as text,
+ * agency/bureau/account names and codes) twice, binary `On- or off-budget` (227:10; its agency
+ * columns give it away, which the leakage guardrail Alerts) and the `2020` amount (one account
+ * holds most of the total); political-contributions.json (58 candidates, 7 parties, one-row
+ * classes, an ID and names); la-riots.csv (63 deaths, 4 kinds, names and addresses as text);
+ * us-employment.csv (120 months, `nonfarm_change` from 22 series and the date); udistrict.json (19
+ * kinds of business from the latitude alone, 182 rows); and four written by
+ * bench/automl_quality_tables.py: platformer_name, glass2, statecrime_violent, elnino_dec.
+ *
+ * Flags: `--set=dev|proxy|vega|statsmodels|more|unseen2|unseen3|unseen4|unseen5|unseen6|all` (default dev), `--tables=titanic,digits` (names above, from any
  * set; overrides `--set`), `--budgets=1,0.2` (minutes; the first is judged against every peer,
  * the others against HGB), `--peer-seconds=60`, `--seed=0` (one split seed) or `--seeds=0,1,2`
  * (every table on each split seed: each seed's lines, then per table the mean over seeds of
@@ -129,7 +139,7 @@ interface BenchTable {
   file: string;
   label: string;
   task: 'classification' | 'regression';
-  set: 'dev' | 'proxy' | 'vega' | 'statsmodels' | 'more' | 'unseen2' | 'unseen3' | 'unseen4' | 'unseen5';
+  set: 'dev' | 'proxy' | 'vega' | 'statsmodels' | 'more' | 'unseen2' | 'unseen3' | 'unseen4' | 'unseen5' | 'unseen6';
 }
 
 const vegaData = path.join(root, 'node_modules', 'vega-datasets', 'data');
@@ -171,6 +181,13 @@ const tables = (): BenchTable[] => [
   { name: 'sp500_volume', file: path.join(vegaData, 'sp500-2000.csv'), label: 'volume', task: 'regression', set: 'unseen4' },
   // Debian's python3-matplotlib-data (absent: skipped); its first line is a `# Data source` comment.
   { name: 'stocks_gspc', file: '/usr/share/matplotlib/mpl-data/sample_data/Stocks.csv', label: '^GSPC', task: 'regression', set: 'unseen4' },
+  // unseen6 (stop 29): vega-datasets files read as they are (see the set's note above).
+  { name: 'budget_onoff', file: path.join(vegaData, 'budget.json'), label: 'On- or off-budget', task: 'classification', set: 'unseen6' },
+  { name: 'budget_2020', file: path.join(vegaData, 'budget.json'), label: '2020', task: 'regression', set: 'unseen6' },
+  { name: 'political_party', file: path.join(vegaData, 'political-contributions.json'), label: 'Party_Affiliation', task: 'classification', set: 'unseen6' },
+  { name: 'la_riots_type', file: path.join(vegaData, 'la-riots.csv'), label: 'type', task: 'classification', set: 'unseen6' },
+  { name: 'us_employment', file: path.join(vegaData, 'us-employment.csv'), label: 'nonfarm_change', task: 'regression', set: 'unseen6' },
+  { name: 'udistrict_key', file: path.join(vegaData, 'udistrict.json'), label: 'key', task: 'classification', set: 'unseen6' },
 ];
 
 /** Proxy tables bench/automl_quality_tables.py writes from Debian's python3-sklearn (label and task come back from it). */
@@ -185,11 +202,13 @@ const unseen3StatsmodelsTables = ['autos', 'epil', 'dietox', 'framing', 'ologit_
 const unseen4PythonTables = ['kr_vs_kp', 'medpar_los', 'medpar_type', 'sunspots', 'cancer_counties', 'windvectors_dir', 'windvectors_speed', 'co2_monthly'];
 /** The unseen5 set, every table written by the same script (vega-datasets flattened, statsmodels' files copied, sklearn's OpenML test cache). */
 const unseen5PythonTables = ['earthquakes_mag', 'earthquakes_status', 'frbny_unrate', 'macro_unemp', 'cpu_perf', 'zoo_type', 'survival_status', 'gee_ordinal', 'inv_gaussian', 'barley_yield'];
+/** The unseen6 set's tables written by the same script (vega-datasets' platformer terrain with its recoded label dropped, sklearn's OpenML test cache, statsmodels' files copied). */
+const unseen6PythonTables = ['platformer_name', 'glass2', 'statecrime_violent', 'elnino_dec'];
 
 const wanted = flag('tables')?.split(',').filter(Boolean);
 const set = flag('set') ?? 'dev';
-if (!['dev', 'proxy', 'vega', 'statsmodels', 'more', 'unseen2', 'unseen3', 'unseen4', 'unseen5', 'all'].includes(set))
-  throw new Error(`--set=${set}: give dev, proxy, vega, statsmodels, more, unseen2, unseen3, unseen4, unseen5 or all`);
+if (!['dev', 'proxy', 'vega', 'statsmodels', 'more', 'unseen2', 'unseen3', 'unseen4', 'unseen5', 'unseen6', 'all'].includes(set))
+  throw new Error(`--set=${set}: give dev, proxy, vega, statsmodels, more, unseen2, unseen3, unseen4, unseen5, unseen6 or all`);
 const budgets = (flag('budgets') ?? '1,0.2').split(',').map(Number).filter((b) => b > 0);
 const peerSeconds = Number(flag('peer-seconds') ?? 60);
 const seeds = (flag('seeds') ?? flag('seed') ?? '0').split(',').filter(Boolean).map(Number);
@@ -201,12 +220,12 @@ const weirOnly = args.includes('--weir-only');
 const devData = devDataDir;
 
 /** Writes Python-shipped tables (sklearn's or statsmodels') into `dir`; none (with the reason printed) when Python or the package is absent. */
-function exportPythonTables(names: string[], dir: string, tableSet: 'proxy' | 'statsmodels' | 'unseen2' | 'unseen3' | 'unseen4' | 'unseen5'): BenchTable[] {
+function exportPythonTables(names: string[], dir: string, tableSet: 'proxy' | 'statsmodels' | 'unseen2' | 'unseen3' | 'unseen4' | 'unseen5' | 'unseen6'): BenchTable[] {
   if (names.length === 0) return [];
   const py = spawnSync(python, [path.join(root, 'bench', 'automl_quality_tables.py'), dir, ...names], { encoding: 'utf8' });
   if (py.error || py.status !== 0) {
     const why = py.error ? `${python} cannot start (${py.error.message})` : py.stderr.trim().split('\n').pop();
-    console.log(`automl-quality: the ${tableSet === 'proxy' ? 'sklearn' : tableSet === 'unseen4' || tableSet === 'unseen5' ? 'Python-written' : 'statsmodels'} tables (${names.join(', ')}) are skipped: ${why}`);
+    console.log(`automl-quality: the ${tableSet === 'proxy' ? 'sklearn' : tableSet === 'unseen4' || tableSet === 'unseen5' || tableSet === 'unseen6' ? 'Python-written' : 'statsmodels'} tables (${names.join(', ')}) are skipped: ${why}`);
     return [];
   }
   const described = JSON.parse(py.stdout.trim().split('\n').pop()!) as Omit<BenchTable, 'set'>[];
@@ -368,7 +387,7 @@ async function main(): Promise<void> {
 }
 
 async function measure(exportDir: string): Promise<void> {
-  const known = [...tables().map((t) => t.name), ...sklearnTables, ...statsmodelsTables, ...unseenStatsmodelsTables, ...unseen3StatsmodelsTables, ...unseen4PythonTables, ...unseen5PythonTables];
+  const known = [...tables().map((t) => t.name), ...sklearnTables, ...statsmodelsTables, ...unseenStatsmodelsTables, ...unseen3StatsmodelsTables, ...unseen4PythonTables, ...unseen5PythonTables, ...unseen6PythonTables];
   if (wanted) for (const w of wanted) if (!known.includes(w)) throw new Error(`unknown table '${w}' (have: ${known.join(', ')})`);
   const inSet = (name: string, tableSet: BenchTable['set']): boolean => (wanted ? wanted.includes(name) : set === 'all' || set === tableSet);
   const selected = [
@@ -402,6 +421,11 @@ async function measure(exportDir: string): Promise<void> {
       unseen5PythonTables.filter((n) => inSet(n, 'unseen5')),
       exportDir,
       'unseen5',
+    ),
+    ...exportPythonTables(
+      unseen6PythonTables.filter((n) => inSet(n, 'unseen6')),
+      exportDir,
+      'unseen6',
     ),
   ];
   if (selected.some((t) => t.set === 'dev' && t.name !== 'titanic') && !existsSync(devData))

@@ -16,7 +16,10 @@ Weir's featurizer reads as a date too) is parsed and passed as numbers instead, 
 scikit-learn user would: year, month, day, weekday and epoch seconds (and hour and minute when
 the times are not all midnight). Ordinal codes of dates would make every test date unseen
 (missing) to the peers; until stop 28 they did, and the peers' scores on date-driven tables
-(sp500_volume, co2_monthly) were negative. Weir's test
+(sp500_volume, co2_monthly) were negative. A text column whose values are all numbers, plain
+or as reports write them (`-1,234,000`, `$5`, `7%`: vega-datasets budget.json's amounts, which
+Weir's featurizer reads as numbers), is passed as those numbers (stop 29; a regression label
+too, where float() failed on `1,234`). Weir's test
 predictions (JSON files written by the bench) are scored here too, by the same code, so
 every number in the bench's table comes from one metric implementation: AUC_weighted (the
 one-vs-rest AUC of each class present in the test split, weighted by its rows; the plain
@@ -52,6 +55,25 @@ def read(path, label):
 ISO_DATE = r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$"
 # Dates with the month's name that Weir's featurizer also reads as dates (`Jan 1 2000`: vega-datasets stocks.csv; `19-Sep-03`).
 NAMED_MONTH_DATE = r"^\s*([A-Za-z]{3,9}\.?\s+\d{1,2},?\s+\d{4}|\d{1,2}[\s-][A-Za-z]{3,9}\.?,?[\s-](\d{4}|\d{2}))\s*$"
+
+
+# Numbers as reports write them, which Weir's featurizer reads as numbers (columnValues.ts parseNumber):
+# thousands grouped by commas, a currency sign, a percent (`-1,234,000`: vega-datasets budget.json).
+FORMATTED_NUMBER = r"^\s*([-+]?)[$€£¥]?\s?(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?\s?%?\s*$"
+
+
+def formatted_numbers(column):
+    """The column as floats when every value present is a number, plain or formatted (`1,234`, `$5`, `7%`), else None."""
+    text = column.dropna().astype(str)
+    if len(text) == 0 or not text.str.match(FORMATTED_NUMBER).all():
+        return None
+    return pd.to_numeric(column.astype(str).str.replace(r"[,$€£¥%\s]", "", regex=True).where(column.notna()), errors="coerce").astype(float)
+
+
+def number_label(column):
+    """A regression label (read as text) as floats: formatted numbers (`1,234,000`) as Weir reads them, others as float() does."""
+    formatted = formatted_numbers(column)
+    return (formatted if formatted is not None else column.astype(float)).to_numpy()
 
 
 def dates(column):
@@ -92,6 +114,10 @@ def encode(train, test, label):
                 out_tr[f"{c}__{part}"] = values
             for part, values in date_parts(dte, with_time).items():
                 out_te[f"{c}__{part}"] = values
+            continue
+        ntr, nte = (formatted_numbers(Xtr[c]), formatted_numbers(Xte[c])) if Xtr[c].dtype == object else (None, None)
+        if ntr is not None and (nte is not None or Xte[c].isna().all()):
+            out_tr[c], out_te[c] = ntr, nte if nte is not None else pd.to_numeric(Xte[c], errors="coerce").astype(float)
             continue
         if Xtr[c].dtype == object or Xte[c].dtype == object:
             cats = sorted(set(Xtr[c].dropna().astype(str)))
@@ -206,8 +232,7 @@ def main():
         yte = test[label].map(index).to_numpy()
         k = len(classes)
     else:
-        ytr = train[label].astype(float).to_numpy()
-        yte = test[label].astype(float).to_numpy()
+        ytr, yte = number_label(train[label]), number_label(test[label])
         k = 1
 
     def score(model_predict_proba=None, pred=None):

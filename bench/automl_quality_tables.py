@@ -143,6 +143,21 @@ nothing is downloaded):
 - barley_yield: vega-datasets barley.json (Immer et al. 1934, as in Cleveland's Visualizing
   Data), 120 rows, regression of `yield` from variety, year and site (text only).
 
+The `unseen6` set (stop 29: tables no one had run Weir on, from packages already on the machine;
+nothing is downloaded; the set's vega-datasets files read as they are ship in the bench's list):
+- platformer_name: vega-datasets platformer-terrain.json (a game level's tiles), 7,514 rows, 3
+  imbalanced classes of `name` (snow 4,151, dirt 3,138, grass 225) from x, y, lumosity, saturation
+  and `key` (the tile's "x-y", all distinct: an ID); `id` and `color` are the name recoded
+  (one value per class) and are dropped;
+- glass2: OpenML 40675 (UCI Glass, two classes of window glass), scikit-learn's test cache
+  id_40675 (ARFF, gzipped), 162 rows, binary `class` (0/1) from nine oxide shares;
+- statecrime_violent: statsmodels datasets/statecrime (US states 2009), 51 rows, regression of
+  `violent` (crimes per 100,000) from murder, hs_grad, poverty, single, white, urban and the
+  state's name (all distinct: an ID); copied as published;
+- elnino_dec: statsmodels datasets/elnino (sea surface temperatures 1950-2010), 61 years,
+  regression of `DEC` from YEAR and the year's other eleven months; copied as published (quoted
+  headers).
+
 Usage: python3 automl_quality_tables.py OUTDIR NAME [NAME ...]
 Exits with status 3 and a reason on stderr when pandas, scikit-learn (for the proxy tables) or
 statsmodels (for the statsmodels tables) cannot be imported.
@@ -184,15 +199,21 @@ RAW_UNSEEN5 = {
     "gee_ordinal": ("genmod/tests/results/gee_ordinal_1.csv", "column1", "classification"),
     "inv_gaussian": ("genmod/tests/results/inv_gaussian.csv", "xig", "regression"),
 }
+# The `unseen6` set's statsmodels tables, copied as published (path under the package, label, task).
+RAW_UNSEEN6 = {
+    "statecrime_violent": ("datasets/statecrime/statecrime.csv", "violent", "regression"),
+    "elnino_dec": ("datasets/elnino/elnino.csv", "DEC", "regression"),
+}
+VEGA_TABLES = (*VEGA_TABLES, "platformer_name")
 VEGA_DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "node_modules", "vega-datasets", "data")
 
 try:
     import numpy as np
     import pandas as pd
 
-    if any(n not in STATSMODELS_TABLES and n not in VEGA_TABLES and n not in RAW_UNSEEN5 for n in sys.argv[2:]):
+    if any(n not in STATSMODELS_TABLES and n not in VEGA_TABLES and n not in RAW_UNSEEN5 and n not in RAW_UNSEEN6 for n in sys.argv[2:]):
         from sklearn import datasets
-    if any(n in STATSMODELS_TABLES or n in RAW_UNSEEN5 for n in sys.argv[2:]):
+    if any(n in STATSMODELS_TABLES or n in RAW_UNSEEN5 or n in RAW_UNSEEN6 for n in sys.argv[2:]):
         import statsmodels.datasets as smd
 except ImportError as e:  # the bench prints the reason and skips these tables
     print(f"not importable: {e}", file=sys.stderr)
@@ -341,6 +362,11 @@ def load(name):
     if name in ("cpu_perf", "zoo_type"):
         ident, file, label = ("id_561", "data-v1-dl-52739.arff.gz", "class") if name == "cpu_perf" else ("id_62", "data-v1-dl-52352.arff.gz", "type")
         return openml_arff(ident, file), label, "regression" if name == "cpu_perf" else "classification", f"OpenML {ident[3:]} from scikit-learn's test cache sklearn/datasets/tests/data/openml/{ident}"
+    if name == "platformer_name":
+        frame = pd.read_json(os.path.join(VEGA_DATA, "platformer-terrain.json")).drop(columns=["id", "color"])
+        return frame, "name", "classification", "vega-datasets platformer-terrain.json, id and color (the name recoded) dropped"
+    if name == "glass2":
+        return openml_arff("id_40675", "data-v1-dl-4965250.arff.gz"), "class", "classification", "OpenML 40675 from scikit-learn's test cache sklearn/datasets/tests/data/openml/id_40675"
     if name == "barley_yield":
         return pd.read_json(os.path.join(VEGA_DATA, "barley.json")), "yield", "regression", "vega-datasets barley.json"
     raise SystemExit(f"unknown table {name}")
@@ -412,8 +438,8 @@ def main():
         if name in RAW_TABLES:
             described.append(raw(name, out))
             continue
-        if name in RAW_UNSEEN5:
-            relative, label, task = RAW_UNSEEN5[name]
+        if name in RAW_UNSEEN5 or name in RAW_UNSEEN6:
+            relative, label, task = RAW_UNSEEN5[name] if name in RAW_UNSEEN5 else RAW_UNSEEN6[name]
             file = os.path.join(out, f"{name}.csv")
             shutil.copyfile(os.path.join(os.path.dirname(smd.__file__), "..", relative), file)
             described.append({"name": name, "file": file, "label": label, "task": task, "source": f"statsmodels {relative}, as published"})
