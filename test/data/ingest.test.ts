@@ -104,9 +104,33 @@ describe('ingest formats', () => {
     // One column of names: the lines' space counts differ, so no space split.
     const names = await ingest([write('names.csv', 'full name\nAda Lovelace\nJohn von Neumann\nGrace Hopper\n')]);
     expect(names.schema.map((c) => c.name)).toEqual(['full name']);
-    // Columns aligned by runs of spaces are not split either (they would read as empty fields).
-    const aligned = await ingest([write('aligned.csv', 'a   b\n1   2\n10  20\n')]);
-    expect(aligned.schema).toHaveLength(1);
+  });
+
+  it("reads columns aligned by runs of spaces (UCI's housing.data, auto-mpg.data) as one separator a run, line numbers kept", async () => {
+    // housing.data's shape: no header, a leading space, runs of one to three spaces.
+    const housing = write('housing.data', ' 0.00632  18.00   2.310  0  24.00\n 0.02731   0.00   7.070  0  21.60\n 0.02729   0.00   7.070  0  34.70\n');
+    const notes: string[] = [];
+    const read = await ingestSources([housing], path.join(work, 'housing.parquet'), { tmpDir: work, cwd: work, onProgress: (m) => notes.push(m) });
+    expect(read.schema.map((c) => c.name)).toEqual(['column0', 'column1', 'column2', 'column3', 'column4']);
+    expect(read.schema.map((c) => c.type)).toEqual(['DOUBLE', 'DOUBLE', 'DOUBLE', 'BIGINT', 'DOUBLE']);
+    expect((await previewRows(path.join(work, 'housing.parquet'), { limit: 1 })).rows).toEqual([[0.00632, 18, 2.31, '0', 24]]);
+    expect(notes).toContain(`${housing}: columns aligned by runs of spaces, so each run separates two fields`);
+    // auto-mpg.data's shape: runs of spaces, then a tab before a quoted name with spaces in it; a header aligned too.
+    const auto = await ingest([write('auto.txt', 'mpg   cyl  hp\tname\n18.0   8   130.0\t"chevrolet chevelle malibu"\n15.0   8   ?\t"buick skylark 320"\n')]);
+    expect(auto.schema.map((c) => c.name)).toEqual(['mpg', 'cyl', 'hp', 'name']);
+    expect((await previewRows(auto.out, { limit: 2 })).rows).toEqual([
+      [18, '8', '130.0', 'chevrolet chevelle malibu'],
+      [15, '8', '?', 'buick skylark 320'],
+    ]);
+    // A ragged row is named by its line in the file as written (comment and blank lines kept).
+    const ragged = write('ragged.dat', '# measured 2024\n  x   y   z\n  1   2   3\n\n  4   5   6\n  7   8   9\n  1   2\n');
+    const error = await ingestError([ragged]);
+    expect(error.format()).toMatch(new RegExp(`^${ragged.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:7:1: row has 2 fields, the header has 3`));
+    // A tab file whose values hold words is a tab file (its runs of spaces pad, they do not separate).
+    const tsv = await ingest([write('cities.txt', 'city\tn\nNew York\t  12\nLos Angeles\t   3\n')]);
+    expect(tsv.schema.map((c) => c.name)).toEqual(['city', 'n']);
+    // A sql step's `file:` input cannot read it as it is: the error says so and how to read it.
+    expect(() => tableReader(housing, "input 'raw'")).toThrow(/input 'raw' has columns aligned by runs of spaces/);
   });
 
   it('reads dates and timestamps in the formats DuckDB sniffs (10/03/2004, 10/03/2004 10:22:01), not only ISO', async () => {

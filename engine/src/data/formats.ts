@@ -2,7 +2,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { WeirError } from '../errors';
 import { sqlString } from './duckdb';
-import { decimalCommaDialect, fileHead, headerlessFile, scannedDialect, spaceDialect } from './inspectDelimited';
+import { alignedDialect, decimalCommaDialect, fileHead, headerlessFile, scannedDialect, spaceDialect } from './inspectDelimited';
 
 /**
  * The one table of file formats Weir reads, by file name extension. Dataset registration,
@@ -125,6 +125,12 @@ export function readerFor(file: string, entry: FormatEntry, what: string): strin
       const plain = !/[*?]/.test(file) && !COMPRESSION.test(file);
       // The file's first 64 KiB, read once for every dialect check below (undefined when unreadable: DuckDB reports that).
       const head = plain ? fileHead(file) : undefined;
+      // Columns aligned by runs of spaces (UCI's housing.data): DuckDB reads one delimiter character; registration rewrites such a file.
+      if (head && alignedDialect(head)) {
+        throw new WeirError('BAD_INPUT', `${what} has columns aligned by runs of spaces, which DuckDB cannot read as a table as it is: ${file}`, {
+          hint: 'Register it as a dataset first (weir dataset register NAME FILE), which reads each run of spaces as one separator, and use the dataset.',
+        });
+      }
       const spaced = head && spaceDialect(head);
       if (spaced) return `read_csv(${p}, delim = ' ', quote = ${sqlString(spaced.quote)}, escape = ${sqlString(spaced.quote)}, header = true)`;
       // A header one field short (R's row names first, statsmodels' dietox.csv): DuckDB's sniffer would take the first row for the header.

@@ -6,7 +6,7 @@ import { WeirError } from '../errors';
 import type { ColumnSchema } from '../store/records';
 import { countRows, describe, describeRelation, sqlIdentifier, sqlString, withConnection } from './duckdb';
 import { formatOfName, otherFormatError, otherFormatOf, type SourceFormat } from './formats';
-import { inspectDelimitedFile, inspectDelimitedHead, type TextEncoding } from './inspectDelimited';
+import { alignedDialect, delimitedHead, inspectDelimitedFile, inspectDelimitedHead, rewriteAligned, type TextEncoding } from './inspectDelimited';
 import { loadArrowIntoTable } from './loadArrow';
 import { downloadToFile } from './download';
 
@@ -128,7 +128,7 @@ const CHECKED_HEAD_BYTES = 1 << 20;
  * time it is used (counting, describing, copying), which for a 100 MB file cost seconds each.
  * Returns `checked: false` for a CSV whose rows past its head only DuckDB's reader checks.
  */
-async function attachSource(connection: DuckDBConnection, source: SourceFile, table: string, sniffAllRows: boolean, encoding: TextEncoding = 'utf-8', onProgress?: (message: string) => void, asText = false): Promise<{ schema: ColumnSchema[]; checked: boolean }> {
+async function attachSource(connection: DuckDBConnection, source: SourceFile, table: string, tmpDir: string, sniffAllRows: boolean, encoding: TextEncoding = 'utf-8', onProgress?: (message: string) => void, asText = false): Promise<{ schema: ColumnSchema[]; checked: boolean }> {
   const stat = await fsp.stat(source.file);
   if (stat.size === 0) throw new WeirError('BAD_INPUT', `${source.display}: the file is empty`, { hint: 'Give a file with a header row and data.' });
   const { format, delimiter } = await detectFormat(source.file, source.formatHint, source.display);
@@ -139,7 +139,8 @@ async function attachSource(connection: DuckDBConnection, source: SourceFile, ta
     if (format === 'arrow') {
       if ((await loadArrowIntoTable(connection, source.file, source.display, table)) === 0) throw noRows();
     } else if (format === 'csv') {
-      checked = await attachCsv(connection, source, id, { delimiter, sniffAllRows, encoding, onProgress, asText });
+      const aligned = delimiter ? undefined : await alignedSource(source, tmpDir, sniffAllRows ? undefined : onProgress);
+      checked = await attachCsv(connection, aligned ?? source, id, { delimiter: aligned ? '\t' : delimiter, sniffAllRows, encoding, onProgress, asText });
     } else if (format === 'parquet') {
       await connection.run(`CREATE VIEW ${id} AS SELECT * FROM read_parquet(${sqlString(source.file)})`);
       // Parquet row counts come from the footer, so this does not read the data.
@@ -155,6 +156,22 @@ async function attachSource(connection: DuckDBConnection, source: SourceFile, ta
   } catch (e) {
     throw readerFailure(source, format, e);
   }
+}
+
+/**
+ * A delimited file whose columns are aligned by runs of blanks (`alignedDialect`: UCI's
+ * housing.data, auto-mpg.data) rewritten to `out` with one tab between fields, as the source
+ * DuckDB reads (errors still name the original file, and its lines, which the rewrite keeps);
+ * undefined for any other file, which DuckDB reads as it is.
+ */
+async function alignedSource(source: SourceFile, out: string, onProgress?: (message: string) => void): Promise<SourceFile | undefined> {
+  const gzip = /\.gz$/i.test(source.formatHint);
+  const head = await delimitedHead(source.file, gzip);
+  const dialect = head && alignedDialect(head);
+  if (!dialect) return undefined;
+  await rewriteAligned(source.file, out, dialect.quote, gzip);
+  onProgress?.(`${source.display}: columns aligned by runs of spaces, so each run separates two fields`);
+  return { file: out, display: source.display, formatHint: out };
 }
 
 /**
@@ -357,7 +374,7 @@ async function ingestOnce(sources: string[], outParquet: string, options: Ingest
         const name = `${prefix}_${i}`;
         options.onProgress?.(`reading ${f.display}`);
         created.push(name);
-        const { schema, checked } = await attachSource(connection, f, name, sniffAllRows, options.encoding, options.onProgress, options.asText);
+        const { schema, checked } = await attachSource(connection, f, name, path.join(options.tmpDir, `aligned-${i}.tsv`), sniffAllRows, options.encoding, options.onProgress, options.asText);
         if (!checked) unchecked.push(f);
         if (schemas.length > 0) {
           const mismatch = schemaMismatch(files[0], schemas[0], f, schema);

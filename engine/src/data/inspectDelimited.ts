@@ -234,6 +234,134 @@ function spaceDelimited(head: Buffer): boolean {
   return first >= 1 && sampled.every((l) => spaces(l) === first);
 }
 
+/** At most this many lines of a head decide whether its columns are aligned by runs of blanks. */
+const ALIGNED_SAMPLE_LINES = 200;
+
+/**
+ * A line's fields when columns are separated by runs of blanks (spaces and tabs), leading and
+ * trailing blanks dropped; a field wrapped in `quote` keeps its blanks and its quotes.
+ */
+function blankSeparatedFields(line: string, quote: string): string[] {
+  const fields: string[] = [];
+  let field = '';
+  let quoted = false;
+  for (const ch of line) {
+    if (quoted) {
+      field += ch;
+      if (ch === quote) quoted = false;
+    } else if (ch === ' ' || ch === '\t') {
+      if (field !== '') fields.push(field);
+      field = '';
+    } else {
+      if (ch === quote && field === '') quoted = true;
+      field += ch;
+    }
+  }
+  if (field !== '') fields.push(field);
+  return fields;
+}
+
+/**
+ * Whether a delimited text file's columns are aligned by runs of blanks, as Fortran-style and
+ * `print`-style tables are (UCI's housing.data: ` 0.00632  18.00   2.310  0 …`; auto-mpg.data,
+ * whose runs of spaces end in a tab before a quoted name; matplotlib's data_x_x2_x3.csv:
+ * `  1   1    1`), judged on the head's lines after comment lines (up to 200): the lines split
+ * at runs of spaces and tabs (outside quotes; blanks at either end dropped) into the same
+ * number (≥ 2) of fields, all but one line in ten (a ragged line is then named by its line),
+ * more than the file's own delimiter gives; some line has a run
+ * of two blanks or starts with one (single spaces are `spaceDelimited`); and no line has a
+ * `,`, `;` or `|` outside quotes; in a file with tabs on every line, runs of spaces inside its tab
+ * fields on every line. DuckDB reads one delimiter character, so such a file read as
+ * one text column (or as a tab file of two); dataset registration rewrites it with one tab
+ * between fields (`rewriteAligned`). Returns the quote, or undefined for any other file.
+ */
+export function alignedDialect(whole: Buffer): { quote: string } | undefined {
+  const head = afterComments(whole);
+  const text = head.toString('latin1').replace(/^\u00ef\u00bb\u00bf/, '');
+  const lines = text.split('\n').map((l) => l.replace(/\r$/, ''));
+  // The last line of a head cut mid-file may be partial.
+  if (lines.length > 1 && whole.length >= HEAD_BYTES) lines.pop();
+  const sampled = lines.filter((l) => l.trim() !== '').slice(0, ALIGNED_SAMPLE_LINES);
+  if (sampled.length < 2) return undefined;
+  if (!sampled.some((l) => /^[ \t]|[ \t]{2}/.test(l))) return undefined;
+  const quote = sampled.some((l) => l.includes('"')) ? '"' : blankSeparatedFields(sampled[0], "'").every((f) => /^'[^']*'$/.test(f)) ? "'" : '"';
+  const counts = new Map<number, number>();
+  for (const line of sampled) {
+    const fields = blankSeparatedFields(line, quote);
+    if (fields.some((f) => !f.startsWith(quote) && /[,;|]/.test(f))) return undefined;
+    counts.set(fields.length, (counts.get(fields.length) ?? 0) + 1);
+  }
+  // The lines' usual field count; a ragged line or two is left for the check to name by its line.
+  const [count, agreeing] = [...counts].reduce((a, b) => (b[1] > a[1] ? b : a));
+  if (count < 2 || agreeing < 2 || sampled.length - agreeing > Math.max(1, Math.floor(sampled.length / 10))) return undefined;
+  // The fields a tab alone separates: fewer on every line. A file with tabs on every line (a
+  // TSV) is aligned only when a run of spaces inside a tab field separates values on every line
+  // (auto-mpg's `18.0   8   307.0 …<TAB>"name"`), not words (`New York<TAB>12`).
+  const tabFields = (l: string) => blankSeparatedFields(l.replaceAll(' ', '\u0000'), quote).map((f) => f.replaceAll('\u0000', ' '));
+  const regular = sampled.filter((l) => blankSeparatedFields(l, quote).length === count);
+  if (!regular.every((l) => tabFields(l).length < count)) return undefined;
+  const tabbed = regular.every((l) => tabFields(l).length > 1);
+  return !tabbed || regular.every((l) => tabFields(l).some((f) => !f.startsWith(quote) && / {2}/.test(f.trim()))) ? { quote } : undefined;
+}
+
+/**
+ * Rewrites a file aligned by runs of blanks (`alignedDialect`) into `out` with one tab between
+ * its fields, line for line (comment and blank lines kept as they are, so errors name the
+ * original's lines), bytes as they are (the text is handled as Latin-1, which maps every byte
+ * to itself, so UTF-8 and Latin-1 files both pass through). `.gz` files are read through gunzip.
+ */
+export async function rewriteAligned(file: string, out: string, quote: string, gzip: boolean): Promise<void> {
+  const input = openDelimited(file, gzip);
+  const output = fs.createWriteStream(out);
+  const written = new Promise<void>((resolve, reject) => {
+    output.on('finish', resolve);
+    output.on('error', reject);
+  });
+  const write = (text: string) => (output.write(Buffer.from(text, 'latin1')) ? Promise.resolve() : new Promise<void>((resolve) => output.once('drain', resolve)));
+  const rewrite = (line: string) => (line.startsWith('#') || line.trim() === '' ? line : blankSeparatedFields(line, quote).join('\t'));
+  let rest = '';
+  let first = true;
+  try {
+    for await (const chunk of input.chunks) {
+      let text = chunk.toString('latin1');
+      // A UTF-8 byte order mark stays in front of the first field, not a field of its own.
+      if (first && text.startsWith('\u00ef\u00bb\u00bf')) {
+        await write(text.slice(0, 3));
+        text = text.slice(3);
+      }
+      first = false;
+      const lines = (rest + text).split('\n');
+      rest = lines.pop() ?? '';
+      await write(lines.map((l) => rewrite(l.replace(/\r$/, '')) + '\n').join(''));
+    }
+    if (rest !== '') await write(rewrite(rest.replace(/\r$/, '')));
+  } finally {
+    input.close();
+    output.end();
+  }
+  await written;
+}
+
+/** The first 64 KiB of a delimited file (after gunzip for `.gz`), or undefined when it cannot be read. */
+export async function delimitedHead(file: string, gzip: boolean): Promise<Buffer | undefined> {
+  if (!gzip) return fileHead(file);
+  const input = openDelimited(file, true);
+  const parts: Buffer[] = [];
+  let length = 0;
+  try {
+    for await (const chunk of input.chunks) {
+      parts.push(chunk);
+      length += chunk.length;
+      if (length >= HEAD_BYTES) break;
+    }
+  } catch {
+    return undefined;
+  } finally {
+    input.close();
+  }
+  return Buffer.concat(parts).subarray(0, HEAD_BYTES);
+}
+
 /** The first 64 KiB of a file, or undefined when it cannot be read (its reader reports that). */
 export function fileHead(file: string): Buffer | undefined {
   try {
