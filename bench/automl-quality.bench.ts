@@ -129,7 +129,9 @@ import { args, devDataDir, flag, repoRoot } from './benchFlags';
  * Weir and of every peer and the mean of Weir − best peer per seed), `--verbose` (Weir's whole
  * run log), `--data=DIR` (the dev tables' folder), `--weir-only` (skip the peers and the table:
  * Weir's runs and their test metric only, with per-table means over seeds, for quick
- * measurements while tuning), `--booster-trials` (the booster's trials with their
+ * measurements while tuning), `--peers=hgb` (HistGradientBoosting the only peer, no RandomForest
+ * and no XGBoost search: the 0.2-minute bar's peer at the cost of one fit; every budget, the first
+ * too, is then judged against HGB), `--booster-trials` (the booster's trials with their
  * scores and parameters, in iteration order). Every table's wall time is printed.
  */
 const root = repoRoot;
@@ -216,6 +218,10 @@ if (seeds.length === 0 || seeds.some((s) => !Number.isInteger(s))) throw new Err
 const multi = seeds.length > 1;
 const verbose = args.includes('--verbose');
 const weirOnly = args.includes('--weir-only');
+/** `--peers=hgb`: HistGradientBoosting the only peer (no RandomForest, no XGBoost search): the 0.2-minute bar's peer, cheaply. */
+const peersFlag = flag('peers');
+if (peersFlag !== undefined && peersFlag !== 'hgb') throw new Error(`--peers=${peersFlag}: only --peers=hgb is known (all peers without the flag)`);
+const hgbOnly = peersFlag === 'hgb';
 /** The dev tables: ../shared/data/automl-dev beside the repository, or `--data=DIR` (a worktree elsewhere). */
 const devData = devDataDir;
 
@@ -351,7 +357,11 @@ async function runSeed(t: BenchTable, table: ColumnarTable, seed: number, cores:
       console.log(`  Weir ${b} min: ${r.seconds.toFixed(1)} s, ${r.trials} trials, best ${r.best} CV ${f4(r.cv)}`);
     }
     const t0 = performance.now();
-    const peerArgs = weirOnly ? ['0', String(seed), String(cores), ...runs.map((r) => r.predFile), '--weir-only'] : [String(peerSeconds), String(seed), String(cores), ...runs.map((r) => r.predFile)];
+    const peerArgs = weirOnly
+      ? ['0', String(seed), String(cores), ...runs.map((r) => r.predFile), '--weir-only']
+      : hgbOnly
+        ? ['0', String(seed), String(cores), ...runs.map((r) => r.predFile), '--hgb-only']
+        : [String(peerSeconds), String(seed), String(cores), ...runs.map((r) => r.predFile)];
     const py = spawnSync(python, [path.join(root, 'bench', 'automl_quality_peers.py'), trainCsv, testCsv, t.label, t.task, ...peerArgs], {
       encoding: 'utf8',
       // OpenMP's default busy-waiting makes 2-thread XGBoost and HGB fits 10-20x slower on a

@@ -25,8 +25,9 @@ every number in the bench's table comes from one metric implementation: AUC_weig
 one-vs-rest AUC of each class present in the test split, weighted by its rows; the plain
 AUC for a binary label) or r2.
 
-Usage: python3 automl_quality_peers.py TRAIN.csv TEST.csv LABEL TASK SECONDS SEED THREADS [WEIR_PRED.json ...] [--weir-only]
-(`--weir-only`: score Weir's predictions only, no peers.)
+Usage: python3 automl_quality_peers.py TRAIN.csv TEST.csv LABEL TASK SECONDS SEED THREADS [WEIR_PRED.json ...] [--weir-only] [--hgb-only]
+(`--weir-only`: score Weir's predictions only, no peers; `--hgb-only`: HistGradientBoosting the
+only peer, no RandomForest, and with SECONDS 0 no XGBoost search.)
 Prints one JSON line: {"peers": {name: score}, "weir": {file: score}, "xgb_trials": n, "xgb_best":
 {"cv": mean 5-fold CV score, "params": the configuration refit} (null without a search)}.
 """
@@ -219,8 +220,9 @@ def xgb_search(X, y, task, k, seconds, seed, threads):
 
 def main():
     train_path, test_path, label, task, seconds, seed, threads = sys.argv[1:8]
-    weir_files = [a for a in sys.argv[8:] if a != "--weir-only"]
+    weir_files = [a for a in sys.argv[8:] if a not in ("--weir-only", "--hgb-only")]
     weir_only = "--weir-only" in sys.argv[8:]
+    hgb_only = "--hgb-only" in sys.argv[8:]
     seconds, seed, threads = float(seconds), int(seed), int(threads)
     train, test = read(train_path, label), read(test_path, label)
     Xtr, Xte = encode(train, test, label)
@@ -252,15 +254,17 @@ def main():
     elif task == "classification":
         hgb = HistGradientBoostingClassifier(random_state=seed).fit(Xtr, ytr)
         peers["hgb"] = score(proba_of(hgb, Xte))
-        imp = SimpleImputer(strategy="median", keep_empty_features=True).fit(Xtr)
-        rf = RandomForestClassifier(n_estimators=300, n_jobs=threads, random_state=seed).fit(imp.transform(Xtr), ytr)
-        peers["rf"] = score(proba_of(rf, imp.transform(Xte)))
+        if not hgb_only:
+            imp = SimpleImputer(strategy="median", keep_empty_features=True).fit(Xtr)
+            rf = RandomForestClassifier(n_estimators=300, n_jobs=threads, random_state=seed).fit(imp.transform(Xtr), ytr)
+            peers["rf"] = score(proba_of(rf, imp.transform(Xte)))
     else:
         hgb = HistGradientBoostingRegressor(random_state=seed).fit(Xtr, ytr)
         peers["hgb"] = score(pred=hgb.predict(Xte))
-        imp = SimpleImputer(strategy="median", keep_empty_features=True).fit(Xtr)
-        rf = RandomForestRegressor(n_estimators=300, n_jobs=threads, random_state=seed).fit(imp.transform(Xtr), ytr)
-        peers["rf"] = score(pred=rf.predict(imp.transform(Xte)))
+        if not hgb_only:
+            imp = SimpleImputer(strategy="median", keep_empty_features=True).fit(Xtr)
+            rf = RandomForestRegressor(n_estimators=300, n_jobs=threads, random_state=seed).fit(imp.transform(Xtr), ytr)
+            peers["rf"] = score(pred=rf.predict(imp.transform(Xte)))
 
     xgb_trials, xgb_best = 0, None
     if seconds > 0:
