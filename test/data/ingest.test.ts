@@ -447,7 +447,7 @@ describe('ingest rules', () => {
     const xlsx = path.join(work, 'sales.xlsx');
     fs.writeFileSync(xlsx, zip);
     const e = await ingestError([xlsx]);
-    expect(e.message).toBe(`${xlsx} is an Excel workbook, not a table file Weir reads (CSV/TSV, Parquet, JSON, Arrow)`);
+    expect(e.message).toBe(`${xlsx} is an Excel workbook, not a table file Weir reads (CSV/TSV, Parquet, JSON, Arrow, ARFF)`);
     expect(e.hint).toContain('CSV UTF-8');
     // Named by its first bytes when the name does not tell.
     const renamed = path.join(work, 'export');

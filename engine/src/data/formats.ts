@@ -10,7 +10,7 @@ import { alignedDialect, decimalCommaDialect, fileHead, headerlessFile, scannedD
  * they accept the same files. A trailing `.gz` or `.zst` names the compression of the file
  * before it (DuckDB decompresses CSV and JSON itself).
  */
-export type SourceFormat = 'csv' | 'parquet' | 'json' | 'arrow';
+export type SourceFormat = 'csv' | 'parquet' | 'json' | 'arrow' | 'arff';
 
 export interface FormatEntry {
   format: SourceFormat;
@@ -36,6 +36,8 @@ export const FORMATS: Readonly<Record<string, FormatEntry>> = {
   '.feather': { format: 'arrow' },
   '.ipc': { format: 'arrow' },
   '.arrows': { format: 'arrow' },
+  // Weka's ARFF, OpenML's format: dataset registration rewrites it as CSV (data/arff.ts).
+  '.arff': { format: 'arff' },
 };
 
 const COMPRESSION = /\.(gz|zst)$/i;
@@ -95,7 +97,7 @@ export function otherFormatOf(name: string, head?: Buffer): string | undefined {
 /** The error for a file that is `what` (otherFormatOf), naming the file and how to get a table out of it. */
 export function otherFormatError(display: string, what: string): WeirError {
   const sheet = 'save the sheet as CSV (Excel: File › Save As › CSV UTF-8) and give that file';
-  return new WeirError('BAD_INPUT', `${display} is ${what}, not a table file Weir reads (CSV/TSV, Parquet, JSON, Arrow)`, {
+  return new WeirError('BAD_INPUT', `${display} is ${what}, not a table file Weir reads (CSV/TSV, Parquet, JSON, Arrow, ARFF)`, {
     hint: /archive/.test(what)
       ? `Extract it and give the table file inside${/workbook/.test(what) ? `; if it is a workbook, ${sheet}` : ''}.`
       : /spreadsheet|workbook/.test(what)
@@ -154,6 +156,10 @@ export function readerFor(file: string, entry: FormatEntry, what: string): strin
     case 'arrow':
       throw new WeirError('BAD_INPUT', `${what} is an Arrow IPC file, which DuckDB cannot read offline: ${file}`, {
         hint: 'Register it as a dataset first (weir dataset register NAME FILE) and use the dataset.',
+      });
+    case 'arff':
+      throw new WeirError('BAD_INPUT', `${what} is an ARFF file (Weka's, OpenML's format), which DuckDB cannot read as it is: ${file}`, {
+        hint: 'Register it as a dataset first (weir dataset register NAME FILE), which reads ARFF, and use the dataset.',
       });
   }
 }

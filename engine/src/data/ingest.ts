@@ -8,6 +8,7 @@ import { countRows, describe, describeRelation, sqlIdentifier, sqlString, withCo
 import { formatOfName, otherFormatError, otherFormatOf, type SourceFormat } from './formats';
 import { alignedDialect, delimitedHead, inspectDelimitedFile, inspectDelimitedHead, rewriteAligned, type TextEncoding } from './inspectDelimited';
 import { loadArrowIntoTable } from './loadArrow';
+import { arffSelect, arffToCsv } from './arff';
 import { downloadToFile } from './download';
 
 /**
@@ -128,7 +129,7 @@ const CHECKED_HEAD_BYTES = 1 << 20;
  * time it is used (counting, describing, copying), which for a 100 MB file cost seconds each.
  * Returns `checked: false` for a CSV whose rows past its head only DuckDB's reader checks.
  */
-async function attachSource(connection: DuckDBConnection, source: SourceFile, table: string, tmpDir: string, sniffAllRows: boolean, encoding: TextEncoding = 'utf-8', onProgress?: (message: string) => void, asText = false): Promise<{ schema: ColumnSchema[]; checked: boolean }> {
+async function attachSource(connection: DuckDBConnection, source: SourceFile, table: string, scratch: string, sniffAllRows: boolean, encoding: TextEncoding = 'utf-8', onProgress?: (message: string) => void, asText = false): Promise<{ schema: ColumnSchema[]; checked: boolean }> {
   const stat = await fsp.stat(source.file);
   if (stat.size === 0) throw new WeirError('BAD_INPUT', `${source.display}: the file is empty`, { hint: 'Give a file with a header row and data.' });
   const { format, delimiter } = await detectFormat(source.file, source.formatHint, source.display);
@@ -139,8 +140,16 @@ async function attachSource(connection: DuckDBConnection, source: SourceFile, ta
     if (format === 'arrow') {
       if ((await loadArrowIntoTable(connection, source.file, source.display, table)) === 0) throw noRows();
     } else if (format === 'csv') {
-      const aligned = delimiter ? undefined : await alignedSource(source, tmpDir, sniffAllRows ? undefined : onProgress);
+      const aligned = delimiter ? undefined : await alignedSource(source, `${scratch}.tsv`, sniffAllRows ? undefined : onProgress);
       checked = await attachCsv(connection, aligned ?? source, id, { delimiter: aligned ? '\t' : delimiter, sniffAllRows, encoding, onProgress, asText });
+    } else if (format === 'arff') {
+      const csv = `${scratch}.csv`;
+      const arff = await arffToCsv(source.file, source.display, csv, { gzip: /\.gz$/i.test(source.formatHint), encoding });
+      if (arff.rows === 0) throw noRows();
+      const types = asText ? arff.types.map(() => 'VARCHAR') : arff.types;
+      const columns = arff.attributes.map((a, k) => `${sqlString(a.name)}: ${sqlString(types[k])}`).join(', ');
+      const reader = `read_csv(${sqlString(csv)}, delim=',', quote='"', escape='"', header=true, auto_detect=false, strict_mode=true, allow_quoted_nulls=false, columns={${columns}}${encoding === 'utf-8' ? '' : `, encoding=${sqlString(encoding)}`})`;
+      await connection.run(`CREATE VIEW ${id} AS SELECT ${asText ? '*' : arffSelect(arff, sqlIdentifier, sqlString)} FROM ${reader}`);
     } else if (format === 'parquet') {
       await connection.run(`CREATE VIEW ${id} AS SELECT * FROM read_parquet(${sqlString(source.file)})`);
       // Parquet row counts come from the footer, so this does not read the data.
@@ -374,7 +383,7 @@ async function ingestOnce(sources: string[], outParquet: string, options: Ingest
         const name = `${prefix}_${i}`;
         options.onProgress?.(`reading ${f.display}`);
         created.push(name);
-        const { schema, checked } = await attachSource(connection, f, name, path.join(options.tmpDir, `aligned-${i}.tsv`), sniffAllRows, options.encoding, options.onProgress, options.asText);
+        const { schema, checked } = await attachSource(connection, f, name, path.join(options.tmpDir, `source-${i}`), sniffAllRows, options.encoding, options.onProgress, options.asText);
         if (!checked) unchecked.push(f);
         if (schemas.length > 0) {
           const mismatch = schemaMismatch(files[0], schemas[0], f, schema);

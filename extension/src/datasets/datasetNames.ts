@@ -1,7 +1,7 @@
 import path from 'node:path';
 
 /** File types `weir dataset register` reads; the Explorer context menu's `when` clause matches the same list. */
-export const datasetExtensions = ['.csv', '.tsv', '.parquet', '.json', '.ndjson', '.jsonl', '.arrow', '.feather'];
+export const datasetExtensions = ['.csv', '.tsv', '.tab', '.data', '.parquet', '.json', '.ndjson', '.jsonl', '.arrow', '.feather', '.arff'];
 
 /** A dataset name from a file name: letters, digits, `_` and `-`, starting with a letter. */
 export function datasetNameFromFile(file: string): string {

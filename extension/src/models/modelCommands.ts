@@ -24,7 +24,7 @@ export function registerModelCommands(s: Services): void {
         openLabel: 'Predict',
         title: `Weir: data to score with ${target.name}`,
         defaultUri: vscode.workspace.workspaceFolders?.[0]?.uri,
-        filters: { 'Data files': ['csv', 'tsv', 'parquet', 'json', 'ndjson', 'arrow'] },
+        filters: { 'Data files': ['csv', 'tsv', 'txt', 'data', 'parquet', 'json', 'ndjson', 'jsonl', 'arrow', 'arff'] },
       });
       if (!picked?.[0]) throw new vscode.CancellationError();
       data = picked[0];

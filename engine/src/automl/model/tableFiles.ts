@@ -7,7 +7,7 @@ import { readColumnar, writeParquetFromColumnar } from '../../data/tables';
 import type { ColumnarTable } from '../types';
 
 /**
- * Reads a table file of any format Weir ingests (CSV/TSV, Parquet, JSON, Arrow) as typed
+ * Reads a table file of any format Weir ingests (CSV/TSV, Parquet, JSON, Arrow, ARFF) as typed
  * columns. Parquet is read directly; other formats go through the same DuckDB ingest as
  * `weir dataset register`, so types are inferred the same way in training and scoring.
  */
@@ -31,7 +31,7 @@ async function ingestToColumnar(resolved: string, cwd: string, asText: boolean):
 
 /**
  * A CSV/TSV file's columns as the text written in it (every column text, same names and rows as
- * readTableFile), or undefined for formats whose values are typed in the file (Parquet, JSON, Arrow).
+ * readTableFile), or undefined for formats whose values are typed in the file (Parquet, JSON, Arrow, ARFF).
  */
 export async function readTableFileAsWritten(file: string, cwd = process.cwd()): Promise<ColumnarTable | undefined> {
   const resolved = path.resolve(cwd, file);

@@ -92,7 +92,7 @@ export class ModelCardController extends PanelController<ModelCardHostMessage, M
       canSelectMany: false,
       openLabel: 'Predict',
       title: `Weir: data to score with ${this.state.name}`,
-      filters: { Data: ['csv', 'tsv', 'parquet', 'json', 'ndjson', 'arrow'] },
+      filters: { Data: ['csv', 'tsv', 'txt', 'data', 'parquet', 'json', 'ndjson', 'jsonl', 'arrow', 'arff'] },
     });
     const data = picked?.[0];
     if (!data) {
