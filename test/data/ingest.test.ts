@@ -13,6 +13,7 @@ import { titanicCsv, tempDir, vegaData } from '../helpers/paths';
 import { registerDataset } from '../../engine/src/data/registerDataset';
 import { describeRelation, withPrivateDuckDB } from '../../engine/src/data/duckdb';
 import { tableReader } from '../../engine/src/data/formats';
+import { attachmentName } from '../../engine/src/data/download';
 
 const titanic = titanicCsv;
 const work = tempDir('weir-ingest-');
@@ -484,6 +485,11 @@ describe('ingest from URLs', () => {
         // Sends a little, then nothing until the client gives up.
         res.writeHead(200, { 'content-type': 'text/csv', 'content-length': body.length });
         res.write(body.subarray(0, 100));
+      } else if (req.url === '/download/61' || req.url === '/download/62') {
+        // OpenML's download URLs have no extension; one names its file in the response, one does not.
+        const arff = '% Iris\n@RELATION iris\n@ATTRIBUTE petal NUMERIC\n@ATTRIBUTE class {a,b}\n@DATA\n1.5,a\n2.5,b\n';
+        res.writeHead(200, req.url === '/download/61' ? { 'content-type': 'application/octet-stream', 'content-disposition': 'attachment; filename="dataset_61_iris.arff"' } : { 'content-type': 'text/plain' });
+        res.end(arff);
       } else if (req.url === '/data') {
         res.writeHead(200, { 'content-type': 'application/octet-stream' });
         res.end(body);
@@ -510,6 +516,20 @@ describe('ingest from URLs', () => {
 
   it('sniffs the format of a URL without an extension', async () => {
     expect((await ingest([`${base}/data`])).rows).toBe(891);
+    // ARFF from OpenML's download URLs: named by Content-Disposition, or told by its first bytes.
+    for (const url of [`${base}/download/61`, `${base}/download/62`]) {
+      const read = await ingest([url]);
+      expect(read.schema).toEqual([
+        { name: 'petal', type: 'DOUBLE' },
+        { name: 'class', type: 'VARCHAR' },
+      ]);
+      expect(read.rows).toBe(2);
+    }
+    expect(attachmentName("attachment; filename*=UTF-8''caf%C3%A9.arff")).toBe('café.arff');
+    expect(attachmentName('attachment; filename=../x/data.csv')).toBe('data.csv');
+    expect(attachmentName('inline')).toBeUndefined();
+    // An ARFF saved under a text name (.txt) is ARFF too.
+    expect((await ingest([write('iris.txt', '@relation iris\n@attribute x numeric\n@data\n1\n2\n')])).schema).toEqual([{ name: 'x', type: 'BIGINT' }]);
   });
 
   it('stops a download when aborted', async () => {

@@ -48,6 +48,22 @@ export async function downloadToFile(url: string, dest: string, onProgress?: (me
   if (Number.isFinite(total) && received !== total) {
     throw new WeirError('BAD_INPUT', `download of ${url} ended after ${received} of ${total} bytes`);
   }
-  const fromUrl = path.basename(new URL(response.url || url).pathname);
-  return { bytes: received, fileName: decodeURIComponent(fromUrl) };
+  const fromUrl = decodeURIComponent(path.basename(new URL(response.url || url).pathname));
+  // A URL without an extension (OpenML's /data/v1/download/61) may name the file in its response.
+  const attached = path.extname(fromUrl) ? undefined : attachmentName(response.headers.get('content-disposition'));
+  return { bytes: received, fileName: attached ?? fromUrl };
+}
+
+/** The file name a Content-Disposition header gives (`attachment; filename="iris.arff"`, RFC 6266's filename*), if any. */
+export function attachmentName(header: string | null): string | undefined {
+  if (!header) return undefined;
+  const extended = /filename\*\s*=\s*[^']*'[^']*'([^;]+)/i.exec(header);
+  const plain = /filename\s*=\s*("([^"]*)"|[^;]+)/i.exec(header);
+  let name: string | undefined;
+  try {
+    name = extended ? decodeURIComponent(extended[1].trim()) : plain ? (plain[2] ?? plain[1]).trim() : undefined;
+  } catch {
+    name = plain ? (plain[2] ?? plain[1]).trim() : undefined;
+  }
+  return name ? path.basename(name) : undefined;
 }

@@ -91,22 +91,45 @@ async function expandSource(source: string, index: number, options: IngestOption
   return { recorded: absolute, files: [{ file: absolute, display: absolute, formatHint: absolute }] };
 }
 
+/** ARFF's first bytes: `@relation` first, or after `%` comment lines (OpenML's files open with their description). */
+const ARFF_HEAD = /^(\u00ef\u00bb\u00bf)?\s*(%[^\n]*\n\s*)*@relation\b/i;
+
+/** Whether a file's first 64 KiB open as ARFF does (`ARFF_HEAD`); false when it cannot be read (its reader reports that). */
+async function arffHead(file: string): Promise<boolean> {
+  try {
+    const handle = await fsp.open(file, 'r');
+    try {
+      const head = Buffer.alloc(65536);
+      const { bytesRead } = await handle.read(head, 0, head.length, 0);
+      return ARFF_HEAD.test(head.toString('latin1', 0, bytesRead));
+    } finally {
+      await handle.close();
+    }
+  } catch {
+    return false;
+  }
+}
+
 /** The format from the file name, or from the first bytes when the name does not tell. */
 export async function detectFormat(file: string, nameHint: string, display = file): Promise<{ format: SourceFormat; delimiter?: string }> {
   const byName = formatOfName(nameHint);
-  if (byName) return byName.delimiter ? { format: byName.format, delimiter: byName.delimiter } : { format: byName.format };
+  // A plain-text name (`.txt`, `.data`, `.csv`) may still hold an ARFF table, told by its first bytes.
+  const textName = byName?.format === 'csv' && !byName.delimiter && !/\.(gz|zst)$/i.test(nameHint);
+  if (byName && !(textName && (await arffHead(file)))) return byName.delimiter ? { format: byName.format, delimiter: byName.delimiter } : { format: byName.format };
+  if (byName) return { format: 'arff' };
   const named = otherFormatOf(nameHint);
   if (named) throw otherFormatError(display, named);
   const handle = await fsp.open(file, 'r');
   try {
-    const head = Buffer.alloc(8);
-    const { bytesRead } = await handle.read(head, 0, 8, 0);
+    const head = Buffer.alloc(65536);
+    const { bytesRead } = await handle.read(head, 0, head.length, 0);
     const other = otherFormatOf(nameHint, head.subarray(0, bytesRead));
     if (other) throw otherFormatError(display, other);
     const text = head.toString('latin1', 0, bytesRead);
     if (text.startsWith('PAR1')) return { format: 'parquet' };
     if (text.startsWith('ARROW1') || head.readUInt32LE(0) === 0xffffffff) return { format: 'arrow' };
     if (/^\s*[[{]/.test(text)) return { format: 'json' };
+    if (ARFF_HEAD.test(text)) return { format: 'arff' };
     return { format: 'csv' };
   } finally {
     await handle.close();
