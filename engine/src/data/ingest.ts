@@ -6,7 +6,7 @@ import { WeirError } from '../errors';
 import type { ColumnSchema } from '../store/records';
 import { countRows, describe, describeRelation, sqlIdentifier, sqlString, withConnection } from './duckdb';
 import { formatOfName, otherFormatError, otherFormatOf, type SourceFormat } from './formats';
-import { alignedDialect, delimitedHead, inspectDelimitedFile, inspectDelimitedHead, rewriteAligned, type TextEncoding } from './inspectDelimited';
+import { alignedDialect, delimitedHead, fileHead, inspectDelimitedFile, inspectDelimitedHead, rewriteAligned, type TextEncoding } from './inspectDelimited';
 import { loadArrowIntoTable } from './loadArrow';
 import { arffSelect, arffToCsv } from './arff';
 import { downloadToFile } from './download';
@@ -95,19 +95,9 @@ async function expandSource(source: string, index: number, options: IngestOption
 const ARFF_HEAD = /^(\u00ef\u00bb\u00bf)?\s*(%[^\n]*\n\s*)*@relation\b/i;
 
 /** Whether a file's first 64 KiB open as ARFF does (`ARFF_HEAD`); false when it cannot be read (its reader reports that). */
-async function arffHead(file: string): Promise<boolean> {
-  try {
-    const handle = await fsp.open(file, 'r');
-    try {
-      const head = Buffer.alloc(65536);
-      const { bytesRead } = await handle.read(head, 0, head.length, 0);
-      return ARFF_HEAD.test(head.toString('latin1', 0, bytesRead));
-    } finally {
-      await handle.close();
-    }
-  } catch {
-    return false;
-  }
+function arffHead(file: string): boolean {
+  const head = fileHead(file);
+  return head !== undefined && ARFF_HEAD.test(head.toString('latin1'));
 }
 
 /** The format from the file name, or from the first bytes when the name does not tell. */
@@ -115,7 +105,7 @@ export async function detectFormat(file: string, nameHint: string, display = fil
   const byName = formatOfName(nameHint);
   // A plain-text name (`.txt`, `.data`, `.csv`) may still hold an ARFF table, told by its first bytes.
   const textName = byName?.format === 'csv' && !byName.delimiter && !/\.(gz|zst)$/i.test(nameHint);
-  if (byName && !(textName && (await arffHead(file)))) return byName.delimiter ? { format: byName.format, delimiter: byName.delimiter } : { format: byName.format };
+  if (byName && !(textName && arffHead(file))) return byName.delimiter ? { format: byName.format, delimiter: byName.delimiter } : { format: byName.format };
   if (byName) return { format: 'arff' };
   const named = otherFormatOf(nameHint);
   if (named) throw otherFormatError(display, named);

@@ -285,9 +285,9 @@ export function alignedDialect(whole: Buffer): { quote: string } | undefined {
   if (sampled.length < 2) return undefined;
   if (!sampled.some((l) => /^[ \t]|[ \t]{2}/.test(l))) return undefined;
   const quote = sampled.some((l) => l.includes('"')) ? '"' : blankSeparatedFields(sampled[0], "'").every((f) => /^'[^']*'$/.test(f)) ? "'" : '"';
+  const fieldsOf = sampled.map((line) => blankSeparatedFields(line, quote));
   const counts = new Map<number, number>();
-  for (const line of sampled) {
-    const fields = blankSeparatedFields(line, quote);
+  for (const fields of fieldsOf) {
     if (fields.some((f) => !f.startsWith(quote) && /[,;|]/.test(f))) return undefined;
     counts.set(fields.length, (counts.get(fields.length) ?? 0) + 1);
   }
@@ -298,10 +298,10 @@ export function alignedDialect(whole: Buffer): { quote: string } | undefined {
   // TSV) is aligned only when a run of spaces inside a tab field separates values on every line
   // (auto-mpg's `18.0   8   307.0 …<TAB>"name"`), not words (`New York<TAB>12`).
   const tabFields = (l: string) => blankSeparatedFields(l.replaceAll(' ', '\u0000'), quote).map((f) => f.replaceAll('\u0000', ' '));
-  const regular = sampled.filter((l) => blankSeparatedFields(l, quote).length === count);
-  if (!regular.every((l) => tabFields(l).length < count)) return undefined;
-  const tabbed = regular.every((l) => tabFields(l).length > 1);
-  return !tabbed || regular.every((l) => tabFields(l).some((f) => !f.startsWith(quote) && / {2}/.test(f.trim()))) ? { quote } : undefined;
+  const regular = sampled.filter((_l, k) => fieldsOf[k].length === count).map(tabFields);
+  if (!regular.every((fields) => fields.length < count)) return undefined;
+  const tabbed = regular.every((fields) => fields.length > 1);
+  return !tabbed || regular.every((fields) => fields.some((f) => !f.startsWith(quote) && / {2}/.test(f.trim()))) ? { quote } : undefined;
 }
 
 /**
